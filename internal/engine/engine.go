@@ -1,0 +1,249 @@
+// Package engine runs guest code through translation blocks: it decodes each
+// guest instruction once, groups instructions into blocks that end at a
+// branch or page boundary, caches the blocks by guest address, chains blocks
+// that follow one another, invalidates blocks whose code is overwritten, and
+// places instrumentation hooks at translation time.
+package engine
+
+import (
+	"fmt"
+	"io"
+
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// Hook is an instrumentation callback run before a guest instruction or
+// block; pc is its address and the CPU state is exactly as before it.
+type Hook func(c *x86.CPU, pc uint64)
+
+// Instrumenter is asked at translation time which hooks to place. A nil
+// result places nothing, so an uninstrumented instruction costs nothing.
+type Instrumenter interface {
+	InsnHook(c *x86.CPU, pc uint64) Hook
+	BlockHook(c *x86.CPU, pc uint64) Hook
+	// MemHook returns the callback for the memory accesses made by the
+	// instruction at pc, or nil.
+	MemHook(c *x86.CPU, pc uint64) mem.Tracer
+}
+
+// FaultHandler receives the CPU exceptions of the guest, with RIP at the
+// faulting instruction (after it for traps like int3). It normally
+// delivers a signal or ends the process.
+type FaultHandler func(c *x86.CPU, trap *x86.Trap)
+
+// Options select engine behaviour, mostly from -d and -one-insn-per-tb.
+type Options struct {
+	OneInsnPerTB bool
+	NoChain      bool
+	Log          io.Writer
+	LogInAsm     bool // disassemble each block when translated
+	LogExec      bool // a line per executed block
+	LogCPU       bool // registers before each block
+	LogUnimp     bool // undecodable or unimplemented instructions
+}
+
+// Block is a translation block: guest instructions from PC up to a branch
+// or page end, pre-decoded, with any instrumentation pseudo-instructions.
+type Block struct {
+	PC, End uint64
+	Insts   []x86.Inst
+	n       int // instructions to run; shortened if the block rewrites itself
+	valid   bool
+	succ    [2]*Block // chained successors, checked against RIP
+	pages   [2]uint64
+	Guest   int // number of guest instructions
+}
+
+const (
+	maxBlockInsts = 256
+	jmpCacheBits  = 12
+)
+
+// Engine executes one CPU.
+type Engine struct {
+	cpu    *x86.CPU
+	opts   Options
+	instr  Instrumenter
+	fault  FaultHandler
+	blocks map[uint64]*Block
+	byPage map[uint64][]*Block
+	jcache [1 << jmpCacheBits]*Block
+
+	cur *Block
+	idx int
+
+	// Translated counts blocks translated, for statistics and tests.
+	Translated int
+}
+
+// New returns an engine for c. instr may be nil.
+func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engine {
+	e := &Engine{
+		cpu:    c,
+		opts:   opts,
+		instr:  instr,
+		fault:  fault,
+		blocks: make(map[uint64]*Block),
+		byPage: make(map[uint64][]*Block),
+	}
+	c.Engine = e
+	c.Mem.OnCodeWrite = e.invalidatePage
+	return e
+}
+
+// Run executes guest code from c.RIP until the CPU stops (c.Stop or
+// c.Exited). Faults go to the fault handler, then execution continues
+// unless the handler stopped the CPU.
+func (e *Engine) Run() {
+	c := e.cpu
+	for !c.Exited && !c.Stop {
+		e.runProtected()
+	}
+	c.Stop = false
+}
+
+func (e *Engine) runProtected() {
+	defer func() {
+		if r := recover(); r != nil {
+			e.recoverFault(r)
+		}
+	}()
+	e.loop()
+}
+
+func (e *Engine) recoverFault(r any) {
+	c := e.cpu
+	var trap *x86.Trap
+	switch v := r.(type) {
+	case *x86.Trap:
+		trap = v
+	case *mem.Fault:
+		trap = &x86.Trap{Kind: x86.TrapPage, Addr: v.Addr, Mem: v}
+	default:
+		panic(r)
+	}
+	if e.cur != nil && e.idx < len(e.cur.Insts) {
+		in := &e.cur.Insts[e.idx]
+		switch trap.Kind {
+		case x86.TrapBreakpoint, x86.TrapOverflow:
+			// Traps report the next instruction; the handler set RIP.
+		default:
+			c.RIP = in.PC
+		}
+		if trap.Kind == x86.TrapInvalidOp && trap.Code == 1 && e.opts.LogUnimp {
+			fmt.Fprintf(e.opts.Log, "gemu: unimplemented instruction at %#x: %s\n", in.PC, in.String())
+		}
+	}
+	e.cur = nil
+	e.fault(c, trap)
+}
+
+func (e *Engine) loop() {
+	c := e.cpu
+	var prev *Block
+	for !c.Stop {
+		pc := c.RIP
+		var b *Block
+		if prev != nil {
+			if s := prev.succ[0]; s != nil && s.PC == pc && s.valid {
+				b = s
+			} else if s := prev.succ[1]; s != nil && s.PC == pc && s.valid {
+				b = s
+			}
+		}
+		if b == nil {
+			b = e.lookup(pc)
+			if prev != nil && prev.valid && !e.opts.NoChain {
+				if prev.succ[0] == nil {
+					prev.succ[0] = b
+				} else {
+					prev.succ[1] = b
+				}
+			}
+		}
+		e.cur = b
+		insts := b.Insts
+		for i := 0; i < b.n; i++ {
+			e.idx = i
+			insts[i].Fn(c, &insts[i])
+		}
+		prev = b
+	}
+	e.cur = nil
+}
+
+func jhash(pc uint64) uint64 { return (pc ^ pc>>jmpCacheBits) & (1<<jmpCacheBits - 1) }
+
+// lookup finds or translates the block at pc.
+func (e *Engine) lookup(pc uint64) *Block {
+	h := jhash(pc)
+	if b := e.jcache[h]; b != nil && b.PC == pc && b.valid {
+		return b
+	}
+	b := e.blocks[pc]
+	if b == nil {
+		b = e.translate(pc)
+		e.blocks[pc] = b
+		for _, p := range b.pages {
+			if p != ^uint64(0) {
+				e.byPage[p] = append(e.byPage[p], b)
+			}
+		}
+	}
+	e.jcache[h] = b
+	return b
+}
+
+// Flush drops every translated block (used after exec and munmap of code).
+func (e *Engine) Flush() {
+	for _, b := range e.blocks {
+		b.valid = false
+	}
+	e.blocks = make(map[uint64]*Block)
+	e.byPage = make(map[uint64][]*Block)
+	e.jcache = [1 << jmpCacheBits]*Block{}
+	if e.cur != nil {
+		e.stopCurrent()
+	}
+}
+
+// invalidatePage drops the blocks holding code from the page at addr. If
+// the running block is among them it stops after the current instruction.
+func (e *Engine) invalidatePage(addr uint64) {
+	pn := addr >> mem.PageShift
+	list := e.byPage[pn]
+	delete(e.byPage, pn)
+	for _, b := range list {
+		if !b.valid {
+			continue
+		}
+		b.valid = false
+		if e.blocks[b.PC] == b {
+			delete(e.blocks, b.PC)
+		}
+		if h := jhash(b.PC); e.jcache[h] == b {
+			e.jcache[h] = nil
+		}
+		if b == e.cur {
+			e.stopCurrent()
+		}
+	}
+}
+
+// stopCurrent ends the running block after its current instruction, which
+// resumes at that instruction's successor unless it branches.
+func (e *Engine) stopCurrent() {
+	b := e.cur
+	b.n = e.idx + 1
+	e.cpu.RIP = b.Insts[e.idx].Next
+}
+
+// CurrentPC returns the address of the instruction being executed (for the
+// OS layer's diagnostics).
+func (e *Engine) CurrentPC() uint64 {
+	if e.cur != nil {
+		return e.cur.Insts[e.idx].PC
+	}
+	return e.cpu.RIP
+}

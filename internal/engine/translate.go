@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// translate decodes the guest code at pc into a new block, asking the
+// instrumenter which hooks to place.
+func (e *Engine) translate(pc uint64) *Block {
+	e.Translated++
+	c := e.cpu
+	b := &Block{PC: pc, valid: true, pages: [2]uint64{pc >> mem.PageShift, ^uint64(0)}}
+	insts := make([]x86.Inst, 0, 16)
+	if e.opts.LogExec || e.opts.LogCPU {
+		insts = append(insts, e.logInst(pc))
+	}
+	if e.instr != nil {
+		if h := e.instr.BlockHook(c, pc); h != nil {
+			insts = append(insts, hookInst(pc, h))
+		}
+	}
+	var asm strings.Builder
+	var buf [x86.MaxInstLen]byte
+	addr := pc
+	limit := maxBlockInsts
+	if e.opts.OneInsnPerTB {
+		limit = 1
+	}
+	for b.Guest < limit {
+		n := c.Mem.Fetch(addr, buf[:])
+		if n == 0 {
+			if b.Guest > 0 {
+				break
+			}
+			// The block starts on unexecutable memory: fault when run.
+			insts = append(insts, fetchFault(addr, addr))
+			addr++
+			b.Guest++
+			break
+		}
+		in, err := x86.Decode(c.Mode, addr, buf[:n])
+		if err != nil && n < x86.MaxInstLen && int(in.Len) <= n && in.Raw == nil {
+			// Possibly cut short by the end of executable memory.
+			if addr+uint64(n) < addr+x86.MaxInstLen {
+				var probe [x86.MaxInstLen]byte
+				copy(probe[:], buf[:n])
+				if full, err2 := x86.Decode(c.Mode, addr, probe[:]); err2 == nil && int(full.Len) > n {
+					if b.Guest > 0 {
+						break
+					}
+					insts = append(insts, fetchFault(addr, addr+uint64(n)))
+					b.Guest++
+					addr += uint64(full.Len)
+					break
+				}
+			}
+		}
+		if err != nil && e.opts.LogUnimp {
+			fmt.Fprintf(e.opts.Log, "gemu: %v\n", err)
+		}
+		if e.instr != nil {
+			if h := e.instr.InsnHook(c, addr); h != nil {
+				insts = append(insts, hookInst(addr, h))
+			}
+			if t := e.instr.MemHook(c, addr); t != nil {
+				in = traced(in, t)
+			}
+		}
+		if e.opts.LogInAsm {
+			fmt.Fprintf(&asm, "0x%08x:  %s\n", addr, in.String())
+		}
+		insts = append(insts, in)
+		b.Guest++
+		last := addr + uint64(in.Len) - 1
+		if lp := last >> mem.PageShift; lp != b.pages[0] {
+			b.pages[1] = lp
+		}
+		addr += uint64(in.Len)
+		if in.IsBranch() || addr>>mem.PageShift != pc>>mem.PageShift {
+			break
+		}
+	}
+	b.End = addr
+	if last := &insts[len(insts)-1]; !last.IsBranch() || last.Call != nil {
+		insts = append(insts, jumpTo(addr))
+	}
+	b.Insts = insts
+	b.n = len(insts)
+	for _, p := range b.pages {
+		if p != ^uint64(0) {
+			c.Mem.MarkCode(p << mem.PageShift)
+		}
+	}
+	if e.opts.LogInAsm {
+		fmt.Fprintf(e.opts.Log, "----------------\nIN: \n%s\n", asm.String())
+	}
+	return b
+}
+
+// hookInst is a pseudo-instruction that calls h with RIP set to pc.
+func hookInst(pc uint64, h Hook) x86.Inst {
+	return x86.Inst{
+		PC:   pc,
+		Next: pc,
+		Base: -1, Index: -1, Seg: -1,
+		Call: h,
+		Fn: func(c *x86.CPU, in *x86.Inst) {
+			c.RIP = in.PC
+			in.Call(c, in.PC)
+		},
+	}
+}
+
+// jumpTo ends a block that stops without a branch.
+func jumpTo(pc uint64) x86.Inst {
+	return x86.Inst{
+		PC: pc, Next: pc, Imm: pc, Base: -1, Index: -1, Seg: -1,
+		Fn: func(c *x86.CPU, in *x86.Inst) { c.RIP = in.Imm },
+	}
+}
+
+// fetchFault raises the page fault of executing unfetchable code at addr.
+func fetchFault(pc, addr uint64) x86.Inst {
+	return x86.Inst{
+		PC: pc, Next: pc, Imm: addr, Base: -1, Index: -1, Seg: -1,
+		Fn: func(c *x86.CPU, in *x86.Inst) {
+			_, mapped := c.Mem.PermAt(in.Imm)
+			panic(&mem.Fault{Addr: in.Imm, Access: mem.AccExec, Unmapped: !mapped})
+		},
+	}
+}
+
+// traced wraps an instruction so that its memory accesses are reported.
+func traced(in x86.Inst, t mem.Tracer) x86.Inst {
+	inner := in.Fn
+	tr := func(addr uint64, size int, store bool, value uint64) { t(addr, size, store, value) }
+	in.Fn = func(c *x86.CPU, in *x86.Inst) {
+		c.Mem.SetTracer(tr)
+		defer c.Mem.SetTracer(nil)
+		inner(c, in)
+	}
+	return in
+}
+
+func (e *Engine) logInst(pc uint64) x86.Inst {
+	return x86.Inst{
+		PC: pc, Next: pc, Base: -1, Index: -1, Seg: -1,
+		Call: func(c *x86.CPU, pc uint64) {},
+		Fn: func(c *x86.CPU, in *x86.Inst) {
+			c.RIP = in.PC
+			if e.opts.LogExec {
+				fmt.Fprintf(e.opts.Log, "Trace 0: %p [%016x]\n", e.cur, in.PC)
+			}
+			if e.opts.LogCPU {
+				fmt.Fprint(e.opts.Log, DumpCPU(c))
+			}
+		},
+	}
+}
+
+// DumpCPU formats the registers like QEMU's -d cpu.
+func DumpCPU(c *x86.CPU) string {
+	var s strings.Builder
+	if c.Mode == 64 {
+		names := []string{"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+		order := []int{0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15}
+		for i, r := range order {
+			fmt.Fprintf(&s, "%-3s=%016x", names[i], c.R[r])
+			if i%4 == 3 {
+				s.WriteByte('\n')
+			} else {
+				s.WriteByte(' ')
+			}
+		}
+		fmt.Fprintf(&s, "RIP=%016x RFL=%08x FS=%016x GS=%016x\n", c.RIP, c.Flags(), c.SegBase[x86.FS], c.SegBase[x86.GS])
+		return s.String()
+	}
+	fmt.Fprintf(&s, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x\nESI=%08x EDI=%08x EBP=%08x ESP=%08x\nEIP=%08x EFL=%08x GS=%04x base %08x\n",
+		uint32(c.R[0]), uint32(c.R[3]), uint32(c.R[1]), uint32(c.R[2]), uint32(c.R[6]), uint32(c.R[7]),
+		uint32(c.R[5]), uint32(c.R[4]), uint32(c.RIP), uint32(c.Flags()), c.Seg[x86.GS], uint32(c.SegBase[x86.GS]))
+	return s.String()
+}

@@ -1,0 +1,306 @@
+package x86
+
+import "golang.org/x/arch/x86/x86asm"
+
+// Two-operand integer arithmetic and logic, moves and LEA.
+
+const (
+	aluAdd uint8 = iota
+	aluOr
+	aluAdc
+	aluSbb
+	aluAnd
+	aluSub
+	aluXor
+	aluCmp
+	aluTest
+)
+
+// alu computes one ALU operation and records its flags. It returns the
+// result (meaningless for cmp/test, which do not write).
+func (c *CPU) alu(op uint8, size int, a, b uint64) uint64 {
+	m := sizeMask[size]
+	var r uint64
+	switch op {
+	case aluAdd:
+		r = (a + b) & m
+		c.SetLazy(flagsAdd, size, r, a, b)
+	case aluOr:
+		r = a | b
+		c.SetLazy(flagsLogic, size, r, a, b)
+	case aluAdc:
+		cin := uint64(0)
+		if c.CF() {
+			cin = 1
+		}
+		r = (a + b + cin) & m
+		c.setLazyCarry(flagsAdc, size, r, a, b, cin)
+	case aluSbb:
+		cin := uint64(0)
+		if c.CF() {
+			cin = 1
+		}
+		r = (a - b - cin) & m
+		c.setLazyCarry(flagsSbb, size, r, a, b, cin)
+	case aluAnd, aluTest:
+		r = a & b
+		c.SetLazy(flagsLogic, size, r, a, b)
+	case aluSub, aluCmp:
+		r = (a - b) & m
+		c.SetLazy(flagsSub, size, r, a, b)
+	case aluXor:
+		r = a ^ b
+		c.SetLazy(flagsLogic, size, r, a, b)
+	}
+	return r
+}
+
+func aluGeneric(c *CPU, in *Inst) {
+	size := int(in.A[0].Size)
+	b := c.get(in, 1)
+	if in.Aux == aluCmp || in.Aux == aluTest {
+		c.alu(in.Aux, size, c.get(in, 0), b)
+		return
+	}
+	a, addr := c.rmwGet(in)
+	saved := c.lazy
+	r := c.alu(in.Aux, size, a, b)
+	if in.A[0].Kind == KMem {
+		// Store before the flags change so a faulting store is precise.
+		result := c.lazy
+		c.lazy = saved
+		c.Mem.StoreN(addr, size, r)
+		c.lazy = result
+		return
+	}
+	c.setReg(&in.A[0], r)
+}
+
+// Specialized forms for the hottest operand shapes.
+
+func aluRR64(c *CPU, in *Inst) {
+	d, s := in.A[0].Reg, in.A[1].Reg
+	r := c.alu(in.Aux, 8, c.R[d], c.R[s])
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
+func aluRR32(c *CPU, in *Inst) {
+	d, s := in.A[0].Reg, in.A[1].Reg
+	r := c.alu(in.Aux, 4, c.R[d]&0xffffffff, c.R[s]&0xffffffff)
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
+func aluRI64(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	r := c.alu(in.Aux, 8, c.R[d], in.Imm)
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
+func aluRI32(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	r := c.alu(in.Aux, 4, c.R[d]&0xffffffff, in.Imm&0xffffffff)
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
+func buildALU(op uint8) func(in *Inst) Handler {
+	return func(in *Inst) Handler {
+		in.Aux = op
+		d, s := &in.A[0], &in.A[1]
+		if d.Kind == KReg && !d.Hi && (s.Kind == KReg && !s.Hi || s.Kind == KImm) && d.Size >= 4 {
+			switch {
+			case s.Kind == KReg && d.Size == 8:
+				return aluRR64
+			case s.Kind == KReg:
+				return aluRR32
+			case d.Size == 8:
+				return aluRI64
+			default:
+				return aluRI32
+			}
+		}
+		return aluGeneric
+	}
+}
+
+func opIncDec(c *CPU, in *Inst) {
+	size := int(in.A[0].Size)
+	a, addr := c.rmwGet(in)
+	cin := uint64(0)
+	if c.CF() {
+		cin = 1
+	}
+	if in.Op == x86asm.INC {
+		r := (a + 1) & sizeMask[size]
+		c.rmwPut(in, addr, r)
+		c.setLazyCarry(flagsInc, size, r, a, 1, cin)
+	} else {
+		r := (a - 1) & sizeMask[size]
+		c.rmwPut(in, addr, r)
+		c.setLazyCarry(flagsDec, size, r, a, 1, cin)
+	}
+}
+
+func opNeg(c *CPU, in *Inst) {
+	size := int(in.A[0].Size)
+	a, addr := c.rmwGet(in)
+	r := (-a) & sizeMask[size]
+	c.rmwPut(in, addr, r)
+	c.SetLazy(flagsSub, size, r, 0, a)
+}
+
+func opNot(c *CPU, in *Inst) {
+	a, addr := c.rmwGet(in)
+	c.rmwPut(in, addr, ^a&sizeMask[in.A[0].Size])
+}
+
+func opMov(c *CPU, in *Inst) { c.put(in, 0, c.get(in, 1)) }
+
+func movRR(c *CPU, in *Inst) {
+	c.setReg(&in.A[0], c.getReg(&in.A[1]))
+}
+
+func movRI(c *CPU, in *Inst) {
+	c.setReg(&in.A[0], in.Imm)
+}
+
+func movRM64(c *CPU, in *Inst) { c.R[in.A[0].Reg] = c.Mem.Load64(c.EA(in)) }
+func movRM32(c *CPU, in *Inst) { c.R[in.A[0].Reg] = uint64(c.Mem.Load32(c.EA(in))) }
+func movMR64(c *CPU, in *Inst) { c.Mem.Store64(c.EA(in), c.R[in.A[1].Reg]) }
+func movMR32(c *CPU, in *Inst) { c.Mem.Store32(c.EA(in), uint32(c.R[in.A[1].Reg])) }
+
+func buildMov(in *Inst) Handler {
+	d, s := &in.A[0], &in.A[1]
+	switch {
+	case d.Kind == KReg && s.Kind == KReg:
+		return movRR
+	case d.Kind == KReg && s.Kind == KImm:
+		in.Imm &= sizeMask[d.Size]
+		return movRI
+	case d.Kind == KReg && !d.Hi && s.Kind == KMem && d.Size == 8:
+		return movRM64
+	case d.Kind == KReg && !d.Hi && s.Kind == KMem && d.Size == 4:
+		return movRM32
+	case d.Kind == KMem && s.Kind == KReg && !s.Hi && s.Size == 8:
+		return movMR64
+	case d.Kind == KMem && s.Kind == KReg && !s.Hi && s.Size == 4:
+		return movMR32
+	case d.Kind == KSeg || s.Kind == KSeg:
+		return opMovSeg
+	}
+	return nil
+}
+
+// opMovSeg moves to or from a segment register. Loading FS or GS in 32-bit
+// mode selects a GDT descriptor set by set_thread_area.
+func opMovSeg(c *CPU, in *Inst) {
+	if in.A[1].Kind == KSeg {
+		v := uint64(c.Seg[in.A[1].Reg])
+		if in.A[0].Kind == KMem {
+			c.Mem.Store16(c.EA(in), uint16(v))
+		} else {
+			c.setReg(&in.A[0], v)
+		}
+		return
+	}
+	sel := uint16(c.get(in, 1))
+	c.LoadSeg(int(in.A[0].Reg), sel)
+}
+
+// LoadSeg loads a segment selector, as MOV Sreg or POP Sreg do.
+func (c *CPU) LoadSeg(seg int, sel uint16) {
+	if seg == CS {
+		panic(&Trap{Kind: TrapInvalidOp})
+	}
+	idx := int(sel >> 3)
+	if sel&4 != 0 || sel>>3 >= uint16(len(c.GDT)) {
+		panic(&Trap{Kind: TrapGP, Code: int(sel)})
+	}
+	if sel < 4 {
+		// Null selector: allowed for data segments.
+		c.Seg[seg] = sel
+		if c.Mode == 32 {
+			c.SegBase[seg] = 0
+		}
+		return
+	}
+	if c.Mode == 32 && (seg == FS || seg == GS) {
+		d := c.GDT[idx]
+		if !d.Present && sel != 0x2b && sel != 0x23 {
+			panic(&Trap{Kind: TrapGP, Code: int(sel)})
+		}
+		c.Seg[seg] = sel
+		c.SegBase[seg] = uint64(d.Base)
+		return
+	}
+	c.Seg[seg] = sel
+}
+
+func opMovzx(c *CPU, in *Inst) { c.put(in, 0, c.get(in, 1)) }
+
+func opMovsx(c *CPU, in *Inst) {
+	c.put(in, 0, signExtend(c.get(in, 1), in.A[1].Size)&sizeMask[in.A[0].Size])
+}
+
+func opLea(c *CPU, in *Inst) {
+	// LEA computes an offset, without segment base.
+	a := in.Disp
+	if in.Base >= 0 {
+		a += c.R[in.Base]
+	}
+	if in.Index >= 0 {
+		a += c.R[in.Index] << in.Scale
+	}
+	c.setReg(&in.A[0], a&sizeMask[in.A[0].Size]&maskForASize(in.ASize))
+}
+
+func maskForASize(s uint8) uint64 { return sizeMask[s] }
+
+func opXchg(c *CPU, in *Inst) {
+	if in.A[0].Kind == KMem || in.A[1].Kind == KMem {
+		mi, ri := 0, 1
+		if in.A[1].Kind == KMem {
+			mi, ri = 1, 0
+		}
+		addr := c.EA(in)
+		m := c.Mem.LoadN(addr, int(in.A[mi].Size))
+		c.Mem.StoreN(addr, int(in.A[mi].Size), c.getReg(&in.A[ri]))
+		c.setReg(&in.A[ri], m)
+		return
+	}
+	a, b := c.getReg(&in.A[0]), c.getReg(&in.A[1])
+	c.setReg(&in.A[0], b)
+	c.setReg(&in.A[1], a)
+}
+
+func opNop(c *CPU, in *Inst) {}
+
+func init() {
+	for op, a := range map[x86asm.Op]uint8{
+		x86asm.ADD: aluAdd, x86asm.OR: aluOr, x86asm.ADC: aluAdc, x86asm.SBB: aluSbb,
+		x86asm.AND: aluAnd, x86asm.SUB: aluSub, x86asm.XOR: aluXor, x86asm.CMP: aluCmp,
+		x86asm.TEST: aluTest,
+	} {
+		defBuild(op, buildALU(a))
+	}
+	def(x86asm.INC, opIncDec)
+	def(x86asm.DEC, opIncDec)
+	def(x86asm.NEG, opNeg)
+	def(x86asm.NOT, opNot)
+	def(x86asm.MOV, opMov)
+	defBuild(x86asm.MOV, buildMov)
+	def(x86asm.MOVZX, opMovzx)
+	def(x86asm.MOVSX, opMovsx)
+	def(x86asm.MOVSXD, opMovsx)
+	def(x86asm.LEA, opLea)
+	def(x86asm.XCHG, opXchg)
+	def(x86asm.NOP, opNop)
+	def(x86asm.PAUSE, opNop)
+}

@@ -1,0 +1,204 @@
+// Package x86 is the guest CPU: its architectural state, the adapter that
+// turns decoded x86 instructions into pre-decoded operations (Inst), and the
+// semantics of those operations.
+package x86
+
+import "gemu/internal/mem"
+
+
+// General register numbers, in the hardware encoding order.
+const (
+	RAX = iota
+	RCX
+	RDX
+	RBX
+	RSP
+	RBP
+	RSI
+	RDI
+	R8
+	R9
+	R10
+	R11
+	R12
+	R13
+	R14
+	R15
+)
+
+// Segment register numbers, in the hardware encoding order.
+const (
+	ES = iota
+	CS
+	SS
+	DS
+	FS
+	GS
+)
+
+// EFLAGS bits.
+const (
+	FlagCF uint64 = 1 << 0
+	FlagPF uint64 = 1 << 2
+	FlagAF uint64 = 1 << 4
+	FlagZF uint64 = 1 << 6
+	FlagSF uint64 = 1 << 7
+	FlagTF uint64 = 1 << 8
+	FlagIF uint64 = 1 << 9
+	FlagDF uint64 = 1 << 10
+	FlagOF uint64 = 1 << 11
+	FlagAC uint64 = 1 << 18
+	FlagID uint64 = 1 << 21
+
+	// StatusFlags are the six arithmetic flags computed lazily.
+	StatusFlags = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+)
+
+// Trap is why execution stopped at an instruction: a CPU exception or a
+// request to the operating-system layer. It is raised with panic(Trap...)
+// by instruction semantics and recovered by the engine.
+type Trap struct {
+	Kind TrapKind
+	Addr uint64 // faulting data address for page faults
+	Code int    // extra detail (e.g. the interrupt vector for INT n)
+	Mem  *mem.Fault
+}
+
+// TrapKind enumerates CPU exceptions gemu raises.
+type TrapKind uint8
+
+// Trap kinds, named after the x86 exceptions.
+const (
+	TrapDivide     TrapKind = iota // #DE divide error
+	TrapDebug                      // #DB single step (unused)
+	TrapBreakpoint                 // #BP int3 (RIP already past it)
+	TrapOverflow                   // #OF into
+	TrapInvalidOp                  // #UD
+	TrapGP                         // #GP general protection
+	TrapPage                       // #PF page fault (see Mem)
+	TrapFPU                        // #MF x87 error
+	TrapSIMD                       // #XM SIMD exception
+	TrapAlign                      // #AC
+	TrapInt                        // INT n other than the syscall gate
+)
+
+// Syscaller is the operating-system layer behind SYSCALL, SYSENTER and
+// INT 0x80. It runs with RIP already set to the instruction after the
+// system call instruction (or the sysenter landing address) and may change
+// any state, including stopping the CPU with Exit.
+type Syscaller interface {
+	Syscall(c *CPU, gate Gate)
+}
+
+// Gate says which instruction entered the kernel.
+type Gate uint8
+
+// System call gates.
+const (
+	GateSyscall  Gate = iota // x86-64 syscall
+	GateInt80                // int $0x80
+	GateSysenter             // sysenter (i386 vDSO)
+)
+
+// CPU is one guest hardware thread.
+type CPU struct {
+	R   [16]uint64 // general registers; in 32-bit mode only the low half matters
+	RIP uint64
+
+	// Lazy arithmetic flags: the last flag-setting operation and its
+	// operands. See flags.go.
+	lazy lazyFlags
+
+	// flags holds every EFLAGS bit other than the six status flags
+	// (DF, IF, ID, AC, reserved bit 1...).
+	flags uint64
+
+	Seg     [6]uint16 // selectors
+	SegBase [6]uint64 // bases; only FS and GS are nonzero in user mode
+
+	// GDT holds the thread-local-storage descriptors set with
+	// set_thread_area (i386): entries 12..14 as Linux uses them.
+	GDT [16]SegDesc
+
+	X87 X87
+	XMM [16][2]uint64 // SSE registers, low quadword first
+	// MXCSR is the SSE control and status register.
+	MXCSR uint32
+
+	Mem  *mem.Space
+	Mode int // 32 or 64
+	// AddrMask masks linear addresses: 0xffffffff in 32-bit mode.
+	AddrMask uint64
+
+	Sys Syscaller
+
+	// TSC counter source for RDTSC (monotonic, host based).
+	TSC func() uint64
+
+	// Engine bookkeeping, owned by the engine.
+	Engine any
+	// Stop asks the engine to leave the run loop after the current block.
+	Stop bool
+	// Exited is set by the OS layer when the process is done.
+	Exited bool
+	// ExitCode is the status for exit/exit_group.
+	ExitCode int
+}
+
+// SegDesc is a segment descriptor as set_thread_area installs it.
+type SegDesc struct {
+	Base    uint32
+	Limit   uint32
+	Flags   uint32 // the user_desc flag bits
+	Present bool
+}
+
+// X87 is the floating point unit state.
+type X87 struct {
+	St  [8]F80 // physical registers R0..R7
+	Top uint8            // TOP field of the status word
+	// Tag: true means the physical register is empty.
+	Empty [8]bool
+	CW    uint16 // control word
+	SW    uint16 // status word without TOP
+	// Last instruction and operand pointers, kept for fnstenv/fxsave.
+	FIP, FDP uint64
+	FOP      uint16
+}
+
+// F80 is an 80-bit extended precision value as stored in an x87 register;
+// it converts directly to softfloat.F80.
+type F80 struct {
+	Mant uint64 // significand with explicit integer bit 63
+	SE   uint16 // sign (bit 15) and biased exponent
+}
+
+// New returns a CPU in the state Linux gives a fresh process of the given
+// mode (32 or 64) using m as its address space.
+func New(mode int, m *mem.Space) *CPU {
+	c := &CPU{Mem: m, Mode: mode}
+	if mode == 32 {
+		c.AddrMask = 0xffffffff
+		c.Seg = [6]uint16{0x2b, 0x23, 0x2b, 0x2b, 0, 0}
+	} else {
+		c.AddrMask = ^uint64(0)
+		c.Seg = [6]uint16{0, 0x33, 0x2b, 0, 0, 0}
+	}
+	c.flags = 0x202
+	c.lazy.op = flagsNone
+	c.X87.reset()
+	c.MXCSR = 0x1f80
+	return c
+}
+
+func (x *X87) reset() {
+	x.CW = 0x037f
+	x.SW = 0
+	x.Top = 0
+	x.Empty = [8]bool{true, true, true, true, true, true, true, true}
+}
+
+// Reg returns general register r truncated to the mode's width.
+func (c *CPU) Reg(r int) uint64 {
+	return c.R[r] & c.AddrMask
+}
