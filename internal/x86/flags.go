@@ -37,11 +37,13 @@ var signBit = [9]uint64{1: 0x80, 2: 0x8000, 4: 0x80000000, 8: 0x8000000000000000
 // bytes). res, a and b are the operation's result and operands, already
 // truncated to size.
 func (c *CPU) SetLazy(op uint8, size int, res, a, b uint64) {
-	c.lazy = lazyFlags{op: op, size: uint8(size), res: res, a: a, b: b}
+	l := &c.lazy
+	l.op, l.size, l.res, l.a, l.b = op, uint8(size), res, a, b
 }
 
 func (c *CPU) setLazyCarry(op uint8, size int, res, a, b, cin uint64) {
-	c.lazy = lazyFlags{op: op, size: uint8(size), res: res, a: a, b: b, cin: cin}
+	l := &c.lazy
+	l.op, l.size, l.res, l.a, l.b, l.cin = op, uint8(size), res, a, b, cin
 }
 
 // SetResultFlags sets ZF, SF, PF from res and CF, OF, AF explicitly.

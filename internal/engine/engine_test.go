@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"testing"
+
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+const (
+	codeAddr  = 0x400000
+	dataAddr  = 0x600000
+	stackTop  = 0x800000
+	stackSize = 0x10000
+)
+
+// machine is a bare CPU with code, data and stack mappings. A guest ends by
+// executing hlt, which faults (#GP) and stops the run.
+type machine struct {
+	cpu   *x86.CPU
+	eng   *Engine
+	traps []*x86.Trap
+	pcs   []uint64
+}
+
+func newMachine(t testing.TB, mode int, code []byte, opts Options, instr Instrumenter) *machine {
+	t.Helper()
+	m := mem.New(1 << 32)
+	for _, r := range []struct {
+		a, n uint64
+		p    mem.Perm
+	}{
+		{codeAddr, 0x10000, mem.Read | mem.Write | mem.Exec},
+		{dataAddr, 0x10000, mem.Read | mem.Write},
+		{stackTop - stackSize, stackSize, mem.Read | mem.Write},
+	} {
+		if err := m.Map(r.a, r.n, r.p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Poke(codeAddr, code)
+	c := x86.New(mode, m)
+	c.RIP = codeAddr
+	c.R[x86.RSP] = stackTop - 16
+	mc := &machine{cpu: c}
+	mc.eng = New(c, opts, instr, func(c *x86.CPU, tr *x86.Trap) {
+		mc.traps = append(mc.traps, tr)
+		mc.pcs = append(mc.pcs, c.RIP)
+		c.Exited = true
+	})
+	return mc
+}
+
+func (m *machine) run(t testing.TB) {
+	t.Helper()
+	m.eng.Run()
+	if len(m.traps) != 1 || m.traps[0].Kind != x86.TrapGP {
+		t.Fatalf("expected to stop at hlt, got traps %+v at %#x", m.traps, m.pcs)
+	}
+}
+
+// sumLoop: ecx = n; eax = 0; loop: add eax, ecx; dec ecx; jnz loop; hlt
+func sumLoop(n uint32) []byte {
+	return []byte{
+		0xb9, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), // mov ecx, n
+		0x31, 0xc0, // xor eax, eax
+		0x01, 0xc8, // add eax, ecx
+		0xff, 0xc9, // dec ecx
+		0x75, 0xfa, // jnz -6
+		0xf4, // hlt
+	}
+}
+
+func TestLoopAndChaining(t *testing.T) {
+	for _, nochain := range []bool{false, true} {
+		m := newMachine(t, 32, sumLoop(1000), Options{NoChain: nochain}, nil)
+		m.run(t)
+		if got := uint32(m.cpu.R[x86.RAX]); got != 500500 {
+			t.Fatalf("nochain=%v: sum = %d, want 500500", nochain, got)
+		}
+		if m.pcs[0] != codeAddr+13 {
+			t.Fatalf("fault pc %#x, want %#x", m.pcs[0], codeAddr+13)
+		}
+		// Blocks: the prologue+loop body, the loop body (jnz target), hlt.
+		if m.eng.Translated != 3 {
+			t.Fatalf("translated %d blocks, want 3", m.eng.Translated)
+		}
+	}
+}
+
+func TestOneInsnPerTB(t *testing.T) {
+	m := newMachine(t, 64, sumLoop(10), Options{OneInsnPerTB: true}, nil)
+	m.run(t)
+	if got := m.cpu.R[x86.RAX]; got != 55 {
+		t.Fatalf("sum = %d", got)
+	}
+	if m.eng.Translated != 6 {
+		t.Fatalf("translated %d blocks, want 6 (one per instruction)", m.eng.Translated)
+	}
+}
+
+func TestPreciseMemoryFault(t *testing.T) {
+	// mov eax, 1; mov ebx, [0x10]; mov eax, 2
+	code := []byte{0xb8, 1, 0, 0, 0, 0x8b, 0x1d, 0x10, 0, 0, 0, 0xb8, 2, 0, 0, 0, 0xf4}
+	m := newMachine(t, 32, code, Options{}, nil)
+	m.eng.Run()
+	if len(m.traps) != 1 || m.traps[0].Kind != x86.TrapPage || m.traps[0].Addr != 0 {
+		t.Fatalf("traps %+v", m.traps)
+	}
+	if m.pcs[0] != codeAddr+5 || m.cpu.R[x86.RAX] != 1 {
+		t.Fatalf("fault at %#x with eax=%d; want pc %#x eax=1", m.pcs[0], m.cpu.R[x86.RAX], codeAddr+5)
+	}
+}
+
+func TestSelfModifyingCurrentBlock(t *testing.T) {
+	// The block rewrites the immediate of an instruction later in itself:
+	//   mov byte [codeAddr+12], 7   (c6 05 <addr32> 07)   7 bytes... then
+	//   mov eax, 1                  (b8 01 00 00 00) at offset 7; imm at 8
+	// so patch offset 8 instead: the running block must see eax = 7.
+	code := []byte{
+		0xc6, 0x05, 0x08, 0x00, 0x40, 0x00, 0x07, // mov byte [0x400008], 7 (x86-64: rip-rel! use 32-bit mode)
+		0xb8, 0x01, 0x00, 0x00, 0x00, // mov eax, 1
+		0xf4,
+	}
+	m := newMachine(t, 32, code, Options{}, nil)
+	m.run(t)
+	if got := m.cpu.R[x86.RAX]; got != 7 {
+		t.Fatalf("eax = %d, want 7 (stale translation ran)", got)
+	}
+}
+
+func TestSelfModifyingOtherBlock(t *testing.T) {
+	// call f; patch f's immediate; call f; hlt.  f: mov eax, 1; ret
+	code := []byte{
+		0xe8, 0x0d, 0, 0, 0, // call +13 -> 0x400012
+		0xc6, 0x05, 0x13, 0x00, 0x40, 0x00, 0x05, // mov byte [0x400013], 5
+		0xe8, 0x01, 0, 0, 0, // call +1 -> 0x400012
+		0xf4,                         // hlt at 0x400011
+		0xb8, 0x01, 0x00, 0x00, 0x00, // f: mov eax, 1 (0x400012)
+		0xc3,
+	}
+	m := newMachine(t, 32, code, Options{}, nil)
+	m.run(t)
+	if got := m.cpu.R[x86.RAX]; got != 5 {
+		t.Fatalf("eax = %d, want 5", got)
+	}
+}
+
+type countingInstr struct {
+	insns, blocks int
+	seen          []uint64
+	memOps        int
+}
+
+func (ci *countingInstr) InsnHook(c *x86.CPU, pc uint64) Hook {
+	return func(c *x86.CPU, pc uint64) {
+		if c.RIP != pc {
+			panic("RIP not set before hook")
+		}
+		ci.insns++
+		ci.seen = append(ci.seen, pc)
+	}
+}
+
+func (ci *countingInstr) BlockHook(c *x86.CPU, pc uint64) Hook {
+	return func(c *x86.CPU, pc uint64) { ci.blocks++ }
+}
+
+func (ci *countingInstr) MemHook(c *x86.CPU, pc uint64) mem.Tracer {
+	return func(addr uint64, size int, store bool, value uint64) { ci.memOps++ }
+}
+
+func TestHooksSeeEveryExecution(t *testing.T) {
+	ci := &countingInstr{}
+	m := newMachine(t, 32, sumLoop(10), Options{}, ci)
+	m.run(t)
+	// mov, xor, then 10 x (add, dec, jnz), then hlt (hooked before faulting).
+	if want := 2 + 30 + 1; ci.insns != want {
+		t.Fatalf("insn hooks %d, want %d", ci.insns, want)
+	}
+	// Blocks entered: first block once, loop block 9 more times, hlt once.
+	if ci.blocks != 11 {
+		t.Fatalf("block hooks %d, want 11", ci.blocks)
+	}
+	if ci.seen[0] != codeAddr || ci.seen[2] != codeAddr+7 {
+		t.Fatalf("hook pcs %#x", ci.seen[:3])
+	}
+}
+
+func TestMemHook(t *testing.T) {
+	// push eax; pop ebx; hlt: one store, one load.
+	ci := &countingInstr{}
+	m := newMachine(t, 32, []byte{0x50, 0x5b, 0xf4}, Options{}, ci)
+	m.run(t)
+	if ci.memOps != 2 {
+		t.Fatalf("memory hooks %d, want 2", ci.memOps)
+	}
+}
+
+func BenchmarkTightLoop(b *testing.B) {
+	const n = 1 << 20
+	m := newMachine(b, 64, sumLoop(n), Options{}, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.cpu.RIP = codeAddr
+		m.cpu.Exited = false
+		m.traps = m.traps[:0]
+		m.eng.Run()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(3*n), "ns/insn")
+}
+
+type nilInstr struct{}
+
+func (nilInstr) InsnHook(*x86.CPU, uint64) Hook      { return nil }
+func (nilInstr) BlockHook(*x86.CPU, uint64) Hook     { return nil }
+func (nilInstr) MemHook(*x86.CPU, uint64) mem.Tracer { return nil }
+
+func BenchmarkTightLoopNilInstrumenter(b *testing.B) {
+	const n = 1 << 20
+	m := newMachine(b, 64, sumLoop(n), Options{}, nilInstr{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.cpu.RIP = codeAddr
+		m.cpu.Exited = false
+		m.traps = m.traps[:0]
+		m.eng.Run()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(3*n), "ns/insn")
+}
