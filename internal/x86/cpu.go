@@ -5,7 +5,6 @@ package x86
 
 import "gemu/internal/mem"
 
-
 // General register numbers, in the hardware encoding order.
 const (
 	RAX = iota
@@ -156,7 +155,7 @@ type SegDesc struct {
 // X87 is the floating point unit state.
 type X87 struct {
 	St  [8]F80 // physical registers R0..R7
-	Top uint8            // TOP field of the status word
+	Top uint8  // TOP field of the status word
 	// Tag: true means the physical register is empty.
 	Empty [8]bool
 	CW    uint16 // control word
