@@ -21,6 +21,17 @@ type Env struct {
 	C1 bool
 }
 
+// DefaultEnv returns the state after FNINIT (control word 0x037F): round to
+// nearest, 64-bit precision, no exceptions.
+func DefaultEnv() Env { return Env{RC: RoundNearest, PC: Prec64} }
+
+// SetControlWord takes RC and PC from an x87 control word. The exception
+// mask bits are ignored: the package always gives the masked responses.
+func (e *Env) SetControlWord(cw uint16) {
+	e.RC = uint8(cw>>10) & 3
+	e.PC = uint8(cw>>8) & 3
+}
+
 // Rounding control values for Env.RC.
 const (
 	RoundNearest uint8 = 0 // round to nearest, ties to even
@@ -63,14 +74,14 @@ func (e *Env) invalid() F80 {
 	return Indefinite
 }
 
-// roundUp decides whether a discarded fraction rounds the kept value up in
-// magnitude. above and exactHalf describe the fraction relative to half an
-// ulp, odd is the parity of the kept value.
-func (e *Env) roundUp(sign, inexact, aboveHalf, exactHalf, odd bool) bool {
+// roundDir decides whether a discarded fraction rounds the kept value up in
+// magnitude under rounding control rc. aboveHalf and exactHalf describe the
+// fraction relative to half an ulp, odd is the parity of the kept value.
+func roundDir(rc uint8, sign, inexact, aboveHalf, exactHalf, odd bool) bool {
 	if !inexact {
 		return false
 	}
-	switch e.RC {
+	switch rc {
 	case RoundNearest:
 		return aboveHalf || (exactHalf && odd)
 	case RoundDown:
@@ -81,37 +92,12 @@ func (e *Env) roundUp(sign, inexact, aboveHalf, exactHalf, odd bool) bool {
 	return false
 }
 
-// round rounds the exact value (-1)^sign * (hi:lo) * 2^(exp-bias-127) to a
-// significand of prec bits in a format whose finite biased exponents are
-// 1..emax-1, with gradual underflow below 1. It returns the biased exponent
-// field and the significand left-aligned in 64 bits (bit 63 set for normal
-// results, clear for denormals and zero; overflow to infinity returns emax
-// and intBit). It raises PE, UE and OE as the x87 does with those exceptions
-// masked and sets C1 to whether the result was rounded up.
-//
-// The value must be nonzero. Tininess is detected before rounding, as on the
-// x87: a result below the smallest normal is denormalized first and then
-// rounded at the fixed denormal position, so with reduced precision control
-// the rounding point of an 80-bit denormal stays where the 24- or 53-bit
-// mask puts it, exactly like hardware.
-func (e *Env) round(sign bool, exp int32, hi, lo uint64, prec uint, emax int32) (int32, uint64) {
-	if hi == 0 {
-		hi, lo = lo, 0
-		exp -= 64
-	}
-	n := lz64(hi)
-	if n != 0 {
-		hi = hi<<n | lo>>(64-n)
-		lo <<= n
-		exp -= int32(n)
-	}
-	tiny := false
-	if exp <= 0 {
-		tiny = true
-		hi, lo = shr128Jam(hi, lo, uint(1-exp))
-		exp = 0
-	}
-	var inexact, above, half, odd bool
+// roundSig rounds the significand hi:lo (lo holding the bits below hi) to
+// its top prec bits. It returns the kept bits (bits below the precision
+// cleared), whether rounding up carried out of bit 63 (the kept bits are then
+// zero), whether any discarded bit was set and whether it rounded up.
+func roundSig(rc uint8, sign bool, hi, lo uint64, prec uint) (r uint64, carry, inexact, up bool) {
+	var above, half, odd bool
 	var mask uint64
 	if prec >= 64 {
 		inexact = lo != 0
@@ -129,14 +115,55 @@ func (e *Env) round(sign bool, exp int32, hi, lo uint64, prec uint, emax int32) 
 		odd = hi&unit != 0
 		hi &^= mask
 	}
-	up := e.roundUp(sign, inexact, above, half, odd)
-	e.C1 = up
+	up = roundDir(rc, sign, inexact, above, half, odd)
 	if up {
 		hi += mask + 1
-		if hi == 0 { // carry out of the significand
-			hi = intBit
-			exp++
+		carry = hi == 0
+	}
+	return hi, carry, inexact, up
+}
+
+// round rounds the exact value (-1)^sign * (hi:lo) * 2^(exp-bias-127) to a
+// significand of prec bits in a format whose finite biased exponents are
+// 1..emax-1, with gradual underflow below 1. It returns the biased exponent
+// field and the significand left-aligned in 64 bits (bit 63 set for normal
+// results, clear for denormals and zero; overflow to infinity returns emax
+// and intBit). It raises PE, UE and OE as the x87 does with those exceptions
+// masked and sets C1 to whether the result was rounded up.
+//
+// The value must be nonzero. A result below the smallest normal is
+// denormalized first and then rounded at the fixed denormal position, so
+// with reduced precision control the rounding point of an 80-bit denormal is
+// where the 24- or 53-bit mask puts it, exactly like hardware. Tininess (for
+// UE) is detected after rounding: a value that rounds to the smallest normal
+// when the exponent range is unbounded is not tiny.
+func (e *Env) round(sign bool, exp int32, hi, lo uint64, prec uint, emax int32) (int32, uint64) {
+	if hi == 0 {
+		hi, lo = lo, 0
+		exp -= 64
+	}
+	n := lz64(hi)
+	if n != 0 {
+		hi = hi<<n | lo>>(64-n)
+		lo <<= n
+		exp -= int32(n)
+	}
+	tiny := false
+	if exp <= 0 {
+		tiny = true
+		if exp == 0 {
+			if _, carry, _, _ := roundSig(e.RC, sign, hi, lo, prec); carry {
+				tiny = false
+			}
 		}
+		hi, lo = shr128Jam(hi, lo, uint(1-exp))
+		exp = 0
+	}
+	hi, carry, inexact, up := roundSig(e.RC, sign, hi, lo, prec)
+	e.C1 = up
+	if carry {
+		hi = intBit
+		exp++
 	}
 	if exp == 0 && hi&intBit != 0 {
 		exp = 1 // a denormal rounded up to the smallest normal
@@ -162,7 +189,7 @@ func (e *Env) round(sign bool, exp int32, hi, lo uint64, prec uint, emax int32) 
 		if toInf {
 			return emax, intBit
 		}
-		return emax - 1, ^mask
+		return emax - 1, ^(uint64(1)<<(64-prec) - 1)
 	}
 	return exp, hi
 }

@@ -1,15 +1,3 @@
-// Package softfloat implements the x87 80-bit extended-precision floating
-// point format in software, bit-exact with real x87 hardware running with all
-// exceptions masked (the Linux default).
-//
-// Values are F80; every operation that can round or raise an exception is a
-// method of *Env, which holds the rounding control, precision control and the
-// sticky exception flags of the emulated FPU. The package knows nothing about
-// the register stack, tags or unmasked exceptions: those belong to the
-// emulator, which maps Env to the control and status words.
-//
-// The behaviour is checked against vectors recorded from a real x87 FPU, see
-// testdata/README.md.
 package softfloat
 
 import "encoding/binary"

@@ -89,6 +89,30 @@ BIN(x_prem1, "fprem1")
 BIN(x_fcom, "fcom %%st(1)")
 BIN(x_fucom, "fucom %%st(1)")
 
+// Binary with a memory operand: st0 = a, then insn with m32/m64 b.
+#define BINM(name, T, insn)                                                                              \
+	static uint16_t name(uint16_t cw, const t10 *a, const T *b, t10 *r) {                            \
+		uint16_t sw;                                                                             \
+		__asm__ volatile(PRE "fldt %[a]\n\tfnclex\n\t" insn " %[b]\n\t"                           \
+				     "fnstsw %[sw]\n\tfstpt %[r]\n\t" POST                                        \
+				 : [sw] "=m"(sw), [r] "=m"(*r)                                           \
+				 : [cw] "m"(cw), [a] "m"(*a), [b] "m"(*b)                                \
+				 : "memory");                                                            \
+		return sw;                                                                               \
+	}
+
+BINM(x_adds, uint32_t, "fadds")
+BINM(x_addl, uint64_t, "faddl")
+BINM(x_subrs, uint32_t, "fsubrs")
+BINM(x_subl, uint64_t, "fsubl")
+BINM(x_muls, uint32_t, "fmuls")
+BINM(x_divs, uint32_t, "fdivs")
+BINM(x_divrl, uint64_t, "fdivrl")
+BINM(x_coms, uint32_t, "fcoms")
+BINM(x_coml, uint64_t, "fcoml")
+BINM(x_iaddl, uint32_t, "fiaddl")
+BINM(x_idivrs, uint16_t, "fidivrs")
+
 // Unary on st0.
 #define UN(name, insn)                                                                                   \
 	static uint16_t name(uint16_t cw, const t10 *a, t10 *r) {                                        \
@@ -180,7 +204,14 @@ CONST(x_fldz, "fldz")
 // SWMASK keeps exceptions, SF and C0..C3; drops TOP, ES and B.
 #define SWMASK 0x477F
 
-static uint16_t rand_cw(void) { return 0x007F | (uint16_t)((rn(4)) << 10) | (uint16_t)((rn(3) == 0 ? 0 : rn(2) + 2) << 8); }
+// rand_cw picks a rounding control and a precision control (24, 53 or 64
+// bits; now and then the reserved value 1) with all exceptions masked.
+static uint16_t rand_cw(void) {
+	unsigned pc = rn(3) == 0 ? 0 : rn(2) + 2;
+	if (rn(32) == 0)
+		pc = 1;
+	return 0x007F | (uint16_t)(rn(4) << 10) | (uint16_t)(pc << 8);
+}
 
 // pattern returns 64-bit significand whose top k bits are random (bit 63
 // set) and whose low 64-k bits are one of the interesting rounding
@@ -382,6 +413,38 @@ static t10 near_int(int maxbits) {
 	return mk((uint16_t)(e | (rn(2) << 15)), m);
 }
 
+// rand_f32 and rand_f64 return float bit patterns biased toward zeros,
+// denormals, infinities and NaNs.
+static uint32_t rand_f32(void) {
+	uint32_t v = (uint32_t)rnd();
+	switch (rn(4)) {
+	case 0:
+		v &= 0x807FFFFF; // zero / denormal
+		break;
+	case 1:
+		v |= 0x7F800000; // inf / NaN
+		if (rn(3) == 0)
+			v &= 0xFF800000 | (rn(2) ? 0 : 1u << rn(23));
+		break;
+	}
+	return v;
+}
+
+static uint64_t rand_f64(void) {
+	uint64_t v = rnd();
+	switch (rn(4)) {
+	case 0:
+		v &= 0x800FFFFFFFFFFFFFull;
+		break;
+	case 1:
+		v |= 0x7FF0000000000000ull;
+		if (rn(3) == 0)
+			v &= 0xFFF0000000000000ull | (rn(2) ? 0 : 1ull << rn(52));
+		break;
+	}
+	return v;
+}
+
 /* ---------- vector emitters ---------- */
 
 typedef uint16_t (*binfn)(uint16_t, const t10 *, const t10 *, t10 *);
@@ -481,7 +544,10 @@ int main(int argc, char **argv) {
 			a = mk((uint16_t)(rn(3) | (se_of(&a) & 0x8000)), m_of(&a));
 			b = mk((uint16_t)(rn(2) | (se_of(&b) & 0x8000)), m_of(&b));
 		}
-		emit_bin(rn(2) ? "add" : "sub", rn(2) ? x_add : x_sub, &a, &b);
+		if (rn(2))
+			emit_bin("add", x_add, &a, &b);
+		else
+			emit_bin("sub", x_sub, &a, &b);
 	}
 	// Products/quotients near overflow and underflow.
 	n = N(2000);
@@ -649,17 +715,7 @@ int main(int argc, char **argv) {
 	for (i = 0; i < n; i++) {
 		t10 r;
 		uint16_t cw = rand_cw();
-		uint32_t v = (uint32_t)rnd();
-		switch (rn(4)) {
-		case 0:
-			v &= 0x807FFFFF; // zero / denormal
-			break;
-		case 1:
-			v |= 0x7F800000; // inf / NaN
-			if (rn(3) == 0)
-				v &= 0xFF800000 | (rn(2) ? 0 : 1u << rn(23));
-			break;
-		}
+		uint32_t v = rand_f32();
 		uint16_t sw = x_fld32(cw, &v, &r) & SWMASK;
 		printf("fld32 %04x %08x -", cw, v);
 		pr10(&r);
@@ -669,19 +725,61 @@ int main(int argc, char **argv) {
 	for (i = 0; i < n; i++) {
 		t10 r;
 		uint16_t cw = rand_cw();
-		uint64_t v = rnd();
-		switch (rn(4)) {
-		case 0:
-			v &= 0x800FFFFFFFFFFFFFull;
-			break;
-		case 1:
-			v |= 0x7FF0000000000000ull;
-			if (rn(3) == 0)
-				v &= 0xFFF0000000000000ull | (rn(2) ? 0 : 1ull << rn(52));
-			break;
-		}
+		uint64_t v = rand_f64();
 		uint16_t sw = x_fld64(cw, &v, &r) & SWMASK;
 		printf("fld64 %04x %016llx -", cw, (unsigned long long)v);
+		pr10(&r);
+		printf(" - %04x\n", sw);
+	}
+
+	// Arithmetic with float32/float64 memory operands (FADD m32fp etc.).
+	{
+		typedef uint16_t (*m32fn)(uint16_t, const t10 *, const uint32_t *, t10 *);
+		typedef uint16_t (*m64fn)(uint16_t, const t10 *, const uint64_t *, t10 *);
+		const char *names[] = {"adds", "addl", "subrs", "subl", "muls", "divs", "divrl", "coms", "coml"};
+		m32fn f32[] = {x_adds, 0, x_subrs, 0, x_muls, x_divs, 0, x_coms, 0};
+		m64fn f64[] = {0, x_addl, 0, x_subl, 0, 0, x_divrl, 0, x_coml};
+		for (int k = 0; k < 9; k++) {
+			n = N(300);
+			for (i = 0; i < n; i++) {
+				t10 a = rand_f80(), r;
+				uint16_t cw = rand_cw(), sw;
+				printf("%s %04x", names[k], cw);
+				pr10(&a);
+				if (f32[k]) {
+					uint32_t v = rand_f32();
+					sw = f32[k](cw, &a, &v, &r);
+					printf(" %08x", v);
+				} else {
+					uint64_t v = rand_f64();
+					sw = f64[k](cw, &a, &v, &r);
+					printf(" %016llx", (unsigned long long)v);
+				}
+				pr10(&r);
+				printf(" - %04x\n", sw & SWMASK);
+			}
+		}
+	}
+
+	// Arithmetic with integer memory operands (FIADD m32int, FIDIVR m16int).
+	n = N(300);
+	for (i = 0; i < n; i++) {
+		t10 a = rn(4) ? near_int(40) : rand_f80(), r;
+		uint16_t cw = rand_cw();
+		uint32_t v = (uint32_t)(rnd() >> rn(64));
+		uint16_t v16 = (uint16_t)v;
+		if (rn(2))
+			v = -v;
+		uint16_t sw = x_iaddl(cw, &a, &v, &r) & SWMASK;
+		printf("iaddl %04x", cw);
+		pr10(&a);
+		printf(" %08x", v);
+		pr10(&r);
+		printf(" - %04x\n", sw);
+		sw = x_idivrs(cw, &a, &v16, &r) & SWMASK;
+		printf("idivrs %04x", cw);
+		pr10(&a);
+		printf(" %04x", v16);
 		pr10(&r);
 		printf(" - %04x\n", sw);
 	}
