@@ -13,10 +13,15 @@
  * are left undefined in the plugin and are resolved against gemu when the
  * plugin is loaded.
  *
- * 1. Functions a plugin defines (all optional except plugin_init)
+ * 1. Functions a plugin defines (all optional)
  *
  * gemu looks each one up by name when it loads the plugin; a plugin defines
- * only the ones it uses. The model is the same for every event: a "needs"
+ * only the ones it uses, and a function it does not define is simply not
+ * called. A shared object that defines none of them is refused. A "before"
+ * callback is called only where its "needs" function said true, so one
+ * defined without its "needs" function is never called.
+ *
+ * The model is the same for every event: a "needs"
  * question is asked when guest code is translated, and the matching
  * callback is called each time that code runs, for the plugins that
  * answered true and only for them. Code nobody asked for runs at full
@@ -69,7 +74,7 @@ extern "C" {
  * =================================================================== */
 
 /*
- * plugin_init - required.
+ * plugin_init - optional (a plugin without it is ready once loaded).
  *
  * Called once per plugin, after the guest program is loaded and before its
  * first instruction runs, in command-line order. `args` is the STRING of

@@ -2,7 +2,11 @@
  * Everything printed must be deterministic: no pointers, times, pids. */
 #ifndef GT_H
 #define GT_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

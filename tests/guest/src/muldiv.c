@@ -147,6 +147,15 @@ static int div_ok(int sign, int bits, uint64_t hi, uint64_t lo, uint64_t d)
 #endif
 }
 
+/* has the masked value vals[i] already appeared at an earlier index? */
+static int seen(const uint64_t *v, size_t i, uint64_t mask)
+{
+	for (size_t k = 0; k < i; k++)
+		if ((v[k] & mask) == (v[i] & mask))
+			return 1;
+	return 0;
+}
+
 typedef void (*mulfn)(uint64_t, uint64_t, uint64_t *, uint64_t *, unsigned long *);
 typedef void (*divfn)(uint64_t, uint64_t, uint64_t, uint64_t *, uint64_t *);
 
@@ -161,7 +170,7 @@ int main(void)
 	divfn dfn[2][4] = {{div8, div16, div32, 0}, {idiv8, idiv16, idiv32, 0}};
 #endif
 	static const char *mn[2] = {"mul", "imul"}, *dn[2] = {"div", "idiv"};
-	uint64_t his[] = {0, 1, 0x7f, 0xffffffffffffffffull, 0x12345};
+	static const uint64_t his[] = {0, 1, 0x7f, 0xffffffffffffffffull, 0x12345};
 
 	for (int op = 0; op < 2; op++)
 		for (int s = 0; s < nsizes; s++) {
@@ -171,7 +180,7 @@ int main(void)
 				for (size_t j = 0; j < ARRAY_LEN(vals); j++) {
 					uint64_t a = vals[i] & mask, b = vals[j] & mask, lo, hi;
 					unsigned long f;
-					if ((i && a == 0) || (j && b == 0))
+					if (seen(vals, i, mask) || seen(vals, j, mask))
 						continue;
 					mfn[op][s](a, b, &lo, &hi, &f);
 					printf("%s%d %0*llx %0*llx: %0*llx:%0*llx", mn[op], bits, w,
@@ -188,6 +197,8 @@ int main(void)
 			for (size_t j = 0; j < ARRAY_LEN(vals); j++) {
 				uint64_t a = vals[i] & mask, b = vals[j] & mask, r = 0;
 				unsigned long f = 0;
+				if (seen(vals, i, mask) || seen(vals, j, mask))
+					continue;
 				if (bits == 16)
 					r = imul2_16(a, b, &f);
 				else if (bits == 32)
@@ -246,7 +257,7 @@ int main(void)
 					for (size_t j = 0; j < ARRAY_LEN(vals); j++) {
 						uint64_t hi = his[h] & mask, lo = vals[i] & mask, d = vals[j] & mask;
 						uint64_t q, r;
-						if ((i && lo == 0) || (j && d == 0) || (h && hi == 0))
+						if (seen(vals, i, mask) || seen(vals, j, mask) || seen(his, h, mask))
 							continue;
 						if (!div_ok(op, bits, hi, lo, d))
 							continue;

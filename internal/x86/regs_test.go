@@ -1,0 +1,187 @@
+package x86
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"gemu/internal/mem"
+)
+
+// regCPU returns a CPU of the given mode whose registers hold distinct,
+// recognizable values.
+func regCPU(mode int) *CPU {
+	c := New(mode, mem.New(1<<32))
+	for i := range c.R {
+		c.R[i] = 0x1111111111111111 * uint64(i+1) // R[RAX]=0x11.., R[RCX]=0x22..
+	}
+	c.RIP = 0x0123456789abcdef
+	c.Seg = [6]uint16{0x2b, 0x23, 0x2a, 0x2c, 0x63, 0x6b} // es cs ss ds fs gs
+	c.SegBase[FS] = 0x7fff00001000
+	c.SegBase[GS] = 0xf7ff2000
+	c.SetFlags(FlagCF|FlagZF|FlagDF, FlagCF|FlagZF|FlagDF)
+	for i := range c.XMM {
+		c.XMM[i] = [2]uint64{uint64(i) << 8, 0xa0a0a0a0a0a0a0a0 + uint64(i)}
+	}
+	c.MXCSR = 0x1fa0
+	x := &c.X87
+	x.Top = 6
+	x.St[6] = F80{Mant: 0x8000000000000000, SE: 0x3fff} // ST(0) = 1.0, physical 6
+	x.St[7] = F80{Mant: 0, SE: 0}                       // ST(1) = +0, physical 7
+	x.St[0] = F80{Mant: 0xc000000000000000, SE: 0x7fff} // ST(2) = NaN, physical 0
+	x.Empty = [8]bool{false, true, true, true, true, true, false, false}
+	x.CW = 0x037f
+	x.SW = 0x0021 // PE | IE, TOP is kept apart
+	x.FIP = 0x0000123487654321
+	x.FDP = 0x0000567811223344
+	x.FOP = 0xfd9
+	return c
+}
+
+func le(b []byte) uint64 {
+	var v [8]byte
+	copy(v[:], b)
+	return binary.LittleEndian.Uint64(v[:])
+}
+
+func TestGDBRegisterI386(t *testing.T) {
+	c := regCPU(32)
+	flags := c.Flags()
+	tests := []struct {
+		num  int
+		size int
+		want uint64
+	}{
+		{0, 4, 0x11111111},  // eax
+		{1, 4, 0x22222222},  // ecx
+		{3, 4, 0x44444444},  // ebx
+		{4, 4, 0x55555555},  // esp
+		{7, 4, 0x88888888},  // edi
+		{8, 4, 0x89abcdef},  // eip
+		{9, 4, flags},       // eflags
+		{10, 4, 0x23},       // cs
+		{11, 4, 0x2a},       // ss
+		{12, 4, 0x2c},       // ds
+		{13, 4, 0x2b},       // es
+		{14, 4, 0x63},       // fs
+		{15, 4, 0x6b},       // gs
+		{24, 4, 0x037f},     // fctrl
+		{25, 4, 0x3021},     // fstat with TOP=6
+		{26, 4, 0x4ffe},     // ftag: R7 zero, R6 valid, R0 special, rest empty
+		{27, 4, 0x1234},     // fiseg
+		{28, 4, 0x87654321}, // fioff
+		{29, 4, 0x5678},     // foseg
+		{30, 4, 0x11223344}, // fooff
+		{31, 4, 0x7d9},      // fop (11 bits)
+		{40, 4, 0x1fa0},     // mxcsr
+		{41, 4, 0x00001000}, // fs_base, truncated to 4 bytes
+		{42, 4, 0xf7ff2000}, // gs_base
+		{43, 4, userCR0},    // cr0
+		{46, 4, userCR4},    // cr4
+	}
+	for _, tt := range tests {
+		val, size := c.GDBRegister(tt.num)
+		if size != tt.size || le(val[:size]) != tt.want {
+			t.Errorf("reg %d: got %#x size %d, want %#x size %d", tt.num, le(val[:size]), size, tt.want, tt.size)
+		}
+	}
+	if flags&(FlagCF|FlagZF|FlagDF) != FlagCF|FlagZF|FlagDF {
+		t.Errorf("eflags %#x lacks CF ZF DF", flags)
+	}
+	// st0 is the top of the stack (physical 6): 1.0.
+	val, size := c.GDBRegister(16)
+	if size != 10 || le(val[:8]) != 0x8000000000000000 || binary.LittleEndian.Uint16(val[8:]) != 0x3fff {
+		t.Errorf("st0 = % x (size %d)", val[:size], size)
+	}
+	val, size = c.GDBRegister(18) // st2 = physical 0, the NaN
+	if size != 10 || binary.LittleEndian.Uint16(val[8:]) != 0x7fff {
+		t.Errorf("st2 = % x (size %d)", val[:size], size)
+	}
+	val, size = c.GDBRegister(32 + 5) // xmm5
+	if size != 16 || le(val[:8]) != 0x500 || le(val[8:]) != 0xa0a0a0a0a0a0a0a5 {
+		t.Errorf("xmm5 = % x (size %d)", val[:size], size)
+	}
+	for _, bad := range []int{-1, 47, 48, 1000} {
+		if _, size := c.GDBRegister(bad); size != 0 {
+			t.Errorf("reg %d: size %d, want 0", bad, size)
+		}
+	}
+	if n := c.GDBNumRegs(); n != 47 {
+		t.Errorf("GDBNumRegs = %d", n)
+	}
+	// Every number below GDBNumRegs is a register.
+	for i := 0; i < c.GDBNumRegs(); i++ {
+		if _, size := c.GDBRegister(i); size == 0 {
+			t.Errorf("reg %d unknown", i)
+		}
+	}
+}
+
+func TestGDBRegisterAMD64(t *testing.T) {
+	c := regCPU(64)
+	tests := []struct {
+		num  int
+		size int
+		want uint64
+	}{
+		{0, 8, 0x1111111111111111},  // rax = R[0]
+		{1, 8, 0x4444444444444444},  // rbx = R[3]
+		{2, 8, 0x2222222222222222},  // rcx = R[1]
+		{3, 8, 0x3333333333333333},  // rdx = R[2]
+		{4, 8, 0x7777777777777777},  // rsi = R[6]
+		{5, 8, 0x8888888888888888},  // rdi = R[7]
+		{6, 8, 0x6666666666666666},  // rbp = R[5]
+		{7, 8, 0x5555555555555555},  // rsp = R[4]
+		{8, 8, 0x9999999999999999},  // r8
+		{14, 8, 0xffffffffffffffff}, // r14
+		{16, 8, 0x0123456789abcdef}, // rip
+		{17, 4, c.Flags()},          // eflags
+		{18, 4, 0x23},               // cs
+		{23, 4, 0x6b},               // gs
+		{32, 4, 0x037f},             // fctrl
+		{33, 4, 0x3021},             // fstat
+		{34, 4, 0x4ffe},             // ftag
+		{39, 4, 0x7d9},              // fop
+		{56, 4, 0x1fa0},             // mxcsr
+		{57, 8, 0x7fff00001000},     // fs_base
+		{58, 8, 0xf7ff2000},         // gs_base
+		{59, 8, userCR0},            // cr0
+		{62, 8, userCR4},            // cr4
+	}
+	for _, tt := range tests {
+		val, size := c.GDBRegister(tt.num)
+		if size != tt.size || le(val[:size]) != tt.want {
+			t.Errorf("reg %d: got %#x size %d, want %#x size %d", tt.num, le(val[:size]), size, tt.want, tt.size)
+		}
+	}
+	val, size := c.GDBRegister(24) // st0
+	if size != 10 || le(val[:8]) != 0x8000000000000000 {
+		t.Errorf("st0 = % x", val[:size])
+	}
+	val, size = c.GDBRegister(40 + 15) // xmm15
+	if size != 16 || le(val[:8]) != 0xf00 || le(val[8:]) != 0xa0a0a0a0a0a0a0af {
+		t.Errorf("xmm15 = % x (size %d)", val[:size], size)
+	}
+	for _, bad := range []int{-5, 63, 64} {
+		if _, size := c.GDBRegister(bad); size != 0 {
+			t.Errorf("reg %d: size %d, want 0", bad, size)
+		}
+	}
+	if n := c.GDBNumRegs(); n != 63 {
+		t.Errorf("GDBNumRegs = %d", n)
+	}
+	for i := 0; i < c.GDBNumRegs(); i++ {
+		if _, size := c.GDBRegister(i); size == 0 {
+			t.Errorf("reg %d unknown", i)
+		}
+	}
+}
+
+func TestX87FullTagEmpty(t *testing.T) {
+	c := New(32, mem.New(1<<32))
+	if tw := c.X87.FullTag(); tw != 0xffff {
+		t.Errorf("fresh tag word %#x, want 0xffff", tw)
+	}
+	if sw := c.X87.FullStatus(); sw != 0 {
+		t.Errorf("fresh status %#x", sw)
+	}
+}

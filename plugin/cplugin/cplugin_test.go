@@ -1,0 +1,339 @@
+package cplugin
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gemu/internal/engine"
+	"gemu/internal/x86"
+	"gemu/plugin"
+	"gemu/plugin/internal/guesttest"
+)
+
+// repoRoot is the module root, two levels up from this package.
+var repoRoot, _ = filepath.Abs("../..")
+
+// buildPlugin compiles src (a path) into a shared object the way plugin
+// authors do, with nothing but include/, and returns its path.
+func buildPlugin(t testing.TB, src string, extra ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("cc"); err != nil {
+		t.Skip("no C compiler")
+	}
+	out := filepath.Join(t.TempDir(), "lib"+strings.TrimSuffix(filepath.Base(src), ".c")+".so")
+	args := append([]string{"-shared", "-fPIC", "-O2", "-I" + filepath.Join(repoRoot, "include")}, extra...)
+	args = append(args, src, "-o", out)
+	if msg, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		t.Fatalf("cc %s: %v\n%s", src, err, msg)
+	}
+	return out
+}
+
+func testPlugin(t testing.TB, name string) string {
+	return buildPlugin(t, filepath.Join("testdata", name+".c"), "-Wall", "-Wextra", "-Werror")
+}
+
+var newGuest = guesttest.New
+
+// run loads specs for c's architecture, runs c until its first system
+// call and the plugins' exit hooks, and returns the log.
+func run(t testing.TB, c *x86.CPU, ret int64, specs ...plugin.Spec) string {
+	t.Helper()
+	var log bytes.Buffer
+	arch := map[int]string{32: "i386", 64: "x86_64"}[c.Mode]
+	m, err := plugin.Load(specs, &log, arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Sys = &guesttest.Sys{Obs: m, Ret: ret}
+	guesttest.Run(t, c, m.Instrumenter())
+	m.Exit()
+	return log.String()
+}
+
+var gate = guesttest.Gate
+
+// eventCode is
+//
+//	0x1000 mov ecx, 2
+//	0x1005 dec ecx
+//	0x1007 jnz 0x1005
+//	0x1009 push rcx / push ecx
+//	0x100a syscall / int $0x80
+func eventCode(mode int) []byte {
+	return append([]byte{0xb9, 2, 0, 0, 0, 0xff, 0xc9, 0x75, 0xfc, 0x51}, gate(mode)...)
+}
+
+func TestEvents(t *testing.T) {
+	lib := testPlugin(t, "events")
+	for _, mode := range []int{32, 64} {
+		c := newGuest(t, mode, eventCode(mode))
+		var want string
+		if mode == 64 {
+			c.R[x86.RAX] = 39
+			c.R[x86.RDI], c.R[x86.RSI], c.R[x86.RDX] = 0x1111, 0x2222, 0x3333
+			c.R[x86.R10], c.R[x86.R8], c.R[x86.R9] = 0x4444, 0x5555, 0x6666
+			want = `init [a,b] x86_64
+tb 1000 ip=1000
+insn 1000 ip=1000 cx=0
+insn 1007 ip=1007 cx=1
+tb 1005 ip=1005
+insn 1007 ip=1007 cx=0
+insn 1009 ip=1009 cx=0
+mem 1009 87f8 8 1 0
+insn 100a ip=100a cx=0
+syscall 39 1111 2222 3333 4444 5555 6666 ax=27
+ret 39 -14
+exit
+`
+		} else {
+			c.R[x86.RAX] = 20
+			c.R[x86.RBX], c.R[x86.RDX] = 0xdead000000001111, 0x3333
+			c.R[x86.RSI], c.R[x86.RDI], c.R[x86.RBP] = 0x4444, 0x5555, 0x6666
+			want = `init [a,b] i386
+tb 1000 ip=1000
+insn 1000 ip=1000 cx=0
+insn 1007 ip=1007 cx=1
+tb 1005 ip=1005
+insn 1007 ip=1007 cx=0
+insn 1009 ip=1009 cx=0
+mem 1009 87fc 4 1 0
+insn 100a ip=100a cx=0
+syscall 20 1111 0 3333 4444 5555 6666 ax=14
+ret 20 -14
+exit
+`
+		}
+		if got := run(t, c, -14, plugin.Spec{Path: lib, Args: "a,b"}); got != want {
+			t.Errorf("mode %d log:\n%s\nwant:\n%s", mode, got, want)
+		}
+	}
+}
+
+func TestEdgeCases(t *testing.T) {
+	lib := testPlugin(t, "edges")
+	for _, mode := range []int{32, 64} {
+		got := run(t, newGuest(t, mode, eventCode(mode)), 0, plugin.Spec{Path: lib})
+		regs := "reg-xmm 16\nreg-st0 10\n" // xmm0, st0 on x86-64
+		if mode == 32 {
+			regs = "reg-xmm 4\nreg-st0 4\n" // mxcsr, fctrl on i386
+		}
+		want := `unmapped err untouched=1
+partly-unmapped err untouched=1
+huge err untouched=1
+negative err untouched=1
+zero-len-null ok untouched=1
+zero-len-unmapped ok untouched=1
+null-buf err untouched=1
+null-cpu err untouched=1
+bad-cpu err untouched=1
+wrap err untouched=1
+cross 0 11 22 33 44 ee
+reg-unknown 0 0 0 untouched=1
+reg-null-buf 0
+reg-null-cpu 0
+` + regs + "big " + strings.Repeat("x", 2999) + " end\n"
+		if got != want {
+			t.Errorf("mode %d log:\n%s\nwant:\n%s", mode, got, want)
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("this is not a shared object\n", 10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	events := testPlugin(t, "events")
+	tests := []struct {
+		path, args string
+		want       string // regexp
+	}{
+		{filepath.Join(dir, "libmissing.so"), "", `^plugin \S+/libmissing.so: cannot load: no such file or directory$`},
+		{text, "", `^plugin \S+/notes.txt: cannot load: invalid ELF header$`},
+		{dir, "", `^plugin \S+: cannot load: not a regular file$`},
+		{testPlugin(t, "empty"), "", `^plugin \S+/libempty.so: not a gemu plugin: it defines none of the plugin functions \(plugin_init, `},
+		{testPlugin(t, "undef"), "", `^plugin \S+/libundef.so: cannot load: .*undefined symbol: qemulib_no_such_function`},
+		{events, "fail", `^plugin \S+/libevents.so: plugin_init returned false$`},
+	}
+	for _, tt := range tests {
+		var log bytes.Buffer
+		_, err := plugin.Load([]plugin.Spec{{Path: tt.path, Args: tt.args}}, &log, "x86_64")
+		if err == nil || !regexp.MustCompile(tt.want).MatchString(err.Error()) {
+			t.Errorf("%s: error %v, want %s", tt.path, err, tt.want)
+		}
+	}
+}
+
+func TestRelativePath(t *testing.T) {
+	lib := testPlugin(t, "counter")
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(filepath.Dir(lib)); err != nil {
+		t.Fatal(err)
+	}
+	// A bare file name is a file in the current directory, not a library
+	// to search for.
+	got := run(t, newGuest(t, 64, eventCode(64)), 0, plugin.Spec{Path: filepath.Base(lib), Args: "7"})
+	if got != "instance 7: 3 blocks\n" {
+		t.Errorf("log %q", got)
+	}
+}
+
+func TestTwoInstances(t *testing.T) {
+	lib := testPlugin(t, "counter")
+	got := run(t, newGuest(t, 64, eventCode(64)), 0,
+		plugin.Spec{Path: lib, Args: "1"}, plugin.Spec{Path: lib, Args: "2"})
+	if want := "instance 1: 3 blocks\ninstance 2: 3 blocks\n"; got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+func TestCallbackWithoutNeeds(t *testing.T) {
+	lib := testPlugin(t, "onlycb")
+	got := run(t, newGuest(t, 64, eventCode(64)), 0, plugin.Spec{Path: lib})
+	want := fmt.Sprintf("gemu: plugin %s: defines plugin_before_insn but not plugin_needs_before_insn: it will never be called\n", lib)
+	if got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+// seedExamples returns the seed document's example plugins: from the
+// shared seed folder (next to the repository, or the workplace's) when it
+// exists, else the copies in examples/.
+func seedExamples(t *testing.T) []string {
+	dir := filepath.Join(repoRoot, "examples")
+	for _, d := range []string{filepath.Join(repoRoot, "..", "shared", "seed", "examples"), "/work/shared/seed/examples"} {
+		if _, err := os.Stat(filepath.Join(d, "insn_log.c")); err == nil {
+			dir = d
+			break
+		}
+	}
+	t.Logf("seed examples from %s", dir)
+	return []string{filepath.Join(dir, "insn_log.c"), filepath.Join(dir, "syscall_log.c")}
+}
+
+func TestSeedExamples(t *testing.T) {
+	srcs := seedExamples(t)
+	insnLog := buildPlugin(t, srcs[0])
+	syscallLog := buildPlugin(t, srcs[1])
+
+	// insn_log: one line per executed instruction, in order.
+	got := run(t, newGuest(t, 64, eventCode(64)), 0, plugin.Spec{Path: insnLog})
+	want := ""
+	for _, pc := range []int{0x1000, 0x1005, 0x1007, 0x1005, 0x1007, 0x1009, 0x100a} {
+		want += fmt.Sprintf("executing instruction at %x\n", pc)
+	}
+	if got != want {
+		t.Errorf("insn_log:\n%s\nwant:\n%s", got, want)
+	}
+
+	// syscall_log: finds sysenter by its bytes and logs eax.
+	//	0x1000 mov eax, 0x14
+	//	0x1005 sysenter
+	c := newGuest(t, 32, []byte{0xb8, 0x14, 0, 0, 0, 0x0f, 0x34})
+	if got := run(t, c, 0, plugin.Spec{Path: syscallLog}); got != "sysenter 14\n" {
+		t.Errorf("syscall_log: %q", got)
+	}
+}
+
+// TestExamples builds every example plugin warning-free and runs them all
+// at once.
+func TestExamples(t *testing.T) {
+	srcs, _ := filepath.Glob(filepath.Join(repoRoot, "examples", "*.c"))
+	if len(srcs) < 5 {
+		t.Fatalf("examples: %q", srcs)
+	}
+	var specs []plugin.Spec
+	for _, src := range srcs {
+		flags := []string{"-Wall", "-Wextra", "-Werror"}
+		if b := filepath.Base(src); b == "insn_log.c" || b == "syscall_log.c" {
+			flags = append(flags, "-Wno-unused-parameter")
+		}
+		specs = append(specs, plugin.Spec{Path: buildPlugin(t, src, flags...)})
+	}
+	c := newGuest(t, 32, eventCode(32))
+	c.R[x86.RAX] = 4
+	got := run(t, c, 3, specs...)
+	for _, frag := range []string{
+		"executing instruction at 100a\n",
+		"store  4 @ 000087fc = 00000000\n",
+		"mem_trace: 0 loads (0 bytes), 1 stores (4 bytes)\n",
+		"tb 1000: ip=00001000 sp=00008800",
+		"regdump: 3 blocks executed\n",
+		"syscall write(0, 0, 0, 0, 0, 0)\n",
+		"syscall write = 3 (0x3)\n",
+	} {
+		if !strings.Contains(got, frag) {
+			t.Errorf("log lacks %q:\n%s", frag, got)
+		}
+	}
+	if strings.Contains(got, "<--") {
+		t.Errorf("regdump saw ip != pc:\n%s", got)
+	}
+}
+
+// BenchmarkCInsnHook measures a no-op C plugin_before_insn on every
+// instruction of a tight loop (ns/op is per guest instruction, so per
+// call); subtract BenchmarkNoPluginLoop for the cost of the call.
+func BenchmarkCInsnHook(b *testing.B) {
+	lib := testPlugin(b, "nop")
+	benchLoop(b, plugin.Spec{Path: lib})
+}
+
+// BenchmarkNoPluginLoop is the same loop without instrumentation.
+func BenchmarkNoPluginLoop(b *testing.B) { benchLoop(b) }
+
+func benchLoop(b *testing.B, specs ...plugin.Spec) {
+	n := b.N/2 + 1
+	code := append([]byte{0xb9, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 0xff, 0xc9, 0x75, 0xfc}, gate(64)...)
+	c := newGuest(b, 64, code)
+	var log bytes.Buffer
+	m, err := plugin.Load(specs, &log, "x86_64")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := engine.New(c, engine.Options{}, m.Instrumenter(), func(c *x86.CPU, trap *x86.Trap) {
+		c.Exited = true
+		b.Errorf("guest fault %+v", trap)
+	})
+	b.ResetTimer()
+	e.Run()
+	b.StopTimer()
+	m.Exit()
+	if len(specs) > 0 {
+		if want := fmt.Sprintf("nop: %d calls\n", 2*n+2); log.String() != want {
+			b.Fatalf("log %q, want %q", log.String(), want)
+		}
+	}
+}
+
+// BenchmarkCHookCall calls the hook the manager gives the engine for the
+// no-op C plugin directly, without the engine around it: the cost of the
+// call path (one cgo call) itself.
+func BenchmarkCHookCall(b *testing.B) {
+	lib := testPlugin(b, "nop")
+	var log bytes.Buffer
+	m, err := plugin.Load([]plugin.Spec{{Path: lib}}, &log, "x86_64")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := newGuest(b, 64, nil)
+	h := m.InsnHook(c, 0x1000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h(c, 0x1000)
+	}
+	b.StopTimer()
+	m.Exit()
+	if want := fmt.Sprintf("nop: %d calls\n", b.N); log.String() != want {
+		b.Fatalf("log %q, want %q", log.String(), want)
+	}
+}

@@ -1,0 +1,316 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"gemu/internal/engine"
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// Spec selects one plugin: a registered Go plugin by Name, or a file
+// (a C shared object) by Path. Args is passed whole to the plugin.
+type Spec struct {
+	Name string
+	Path string
+	Args string
+}
+
+// label is how errors and logs name the plugin.
+func (s Spec) label() string {
+	if s.Path != "" {
+		return s.Path
+	}
+	return s.Name
+}
+
+// loaded is one initialized plugin.
+type loaded struct {
+	name  string
+	hooks *Hooks
+}
+
+// Manager holds the loaded plugins, in command-line order, and turns their
+// hooks into engine instrumentation. It implements engine.Instrumenter and
+// the Linux layer's system call observer. After Load it is read-only, so
+// several vCPUs may use it at once.
+type Manager struct {
+	arch    string
+	log     *logWriter
+	plugins []loaded
+
+	// The hooks of each kind, in command-line order, for quick
+	// iteration at translation time and on system calls.
+	insn, block []func(c *CPU, pc uint64) ExecFunc
+	mem         []func(c *CPU, pc uint64) MemFunc
+	sys         []func(c *CPU, num int64, args [6]uint64)
+	sysRet      []func(c *CPU, num, ret int64)
+	exits       []func()
+
+	exitOnce sync.Once
+}
+
+// New returns a Manager with no plugins: it places no hooks and observes
+// nothing until Load. It exists so that the OS layer can be given the
+// manager as its system call observer and exit callback before the guest
+// program is loaded, and the plugins loaded after it.
+func New() *Manager { return &Manager{} }
+
+// Load creates and initializes the plugins of specs in order, for a guest
+// of architecture arch ("i386" or "x86_64"); plugin logs go to log, which
+// should be the same stream as gemu's -d logs. It is called after the
+// guest program is loaded and before it runs. The first plugin that fails
+// stops the loading; the error names it, as in
+// `plugin /x/libfoo.so: cannot load: ...`, and no Exit hook is run since
+// the guest never started.
+func Load(specs []Spec, log io.Writer, arch string) (*Manager, error) {
+	m := New()
+	if err := m.Load(specs, log, arch); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Load loads specs into a Manager made by New, as the function Load does.
+// On error the manager is left with no plugins. It can be called once.
+func (m *Manager) Load(specs []Spec, log io.Writer, arch string) error {
+	if arch != "i386" && arch != "x86_64" {
+		return fmt.Errorf("plugin: unknown guest architecture %q", arch)
+	}
+	if m.log != nil {
+		return fmt.Errorf("plugin: Manager.Load called twice")
+	}
+	m.arch, m.log = arch, &logWriter{w: log}
+	for _, s := range specs {
+		h, err := m.load(s)
+		if err != nil {
+			*m = Manager{arch: arch, log: m.log}
+			return fmt.Errorf("plugin %s: %w", s.label(), err)
+		}
+		m.add(s.label(), h)
+	}
+	return nil
+}
+
+func (m *Manager) load(s Spec) (*Hooks, error) {
+	host := &Host{name: s.label(), arch: m.arch, log: m.log}
+	regMu.Lock()
+	f, l := factories[s.Name], loader
+	regMu.Unlock()
+	var h *Hooks
+	var err error
+	switch {
+	case s.Path != "":
+		if l == nil {
+			return nil, fmt.Errorf("cannot load: this gemu was built without support for plugin files")
+		}
+		h, err = l(s.Path, s.Args, host)
+	case s.Name == "":
+		return nil, fmt.Errorf("no plugin name or file given")
+	case f == nil:
+		return nil, fmt.Errorf("no such built-in plugin (known: %s)", strings.Join(Names(), ", "))
+	default:
+		h, err = f(s.Args, host)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		h = &Hooks{}
+	}
+	return h, nil
+}
+
+func (m *Manager) add(name string, h *Hooks) {
+	m.plugins = append(m.plugins, loaded{name, h})
+	if h.Insn != nil {
+		m.insn = append(m.insn, h.Insn)
+	}
+	if h.Block != nil {
+		m.block = append(m.block, h.Block)
+	}
+	if h.Mem != nil {
+		m.mem = append(m.mem, h.Mem)
+	}
+	if h.Syscall != nil {
+		m.sys = append(m.sys, h.Syscall)
+	}
+	if h.SyscallRet != nil {
+		m.sysRet = append(m.sysRet, h.SyscallRet)
+	}
+	if h.Exit != nil {
+		m.exits = append(m.exits, h.Exit)
+	}
+}
+
+// Plugins returns the names of the loaded plugins in command-line order.
+func (m *Manager) Plugins() []string {
+	names := make([]string, len(m.plugins))
+	for i, p := range m.plugins {
+		names[i] = p.name
+	}
+	return names
+}
+
+// Arch returns the guest architecture the plugins were loaded for.
+func (m *Manager) Arch() string { return m.arch }
+
+// Instrumenter returns m as an engine.Instrumenter if some plugin places
+// instruction, block or memory hooks, and nil otherwise, so that an
+// engine given the result does no instrumentation work at all when no
+// plugin asks for it.
+func (m *Manager) Instrumenter() engine.Instrumenter {
+	if m == nil || len(m.insn)+len(m.block)+len(m.mem) == 0 {
+		return nil
+	}
+	return m
+}
+
+// engineHook turns a plugin's ExecFunc into the engine's Hook without a
+// wrapper, so that a run-time call costs a single indirect call. The two
+// function types differ only in the pointer type of their first parameter
+// (*CPU is defined as x86.CPU), so they have the same representation and
+// calling convention.
+func engineHook(f ExecFunc) engine.Hook {
+	return *(*engine.Hook)(unsafe.Pointer(&f))
+}
+
+// compose asks each translation-time function about pc and returns the
+// single run-time hook that calls every non-nil answer in order.
+func compose(ask []func(c *CPU, pc uint64) ExecFunc, c *CPU, pc uint64) engine.Hook {
+	var first ExecFunc
+	var all []ExecFunc
+	for _, q := range ask {
+		f := q(c, pc)
+		if f == nil {
+			continue
+		}
+		if first == nil {
+			first = f
+			continue
+		}
+		if all == nil {
+			all = []ExecFunc{first}
+		}
+		all = append(all, f)
+	}
+	switch {
+	case first == nil:
+		return nil
+	case all == nil:
+		return engineHook(first)
+	}
+	return func(c *x86.CPU, pc uint64) {
+		for _, f := range all {
+			f((*CPU)(c), pc)
+		}
+	}
+}
+
+// InsnHook implements engine.Instrumenter: the hook to run before the
+// instruction at pc, calling the plugins that want it in command-line
+// order, or nil.
+func (m *Manager) InsnHook(c *x86.CPU, pc uint64) engine.Hook {
+	return compose(m.insn, (*CPU)(c), pc)
+}
+
+// BlockHook implements engine.Instrumenter: the hook to run at the start
+// of the block at pc, or nil.
+func (m *Manager) BlockHook(c *x86.CPU, pc uint64) engine.Hook {
+	return compose(m.block, (*CPU)(c), pc)
+}
+
+// MemHook implements engine.Instrumenter: the tracer for the memory
+// accesses of the instruction at pc, or nil.
+func (m *Manager) MemHook(c *x86.CPU, pc uint64) mem.Tracer {
+	var first MemFunc
+	var all []MemFunc
+	for _, q := range m.mem {
+		f := q((*CPU)(c), pc)
+		if f == nil {
+			continue
+		}
+		if first == nil {
+			first = f
+			continue
+		}
+		if all == nil {
+			all = []MemFunc{first}
+		}
+		all = append(all, f)
+	}
+	switch {
+	case first == nil:
+		return nil
+	case all == nil:
+		return mem.Tracer(first)
+	}
+	return func(addr uint64, size int, store bool, value uint64) {
+		for _, f := range all {
+			f(addr, size, store, value)
+		}
+	}
+}
+
+// WantsSyscalls reports whether some plugin observes system calls; the OS
+// layer may skip SyscallEntry and SyscallExit otherwise.
+func (m *Manager) WantsSyscalls() bool {
+	return m != nil && len(m.sys)+len(m.sysRet) > 0
+}
+
+// SyscallEntry reports system call num with its six argument registers to
+// the plugins, before the call is performed.
+func (m *Manager) SyscallEntry(c *x86.CPU, num uint64, args [6]uint64) {
+	if c.Mode != 64 {
+		for i := range args {
+			args[i] &= 0xffffffff
+		}
+	}
+	for _, f := range m.sys {
+		f((*CPU)(c), int64(num), args)
+	}
+}
+
+// SyscallExit reports the result of system call num to the plugins, after
+// the guest registers hold it. For i386 guests ret is sign-extended from
+// 32 bits.
+func (m *Manager) SyscallExit(c *x86.CPU, num uint64, ret int64) {
+	if c.Mode != 64 {
+		ret = int64(int32(ret))
+	}
+	for _, f := range m.sysRet {
+		f((*CPU)(c), int64(num), ret)
+	}
+}
+
+// Exit runs the plugins' exit hooks, in command-line order, the first
+// time it is called; later calls do nothing. Call it when the guest
+// program ends, however it ends, after its last instruction and before
+// the log is flushed.
+func (m *Manager) Exit() {
+	if m == nil {
+		return
+	}
+	m.exitOnce.Do(func() {
+		for _, f := range m.exits {
+			f()
+		}
+	})
+}
+
+// readGuest copies guest memory like a debugger. It checks the whole
+// range before copying, so that a failing read never writes to dst.
+func readGuest(s *mem.Space, addr uint64, dst []byte) bool {
+	n := uint64(len(dst))
+	if n == 0 {
+		return true
+	}
+	if addr+n < addr || addr+n > s.Limit || !s.Mapped(addr, n) {
+		return false
+	}
+	return s.Peek(addr, dst)
+}

@@ -1,0 +1,245 @@
+// Package plugin is gemu's instrumentation interface for tracers written in
+// Go and compiled into gemu, and the manager that loads every kind of
+// plugin (Go, built-in and C shared objects) and places their hooks.
+//
+// A Go plugin registers a constructor under a name from an init function,
+// the way database/sql drivers do, and is selected with `-plugin NAME`:
+//
+//	func init() {
+//		plugin.Register("count", func(args string, host *plugin.Host) (*plugin.Hooks, error) {
+//			var n uint64
+//			count := func(*plugin.CPU, uint64) { n++ }
+//			return &plugin.Hooks{
+//				Insn: func(*plugin.CPU, uint64) plugin.ExecFunc { return count },
+//				Exit: func() { host.Logf("count: %d\n", n) },
+//			}, nil
+//		})
+//	}
+//
+// The model is the one of the C API (include/plugins.h): a translation-time
+// question per instruction or block, whose answer is built into the
+// translated code, and a run-time callback each time that code executes.
+// In Go the answer is the callback itself (nil for "not here"), so a hook
+// can close over what it computed at translation time (the instruction's
+// text, a per-block counter) and pays a single indirect call at run time.
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"sync"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/x86"
+)
+
+// CPU is the guest CPU (vCPU) on whose behalf a hook runs. Its methods
+// read guest state; a plugin must not modify the CPU or keep the pointer
+// past the call that received it.
+type CPU x86.CPU
+
+// ExecFunc is a run-time hook for an instruction or a block: it is called
+// each time the code at pc is about to execute, with the guest state
+// exactly as before it (c.PC() == pc).
+type ExecFunc func(c *CPU, pc uint64)
+
+// MemFunc is a run-time hook for the memory accesses of one instruction:
+// it is called after each data access the instruction makes, in order,
+// with the guest virtual address (segment base included), the size in
+// bytes, whether it is a store, and the value loaded or stored (its low 8
+// bytes for wider accesses). Accesses that fault are not reported. The
+// instruction's address and CPU are those given to Hooks.Mem; close over
+// them if the hook needs them.
+type MemFunc func(addr uint64, size int, store bool, value uint64)
+
+// Hooks is what a plugin wants to observe. Every field is optional; a nil
+// field costs nothing.
+//
+// Insn, Block and Mem are asked at translation time, possibly
+// concurrently for different vCPUs and more than once for the same pc
+// (after the code is modified or the translation cache is flushed); they
+// must answer consistently, from pc and the code bytes rather than from
+// register values, which at translation time say nothing about the state
+// the code will later run in. The functions they return are called at run
+// time, on the thread of the vCPU that runs the code; plugins that keep
+// state shared between vCPUs must protect it.
+type Hooks struct {
+	// Insn is asked when the instruction at pc is translated. A non-nil
+	// result is called each time that instruction is about to execute.
+	Insn func(c *CPU, pc uint64) ExecFunc
+
+	// Block is asked when a translation block starting at pc is
+	// translated. A non-nil result is called each time the block starts,
+	// whether it is entered from the dispatcher or by a chained jump, and
+	// before any Insn hook of its first instruction. Where blocks start
+	// and end is gemu's choice.
+	Block func(c *CPU, pc uint64) ExecFunc
+
+	// Mem is asked when the instruction at pc is translated. A non-nil
+	// result is called for each memory access the instruction makes.
+	Mem func(c *CPU, pc uint64) MemFunc
+
+	// Syscall is called before each system call the guest makes, with
+	// the state as right after the system call instruction. num is the
+	// number in the guest ABI's numbering and args its six argument
+	// registers in ABI order (zero-extended for i386 guests).
+	Syscall func(c *CPU, num int64, args [6]uint64)
+
+	// SyscallRet is called after each system call that returns, with the
+	// guest registers already updated; ret is what the guest receives in
+	// eax/rax (a negative errno on failure, sign-extended for i386).
+	SyscallRet func(c *CPU, num, ret int64)
+
+	// Exit is called once when the guest program ends, however it ends,
+	// before the log is flushed.
+	Exit func()
+}
+
+// Factory creates an instance of a registered plugin. args is the
+// plugin's argument string ("" when none was given); host gives access to
+// the log and the guest architecture. An error stops gemu before the guest
+// runs, with the plugin's name and the error's text.
+type Factory func(args string, host *Host) (*Hooks, error)
+
+// Loader loads a plugin from a file, such as a C shared object. It is
+// provided by a package that gemu links in (gemu/plugin/cplugin), so that
+// this package stays free of cgo.
+type Loader func(path, args string, host *Host) (*Hooks, error)
+
+var (
+	regMu     sync.Mutex
+	factories = map[string]Factory{}
+	loader    Loader
+)
+
+// Register makes a Go plugin available under name, for `-plugin NAME`. It
+// is meant to be called from an init function and panics if name is empty
+// or already registered.
+func Register(name string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if name == "" || f == nil {
+		panic("plugin: Register with an empty name or nil factory")
+	}
+	if _, dup := factories[name]; dup {
+		panic("plugin: Register called twice for " + name)
+	}
+	factories[name] = f
+}
+
+// RegisterLoader installs the loader used for plugins given by file path.
+// gemu/plugin/cplugin calls it from its init function.
+func RegisterLoader(l Loader) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	loader = l
+}
+
+// Names returns the names of the registered Go plugins, sorted.
+func Names() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	names := make([]string, 0, len(factories))
+	for n := range factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrUnmapped is returned by CPU.ReadMemory when part of the range is not
+// mapped in the guest.
+var ErrUnmapped = errors.New("guest memory not mapped")
+
+// Arch returns the guest architecture: "i386" or "x86_64".
+func (c *CPU) Arch() string {
+	if c.Mode == 64 {
+		return "x86_64"
+	}
+	return "i386"
+}
+
+// PC returns the address of the instruction about to execute (during a
+// Block or Insn hook, the hook's pc).
+func (c *CPU) PC() uint64 { return c.RIP }
+
+// Reg returns general register r in hardware order (0 ax, 1 cx, 2 dx,
+// 3 bx, 4 sp, 5 bp, 6 si, 7 di, 8..15 r8..r15), truncated to the guest's
+// width. It is the cheap way to read a register from a hot hook.
+func (c *CPU) Reg(r int) uint64 { return (*x86.CPU)(c).Reg(r & 15) }
+
+// ReadRegister stores register num (numbered as in include/regnum.h, GDB's
+// order for the guest's architecture) little-endian in buf and returns its
+// size in bytes. It returns 0, writing nothing, for an unknown number or a
+// buf shorter than the register.
+func (c *CPU) ReadRegister(num int, buf []byte) int {
+	val, size := (*x86.CPU)(c).GDBRegister(num)
+	if size == 0 || len(buf) < size {
+		return 0
+	}
+	return copy(buf, val[:size])
+}
+
+// ReadMemory copies guest memory at the virtual address addr into buf the
+// way a debugger reads: page protections are ignored and nothing is
+// signalled to the guest. It returns ErrUnmapped, leaving buf unspecified,
+// if any byte of the range is not mapped.
+func (c *CPU) ReadMemory(addr uint64, buf []byte) error {
+	if !readGuest(c.Mem, addr, buf) {
+		return ErrUnmapped
+	}
+	return nil
+}
+
+// Host is a plugin's access to gemu: the log and facts about the guest.
+// It stays valid for the whole run.
+type Host struct {
+	name string
+	arch string
+	log  *logWriter
+}
+
+// Name returns the plugin's name (its path for a file plugin).
+func (h *Host) Name() string { return h.name }
+
+// Arch returns the guest architecture: "i386" or "x86_64".
+func (h *Host) Arch() string { return h.arch }
+
+// Write appends p to gemu's log (the -D file, or stderr) in one piece,
+// never interleaved with another writer's text. It does not allocate.
+func (h *Host) Write(p []byte) (int, error) { return h.log.Write(p) }
+
+// Logf formats like fmt.Printf and appends the text to the log in one
+// piece. No newline is added.
+func (h *Host) Logf(format string, args ...any) {
+	h.log.Write(fmt.Appendf(nil, format, args...))
+}
+
+// SyscallName returns the Linux name of system call num in the guest's
+// ABI ("write" is 4 on i386 and 1 on x86-64), or "" for an unknown number.
+func (h *Host) SyscallName(num int64) string {
+	if num < 0 || num > math.MaxInt32 {
+		return ""
+	}
+	if h.arch == "x86_64" {
+		return abi.Names64[int(num)]
+	}
+	return abi.Names32[int(num)]
+}
+
+// logWriter serializes writes to the shared log so that each call's text
+// stays in one piece.
+type logWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *logWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	n, err := l.w.Write(p)
+	l.mu.Unlock()
+	return n, err
+}
