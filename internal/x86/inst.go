@@ -156,7 +156,9 @@ const MaxInstLen = 15
 func Decode(mode int, pc uint64, code []byte) (Inst, error) {
 	in := Inst{PC: pc, Base: -1, Index: -1, Seg: -1}
 	raw, err := x86asm.Decode(code, mode)
-	if err == nil && raw.Op == 0 {
+	if err != nil || raw.Op == 0 {
+		// x86asm rejects most of the reserved-NOP space (ENDBR64 among
+		// it) with an error, and returns Op 0 for some of the rest.
 		if n, ok := hintNop(code, mode); ok {
 			raw.Len = n
 			in.Len = uint8(n)
@@ -166,7 +168,9 @@ func Decode(mode int, pc uint64, code []byte) (Inst, error) {
 			in.Op = x86asm.NOP
 			return in, nil
 		}
-		err = fmt.Errorf("undecodable")
+		if err == nil {
+			err = fmt.Errorf("undecodable")
+		}
 	}
 	if err != nil {
 		in.Len = 1
@@ -215,11 +219,15 @@ func Decode(mode int, pc uint64, code []byte) (Inst, error) {
 			return in, err
 		}
 	}
-	if b := builders[raw.Op]; b != nil {
-		in.Fn = b(&in)
-	}
-	if in.Fn == nil && int(raw.Op) < numOps {
-		in.Fn = handlers[raw.Op]
+	// x86asm also decodes VEX (AVX) instructions, whose opcodes lie
+	// beyond the tables: they stay unimplemented.
+	if int(raw.Op) < numOps {
+		if b := builders[raw.Op]; b != nil {
+			in.Fn = b(&in)
+		}
+		if in.Fn == nil {
+			in.Fn = handlers[raw.Op]
+		}
 	}
 	if in.Fn == nil {
 		in.Fn = opUnimplemented
@@ -244,8 +252,11 @@ func hintNop(code []byte, mode int) (int, bool) {
 	if i+2 >= len(code) || code[i] != 0x0f || code[i+1] < 0x18 || code[i+1] > 0x1f {
 		return 0, false
 	}
-	// Reuse the decoder for the ModRM length with a plain NOP Ev opcode.
+	// Reuse the decoder for the ModRM length with a plain NOP Ev opcode
+	// (0F 1F /0: the reg field is cleared, as x86asm knows only /0).
 	probe := append([]byte{0x0f, 0x1f}, code[i+2:]...)
+	probe[2] &^= 0x38 // NOP Ev wants /0
+	probe[2] &^= 0x38
 	raw, err := x86asm.Decode(probe, mode)
 	if err != nil {
 		return 0, false
@@ -309,6 +320,12 @@ func (in *Inst) setArg(i int, a x86asm.Arg, raw *x86asm.Inst, mode int) error {
 			op.Size = in.OSize
 		}
 		in.Disp = uint64(a.Disp)
+		if op := raw.Opcode >> 24; mode == 64 && (op < 0xa0 || op > 0xa3) {
+			// x86asm returns a ModRM disp32 zero-extended; the CPU
+			// sign-extends it to 64 bits. (The A0-A3 moffs forms
+			// carry a full 64-bit address and are left alone.)
+			in.Disp = uint64(int64(int32(a.Disp)))
+		}
 		switch {
 		case a.Base == x86asm.RIP || a.Base == x86asm.EIP:
 			in.Disp += in.Next
