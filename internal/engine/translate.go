@@ -88,6 +88,7 @@ func (e *Engine) translate(pc uint64) *Block {
 	if last := &insts[len(insts)-1]; !last.IsBranch() || last.Call != nil {
 		insts = append(insts, jumpTo(addr))
 	}
+	x86.PruneFlags(insts)
 	b.Insts = insts
 	b.n = len(insts)
 	for _, p := range b.pages {

@@ -163,6 +163,8 @@ type X87 struct {
 	// Last instruction and operand pointers, kept for fnstenv/fxsave.
 	FIP, FDP uint64
 	FOP      uint16
+	// Selectors of the last instruction and operand (fnstenv/frstor).
+	FCS, FDS uint16
 }
 
 // F80 is an 80-bit extended precision value as stored in an x87 register;

@@ -192,7 +192,12 @@ func (c *CPU) materialize() {
 // SetFlags replaces the EFLAGS bits selected by mask with those of v. Bit 1
 // always reads as one.
 func (c *CPU) SetFlags(v, mask uint64) {
-	c.materialize()
+	if mask&StatusFlags == StatusFlags {
+		// Every lazy flag is replaced: no need to compute them first.
+		c.lazy.op = flagsNone
+	} else {
+		c.materialize()
+	}
 	c.flags = (c.flags&^mask | v&mask) | 2
 }
 

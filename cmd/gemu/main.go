@@ -1,0 +1,170 @@
+// Command gemu runs a static i386 or x86-64 Linux program on an emulated
+// CPU, translating its system calls to the host, like qemu-i386 and
+// qemu-x86_64:
+//
+//	gemu [options] PROGRAM [ARGS...]
+//
+// Run "gemu -help" for the options.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sync"
+	"syscall"
+
+	"gemu/internal/engine"
+	"gemu/internal/linux"
+	"gemu/plugin"
+	_ "gemu/plugin/builtin" // the built-in tracers: -plugin insn, ...
+	_ "gemu/plugin/cplugin" // C plugins: -plugin file=PATH
+)
+
+func main() {
+	o, err := ParseArgs(os.Args[1:])
+	if err != nil {
+		fatal("%v", err)
+	}
+	switch {
+	case o.Help:
+		fmt.Print(Usage())
+		os.Exit(0)
+	case o.Version:
+		fmt.Printf("gemu version %s\nan x86 user-mode emulator with instrumentation plugins\n", version)
+		os.Exit(0)
+	case o.DebugHelp:
+		fmt.Print("Log items (comma separated):\n" + LogHelp())
+		os.Exit(0)
+	case o.Program == "":
+		fatal("no program given (try -help)")
+	}
+
+	log, flush := openLog(o.LogFile)
+	plugins := plugin.New() // loaded below, once the guest's architecture is known
+	p, err := linux.New(o.Program, append([]string{o.Program}, o.Args...), linux.Options{
+		Argv0:     o.Argv0,
+		Env:       GuestEnv(os.Environ(), o.Env),
+		Log:       log,
+		Flush:     flush,
+		Strace:    o.Strace,
+		LogUnimp:  o.Unimp,
+		LogFaults: o.LogAny,
+		Observer:  plugins,
+		OnExit:    plugins.Exit,
+	})
+	if err != nil {
+		flush()
+		fatal("%v", err)
+	}
+
+	specs := make([]plugin.Spec, len(o.Plugins))
+	for i, s := range o.Plugins {
+		specs[i] = plugin.Spec{Name: s.Builtin, Path: s.Path, Args: s.Args}
+	}
+	arch := "i386"
+	if p.CPU.Mode == 64 {
+		arch = "x86_64"
+	}
+	if err := plugins.Load(specs, log, arch); err != nil {
+		flush()
+		fatal("%v", err)
+	}
+	instr := plugins.Instrumenter()
+
+	e := engine.New(p.CPU, engine.Options{
+		OneInsnPerTB: o.OneInsnPerTB,
+		NoChain:      o.NoChain,
+		Log:          log,
+		LogInAsm:     o.InAsm,
+		LogExec:      o.Exec,
+		LogCPU:       o.CPU,
+		LogUnimp:     o.Unimp,
+	}, instr, p.HandleFault)
+
+	// A terminating signal from outside ends the guest the same way, after
+	// the exit callback and a flushed log.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		s := <-sigs
+		p.RunExitHooks()
+		linux.DieBySignal(int(s.(syscall.Signal)))
+	}()
+
+	run(e, p, o.LogAny)
+	p.Finish()
+}
+
+// run executes the guest; a Go panic inside gemu is reported as an
+// internal error with the guest's pc (and the stack under -d).
+func run(e *engine.Engine, p *linux.Process, verbose bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x\n", r, e.CurrentPC())
+			if verbose {
+				os.Stderr.Write(debug.Stack())
+			}
+			p.RunExitHooks()
+			os.Exit(1)
+		}
+	}()
+	e.Run()
+}
+
+// openLog opens the log destination: the file named by -D, or stderr. The
+// log is buffered; the returned flush must run at every exit.
+func openLog(name string) (io.Writer, func()) {
+	var f *os.File = os.Stderr
+	if name != "" {
+		var err error
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			fatal("cannot open log file: %v", err)
+		}
+		f = highFD(f)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	var mu sync.Mutex
+	lw := &lockedWriter{w: w, mu: &mu}
+	return lw, func() {
+		mu.Lock()
+		w.Flush()
+		mu.Unlock()
+	}
+}
+
+// lockedWriter serializes log writes from the guest thread and the signal
+// goroutine.
+type lockedWriter struct {
+	w  *bufio.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// highFD moves the log file to a high descriptor, out of the way of the
+// guest, which shares gemu's descriptor table and may close or reuse low
+// numbers.
+func highFD(f *os.File) *os.File {
+	const fDupfdCloexec = 1030
+	nfd, _, e := syscall.Syscall(syscall.SYS_FCNTL, f.Fd(), fDupfdCloexec, 900)
+	if e != 0 {
+		return f
+	}
+	name := f.Name()
+	f.Close()
+	return os.NewFile(nfd, name)
+}
+
+func fatal(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "gemu: "+format+"\n", args...)
+	os.Exit(1)
+}

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Command-line options, parsed QEMU style: options come first, each
+// introduced by "-" or "--", with its value (if any) as the next argument;
+// the first argument that is not an option names the program, and the
+// rest are the program's arguments.
+
+const version = "0.1.0"
+
+// PluginSpec is one -plugin option: a shared object to load (Path) with
+// its argument string (Args), or a built-in tracer selected by name
+// (Builtin).
+type PluginSpec struct {
+	Path    string
+	Builtin string
+	Args    string
+}
+
+// envOp is one -E (set) or -U (unset) of the guest environment, applied
+// in command-line order.
+type envOp struct {
+	Unset bool
+	Name  string
+	Value string
+}
+
+// Options is the parsed command line.
+type Options struct {
+	LogFile      string // -D: log destination ("" is stderr)
+	InAsm        bool   // -d in_asm
+	Exec         bool   // -d exec
+	CPU          bool   // -d cpu
+	Unimp        bool   // -d unimp
+	NoChain      bool   // -d nochain
+	Strace       bool   // -strace or -d strace
+	LogAny       bool   // any -d item was given
+	OneInsnPerTB bool   // -one-insn-per-tb
+	Argv0        string // -0
+	Env          []envOp
+	Plugins      []PluginSpec
+	Help         bool
+	Version      bool
+	DebugHelp    bool // -d help
+
+	Program string
+	Args    []string // program arguments after the program name
+}
+
+// logItems are the -d items with their descriptions.
+var logItems = []struct{ name, help string }{
+	{"in_asm", "show the guest instructions of each translated block"},
+	{"exec", "show a trace line for every executed block"},
+	{"cpu", "show the CPU registers before each executed block"},
+	{"strace", "log system calls and their results (same as -strace)"},
+	{"unimp", "log unimplemented instructions, system calls and features"},
+	{"nochain", "do not chain translated blocks (every block is looked up)"},
+}
+
+// option describes one command-line option.
+type option struct {
+	name  string
+	arg   string // argument name, "" for a flag
+	help  string
+	apply func(o *Options, v string) error
+}
+
+var optionTable = []option{
+	{"h", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
+	{"help", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
+	{"version", "", "print the version and exit", func(o *Options, _ string) error { o.Version = true; return nil }},
+	{"D", "FILE", "write the -d and -strace log to FILE instead of stderr", func(o *Options, v string) error {
+		o.LogFile = v
+		return nil
+	}},
+	{"d", "ITEM,...", "enable logging of the given items (-d help lists them)", parseLogItems},
+	{"strace", "", "log system calls", func(o *Options, _ string) error { o.Strace = true; return nil }},
+	{"E", "VAR=VALUE", "set VAR in the guest environment (repeatable)", func(o *Options, v string) error {
+		i := strings.IndexByte(v, '=')
+		if i <= 0 {
+			return fmt.Errorf("bad -E option %q: expected VAR=VALUE", v)
+		}
+		o.Env = append(o.Env, envOp{Name: v[:i], Value: v[i+1:]})
+		return nil
+	}},
+	{"U", "VAR", "remove VAR from the guest environment (repeatable)", func(o *Options, v string) error {
+		if v == "" || strings.IndexByte(v, '=') >= 0 {
+			return fmt.Errorf("bad -U option %q: expected a variable name", v)
+		}
+		o.Env = append(o.Env, envOp{Unset: true, Name: v})
+		return nil
+	}},
+	{"0", "ARGV0", "pass ARGV0 as the program's argv[0]", func(o *Options, v string) error { o.Argv0 = v; return nil }},
+	{"one-insn-per-tb", "", "translate one guest instruction per block", func(o *Options, _ string) error {
+		o.OneInsnPerTB = true
+		return nil
+	}},
+	{"plugin", "file=PATH[,args=STRING]", "load a plugin (repeatable; \",,\" is a comma in STRING);\n" +
+		"                        a bare NAME selects a built-in tracer", func(o *Options, v string) error {
+		spec, err := ParsePlugin(v)
+		if err != nil {
+			return err
+		}
+		o.Plugins = append(o.Plugins, spec)
+		return nil
+	}},
+}
+
+func parseLogItems(o *Options, v string) error {
+	if v == "" {
+		return fmt.Errorf("bad -d option: empty item list (-d help lists the items)")
+	}
+	for _, item := range strings.Split(v, ",") {
+		switch item {
+		case "help":
+			o.DebugHelp = true
+			continue
+		case "in_asm":
+			o.InAsm = true
+		case "exec":
+			o.Exec = true
+		case "cpu":
+			o.CPU = true
+		case "strace":
+			o.Strace = true
+		case "unimp":
+			o.Unimp = true
+		case "nochain":
+			o.NoChain = true
+		default:
+			return fmt.Errorf("unknown -d item %q (-d help lists the items)", item)
+		}
+		o.LogAny = true
+	}
+	return nil
+}
+
+// ParseArgs parses the command line (without the command name).
+func ParseArgs(args []string) (*Options, error) {
+	o := &Options{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			o.Program, o.Args = a, args[i+1:]
+			return o, nil
+		}
+		name := strings.TrimPrefix(a[1:], "-")
+		if a == "--" {
+			if i+1 < len(args) {
+				o.Program, o.Args = args[i+1], args[i+2:]
+			}
+			return o, nil
+		}
+		opt := lookupOption(name)
+		if opt == nil {
+			return nil, fmt.Errorf("unknown option %q (try -help)", a)
+		}
+		var v string
+		if opt.arg != "" {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("option %s needs an argument (%s)", a, opt.arg)
+			}
+			i++
+			v = args[i]
+		}
+		if err := opt.apply(o, v); err != nil {
+			return nil, err
+		}
+		if o.Help || o.Version || o.DebugHelp {
+			return o, nil
+		}
+	}
+	return o, nil
+}
+
+func lookupOption(name string) *option {
+	for i := range optionTable {
+		if optionTable[i].name == name {
+			return &optionTable[i]
+		}
+	}
+	return nil
+}
+
+// ParsePlugin parses the value of -plugin: comma-separated key=value
+// pairs, where ",," stands for a literal comma. The keys are file (the
+// plugin's path) and args (its argument string); a leading bare NAME
+// without "=" selects a built-in tracer instead of a file.
+func ParsePlugin(v string) (PluginSpec, error) {
+	var spec PluginSpec
+	bad := func(why string) (PluginSpec, error) {
+		return PluginSpec{}, fmt.Errorf("bad -plugin option %q: %s", v, why)
+	}
+	if v == "" {
+		return bad("empty")
+	}
+	// Split on single commas; ",," is an escaped comma.
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == ',' {
+			if i+1 < len(v) && v[i+1] == ',' {
+				cur.WriteByte(',')
+				i++
+				continue
+			}
+			parts = append(parts, cur.String())
+			cur.Reset()
+			continue
+		}
+		cur.WriteByte(v[i])
+	}
+	parts = append(parts, cur.String())
+	seen := map[string]bool{}
+	for i, part := range parts {
+		eq := strings.IndexByte(part, '=')
+		if eq < 0 {
+			if i == 0 && part != "" {
+				spec.Builtin = part
+				continue
+			}
+			if part == "" {
+				return bad("empty element")
+			}
+			return bad(fmt.Sprintf("%q is not key=value", part))
+		}
+		key, val := part[:eq], part[eq+1:]
+		if seen[key] {
+			return bad(fmt.Sprintf("%s given twice", key))
+		}
+		seen[key] = true
+		if val == "" {
+			return bad(fmt.Sprintf("empty value for %s", key))
+		}
+		switch key {
+		case "file":
+			spec.Path = val
+		case "args":
+			spec.Args = val
+		default:
+			return bad(fmt.Sprintf("unknown key %q (expected file= or args=)", key))
+		}
+	}
+	if spec.Builtin != "" && spec.Path != "" {
+		return bad("a built-in tracer name and file= cannot be combined")
+	}
+	if spec.Builtin == "" && spec.Path == "" {
+		return bad("missing file=PATH")
+	}
+	return spec, nil
+}
+
+// Usage returns the -help text.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString("usage: gemu [options] PROGRAM [ARGS...]\n\n" +
+		"Runs the static i386 or x86-64 Linux program PROGRAM with ARGS, translating its\n" +
+		"system calls to the host. Options (also accepted with \"--\"):\n\n")
+	for _, o := range optionTable {
+		left := "-" + o.name
+		if o.arg != "" {
+			left += " " + o.arg
+		}
+		if len(left) > 22 {
+			fmt.Fprintf(&b, "  %s\n  %-22s  %s\n", left, "", o.help)
+		} else {
+			fmt.Fprintf(&b, "  %-22s  %s\n", left, o.help)
+		}
+	}
+	b.WriteString("\nLog items for -d:\n")
+	b.WriteString(LogHelp())
+	return b.String()
+}
+
+// LogHelp lists the -d items, one per line.
+func LogHelp() string {
+	var b strings.Builder
+	for _, it := range logItems {
+		fmt.Fprintf(&b, "  %-10s %s\n", it.name, it.help)
+	}
+	return b.String()
+}
+
+// GuestEnv applies the -E and -U operations to the host environment env.
+func GuestEnv(env []string, ops []envOp) []string {
+	out := append([]string{}, env...)
+	for _, op := range ops {
+		kept := out[:0]
+		replaced := false
+		for _, kv := range out {
+			if i := strings.IndexByte(kv, '='); i >= 0 && kv[:i] == op.Name {
+				// A set replaces the first definition in place; every
+				// other definition of the name goes.
+				if !op.Unset && !replaced {
+					kept = append(kept, op.Name+"="+op.Value)
+					replaced = true
+				}
+				continue
+			}
+			kept = append(kept, kv)
+		}
+		out = kept
+		if !op.Unset && !replaced {
+			out = append(out, op.Name+"="+op.Value)
+		}
+	}
+	return out
+}

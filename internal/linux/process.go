@@ -1,0 +1,268 @@
+// Package linux is gemu's Linux user-mode layer: it loads a static i386 or
+// x86-64 ELF executable into a fresh guest address space, builds the
+// initial stack and the vDSO as Linux does, and serves the guest's system
+// calls (reached through SYSCALL, SYSENTER and INT 0x80) by translating
+// them to the host's, with ABI structures converted for i386 guests.
+package linux
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// SyscallObserver watches the guest's system calls, for instrumentation
+// plugins: SyscallEntry runs before the call with its number and six raw
+// arguments, SyscallExit after it with the result (a negative errno on
+// failure). exit and exit_group have no SyscallExit.
+type SyscallObserver interface {
+	SyscallEntry(c *x86.CPU, num uint64, args [6]uint64)
+	SyscallExit(c *x86.CPU, num uint64, ret int64)
+}
+
+// Options configure a guest process.
+type Options struct {
+	// Argv0, if not empty, replaces argv[0] (QEMU's -0).
+	Argv0 string
+	// Env is the guest's environment (NAME=value strings).
+	Env []string
+	// Log receives -d and -strace output; nil discards it.
+	Log io.Writer
+	// Strace logs every system call (QEMU's -strace).
+	Strace bool
+	// LogUnimp logs unsupported system calls and features (-d unimp).
+	LogUnimp bool
+	// LogFaults logs the fatal signal that ends the guest (any -d item).
+	LogFaults bool
+	// Observer, if set, is told about every system call.
+	Observer SyscallObserver
+	// OnExit runs once when the guest ends in any way (exit or fatal
+	// signal), before the log is flushed.
+	OnExit func()
+	// Flush flushes Log; it runs after OnExit on every exit path.
+	Flush func()
+	// MaxImage bounds the executable's total segment size (0: default).
+	MaxImage uint64
+	// Random is the source of the AT_RANDOM bytes (nil: crypto/rand).
+	Random io.Reader
+}
+
+// Process is one guest process: its address space, its CPU and the kernel
+// state gemu keeps for it.
+type Process struct {
+	opts Options
+
+	// Path is the program as named on the command line; ExePath its
+	// absolute path, what /proc/self/exe names.
+	Path, ExePath string
+	Image         *Image
+	Layout        Layout
+	Stack         StackInfo
+	Mem           *mem.Space
+	CPU           *x86.CPU
+
+	sys *sysABI
+	w   abi.Words // guest long width: 4 or 8
+	pid int
+
+	brkStart, brk uint64
+
+	sigact   [abi.NSIG]abi.Sigaction
+	sigmask  uint64
+	pending  uint64
+	altstack [3]uint64 // ss_sp, ss_flags, ss_size
+
+	// curName is the name of the system call being served, for handlers
+	// shared by variants that differ in details (getuid and getuid32).
+	curName  string
+	rlimits  map[int][2]uint64   // the guest's own data, stack and as limits
+	commName string              // prctl(PR_SET_NAME)
+	dirs     map[int]*dirCookies // i386 directory offset cookies by fd
+	busPages map[uint64]bool     // file-mapping pages beyond the file's end
+	shared   []*sharedMap        // MAP_SHARED file mappings
+
+	exitOnce sync.Once
+	termSig  int // the signal that killed the guest, or 0
+	exitCode int
+}
+
+// hwcap is AT_HWCAP, which Linux sets to CPUID leaf 1 EDX: the same
+// feature bits gemu's CPUID instruction reports.
+var hwcap = uint64(x86.CPUIDHWCap())
+
+// minSigStackSize is AT_MINSIGSTKSZ: the size of a signal frame with the
+// FPU state gemu saves (legacy FXSAVE area).
+const minSigStackSize = 2048
+
+// New loads the executable at path and prepares a process that will run it
+// with the given arguments (args[0] is argv[0]; Options.Argv0 overrides
+// it). Errors are *LoadError for problems with the file.
+func New(path string, args []string, opts Options) (*Process, error) {
+	data, err := ReadExecutable(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewFromImage(path, data, args, opts)
+}
+
+// NewFromImage is New with the executable's contents already read.
+func NewFromImage(path string, data []byte, args []string, opts Options) (*Process, error) {
+	m, img, err := LoadELF(path, data, opts.MaxImage)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	p := &Process{opts: opts, Path: path, ExePath: abs, Image: img, Mem: m, pid: os.Getpid()}
+	p.Layout = LayoutFor(img.Mode)
+	p.sys = abiFor(img.Mode)
+	p.w = abi.Words(img.Mode / 8)
+	p.brkStart, p.brk = img.BrkStart, img.BrkStart
+
+	vdso := buildVDSO(img.Mode)
+	if err := m.Map(p.Layout.VDSO, pageSize, mem.Read|mem.Exec); err != nil {
+		return nil, &LoadError{path, "cannot map the vDSO: " + err.Error()}
+	}
+	m.Poke(p.Layout.VDSO, vdso)
+
+	argv := append([]string{}, args...)
+	if len(argv) == 0 {
+		argv = []string{path}
+	}
+	if opts.Argv0 != "" {
+		argv[0] = opts.Argv0
+	}
+	sa := &stackArgs{mode: img.Mode, top: p.Layout.StackTop, argv: argv, envp: opts.Env, execfn: path}
+	rnd := opts.Random
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	if _, err := io.ReadFull(rnd, sa.random[:]); err != nil {
+		return nil, fmt.Errorf("cannot read random bytes: %v", err)
+	}
+	uid, euid, gid, egid := uint64(os.Getuid()), uint64(os.Geteuid()), uint64(os.Getgid()), uint64(os.Getegid())
+	if img.Mode == 32 {
+		sa.auxv = append(sa.auxv, AuxEntry{abi.AT_SYSINFO, p.Layout.VDSO + vdsoCodeOff})
+	}
+	sa.auxv = append(sa.auxv,
+		AuxEntry{abi.AT_SYSINFO_EHDR, p.Layout.VDSO},
+		AuxEntry{abi.AT_MINSIGSTKSZ, minSigStackSize},
+		AuxEntry{abi.AT_HWCAP, hwcap},
+		AuxEntry{abi.AT_PAGESZ, pageSize},
+		AuxEntry{abi.AT_CLKTCK, 100},
+		AuxEntry{abi.AT_PHDR, img.Phdr},
+		AuxEntry{abi.AT_PHENT, img.Phent},
+		AuxEntry{abi.AT_PHNUM, img.Phnum},
+		AuxEntry{abi.AT_BASE, 0},
+		AuxEntry{abi.AT_FLAGS, 0},
+		AuxEntry{abi.AT_ENTRY, img.Entry},
+		AuxEntry{abi.AT_UID, uid},
+		AuxEntry{abi.AT_EUID, euid},
+		AuxEntry{abi.AT_GID, gid},
+		AuxEntry{abi.AT_EGID, egid},
+		AuxEntry{abi.AT_SECURE, 0},
+	)
+	sa.auxTail = []AuxEntry{{abi.AT_HWCAP2, 0}}
+	si, err := buildStack(m, sa)
+	if err != nil {
+		return nil, &LoadError{path, err.Error()}
+	}
+	p.Stack = si
+
+	c := x86.New(img.Mode, m)
+	c.RIP = img.Entry
+	c.R[x86.RSP] = si.SP
+	c.Sys = p
+	p.CPU = c
+	return p, nil
+}
+
+// logf writes a line to the log.
+func (p *Process) logf(format string, args ...any) {
+	fmt.Fprintf(p.opts.Log, format, args...)
+}
+
+// unimpf logs under -d unimp.
+func (p *Process) unimpf(format string, args ...any) {
+	if p.opts.LogUnimp {
+		p.logf(format, args...)
+	}
+}
+
+// exit ends the guest normally with status code.
+func (p *Process) exit(code int) {
+	p.exitCode = code & 0xff
+	p.CPU.Exited = true
+	p.CPU.Stop = true
+}
+
+// ExitStatus reports how the guest ended: its exit status, or the signal
+// that terminated it (nonzero sig).
+func (p *Process) ExitStatus() (code, sig int) { return p.exitCode, p.termSig }
+
+// Finish ends gemu the way the guest ended: it runs the exit callback,
+// flushes the log, then exits with the guest's status or terminates gemu
+// itself by the guest's fatal signal, so that the parent sees the same
+// termination. It does not return.
+func (p *Process) Finish() {
+	p.RunExitHooks()
+	if p.termSig != 0 {
+		DieBySignal(p.termSig)
+	}
+	os.Exit(p.exitCode)
+}
+
+// RunExitHooks runs OnExit and flushes the log, once.
+func (p *Process) RunExitHooks() {
+	p.exitOnce.Do(func() {
+		if p.opts.OnExit != nil {
+			p.opts.OnExit()
+		}
+		if p.opts.Flush != nil {
+			p.opts.Flush()
+		}
+	})
+}
+
+// Flush flushes the log, if the options gave a way to.
+func (p *Process) flushLog() {
+	if p.opts.Flush != nil {
+		p.opts.Flush()
+	}
+}
+
+// abiFor returns the system call table of a guest mode.
+func abiFor(mode int) *sysABI {
+	buildTables()
+	if mode == 32 {
+		return &abi32
+	}
+	return &abi64
+}
+
+// errno converts a host error into a negative errno result.
+func errno(err error) int64 {
+	if err == nil {
+		return 0
+	}
+	if en, ok := err.(syscall.Errno); ok {
+		return -int64(en)
+	}
+	if f, ok := err.(*mem.Fault); ok && f != nil {
+		return -abi.EFAULT
+	}
+	return -abi.EIO
+}

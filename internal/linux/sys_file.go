@@ -1,0 +1,1087 @@
+package linux
+
+import (
+	"strconv"
+	"strings"
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Files and descriptors. Guest file descriptors are host descriptors:
+// calls go to the host with guest buffers copied through Go memory.
+
+func init() {
+	reg(sysRead, "read")
+	reg(sysWrite, "write")
+	reg(sysPread, "pread64")
+	reg(sysPwrite, "pwrite64")
+	reg(sysReadv, "readv")
+	reg(sysWritev, "writev")
+	reg(sysPreadv, "preadv")
+	reg(sysPwritev, "pwritev")
+	reg(sysOpen, "open")
+	reg(sysOpenat, "openat")
+	reg(sysCreat, "creat")
+	reg(sysClose, "close")
+	reg(sysLseek, "lseek")
+	reg(sysLlseek, "_llseek")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_DUP, uintptr(sint(a[0]))) }, "dup")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return host(syscall.SYS_DUP2, uintptr(sint(a[0])), uintptr(sint(a[1])))
+	}, "dup2")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return host(syscall.SYS_DUP3, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(uint32(a[2])))
+	}, "dup3")
+	reg(sysPipe, "pipe", "pipe2")
+	reg(sysFcntl, "fcntl", "fcntl64")
+	reg(sysIoctl, "ioctl")
+	reg(sysGetdents64, "getdents64")
+	reg(sysGetdents, "getdents")
+	reg(sysGetcwd, "getcwd")
+	reg(sysPath1(syscall.SYS_CHDIR), "chdir")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FCHDIR, uintptr(sint(a[0]))) }, "fchdir")
+	reg(sysAccess, "access", "faccessat", "faccessat2")
+	reg(sysReadlink, "readlink", "readlinkat")
+	reg(sysUnlink, "unlink", "unlinkat", "rmdir")
+	reg(sysMkdir, "mkdir", "mkdirat")
+	reg(sysRename, "rename", "renameat", "renameat2")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_UMASK, uintptr(a[0]&0o777)) }, "umask")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FSYNC, uintptr(sint(a[0]))) }, "fsync")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FDATASYNC, uintptr(sint(a[0]))) }, "fdatasync")
+	reg(sysTruncate, "truncate", "truncate64", "ftruncate", "ftruncate64")
+	reg(sysChmod, "chmod", "fchmod", "fchmodat")
+	reg(sysChown, "chown", "lchown", "fchown", "chown32", "lchown32", "fchown32", "fchownat")
+	reg(sysSymlink, "symlink", "symlinkat")
+	reg(sysLink, "link", "linkat")
+	reg(sysUtimensat, "utimensat", "utimensat_time64")
+	reg(sysUtimes, "utimes", "utime")
+	reg(sysPoll, "poll")
+	reg(sysPpoll, "ppoll", "ppoll_time64")
+	reg(sysSelect, "select", "_newselect", "pselect6", "pselect6_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "fadvise64", "fadvise64_64")
+	reg(sysSendfile, "sendfile", "sendfile64")
+	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
+}
+
+const (
+	// ioChunk bounds the Go buffer of one host read or write.
+	ioChunk = 1 << 20
+	// maxRW is Linux's MAX_RW_COUNT: the most one read or write moves.
+	maxRW = 0x7ffff000
+	// iovMax is the most iovecs readv and writev accept.
+	iovMax = 1024
+	// vecMax bounds the bytes one readv or writev moves in gemu.
+	vecMax = 64 << 20
+
+	atRemoveDir       = 0x200
+	atSymlinkNoFollow = 0x100
+	sysFaccessat2     = 439
+	sysRenameat2      = 316
+)
+
+// path reads a path argument as a NUL-terminated host string. The guest's
+// /proc/self/exe names the guest program, not gemu.
+func (p *Process) path(addr uint64) ([]byte, int64) {
+	s, e := p.readPath(addr)
+	if e != 0 {
+		return nil, e
+	}
+	if p.isSelfExe(s) {
+		s = p.ExePath
+	}
+	return cstr(s), 0
+}
+
+// isSelfExe reports whether path names the process's executable through
+// /proc.
+func (p *Process) isSelfExe(path string) bool {
+	return path == "/proc/self/exe" || path == "/proc/"+strconv.Itoa(p.pid)+"/exe" || path == "/proc/thread-self/exe"
+}
+
+// readLoop reads up to n bytes into guest memory at buf using rd, which
+// reads into a Go buffer; done is how much was read before.
+func (p *Process) readLoop(buf, n uint64, rd func(b []byte, done uint64) int64) int64 {
+	n = min(n, maxRW)
+	if n == 0 {
+		return rd(nil, 0)
+	}
+	if !p.writable(buf, n) {
+		return -abi.EFAULT
+	}
+	var done uint64
+	for done < n {
+		chunk := min(n-done, ioChunk)
+		b := hbuf(int(chunk))
+		r := rd(b, done)
+		if r < 0 {
+			if done > 0 {
+				break
+			}
+			return r
+		}
+		if err := p.Mem.Write(buf+done, b[:r]); err != nil {
+			return -abi.EFAULT
+		}
+		done += uint64(r)
+		if uint64(r) < chunk {
+			break
+		}
+	}
+	return int64(done)
+}
+
+// writeLoop writes up to n bytes of guest memory at buf using wr.
+func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64) int64 {
+	n = min(n, maxRW)
+	if n == 0 {
+		return wr(nil, 0)
+	}
+	var done uint64
+	for done < n {
+		chunk := min(n-done, ioChunk)
+		b, e := p.readMem(buf+done, int(chunk))
+		if e != 0 {
+			if done > 0 {
+				break
+			}
+			return e
+		}
+		r := wr(b, done)
+		if r < 0 {
+			if r == -abi.EPIPE {
+				p.sigpipe()
+			}
+			if done > 0 {
+				break
+			}
+			return r
+		}
+		done += uint64(r)
+		if uint64(r) < chunk {
+			break
+		}
+	}
+	return int64(done)
+}
+
+func sysRead(p *Process, a *[6]uint64) int64 {
+	fd := uintptr(sint(a[0]))
+	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
+		return host(syscall.SYS_READ, fd, ptr(b), uintptr(len(b)))
+	})
+}
+
+func sysWrite(p *Process, a *[6]uint64) int64 {
+	fd := uintptr(sint(a[0]))
+	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
+		return host(syscall.SYS_WRITE, fd, ptr(b), uintptr(len(b)))
+	})
+}
+
+// offset64 returns a 64-bit file offset argument: one register on x86-64,
+// a low/high register pair on i386.
+func (p *Process) offset64(a *[6]uint64, i int) int64 {
+	if p.w == 8 {
+		return int64(a[i])
+	}
+	return int64(a[i]&0xffffffff | a[i+1]<<32)
+}
+
+func sysPread(p *Process, a *[6]uint64) int64 {
+	fd, off := uintptr(sint(a[0])), p.offset64(a, 3)
+	if off < 0 {
+		return -abi.EINVAL
+	}
+	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
+		return host(syscall.SYS_PREAD64, fd, ptr(b), uintptr(len(b)), uintptr(off+int64(done)))
+	})
+}
+
+func sysPwrite(p *Process, a *[6]uint64) int64 {
+	fd, off := uintptr(sint(a[0])), p.offset64(a, 3)
+	if off < 0 {
+		return -abi.EINVAL
+	}
+	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
+		return host(syscall.SYS_PWRITE64, fd, ptr(b), uintptr(len(b)), uintptr(off+int64(done)))
+	})
+}
+
+// iovecs reads a guest iovec array.
+func (p *Process) iovecs(addr uint64, cnt int64) ([][2]uint64, int64) {
+	if cnt < 0 || cnt > iovMax {
+		return nil, -abi.EINVAL
+	}
+	b, e := p.readMem(addr, int(cnt)*2*int(p.w))
+	if e != 0 {
+		return nil, e
+	}
+	v := make([][2]uint64, cnt)
+	var total uint64
+	for i := range v {
+		v[i] = [2]uint64{p.w.Get(b, 2*i), p.w.Get(b, 2*i+1)}
+		if int64(v[i][1]) < 0 || (p.w == 4 && v[i][1] > 0x7fffffff) {
+			return nil, -abi.EINVAL
+		}
+		total += v[i][1]
+	}
+	if total > 0x7fffffff && p.w == 4 {
+		return nil, -abi.EINVAL
+	}
+	return v, 0
+}
+
+// readVec reads with rd into one Go buffer, then scatters it to the
+// iovecs: one host call, as atomic as the guest's readv.
+func (p *Process) readVec(iov [][2]uint64, rd func(b []byte) int64) int64 {
+	var total uint64
+	for _, v := range iov {
+		if !p.writable(v[0], v[1]) {
+			return -abi.EFAULT
+		}
+		total += v[1]
+	}
+	b := hbuf(int(min(total, vecMax)))
+	r := rd(b)
+	if r <= 0 {
+		return r
+	}
+	rest := b[:r]
+	for _, v := range iov {
+		if len(rest) == 0 {
+			break
+		}
+		n := min(uint64(len(rest)), v[1])
+		if err := p.Mem.Write(v[0], rest[:n]); err != nil {
+			return -abi.EFAULT
+		}
+		rest = rest[n:]
+	}
+	return r
+}
+
+// writeVec gathers the iovecs into one Go buffer and writes it with wr.
+func (p *Process) writeVec(iov [][2]uint64, wr func(b []byte) int64) int64 {
+	b := hbuf(0)
+	for _, v := range iov {
+		n := min(v[1], vecMax-uint64(len(b)))
+		if n == 0 {
+			continue
+		}
+		part, e := p.readMem(v[0], int(n))
+		if e != 0 {
+			return e
+		}
+		b = append(b, part...)
+		if len(b) >= vecMax {
+			break
+		}
+	}
+	r := wr(b)
+	if r == -abi.EPIPE {
+		p.sigpipe()
+	}
+	return r
+}
+
+func sysReadv(p *Process, a *[6]uint64) int64 {
+	iov, e := p.iovecs(a[1], sint(a[2]))
+	if e != 0 {
+		return e
+	}
+	fd := uintptr(sint(a[0]))
+	return p.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, ptr(b), uintptr(len(b))) })
+}
+
+func sysWritev(p *Process, a *[6]uint64) int64 {
+	iov, e := p.iovecs(a[1], sint(a[2]))
+	if e != 0 {
+		return e
+	}
+	fd := uintptr(sint(a[0]))
+	return p.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, ptr(b), uintptr(len(b))) })
+}
+
+// vecOffset is preadv's offset: a low/high pair on both ABIs (the high
+// half is zero on x86-64).
+func (p *Process) vecOffset(a *[6]uint64) int64 {
+	if p.w == 8 {
+		return int64(a[3])
+	}
+	return int64(a[3]&0xffffffff | a[4]<<32)
+}
+
+func sysPreadv(p *Process, a *[6]uint64) int64 {
+	iov, e := p.iovecs(a[1], sint(a[2]))
+	if e != 0 {
+		return e
+	}
+	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
+	return p.readVec(iov, func(b []byte) int64 {
+		return host(syscall.SYS_PREAD64, fd, ptr(b), uintptr(len(b)), uintptr(off))
+	})
+}
+
+func sysPwritev(p *Process, a *[6]uint64) int64 {
+	iov, e := p.iovecs(a[1], sint(a[2]))
+	if e != 0 {
+		return e
+	}
+	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
+	return p.writeVec(iov, func(b []byte) int64 {
+		return host(syscall.SYS_PWRITE64, fd, ptr(b), uintptr(len(b)), uintptr(off))
+	})
+}
+
+func (p *Process) openat(dirfd int64, pathAddr, flags, mode uint64) int64 {
+	path, e := p.path(pathAddr)
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_OPENAT, uintptr(dirfd), ptr(path), uintptr(uint32(flags)), uintptr(uint32(mode)))
+}
+
+func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(abi.AT_FDCWD, a[0], a[1], a[2]) }
+
+func sysOpenat(p *Process, a *[6]uint64) int64 { return p.openat(sint(a[0]), a[1], a[2], a[3]) }
+
+func sysCreat(p *Process, a *[6]uint64) int64 {
+	return p.openat(abi.AT_FDCWD, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, a[1])
+}
+
+func sysClose(p *Process, a *[6]uint64) int64 {
+	fd := sint(a[0])
+	r := host(syscall.SYS_CLOSE, uintptr(fd))
+	if r == 0 {
+		delete(p.dirs, int(fd))
+	}
+	return r
+}
+
+func sysLseek(p *Process, a *[6]uint64) int64 {
+	off := p.seekOffset(int(sint(a[0])), p.slong(a[1]), uint32(a[2]))
+	r := host(syscall.SYS_LSEEK, uintptr(sint(a[0])), uintptr(off), uintptr(uint32(a[2])))
+	if p.w == 4 && r > 0x7fffffff {
+		return -abi.EOVERFLOW
+	}
+	return r
+}
+
+func sysLlseek(p *Process, a *[6]uint64) int64 {
+	off := p.seekOffset(int(sint(a[0])), int64(a[1]<<32|a[2]&0xffffffff), uint32(a[4]))
+	r := host(syscall.SYS_LSEEK, uintptr(sint(a[0])), uintptr(off), uintptr(uint32(a[4])))
+	if r < 0 {
+		return r
+	}
+	b := make([]byte, 8)
+	putLE64(b, uint64(r))
+	return p.writeMem(a[3], b)
+}
+
+func sysPipe(p *Process, a *[6]uint64) int64 {
+	b := hbuf(8)
+	var flags uintptr
+	if p.curName == "pipe2" {
+		flags = uintptr(uint32(a[1]))
+	}
+	if !p.writable(a[0], 8) {
+		return -abi.EFAULT
+	}
+	if r := host(syscall.SYS_PIPE2, ptr(b), flags); r < 0 {
+		return r
+	}
+	return p.writeMem(a[0], b)
+}
+
+// fcntl commands.
+const (
+	fGetlk     = 5
+	fSetlk     = 6
+	fSetlkw    = 7
+	fGetlk64   = 12
+	fSetlk64   = 13
+	fSetlkw64  = 14
+	fSetownEx  = 15
+	fGetownEx  = 16
+	fOfdGetlk  = 36
+	fOfdSetlk  = 37
+	fOfdSetlkw = 38
+)
+
+func sysFcntl(p *Process, a *[6]uint64) int64 {
+	fd, cmd := uintptr(sint(a[0])), int(sint(a[1]))
+	switch cmd {
+	case 0, 1, 2, 3, 4, 8, 9, 10, 11, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034:
+		// Integer argument (or none).
+		return host(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(p.ulong(a[2])))
+	case fGetlk, fSetlk, fSetlkw, fGetlk64, fSetlk64, fSetlkw64, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
+		layout := abi.HostFlockSize
+		hcmd := cmd
+		if p.w == 4 {
+			switch {
+			case cmd >= fGetlk64 && cmd <= fSetlkw64:
+				if p.curName != "fcntl64" {
+					return -abi.EINVAL
+				}
+				layout, hcmd = abi.Flock64386Size, cmd-fGetlk64+fGetlk
+			case cmd >= fOfdGetlk:
+				layout = abi.Flock64386Size
+			default:
+				layout = abi.Flock386Size
+			}
+		} else if cmd >= fGetlk64 && cmd <= fSetlkw64 {
+			return -abi.EINVAL
+		}
+		gb, e := p.readMem(a[2], layout)
+		if e != 0 {
+			return e
+		}
+		f := abi.DecodeFlock(gb, layout)
+		hb := hbuf(abi.HostFlockSize)
+		copy(hb, f.Encode(abi.HostFlockSize))
+		r := host(syscall.SYS_FCNTL, fd, uintptr(hcmd), ptr(hb))
+		if r < 0 {
+			return r
+		}
+		if hcmd == fGetlk || hcmd == fOfdGetlk {
+			f = abi.DecodeFlock(hb, abi.HostFlockSize)
+			if layout == abi.Flock386Size && (f.Start != int64(int32(f.Start)) || f.Len != int64(int32(f.Len))) {
+				return -abi.EOVERFLOW
+			}
+			return p.writeMem(a[2], f.Encode(layout))
+		}
+		return r
+	case fSetownEx, fGetownEx:
+		b, e := p.readMem(a[2], 8)
+		if e != 0 {
+			return e
+		}
+		r := host(syscall.SYS_FCNTL, fd, uintptr(cmd), ptr(b))
+		if r < 0 || cmd == fSetownEx {
+			return r
+		}
+		return p.writeMem(a[2], b)
+	}
+	p.unimpf("Unsupported fcntl command: %d\n", cmd)
+	return -abi.EINVAL
+}
+
+func sysIoctl(p *Process, a *[6]uint64) int64 {
+	fd, req, arg := uintptr(sint(a[0])), uint32(a[1]), p.ulong(a[2])
+	// in/out: bytes the request reads from and writes to *arg.
+	var in, out int
+	switch req {
+	case abi.TCGETS:
+		out = abi.TermiosSize
+	case abi.TCSETS, abi.TCSETSW, abi.TCSETSF:
+		in = abi.TermiosSize
+	case abi.TIOCGWINSZ:
+		out = abi.WinsizeSize
+	case abi.TIOCSWINSZ:
+		in = abi.WinsizeSize
+	case abi.TIOCGPGRP, abi.FIONREAD, abi.TIOCOUTQ, abi.TIOCGSID, abi.TIOCGPTN:
+		out = 4
+	case abi.TIOCSPGRP, abi.FIONBIO, abi.FIOASYNC:
+		in = 4
+	case abi.FIOCLEX, abi.FIONCLEX, abi.TIOCNOTTY, abi.TCSBRK, abi.TCXONC, abi.TCFLSH, abi.TIOCSCTTY:
+		// The argument, if any, is a plain integer.
+		return host(syscall.SYS_IOCTL, fd, uintptr(req), uintptr(arg))
+	default:
+		p.unimpf("Unsupported ioctl: cmd=%#x\n", req)
+		return -abi.ENOTTY
+	}
+	b := hbuf(max(in, out))
+	if in > 0 {
+		g, e := p.readMem(arg, in)
+		if e != 0 {
+			return e
+		}
+		copy(b, g)
+	}
+	if out > 0 && !p.writable(arg, uint64(out)) {
+		return -abi.EFAULT
+	}
+	r := host(syscall.SYS_IOCTL, fd, uintptr(req), ptr(b))
+	if r < 0 || out == 0 {
+		return r
+	}
+	if e := p.writeMem(arg, b[:out]); e != 0 {
+		return e
+	}
+	return r
+}
+
+func sysGetdents64(p *Process, a *[6]uint64) int64 {
+	fd, n := uintptr(sint(a[0])), min(uint64(uint32(a[2])), ioChunk)
+	if !p.writable(a[1], n) {
+		return -abi.EFAULT
+	}
+	b := hbuf(int(n))
+	r := host(syscall.SYS_GETDENTS64, fd, ptr(b), uintptr(n))
+	if r <= 0 {
+		return r
+	}
+	if p.w == 4 {
+		p.cookieDirents(int(sint(a[0])), b[:r])
+	}
+	if e := p.writeMem(a[1], b[:r]); e != 0 {
+		return e
+	}
+	return r
+}
+
+// Directory offsets for i386 guests. A 64-bit process reads 64-bit hash
+// offsets from ext4 directories, where a 32-bit process would get 32-bit
+// ones, and glibc's i386 readdir fails with EOVERFLOW on a d_off that does
+// not fit 32 bits. gemu replaces such offsets with small cookies and
+// translates them back when the guest seeks the directory.
+type dirCookies struct {
+	offs  []int64         // cookie i+1 stands for offs[i]
+	byOff map[int64]int64 // host offset -> cookie
+}
+
+// cookieDirents rewrites the d_off fields of a getdents64 buffer in place.
+func (p *Process) cookieDirents(fd int, b []byte) {
+	for off := 0; off+19 <= len(b); {
+		reclen := int(b[off+16]) | int(b[off+17])<<8
+		if reclen < 19 || off+reclen > len(b) {
+			return
+		}
+		d := int64(le64(b[off+8:]))
+		if d != int64(int32(d)) {
+			if p.dirs == nil {
+				p.dirs = map[int]*dirCookies{}
+			}
+			dc := p.dirs[fd]
+			if dc == nil {
+				dc = &dirCookies{byOff: map[int64]int64{}}
+				p.dirs[fd] = dc
+			}
+			c, ok := dc.byOff[d]
+			if !ok {
+				dc.offs = append(dc.offs, d)
+				c = int64(len(dc.offs))
+				dc.byOff[d] = c
+			}
+			putLE64(b[off+8:], uint64(c))
+		}
+		off += reclen
+	}
+}
+
+// seekOffset translates a guest lseek offset on a directory with cookies.
+func (p *Process) seekOffset(fd int, off int64, whence uint32) int64 {
+	if dc := p.dirs[fd]; dc != nil && whence == 0 && off > 0 && off <= int64(len(dc.offs)) {
+		return dc.offs[off-1]
+	}
+	return off
+}
+
+// sysGetdents serves the old getdents, whose records have long-sized
+// inode and offset fields and the file type in the last byte; the host's
+// getdents64 records are never smaller, so the converted ones fit.
+func sysGetdents(p *Process, a *[6]uint64) int64 {
+	fd, n := uintptr(sint(a[0])), min(uint64(uint32(a[2])), ioChunk)
+	if !p.writable(a[1], n) {
+		return -abi.EFAULT
+	}
+	b := hbuf(int(n))
+	r := host(syscall.SYS_GETDENTS64, fd, ptr(b), uintptr(n))
+	if r <= 0 {
+		return r
+	}
+	if p.w == 4 {
+		p.cookieDirents(int(sint(a[0])), b[:r])
+	}
+	var out []byte
+	for _, d := range abi.ParseDirents64(b[:r]) {
+		rec, ok := abi.EncodeDirent(p.w, d)
+		if !ok {
+			if len(out) == 0 {
+				return -abi.EOVERFLOW
+			}
+			break
+		}
+		out = append(out, rec...)
+	}
+	if uint64(len(out)) > n {
+		return -abi.EINVAL
+	}
+	if e := p.writeMem(a[1], out); e != 0 {
+		return e
+	}
+	return int64(len(out))
+}
+
+func sysGetcwd(p *Process, a *[6]uint64) int64 {
+	size := min(p.ulong(a[1]), pathMax)
+	b := hbuf(int(size))
+	r := host(syscall.SYS_GETCWD, ptr(b), uintptr(size))
+	if r < 0 {
+		return r
+	}
+	if e := p.writeMem(a[0], b[:r]); e != 0 {
+		return e
+	}
+	return r
+}
+
+// sysPath1 makes a handler for a call whose only argument is a path.
+func sysPath1(nr uintptr) sysFn {
+	return func(p *Process, a *[6]uint64) int64 {
+		path, e := p.path(a[0])
+		if e != 0 {
+			return e
+		}
+		return host(nr, ptr(path))
+	}
+}
+
+// atArgs splits the arguments of a call that has an *at form: the *at
+// name takes a directory fd first; the plain one is relative to the
+// current directory.
+func (p *Process) atArgs(a *[6]uint64) (dirfd int64, rest []uint64) {
+	if strings.HasSuffix(p.curName, "at") || strings.HasSuffix(p.curName, "at2") {
+		return sint(a[0]), a[1:]
+	}
+	return abi.AT_FDCWD, a[:]
+}
+
+func sysAccess(p *Process, a *[6]uint64) int64 {
+	dirfd, r := p.atArgs(a)
+	path, e := p.path(r[0])
+	if e != 0 {
+		return e
+	}
+	var flags uint64
+	if p.curName == "faccessat2" {
+		flags = uint64(uint32(r[2]))
+	}
+	return host(sysFaccessat2, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])), uintptr(flags))
+}
+
+func sysReadlink(p *Process, a *[6]uint64) int64 {
+	dirfd, r := p.atArgs(a)
+	s, e := p.readPath(r[0])
+	if e != 0 {
+		return e
+	}
+	size := sint(r[2])
+	if size <= 0 {
+		return -abi.EINVAL
+	}
+	size = min(size, pathMax)
+	var target []byte
+	if p.isSelfExe(s) {
+		target = []byte(p.ExePath)
+	} else {
+		b := hbuf(int(size))
+		path := cstr(s)
+		n := host(syscall.SYS_READLINKAT, uintptr(dirfd), ptr(path), ptr(b), uintptr(size))
+		if n < 0 {
+			return n
+		}
+		target = b[:n]
+	}
+	if int64(len(target)) > size {
+		target = target[:size]
+	}
+	if e := p.writeMem(r[1], target); e != 0 {
+		return e
+	}
+	return int64(len(target))
+}
+
+func sysUnlink(p *Process, a *[6]uint64) int64 {
+	dirfd, r := p.atArgs(a)
+	path, e := p.path(r[0])
+	if e != 0 {
+		return e
+	}
+	var flags uint64
+	switch p.curName {
+	case "unlinkat":
+		flags = uint64(uint32(r[1]))
+	case "rmdir":
+		flags = atRemoveDir
+	}
+	return host(syscall.SYS_UNLINKAT, uintptr(dirfd), ptr(path), uintptr(flags))
+}
+
+func sysMkdir(p *Process, a *[6]uint64) int64 {
+	dirfd, r := p.atArgs(a)
+	path, e := p.path(r[0])
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_MKDIRAT, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])))
+}
+
+func sysRename(p *Process, a *[6]uint64) int64 {
+	oldDir, newDir := int64(abi.AT_FDCWD), int64(abi.AT_FDCWD)
+	oldP, newP, flags := a[0], a[1], uint64(0)
+	if p.curName != "rename" {
+		oldDir, oldP, newDir, newP = sint(a[0]), a[1], sint(a[2]), a[3]
+		if p.curName == "renameat2" {
+			flags = uint64(uint32(a[4]))
+		}
+	}
+	op, e := p.path(oldP)
+	if e != 0 {
+		return e
+	}
+	np, e := p.path(newP)
+	if e != 0 {
+		return e
+	}
+	return host(sysRenameat2, uintptr(oldDir), ptr(op), uintptr(newDir), ptr(np), uintptr(flags))
+}
+
+func sysTruncate(p *Process, a *[6]uint64) int64 {
+	var length int64
+	switch {
+	case strings.HasSuffix(p.curName, "64") && p.w == 4:
+		length = int64(a[1]&0xffffffff | a[2]<<32)
+	default:
+		length = p.slong(a[1])
+	}
+	if strings.HasPrefix(p.curName, "f") {
+		return host(syscall.SYS_FTRUNCATE, uintptr(sint(a[0])), uintptr(length))
+	}
+	path, e := p.path(a[0])
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_TRUNCATE, ptr(path), uintptr(length))
+}
+
+func sysChmod(p *Process, a *[6]uint64) int64 {
+	if p.curName == "fchmod" {
+		return host(syscall.SYS_FCHMOD, uintptr(sint(a[0])), uintptr(uint32(a[1])))
+	}
+	dirfd, r := p.atArgs(a)
+	path, e := p.path(r[0])
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_FCHMODAT, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])))
+}
+
+// id converts a uid or gid argument; i386's 16-bit calls use 0xffff for
+// "unchanged" (-1).
+func (p *Process) id(v uint64) uintptr {
+	if p.w == 4 && !strings.HasSuffix(p.curName, "32") && p.curName != "fchownat" {
+		v &= 0xffff
+		if v == 0xffff {
+			return uintptr(0xffffffff)
+		}
+		return uintptr(v)
+	}
+	return uintptr(uint32(v))
+}
+
+func sysChown(p *Process, a *[6]uint64) int64 {
+	switch p.curName {
+	case "fchown", "fchown32":
+		return host(syscall.SYS_FCHOWN, uintptr(sint(a[0])), p.id(a[1]), p.id(a[2]))
+	case "fchownat":
+		path, e := p.path(a[1])
+		if e != 0 {
+			return e
+		}
+		return host(syscall.SYS_FCHOWNAT, uintptr(sint(a[0])), ptr(path), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
+	}
+	path, e := p.path(a[0])
+	if e != 0 {
+		return e
+	}
+	var flags uintptr
+	if strings.HasPrefix(p.curName, "lchown") {
+		flags = atSymlinkNoFollow
+	}
+	return host(syscall.SYS_FCHOWNAT, atFDCWD, ptr(path), p.id(a[1]), p.id(a[2]), flags)
+}
+
+func sysSymlink(p *Process, a *[6]uint64) int64 {
+	target, e := p.readPath(a[0])
+	if e != 0 {
+		return e
+	}
+	dirfd, linkp := int64(abi.AT_FDCWD), a[1]
+	if p.curName == "symlinkat" {
+		dirfd, linkp = sint(a[1]), a[2]
+	}
+	lp, e := p.path(linkp)
+	if e != 0 {
+		return e
+	}
+	t := cstr(target)
+	return host(syscall.SYS_SYMLINKAT, ptr(t), uintptr(dirfd), ptr(lp))
+}
+
+func sysLink(p *Process, a *[6]uint64) int64 {
+	oldDir, newDir := int64(abi.AT_FDCWD), int64(abi.AT_FDCWD)
+	oldP, newP, flags := a[0], a[1], uint64(0)
+	if p.curName == "linkat" {
+		oldDir, oldP, newDir, newP, flags = sint(a[0]), a[1], sint(a[2]), a[3], uint64(uint32(a[4]))
+	}
+	op, e := p.path(oldP)
+	if e != 0 {
+		return e
+	}
+	np, e := p.path(newP)
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_LINKAT, uintptr(oldDir), ptr(op), uintptr(newDir), ptr(np), uintptr(flags))
+}
+
+// timespecs reads n guest timespecs (64-bit fields when t64) into host
+// layout.
+func (p *Process) timespecs(addr uint64, n int, t64 bool) ([]byte, int64) {
+	w := p.w
+	if t64 {
+		w = 8
+	}
+	g, e := p.readMem(addr, n*2*int(w))
+	if e != 0 {
+		return nil, e
+	}
+	h := hbuf(16 * n)
+	for i := 0; i < n; i++ {
+		t := abi.DecodeTimespec(w, g[i*2*int(w):])
+		copy(h[16*i:], t.Host64())
+	}
+	return h, 0
+}
+
+func sysUtimensat(p *Process, a *[6]uint64) int64 {
+	var path []byte
+	if a[1] != 0 {
+		var e int64
+		if path, e = p.path(a[1]); e != 0 {
+			return e
+		}
+	}
+	var ts []byte
+	if a[2] != 0 {
+		var e int64
+		if ts, e = p.timespecs(a[2], 2, p.curName == "utimensat_time64"); e != 0 {
+			return e
+		}
+	}
+	return host(syscall.SYS_UTIMENSAT, uintptr(sint(a[0])), ptr(path), ptr(ts), uintptr(uint32(a[3])))
+}
+
+// sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
+// longs of seconds) through utimensat.
+func sysUtimes(p *Process, a *[6]uint64) int64 {
+	path, e := p.path(a[0])
+	if e != 0 {
+		return e
+	}
+	var ts []byte
+	if a[1] != 0 {
+		n := 4
+		if p.curName == "utime" {
+			n = 2
+		}
+		g, e := p.readMem(a[1], n*int(p.w))
+		if e != 0 {
+			return e
+		}
+		ts = hbuf(32)
+		for i := 0; i < 2; i++ {
+			var t abi.Timespec
+			if n == 2 {
+				t.Sec = p.w.GetSigned(g, i)
+			} else {
+				t = abi.DecodeTimespec(p.w, g[i*2*int(p.w):])
+				if t.Nsec < 0 || t.Nsec >= 1000000 {
+					return -abi.EINVAL
+				}
+				t.Nsec *= 1000
+			}
+			copy(ts[16*i:], t.Host64())
+		}
+	}
+	return host(syscall.SYS_UTIMENSAT, atFDCWD, ptr(path), ptr(ts), 0)
+}
+
+func sysPoll(p *Process, a *[6]uint64) int64 {
+	n := uint64(uint32(a[1]))
+	if n > 65536 {
+		return -abi.EINVAL
+	}
+	fds, e := p.readMem(a[0], int(n)*8)
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_POLL, ptr(fds), uintptr(n), uintptr(sint(a[2])))
+	if r < 0 {
+		return r
+	}
+	if e := p.writeMem(a[0], fds); e != 0 {
+		return e
+	}
+	return r
+}
+
+func sysPpoll(p *Process, a *[6]uint64) int64 {
+	n := uint64(uint32(a[1]))
+	if n > 65536 {
+		return -abi.EINVAL
+	}
+	fds, e := p.readMem(a[0], int(n)*8)
+	if e != 0 {
+		return e
+	}
+	t64 := p.curName == "ppoll_time64"
+	var ts []byte
+	if a[2] != 0 {
+		if ts, e = p.timespecs(a[2], 1, t64); e != 0 {
+			return e
+		}
+	}
+	r := host(syscall.SYS_PPOLL, ptr(fds), uintptr(n), ptr(ts), 0, 8)
+	if r < 0 {
+		return r
+	}
+	if e := p.writeMem(a[0], fds); e != 0 {
+		return e
+	}
+	if ts != nil {
+		p.putTimespec(a[2], abi.DecodeTimespec(8, ts), t64)
+	}
+	return r
+}
+
+// putTimespec stores a timespec in the guest's layout (64-bit fields for
+// the *_time64 calls).
+func (p *Process) putTimespec(addr uint64, t abi.Timespec, t64 bool) int64 {
+	w := p.w
+	if t64 {
+		w = 8
+	}
+	if !t.FitsLong(w) {
+		return -abi.EOVERFLOW
+	}
+	return p.writeMem(addr, w.Encode(uint64(t.Sec), uint64(t.Nsec)))
+}
+
+// sysSelect serves select, _newselect, i386's old select (one pointer to
+// its five arguments) and pselect6. fd_sets are arrays of longs, so an
+// i386 set is copied into a host set of whole 64-bit words.
+func sysSelect(p *Process, a *[6]uint64) int64 {
+	args := *a
+	if p.curName == "select" && p.w == 4 {
+		b, e := p.readMem(a[0], 20)
+		if e != 0 {
+			return e
+		}
+		for i := 0; i < 5; i++ {
+			args[i] = uint64(le32(b[4*i:]))
+		}
+	}
+	n := sint(args[0])
+	if n < 0 || n > 65536 {
+		return -abi.EINVAL
+	}
+	gsize := abi.FdSetBytes(p.w, int(n))
+	hsize := abi.FdSetBytes(8, int(n))
+	var sets [3][]byte
+	for i := 0; i < 3; i++ {
+		if args[1+i] == 0 {
+			continue
+		}
+		g, e := p.readMem(args[1+i], gsize)
+		if e != 0 {
+			return e
+		}
+		sets[i] = hbuf(hsize)
+		copy(sets[i], g)
+	}
+	pselect := strings.HasPrefix(p.curName, "pselect6")
+	t64 := p.curName == "pselect6_time64"
+	var tb []byte
+	if args[4] != 0 {
+		if pselect {
+			var e int64
+			if tb, e = p.timespecs(args[4], 1, t64); e != 0 {
+				return e
+			}
+		} else {
+			g, e := p.readMem(args[4], 2*int(p.w))
+			if e != 0 {
+				return e
+			}
+			tb = hbuf(16)
+			copy(tb, abi.DecodeTimespec(p.w, g).Host64())
+		}
+	}
+	var r int64
+	if pselect {
+		r = host(syscall.SYS_PSELECT6, uintptr(n), ptr(sets[0]), ptr(sets[1]), ptr(sets[2]), ptr(tb), 0)
+	} else {
+		r = host(syscall.SYS_SELECT, uintptr(n), ptr(sets[0]), ptr(sets[1]), ptr(sets[2]), ptr(tb))
+	}
+	if r < 0 {
+		return r
+	}
+	for i := 0; i < 3; i++ {
+		if sets[i] != nil {
+			if e := p.writeMem(args[1+i], sets[i][:gsize]); e != 0 {
+				return e
+			}
+		}
+	}
+	if tb != nil {
+		t := abi.DecodeTimespec(8, tb)
+		if pselect {
+			p.putTimespec(args[4], t, t64)
+		} else {
+			p.writeMem(args[4], p.w.Encode(uint64(t.Sec), uint64(t.Nsec)))
+		}
+	}
+	return r
+}
+
+func sysSendfile(p *Process, a *[6]uint64) int64 {
+	out, in, count := uintptr(sint(a[0])), uintptr(sint(a[1])), p.ulong(a[3])
+	if a[2] == 0 {
+		r := host(syscall.SYS_SENDFILE, out, in, 0, uintptr(min(count, maxRW)))
+		if r == -abi.EPIPE {
+			p.sigpipe()
+		}
+		return r
+	}
+	size := 8
+	if p.w == 4 && p.curName == "sendfile" {
+		size = 4
+	}
+	g, e := p.readMem(a[2], size)
+	if e != 0 {
+		return e
+	}
+	off := hbuf(8)
+	if size == 4 {
+		putLE64(off, uint64(int64(int32(le32(g)))))
+	} else {
+		copy(off, g)
+	}
+	r := host(syscall.SYS_SENDFILE, out, in, ptr(off), uintptr(min(count, maxRW)))
+	if r == -abi.EPIPE {
+		p.sigpipe()
+	}
+	if r < 0 {
+		return r
+	}
+	if e := p.writeMem(a[2], off[:size]); e != 0 {
+		return e
+	}
+	return r
+}
+
+// atFDCWD is AT_FDCWD as a host system call argument.
+var atFDCWD = func() uintptr { v := int64(abi.AT_FDCWD); return uintptr(v) }()

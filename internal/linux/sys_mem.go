@@ -1,0 +1,468 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/mem"
+)
+
+// Memory management: brk, mmap and friends. Guest memory is entirely
+// gemu's (a mem.Space), so no host mapping is ever made; a file mapping
+// copies the file's contents into fresh guest pages.
+
+func init() {
+	reg(sysBrk, "brk")
+	reg(sysMmap, "mmap")
+	reg(sysMmap2, "mmap2")
+	reg(sysMunmap, "munmap")
+	reg(sysMprotect, "mprotect")
+	reg(sysMremap, "mremap")
+	reg(sysMadvise, "madvise")
+	reg(sysMsync, "msync")
+	reg(sysMincore, "mincore")
+	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "mlock", "munlock", "mlockall", "munlockall", "mlock2")
+}
+
+func pageUp(v uint64) uint64   { return (v + pageSize - 1) &^ (pageSize - 1) }
+func pageDown(v uint64) uint64 { return v &^ (pageSize - 1) }
+
+// stackBottom is the lowest address of the stack mapping.
+func (p *Process) stackBottom() uint64 { return p.Layout.StackTop - StackSize }
+
+// free reports whether no page of [addr, addr+size) is mapped.
+func (p *Process) free(addr, size uint64) bool {
+	a, ok := p.Mem.FindFree(addr, addr+size, size)
+	return ok && a == addr
+}
+
+func sysBrk(p *Process, a *[6]uint64) int64 {
+	want := p.ulong(a[0])
+	if want < p.brkStart {
+		return int64(p.brk)
+	}
+	oldTop, newTop := pageUp(p.brk), pageUp(want)
+	switch {
+	case newTop > oldTop:
+		if newTop > p.Layout.MmapTop || newTop < oldTop || !p.free(oldTop, newTop-oldTop) {
+			return int64(p.brk)
+		}
+		if p.Mem.Map(oldTop, newTop-oldTop, mem.Read|mem.Write) != nil {
+			return int64(p.brk)
+		}
+	case newTop < oldTop:
+		p.Mem.Unmap(newTop, oldTop-newTop)
+	}
+	p.brk = want
+	return int64(want)
+}
+
+// protPerm converts PROT_* bits to page permissions. On x86 every
+// accessible page is readable.
+func protPerm(prot uint64) mem.Perm {
+	var perm mem.Perm
+	if prot&abi.PROT_WRITE != 0 {
+		perm |= mem.Write
+	}
+	if prot&abi.PROT_EXEC != 0 {
+		perm |= mem.Exec
+	}
+	if prot&(abi.PROT_READ|abi.PROT_WRITE|abi.PROT_EXEC) != 0 {
+		perm |= mem.Read
+	}
+	return perm
+}
+
+func sysMmap(p *Process, a *[6]uint64) int64 {
+	if p.w == 4 {
+		// i386's old mmap takes a pointer to its six arguments.
+		b, e := p.readMem(a[0], 24)
+		if e != 0 {
+			return e
+		}
+		off := uint64(le32(b[20:]))
+		if off&(pageSize-1) != 0 {
+			return -abi.EINVAL
+		}
+		return p.mmap(uint64(le32(b)), uint64(le32(b[4:])), uint64(le32(b[8:])), uint64(le32(b[12:])), sint(uint64(le32(b[16:]))), off)
+	}
+	if a[5]&(pageSize-1) != 0 {
+		return -abi.EINVAL
+	}
+	return p.mmap(a[0], a[1], a[2], a[3], sint(a[4]), a[5])
+}
+
+func sysMmap2(p *Process, a *[6]uint64) int64 {
+	return p.mmap(a[0], a[1], a[2], a[3], sint(a[4]), (a[5]&0xffffffff)*pageSize)
+}
+
+// mmap implements mmap with a byte offset.
+func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) int64 {
+	addr, length = p.ulong(addr), p.ulong(length)
+	flags &= 0xffffffff
+	if length == 0 {
+		return -abi.EINVAL
+	}
+	size := pageUp(length)
+	if size < length || size > p.Mem.Limit {
+		return -abi.ENOMEM
+	}
+	switch flags & abi.MAP_TYPE {
+	case abi.MAP_SHARED, abi.MAP_PRIVATE, abi.MAP_SHARED_VALIDATE:
+	default:
+		return -abi.EINVAL
+	}
+	fixed := flags&(abi.MAP_FIXED|abi.MAP_FIXED_NOREPLACE) != 0
+	if fixed {
+		if addr&(pageSize-1) != 0 {
+			return -abi.EINVAL
+		}
+		if addr+size < addr || addr+size > p.Mem.Limit {
+			return -abi.ENOMEM
+		}
+		if flags&abi.MAP_FIXED == 0 && !p.free(addr, size) {
+			return -abi.EEXIST
+		}
+	}
+	// Read a file's contents first, so that a failure changes nothing.
+	var data []byte
+	busFrom := size // offset of the first page past the file's end
+	if flags&abi.MAP_ANONYMOUS == 0 {
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(fd), &st); err != nil {
+			return errno(err)
+		}
+		if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+			return -19 // ENODEV
+		}
+		n := size
+		if st.Mode&syscall.S_IFMT == syscall.S_IFREG {
+			if uint64(st.Size) <= off {
+				n = 0
+			} else {
+				n = min(n, uint64(st.Size)-off)
+			}
+			busFrom = pageUp(n)
+		}
+		if n > 0 {
+			data = hbuf(int(n))
+			got := 0
+			for got < len(data) {
+				r := host(syscall.SYS_PREAD64, uintptr(fd), ptr(data[got:]), uintptr(len(data)-got), uintptr(off+uint64(got)))
+				if r < 0 {
+					if r == -abi.EBADF || r == -abi.EINVAL {
+						return -abi.EACCES
+					}
+					return r
+				}
+				if r == 0 {
+					break
+				}
+				got += int(r)
+			}
+			data = data[:got]
+		}
+	}
+	if !fixed {
+		addr = p.findArea(addr, size, flags&abi.MAP_32BIT != 0)
+		if addr == 0 {
+			return -abi.ENOMEM
+		}
+	}
+	if err := p.Mem.Map(addr, size, protPerm(prot)); err != nil {
+		return -abi.ENOMEM
+	}
+	p.clearBus(addr, size)
+	p.dropShared(addr, size)
+	if len(data) > 0 {
+		p.Mem.Poke(addr, data)
+	}
+	if flags&abi.MAP_ANONYMOUS == 0 && flags&abi.MAP_TYPE != abi.MAP_PRIVATE {
+		p.addShared(addr, size, fd, off, data)
+	}
+	if busFrom < size {
+		// Pages wholly past the end of the file raise SIGBUS when touched:
+		// map them inaccessible and remember why they fault.
+		p.Mem.Protect(addr+busFrom, size-busFrom, 0)
+		if p.busPages == nil {
+			p.busPages = map[uint64]bool{}
+		}
+		for a := addr + busFrom; a < addr+size; a += pageSize {
+			p.busPages[a>>12] = true
+		}
+	}
+	return int64(addr)
+}
+
+// clearBus forgets SIGBUS pages in a range that is remapped or unmapped.
+func (p *Process) clearBus(addr, size uint64) {
+	if len(p.busPages) == 0 {
+		return
+	}
+	for a := addr; a < addr+size; a += pageSize {
+		delete(p.busPages, a>>12)
+	}
+}
+
+// isBusPage reports whether addr lies in a file mapping past the file's end.
+func (p *Process) isBusPage(addr uint64) bool { return p.busPages[addr>>12] }
+
+func sysMincore(p *Process, a *[6]uint64) int64 {
+	addr, length := p.ulong(a[0]), p.ulong(a[1])
+	if addr&(pageSize-1) != 0 {
+		return -abi.EINVAL
+	}
+	size := pageUp(length)
+	if size < length || addr+size < addr || addr+size > p.Mem.Limit {
+		return -abi.ENOMEM
+	}
+	if !p.Mem.Mapped(addr, size) {
+		return -abi.ENOMEM
+	}
+	vec := make([]byte, size/pageSize)
+	for i := range vec {
+		vec[i] = 1
+	}
+	return p.writeMem(a[2], vec)
+}
+
+// findArea picks an address for a mapping of size bytes: the hint if it
+// is free, else the highest free range below the mmap base, as Linux's
+// top-down allocator does. It returns 0 if there is no room.
+func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
+	hint = pageDown(hint)
+	top := p.Layout.MmapTop
+	if hint >= mmapBottom && hint+size > hint && hint+size <= p.Mem.Limit && p.free(hint, size) {
+		return hint
+	}
+	bottom := uint64(mmapBottom)
+	if low32 {
+		top = 0x80000000
+		bottom = 0x40000000
+	}
+	a, ok := p.Mem.FindFreeDown(bottom, top, size)
+	if !ok {
+		// Below the mmap base is full: try above it, short of the stack.
+		if a, ok = p.Mem.FindFreeDown(top, p.stackBottom(), size); !ok {
+			return 0
+		}
+	}
+	return a
+}
+
+func sysMunmap(p *Process, a *[6]uint64) int64 {
+	addr, length := p.ulong(a[0]), p.ulong(a[1])
+	if addr&(pageSize-1) != 0 || length == 0 || addr+length < addr || addr+length > p.Mem.Limit {
+		return -abi.EINVAL
+	}
+	p.Mem.Unmap(addr, pageUp(length))
+	p.clearBus(addr, pageUp(length))
+	p.dropShared(addr, pageUp(length))
+	return 0
+}
+
+func sysMprotect(p *Process, a *[6]uint64) int64 {
+	addr, length := p.ulong(a[0]), p.ulong(a[1])
+	if addr&(pageSize-1) != 0 || addr+length < addr {
+		return -abi.EINVAL
+	}
+	if length == 0 {
+		return 0
+	}
+	if p.Mem.Protect(addr, pageUp(length), protPerm(a[2])) != nil {
+		return -abi.ENOMEM
+	}
+	return 0
+}
+
+func sysMremap(p *Process, a *[6]uint64) int64 {
+	old, oldSize, newSize, flags, newAddr := p.ulong(a[0]), pageUp(p.ulong(a[1])), pageUp(p.ulong(a[2])), a[3], p.ulong(a[4])
+	if old&(pageSize-1) != 0 || newSize == 0 || flags&^(abi.MREMAP_MAYMOVE|abi.MREMAP_FIXED) != 0 {
+		return -abi.EINVAL
+	}
+	if flags&abi.MREMAP_FIXED != 0 && flags&abi.MREMAP_MAYMOVE == 0 {
+		return -abi.EINVAL
+	}
+	if oldSize == 0 || !p.Mem.Mapped(old, oldSize) {
+		return -abi.EFAULT
+	}
+	if flags&abi.MREMAP_FIXED == 0 {
+		if newSize <= oldSize {
+			p.Mem.Unmap(old+newSize, oldSize-newSize)
+			return int64(old)
+		}
+		perm, _ := p.Mem.PermAt(old + oldSize - 1)
+		if old+newSize <= p.Mem.Limit && p.free(old+oldSize, newSize-oldSize) {
+			if p.Mem.Map(old+oldSize, newSize-oldSize, perm) == nil {
+				return int64(old)
+			}
+		}
+		if flags&abi.MREMAP_MAYMOVE == 0 {
+			return -abi.ENOMEM
+		}
+		newAddr = p.findArea(0, newSize, false)
+		if newAddr == 0 {
+			return -abi.ENOMEM
+		}
+	} else {
+		if newAddr&(pageSize-1) != 0 || newAddr+newSize > p.Mem.Limit || newAddr+newSize < newAddr {
+			return -abi.EINVAL
+		}
+		if newAddr < old+oldSize && old < newAddr+newSize {
+			return -abi.EINVAL
+		}
+	}
+	// Move: copy page by page with each page's permissions.
+	var buf [pageSize]byte
+	n := min(oldSize, newSize)
+	type pg struct {
+		perm mem.Perm
+		data [pageSize]byte
+	}
+	pages := make([]pg, 0, n/pageSize)
+	for off := uint64(0); off < n; off += pageSize {
+		perm, _ := p.Mem.PermAt(old + off)
+		p.Mem.Peek(old+off, buf[:])
+		pages = append(pages, pg{perm, buf})
+	}
+	lastPerm := pages[len(pages)-1].perm
+	p.Mem.Unmap(old, oldSize)
+	p.Mem.Unmap(newAddr, newSize)
+	for i := range pages {
+		addr := newAddr + uint64(i)*pageSize
+		p.Mem.Map(addr, pageSize, pages[i].perm)
+		p.Mem.Poke(addr, pages[i].data[:])
+	}
+	if newSize > n {
+		p.Mem.Map(newAddr+n, newSize-n, lastPerm)
+	}
+	return int64(newAddr)
+}
+
+const madvDontneed = 4
+
+func sysMadvise(p *Process, a *[6]uint64) int64 {
+	addr, length := p.ulong(a[0]), p.ulong(a[1])
+	if addr&(pageSize-1) != 0 {
+		return -abi.EINVAL
+	}
+	if sint(a[2]) == madvDontneed && length > 0 {
+		// Private anonymous pages read back as zeros afterwards.
+		size := pageUp(length)
+		if !p.Mem.Mapped(addr, size) {
+			return -abi.ENOMEM
+		}
+		var zero [pageSize]byte
+		for off := uint64(0); off < size; off += pageSize {
+			p.Mem.Poke(addr+off, zero[:])
+		}
+	}
+	return 0
+}
+
+func sysMsync(p *Process, a *[6]uint64) int64 {
+	addr, length := p.ulong(a[0]), p.ulong(a[1])
+	if addr&(pageSize-1) != 0 {
+		return -abi.EINVAL
+	}
+	if length > 0 && !p.Mem.Mapped(addr, pageUp(length)) {
+		return -abi.ENOMEM
+	}
+	return 0
+}
+
+// Shared file mappings. Guest memory is gemu's own, so a MAP_SHARED
+// mapping of a file is a copy that gemu keeps coherent with the file at
+// system call boundaries, which is all a single-threaded guest can
+// observe: before each system call, pages the guest changed are written
+// to the file; after it, pages the file changed are read back.
+
+// sharedMap is one MAP_SHARED file mapping.
+type sharedMap struct {
+	addr, size uint64
+	fd         int    // gemu's own duplicate of the guest's descriptor
+	off        uint64 // file offset of addr
+	shadow     []byte // the file contents as last synchronized
+}
+
+// maxShared bounds the bytes of shared file mappings kept coherent; larger
+// ones behave as private mappings.
+const maxShared = 64 << 20
+
+func (p *Process) addShared(addr, size uint64, fd int64, off uint64, data []byte) {
+	var total uint64
+	for _, m := range p.shared {
+		total += m.size
+	}
+	if total+size > maxShared {
+		p.unimpf("gemu: MAP_SHARED mapping of fd %d too large to keep coherent: writes stay private\n", fd)
+		return
+	}
+	nfd := host(syscall.SYS_FCNTL, uintptr(fd), 1030 /* F_DUPFD_CLOEXEC */, 1000)
+	if nfd < 0 {
+		return
+	}
+	shadow := make([]byte, size)
+	copy(shadow, data)
+	p.shared = append(p.shared, &sharedMap{addr: addr, size: size, fd: int(nfd), off: off, shadow: shadow})
+}
+
+// dropShared forgets shared mappings overlapping [addr, addr+size), after
+// writing back what the guest changed in them.
+func (p *Process) dropShared(addr, size uint64) {
+	kept := p.shared[:0]
+	for _, m := range p.shared {
+		if m.addr < addr+size && addr < m.addr+m.size {
+			host(syscall.SYS_CLOSE, uintptr(m.fd))
+			continue
+		}
+		kept = append(kept, m)
+	}
+	p.shared = kept
+}
+
+// syncSharedOut writes pages the guest changed to their files.
+func (p *Process) syncSharedOut() {
+	buf := make([]byte, pageSize)
+	for _, m := range p.shared {
+		var st syscall.Stat_t
+		if syscall.Fstat(m.fd, &st) != nil {
+			continue
+		}
+		for off := uint64(0); off < m.size; off += pageSize {
+			if !p.Mem.Peek(m.addr+off, buf) {
+				continue
+			}
+			old := m.shadow[off : off+pageSize]
+			if string(buf) == string(old) {
+				continue
+			}
+			copy(old, buf)
+			// Writes through a mapping never extend the file.
+			end := min(off+pageSize, uint64(max(st.Size, 0))-min(m.off, uint64(max(st.Size, 0))))
+			if end > off {
+				hb := hbuf(int(end - off))
+				copy(hb, buf)
+				host(syscall.SYS_PWRITE64, uintptr(m.fd), ptr(hb), uintptr(len(hb)), uintptr(m.off+off))
+			}
+		}
+	}
+}
+
+// syncSharedIn reads back pages that changed in the files.
+func (p *Process) syncSharedIn() {
+	for _, m := range p.shared {
+		hb := hbuf(int(m.size))
+		n := host(syscall.SYS_PREAD64, uintptr(m.fd), ptr(hb), uintptr(len(hb)), uintptr(m.off))
+		if n < 0 {
+			continue
+		}
+		for off := uint64(0); off < m.size; off += pageSize {
+			cur := hb[off : off+pageSize]
+			if string(cur) != string(m.shadow[off:off+pageSize]) {
+				copy(m.shadow[off:], cur)
+				p.Mem.Poke(m.addr+off, cur)
+			}
+		}
+	}
+}

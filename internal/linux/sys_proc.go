@@ -1,0 +1,412 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Process identity, limits and accounting.
+
+func init() {
+	reg(sysExit, "exit", "exit_group")
+	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "getpid", "gettid")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPPID) }, "getppid")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETUID), "getuid") }, "getuid", "getuid32")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETEUID), "geteuid") }, "geteuid", "geteuid32")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETGID), "getgid") }, "getgid", "getgid32")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETEGID), "getegid") }, "getegid", "getegid32")
+	reg(sysGetresuid, "getresuid", "getresuid32", "getresgid", "getresgid32")
+	reg(sysGetgroups, "getgroups", "getgroups32")
+	reg(sysUname, "uname")
+	reg(sysPrlimit64, "prlimit64")
+	reg(sysGetrlimit, "getrlimit", "ugetrlimit")
+	reg(sysSetrlimit, "setrlimit")
+	reg(sysSchedGetaffinity, "sched_getaffinity")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SCHED_YIELD) }, "sched_yield")
+	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "set_tid_address")
+	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "set_robust_list")
+	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "rseq")
+	reg(sysSysinfo, "sysinfo")
+	reg(sysGetrusage, "getrusage")
+	reg(sysTimes, "times")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPGRP) }, "getpgrp")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPGID, uintptr(sint(a[0]))) }, "getpgid")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return host(syscall.SYS_SETPGID, uintptr(sint(a[0])), uintptr(sint(a[1])))
+	}, "setpgid")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETSID, uintptr(sint(a[0]))) }, "getsid")
+	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SETSID) }, "setsid")
+	reg(sysPrctl, "prctl")
+	reg(sysGetcpu, "getcpu")
+	reg(sysFutex, "futex", "futex_time64")
+}
+
+func sysExit(p *Process, a *[6]uint64) int64 {
+	p.exit(int(a[0]))
+	return 0
+}
+
+// uid16 narrows an id for the i386 16-bit calls (getuid, not getuid32):
+// ids above 65535 read as the overflow id 65534.
+func (p *Process) uid16(id int64, name string) int64 {
+	if p.w == 4 && p.sys == &abi32 && p.curName == name && id > 0xffff {
+		return 65534
+	}
+	return id
+}
+
+func sysGetresuid(p *Process, a *[6]uint64) int64 {
+	nr := uintptr(syscall.SYS_GETRESUID)
+	if p.curName == "getresgid" || p.curName == "getresgid32" {
+		nr = syscall.SYS_GETRESGID
+	}
+	b := hbuf(12)
+	if r := host(nr, ptr(b), ptr(b[4:]), ptr(b[8:])); r < 0 {
+		return r
+	}
+	size := 4
+	if p.w == 4 && (p.curName == "getresuid" || p.curName == "getresgid") {
+		size = 2
+	}
+	for i := 0; i < 3; i++ {
+		v := le32(b[i*4:])
+		out := make([]byte, 4)
+		if size == 2 && v > 0xffff {
+			v = 65534
+		}
+		out[0], out[1], out[2], out[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+		if e := p.writeMem(a[i], out[:size]); e != 0 {
+			return e
+		}
+	}
+	return 0
+}
+
+func sysGetgroups(p *Process, a *[6]uint64) int64 {
+	size := sint(a[0])
+	if size < 0 {
+		return -abi.EINVAL
+	}
+	size = min(size, 65536)
+	b := hbuf(int(size)*4 + 4)
+	n := host(syscall.SYS_GETGROUPS, uintptr(size), ptr(b))
+	if n <= 0 || size == 0 {
+		return n
+	}
+	elem := 4
+	if p.w == 4 && p.curName == "getgroups" {
+		elem = 2
+	}
+	out := make([]byte, int(n)*elem)
+	for i := 0; i < int(n); i++ {
+		v := le32(b[i*4:])
+		if elem == 2 {
+			if v > 0xffff {
+				v = 65534
+			}
+			out[2*i], out[2*i+1] = byte(v), byte(v>>8)
+		} else {
+			copy(out[4*i:], b[4*i:4*i+4])
+		}
+	}
+	if e := p.writeMem(a[1], out); e != 0 {
+		return e
+	}
+	return n
+}
+
+func sysUname(p *Process, a *[6]uint64) int64 {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return errno(err)
+	}
+	str := func(f [65]int8) string {
+		b := make([]byte, 0, 65)
+		for _, c := range f {
+			if c == 0 {
+				break
+			}
+			b = append(b, byte(c))
+		}
+		return string(b)
+	}
+	machine := "x86_64"
+	if p.w == 4 {
+		machine = "i686"
+	}
+	return p.writeMem(a[0], abi.Utsname(str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)))
+}
+
+const (
+	rlimitData  = 2
+	rlimitStack = 3
+	rlimitAS    = 9
+	rlimInf     = ^uint64(0)
+)
+
+// rlimit reads a host limit. The address-space limits (data, stack, as)
+// are the guest's own and never change gemu's: a guest lowering its
+// RLIMIT_AS must not starve the Go runtime.
+func (p *Process) rlimit(res int) (cur, max uint64, e int64) {
+	if r, ok := p.rlimits[res]; ok {
+		return r[0], r[1], 0
+	}
+	b := hbuf(16)
+	if r := host(syscall.SYS_PRLIMIT64, 0, uintptr(res), 0, ptr(b)); r < 0 {
+		return 0, 0, r
+	}
+	return le64(b), le64(b[8:]), 0
+}
+
+func (p *Process) setRlimit(res int, cur, max uint64) int64 {
+	if cur > max {
+		return -abi.EINVAL
+	}
+	if res == rlimitData || res == rlimitStack || res == rlimitAS {
+		oc, om, e := p.rlimit(res)
+		if e != 0 {
+			return e
+		}
+		_ = oc
+		if max > om && syscall.Geteuid() != 0 {
+			return -abi.EPERM
+		}
+		if p.rlimits == nil {
+			p.rlimits = map[int][2]uint64{}
+		}
+		p.rlimits[res] = [2]uint64{cur, max}
+		return 0
+	}
+	b := hbuf(16)
+	putLE64(b, cur)
+	putLE64(b[8:], max)
+	return host(syscall.SYS_PRLIMIT64, 0, uintptr(res), ptr(b), 0)
+}
+
+func sysPrlimit64(p *Process, a *[6]uint64) int64 {
+	pid, res := sint(a[0]), int(sint(a[1]))
+	if pid != 0 && pid != int64(p.pid) {
+		return -abi.EPERM
+	}
+	if res < 0 || res >= 16 {
+		return -abi.EINVAL
+	}
+	cur, max, e := p.rlimit(res)
+	if e != 0 {
+		return e
+	}
+	if a[2] != 0 {
+		nb, e := p.readMem(a[2], 16)
+		if e != 0 {
+			return e
+		}
+		if e := p.setRlimit(res, le64(nb), le64(nb[8:])); e != 0 {
+			return e
+		}
+	}
+	if a[3] != 0 {
+		b := make([]byte, 16)
+		putLE64(b, cur)
+		putLE64(b[8:], max)
+		return p.writeMem(a[3], b)
+	}
+	return 0
+}
+
+// rlimitOut converts a limit for the guest's struct rlimit: i386's
+// ugetrlimit reports values that do not fit in 32 bits as infinity
+// (0xffffffff); its old getrlimit clamps to 0x7fffffff.
+func (p *Process) rlimitOut(v uint64) uint64 {
+	if p.w == 8 {
+		return v
+	}
+	if p.curName == "getrlimit" {
+		return min(v, 0x7fffffff)
+	}
+	if v > 0xffffffff {
+		return 0xffffffff
+	}
+	return v
+}
+
+func sysGetrlimit(p *Process, a *[6]uint64) int64 {
+	res := int(sint(a[0]))
+	if res < 0 || res >= 16 {
+		return -abi.EINVAL
+	}
+	cur, max, e := p.rlimit(res)
+	if e != 0 {
+		return e
+	}
+	return p.writeMem(a[1], p.w.Encode(p.rlimitOut(cur), p.rlimitOut(max)))
+}
+
+func sysSetrlimit(p *Process, a *[6]uint64) int64 {
+	res := int(sint(a[0]))
+	if res < 0 || res >= 16 {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(a[1], 2*int(p.w))
+	if e != 0 {
+		return e
+	}
+	cur, max := p.w.Get(b, 0), p.w.Get(b, 1)
+	if p.w == 4 {
+		if cur == 0xffffffff {
+			cur = rlimInf
+		}
+		if max == 0xffffffff {
+			max = rlimInf
+		}
+	}
+	return p.setRlimit(res, cur, max)
+}
+
+func sysSchedGetaffinity(p *Process, a *[6]uint64) int64 {
+	size := p.ulong(a[1])
+	if size&(uint64(p.w)-1) != 0 || size == 0 {
+		return -abi.EINVAL
+	}
+	hsize := min((size+7)&^7, 8192)
+	b := hbuf(int(hsize))
+	r := host(syscall.SYS_SCHED_GETAFFINITY, uintptr(sint(a[0])), uintptr(hsize), ptr(b))
+	if r < 0 {
+		return r
+	}
+	n := min(uint64(r), size)
+	if e := p.writeMem(a[2], b[:n]); e != 0 {
+		return e
+	}
+	return int64(n)
+}
+
+func sysSysinfo(p *Process, a *[6]uint64) int64 {
+	b := hbuf(abi.HostSysinfoSize)
+	if r := host(syscall.SYS_SYSINFO, ptr(b)); r < 0 {
+		return r
+	}
+	if p.w == 4 {
+		b = abi.ConvertSysinfo386(b)
+	}
+	return p.writeMem(a[0], b)
+}
+
+func sysGetrusage(p *Process, a *[6]uint64) int64 {
+	b := hbuf(abi.HostRusageSize)
+	if r := host(syscall.SYS_GETRUSAGE, uintptr(sint(a[0])), ptr(b)); r < 0 {
+		return r
+	}
+	return p.writeMem(a[1], abi.ConvertRusage(p.w, b))
+}
+
+func sysTimes(p *Process, a *[6]uint64) int64 {
+	b := hbuf(32)
+	r := host(syscall.SYS_TIMES, ptr(b))
+	if r < 0 && r > -4096 {
+		return r
+	}
+	if a[0] != 0 {
+		if e := p.writeMem(a[0], abi.ConvertLongs(p.w, b, 4)); e != 0 {
+			return e
+		}
+	}
+	if p.w == 4 {
+		r &= 0x7fffffff
+	}
+	return r
+}
+
+// prctl options gemu implements; the rest would change gemu itself.
+const (
+	prGetDumpable = 3
+	prSetDumpable = 4
+	prSetName     = 15
+	prGetName     = 16
+)
+
+func sysPrctl(p *Process, a *[6]uint64) int64 {
+	switch sint(a[0]) {
+	case prGetDumpable:
+		return 1
+	case prSetDumpable:
+		return 0
+	case prSetName:
+		s, err := p.Mem.ReadString(a[1], 16)
+		if err != nil {
+			return -abi.EFAULT
+		}
+		if len(s) > 15 {
+			s = s[:15]
+		}
+		p.commName = s
+		return 0
+	case prGetName:
+		name := p.commName
+		if name == "" {
+			name = baseName(p.Path)
+		}
+		b := make([]byte, 16)
+		copy(b[:15], name)
+		return p.writeMem(a[1], b)
+	}
+	p.unimpf("Unsupported prctl option: %d\n", sint(a[0]))
+	return -abi.EINVAL
+}
+
+func baseName(s string) string {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '/' {
+			return s[i+1:]
+		}
+	}
+	return s
+}
+
+func sysGetcpu(p *Process, a *[6]uint64) int64 {
+	for _, addr := range a[:2] {
+		if addr != 0 {
+			if e := p.writeMem(addr, []byte{0, 0, 0, 0}); e != 0 {
+				return e
+			}
+		}
+	}
+	return 0
+}
+
+// Futex operations: the guest has a single thread, so a wake finds no
+// waiter and a wait can only time out or see a changed value.
+const (
+	futexWait       = 0
+	futexWake       = 1
+	futexWaitBitset = 9
+	futexWakeBitset = 10
+	futexCmdMask    = 0x7f
+)
+
+func sysFutex(p *Process, a *[6]uint64) int64 {
+	switch sint(a[1]) & futexCmdMask {
+	case futexWake, futexWakeBitset:
+		return 0
+	case futexWait, futexWaitBitset:
+		b, e := p.readMem(a[0], 4)
+		if e != 0 {
+			return e
+		}
+		if le32(b) != uint32(a[2]) {
+			return -abi.EAGAIN
+		}
+		p.unimpf("futex wait with no other thread to wake it: returning ETIMEDOUT\n")
+		return -110 // ETIMEDOUT
+	}
+	p.unimpf("Unsupported futex operation: %d\n", sint(a[1]))
+	return -abi.ENOSYS
+}
+
+func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }
+
+func putLE64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}

@@ -1,0 +1,470 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Sockets, passed through to the host. Socket addresses have the same
+// layout on every ABI; message headers and control messages are
+// converted for i386. i386's socketcall multiplexer dispatches to the
+// same handlers.
+
+func init() {
+	reg(sysSocket, "socket")
+	reg(sysSocketpair, "socketpair")
+	reg(sysBindConnect, "bind", "connect")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return host(syscall.SYS_LISTEN, uintptr(sint(a[0])), uintptr(sint(a[1])))
+	}, "listen")
+	reg(sysAccept, "accept", "accept4")
+	reg(sysSockname, "getsockname", "getpeername")
+	reg(sysSendto, "sendto")
+	reg(sysRecvfrom, "recvfrom")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return host(syscall.SYS_SHUTDOWN, uintptr(sint(a[0])), uintptr(sint(a[1])))
+	}, "shutdown")
+	reg(sysSetsockopt, "setsockopt")
+	reg(sysGetsockopt, "getsockopt")
+	reg(sysSendmsg, "sendmsg")
+	reg(sysRecvmsg, "recvmsg")
+	reg(sysSocketcall, "socketcall")
+}
+
+// maxSockaddr bounds socket address lengths (sizeof(sockaddr_storage)).
+const maxSockaddr = 128
+
+func sysSocket(p *Process, a *[6]uint64) int64 {
+	return host(syscall.SYS_SOCKET, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])))
+}
+
+func sysSocketpair(p *Process, a *[6]uint64) int64 {
+	if !p.writable(a[3], 8) {
+		return -abi.EFAULT
+	}
+	b := hbuf(8)
+	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])), ptr(b)); r < 0 {
+		return r
+	}
+	return p.writeMem(a[3], b)
+}
+
+// sockaddrIn reads a socket address argument.
+func (p *Process) sockaddrIn(addr, n uint64) ([]byte, int64) {
+	if addr == 0 {
+		return nil, 0
+	}
+	if n > maxSockaddr {
+		return nil, -abi.EINVAL
+	}
+	return p.readMem(addr, int(n))
+}
+
+func sysBindConnect(p *Process, a *[6]uint64) int64 {
+	sa, e := p.sockaddrIn(a[1], uint64(uint32(a[2])))
+	if e != 0 {
+		return e
+	}
+	nr := uintptr(syscall.SYS_BIND)
+	if p.curName == "connect" {
+		nr = syscall.SYS_CONNECT
+	}
+	return host(nr, uintptr(sint(a[0])), ptr(sa), uintptr(len(sa)))
+}
+
+// sockaddrOut prepares an (address, length pointer) result pair: it
+// returns a host buffer and its length word, or nils when addr is NULL.
+func (p *Process) sockaddrOut(addr, lenp uint64) (buf, lb []byte, e int64) {
+	if addr == 0 || lenp == 0 {
+		return nil, nil, 0
+	}
+	l, e := p.readMem(lenp, 4)
+	if e != 0 {
+		return nil, nil, e
+	}
+	if int32(le32(l)) < 0 {
+		return nil, nil, -abi.EINVAL
+	}
+	lb = hbuf(4)
+	copy(lb, l)
+	return hbuf(maxSockaddr), lb, 0
+}
+
+// sockaddrDone copies a returned address back (truncated to the guest's
+// buffer) and stores the full length.
+func (p *Process) sockaddrDone(addr, lenp uint64, buf, lb []byte, guestLen uint32) int64 {
+	if buf == nil {
+		return 0
+	}
+	n := min(le32(lb), guestLen, maxSockaddr)
+	if e := p.writeMem(addr, buf[:n]); e != 0 {
+		return e
+	}
+	return p.writeMem(lenp, lb)
+}
+
+func sysAccept(p *Process, a *[6]uint64) int64 {
+	buf, lb, e := p.sockaddrOut(a[1], a[2])
+	if e != 0 {
+		return e
+	}
+	var guestLen uint32
+	if lb != nil {
+		guestLen = le32(lb)
+		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
+	}
+	var flags uintptr
+	if p.curName == "accept4" {
+		flags = uintptr(uint32(a[3]))
+	}
+	r := host(syscall.SYS_ACCEPT4, uintptr(sint(a[0])), ptr(buf), ptr(lb), flags)
+	if r < 0 {
+		return r
+	}
+	if e := p.sockaddrDone(a[1], a[2], buf, lb, guestLen); e != 0 {
+		return e
+	}
+	return r
+}
+
+func sysSockname(p *Process, a *[6]uint64) int64 {
+	buf, lb, e := p.sockaddrOut(a[1], a[2])
+	if e != 0 {
+		return e
+	}
+	if buf == nil {
+		return -abi.EFAULT
+	}
+	guestLen := le32(lb)
+	lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
+	nr := uintptr(syscall.SYS_GETSOCKNAME)
+	if p.curName == "getpeername" {
+		nr = syscall.SYS_GETPEERNAME
+	}
+	if r := host(nr, uintptr(sint(a[0])), ptr(buf), ptr(lb)); r < 0 {
+		return r
+	}
+	return p.sockaddrDone(a[1], a[2], buf, lb, guestLen)
+}
+
+func sysSendto(p *Process, a *[6]uint64) int64 {
+	sa, e := p.sockaddrIn(a[4], uint64(uint32(a[5])))
+	if e != 0 {
+		return e
+	}
+	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
+	return p.writeLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
+		return host(syscall.SYS_SENDTO, fd, ptr(b), uintptr(len(b)), flags, ptr(sa), uintptr(len(sa)))
+	})
+}
+
+func sysRecvfrom(p *Process, a *[6]uint64) int64 {
+	buf, lb, e := p.sockaddrOut(a[4], a[5])
+	if e != 0 {
+		return e
+	}
+	var guestLen uint32
+	if lb != nil {
+		guestLen = le32(lb)
+		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
+	}
+	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
+	r := p.readLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
+		return host(syscall.SYS_RECVFROM, fd, ptr(b), uintptr(len(b)), flags, ptr(buf), ptr(lb))
+	})
+	if r < 0 {
+		return r
+	}
+	if e := p.sockaddrDone(a[4], a[5], buf, lb, guestLen); e != 0 {
+		return e
+	}
+	return r
+}
+
+// Socket options whose values hold a struct timeval (long-sized fields).
+const (
+	solSocket      = 1
+	soRcvtimeoOld  = 20
+	soSndtimeoOld  = 21
+	maxSockoptSize = 1024
+)
+
+func (p *Process) timevalOpt(level, name int64) bool {
+	return p.w == 4 && level == solSocket && (name == soRcvtimeoOld || name == soSndtimeoOld)
+}
+
+func sysSetsockopt(p *Process, a *[6]uint64) int64 {
+	level, name, n := sint(a[1]), sint(a[2]), uint64(uint32(a[4]))
+	if n > maxSockoptSize {
+		return -abi.EINVAL
+	}
+	v, e := p.readMem(a[3], int(n))
+	if e != 0 {
+		return e
+	}
+	if p.timevalOpt(level, name) && len(v) >= 8 {
+		v = abi.DecodeTimespec(4, v).Host64()
+	}
+	hv := hbuf(len(v))
+	copy(hv, v)
+	return host(syscall.SYS_SETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), ptr(hv), uintptr(len(hv)))
+}
+
+func sysGetsockopt(p *Process, a *[6]uint64) int64 {
+	level, name := sint(a[1]), sint(a[2])
+	l, e := p.readMem(a[4], 4)
+	if e != 0 {
+		return e
+	}
+	glen := le32(l)
+	if int32(glen) < 0 {
+		return -abi.EINVAL
+	}
+	lb := hbuf(4)
+	putLE32(lb, maxSockoptSize)
+	v := hbuf(maxSockoptSize)
+	if r := host(syscall.SYS_GETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), ptr(v), ptr(lb)); r < 0 {
+		return r
+	}
+	out := v[:min(le32(lb), maxSockoptSize)]
+	if p.timevalOpt(level, name) && len(out) == 16 {
+		out = abi.Words(4).Encode(le64(out), le64(out[8:]))
+	}
+	n := min(uint32(len(out)), glen)
+	if e := p.writeMem(a[3], out[:n]); e != 0 {
+		return e
+	}
+	putLE32(lb, n)
+	return p.writeMem(a[4], lb)
+}
+
+func putLE32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+// msghdr is a decoded struct msghdr.
+type msghdr struct {
+	name, namelen, iov, iovlen, control, controllen, flags uint64
+}
+
+// msghdrSize is the size of the guest's struct msghdr.
+func (p *Process) msghdrSize() int { return 7 * int(p.w) }
+
+func (p *Process) readMsghdr(addr uint64) (msghdr, int64) {
+	b, e := p.readMem(addr, p.msghdrSize())
+	if e != 0 {
+		return msghdr{}, e
+	}
+	w := p.w
+	if w == 4 {
+		return msghdr{w.Get(b, 0), w.Get(b, 1), w.Get(b, 2), w.Get(b, 3), w.Get(b, 4), w.Get(b, 5), w.Get(b, 6)}, 0
+	}
+	// x86-64: name, namelen (u32, padded), iov, iovlen, control,
+	// controllen, flags (int).
+	return msghdr{le64(b), uint64(le32(b[8:])), le64(b[16:]), le64(b[24:]), le64(b[32:]), le64(b[40:]), uint64(le32(b[48:]))}, 0
+}
+
+// cmsg is one control message.
+type cmsg struct {
+	level, typ int32
+	data       []byte
+}
+
+// parseCmsgs splits a control buffer laid out with long width w.
+func parseCmsgs(w abi.Words, b []byte) []cmsg {
+	hdr := int(w) + 8
+	var out []cmsg
+	for len(b) >= hdr {
+		l := int(w.Get(b, 0))
+		if l < hdr || l > len(b) {
+			break
+		}
+		out = append(out, cmsg{int32(le32(b[int(w):])), int32(le32(b[int(w)+4:])), b[hdr:l]})
+		adv := (l + int(w) - 1) &^ (int(w) - 1)
+		if adv > len(b) {
+			break
+		}
+		b = b[adv:]
+	}
+	return out
+}
+
+// encodeCmsgs lays control messages out with long width w.
+func encodeCmsgs(w abi.Words, msgs []cmsg) []byte {
+	hdr := int(w) + 8
+	var out []byte
+	for _, m := range msgs {
+		l := hdr + len(m.data)
+		rec := make([]byte, (l+int(w)-1)&^(int(w)-1))
+		w.Put(rec, 0, uint64(l))
+		putLE32(rec[int(w):], uint32(m.level))
+		putLE32(rec[int(w)+4:], uint32(m.typ))
+		copy(rec[hdr:], m.data)
+		out = append(out, rec...)
+	}
+	return out
+}
+
+// hostMsghdr builds the host's struct msghdr (56 bytes).
+func hostMsghdr(name []byte, iov []byte, niov int, control []byte, flags uint32) []byte {
+	h := hbuf(56)
+	putLE64(h, uint64(ptr(name)))
+	putLE32(h[8:], uint32(len(name)))
+	putLE64(h[16:], uint64(ptr(iov)))
+	putLE64(h[24:], uint64(niov))
+	putLE64(h[32:], uint64(ptr(control)))
+	putLE64(h[40:], uint64(len(control)))
+	putLE32(h[48:], flags)
+	return h
+}
+
+func sysSendmsg(p *Process, a *[6]uint64) int64 {
+	m, e := p.readMsghdr(a[1])
+	if e != 0 {
+		return e
+	}
+	name, e := p.sockaddrIn(m.name, m.namelen)
+	if e != 0 {
+		return e
+	}
+	iov, e := p.iovecs(m.iov, int64(m.iovlen))
+	if e != 0 {
+		return e
+	}
+	var control []byte
+	if m.control != 0 && m.controllen > 0 {
+		if m.controllen > 64<<10 {
+			return -abi.ENOBUFS
+		}
+		g, e := p.readMem(m.control, int(m.controllen))
+		if e != 0 {
+			return e
+		}
+		c := encodeCmsgs(8, parseCmsgs(p.w, g))
+		control = hbuf(len(c))
+		copy(control, c)
+	}
+	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[2]))
+	return p.writeVec(iov, func(b []byte) int64 {
+		hiov := hbuf(16)
+		putLE64(hiov, uint64(ptr(b)))
+		putLE64(hiov[8:], uint64(len(b)))
+		h := hostMsghdr(name, hiov, 1, control, 0)
+		r := host(syscall.SYS_SENDMSG, fd, ptr(h), flags)
+		keep(name, hiov, control, b)
+		return r
+	})
+}
+
+func sysRecvmsg(p *Process, a *[6]uint64) int64 {
+	m, e := p.readMsghdr(a[1])
+	if e != 0 {
+		return e
+	}
+	iov, e := p.iovecs(m.iov, int64(m.iovlen))
+	if e != 0 {
+		return e
+	}
+	var name []byte
+	if m.name != 0 {
+		name = hbuf(maxSockaddr)
+	}
+	var control []byte
+	if m.control != 0 && m.controllen > 0 {
+		control = hbuf(int(min(m.controllen*2, 128<<10)))
+	}
+	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[2]))
+	var h []byte
+	r := p.readVec(iov, func(b []byte) int64 {
+		hiov := hbuf(16)
+		putLE64(hiov, uint64(ptr(b)))
+		putLE64(hiov[8:], uint64(len(b)))
+		h = hostMsghdr(name, hiov, 1, control, 0)
+		r := host(syscall.SYS_RECVMSG, fd, ptr(h), flags)
+		keep(name, hiov, control, b)
+		return r
+	})
+	if r < 0 || h == nil {
+		return r
+	}
+	// Write back the address, control messages, their lengths and flags.
+	outFlags := le32(h[48:])
+	var nameLen uint64
+	if name != nil {
+		nameLen = uint64(le32(h[8:]))
+		if e := p.writeMem(m.name, name[:min(nameLen, m.namelen, maxSockaddr)]); e != 0 {
+			return e
+		}
+	}
+	var clen uint64
+	if control != nil {
+		c := encodeCmsgs(p.w, parseCmsgs(8, control[:le64(h[40:])]))
+		if uint64(len(c)) > m.controllen {
+			c = c[:m.controllen]
+			outFlags |= 0x8 // MSG_CTRUNC
+		}
+		if e := p.writeMem(m.control, c); e != 0 {
+			return e
+		}
+		clen = uint64(len(c))
+	}
+	m.namelen, m.controllen, m.flags = nameLen, clen, uint64(outFlags)
+	var out []byte
+	if p.w == 4 {
+		out = abi.Words(4).Encode(m.name, m.namelen, m.iov, m.iovlen, m.control, m.controllen, m.flags)
+	} else {
+		out = make([]byte, 56)
+		putLE64(out, m.name)
+		putLE32(out[8:], uint32(m.namelen))
+		putLE64(out[16:], m.iov)
+		putLE64(out[24:], m.iovlen)
+		putLE64(out[32:], m.control)
+		putLE64(out[40:], m.controllen)
+		putLE32(out[48:], uint32(m.flags))
+	}
+	if e := p.writeMem(a[1], out); e != 0 {
+		return e
+	}
+	return r
+}
+
+// keep holds buffers referenced from a host structure alive until the
+// host call that uses them has returned.
+//
+//go:noinline
+func keep(...[]byte) {}
+
+// socketcallArgs is the number of arguments of each socketcall call.
+var socketcallArgs = [...]int{0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4}
+
+var socketcallNames = [...]string{"", "socket", "bind", "connect", "listen", "accept", "getsockname",
+	"getpeername", "socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt",
+	"getsockopt", "sendmsg", "recvmsg", "accept4"}
+
+// sysSocketcall is i386's socket multiplexer: call number and a pointer
+// to the call's arguments.
+func sysSocketcall(p *Process, a *[6]uint64) int64 {
+	call := int(sint(a[0]))
+	if call < 1 || call >= len(socketcallArgs) {
+		p.unimpf("Unsupported socketcall: %d\n", call)
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(a[1], 4*socketcallArgs[call])
+	if e != 0 {
+		return e
+	}
+	var args [6]uint64
+	for i := 0; i < socketcallArgs[call]; i++ {
+		args[i] = uint64(le32(b[4*i:]))
+	}
+	name := socketcallNames[call]
+	switch name {
+	case "send":
+		name, args[4], args[5] = "sendto", 0, 0
+	case "recv":
+		name, args[4], args[5] = "recvfrom", 0, 0
+	}
+	p.curName = name
+	return handlers[name](p, &args)
+}

@@ -1,0 +1,133 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Clocks, sleeping and randomness. i386 has 32-bit time_t calls and their
+// *_time64 successors; x86-64's are the host's.
+
+func init() {
+	reg(sysClockGettime, "clock_gettime", "clock_gettime64", "clock_getres", "clock_getres_time64")
+	reg(sysGettimeofday, "gettimeofday")
+	reg(sysTime, "time")
+	reg(sysNanosleep, "nanosleep")
+	reg(sysClockNanosleep, "clock_nanosleep", "clock_nanosleep_time64")
+	reg(sysGetrandom, "getrandom")
+}
+
+// is64time reports whether the current call uses 64-bit time fields.
+func (p *Process) is64time() bool {
+	switch p.curName {
+	case "clock_gettime64", "clock_getres_time64", "clock_nanosleep_time64":
+		return true
+	}
+	return p.w == 8
+}
+
+func sysClockGettime(p *Process, a *[6]uint64) int64 {
+	nr := uintptr(syscall.SYS_CLOCK_GETTIME)
+	if p.curName == "clock_getres" || p.curName == "clock_getres_time64" {
+		nr = syscall.SYS_CLOCK_GETRES
+	}
+	b := hbuf(16)
+	if r := host(nr, uintptr(sint(a[0])), ptr(b)); r < 0 {
+		return r
+	}
+	if a[1] == 0 {
+		return 0
+	}
+	return p.putTimespec(a[1], abi.DecodeTimespec(8, b), p.is64time())
+}
+
+func sysGettimeofday(p *Process, a *[6]uint64) int64 {
+	tv, tz := hbuf(16), hbuf(8)
+	if r := host(syscall.SYS_GETTIMEOFDAY, ptr(tv), ptr(tz)); r < 0 {
+		return r
+	}
+	if a[0] != 0 {
+		t := abi.DecodeTimespec(8, tv)
+		if !t.FitsLong(p.w) {
+			return -abi.EOVERFLOW
+		}
+		if e := p.writeMem(a[0], p.w.Encode(uint64(t.Sec), uint64(t.Nsec))); e != 0 {
+			return e
+		}
+	}
+	if a[1] != 0 {
+		return p.writeMem(a[1], tz)
+	}
+	return 0
+}
+
+func sysTime(p *Process, a *[6]uint64) int64 {
+	b := hbuf(16)
+	if r := host(syscall.SYS_CLOCK_GETTIME, 0, ptr(b)); r < 0 {
+		return r
+	}
+	t := int64(le64(b))
+	if a[0] != 0 {
+		if e := p.writeLong(a[0], uint64(t)); e != 0 {
+			return e
+		}
+	}
+	return t
+}
+
+// sleepArgs reads a request timespec and checks it like the kernel.
+func (p *Process) sleepArgs(addr uint64, t64 bool) ([]byte, int64) {
+	ts, e := p.timespecs(addr, 1, t64)
+	if e != 0 {
+		return nil, e
+	}
+	t := abi.DecodeTimespec(8, ts)
+	if t.Sec < 0 || t.Nsec < 0 || t.Nsec >= 1e9 {
+		return nil, -abi.EINVAL
+	}
+	return ts, 0
+}
+
+func sysNanosleep(p *Process, a *[6]uint64) int64 {
+	ts, e := p.sleepArgs(a[0], false)
+	if e != 0 {
+		return e
+	}
+	rem := hbuf(16)
+	r := host(syscall.SYS_NANOSLEEP, ptr(ts), ptr(rem))
+	if r == -abi.EINTR && a[1] != 0 {
+		p.putTimespec(a[1], abi.DecodeTimespec(8, rem), false)
+	}
+	return r
+}
+
+func sysClockNanosleep(p *Process, a *[6]uint64) int64 {
+	t64 := p.is64time()
+	ts, e := p.sleepArgs(a[2], t64)
+	if e != 0 {
+		return e
+	}
+	rem := hbuf(16)
+	r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), ptr(ts), ptr(rem))
+	if r == -abi.EINTR && a[3] != 0 && a[1]&1 == 0 {
+		p.putTimespec(a[3], abi.DecodeTimespec(8, rem), t64)
+	}
+	return r
+}
+
+func sysGetrandom(p *Process, a *[6]uint64) int64 {
+	n := min(p.ulong(a[1]), ioChunk)
+	if !p.writable(a[0], n) {
+		return -abi.EFAULT
+	}
+	b := hbuf(int(n))
+	r := host(318 /* getrandom */, ptr(b), uintptr(n), uintptr(uint32(a[2])))
+	if r <= 0 {
+		return r
+	}
+	if e := p.writeMem(a[0], b[:r]); e != 0 {
+		return e
+	}
+	return r
+}
