@@ -163,10 +163,10 @@ func (e *Engine) loop() {
 			}
 		}
 		e.cur = b
-		insts := b.Insts
 		for i := 0; i < b.n; i++ {
 			e.idx = i
-			insts[i].Fn(c, &insts[i])
+			in := &b.Insts[i]
+			in.Fn(c, in)
 		}
 		prev = b
 	}

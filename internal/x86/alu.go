@@ -110,10 +110,34 @@ func aluRI32(c *CPU, in *Inst) {
 	}
 }
 
+func aluRM64(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	r := c.alu(in.Aux, 8, c.R[d], c.Mem.Load64(c.EA(in)))
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
+func aluRM32(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	r := c.alu(in.Aux, 4, c.R[d]&0xffffffff, uint64(c.Mem.Load32(c.EA(in))))
+	if in.Aux != aluCmp && in.Aux != aluTest {
+		c.R[d] = r
+	}
+}
+
 func buildALU(op uint8) func(in *Inst) Handler {
 	return func(in *Inst) Handler {
 		in.Aux = op
 		d, s := &in.A[0], &in.A[1]
+		if d.Kind == KReg && !d.Hi && s.Kind == KMem && d.Size == s.Size {
+			switch d.Size {
+			case 8:
+				return aluRM64
+			case 4:
+				return aluRM32
+			}
+		}
 		if d.Kind == KReg && !d.Hi && (s.Kind == KReg && !s.Hi || s.Kind == KImm) && d.Size >= 4 {
 			switch {
 			case s.Kind == KReg && d.Size == 8:
@@ -167,6 +191,9 @@ func movRR(c *CPU, in *Inst) {
 	c.setReg(&in.A[0], c.getReg(&in.A[1]))
 }
 
+func movRR64(c *CPU, in *Inst) { c.R[in.A[0].Reg] = c.R[in.A[1].Reg] }
+func movRR32(c *CPU, in *Inst) { c.R[in.A[0].Reg] = c.R[in.A[1].Reg] & 0xffffffff }
+
 func movRI(c *CPU, in *Inst) {
 	c.setReg(&in.A[0], in.Imm)
 }
@@ -179,6 +206,10 @@ func movMR32(c *CPU, in *Inst) { c.Mem.Store32(c.EA(in), uint32(c.R[in.A[1].Reg]
 func buildMov(in *Inst) Handler {
 	d, s := &in.A[0], &in.A[1]
 	switch {
+	case d.Kind == KReg && s.Kind == KReg && !d.Hi && !s.Hi && d.Size == 8:
+		return movRR64
+	case d.Kind == KReg && s.Kind == KReg && !d.Hi && !s.Hi && d.Size == 4:
+		return movRR32
 	case d.Kind == KReg && s.Kind == KReg:
 		return movRR
 	case d.Kind == KReg && s.Kind == KImm:
