@@ -193,12 +193,26 @@ func (s *Space) StoreN(a uint64, n int, v uint64) {
 // LoadBytes fills dst from guest memory at a, with read permission checks;
 // it panics with *Fault like the Load functions.
 func (s *Space) LoadBytes(a uint64, dst []byte) {
+	a0, all := a, dst
 	for len(dst) > 0 {
 		d := s.rpage(a >> PageShift)
 		n := copy(dst, d[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
+	if s.trace != nil && len(all) > 0 {
+		s.trace(a0, len(all), false, low8(all))
+	}
+}
+
+// low8 returns the first (up to) 8 bytes of b as a little-endian value, the
+// value a tracer sees for a wide access.
+func low8(b []byte) uint64 {
+	var v uint64
+	for i := 0; i < len(b) && i < 8; i++ {
+		v |= uint64(b[i]) << (8 * i)
+	}
+	return v
 }
 
 // StoreBytes copies src to guest memory at a, with write permission checks;
@@ -210,11 +224,15 @@ func (s *Space) StoreBytes(a uint64, src []byte) {
 	for pn := a >> PageShift; pn <= (a+uint64(len(src))-1)>>PageShift; pn++ {
 		s.wpage(pn)
 	}
+	a0, all := a, src
 	for len(src) > 0 {
 		d := s.wpage(a >> PageShift)
 		n := copy(d[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)
+	}
+	if s.trace != nil {
+		s.trace(a0, len(all), true, low8(all))
 	}
 }
 

@@ -256,7 +256,6 @@ func hintNop(code []byte, mode int) (int, bool) {
 	// (0F 1F /0: the reg field is cleared, as x86asm knows only /0).
 	probe := append([]byte{0x0f, 0x1f}, code[i+2:]...)
 	probe[2] &^= 0x38 // NOP Ev wants /0
-	probe[2] &^= 0x38
 	raw, err := x86asm.Decode(probe, mode)
 	if err != nil {
 		return 0, false
