@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gemu/internal/mem"
+	"gemu/internal/softfloat"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -139,7 +140,10 @@ func TestX87EveryOpcode(t *testing.T) {
 func x87F80(v float64) F80 { return fromF64(v) }
 
 // x87F64 converts a register value to float64 (rounding to nearest).
-func x87F64(v F80) float64 { return toF64(sf(v)) }
+func x87F64(v F80) float64 {
+	e := softfloat.Env{RC: softfloat.RoundNearest}
+	return math.Float64frombits(e.ToFloat64(sf(v)))
+}
 
 // x87ST returns ST(i).
 func x87ST(c *CPU, i uint8) F80 { return c.X87.St[c.X87.phys(i)] }
@@ -403,6 +407,20 @@ func TestX87Transcendental(t *testing.T) {
 		})
 		if got := x87ST(c, 0); got != tc.want {
 			t.Errorf("%s %v: got %04x_%016x, want %04x_%016x", tc.code, tc.in, got.SE, got.Mant, tc.want.SE, tc.want.Mant)
+		}
+	}
+	// Tiny arguments of F2XM1 (2^a - 1 = a ln2 (1 + a ln2/2)), values
+	// recorded on hardware: the second-order term moves the result by
+	// two units in the last place, in opposite directions for +a and -a.
+	for _, tc := range []struct {
+		in, want F80
+	}{
+		{F80{Mant: 1 << 63, SE: 0x3fc2}, F80{Mant: 0xb17217f7d1cf79ae, SE: 0x3fc1}},
+		{F80{Mant: 1 << 63, SE: 0xbfc2}, F80{Mant: 0xb17217f7d1cf79aa, SE: 0xbfc1}},
+	} {
+		c := x87Run(t, 32, "d9 f0", func(c *CPU) { c.X87.push(tc.in) })
+		if got := x87ST(c, 0); got != tc.want {
+			t.Errorf("f2xm1 %04x_%016x = %04x_%016x, want %04x_%016x", tc.in.SE, tc.in.Mant, got.SE, got.Mant, tc.want.SE, tc.want.Mant)
 		}
 	}
 	// fsin of 2^63 is out of range: C2 set, ST(0) unchanged.

@@ -22,12 +22,6 @@ import (
 // that happen to be exact). Precision control does not apply; C1 reports
 // the rounding direction.
 
-// toF64 converts a finite value to float64 (rounding to nearest).
-func toF64(v softfloat.F80) float64 {
-	e := softfloat.Env{RC: softfloat.RoundNearest}
-	return math.Float64frombits(e.ToFloat64(v))
-}
-
 // fromF64 converts a float64 result to F80, exactly.
 func fromF64(f float64) F80 {
 	var e softfloat.Env
@@ -36,8 +30,6 @@ func fromF64(f float64) F80 {
 
 var (
 	f80One  = softfloat.F80{Mant: 1 << 63, SE: 0x3fff}
-	f80Ln2  = softfloat.F80{Mant: 0xB17217F7D1CF79AC, SE: 0x3ffe} // ln 2, rounded
-	f80L2e  = softfloat.F80{Mant: 0xB8AA3B295C17F0BC, SE: 0x3fff} // log2 e, rounded
 	negOne  = softfloat.F80{Mant: 1 << 63, SE: 0xbfff}
 	posZero = softfloat.F80{}
 )
@@ -117,13 +109,12 @@ func f2xm1(e *softfloat.Env, a softfloat.F80) softfloat.F80 {
 		// 2^a - 1 = y (1 + y/2 + ...) with y = a ln2: the next term is
 		// below 2^-120. a may be denormal, so work on its significand.
 		m, k := ddMant(a)
+		if a.Sign() {
+			m = m.neg()
+		}
 		y := m.mul(ddLn2)
 		half := ddF(math.Ldexp(y.hi, k-1)) // y/2, 0 if far below
-		r := y.mul(ddOne.add(half))
-		if a.Sign() {
-			r = r.neg()
-		}
-		return inexact(e, r.round(e, k), a)
+		return inexact(e, y.mul(ddOne.add(half)).round(e, k), a)
 	}
 	return ddExp2m1(ddValue(a)).round(e, 0)
 }
@@ -331,13 +322,6 @@ func fpatan(e *softfloat.Env, x, y softfloat.F80) softfloat.F80 {
 		r = r.neg()
 	}
 	return inexact(e, r.round(e, 0), x, y)
-}
-
-func boolSign(neg bool) float64 {
-	if neg {
-		return -1
-	}
-	return 1
 }
 
 func opFpatan(c *CPU, in *Inst) { c.fpBinaryPop(in, binaryFpatan) }
