@@ -13,9 +13,9 @@ import (
 // Integer SIMD lives in sse_int.go, floating point in sse_fp.go (with the
 // exact IEEE arithmetic behind it in sse_float.go).
 //
-// Only the XMM forms are implemented. Opcodes that also have MMX forms
-// (PADDB mm, mm...) leave those forms unimplemented, so they decode to #UD
-// with an "unimplemented" diagnostic; glibc never uses MMX.
+// Opcodes that also have MMX forms (PADDB mm, mm...) register their XMM
+// forms here and in the other sse files; the builders hand the MMX forms to
+// buildMMX (mmx.go).
 
 // MXCSR bits.
 const (
@@ -43,7 +43,7 @@ const MXCSRMask uint32 = 0xffff
 const MXCSRDefault uint32 = 0x1f80
 
 // sseDef registers the XMM forms of op. A builder is used (rather than def)
-// so that MMX forms of the same opcode fall through to "unimplemented".
+// so that MMX forms of the same opcode go to buildMMX instead.
 func sseDef(op x86asm.Op, h Handler) {
 	sseDefAux(op, 0, h)
 }
@@ -52,7 +52,7 @@ func sseDef(op x86asm.Op, h Handler) {
 func sseDefAux(op x86asm.Op, aux uint8, h Handler) {
 	defBuild(op, func(in *Inst) Handler {
 		if mmxForm(in) {
-			return nil
+			return buildMMX(in)
 		}
 		in.Aux = aux
 		return h
@@ -63,7 +63,7 @@ func sseDefAux(op x86asm.Op, aux uint8, h Handler) {
 func sseBuild(op x86asm.Op, b func(in *Inst) Handler) {
 	defBuild(op, func(in *Inst) Handler {
 		if mmxForm(in) {
-			return nil
+			return buildMMX(in)
 		}
 		return b(in)
 	})
@@ -423,11 +423,16 @@ func opPmovmskb(c *CPU, in *Inst) {
 }
 
 // opMaskmovdqu stores the bytes of the first operand whose mask byte (in
-// the second operand) has its top bit set, at DS:rDI. Every page the
-// selected bytes touch is probed first, so a fault writes nothing.
+// the second operand) has its top bit set, at DS:rDI.
 func opMaskmovdqu(c *CPU, in *Inst) {
 	src, msk := c.XMM[in.A[0].Reg], c.XMM[in.A[1].Reg]
-	m := byteSigns(msk[0]) | byteSigns(msk[1])<<8
+	c.maskStore(in, src[0], src[1], byteSigns(msk[0])|byteSigns(msk[1])<<8)
+}
+
+// maskStore is MASKMOVDQU and MASKMOVQ: it stores byte i of the 128-bit
+// value hi:lo at DS:rDI+i for each bit i set in m. Every page the selected
+// bytes touch is probed first, so a fault writes nothing.
+func (c *CPU) maskStore(in *Inst, lo, hi, m uint64) {
 	if m == 0 {
 		return
 	}
@@ -439,6 +444,7 @@ func opMaskmovdqu(c *CPU, in *Inst) {
 	last := uint64(63 - bits.LeadingZeros64(m))
 	c.probeWrite((a + first) & c.AddrMask)
 	c.probeWrite((a + last) & c.AddrMask)
+	src := [2]uint64{lo, hi}
 	for i := first; i <= last; i++ {
 		if m>>i&1 != 0 {
 			c.Mem.Store8((a+i)&c.AddrMask, uint8(src[i/8]>>(8*(i%8))))

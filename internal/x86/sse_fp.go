@@ -357,10 +357,7 @@ func opCvtsi2sd(c *CPU, in *Inst) {
 func opCvtss2si(c *CPU, in *Inst) {
 	a := c.src32(in, 1)
 	e := fenv{mx: c.MXCSR}
-	rc := e.rc()
-	if in.Aux == 1 {
-		rc = rcZero
-	}
+	rc := e.cvtRC(in.Aux)
 	r := e.f2i32(a, uint(in.A[0].Size)*8, rc)
 	c.fpFlags(&e)
 	c.R[in.A[0].Reg] = r
@@ -370,10 +367,7 @@ func opCvtss2si(c *CPU, in *Inst) {
 func opCvtsd2si(c *CPU, in *Inst) {
 	a := c.src64(in, 1)
 	e := fenv{mx: c.MXCSR}
-	rc := e.rc()
-	if in.Aux == 1 {
-		rc = rcZero
-	}
+	rc := e.cvtRC(in.Aux)
 	r := e.f2i64(a, uint(in.A[0].Size)*8, rc)
 	c.fpFlags(&e)
 	c.R[in.A[0].Reg] = r
@@ -396,11 +390,43 @@ func opCvtsd2ss(c *CPU, in *Inst) {
 	d[0] = d[0]&^0xffffffff | uint64(r)
 }
 
+// cvtI32x2F32 converts the two signed doublewords of q to singles (the
+// lanes of CVTDQ2PS and CVTPI2PS).
+func (e *fenv) cvtI32x2F32(q uint64) uint64 {
+	return uint64(e.i2f32(int64(int32(q)))) | uint64(e.i2f32(int64(int32(q>>32))))<<32
+}
+
+// cvtF32x2I32 converts the two singles of q to signed doublewords rounded
+// per rc (CVTPS2DQ, CVTPS2PI and their truncating forms).
+func (e *fenv) cvtF32x2I32(q uint64, rc uint8) uint64 {
+	return e.f2i32(uint32(q), 32, rc) | e.f2i32(uint32(q>>32), 32, rc)<<32
+}
+
+// cvtF64x2I32 converts two doubles to signed doublewords packed in one
+// quadword, lo's first (CVTPD2DQ, CVTPD2PI).
+func (e *fenv) cvtF64x2I32(lo, hi uint64, rc uint8) uint64 {
+	return e.f2i64(lo, 32, rc) | e.f2i64(hi, 32, rc)<<32
+}
+
+// cvtI32x2F64 converts the two signed doublewords of q to doubles, which
+// is exact (CVTDQ2PD, CVTPI2PD).
+func (e *fenv) cvtI32x2F64(q uint64) (lo, hi uint64) {
+	return e.i2f64(int64(int32(q))), e.i2f64(int64(int32(q >> 32)))
+}
+
+// cvtRC is the rounding of a float-to-integer conversion whose Inst.Aux is
+// aux: 1 for the truncating forms (CVTT...), else MXCSR.RC.
+func (e *fenv) cvtRC(aux uint8) uint8 {
+	if aux == 1 {
+		return rcZero
+	}
+	return e.rc()
+}
+
 func opCvtdq2ps(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	e := fenv{mx: c.MXCSR}
-	r0 := uint64(e.i2f32(int64(int32(lo)))) | uint64(e.i2f32(int64(int32(lo>>32))))<<32
-	r1 := uint64(e.i2f32(int64(int32(hi)))) | uint64(e.i2f32(int64(int32(hi>>32))))<<32
+	r0, r1 := e.cvtI32x2F32(lo), e.cvtI32x2F32(hi)
 	c.fpFlags(&e)
 	c.XMM[in.A[0].Reg] = [2]uint64{r0, r1}
 }
@@ -409,12 +435,8 @@ func opCvtdq2ps(c *CPU, in *Inst) {
 func opCvtps2dq(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	e := fenv{mx: c.MXCSR}
-	rc := e.rc()
-	if in.Aux == 1 {
-		rc = rcZero
-	}
-	r0 := e.f2i32(uint32(lo), 32, rc) | e.f2i32(uint32(lo>>32), 32, rc)<<32
-	r1 := e.f2i32(uint32(hi), 32, rc) | e.f2i32(uint32(hi>>32), 32, rc)<<32
+	rc := e.cvtRC(in.Aux)
+	r0, r1 := e.cvtF32x2I32(lo, rc), e.cvtF32x2I32(hi, rc)
 	c.fpFlags(&e)
 	c.XMM[in.A[0].Reg] = [2]uint64{r0, r1}
 }
@@ -422,7 +444,8 @@ func opCvtps2dq(c *CPU, in *Inst) {
 func opCvtdq2pd(c *CPU, in *Inst) {
 	s := c.src64(in, 1)
 	e := fenv{mx: c.MXCSR}
-	c.XMM[in.A[0].Reg] = [2]uint64{e.i2f64(int64(int32(s))), e.i2f64(int64(int32(s >> 32)))}
+	r0, r1 := e.cvtI32x2F64(s)
+	c.XMM[in.A[0].Reg] = [2]uint64{r0, r1}
 }
 
 // opCvtpd2dq is CVTPD2DQ and CVTTPD2DQ (Aux 1: truncate); the upper half
@@ -430,11 +453,7 @@ func opCvtdq2pd(c *CPU, in *Inst) {
 func opCvtpd2dq(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	e := fenv{mx: c.MXCSR}
-	rc := e.rc()
-	if in.Aux == 1 {
-		rc = rcZero
-	}
-	r := e.f2i64(lo, 32, rc) | e.f2i64(hi, 32, rc)<<32
+	r := e.cvtF64x2I32(lo, hi, e.cvtRC(in.Aux))
 	c.fpFlags(&e)
 	c.XMM[in.A[0].Reg] = [2]uint64{r, 0}
 }

@@ -354,45 +354,52 @@ func laneLow(w uint8) uint64 {
 func opPsll(c *CPU, in *Inst) {
 	n := c.xmmShiftCount(in)
 	d := &c.XMM[in.A[0].Reg]
-	w := uint64(in.Aux)
-	if n >= w {
-		d[0], d[1] = 0, 0
-		return
-	}
-	// Shift the whole quadword and drop the bits that crossed lanes.
-	m := laneMaskShl(in.Aux, uint(n))
-	d[0] = d[0] << n & m
-	d[1] = d[1] << n & m
+	d[0], d[1] = psllLanes(d[0], n, in.Aux), psllLanes(d[1], n, in.Aux)
 }
 
 func opPsrl(c *CPU, in *Inst) {
 	n := c.xmmShiftCount(in)
 	d := &c.XMM[in.A[0].Reg]
-	w := uint64(in.Aux)
-	if n >= w {
-		d[0], d[1] = 0, 0
-		return
-	}
-	m := laneMaskShr(in.Aux, uint(n))
-	d[0] = d[0] >> n & m
-	d[1] = d[1] >> n & m
+	d[0], d[1] = psrlLanes(d[0], n, in.Aux), psrlLanes(d[1], n, in.Aux)
 }
 
 func opPsra(c *CPU, in *Inst) {
 	n := c.xmmShiftCount(in)
 	d := &c.XMM[in.A[0].Reg]
-	w := uint(in.Aux)
+	d[0], d[1] = psraLanes(d[0], n, in.Aux), psraLanes(d[1], n, in.Aux)
+}
+
+// psllLanes shifts each lane of width w bits (16, 32 or 64) of q left by
+// n; counts past the lane width clear it. It shifts the whole quadword and
+// drops the bits that crossed into the next lane.
+func psllLanes(q, n uint64, w uint8) uint64 {
+	if n >= uint64(w) {
+		return 0
+	}
+	return q << n & laneMaskShl(w, uint(n))
+}
+
+// psrlLanes is the logical right shift of each lane.
+func psrlLanes(q, n uint64, w uint8) uint64 {
+	if n >= uint64(w) {
+		return 0
+	}
+	return q >> n & laneMaskShr(w, uint(n))
+}
+
+// psraLanes is the arithmetic right shift of each 16 or 32-bit lane;
+// counts past the lane width fill it with its sign.
+func psraLanes(q, n uint64, w uint8) uint64 {
+	wb := uint(w)
 	if n >= uint64(w) {
 		n = uint64(w - 1)
 	}
-	for q := 0; q < 2; q++ {
-		var r uint64
-		for i := uint(0); i < 64; i += w {
-			lane := int64(d[q]<<(64-w-i)) >> (64 - w) // sign-extended lane i
-			r |= uint64(lane>>n) & (1<<w - 1) << i
-		}
-		d[q] = r
+	var r uint64
+	for i := uint(0); i < 64; i += wb {
+		lane := int64(q<<(64-wb-i)) >> (64 - wb) // sign-extended lane i
+		r |= uint64(lane>>n) & (1<<wb - 1) << i
 	}
+	return r
 }
 
 // laneMaskShl is the mask of the bits that stay inside their lane of width
@@ -499,18 +506,27 @@ func packWords(q uint64, f func(int) uint8) uint64 {
 	return r
 }
 
+// packsswb narrows the words of a and then b to signed-saturated bytes:
+// the four bytes from a form the low half of the result.
+func packsswb(a, b uint64) uint64 { return packWords(a, satS8) | packWords(b, satS8)<<32 }
+
+// packuswb is packsswb with unsigned saturation.
+func packuswb(a, b uint64) uint64 { return packWords(a, satU8) | packWords(b, satU8)<<32 }
+
+// packssdw narrows the doublewords of a and then b to signed-saturated
+// words.
+func packssdw(a, b uint64) uint64 { return packDwords(a) | packDwords(b)<<32 }
+
 func opPacksswb(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	d := &c.XMM[in.A[0].Reg]
-	d[0], d[1] = packWords(d[0], satS8)|packWords(d[1], satS8)<<32,
-		packWords(lo, satS8)|packWords(hi, satS8)<<32
+	d[0], d[1] = packsswb(d[0], d[1]), packsswb(lo, hi)
 }
 
 func opPackuswb(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	d := &c.XMM[in.A[0].Reg]
-	d[0], d[1] = packWords(d[0], satU8)|packWords(d[1], satU8)<<32,
-		packWords(lo, satU8)|packWords(hi, satU8)<<32
+	d[0], d[1] = packuswb(d[0], d[1]), packuswb(lo, hi)
 }
 
 // packDwords narrows the two 32-bit lanes of q to signed-saturated words.
@@ -521,7 +537,7 @@ func packDwords(q uint64) uint64 {
 func opPackssdw(c *CPU, in *Inst) {
 	lo, hi := c.src128(in)
 	d := &c.XMM[in.A[0].Reg]
-	d[0], d[1] = packDwords(d[0])|packDwords(d[1])<<32, packDwords(lo)|packDwords(hi)<<32
+	d[0], d[1] = packssdw(d[0], d[1]), packssdw(lo, hi)
 }
 
 // dword returns doubleword i (0..3) of a 128-bit value.
@@ -591,8 +607,13 @@ func opPinsrw(c *CPU, in *Inst) {
 	}
 	i := in.Imm & 7
 	q := &c.XMM[in.A[0].Reg][i/4]
-	sh := 16 * (i % 4)
-	*q = *q&^(0xffff<<sh) | v<<sh
+	*q = insertWord(*q, v, i%4)
+}
+
+// insertWord replaces word i (0..3) of q with the low 16 bits of v.
+func insertWord(q, v, i uint64) uint64 {
+	sh := 16 * i
+	return q&^(0xffff<<sh) | (v&0xffff)<<sh
 }
 
 func opPextrw(c *CPU, in *Inst) {

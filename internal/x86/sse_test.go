@@ -340,25 +340,6 @@ func TestMaskmovdqu(t *testing.T) {
 	}
 }
 
-func TestSSEMMXFormsUnimplemented(t *testing.T) {
-	in, err := Decode(64, testCode, []byte{0x0f, 0xfc, 0xd1}) // paddb %mm1, %mm2
-	if err == nil || !strings.Contains(err.Error(), "unimplemented") {
-		t.Fatalf("paddb mm: err %v", err)
-	}
-	c := newTestCPU(t, 64, nil)
-	func() {
-		defer func() {
-			if r := recover(); !sseIsTrap(r, TrapInvalidOp) {
-				t.Errorf("paddb mm raised %v", r)
-			}
-		}()
-		in.Fn(c, &in)
-	}()
-	if _, err := Decode(64, testCode, []byte{0x66, 0x0f, 0xfc, 0xd1}); err != nil {
-		t.Errorf("paddb xmm: %v", err)
-	}
-}
-
 // Unmasked exceptions raise #XM before the destination is written; the
 // flags of pre-computation exceptions are recorded in MXCSR.
 func TestSSEUnmaskedTrap(t *testing.T) {
