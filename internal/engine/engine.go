@@ -92,12 +92,29 @@ func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engi
 	return e
 }
 
+// Interrupter is implemented by an OS layer (the CPU's Syscaller) that
+// stops the CPU to act on asynchronous events, like Linux signals from
+// timers: it sets c.Stop, possibly from another goroutine, and Run calls
+// Interrupt at the next block boundary, then goes on unless it returns
+// false. Checking costs nothing: the run loop already tests c.Stop.
+type Interrupter interface {
+	Interrupt(c *x86.CPU) bool
+}
+
 // Run executes guest code from c.RIP until the CPU stops (c.Stop or
 // c.Exited). Faults go to the fault handler, then execution continues
-// unless the handler stopped the CPU.
+// unless the handler stopped the CPU. A stop is first offered to the
+// Syscaller's Interrupt, if it has one.
 func (e *Engine) Run() {
 	c := e.cpu
-	for !c.Exited && !c.Stop {
+	for !c.Exited {
+		if c.Stop {
+			c.Stop = false
+			if in, ok := c.Sys.(Interrupter); !ok || !in.Interrupt(c) {
+				break
+			}
+			continue
+		}
 		e.runProtected()
 	}
 	c.Stop = false

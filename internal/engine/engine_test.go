@@ -104,7 +104,7 @@ func TestPreciseMemoryFault(t *testing.T) {
 	code := []byte{0xb8, 1, 0, 0, 0, 0x8b, 0x1d, 0x10, 0, 0, 0, 0xb8, 2, 0, 0, 0, 0xf4}
 	m := newMachine(t, 32, code, Options{}, nil)
 	m.eng.Run()
-	if len(m.traps) != 1 || m.traps[0].Kind != x86.TrapPage || m.traps[0].Addr != 0 {
+	if len(m.traps) != 1 || m.traps[0].Kind != x86.TrapPage || m.traps[0].Addr != 0x10 {
 		t.Fatalf("traps %+v", m.traps)
 	}
 	if m.pcs[0] != codeAddr+5 || m.cpu.R[x86.RAX] != 1 {

@@ -75,10 +75,9 @@ type Process struct {
 
 	brkStart, brk uint64
 
-	sigact   [abi.NSIG]abi.Sigaction
-	sigmask  uint64
-	pending  uint64
-	altstack [3]uint64 // ss_sp, ss_flags, ss_size
+	// sig is the signal state: dispositions, mask, pending signals,
+	// alternate stack, timers (signal_deliver.go).
+	sig signalState
 
 	// curName is the name of the system call being served, for handlers
 	// shared by variants that differ in details (getuid and getuid32).

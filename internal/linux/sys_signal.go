@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"syscall"
@@ -9,13 +8,12 @@ import (
 	"unsafe"
 
 	"gemu/internal/linux/abi"
-	"gemu/internal/x86"
 )
 
-// Signals. gemu records the guest's signal dispositions, mask and
-// alternate stack, but does not yet deliver signals to guest handlers: a
-// signal that would run a handler ends the guest as its default action
-// would, with a note under -d unimp.
+// Signal system calls: dispositions, masks, the alternate stack, sending
+// signals (to the guest itself, or to other host processes), waiting for
+// them, and returning from handlers. Generation and delivery are in
+// signal_deliver.go, frames in signal_frame.go, timers in signal_timer.go.
 
 func init() {
 	reg(sysRtSigaction, "rt_sigaction")
@@ -24,21 +22,30 @@ func init() {
 	reg(sysRtSigprocmask, "rt_sigprocmask")
 	reg(sysSigprocmask, "sigprocmask")
 	reg(sysSigaltstack, "sigaltstack")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		p.unimpf("gemu: %s is not supported yet\n", p.curName)
-		return -abi.ENOSYS
-	}, "rt_sigreturn", "sigreturn")
+	reg(sysRtSigreturn, "rt_sigreturn")
+	reg(sysSigreturn, "sigreturn")
 	reg(sysKill, "kill")
 	reg(sysTgkill, "tgkill")
 	reg(sysTkill, "tkill")
 	reg(sysRtSigpending, "rt_sigpending")
+	reg(sysSigpending, "sigpending")
+	reg(sysRtSigqueueinfo, "rt_sigqueueinfo")
+	reg(sysRtTgsigqueueinfo, "rt_tgsigqueueinfo")
+	reg(sysRtSigsuspend, "rt_sigsuspend")
+	reg(sysSigsuspend, "sigsuspend")
+	reg(sysPause, "pause")
+	reg(sysRtSigtimedwait, "rt_sigtimedwait", "rt_sigtimedwait_time64")
+	reg(sysRestartSyscall, "restart_syscall")
+
+	for name, spec := range map[string]string{
+		"rt_sigreturn": "", "sigreturn": "", "pause": "", "rt_sigsuspend": "p,u", "sigsuspend": "d,d,x",
+		"rt_sigpending": "p,u", "sigpending": "p", "rt_sigqueueinfo": "d,S,p", "rt_tgsigqueueinfo": "d,d,S,p",
+		"rt_sigtimedwait": "p,p,p,u", "rt_sigtimedwait_time64": "p,p,p,u", "sigaction": "S,p,p",
+		"sigprocmask": "d,p,p", "signal": "S,p", "setitimer": "d,p,p", "getitimer": "d,p", "alarm": "u",
+	} {
+		straceSpec[name] = spec
+	}
 }
-
-// sigBit is the mask bit of signal sig.
-func sigBit(sig int) uint64 { return 1 << (sig - 1) }
-
-// unblockable are SIGKILL and SIGSTOP, which no mask can hold.
-var unblockable = sigBit(abi.SIGKILL) | sigBit(abi.SIGSTOP)
 
 func sysRtSigaction(p *Process, a *[6]uint64) int64 {
 	if p.ulong(a[3]) != 8 {
@@ -53,7 +60,7 @@ func (p *Process) sigaction(sig int, act, oact uint64, old bool) int64 {
 	if sig < 1 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
-	prev := p.sigact[sig]
+	prev := p.sig.act[sig]
 	if act != 0 {
 		if sig == abi.SIGKILL || sig == abi.SIGSTOP {
 			return -abi.EINVAL
@@ -73,7 +80,12 @@ func (p *Process) sigaction(sig int, act, oact uint64, old bool) int64 {
 			sa = abi.DecodeSigaction(p.w, b)
 		}
 		sa.Mask &^= unblockable
-		p.sigact[sig] = sa
+		p.sig.act[sig] = sa
+		// POSIX: setting a pending signal to be ignored discards it.
+		if p.ignored(sig) {
+			p.sig.pending &^= sigBit(sig)
+			p.sig.queue[sig] = nil
+		}
 	}
 	if oact != 0 {
 		var b []byte
@@ -99,9 +111,13 @@ func sysSignal(p *Process, a *[6]uint64) int64 {
 	if sig < 1 || sig >= abi.NSIG || sig == abi.SIGKILL || sig == abi.SIGSTOP {
 		return -abi.EINVAL
 	}
-	old := p.sigact[sig].Handler
+	old := p.sig.act[sig].Handler
 	// SA_ONESHOT | SA_NOMASK, as the kernel does.
-	p.sigact[sig] = abi.Sigaction{Handler: a[1], Flags: 0x80000000 | 0x40000000}
+	p.sig.act[sig] = abi.Sigaction{Handler: a[1] & 0xffffffff, Flags: saResethand | saNodefer}
+	if p.ignored(sig) {
+		p.sig.pending &^= sigBit(sig)
+		p.sig.queue[sig] = nil
+	}
 	return int64(old)
 }
 
@@ -117,9 +133,10 @@ func sysSigprocmask(p *Process, a *[6]uint64) int64 {
 }
 
 // sigprocmask implements rt_sigprocmask (size 8) and the old 32-bit
-// sigprocmask (size 4). Unblocking a pending signal acts on it.
+// sigprocmask (size 4), which changes only the first 32 signals. A signal
+// it unblocks is delivered as the call returns.
 func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
-	old := p.sigmask
+	old := p.sig.mask
 	if set != 0 {
 		b, e := p.readMem(set, size)
 		if e != 0 {
@@ -129,19 +146,21 @@ func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
 		if size == 8 {
 			m = le64(b)
 		} else {
-			m = uint64(le32(b)) | old&^0xffffffff
+			m = uint64(le32(b))
 		}
 		switch how {
 		case abi.SIG_BLOCK:
-			p.sigmask |= m
+			p.setMask(old | m)
 		case abi.SIG_UNBLOCK:
-			p.sigmask &^= m
+			p.setMask(old &^ m)
 		case abi.SIG_SETMASK:
-			p.sigmask = m
+			if size == 4 {
+				m |= old &^ 0xffffffff
+			}
+			p.setMask(m)
 		default:
 			return -abi.EINVAL
 		}
-		p.sigmask &^= unblockable
 	}
 	if oset != 0 {
 		b := make([]byte, 8)
@@ -150,7 +169,6 @@ func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
 			return e
 		}
 	}
-	p.deliverPending()
 	return 0
 }
 
@@ -160,41 +178,41 @@ func sysRtSigpending(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	b := make([]byte, 8)
-	putLE64(b, p.pending&p.sigmask)
+	putLE64(b, p.sig.pending&p.sig.mask)
 	return p.writeMem(a[0], b[:size])
 }
 
+// sysSigpending is i386's sigpending: the first 32 signals.
+func sysSigpending(p *Process, a *[6]uint64) int64 {
+	b := make([]byte, 8)
+	putLE64(b, p.sig.pending&p.sig.mask)
+	return p.writeMem(a[0], b[:4])
+}
+
 func sysSigaltstack(p *Process, a *[6]uint64) int64 {
-	n := 3 * int(p.w) // ss_sp, ss_flags (int, padded on x86-64), ss_size
+	c := p.CPU
+	sp := c.R[4] & c.AddrMask
+	as := p.sig.altstack
+	old := p.w.Encode(as.sp, 0, as.size)
+	le32put(old[int(p.w):], uint32(p.sasFlags(sp)|as.flags&ssAutodisarm))
 	if a[0] != 0 {
-		b, e := p.readMem(a[0], n)
+		b, e := p.readMem(a[0], 3*int(p.w)) // ss_sp, ss_flags (int, padded on x86-64), ss_size
 		if e != 0 {
 			return e
 		}
-		ss := [3]uint64{p.w.Get(b, 0), p.w.Get(b, 1) & 0xffffffff, p.w.Get(b, 2)}
-		const ssDisable, ssAutodisarm = 2, 1 << 31
-		if ss[1]&^(ssDisable|ssAutodisarm) != 0 {
-			return -abi.EINVAL
+		ss := [3]uint64{p.w.Get(b, 0), uint64(le32(b[int(p.w):])), p.w.Get(b, 2)}
+		if e := p.setAltstack(ss, sp); e != 0 {
+			return e
 		}
-		if ss[1]&ssDisable == 0 && ss[2] < minSigStackSize {
-			return -abi.ENOMEM
-		}
-		if a[1] != 0 {
-			if e := p.writeMem(a[1], p.w.Encode(p.altstack[0], p.altstack[1], p.altstack[2])); e != 0 {
-				return e
-			}
-		}
-		p.altstack = ss
-		return 0
 	}
 	if a[1] != 0 {
-		flags := p.altstack[1]
-		if p.altstack[2] == 0 {
-			flags = 2 // SS_DISABLE
-		}
-		return p.writeMem(a[1], p.w.Encode(p.altstack[0], flags, p.altstack[2]))
+		return p.writeMem(a[1], old)
 	}
 	return 0
+}
+
+func le32put(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
 // self reports whether pid names the guest process itself.
@@ -206,7 +224,7 @@ func sysKill(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if p.self(pid) || pid == -int64(p.pid) {
-		return p.raise(sig)
+		return p.raise(sig, siUser)
 	}
 	if pid == -1 {
 		p.unimpf("gemu: kill(-1, %d) refused\n", sig)
@@ -221,7 +239,7 @@ func sysTgkill(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if tgid == int64(p.pid) && tid == int64(p.pid) {
-		return p.raise(sig)
+		return p.raise(sig, siTkill)
 	}
 	return -abi.ESRCH
 }
@@ -232,117 +250,148 @@ func sysTkill(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if tid == int64(p.pid) {
-		return p.raise(sig)
+		return p.raise(sig, siTkill)
 	}
 	return -abi.ESRCH
 }
 
-// raise sends sig to the guest itself.
-func (p *Process) raise(sig int) int64 {
+// raise sends sig to the guest itself with si_code code (SI_USER for
+// kill, SI_TKILL for tkill and tgkill); it is delivered when the system
+// call returns.
+func (p *Process) raise(sig int, code int32) int64 {
 	if sig == 0 {
 		return 0
 	}
-	if sig != abi.SIGKILL && sig != abi.SIGSTOP && p.sigmask&sigBit(sig) != 0 {
-		p.pending |= sigBit(sig)
-		return 0
-	}
-	p.act(sig, fmt.Sprintf("%s sent to itself", abi.SignalName(sig)))
+	p.queueSignal(p.userInfo(sig, code))
 	return 0
 }
 
-// deliverPending acts on pending signals that are no longer blocked.
-func (p *Process) deliverPending() {
-	for sig := 1; sig < abi.NSIG && !p.CPU.Exited; sig++ {
-		if p.pending&sigBit(sig) != 0 && p.sigmask&sigBit(sig) == 0 {
-			p.pending &^= sigBit(sig)
-			p.act(sig, fmt.Sprintf("pending %s unblocked", abi.SignalName(sig)))
+func sysRtSigqueueinfo(p *Process, a *[6]uint64) int64 {
+	return p.sigqueueinfo(sint(a[0]), sint(a[0]), int(sint(a[1])), a[2])
+}
+
+func sysRtTgsigqueueinfo(p *Process, a *[6]uint64) int64 {
+	if sint(a[0]) <= 0 || sint(a[1]) <= 0 {
+		return -abi.EINVAL
+	}
+	return p.sigqueueinfo(sint(a[0]), sint(a[1]), int(sint(a[2])), a[3])
+}
+
+// sigqueueinfo sends sig with the guest's siginfo at uinfo (sigqueue).
+// To itself the siginfo is queued as given; to another process it is
+// converted and sent by the host, which allows only negative si_codes
+// there, like Linux.
+func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
+	if sig < 0 || sig >= abi.NSIG {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(uinfo, siginfoSize)
+	if e != 0 {
+		return e
+	}
+	code, pid, uid, value := decodeGuestInfo(p.w, b)
+	if tgid == int64(p.pid) && tid == int64(p.pid) {
+		if sig == 0 {
+			return 0
+		}
+		p.queueSignal(sigInfo{signo: int32(sig), layout: silRaw, raw: b, code: code, pid: pid, uid: uid, value: value})
+		return 0
+	}
+	if code >= 0 || code == siTkill {
+		return -abi.EPERM
+	}
+	si := newSigInfo(sig, code)
+	si.pid, si.uid, si.value = pid, uid, value
+	h := hbuf(siginfoSize)
+	si.encode(8, h)
+	return host(syscall.SYS_RT_SIGQUEUEINFO, uintptr(tgid), uintptr(sig), ptr(h))
+}
+
+// sigsuspend replaces the mask with m until a signal is delivered; the
+// handler's frame saves the old mask, so returning from it restores it.
+func (p *Process) sigsuspend(m uint64) int64 {
+	p.sig.savedMask = p.sig.mask
+	p.sig.restoreMask = true
+	p.setMask(m)
+	p.waitSignal(0, 0)
+	return -abi.EINTR
+}
+
+func sysRtSigsuspend(p *Process, a *[6]uint64) int64 {
+	if p.ulong(a[1]) != 8 {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(a[0], 8)
+	if e != 0 {
+		return e
+	}
+	return p.sigsuspend(le64(b))
+}
+
+// sysSigsuspend is i386's sigsuspend(int, int, old_sigset_t mask).
+func sysSigsuspend(p *Process, a *[6]uint64) int64 {
+	return p.sigsuspend(a[2] & 0xffffffff)
+}
+
+func sysPause(p *Process, a *[6]uint64) int64 {
+	p.waitSignal(0, 0)
+	return -abi.EINTR
+}
+
+// sysRestartSyscall is restart_syscall, which the kernel's restart blocks
+// use; gemu never sets one up, so it fails as do_no_restart_syscall does.
+func sysRestartSyscall(p *Process, a *[6]uint64) int64 { return -abi.EINTR }
+
+// sysRtSigtimedwait waits for one of the signals in a set and takes it
+// without running its handler (sigwaitinfo, sigtimedwait). A signal
+// outside the set that the mask lets through ends the wait with EINTR.
+func sysRtSigtimedwait(p *Process, a *[6]uint64) int64 {
+	if p.ulong(a[3]) != 8 {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(a[0], 8)
+	if e != 0 {
+		return e
+	}
+	set := le64(b) &^ unblockable
+	var deadline int64
+	poll := false
+	if a[2] != 0 {
+		ts, e := p.timespecs(a[2], 1, p.w == 8 || p.curName == "rt_sigtimedwait_time64")
+		if e != 0 {
+			return e
+		}
+		t := abi.DecodeTimespec(8, ts)
+		if t.Sec < 0 || t.Nsec < 0 || t.Nsec >= 1e9 {
+			return -abi.EINVAL
+		}
+		d := time.Duration(t.Sec)*time.Second + time.Duration(t.Nsec)
+		poll = d == 0
+		deadline = time.Now().Add(d).UnixNano()
+	}
+	p.mergeAsync()
+	sig := p.nextSignal(set)
+	if sig == 0 {
+		if poll {
+			return -abi.EAGAIN
+		}
+		p.waitSignal(set, deadline)
+		if sig = p.nextSignal(set); sig == 0 {
+			if p.hasDeliverable() {
+				return -abi.EINTR
+			}
+			return -abi.EAGAIN
 		}
 	}
-}
-
-// act carries out a signal's disposition for an asynchronous signal.
-func (p *Process) act(sig int, why string) {
-	h := p.sigact[sig].Handler
-	switch {
-	case sig == abi.SIGKILL:
-	case h == abi.SIG_IGN:
-		return
-	case h != abi.SIG_DFL:
-		p.unimpf("gemu: delivery of %s to the guest handler at %#x is not supported yet: terminating\n", abi.SignalName(sig), h)
-	default:
-		switch abi.DefaultAction(sig) {
-		case abi.DefIgnore, abi.DefCont:
-			return
-		case abi.DefStop:
-			// Stop gemu itself; the parent can continue it.
-			p.flushLog()
-			host(syscall.SYS_KILL, uintptr(p.pid), uintptr(sig))
-			return
+	si := p.dequeue(sig)
+	if a[1] != 0 {
+		ib := make([]byte, siginfoSize)
+		si.encode(p.w, ib)
+		if e := p.writeMem(a[1], ib); e != 0 {
+			return e
 		}
 	}
-	p.terminate(sig, why)
-}
-
-// terminate ends the guest by a fatal signal.
-func (p *Process) terminate(sig int, why string) {
-	if p.opts.LogFaults || p.opts.LogUnimp {
-		p.logf("gemu: guest %s: terminated by %s\n", why, abi.SignalName(sig))
-	}
-	p.syncSharedOut()
-	p.termSig = sig
-	p.CPU.Exited = true
-	p.CPU.Stop = true
-}
-
-// sigpipe acts on a write that found no reader, which raises SIGPIPE.
-func (p *Process) sigpipe() {
-	p.raise(abi.SIGPIPE)
-}
-
-// trapSignal maps a CPU exception to the signal Linux sends for it.
-func trapSignal(t *x86.Trap) int {
-	switch t.Kind {
-	case x86.TrapPage, x86.TrapGP, x86.TrapInt, x86.TrapOverflow:
-		return abi.SIGSEGV
-	case x86.TrapInvalidOp:
-		return abi.SIGILL
-	case x86.TrapDivide, x86.TrapFPU, x86.TrapSIMD:
-		return abi.SIGFPE
-	case x86.TrapBreakpoint, x86.TrapDebug:
-		return abi.SIGTRAP
-	case x86.TrapAlign:
-		return abi.SIGBUS
-	}
-	return abi.SIGSEGV
-}
-
-// HandleFault is the engine's fault handler: a CPU exception becomes the
-// signal Linux would send. Synchronous signals cannot be ignored or
-// blocked; without handler delivery every one ends the guest.
-func (p *Process) HandleFault(c *x86.CPU, t *x86.Trap) {
-	sig := trapSignal(t)
-	if t.Kind == x86.TrapPage && t.Mem != nil && p.isBusPage(t.Mem.Addr) {
-		sig = abi.SIGBUS
-	}
-	desc := fmt.Sprintf("fault: %s at pc %#x", abi.SignalName(sig), c.RIP)
-	if t.Kind == x86.TrapPage {
-		addr := t.Addr
-		if t.Mem != nil {
-			addr = t.Mem.Addr
-		}
-		desc += fmt.Sprintf(" (address %#x)", addr)
-	}
-	if h := p.sigact[sig].Handler; h != abi.SIG_DFL && h != abi.SIG_IGN {
-		p.unimpf("gemu: delivery of %s to the guest handler at %#x is not supported yet: terminating\n", abi.SignalName(sig), h)
-	}
-	if p.opts.LogFaults || p.opts.LogUnimp {
-		p.logf("gemu: guest %s\n", desc)
-	}
-	// The kernel keeps what was written through shared mappings.
-	p.syncSharedOut()
-	p.termSig = sig
-	c.Exited = true
-	c.Stop = true
+	return int64(sig)
 }
 
 // DieBySignal terminates gemu by signal sig, so that its parent sees the

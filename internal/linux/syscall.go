@@ -101,10 +101,12 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	if c.Exited {
 		return
 	}
-	switch gate {
-	case x86.GateSyscall:
+	switch {
+	case p.sig.regsLoaded:
+		// sigreturn loaded every register from the signal frame.
+	case gate == x86.GateSyscall:
 		c.R[x86.RAX] = uint64(ret)
-	case x86.GateSysenter:
+	case gate == x86.GateSysenter:
 		p.sysenterReturn(c, entrySP, a[5], ret)
 	default:
 		c.R[x86.RAX] = uint64(ret) & 0xffffffff
@@ -113,6 +115,8 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	if obs := p.opts.Observer; obs != nil {
 		obs.SyscallExit(c, nr, ret)
 	}
+	// Pending signals are delivered on the way back to the guest.
+	p.syscallExit(c, gate, nr, ret)
 }
 
 func (p *Process) sysenterReturn(c *x86.CPU, sp, bp uint64, ret int64) {

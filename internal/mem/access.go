@@ -7,17 +7,20 @@ import "encoding/binary"
 // recovers the panic and turns it into a guest signal. The fast path is a hit
 // in the per-kind translation cache for an access that stays inside a page.
 
-func (s *Space) rpage(pn uint64) *[PageSize]byte {
+// rpage returns the page holding address a for reading. A refused access
+// faults at a, the first byte of the access in that page.
+func (s *Space) rpage(a uint64) *[PageSize]byte {
+	pn := a >> PageShift
 	e := &s.rtlb[pn%tlbSize]
 	if e.tag == pn+1 {
 		return e.data
 	}
 	p := s.pages[pn]
 	if p == nil {
-		panic(&Fault{Addr: pn << PageShift, Access: AccRead, Unmapped: true})
+		panic(&Fault{Addr: a, Access: AccRead, Unmapped: true})
 	}
 	if p.perm&Read == 0 {
-		panic(&Fault{Addr: pn << PageShift, Access: AccRead})
+		panic(&Fault{Addr: a, Access: AccRead})
 	}
 	if s.trace == nil {
 		e.tag, e.data = pn+1, &p.data
@@ -25,17 +28,19 @@ func (s *Space) rpage(pn uint64) *[PageSize]byte {
 	return &p.data
 }
 
-func (s *Space) wpage(pn uint64) *[PageSize]byte {
+// wpage returns the page holding address a for writing, like rpage.
+func (s *Space) wpage(a uint64) *[PageSize]byte {
+	pn := a >> PageShift
 	e := &s.wtlb[pn%tlbSize]
 	if e.tag == pn+1 {
 		return e.data
 	}
 	p := s.pages[pn]
 	if p == nil {
-		panic(&Fault{Addr: pn << PageShift, Access: AccWrite, Unmapped: true})
+		panic(&Fault{Addr: a, Access: AccWrite, Unmapped: true})
 	}
 	if p.perm&Write == 0 {
-		panic(&Fault{Addr: pn << PageShift, Access: AccWrite})
+		panic(&Fault{Addr: a, Access: AccWrite})
 	}
 	if p.code {
 		p.code = false
@@ -56,7 +61,7 @@ func (s *Space) loadSlow(a uint64, n int) uint64 {
 	var v uint64
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		d := s.rpage(ai >> PageShift)
+		d := s.rpage(ai)
 		v |= uint64(d[ai&PageMask]) << (8 * i)
 	}
 	if s.trace != nil {
@@ -67,11 +72,13 @@ func (s *Space) loadSlow(a uint64, n int) uint64 {
 
 func (s *Space) storeSlow(a uint64, n int, v uint64) {
 	// Probe both pages before writing anything: a store is all or nothing.
-	s.wpage(a >> PageShift)
-	s.wpage((a + uint64(n) - 1) >> PageShift)
+	s.wpage(a)
+	if last := a + uint64(n) - 1; last>>PageShift != a>>PageShift {
+		s.wpage(last &^ PageMask)
+	}
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		d := s.wpage(ai >> PageShift)
+		d := s.wpage(ai)
 		d[ai&PageMask] = byte(v >> (8 * i))
 	}
 	if s.trace != nil {
@@ -195,7 +202,7 @@ func (s *Space) StoreN(a uint64, n int, v uint64) {
 func (s *Space) LoadBytes(a uint64, dst []byte) {
 	a0, all := a, dst
 	for len(dst) > 0 {
-		d := s.rpage(a >> PageShift)
+		d := s.rpage(a)
 		n := copy(dst, d[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
@@ -222,11 +229,11 @@ func (s *Space) StoreBytes(a uint64, src []byte) {
 		return
 	}
 	for pn := a >> PageShift; pn <= (a+uint64(len(src))-1)>>PageShift; pn++ {
-		s.wpage(pn)
+		s.wpage(max(a, pn<<PageShift))
 	}
 	a0, all := a, src
 	for len(src) > 0 {
-		d := s.wpage(a >> PageShift)
+		d := s.wpage(a)
 		n := copy(d[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)

@@ -108,7 +108,7 @@ func (c *CPU) store128(a, lo, hi uint64) {
 	a2 := (a + 8) & c.AddrMask
 	if (a^(a+15))>>mem.PageShift != 0 || a2 < a {
 		c.probeWrite(a)
-		c.probeWrite((a + 15) & c.AddrMask)
+		c.probeWrite((a + 15) & c.AddrMask &^ mem.PageMask) // faults at the page start
 	}
 	c.Mem.Store64(a, lo)
 	c.Mem.Store64(a2, hi)
@@ -443,7 +443,7 @@ func (c *CPU) maskStore(in *Inst, lo, hi, m uint64) {
 	first := uint64(bits.TrailingZeros64(m))
 	last := uint64(63 - bits.LeadingZeros64(m))
 	c.probeWrite((a + first) & c.AddrMask)
-	c.probeWrite((a + last) & c.AddrMask)
+	c.probeWrite(max((a+first)&c.AddrMask, (a+last)&c.AddrMask&^mem.PageMask))
 	src := [2]uint64{lo, hi}
 	for i := first; i <= last; i++ {
 		if m>>i&1 != 0 {

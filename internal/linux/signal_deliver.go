@@ -1,0 +1,760 @@
+package linux
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// Signal generation and delivery. A signal is generated (queued with its
+// siginfo) by a CPU exception (HandleFault), by the guest sending it to
+// itself (kill, tgkill, rt_sigqueueinfo...), by a write to a broken pipe,
+// or asynchronously by an interval timer on another goroutine (posted to
+// asyncSignals and merged by the guest's thread). Pending signals that the
+// mask does not block are delivered where Linux delivers them: on the way
+// back from a system call, after an exception, and (for asynchronous ones)
+// at the next translation block boundary, reached through the engine's
+// Interrupt hook. Delivery runs the handler on a signal frame
+// (signal_frame.go) or carries out the default action.
+
+// siginfoSize is the size of siginfo_t on both ABIs.
+const siginfoSize = 128
+
+// si_code values.
+const (
+	siUser    = 0
+	siKernel  = 0x80
+	siQueue   = -1
+	siTimer   = -2
+	siMesgq   = -3
+	siAsyncio = -4
+	siSigio   = -5
+	siTkill   = -6
+
+	segvMaperr = 1
+	segvAccerr = 2
+	busAdraln  = 1
+	busAdrerr  = 2
+	illIllopn  = 2
+	fpeIntdiv  = 1
+	fpeFltdiv  = 3
+	fpeFltovf  = 4
+	fpeFltund  = 5
+	fpeFltres  = 6
+	fpeFltinv  = 7
+)
+
+// Internal restart codes (never seen by the guest), as the kernel's.
+const (
+	errRestartSys    = 512
+	errRestartNoIntr = 513
+	errRestartNoHand = 514
+	errRestartBlock  = 516
+)
+
+// x86 exception vectors, reported as the sigcontext's trapno.
+const (
+	trapDE = 0
+	trapBP = 3
+	trapOF = 4
+	trapUD = 6
+	trapGP = 13
+	trapPF = 14
+	trapMF = 16
+	trapAC = 17
+	trapXM = 19
+)
+
+// siLayout says which siginfo union member a siginfo uses (the kernel's
+// enum siginfo_layout, plus the guest's own bytes from rt_sigqueueinfo).
+type siLayout uint8
+
+const (
+	silKill  siLayout = iota // si_pid, si_uid
+	silRT                    // si_pid, si_uid, si_value
+	silFault                 // si_addr
+	silTimer                 // si_tid, si_overrun, si_value
+	silChld                  // si_pid, si_uid, si_status, si_utime, si_stime
+	silRaw                   // raw guest bytes (already in guest layout)
+)
+
+// sigInfo is a queued signal's siginfo in host form.
+type sigInfo struct {
+	signo, errno, code int32
+	layout             siLayout
+	pid, uid           uint32
+	addr               uint64 // fault address
+	value              uint64 // si_value (sigval)
+	status             int32
+	raw                []byte // silRaw: guest bytes of the whole siginfo
+	forced             bool   // a synchronous exception: cannot be blocked or ignored
+}
+
+// newSigInfo returns a siginfo with signal sig and code, in the layout the
+// kernel picks for that code (siginfo_layout).
+func newSigInfo(sig int, code int32) sigInfo {
+	si := sigInfo{signo: int32(sig), code: code}
+	switch {
+	case code > siUser && code < siKernel:
+		si.layout = silFault
+		if sig == abi.SIGCHLD {
+			si.layout = silChld
+		}
+	case code == siTimer:
+		si.layout = silTimer
+	case code < 0:
+		si.layout = silRT
+	default:
+		si.layout = silKill
+	}
+	return si
+}
+
+// userInfo is the siginfo of a signal the guest sends itself with code
+// SI_USER or SI_TKILL: its own pid and uid.
+func (p *Process) userInfo(sig int, code int32) sigInfo {
+	si := newSigInfo(sig, code)
+	si.pid = uint32(p.pid)
+	si.uid = uint32(os.Getuid())
+	return si
+}
+
+// encode stores the siginfo in guest layout for long width w into b (128
+// bytes), zero-filled like the kernel's copy_siginfo_to_user.
+func (si *sigInfo) encode(w abi.Words, b []byte) {
+	le := binary.LittleEndian
+	clear(b[:siginfoSize])
+	if si.layout == silRaw {
+		copy(b, si.raw)
+		le.PutUint32(b[0:], uint32(si.signo))
+		return
+	}
+	le.PutUint32(b[0:], uint32(si.signo))
+	le.PutUint32(b[4:], uint32(si.errno))
+	le.PutUint32(b[8:], uint32(si.code))
+	u := 12
+	if w == 8 {
+		u = 16 // the union is 8-byte aligned
+	}
+	switch si.layout {
+	case silKill:
+		le.PutUint32(b[u:], si.pid)
+		le.PutUint32(b[u+4:], si.uid)
+	case silRT, silTimer:
+		le.PutUint32(b[u:], si.pid)
+		le.PutUint32(b[u+4:], si.uid)
+		w.Put(b[u+8:], 0, si.value)
+	case silFault:
+		w.Put(b[u:], 0, si.addr)
+	case silChld:
+		le.PutUint32(b[u:], si.pid)
+		le.PutUint32(b[u+4:], si.uid)
+		le.PutUint32(b[u+8:], uint32(si.status))
+	}
+}
+
+// decodeGuestInfo reads the fields strace shows from a guest siginfo.
+func decodeGuestInfo(w abi.Words, b []byte) (code int32, pid, uid uint32, value uint64) {
+	le := binary.LittleEndian
+	u := 12
+	if w == 8 {
+		u = 16
+	}
+	return int32(le.Uint32(b[8:])), le.Uint32(b[u:]), le.Uint32(b[u+4:]), w.Get(b[u+8:], 0)
+}
+
+// siCodeName names si_code values the way QEMU's strace does.
+func siCodeName(code int32) string {
+	switch code {
+	case siUser:
+		return "SI_USER"
+	case siKernel:
+		return "SI_KERNEL"
+	case siQueue:
+		return "SI_QUEUE"
+	case siTimer:
+		return "SI_TIMER"
+	case siMesgq:
+		return "SI_MESGQ"
+	case siAsyncio:
+		return "SI_ASYNCIO"
+	case siSigio:
+		return "SI_SIGIO"
+	case siTkill:
+		return "SI_TKILL"
+	}
+	return fmt.Sprint(code)
+}
+
+// straceSignalName is a signal as QEMU's strace prints it: its name for
+// the classic signals, its number for the real-time ones.
+func straceSignalName(sig int) string {
+	if sig >= 32 {
+		return fmt.Sprint(sig)
+	}
+	return abi.SignalName(sig)
+}
+
+// straceSignal logs a signal being taken, like QEMU's -strace:
+// "PID --- SIGSEGV {si_signo=SIGSEGV, si_code=1, si_addr=NULL} ---".
+func (p *Process) straceSignal(si *sigInfo) {
+	var b strings.Builder
+	name := straceSignalName(int(si.signo))
+	fmt.Fprintf(&b, "%d --- %s {si_signo=%s, si_code=", p.pid, name, name)
+	code, pid, uid, value := si.code, si.pid, si.uid, si.value
+	layout := si.layout
+	if layout == silRaw {
+		code, pid, uid, value = decodeGuestInfo(p.w, si.raw)
+		layout = newSigInfo(int(si.signo), code).layout
+	}
+	b.WriteString(siCodeName(code))
+	switch layout {
+	case silKill:
+		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d", pid, uid)
+	case silTimer:
+		fmt.Fprintf(&b, ", si_timer1=%d, si_timer2=%d", pid, uid)
+	case silFault:
+		if si.addr == 0 {
+			b.WriteString(", si_addr=NULL")
+		} else {
+			fmt.Fprintf(&b, ", si_addr=%#x", si.addr)
+		}
+	case silChld:
+		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d, si_status=%d, si_utime=0, si_stime=0", pid, uid, si.status)
+	case silRT:
+		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d, si_sigval=%d", pid, uid, p.slong(value))
+	}
+	b.WriteString("} ---\n")
+	p.logf("%s", b.String())
+	p.flushLog()
+}
+
+// altStack is the alternate signal stack (sigaltstack): base, flags as the
+// guest set them (SS_DISABLE, SS_AUTODISARM), size.
+type altStack struct {
+	sp, flags, size uint64
+}
+
+// signalState is the signal part of a process: dispositions, mask, queue
+// of pending signals, alternate stack, the last exception (reported in
+// signal frames like the kernel's thread.trap_nr, error_code and cr2), and
+// the asynchronous sources.
+type signalState struct {
+	act     [abi.NSIG]abi.Sigaction
+	mask    uint64
+	pending uint64 // signals with a queued siginfo
+	queue   [abi.NSIG][]sigInfo
+
+	altstack altStack
+
+	trapNo, errCode, cr2 uint64
+
+	// regsLoaded is set by sigreturn: the system call return must not
+	// store a result over the registers it loaded.
+	regsLoaded bool
+	// savedMask is the mask to put back after a sigsuspend-like call
+	// (the kernel's saved_sigmask), when restoreMask is set.
+	savedMask   uint64
+	restoreMask bool
+
+	async  asyncSignals
+	timers itimers
+}
+
+// sigBit is the mask bit of signal sig.
+func sigBit(sig int) uint64 { return 1 << (sig - 1) }
+
+// unblockable are SIGKILL and SIGSTOP, which no mask can hold.
+var unblockable = sigBit(abi.SIGKILL) | sigBit(abi.SIGSTOP)
+
+// synchronousMask are the signals the kernel dequeues first: those that
+// CPU exceptions raise.
+var synchronousMask = sigBit(abi.SIGSEGV) | sigBit(abi.SIGBUS) | sigBit(abi.SIGILL) |
+	sigBit(abi.SIGTRAP) | sigBit(abi.SIGFPE) | sigBit(abi.SIGSYS)
+
+// setMask sets the signal mask; SIGKILL and SIGSTOP cannot be blocked.
+func (p *Process) setMask(m uint64) { p.sig.mask = m &^ unblockable }
+
+// onSigStack reports whether sp is on the alternate stack, as the
+// kernel's on_sig_stack (never with SS_AUTODISARM).
+func (p *Process) onSigStack(sp uint64) bool {
+	if p.sig.altstack.flags&ssAutodisarm != 0 {
+		return false
+	}
+	return p.inSigStack(sp)
+}
+
+// inSigStack is the kernel's __on_sig_stack.
+func (p *Process) inSigStack(sp uint64) bool {
+	as := &p.sig.altstack
+	return sp > as.sp && sp-as.sp <= as.size
+}
+
+// sasFlags is the kernel's sas_ss_flags: SS_DISABLE without an alternate
+// stack, SS_ONSTACK while running on it, else 0.
+func (p *Process) sasFlags(sp uint64) uint64 {
+	if p.sig.altstack.size == 0 {
+		return ssDisable
+	}
+	if p.onSigStack(sp) {
+		return ssOnstack
+	}
+	return 0
+}
+
+// altstackDelivered disarms an SS_AUTODISARM alternate stack once a
+// handler has been set up (the kernel's sas_ss_reset).
+func (p *Process) altstackDelivered() {
+	if p.sig.altstack.flags&ssAutodisarm != 0 {
+		p.sig.altstack = altStack{flags: ssDisable}
+	}
+}
+
+// setAltstack is the setting half of sigaltstack, with sp the current
+// stack pointer; it returns 0 or a negative errno.
+func (p *Process) setAltstack(ss [3]uint64, sp uint64) int64 {
+	if p.onSigStack(sp) {
+		return -abi.EPERM
+	}
+	flags := ss[1] & 0xffffffff
+	mode := flags &^ ssAutodisarm
+	if mode != ssDisable && mode != ssOnstack && mode != 0 {
+		return -abi.EINVAL
+	}
+	if mode == ssDisable {
+		ss[0], ss[2] = 0, 0
+	} else if ss[2] < minSigStackSize {
+		return -abi.ENOMEM
+	}
+	p.sig.altstack = altStack{sp: ss[0], flags: flags, size: ss[2]}
+	return 0
+}
+
+// handlerOf returns sig's handler address (or SIG_DFL/SIG_IGN).
+func (p *Process) handlerOf(sig int) uint64 { return p.sig.act[sig].Handler }
+
+// ignored reports whether sig would be discarded now: ignored explicitly
+// or by default.
+func (p *Process) ignored(sig int) bool {
+	h := p.handlerOf(sig)
+	if h == abi.SIG_IGN {
+		return true
+	}
+	return h == abi.SIG_DFL && (abi.DefaultAction(sig) == abi.DefIgnore || abi.DefaultAction(sig) == abi.DefCont)
+}
+
+// queueSignal generates a signal: it is discarded if ignored and not
+// blocked, coalesced with a pending instance for the classic signals, and
+// queued in order for the real-time ones. SIGKILL ends the guest at once.
+func (p *Process) queueSignal(si sigInfo) {
+	sig := int(si.signo)
+	if sig <= 0 || sig >= abi.NSIG {
+		return
+	}
+	if sig == abi.SIGKILL {
+		p.terminate(sig, "SIGKILL sent to itself")
+		return
+	}
+	if !si.forced && p.sig.mask&sigBit(sig) == 0 && p.ignored(sig) {
+		return
+	}
+	if sig < 32 && p.sig.pending&sigBit(sig) != 0 {
+		return
+	}
+	p.sig.queue[sig] = append(p.sig.queue[sig], si)
+	p.sig.pending |= sigBit(sig)
+}
+
+// forceSignal generates a synchronous signal (the kernel's
+// force_sig_info): if the guest blocks or ignores it, the handler is reset
+// to the default action and the signal unblocked, so it cannot be lost.
+func (p *Process) forceSignal(si sigInfo) {
+	sig := int(si.signo)
+	if p.sig.mask&sigBit(sig) != 0 || p.handlerOf(sig) == abi.SIG_IGN {
+		p.sig.act[sig].Handler = abi.SIG_DFL
+		p.sig.mask &^= sigBit(sig)
+	}
+	si.forced = true
+	p.queueSignal(si)
+}
+
+// nextSignal picks the pending signal to deliver among those in set:
+// synchronous ones first, then the lowest number. It returns 0 if none.
+func (p *Process) nextSignal(set uint64) int {
+	x := p.sig.pending & set
+	if x == 0 {
+		return 0
+	}
+	if x&synchronousMask != 0 {
+		x &= synchronousMask
+	}
+	for sig := 1; sig < abi.NSIG; sig++ {
+		if x&sigBit(sig) != 0 {
+			return sig
+		}
+	}
+	return 0
+}
+
+// dequeue removes the oldest queued instance of sig.
+func (p *Process) dequeue(sig int) sigInfo {
+	q := p.sig.queue[sig]
+	si := q[0]
+	copy(q, q[1:])
+	q = q[:len(q)-1]
+	p.sig.queue[sig] = q
+	if len(q) == 0 {
+		p.sig.pending &^= sigBit(sig)
+	}
+	return si
+}
+
+// hasDeliverable reports whether a pending signal is not blocked.
+func (p *Process) hasDeliverable() bool { return p.sig.pending&^p.sig.mask != 0 }
+
+// deliverSignals delivers every pending unblocked signal, as the kernel's
+// return to user mode does: each handler gets a frame on top of the
+// previous one, so the last delivered runs first. It reports whether a
+// handler was set up.
+func (p *Process) deliverSignals(c *x86.CPU) bool {
+	ran := false
+	for !c.Exited {
+		sig := p.nextSignal(^p.sig.mask)
+		if sig == 0 {
+			break
+		}
+		si := p.dequeue(sig)
+		if p.opts.Strace {
+			p.straceSignal(&si)
+		}
+		sa := p.sig.act[sig]
+		switch sa.Handler {
+		case abi.SIG_IGN:
+			continue
+		case abi.SIG_DFL:
+			p.defaultAction(&si)
+			continue
+		}
+		mask := p.sig.mask
+		if p.sig.restoreMask {
+			mask = p.sig.savedMask
+			p.sig.restoreMask = false
+		}
+		if !p.setupFrame(c, &si, &sa, mask) {
+			p.unimpf("gemu: cannot build the frame for %s at sp %#x: forcing SIGSEGV\n", abi.SignalName(sig), c.R[x86.RSP]&c.AddrMask)
+			if sig == abi.SIGSEGV {
+				p.sig.act[sig].Handler = abi.SIG_DFL
+			}
+			p.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
+			continue
+		}
+		ran = true
+		// The kernel's signal_delivered: block sa_mask and the signal
+		// itself (unless SA_NODEFER), reset a one-shot handler.
+		blocked := p.sig.mask | sa.Mask
+		if sa.Flags&saNodefer == 0 {
+			blocked |= sigBit(sig)
+		}
+		p.setMask(blocked)
+		if sa.Flags&saResethand != 0 {
+			p.sig.act[sig].Handler = abi.SIG_DFL
+		}
+		// Handlers start with DF clear (the ABI's function entry state)
+		// and a fresh FPU.
+		c.SetFlags(0, x86.FlagDF|x86.FlagTF)
+		resetFPU(c)
+	}
+	return ran
+}
+
+// defaultAction carries out a signal's default action at delivery.
+func (p *Process) defaultAction(si *sigInfo) {
+	sig := int(si.signo)
+	switch abi.DefaultAction(sig) {
+	case abi.DefIgnore, abi.DefCont:
+		return
+	case abi.DefStop:
+		// Stop gemu itself; the parent can continue it.
+		p.flushLog()
+		host(syscall.SYS_KILL, uintptr(p.pid), uintptr(sig))
+		return
+	}
+	why := fmt.Sprintf("%s sent to itself", abi.SignalName(sig))
+	if si.forced {
+		why = p.faultDesc(si)
+	}
+	p.terminate(sig, why)
+}
+
+// faultDesc describes an exception for the -d log.
+func (p *Process) faultDesc(si *sigInfo) string {
+	desc := fmt.Sprintf("fault: %s at pc %#x", abi.SignalName(int(si.signo)), p.CPU.RIP)
+	if p.sig.trapNo == trapPF {
+		desc += fmt.Sprintf(" (address %#x)", p.sig.cr2)
+	}
+	return desc
+}
+
+// terminate ends the guest by a fatal signal.
+func (p *Process) terminate(sig int, why string) {
+	if p.opts.LogFaults || p.opts.LogUnimp {
+		p.logf("gemu: guest %s: terminated by %s\n", why, abi.SignalName(sig))
+	}
+	p.syncSharedOut()
+	p.termSig = sig
+	p.CPU.Exited = true
+	p.CPU.Stop = true
+}
+
+// sigpipe acts on a write that found no reader, which raises SIGPIPE.
+func (p *Process) sigpipe() {
+	p.queueSignal(p.userInfo(abi.SIGPIPE, siUser))
+}
+
+// faultInfo maps a CPU exception to the signal Linux sends for it, and
+// records the exception for the frame's trapno, err and cr2.
+func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
+	s := &p.sig
+	s.errCode = 0
+	var si sigInfo
+	switch t.Kind {
+	case x86.TrapPage:
+		addr, f := t.Addr, t.Mem
+		if f != nil {
+			addr = f.Addr
+		}
+		s.trapNo, s.cr2 = trapPF, addr
+		s.errCode = 4 // user mode
+		if f != nil {
+			if !f.Unmapped {
+				s.errCode |= 1 // protection violation
+			}
+			switch f.Access {
+			case mem.AccWrite:
+				s.errCode |= 2
+			case mem.AccExec:
+				s.errCode |= 0x10
+			}
+		}
+		switch {
+		case p.isBusPage(addr):
+			si = newSigInfo(abi.SIGBUS, busAdrerr)
+		case f != nil && !f.Unmapped:
+			si = newSigInfo(abi.SIGSEGV, segvAccerr)
+		default:
+			si = newSigInfo(abi.SIGSEGV, segvMaperr)
+		}
+		si.addr = addr
+	case x86.TrapGP:
+		s.trapNo, s.errCode = trapGP, uint64(t.Code)&0xfffc
+		si = newSigInfo(abi.SIGSEGV, siKernel)
+	case x86.TrapInt:
+		// INT n through a kernel-only gate: #GP with the IDT entry's
+		// error code.
+		s.trapNo, s.errCode = trapGP, uint64(t.Code)<<3|2
+		si = newSigInfo(abi.SIGSEGV, siKernel)
+	case x86.TrapOverflow:
+		s.trapNo = trapOF
+		si = newSigInfo(abi.SIGSEGV, siKernel)
+	case x86.TrapInvalidOp:
+		s.trapNo = trapUD
+		si = newSigInfo(abi.SIGILL, illIllopn)
+		si.addr = c.RIP
+	case x86.TrapDivide:
+		s.trapNo = trapDE
+		si = newSigInfo(abi.SIGFPE, fpeIntdiv)
+		si.addr = c.RIP
+	case x86.TrapFPU:
+		s.trapNo = trapMF
+		si = newSigInfo(abi.SIGFPE, fpeCode(c.X87.FullStatus()&^c.X87.CW))
+		si.addr = c.RIP
+	case x86.TrapSIMD:
+		s.trapNo = trapXM
+		m := uint16(c.MXCSR)
+		si = newSigInfo(abi.SIGFPE, fpeCode(^(m>>7)&m))
+		si.addr = c.RIP
+	case x86.TrapAlign:
+		s.trapNo = trapAC
+		si = newSigInfo(abi.SIGBUS, busAdraln)
+		si.addr = t.Addr
+	case x86.TrapBreakpoint, x86.TrapDebug:
+		// int3 is a trap through do_trap with no si_code: SI_KERNEL.
+		s.trapNo = trapBP
+		si = newSigInfo(abi.SIGTRAP, siKernel)
+	default:
+		s.trapNo = trapGP
+		si = newSigInfo(abi.SIGSEGV, siKernel)
+	}
+	return si
+}
+
+// fpeCode is the kernel's fpu__exception_code: the si_code of a floating
+// point exception from its unmasked pending exception bits.
+func fpeCode(err uint16) int32 {
+	switch {
+	case err&0x001 != 0:
+		return fpeFltinv
+	case err&0x004 != 0:
+		return fpeFltdiv
+	case err&0x008 != 0:
+		return fpeFltovf
+	case err&0x012 != 0:
+		return fpeFltund
+	case err&0x020 != 0:
+		return fpeFltres
+	}
+	return 0
+}
+
+// HandleFault is the engine's fault handler: a CPU exception becomes the
+// signal Linux sends for it, forced through any mask or SIG_IGN, and is
+// delivered at once: the handler runs with RIP at the faulting instruction
+// (after it for int3) saved in its frame, or the default action ends the
+// guest.
+func (p *Process) HandleFault(c *x86.CPU, t *x86.Trap) {
+	si := p.faultInfo(c, t)
+	p.mergeAsync()
+	p.forceSignal(si)
+	p.deliverSignals(c)
+}
+
+// Interrupt runs at a translation block boundary after an asynchronous
+// signal asked the engine to stop (engine.Interrupter): pending signals
+// are delivered and execution goes on.
+func (p *Process) Interrupt(c *x86.CPU) bool {
+	if c.Exited {
+		return false
+	}
+	p.mergeAsync()
+	p.deliverSignals(c)
+	return !c.Exited
+}
+
+// Restart classes of system calls interrupted by a signal, after the
+// kernel's -ERESTARTSYS (restart with SA_RESTART), -ERESTARTNOHAND (EINTR
+// if a handler runs) and -ERESTART_RESTARTBLOCK (likewise; the kernel
+// would resume a sleep with the time left, gemu sleeps the whole time
+// again). Calls not listed restart like ERESTARTSYS.
+var restartClass = map[string]int{
+	"pause": errRestartNoHand, "rt_sigsuspend": errRestartNoHand, "sigsuspend": errRestartNoHand,
+	"poll": errRestartNoHand, "ppoll": errRestartNoHand, "ppoll_time64": errRestartNoHand,
+	"select": errRestartNoHand, "_newselect": errRestartNoHand, "pselect6": errRestartNoHand,
+	"pselect6_time64": errRestartNoHand, "epoll_wait": errRestartNoHand, "epoll_pwait": errRestartNoHand,
+	"epoll_pwait2": errRestartNoHand,
+	"nanosleep":    errRestartBlock, "clock_nanosleep": errRestartBlock, "clock_nanosleep_time64": errRestartBlock,
+	// These return EINTR without any restart.
+	"rt_sigtimedwait": abi.EINTR, "rt_sigtimedwait_time64": abi.EINTR,
+}
+
+// vdsoInt80 is the "int $0x80" of the i386 vDSO's __kernel_vsyscall, just
+// before the SYSENTER return point: a system call made with SYSENTER is
+// restarted there, as on Linux.
+const vdsoInt80 = vdsoCodeOff + 7
+
+// syscallExit is the end of every system call that did not end the guest:
+// asynchronous signals are merged, and pending ones delivered; a call that
+// failed with EINTR because of a signal is restarted (RIP moved back to the
+// system call instruction, RAX holding its number again) unless a handler
+// runs that the call's restart rules say it must report EINTR to.
+func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, ret int64) {
+	if p.sig.regsLoaded {
+		p.sig.regsLoaded = false
+		p.mergeAsync()
+		p.deliverSignals(c)
+		return
+	}
+	p.mergeAsync()
+	if ret != -abi.EINTR {
+		if p.hasDeliverable() {
+			p.deliverSignals(c)
+		}
+		p.finishSuspend()
+		return
+	}
+	class, listed := restartClass[p.curName]
+	if !listed {
+		class = errRestartSys
+	}
+	if class != abi.EINTR {
+		// Decide as the kernel's handle_signal does for the signal about
+		// to run: its handler's SA_RESTART matters for ERESTARTSYS only.
+		restart := true
+		if sig := p.nextSignal(^p.sig.mask); sig != 0 {
+			sa := &p.sig.act[sig]
+			if sa.Handler != abi.SIG_DFL && sa.Handler != abi.SIG_IGN {
+				restart = class == errRestartNoIntr || class == errRestartSys && sa.Flags&saRestart != 0
+			}
+		}
+		if restart {
+			p.restartSyscall(c, gate, nr)
+		}
+	}
+	p.deliverSignals(c)
+	p.finishSuspend()
+}
+
+// finishSuspend puts back the mask a sigsuspend replaced if no handler
+// took it over (the kernel's restore_saved_sigmask).
+func (p *Process) finishSuspend() {
+	if p.sig.restoreMask {
+		p.sig.restoreMask = false
+		p.setMask(p.sig.savedMask)
+	}
+}
+
+// restartSyscall makes the guest execute the system call instruction
+// again.
+func (p *Process) restartSyscall(c *x86.CPU, gate x86.Gate, nr uint64) {
+	c.R[x86.RAX] = nr
+	switch gate {
+	case x86.GateSysenter:
+		c.RIP = p.Layout.VDSO + vdsoInt80
+	default:
+		c.RIP -= 2 // syscall and int $0x80 are both two bytes
+	}
+}
+
+// waitSignal blocks the guest's thread until a signal that the current
+// mask lets through is pending, or until the deadline (zero: none). It
+// reports whether one is pending.
+func (p *Process) waitSignal(set uint64, deadline int64) bool {
+	for {
+		p.mergeAsync()
+		if p.sig.pending&set != 0 || p.hasDeliverable() {
+			return true
+		}
+		if !p.sig.async.wait(deadline) {
+			p.mergeAsync()
+			return p.sig.pending&set != 0 || p.hasDeliverable()
+		}
+	}
+}
+
+// resetSignalsForExec applies execve's rules: handlers go back to the
+// default action (ignored signals stay ignored), the alternate stack is
+// dropped; the mask and pending signals are kept. For the execve
+// implementation to call.
+func (p *Process) resetSignalsForExec() {
+	for sig := range p.sig.act {
+		if p.sig.act[sig].Handler != abi.SIG_IGN {
+			p.sig.act[sig] = abi.Sigaction{}
+		}
+	}
+	p.sig.altstack = altStack{}
+}
+
+// resetSignalsForFork applies fork's rules to the child: no pending
+// signals and no interval timers; dispositions, mask and alternate stack
+// are inherited. For the fork implementation to call in the child.
+func (p *Process) resetSignalsForFork() {
+	p.sig.pending = 0
+	p.sig.queue = [abi.NSIG][]sigInfo{}
+	p.sig.timers = itimers{}
+	p.sig.async = asyncSignals{}
+}
