@@ -85,14 +85,15 @@ func main() {
 		LogUnimp:     o.Unimp,
 	}, instr, p.HandleFault)
 
-	// A terminating signal from outside ends the guest the same way, after
-	// the exit callback and a flushed log.
-	sigs := make(chan os.Signal, 1)
+	// Terminating signals from outside go to the guest, which handles,
+	// ignores or dies by them as it would natively (a guest on the default
+	// action ends the same way, after the exit callback and a flushed log).
+	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
-		s := <-sigs
-		p.RunExitHooks()
-		linux.DieBySignal(int(s.(syscall.Signal)))
+		for s := range sigs {
+			p.PostSignal(int(s.(syscall.Signal)))
+		}
 	}()
 
 	run(e, p, o.LogAny)

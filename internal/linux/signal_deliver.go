@@ -108,7 +108,9 @@ func newSigInfo(sig int, code int32) sigInfo {
 		}
 	case code == siTimer:
 		si.layout = silTimer
-	case code < 0:
+	case code < 0 && code != siTkill:
+		// SI_TKILL is SIL_RT in the kernel, with a zero value: the
+		// same bytes as SIL_KILL, which is how QEMU's strace shows it.
 		si.layout = silRT
 	default:
 		si.layout = silKill
@@ -663,6 +665,10 @@ const vdsoInt80 = vdsoCodeOff + 7
 // system call instruction, RAX holding its number again) unless a handler
 // runs that the call's restart rules say it must report EINTR to.
 func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, ret int64) {
+	if p.sig.async.tid.Load() == 0 {
+		// The guest has run: bind it to its thread for kicks.
+		p.lockGuestThread()
+	}
 	if p.sig.regsLoaded {
 		p.sig.regsLoaded = false
 		p.mergeAsync()

@@ -93,6 +93,17 @@ func (p *Process) postAsync(si sigInfo) {
 	a.kick(p.pid)
 }
 
+// PostSignal hands the guest a signal that gemu itself received from the
+// host (SIGINT from the terminal, SIGTERM from kill...), as Linux would
+// deliver it: si_code SI_USER, the guest's handler or default action.
+// It may be called from any goroutine, typically an os/signal loop.
+func (p *Process) PostSignal(sig int) {
+	if sig <= 0 || sig >= abi.NSIG {
+		return
+	}
+	p.postAsync(newSigInfo(sig, siUser))
+}
+
 // mergeAsync moves posted signals into the pending set; it runs on the
 // guest's thread and costs two atomic loads when nothing was posted.
 func (p *Process) mergeAsync() {

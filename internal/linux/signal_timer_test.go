@@ -148,3 +148,24 @@ func TestSigsuspend(t *testing.T) {
 		t.Errorf("mask in the handler %#x", p.sig.mask)
 	}
 }
+
+// A host signal posted from another goroutine stops the CPU and is
+// delivered at the next Interrupt: here its default action ends the guest.
+func TestPostSignal(t *testing.T) {
+	p := newTestProcess(t, 64, nil, nil, Options{})
+	done := make(chan struct{})
+	go func() {
+		p.PostSignal(abi.SIGTERM)
+		close(done)
+	}()
+	<-done
+	if !p.CPU.Stop {
+		t.Fatal("posting did not stop the CPU")
+	}
+	if p.Interrupt(p.CPU) {
+		t.Error("Interrupt asked to go on after a fatal signal")
+	}
+	if _, sig := p.ExitStatus(); sig != abi.SIGTERM || !p.CPU.Exited {
+		t.Errorf("guest ended by %d, want SIGTERM", sig)
+	}
+}
