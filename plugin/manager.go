@@ -52,6 +52,9 @@ type Manager struct {
 	exits       []func()
 
 	exitOnce sync.Once
+
+	countInsns bool       // some plugin set Hooks.CountInsns
+	cpus       []*x86.CPU // vCPUs attached for instruction counting
 }
 
 // New returns a Manager with no plugins: it places no hooks and observes
@@ -97,7 +100,7 @@ func (m *Manager) Load(specs []Spec, log io.Writer, arch string) error {
 }
 
 func (m *Manager) load(s Spec) (*Hooks, error) {
-	host := &Host{name: s.label(), arch: m.arch, log: m.log}
+	host := &Host{name: s.label(), arch: m.arch, log: m.log, mgr: m}
 	regMu.Lock()
 	f, l := factories[s.Name], loader
 	regMu.Unlock()
@@ -145,7 +148,17 @@ func (m *Manager) add(name string, h *Hooks) {
 	if h.Exit != nil {
 		m.exits = append(m.exits, h.Exit)
 	}
+	if h.CountInsns {
+		m.countInsns = true
+	}
 }
+
+// CountInsns reports whether a plugin asked gemu to count executed
+// instructions (engine.Options.CountInsns).
+func (m *Manager) CountInsns() bool { return m != nil && m.countInsns }
+
+// AttachCPU registers a vCPU whose instruction count Host.InsnCount sums.
+func (m *Manager) AttachCPU(c *x86.CPU) { m.cpus = append(m.cpus, c) }
 
 // Plugins returns the names of the loaded plugins in command-line order.
 func (m *Manager) Plugins() []string {

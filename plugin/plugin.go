@@ -96,6 +96,13 @@ type Hooks struct {
 	// Exit is called once when the guest program ends, however it ends,
 	// before the log is flushed.
 	Exit func()
+
+	// CountInsns asks gemu to count executed guest instructions itself,
+	// for Host.InsnCount and CPU.InsnCount. The count is exact (an
+	// instruction that faults counts once each time it is started, like
+	// an Insn hook would see it) and costs one addition per block instead
+	// of one call per instruction.
+	CountInsns bool
 }
 
 // Factory creates an instance of a registered plugin. args is the
@@ -166,6 +173,10 @@ func (c *CPU) Arch() string {
 // Block or Insn hook, the hook's pc).
 func (c *CPU) PC() uint64 { return c.RIP }
 
+// InsnCount returns the guest instructions this vCPU has executed, when
+// some plugin set Hooks.CountInsns (0 otherwise).
+func (c *CPU) InsnCount() uint64 { return c.Icount }
+
 // Reg returns general register r in hardware order (0 ax, 1 cx, 2 dx,
 // 3 bx, 4 sp, 5 bp, 6 si, 7 di, 8..15 r8..r15), truncated to the guest's
 // width. It is the cheap way to read a register from a hot hook.
@@ -200,6 +211,19 @@ type Host struct {
 	name string
 	arch string
 	log  *logWriter
+	mgr  *Manager
+}
+
+// InsnCount returns the number of guest instructions executed so far by
+// every vCPU, when some plugin set Hooks.CountInsns (0 otherwise).
+func (h *Host) InsnCount() uint64 {
+	var n uint64
+	if h.mgr != nil {
+		for _, c := range h.mgr.cpus {
+			n += c.Icount
+		}
+	}
+	return n
 }
 
 // Name returns the plugin's name (its path for a file plugin).

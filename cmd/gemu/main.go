@@ -74,6 +74,7 @@ func main() {
 		fatal("%v", err)
 	}
 	instr := plugins.Instrumenter()
+	plugins.AttachCPU(p.CPU)
 
 	e := engine.New(p.CPU, engine.Options{
 		OneInsnPerTB: o.OneInsnPerTB,
@@ -83,6 +84,7 @@ func main() {
 		LogExec:      o.Exec,
 		LogCPU:       o.CPU,
 		LogUnimp:     o.Unimp,
+		CountInsns:   plugins.CountInsns(),
 	}, instr, p.HandleFault)
 
 	// Terminating signals from outside go to the guest, which handles,

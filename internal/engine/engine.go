@@ -41,6 +41,9 @@ type Options struct {
 	LogExec      bool // a line per executed block
 	LogCPU       bool // registers before each block
 	LogUnimp     bool // undecodable or unimplemented instructions
+	// CountInsns keeps CPU.Icount, the number of executed guest
+	// instructions, at the cost of one addition per block.
+	CountInsns bool
 }
 
 // Block is a translation block: guest instructions from PC up to a branch
@@ -142,6 +145,11 @@ func (e *Engine) recoverFault(r any) {
 	}
 	if e.cur != nil && e.idx < len(e.cur.Insts) {
 		in := &e.cur.Insts[e.idx]
+		if e.opts.CountInsns {
+			// The block counted all its instructions on entry; those after
+			// the faulting one did not run.
+			c.Icount -= guestAfter(e.cur, e.idx)
+		}
 		switch trap.Kind {
 		case x86.TrapBreakpoint, x86.TrapOverflow:
 			// Traps report the next instruction; the handler set RIP.
@@ -252,6 +260,9 @@ func (e *Engine) invalidatePage(addr uint64) {
 // resumes at that instruction's successor unless it branches.
 func (e *Engine) stopCurrent() {
 	b := e.cur
+	if e.opts.CountInsns {
+		e.cpu.Icount -= guestAfter(b, e.idx)
+	}
 	b.n = e.idx + 1
 	e.cpu.RIP = b.Insts[e.idx].Next
 }
@@ -263,4 +274,16 @@ func (e *Engine) CurrentPC() uint64 {
 		return e.cur.Insts[e.idx].PC
 	}
 	return e.cpu.RIP
+}
+
+// guestAfter counts the guest instructions of b after index idx that are
+// still to run.
+func guestAfter(b *Block, idx int) uint64 {
+	var n uint64
+	for i := idx + 1; i < b.n; i++ {
+		if b.Insts[i].Guest {
+			n++
+		}
+	}
+	return n
 }

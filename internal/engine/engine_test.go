@@ -230,3 +230,20 @@ func BenchmarkTightLoopNilInstrumenter(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(3*n), "ns/insn")
 }
+
+func TestCountInsnsExact(t *testing.T) {
+	m := newMachine(t, 32, sumLoop(10), Options{CountInsns: true}, nil)
+	m.run(t)
+	// mov, xor, 10 x (add, dec, jnz), and the faulting hlt.
+	if got := m.cpu.Icount; got != 33 {
+		t.Fatalf("Icount = %d, want 33", got)
+	}
+	// A fault in the middle of a block: the instructions after it in the
+	// block were counted on entry and must be taken back.
+	code := []byte{0xb8, 1, 0, 0, 0, 0x8b, 0x1d, 0x10, 0, 0, 0, 0xb8, 2, 0, 0, 0, 0xf4}
+	m = newMachine(t, 32, code, Options{CountInsns: true}, nil)
+	m.eng.Run()
+	if got := m.cpu.Icount; got != 2 {
+		t.Fatalf("Icount after a mid-block fault = %d, want 2", got)
+	}
+}

@@ -73,6 +73,7 @@ func (e *Engine) translate(pc uint64) *Block {
 		if e.opts.LogInAsm {
 			fmt.Fprintf(&asm, "0x%08x:  %s\n", addr, in.String())
 		}
+		in.Guest = true
 		insts = append(insts, in)
 		b.Guest++
 		last := addr + uint64(in.Len) - 1
@@ -87,6 +88,15 @@ func (e *Engine) translate(pc uint64) *Block {
 	b.End = addr
 	if last := &insts[len(insts)-1]; !last.IsBranch() || last.Call != nil {
 		insts = append(insts, jumpTo(addr))
+	}
+	if e.opts.CountInsns {
+		n := uint64(0)
+		for i := range insts {
+			if insts[i].Guest {
+				n++
+			}
+		}
+		insts = append([]x86.Inst{countInsts(pc, n)}, insts...)
 	}
 	x86.PruneFlags(insts)
 	b.Insts = insts
@@ -184,4 +194,13 @@ func DumpCPU(c *x86.CPU) string {
 		uint32(c.R[0]), uint32(c.R[3]), uint32(c.R[1]), uint32(c.R[2]), uint32(c.R[6]), uint32(c.R[7]),
 		uint32(c.R[5]), uint32(c.R[4]), uint32(c.RIP), uint32(c.Flags()), c.Seg[x86.GS], uint32(c.SegBase[x86.GS]))
 	return s.String()
+}
+
+// countInsts is the block-entry pseudo-instruction that adds the block's
+// guest instruction count to CPU.Icount.
+func countInsts(pc, n uint64) x86.Inst {
+	return x86.Inst{
+		PC: pc, Next: pc, Imm: n, Base: -1, Index: -1, Seg: -1,
+		Fn: func(c *x86.CPU, in *x86.Inst) { c.Icount += in.Imm },
+	}
 }

@@ -134,6 +134,11 @@ type CPU struct {
 	// TSC counter source for RDTSC (monotonic, host based).
 	TSC func() uint64
 
+	// Icount counts executed guest instructions when the engine is asked
+	// to (engine.Options.CountInsns): exact, including an instruction that
+	// faults, and cheap (one addition per block).
+	Icount uint64
+
 	// Engine bookkeeping, owned by the engine.
 	Engine any
 	// Stop asks the engine to leave the run loop after the current block.

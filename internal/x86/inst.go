@@ -51,6 +51,9 @@ type Inst struct {
 	Len   uint8
 	Lock  bool
 	NArgs uint8
+	// Guest marks a guest instruction, as opposed to an engine
+	// pseudo-instruction (hooks, logging, block exits).
+	Guest bool
 
 	A [3]Operand // Intel order: destination first
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"gemu/internal/engine"
 	"gemu/internal/x86"
 	"gemu/plugin"
 	"gemu/plugin/internal/guesttest"
@@ -30,7 +31,8 @@ func trace(t *testing.T, mode int, code []byte, setup func(c *x86.CPU), ret int6
 	if setup != nil {
 		setup(c)
 	}
-	guesttest.Run(t, c, m.Instrumenter())
+	m.AttachCPU(c)
+	guesttest.RunOpts(t, c, m.Instrumenter(), engine.Options{CountInsns: m.CountInsns()})
 	m.Exit()
 	return log.String()
 }

@@ -95,7 +95,12 @@ func New(t testing.TB, mode int, code []byte) *x86.CPU {
 // Run executes c under an engine with instr until the CPU stops. A guest
 // fault fails the test (panics if t is nil) and stops the run.
 func Run(t testing.TB, c *x86.CPU, instr engine.Instrumenter) *engine.Engine {
-	e := engine.New(c, engine.Options{}, instr, func(c *x86.CPU, trap *x86.Trap) {
+	return RunOpts(t, c, instr, engine.Options{})
+}
+
+// RunOpts is Run with engine options (e.g. CountInsns).
+func RunOpts(t testing.TB, c *x86.CPU, instr engine.Instrumenter, opts engine.Options) *engine.Engine {
+	e := engine.New(c, opts, instr, func(c *x86.CPU, trap *x86.Trap) {
 		c.Exited = true
 		if t == nil {
 			panic(fmt.Sprintf("guest fault %+v at %#x", trap, c.RIP))
