@@ -22,10 +22,11 @@ func (s *Space) rpage(a uint64) *[PageSize]byte {
 	if p.perm&Read == 0 {
 		panic(&Fault{Addr: a, Access: AccRead})
 	}
+	d := p.bytes()
 	if s.trace == nil {
-		e.tag, e.data = pn+1, &p.data
+		e.tag, e.data = pn+1, d
 	}
-	return &p.data
+	return d
 }
 
 // wpage returns the page holding address a for writing, like rpage.
@@ -48,10 +49,17 @@ func (s *Space) wpage(a uint64) *[PageSize]byte {
 			s.OnCodeWrite(pn << PageShift)
 		}
 	}
-	if s.trace == nil {
-		e.tag, e.data = pn+1, &p.data
+	if p.data == nil {
+		// First store: the read cache may hold the shared zero page.
+		if r := &s.rtlbMain[pn%tlbSize]; r.tag == pn+1 {
+			*r = tlbEntry{}
+		}
 	}
-	return &p.data
+	d := p.writable()
+	if s.trace == nil {
+		e.tag, e.data = pn+1, d
+	}
+	return d
 }
 
 // loadSlow assembles a little-endian value of n bytes that may cross pages.
@@ -287,7 +295,7 @@ func (s *Space) Peek(a uint64, dst []byte) bool {
 		if p == nil {
 			return false
 		}
-		n := copy(dst, p.data[a&PageMask:])
+		n := copy(dst, p.bytes()[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
@@ -309,7 +317,10 @@ func (s *Space) Poke(a uint64, src []byte) bool {
 			s.OnCodeWrite(pn << PageShift)
 			s.flushPage(pn)
 		}
-		n := copy(p.data[a&PageMask:], src)
+		if p.data == nil {
+			s.flushPage(pn)
+		}
+		n := copy(p.writable()[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)
 	}
@@ -328,7 +339,7 @@ func (s *Space) Fetch(a uint64, dst []byte) int {
 		if p == nil || p.perm&Exec == 0 {
 			break
 		}
-		k := copy(dst[n:], p.data[a&PageMask:])
+		k := copy(dst[n:], p.bytes()[a&PageMask:])
 		n += k
 		a += uint64(k)
 	}
@@ -344,7 +355,7 @@ func (s *Space) ReadString(a uint64, max int) (string, error) {
 		if a >= s.Limit || p == nil || p.perm&Read == 0 {
 			return "", &Fault{Addr: a, Unmapped: p == nil}
 		}
-		chunk := p.data[a&PageMask:]
+		chunk := p.bytes()[a&PageMask:]
 		for i, c := range chunk {
 			if c == 0 {
 				return string(append(buf, chunk[:i]...)), nil

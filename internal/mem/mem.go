@@ -72,11 +72,33 @@ func (f *Fault) Error() string {
 	return fmt.Sprintf("guest %s fault at %#x (%s)", kind, f.Addr, why)
 }
 
-// page is one guest page.
+// page is one guest page. Its contents are allocated on the first store:
+// until then it reads as zeros (from zeroPage), so mapping a large region,
+// like the 8 MiB stack, costs nothing for the pages the guest never writes.
 type page struct {
-	data [PageSize]byte
+	data *[PageSize]byte // nil: all zeros
 	perm Perm
 	code bool // holds translated code: stores go through the slow path
+}
+
+// zeroPage backs reads of pages that were never written. It is never
+// written itself: the write path allocates a page's data first.
+var zeroPage [PageSize]byte
+
+// bytes returns the page's contents for reading.
+func (p *page) bytes() *[PageSize]byte {
+	if p.data == nil {
+		return &zeroPage
+	}
+	return p.data
+}
+
+// writable returns the page's contents for writing, allocating them.
+func (p *page) writable() *[PageSize]byte {
+	if p.data == nil {
+		p.data = new([PageSize]byte)
+	}
+	return p.data
 }
 
 const tlbSize = 1024

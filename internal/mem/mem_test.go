@@ -168,3 +168,32 @@ func BenchmarkLoad32Hit(b *testing.B) {
 	}
 	_ = sum
 }
+
+func TestLazyPages(t *testing.T) {
+	s := New(1 << 32)
+	s.Map(0x80000, 1<<20, Read|Write)
+	if got := s.Load64(0x80100); got != 0 {
+		t.Fatalf("fresh page reads %#x", got)
+	}
+	// The read above cached the shared zero page; the store must not land
+	// there, and the next read must see it.
+	s.Store32(0x80104, 0x12345678)
+	if got := s.Load64(0x80100); got != 0x1234567800000000 {
+		t.Fatalf("after store: %#x", got)
+	}
+	if got := s.Load32(0x81104); got != 0 {
+		t.Fatalf("neighbour page changed: %#x (zero page was written)", got)
+	}
+	if zeroPage != [PageSize]byte{} {
+		t.Fatal("the shared zero page was written")
+	}
+	allocated := 0
+	for _, p := range s.pages {
+		if p.data != nil {
+			allocated++
+		}
+	}
+	if allocated != 1 {
+		t.Fatalf("%d pages allocated, want 1", allocated)
+	}
+}
