@@ -284,6 +284,9 @@ func guestAfter(b *Block, idx int) uint64 {
 		if b.Insts[i].Guest {
 			n++
 		}
+		if b.Insts[i].Fused {
+			n++
+		}
 	}
 	return n
 }

@@ -247,3 +247,22 @@ func TestCountInsnsExact(t *testing.T) {
 		t.Fatalf("Icount after a mid-block fault = %d, want 2", got)
 	}
 }
+
+func TestFusedCompareBranch(t *testing.T) {
+	// xor ecx, ecx; loop: inc ecx; cmp ecx, 10; jne loop; hlt
+	code := []byte{0x31, 0xc9, 0xff, 0xc1, 0x83, 0xf9, 0x0a, 0x75, 0xf9, 0xf4}
+	for _, mode := range []int{32, 64} {
+		m := newMachine(t, mode, code, Options{CountInsns: true}, nil)
+		m.run(t)
+		if got := m.cpu.R[x86.RCX]; got != 10 {
+			t.Fatalf("mode %d: ecx = %d, want 10", mode, got)
+		}
+		// The flags of the fused compare stay visible: ZF set by the last cmp.
+		if !m.cpu.ZF() {
+			t.Fatalf("mode %d: ZF clear after the final compare", mode)
+		}
+		if got := m.cpu.Icount; got != 32 {
+			t.Fatalf("mode %d: Icount = %d, want 32 (fused pairs count twice)", mode, got)
+		}
+	}
+}

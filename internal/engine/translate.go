@@ -99,6 +99,7 @@ func (e *Engine) translate(pc uint64) *Block {
 		insts = append([]x86.Inst{countInsts(pc, n)}, insts...)
 	}
 	x86.PruneFlags(insts)
+	insts = x86.FuseBranches(insts)
 	b.Insts = insts
 	b.n = len(insts)
 	for _, p := range b.pages {

@@ -235,3 +235,72 @@ func shiftRINF(c *CPU, in *Inst) {
 	}
 	c.R[d] = uint64(w)
 }
+
+// FuseBranches merges a register compare or test with the conditional
+// branch right after it, the usual end of a loop or if, into one
+// instruction that sets the flags and branches, saving a dispatch. It
+// returns the shortened slice. Only adjacent guest instructions fuse, so a
+// hook placed on the branch keeps them apart.
+func FuseBranches(insts []Inst) []Inst {
+	n := len(insts)
+	if n < 2 {
+		return insts
+	}
+	cmp, jcc := &insts[n-2], &insts[n-1]
+	if !cmp.Guest || !jcc.Guest || cmp.Call != nil || jcc.Call != nil || cmp.Fused {
+		return insts
+	}
+	if cmp.Op != x86asm.CMP && cmp.Op != x86asm.TEST {
+		return insts
+	}
+	cc, ok := CondOf[jcc.Op]
+	if !ok || !endsBlock[jcc.Op] || jcc.A[0].Kind != KImm {
+		return insts
+	}
+	d, s := &cmp.A[0], &cmp.A[1]
+	if d.Kind != KReg || d.Hi || d.Size < 4 || !(s.Kind == KImm || s.Kind == KReg && !s.Hi) {
+		return insts
+	}
+	cmp.Fused = true
+	cmp.CC = cc
+	cmp.Disp = jcc.Imm
+	cmp.Next = jcc.Next
+	if cmp.Op == x86asm.CMP {
+		cmp.Fn = fusedCmpJcc
+	} else {
+		cmp.Fn = fusedTestJcc
+	}
+	return insts[:n-1]
+}
+
+func fusedOperands(c *CPU, in *Inst) (a, b uint64, size int) {
+	size = int(in.A[0].Size)
+	m := sizeMask[size]
+	a = c.R[in.A[0].Reg] & m
+	if in.A[1].Kind == KImm {
+		b = in.Imm & m
+	} else {
+		b = c.R[in.A[1].Reg] & m
+	}
+	return a, b, size
+}
+
+func fusedCmpJcc(c *CPU, in *Inst) {
+	a, b, size := fusedOperands(c, in)
+	c.SetLazy(flagsSub, size, (a-b)&sizeMask[size], a, b)
+	if c.Cond(in.CC) {
+		c.RIP = in.Disp
+	} else {
+		c.RIP = in.Next
+	}
+}
+
+func fusedTestJcc(c *CPU, in *Inst) {
+	a, b, size := fusedOperands(c, in)
+	c.SetLazy(flagsLogic, size, a&b, a, b)
+	if c.Cond(in.CC) {
+		c.RIP = in.Disp
+	} else {
+		c.RIP = in.Next
+	}
+}

@@ -54,6 +54,11 @@ type Inst struct {
 	// Guest marks a guest instruction, as opposed to an engine
 	// pseudo-instruction (hooks, logging, block exits).
 	Guest bool
+	// Fused marks a guest instruction that also performs the conditional
+	// branch after it (see FuseBranches): it counts as two.
+	Fused bool
+	// CC is the condition code of a fused branch.
+	CC uint8
 
 	A [3]Operand // Intel order: destination first
 
