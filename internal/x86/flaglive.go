@@ -295,10 +295,31 @@ func fusedCmpJcc(c *CPU, in *Inst) {
 	}
 }
 
+// logicCond evaluates condition cc after a logic operation with result r
+// (CF = OF = 0), without going through the lazy flags.
+func logicCond(cc uint8, r uint64, size int) bool {
+	zf := r == 0
+	sf := r&signBit[size] != 0
+	var t bool
+	switch cc >> 1 {
+	case 0, 1: // O, B: always clear
+		t = false
+	case 2, 3: // E, BE
+		t = zf
+	case 4, 6: // S, L
+		t = sf
+	case 5:
+		t = parity(r)
+	case 7: // LE
+		t = zf || sf
+	}
+	return t != (cc&1 != 0)
+}
+
 func fusedTestJcc(c *CPU, in *Inst) {
 	a, b, size := fusedOperands(c, in)
 	c.SetLazy(flagsLogic, size, a&b, a, b)
-	if c.Cond(in.CC) {
+	if logicCond(in.CC, a&b, size) {
 		c.RIP = in.Disp
 	} else {
 		c.RIP = in.Next
