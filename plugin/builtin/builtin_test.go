@@ -212,3 +212,12 @@ func BenchmarkInsnTracer(b *testing.B) {
 	b.StopTimer()
 	m.Exit()
 }
+
+func TestGoCountMatchesInsn(t *testing.T) {
+	for _, mode := range []int{32, 64} {
+		got := trace(t, mode, guesttest.Loop(mode, 5), nil, 0, plugin.Spec{Name: "gocount"}, plugin.Spec{Name: "insn"})
+		if got != "gocount: 12\ninsns: 12\n" {
+			t.Errorf("mode %d: %q", mode, got)
+		}
+	}
+}
