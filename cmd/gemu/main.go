@@ -5,6 +5,9 @@
 //	gemu [options] PROGRAM [ARGS...]
 //
 // Run "gemu -help" for the options.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
 package main
 
 import (
@@ -28,6 +31,10 @@ func main() {
 	// Guest memory and translated blocks are long-lived: collecting less
 	// often trades some heap for less start-up and run time.
 	debug.SetGCPercent(400)
+	// A gemu started by another one (a forked child, or the program an
+	// execve runs) takes over state from hidden environment variables,
+	// which it removes before the guest can see them (sys_fork.go).
+	inh := linux.TakeInherited()
 	o, err := ParseArgs(os.Args[1:])
 	if err != nil {
 		fatal("%v", err)
@@ -46,9 +53,9 @@ func main() {
 		fatal("no program given (try -help)")
 	}
 
-	log, flush := openLog(o.LogFile)
+	log, flush, logFD := openLog(o.LogFile, inh.LogFD)
 	plugins := plugin.New() // loaded below, once the guest's architecture is known
-	p, err := linux.New(o.Program, append([]string{o.Program}, o.Args...), linux.Options{
+	opts := linux.Options{
 		Argv0:     o.Argv0,
 		Env:       GuestEnv(os.Environ(), o.Env),
 		Log:       log,
@@ -58,7 +65,16 @@ func main() {
 		LogFaults: o.LogAny,
 		Observer:  plugins,
 		OnExit:    plugins.Exit,
-	})
+		Relaunch:  relaunchArgs(o),
+		LogFD:     logFD,
+		Inherited: inh,
+	}
+	var p *linux.Process
+	if inh.Forked() {
+		p, err = linux.RestoreFork(inh, opts)
+	} else {
+		p, err = linux.New(o.Program, append([]string{o.Program}, o.Args...), opts)
+	}
 	if err != nil {
 		flush()
 		fatal("%v", err)
@@ -121,11 +137,17 @@ func run(e *engine.Engine, p *linux.Process, verbose bool) {
 	e.Run()
 }
 
-// openLog opens the log destination: the file named by -D, or stderr. The
-// log is buffered; the returned flush must run at every exit.
-func openLog(name string) (io.Writer, func()) {
+// openLog opens the log destination: the file named by -D, the inherited
+// descriptor of a parent gemu's -D file (inherited >= 0), or stderr. The
+// log is buffered; the returned flush must run at every exit. It also
+// returns the log file's descriptor, 0 for stderr.
+func openLog(name string, inherited int) (io.Writer, func(), int) {
 	var f *os.File = os.Stderr
-	if name != "" {
+	if inherited >= 0 {
+		// Already where the parent gemu had it, out of the guest's way.
+		syscall.CloseOnExec(inherited)
+		f = os.NewFile(uintptr(inherited), "log")
+	} else if name != "" {
 		var err error
 		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {
@@ -136,11 +158,15 @@ func openLog(name string) (io.Writer, func()) {
 	w := bufio.NewWriterSize(f, 64<<10)
 	var mu sync.Mutex
 	lw := &lockedWriter{w: w, mu: &mu}
+	fd := 0
+	if f != os.Stderr {
+		fd = int(f.Fd())
+	}
 	return lw, func() {
 		mu.Lock()
 		w.Flush()
 		mu.Unlock()
-	}
+	}, fd
 }
 
 // lockedWriter serializes log writes from the guest thread and the signal

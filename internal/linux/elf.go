@@ -44,6 +44,11 @@ type Image struct {
 	Phnum    uint64 // number of program headers
 	Lo, Hi   uint64 // lowest and highest (exclusive) mapped address
 	BrkStart uint64 // first address of the heap (page aligned)
+
+	// Interp is the program interpreter (PT_INTERP, the dynamic linker)
+	// of a dynamically linked executable, "" for a static one. The
+	// process maps it with LoadInterp and starts there.
+	Interp string
 }
 
 // LoadError is an executable that gemu cannot run. Its message is the text
@@ -205,9 +210,6 @@ func parseELF(data []byte) (*elfInfo, string) {
 			}
 		}
 	}
-	if info.interp != "" {
-		return nil, fmt.Sprintf("dynamically linked executables are not supported yet (PT_INTERP %s)", info.interp)
-	}
 	if nload == 0 {
 		return nil, "corrupt ELF file: no loadable segments"
 	}
@@ -266,7 +268,7 @@ func LoadELF(path string, data []byte, maxImage uint64) (*mem.Space, *Image, err
 	}
 	m := mem.New(limit)
 	img := &Image{Mode: info.mode, Entry: (info.entry + bias) & (limit - 1), Bias: bias,
-		Phent: info.phent, Phnum: uint64(len(info.progs)), Lo: lo + bias}
+		Phent: info.phent, Phnum: uint64(len(info.progs)), Lo: lo + bias, Interp: info.interp}
 	if info.mode == 32 {
 		img.Entry = (info.entry + bias) & 0xffffffff
 	}

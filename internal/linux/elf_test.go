@@ -215,10 +215,6 @@ func TestLoadErrors(t *testing.T) {
 	binary.LittleEndian.PutUint16(mismatch[18:], uint16(elf.EM_X86_64))
 	rel := simpleELF(t, 64, elf.ET_EXEC)
 	binary.LittleEndian.PutUint16(rel[16:], uint16(elf.ET_REL))
-	interp := craftELF(t, 32, elf.EM_386, elf.ET_EXEC, 0x8048000, []testSeg{
-		{typ: elf.PT_INTERP, flags: elf.PF_R, vaddr: 0x8048100, data: []byte("/lib/ld-linux.so.2\x00")},
-		{typ: elf.PT_LOAD, flags: elf.PF_R | elf.PF_X, vaddr: 0x8048000, data: make([]byte, 0x200)},
-	})
 	bigBss := craftELF(t, 64, elf.EM_X86_64, elf.ET_EXEC, 0x400000, []testSeg{
 		{typ: elf.PT_LOAD, flags: elf.PF_R, vaddr: 0x400000, data: make([]byte, 0x100), memsz: 1 << 40},
 	})
@@ -247,7 +243,6 @@ func TestLoadErrors(t *testing.T) {
 		{"arm", arm, "unsupported machine ARM (gemu runs i386 and x86-64)"},
 		{"class mismatch", mismatch, "unsupported ELF file"},
 		{"relocatable", rel, "not an executable (ET_REL)"},
-		{"interp", interp, "dynamically linked executables are not supported yet (PT_INTERP /lib/ld-linux.so.2)"},
 		{"huge bss", bigBss, "executable too large"},
 		{"outside", outside, "outside the address space"},
 		{"filesz > memsz", fileGtMem, "corrupt ELF file"},
@@ -307,4 +302,34 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+func TestInterpreterNamed(t *testing.T) {
+	data := craftELF(t, 32, elf.EM_386, elf.ET_EXEC, 0x8048000, []testSeg{
+		{typ: elf.PT_INTERP, flags: elf.PF_R, vaddr: 0x8048100, data: []byte("/lib/ld-linux.so.2\x00")},
+		{typ: elf.PT_LOAD, flags: elf.PF_R | elf.PF_X, vaddr: 0x8048000, data: make([]byte, 0x200)},
+	})
+	_, img, err := LoadELF("/path/prog", data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Interp != "/lib/ld-linux.so.2" {
+		t.Fatalf("Interp = %q", img.Interp)
+	}
+}
+
+func TestLoadInterpErrors(t *testing.T) {
+	m := mem.New(Limit32)
+	if _, _, err := LoadInterp(m, 32, "/nonexistent/ld.so", 0x10000000, 0xf0000000); err == nil ||
+		!strings.Contains(err.Error(), "interpreter /nonexistent/ld.so: No such file or directory") {
+		t.Fatalf("missing interpreter: %v", err)
+	}
+	exe := filepath.Join(t.TempDir(), "exe")
+	os.WriteFile(exe, simpleELF(t, 32, elf.ET_EXEC), 0o755)
+	if _, _, err := LoadInterp(m, 32, exe, 0x10000000, 0xf0000000); err == nil || !strings.Contains(err.Error(), "not a shared object") {
+		t.Fatalf("executable as interpreter: %v", err)
+	}
+	if _, _, err := LoadInterp(m, 64, exe, 0x10000000, 0xf0000000); err == nil || !strings.Contains(err.Error(), "32-bit for a 64-bit program") {
+		t.Fatalf("wrong-width interpreter: %v", err)
+	}
 }

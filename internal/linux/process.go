@@ -53,6 +53,16 @@ type Options struct {
 	MaxImage uint64
 	// Random is the source of the AT_RANDOM bytes (nil: crypto/rand).
 	Random io.Reader
+	// Relaunch are the gemu options (tracing, -d items, plugins...) that
+	// the gemu of a forked child or of an execve'd program runs with: all
+	// but -D, -E, -U, -0, the program and its arguments (sys_fork.go).
+	Relaunch []string
+	// LogFD is the descriptor of the -D log file, which forked children
+	// and execve'd programs append to; 0 if the log is stderr or nil.
+	LogFD int
+	// Inherited is the state a gemu started by execve takes over from the
+	// gemu before it (TakeInherited), or nil.
+	Inherited *Inherited
 }
 
 // Process is one guest process: its address space, its CPU and the kernel
@@ -91,6 +101,9 @@ type Process struct {
 	exitOnce sync.Once
 	termSig  int // the signal that killed the guest, or 0
 	exitCode int
+
+	gate x86.Gate  // how the current system call was entered
+	fork forkState // descriptors and children (sys_fork.go)
 }
 
 // hwcap is AT_HWCAP, which Linux sets to CPUID leaf 1 EDX: the same
@@ -131,6 +144,17 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	p.w = abi.Words(img.Mode / 8)
 	p.brkStart, p.brk = img.BrkStart, img.BrkStart
 
+	start, interpBase := img.Entry, uint64(0)
+	if img.Interp != "" {
+		// A dynamically linked program starts in its interpreter, mapped
+		// below the mmap base like the libraries it will load.
+		base, entry, err := LoadInterp(m, img.Mode, img.Interp, mmapBottom, p.Layout.MmapTop)
+		if err != nil {
+			return nil, &LoadError{path, err.Error()}
+		}
+		start, interpBase = entry, base
+	}
+
 	vdso := buildVDSO(img.Mode)
 	if err := m.Map(p.Layout.VDSO, pageSize, mem.Read|mem.Exec); err != nil {
 		return nil, &LoadError{path, "cannot map the vDSO: " + err.Error()}
@@ -165,7 +189,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 		AuxEntry{abi.AT_PHDR, img.Phdr},
 		AuxEntry{abi.AT_PHENT, img.Phent},
 		AuxEntry{abi.AT_PHNUM, img.Phnum},
-		AuxEntry{abi.AT_BASE, 0},
+		AuxEntry{abi.AT_BASE, interpBase},
 		AuxEntry{abi.AT_FLAGS, 0},
 		AuxEntry{abi.AT_ENTRY, img.Entry},
 		AuxEntry{abi.AT_UID, uid},
@@ -182,10 +206,12 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	p.Stack = si
 
 	c := x86.New(img.Mode, m)
-	c.RIP = img.Entry
+	c.RIP = start
 	c.R[x86.RSP] = si.SP
 	c.Sys = p
 	p.CPU = c
+	p.recordOwnFDs()
+	p.applyInherited()
 	return p, nil
 }
 

@@ -77,6 +77,7 @@ func (p *Process) syscallName(nr uint64) string {
 func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	var nr uint64
 	var a [6]uint64
+	p.gate = gate
 	if gate == x86.GateSyscall {
 		nr = c.R[x86.RAX]
 		a = [6]uint64{c.R[x86.RDI], c.R[x86.RSI], c.R[x86.RDX], c.R[x86.R10], c.R[x86.R8], c.R[x86.R9]}

@@ -178,6 +178,7 @@ const (
 	ESRCH        = 3
 	EINTR        = 4
 	EIO          = 5
+	E2BIG        = 7
 	EBADF        = 9
 	ECHILD       = 10
 	EAGAIN       = 11

@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // File I/O in a private mkdtemp directory: open/creat, write, read, pread,
 // pwrite, readv/writev, lseek (incl. holes and SEEK_END), ftruncate, stat /
 // fstat / lstat (size and mode bits only), rename, link, symlink/readlink,

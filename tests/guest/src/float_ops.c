@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // float/double arithmetic, comparisons and conversions over edge values:
 // zeros, denormals, inf, nan, huge, tiny, halfway cases; float<->int
 // conversions including out-of-range values (printed as raw results).

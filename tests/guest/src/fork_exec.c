@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // Processes: fork with exit status and signal death reported by waitpid,
 // pipes between parent and child, vfork+_exit, posix_spawn-like
 // fork+execve of this same program (argv[0]) in a child mode, wait4 rusage,

@@ -1,5 +1,5 @@
 // Minimal smoke test: write to stdout and stderr, return a status.
-// gemu-test: pie=1
+// gemu-test: pie=1 dyn=1
 #include <stdio.h>
 
 int main(void)

@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // glibc string/memory functions (SSE2/AVX2 ifunc variants) over many
 // lengths and alignments, including strings that end right before an
 // unmapped page: memcpy memmove memset memcmp memchr strlen strnlen strchr

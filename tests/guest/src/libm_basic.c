@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // Exactly-rounded libm functions: sqrt, floor, ceil, trunc, round, fabs,
 // fmod, remainder, rint, nearbyint, lrint, llrint, frexp, ldexp, modf,
 // copysign, fmin/fmax, fma, in every rounding mode where it matters.

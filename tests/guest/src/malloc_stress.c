@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // malloc/calloc/realloc/free stress driven by a deterministic LCG, with
 // small, medium and large (mmap threshold) sizes; contents verified.
 #include "gt.h"

@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // printf of doubles/floats with %e %f %g %a (and upper case) over edge
 // values, widths, precisions and flags; strtod/strtof parsing incl. hex
 // floats, denormals, halfway cases, overflow.

@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // qsort on ints, strings and structs with total-order comparators, bsearch,
 // plus a hand-written merge sort and heap sort cross-checked against qsort.
 #include "gt.h"

@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // setjmp/longjmp through many frames, volatile locals, sigsetjmp/siglongjmp
 // with signal mask restore, longjmp out of a signal handler.
 #include "gt.h"

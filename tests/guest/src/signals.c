@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // Signal delivery: sigaction with SA_SIGINFO (si_signo/si_code/si_addr),
 // handlers for synchronous faults (SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGBUS)
 // returning via siglongjmp or by editing the saved context, sa_mask and

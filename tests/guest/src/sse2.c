@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // SSE/SSE2 (and a little MMX) integer and floating point vector instructions,
 // MXCSR rounding modes, FTZ/DAZ, NaN operand order rules, comisd/ucomisd flags.
 #pragma GCC target("sse2")

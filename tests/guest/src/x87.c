@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // x87 FPU instructions via inline asm: arithmetic under every precision and
 // rounding control setting, fsqrt, frndint, fprem/fprem1, fscale, fxtract,
 // fxam, ftst, fcomi/fucomi flags, fist/fistp (16/32/64, out of range),

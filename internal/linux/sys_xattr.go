@@ -1,0 +1,156 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Extended attributes: passed through to the host. Names and values are
+// byte strings with no layout differences between the ABIs.
+
+func init() {
+	reg(sysGetxattr, "getxattr", "lgetxattr")
+	reg(sysFgetxattr, "fgetxattr")
+	reg(sysListxattr, "listxattr", "llistxattr")
+	reg(sysFlistxattr, "flistxattr")
+	reg(sysSetxattr, "setxattr", "lsetxattr")
+	reg(sysFsetxattr, "fsetxattr")
+	reg(sysRemovexattr, "removexattr", "lremovexattr")
+	reg(sysFremovexattr, "fremovexattr")
+}
+
+// xattrMax bounds a value or name list, as the kernel does (XATTR_SIZE_MAX).
+const xattrMax = 65536
+
+// xattrNr picks the host call for the running system call name: the
+// l-variants do not follow symbolic links.
+func (p *Process) xattrNr(name string, follow, nofollow uintptr) uintptr {
+	if len(name) > 0 && name[0] == 'l' {
+		return nofollow
+	}
+	return follow
+}
+
+// xattrOut runs a host call that fills a buffer of the guest's size and
+// copies the result back; size 0 asks for the needed size.
+func (p *Process) xattrOut(dst, size uint64, call func(buf []byte) int64) int64 {
+	n := min(sint(size), xattrMax)
+	if n < 0 {
+		return -abi.E2BIG
+	}
+	var buf []byte
+	if n > 0 {
+		buf = hbuf(int(n))
+	}
+	r := call(buf)
+	if r > 0 && n > 0 {
+		if e := p.writeMem(dst, buf[:r]); e != 0 {
+			return e
+		}
+	}
+	return r
+}
+
+func sysGetxattr(p *Process, a *[6]uint64) int64 {
+	path, e := p.readPath(a[0])
+	if e != 0 {
+		return e
+	}
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	nr := p.xattrNr(p.curName, syscall.SYS_GETXATTR, syscall.SYS_LGETXATTR)
+	cp, cn := cstr(path), cstr(name)
+	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
+		return host(nr, ptr(cp), ptr(cn), ptr(buf), uintptr(len(buf)))
+	})
+}
+
+func sysFgetxattr(p *Process, a *[6]uint64) int64 {
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	cn := cstr(name)
+	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
+		return host(syscall.SYS_FGETXATTR, uintptr(sint(a[0])), ptr(cn), ptr(buf), uintptr(len(buf)))
+	})
+}
+
+func sysListxattr(p *Process, a *[6]uint64) int64 {
+	path, e := p.readPath(a[0])
+	if e != 0 {
+		return e
+	}
+	nr := p.xattrNr(p.curName, syscall.SYS_LISTXATTR, syscall.SYS_LLISTXATTR)
+	cp := cstr(path)
+	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
+		return host(nr, ptr(cp), ptr(buf), uintptr(len(buf)))
+	})
+}
+
+func sysFlistxattr(p *Process, a *[6]uint64) int64 {
+	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
+		return host(syscall.SYS_FLISTXATTR, uintptr(sint(a[0])), ptr(buf), uintptr(len(buf)))
+	})
+}
+
+func (p *Process) xattrValue(addr, size uint64) ([]byte, int64) {
+	n := sint(size)
+	if n < 0 || n > xattrMax {
+		return nil, -abi.E2BIG
+	}
+	return p.readMem(addr, int(n))
+}
+
+func sysSetxattr(p *Process, a *[6]uint64) int64 {
+	path, e := p.readPath(a[0])
+	if e != 0 {
+		return e
+	}
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	val, e := p.xattrValue(a[2], a[3])
+	if e != 0 {
+		return e
+	}
+	nr := p.xattrNr(p.curName, syscall.SYS_SETXATTR, syscall.SYS_LSETXATTR)
+	return host(nr, ptr(cstr(path)), ptr(cstr(name)), ptr(val), uintptr(len(val)), uintptr(sint(a[4])))
+}
+
+func sysFsetxattr(p *Process, a *[6]uint64) int64 {
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	val, e := p.xattrValue(a[2], a[3])
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_FSETXATTR, uintptr(sint(a[0])), ptr(cstr(name)), ptr(val), uintptr(len(val)), uintptr(sint(a[4])))
+}
+
+func sysRemovexattr(p *Process, a *[6]uint64) int64 {
+	path, e := p.readPath(a[0])
+	if e != 0 {
+		return e
+	}
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	nr := p.xattrNr(p.curName, syscall.SYS_REMOVEXATTR, syscall.SYS_LREMOVEXATTR)
+	return host(nr, ptr(cstr(path)), ptr(cstr(name)))
+}
+
+func sysFremovexattr(p *Process, a *[6]uint64) int64 {
+	name, e := p.readPath(a[1])
+	if e != 0 {
+		return e
+	}
+	return host(syscall.SYS_FREMOVEXATTR, uintptr(sint(a[0])), ptr(cstr(name)))
+}

@@ -1,0 +1,221 @@
+package mem
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// snapshotFixture builds a space with runs of different permissions,
+// written and untouched pages, and a run longer than one 64-page group.
+func snapshotFixture(t *testing.T) *Space {
+	t.Helper()
+	s := New(1 << 32)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.Map(0x10000, 3*PageSize, Read|Exec))
+	must(s.Map(0x13000, 2*PageSize, Read|Write)) // adjacent, other perm: a second run
+	must(s.Map(0x100000, 130*PageSize, Read|Write))
+	must(s.Map(0xfffff000, PageSize, 0)) // last page, no access
+	s.Poke(0x10ffe, []byte{1, 2, 3, 4})  // straddles two code pages
+	s.Store64(0x13008, 0x1122334455667788)
+	s.Store8(0x100000+129*PageSize+PageMask, 0x5a) // last byte of the long run
+	s.Store8(0x100000+64*PageSize, 0xa5)           // first page of the second group
+	s.Poke(0xfffff010, []byte("hidden"))
+	return s
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	s := snapshotFixture(t)
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(&buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("%d bytes left after the snapshot", buf.Len())
+	}
+	if r.Limit != s.Limit {
+		t.Errorf("Limit = %#x, want %#x", r.Limit, s.Limit)
+	}
+	if got, want := r.Regions(), s.Regions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Regions = %+v\nwant %+v", got, want)
+	}
+	for _, reg := range s.Regions() {
+		a := make([]byte, reg.End-reg.Start)
+		b := make([]byte, reg.End-reg.Start)
+		if !s.Peek(reg.Start, a) || !r.Peek(reg.Start, b) {
+			t.Fatalf("region %#x unreadable", reg.Start)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("contents of [%#x, %#x) differ", reg.Start, reg.End)
+		}
+	}
+	if got := r.Load64(0x13008); got != 0x1122334455667788 {
+		t.Errorf("Load64 = %#x", got)
+	}
+	if got := r.Load8(0x100000 + 129*PageSize + PageMask); got != 0x5a {
+		t.Errorf("last byte of the long run = %#x", got)
+	}
+	// Untouched pages stay shared zero pages; written ones were copied.
+	if r.pages[0x101].data != nil {
+		t.Error("an untouched page got its own data")
+	}
+	if r.pages[0x13].data == nil || r.pages[0x13].data == s.pages[0x13].data {
+		t.Error("a written page was not copied")
+	}
+	// Permissions are enforced in the copy.
+	if f := catchFault(func() { r.Store8(0x10000, 1) }); f == nil || f.Unmapped {
+		t.Errorf("store to a read-only restored page: fault %v", f)
+	}
+	if f := catchFault(func() { r.Load8(0xfffff010) }); f == nil {
+		t.Error("load from a no-access restored page did not fault")
+	}
+	// The copy is independent of the original.
+	r.Store8(0x13000, 9)
+	if s.Load8(0x13000) != 0 {
+		t.Error("a store to the copy changed the original")
+	}
+}
+
+// A large mapping that was never written costs a few bytes.
+func TestSnapshotUntouchedIsSmall(t *testing.T) {
+	s := New(1 << 47)
+	if err := s.Map(0x7ff000000000, 2048*PageSize, Read|Write); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	// header 16 + run 17 + 32 groups of two 8-byte masks + end 17
+	if want := 16 + 17 + 32*16 + 17; buf.Len() != want {
+		t.Errorf("snapshot of 8 MiB untouched is %d bytes, want %d", buf.Len(), want)
+	}
+	r, err := Restore(&buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Mapped(0x7ff000000000, 2048*PageSize) || r.Mapped(0x7ff000000000+2048*PageSize, 1) {
+		t.Error("restored mapping has the wrong extent")
+	}
+}
+
+func TestRestoreRejectsBadInput(t *testing.T) {
+	var good bytes.Buffer
+	if err := snapshotFixture(t).Snapshot(&good, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := good.Bytes()
+	run := func(first, n uint64, perm byte) []byte {
+		b := make([]byte, 17)
+		binary.LittleEndian.PutUint64(b, first)
+		binary.LittleEndian.PutUint64(b[8:], n)
+		b[16] = perm
+		return b
+	}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	zeroMask := make([]byte, 16)
+	cases := map[string][]byte{
+		"empty":          nil,
+		"bad magic":      append([]byte("XMEMSNP2"), g[8:]...),
+		"truncated":      g[:len(g)-100],
+		"no end marker":  g[:len(g)-17],
+		"beyond limit":   cat(g[:16], run(1<<20, 1, 3), zeroMask, run(0, 0, 0)),
+		"too many pages": cat(g[:16], run(0xffff0, 0x20, 3), zeroMask, run(0, 0, 0)),
+		"bad perm":       cat(g[:16], run(0x10, 1, 0x80), zeroMask, run(0, 0, 0)),
+		"overlap":        cat(g[:16], run(0x10, 1, 3), zeroMask, run(0x10, 1, 3), zeroMask, run(0, 0, 0)),
+		"mask past run":  cat(g[:16], run(0x10, 1, 3), []byte{2, 15: 0}, run(0, 0, 0)),
+		"base past run":  cat(g[:16], run(0x10, 1, 3), []byte{8: 2, 15: 0}, run(0, 0, 0)),
+		"data and base":  cat(g[:16], run(0x10, 1, 3), []byte{1, 8: 1, 15: 0}, make([]byte, PageSize), run(0, 0, 0)),
+		"base, no Base":  cat(g[:16], run(0x10, 1, 3), []byte{8: 1, 15: 0}, run(0, 0, 0)),
+	}
+	for name, in := range cases {
+		if _, err := Restore(bytes.NewReader(in), nil); !errors.Is(err, errSnapshot) {
+			t.Errorf("%s: err = %v, want a bad snapshot error", name, err)
+		}
+	}
+	// Sanity: the uncorrupted stream restores.
+	if _, err := Restore(bytes.NewReader(g), nil); err != nil {
+		t.Errorf("good stream: %v", err)
+	}
+}
+
+// Pages holding their base contents travel without their bytes and are
+// rebuilt from the base; changed ones travel whole.
+func TestSnapshotBase(t *testing.T) {
+	file := bytes.Repeat([]byte("0123456789abcdef"), 3*PageSize/16+8) // 3 pages and 128 bytes
+	base := &Base{Page: func(addr uint64) ([]byte, bool) {
+		if addr < 0x400000 || addr >= 0x404000 {
+			return nil, false
+		}
+		off := addr - 0x400000
+		return file[off:min(off+PageSize, uint64(len(file)))], true
+	}}
+	s := New(1 << 32)
+	if err := s.Map(0x400000, 4*PageSize, Read|Exec); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Map(0x600000, PageSize, Read|Write); err != nil {
+		t.Fatal(err)
+	}
+	s.Poke(0x400000, file)
+	s.Poke(0x401010, []byte("changed")) // page 1 differs from its base
+	s.Store8(0x600000, 7)               // no base there
+	s.Poke(0x403000+200, []byte{1})     // nonzero past the base's short last page
+	var buf bytes.Buffer
+	if err := s.Snapshot(&buf, base); err != nil {
+		t.Fatal(err)
+	}
+	// Pages 1 and 3 of the image and the data page travel: 3 pages.
+	if max := 3*PageSize + 400; buf.Len() > max {
+		t.Errorf("snapshot is %d bytes, want at most %d", buf.Len(), max)
+	}
+	r, err := Restore(&buf, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := make([]byte, 4*PageSize)
+	b := make([]byte, 4*PageSize)
+	s.Peek(0x400000, a)
+	r.Peek(0x400000, b)
+	if !bytes.Equal(a, b) {
+		t.Error("image pages differ after the round trip")
+	}
+	if r.Load8(0x600000) != 7 || r.Load8(0x403000+200) != 1 {
+		t.Error("changed pages lost")
+	}
+	// The restored base pages are the space's own, not the base's bytes.
+	r.Poke(0x400000, []byte("X"))
+	if file[0] != '0' {
+		t.Error("writing a restored page changed the base")
+	}
+
+	// Adopting: whole base pages become the storage, short ones are copied.
+	buf.Reset()
+	if err := s.Snapshot(&buf, base); err != nil {
+		t.Fatal(err)
+	}
+	adopt := *base
+	adopt.Adopt = true
+	r, err = Restore(&buf, &adopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &r.pages[0x400].data[0] != &file[0] || &r.pages[0x402].data[0] != &file[2*PageSize] {
+		t.Error("whole base pages were not adopted")
+	}
+	r.Peek(0x400000, b)
+	if !bytes.Equal(a, b) {
+		t.Error("adopted image pages differ")
+	}
+}
