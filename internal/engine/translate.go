@@ -43,20 +43,17 @@ func (e *Engine) translate(pc uint64) *Block {
 			break
 		}
 		in, err := x86.Decode(c.Mode, addr, buf[:n])
-		if err != nil && n < x86.MaxInstLen && int(in.Len) <= n && in.Raw == nil {
-			// Possibly cut short by the end of executable memory.
-			if addr+uint64(n) < addr+x86.MaxInstLen {
-				var probe [x86.MaxInstLen]byte
-				copy(probe[:], buf[:n])
-				if full, err2 := x86.Decode(c.Mode, addr, probe[:]); err2 == nil && int(full.Len) > n {
-					if b.Guest > 0 {
-						break
-					}
-					insts = append(insts, fetchFault(addr, addr+uint64(n)))
-					b.Guest++
-					addr += uint64(full.Len)
+		if err != nil && n < x86.MaxInstLen {
+			if full, ok := cutShort(c.Mode, addr, buf[:n]); ok {
+				// The instruction runs into unexecutable memory: fetching
+				// it faults there, when (and only if) it is reached.
+				if b.Guest > 0 {
 					break
 				}
+				insts = append(insts, fetchFault(addr, addr+uint64(n)))
+				b.Guest++
+				addr += uint64(full)
+				break
 			}
 		}
 		if err != nil && e.opts.LogUnimp {
@@ -111,6 +108,15 @@ func (e *Engine) translate(pc uint64) *Block {
 		fmt.Fprintf(e.opts.Log, "----------------\nIN: \n%s\n", asm.String())
 	}
 	return b
+}
+
+// cutShort reports whether code, cut short by the end of executable
+// memory, starts a longer valid instruction, and that instruction's length.
+func cutShort(mode int, pc uint64, code []byte) (int, bool) {
+	var probe [x86.MaxInstLen]byte
+	copy(probe[:], code)
+	full, err := x86.Decode(mode, pc, probe[:])
+	return int(full.Len), err == nil && int(full.Len) > len(code)
 }
 
 // hookInst is a pseudo-instruction that calls h with RIP set to pc.

@@ -289,10 +289,8 @@ func opLea(c *CPU, in *Inst) {
 	if in.Index >= 0 {
 		a += c.R[in.Index] << in.Scale
 	}
-	c.setReg(&in.A[0], a&sizeMask[in.A[0].Size]&maskForASize(in.ASize))
+	c.setReg(&in.A[0], a&sizeMask[in.A[0].Size]&sizeMask[in.ASize])
 }
-
-func maskForASize(s uint8) uint64 { return sizeMask[s] }
 
 func opXchg(c *CPU, in *Inst) {
 	if in.A[0].Kind == KMem || in.A[1].Kind == KMem {
