@@ -22,6 +22,7 @@ import (
 
 	"gemu/internal/engine"
 	"gemu/internal/linux"
+	"gemu/internal/x86"
 	"gemu/plugin"
 	_ "gemu/plugin/builtin" // the built-in tracers: -plugin insn, ...
 	_ "gemu/plugin/cplugin" // C plugins: -plugin file=PATH
@@ -95,7 +96,7 @@ func main() {
 	instr := plugins.Instrumenter()
 	plugins.AttachCPU(p.CPU)
 
-	e := engine.New(p.CPU, engine.Options{
+	eopts := engine.Options{
 		OneInsnPerTB: o.OneInsnPerTB,
 		NoChain:      o.NoChain,
 		Log:          log,
@@ -104,7 +105,14 @@ func main() {
 		LogCPU:       o.CPU,
 		LogUnimp:     o.Unimp,
 		CountInsns:   plugins.CountInsns(),
-	}, instr, p.HandleFault)
+	}
+	e := engine.New(p.CPU, eopts, instr, p.HandleFault)
+	// Guest threads get engines like the first one's, their CPUs attached
+	// to the plugins (called with the guest's lock held).
+	p.SetEngineFactory(func(c *x86.CPU) linux.Runner {
+		plugins.AttachCPU(c)
+		return engine.New(c, eopts, instr, p.HandleFault)
+	})
 
 	// Terminating signals from outside go to the guest, which handles,
 	// ignores or dies by them as it would natively (a guest on the default

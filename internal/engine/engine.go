@@ -91,9 +91,22 @@ func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engi
 		byPage: make(map[uint64][]*Block),
 	}
 	c.Engine = e
-	c.Mem.OnCodeWrite = e.invalidatePage
+	c.Mem.OnCodeWrite = e.invalidateRunning
 	return e
 }
+
+// invalidateRunning is the address space's code-write callback of a CPU
+// with a single engine: the write comes from the code it runs.
+func (e *Engine) invalidateRunning(addr uint64) { e.invalidatePage(addr, true) }
+
+// InvalidatePage drops the engine's blocks holding code from the page at
+// addr, for an OS layer whose several CPUs (guest threads) share one
+// address space and so must all forget code any of them overwrites.
+// running says whether this engine's CPU made the write: only then may its
+// current block be among the dropped ones and stop after the writing
+// instruction; another engine's current block is parked (at a system
+// call) and is left to finish.
+func (e *Engine) InvalidatePage(addr uint64, running bool) { e.invalidatePage(addr, running) }
 
 // Interrupter is implemented by an OS layer (the CPU's Syscaller) that
 // stops the CPU to act on asynchronous events, like Linux signals from
@@ -235,7 +248,7 @@ func (e *Engine) Flush() {
 
 // invalidatePage drops the blocks holding code from the page at addr. If
 // the running block is among them it stops after the current instruction.
-func (e *Engine) invalidatePage(addr uint64) {
+func (e *Engine) invalidatePage(addr uint64, running bool) {
 	pn := addr >> mem.PageShift
 	list := e.byPage[pn]
 	delete(e.byPage, pn)
@@ -250,7 +263,7 @@ func (e *Engine) invalidatePage(addr uint64) {
 		if h := jhash(b.PC); e.jcache[h] == b {
 			e.jcache[h] = nil
 		}
-		if b == e.cur {
+		if running && b == e.cur {
 			e.stopCurrent()
 		}
 	}

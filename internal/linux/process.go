@@ -102,8 +102,16 @@ type Process struct {
 	termSig  int // the signal that killed the guest, or 0
 	exitCode int
 
-	gate x86.Gate  // how the current system call was entered
-	fork forkState // descriptors and children (sys_fork.go)
+	gate x86.Gate // how the current system call was entered
+	// tid is the calling thread's id, 0 for the first thread (the pid);
+	// clearTID its set_tid_address (CLONE_CHILD_CLEARTID) address.
+	tid      int
+	clearTID uint64
+	// mt are the threads, once the guest created one (threads.go).
+	mt *threadGroup
+	// newEngine makes a new thread's engine (SetEngineFactory).
+	newEngine func(c *x86.CPU) Runner
+	fork      forkState // descriptors and children (sys_fork.go)
 }
 
 // hwcap is AT_HWCAP, which Linux sets to CPUID leaf 1 EDX: the same

@@ -208,7 +208,7 @@ func straceSignalName(sig int) string {
 func (p *Process) straceSignal(si *sigInfo) {
 	var b strings.Builder
 	name := straceSignalName(int(si.signo))
-	fmt.Fprintf(&b, "%d --- %s {si_signo=%s, si_code=", p.pid, name, name)
+	fmt.Fprintf(&b, "%d --- %s {si_signo=%s, si_code=", p.gettid(), name, name)
 	code, pid, uid, value := si.code, si.pid, si.uid, si.value
 	layout := si.layout
 	if layout == silRaw {
@@ -635,6 +635,9 @@ func (p *Process) Interrupt(c *x86.CPU) bool {
 	}
 	p.mergeAsync()
 	p.deliverSignals(c)
+	if p.mt != nil && !c.Exited {
+		p.mt.yield()
+	}
 	return !c.Exited
 }
 
@@ -735,7 +738,9 @@ func (p *Process) waitSignal(set uint64, deadline int64) bool {
 		if p.sig.pending&set != 0 || p.hasDeliverable() {
 			return true
 		}
-		if !p.sig.async.wait(deadline) {
+		var ok bool
+		p.unlocked(func() { ok = p.sig.async.wait(deadline) })
+		if !ok {
 			p.mergeAsync()
 			return p.sig.pending&set != 0 || p.hasDeliverable()
 		}

@@ -56,7 +56,7 @@ var straceSpec = map[string]string{
 func (p *Process) straceEntry(nr uint64, a *[6]uint64) {
 	name := p.syscallName(nr)
 	if name == "" {
-		p.logf("%d Unknown syscall %d\n", p.pid, nr)
+		p.logf("%d Unknown syscall %d\n", p.gettid(), nr)
 		p.flushLog()
 		return
 	}
@@ -81,7 +81,7 @@ func (p *Process) straceEntry(nr uint64, a *[6]uint64) {
 			args = append(args, p.straceArg(k[0], a[i]))
 		}
 	}
-	p.logf("%d %s(%s)", p.pid, name, strings.Join(args, ","))
+	p.logf("%d %s(%s)", p.gettid(), name, strings.Join(args, ","))
 	p.flushLog()
 }
 

@@ -63,8 +63,8 @@ import (
 // fork whose parent waits until the child has called execve or exited, as
 // Linux's does; the memory is copied, not shared, so a value the child
 // stores before execve (posix_spawn's report of a failed execve) is not
-// seen by the parent. Threads (CLONE_THREAD) and other shared-memory
-// clones return ENOSYS. Shared file mappings stay shared through their
+// seen by the parent. Threads (CLONE_THREAD) are goroutines of this gemu
+// (threads.go); other shared-memory clones return ENOSYS. Shared file mappings stay shared through their
 // file (both processes keep their copy coherent with it at system calls);
 // shared anonymous mappings are copied like the rest.
 
@@ -154,8 +154,7 @@ func (p *Process) clone(ca cloneArgs) int64 {
 	case f&cloneThread != 0 && f&cloneSighand == 0, f&cloneSighand != 0 && f&cloneVM == 0:
 		return -abi.EINVAL
 	case f&cloneThread != 0:
-		p.unimpf("clone: threads (CLONE_VM|CLONE_THREAD, flags %#x) are not supported yet\n", f)
-		return -abi.ENOSYS
+		return p.cloneThread(ca)
 	case f&cloneVM != 0 && f&cloneVfork == 0:
 		p.unimpf("clone: a process sharing memory with its parent (CLONE_VM without CLONE_VFORK, flags %#x) is not supported\n", f)
 		return -abi.ENOSYS

@@ -9,8 +9,10 @@ import (
 // Process identity, limits and accounting.
 
 func init() {
-	reg(sysExit, "exit", "exit_group")
-	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "getpid", "gettid")
+	reg(sysExit, "exit_group")
+	reg(sysExitThread, "exit")
+	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "getpid")
+	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.gettid()) }, "gettid")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPPID) }, "getppid")
 	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETUID), "getuid") }, "getuid", "getuid32")
 	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETEUID), "geteuid") }, "geteuid", "geteuid32")
@@ -24,7 +26,10 @@ func init() {
 	reg(sysSetrlimit, "setrlimit")
 	reg(sysSchedGetaffinity, "sched_getaffinity")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SCHED_YIELD) }, "sched_yield")
-	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "set_tid_address")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		p.clearTID = p.ulong(a[0])
+		return int64(p.gettid())
+	}, "set_tid_address")
 	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "set_robust_list")
 	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "rseq")
 	reg(sysSysinfo, "sysinfo")
@@ -40,6 +45,16 @@ func init() {
 	reg(sysPrctl, "prctl")
 	reg(sysGetcpu, "getcpu")
 	reg(sysFutex, "futex", "futex_time64")
+}
+
+// sysExitThread is exit: it ends the calling thread, and the process with
+// the last one.
+func sysExitThread(p *Process, a *[6]uint64) int64 {
+	if p.threadExit(int(a[0])) {
+		return 0
+	}
+	p.exit(int(a[0]))
+	return 0
 }
 
 func sysExit(p *Process, a *[6]uint64) int64 {
@@ -372,35 +387,6 @@ func sysGetcpu(p *Process, a *[6]uint64) int64 {
 		}
 	}
 	return 0
-}
-
-// Futex operations: the guest has a single thread, so a wake finds no
-// waiter and a wait can only time out or see a changed value.
-const (
-	futexWait       = 0
-	futexWake       = 1
-	futexWaitBitset = 9
-	futexWakeBitset = 10
-	futexCmdMask    = 0x7f
-)
-
-func sysFutex(p *Process, a *[6]uint64) int64 {
-	switch sint(a[1]) & futexCmdMask {
-	case futexWake, futexWakeBitset:
-		return 0
-	case futexWait, futexWaitBitset:
-		b, e := p.readMem(a[0], 4)
-		if e != 0 {
-			return e
-		}
-		if le32(b) != uint32(a[2]) {
-			return -abi.EAGAIN
-		}
-		p.unimpf("futex wait with no other thread to wake it: returning ETIMEDOUT\n")
-		return -110 // ETIMEDOUT
-	}
-	p.unimpf("Unsupported futex operation: %d\n", sint(a[1]))
-	return -abi.ENOSYS
 }
 
 func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }

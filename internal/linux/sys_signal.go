@@ -238,7 +238,7 @@ func sysTgkill(p *Process, a *[6]uint64) int64 {
 	if sig < 0 || sig >= abi.NSIG || tgid <= 0 || tid <= 0 {
 		return -abi.EINVAL
 	}
-	if tgid == int64(p.pid) && tid == int64(p.pid) {
+	if tgid == int64(p.pid) && p.isThread(tid) {
 		return p.raise(sig, siTkill)
 	}
 	return -abi.ESRCH
@@ -249,7 +249,7 @@ func sysTkill(p *Process, a *[6]uint64) int64 {
 	if sig < 0 || sig >= abi.NSIG || tid <= 0 {
 		return -abi.EINVAL
 	}
-	if tid == int64(p.pid) {
+	if p.isThread(tid) {
 		return p.raise(sig, siTkill)
 	}
 	return -abi.ESRCH
@@ -290,7 +290,7 @@ func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
 		return e
 	}
 	code, pid, uid, value := decodeGuestInfo(p.w, b)
-	if tgid == int64(p.pid) && tid == int64(p.pid) {
+	if tgid == int64(p.pid) && p.isThread(tid) {
 		if sig == 0 {
 			return 0
 		}

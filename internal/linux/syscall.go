@@ -270,7 +270,15 @@ func (p *Process) ulong(v uint64) uint64 {
 func host(nr uintptr, args ...uintptr) int64 {
 	var a [6]uintptr
 	copy(a[:], args)
+	var t *thread
+	g := activeGroup.Load()
+	if g != nil {
+		t = g.release()
+	}
 	r, _, e := syscall.Syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+	if g != nil {
+		g.acquire(t)
+	}
 	if e != 0 {
 		return -int64(e)
 	}

@@ -33,10 +33,6 @@ import (
 // "x87_transcendental/i386", "faults-bus/x86_64") and "busybox/CASE" for
 // TestBusybox. Use it only for honest, documented gaps.
 var knownFailures = map[string]string{
-	// Threads are the next milestone of the Linux layer (clone with
-	// CLONE_THREAD returns ENOSYS today).
-	"threads/i386":   "clone (threads) is not implemented yet",
-	"threads/x86_64": "clone (threads) is not implemented yet",
 	// x87 transcendentals (a later issue) are correctly rounded in gemu;
 	// this host's FPU is 1 ulp off for FYL2XP1(0.5, 1.5).
 	"x87_transcendental/i386":   "x87 transcendentals are correctly rounded, the host FPU is 1 ulp off on one case",

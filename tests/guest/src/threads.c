@@ -1,3 +1,4 @@
+// gemu-test: dyn=1
 // POSIX threads: create/join with return values, mutex-protected counter,
 // atomic counter, condition variable ping-pong, barrier, pthread_once,
 // per-thread TLS (__thread) values, thread-specific data, detached thread.

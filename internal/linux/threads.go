@@ -1,0 +1,628 @@
+package linux
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/x86"
+)
+
+// Guest threads (clone with CLONE_VM|CLONE_THREAD).
+//
+// Every guest thread is a goroutine locked to its own host thread (so its
+// host tid, which is also its guest tid, is unique) with its own x86.CPU
+// and its own engine, all sharing the one mem.Space. A global emulator
+// lock (threadGroup.mu) serializes them: a thread holds it while it runs
+// guest code and while system call handlers touch guest memory or process
+// state, and releases it around blocking host system calls (host), futex
+// waits and signal waits, and every few milliseconds for fairness (a
+// ticker stops the running CPU; Interrupt yields).
+//
+// The kernel state that is per thread in Linux (the CPU, the signal mask,
+// the alternate stack, the gate of the current system call...) lives in
+// the Process fields the single-threaded code uses: the thread that takes
+// the lock loads its threadCtx into them, and saves them back when it
+// releases the lock. Pending signals stay per process: a signal sent to
+// one thread (tgkill) is delivered to whichever thread next checks, an
+// approximation. Only the main host thread is kicked out of blocking host
+// calls by asynchronous signals.
+//
+// A process that never clones a thread has no threadGroup: none of this
+// costs anything on its paths but a nil check.
+
+// Runner is an execution engine for one guest CPU: Run executes until the
+// CPU stops or exits; InvalidatePage drops the engine's translations of a
+// page of code that was written to (running says whether the write comes
+// from the code this engine is executing, which must then stop after the
+// current instruction).
+type Runner interface {
+	Run()
+	InvalidatePage(addr uint64, running bool)
+}
+
+// SetEngineFactory sets how the engine of a new guest thread's CPU is
+// made: with the options and instrumentation of the first CPU's, the CPU
+// attached to the plugins. Without one, clone of a thread fails with
+// ENOSYS. The factory runs with the guest's lock held.
+func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner) { p.newEngine = f }
+
+// threadCtx is the per-thread kernel state that lives in the Process while
+// the thread holds the emulator lock.
+type threadCtx struct {
+	cpu         *x86.CPU
+	tid         int
+	clearTID    uint64
+	gate        x86.Gate
+	curName     string
+	mask        uint64
+	altstack    altStack
+	trapNo      uint64
+	errCode     uint64
+	cr2         uint64
+	regsLoaded  bool
+	savedMask   uint64
+	restoreMask bool
+}
+
+// thread is one guest thread of a multithreaded process.
+type thread struct {
+	ctx  threadCtx
+	main bool // the thread cmd/gemu runs (the process's first)
+	run  Runner
+	done bool // ended by exit while others go on
+}
+
+// threadGroup is the threads of a process that created one.
+type threadGroup struct {
+	mu      sync.Mutex // the global emulator lock
+	p       *Process
+	threads []*thread
+	n       atomic.Int32 // len(threads), for the ticker
+	cur     atomic.Pointer[thread]
+	futex   map[uint64][]*futexWaiter
+}
+
+// activeGroup is the thread group of the process this gemu runs, once it
+// has one: host() releases its lock around host system calls. A gemu runs
+// one process.
+var activeGroup atomic.Pointer[threadGroup]
+
+// saveCtx stores the Process's per-thread fields into t.
+func (p *Process) saveCtx(t *thread) {
+	x := &t.ctx
+	x.cpu, x.tid, x.clearTID, x.gate, x.curName = p.CPU, p.tid, p.clearTID, p.gate, p.curName
+	s := &p.sig
+	x.mask, x.altstack, x.trapNo, x.errCode, x.cr2 = s.mask, s.altstack, s.trapNo, s.errCode, s.cr2
+	x.regsLoaded, x.savedMask, x.restoreMask = s.regsLoaded, s.savedMask, s.restoreMask
+}
+
+// loadCtx loads t's per-thread state into the Process.
+func (p *Process) loadCtx(t *thread) {
+	x := &t.ctx
+	p.CPU, p.tid, p.clearTID, p.gate, p.curName = x.cpu, x.tid, x.clearTID, x.gate, x.curName
+	s := &p.sig
+	s.mask, s.altstack, s.trapNo, s.errCode, s.cr2 = x.mask, x.altstack, x.trapNo, x.errCode, x.cr2
+	s.regsLoaded, s.savedMask, s.restoreMask = x.regsLoaded, x.savedMask, x.restoreMask
+}
+
+// release saves the running thread's state and lets another thread run;
+// it returns the thread for acquire.
+func (g *threadGroup) release() *thread {
+	t := g.cur.Load()
+	g.p.saveCtx(t)
+	g.cur.Store(nil)
+	g.mu.Unlock()
+	return t
+}
+
+// acquire takes the emulator lock for t and loads its state.
+func (g *threadGroup) acquire(t *thread) {
+	g.mu.Lock()
+	g.cur.Store(t)
+	g.p.loadCtx(t)
+}
+
+// unlocked runs f (which must not touch guest memory or process state)
+// without the emulator lock if the process has threads.
+func (p *Process) unlocked(f func()) {
+	g := p.mt
+	if g == nil {
+		f()
+		return
+	}
+	t := g.release()
+	defer g.acquire(t)
+	f()
+}
+
+// yield lets other threads run, from Interrupt.
+func (g *threadGroup) yield() {
+	t := g.release()
+	runtime.Gosched()
+	g.acquire(t)
+}
+
+// gettid is the calling thread's id: the process id for the first thread.
+func (p *Process) gettid() int {
+	if p.tid != 0 {
+		return p.tid
+	}
+	return p.pid
+}
+
+// threadGroup returns the process's thread group, creating it for a first
+// clone: the calling thread becomes its main thread and holds the lock.
+func (p *Process) threadGroup() *threadGroup {
+	if p.mt != nil {
+		return p.mt
+	}
+	g := &threadGroup{p: p, futex: map[uint64][]*futexWaiter{}}
+	main := &thread{main: true}
+	main.ctx.cpu = p.CPU
+	if r, ok := p.CPU.Engine.(Runner); ok {
+		main.run = r
+	}
+	g.mu.Lock()
+	g.cur.Store(main)
+	g.threads = []*thread{main}
+	g.n.Store(1)
+	p.mt = g
+	p.Mem.OnCodeWrite = g.codeWrite
+	activeGroup.Store(g)
+	go g.tick()
+	return g
+}
+
+// codeWrite is the address space's OnCodeWrite with threads: every
+// engine drops its blocks of the page; only the running thread's may be
+// executing the writing block.
+func (g *threadGroup) codeWrite(addr uint64) {
+	cur := g.cur.Load()
+	for _, t := range g.threads {
+		if t.run != nil {
+			t.run.InvalidatePage(addr, t == cur)
+		}
+	}
+}
+
+// timeSlice is how long a thread runs before it lets others have a turn.
+const timeSlice = 2 * time.Millisecond
+
+// tick stops the running CPU every time slice while the process has more
+// than one thread, so that Interrupt yields the lock.
+func (g *threadGroup) tick() {
+	for range time.Tick(timeSlice) {
+		if g.n.Load() > 1 {
+			if t := g.cur.Load(); t != nil {
+				t.ctx.cpu.Stop = true
+			}
+		}
+	}
+}
+
+// cloneThread creates a thread (clone with CLONE_THREAD).
+func (p *Process) cloneThread(ca cloneArgs) int64 {
+	f := ca.Flags
+	if f&cloneVM == 0 || f&cloneVfork != 0 {
+		return -abi.EINVAL
+	}
+	if p.newEngine == nil {
+		p.unimpf("clone: threads need an engine factory (SetEngineFactory)\n")
+		return -abi.ENOSYS
+	}
+	if f&cloneParentSettid != 0 && !p.writable(ca.Ptid, 4) {
+		return -abi.EFAULT
+	}
+	g := p.threadGroup()
+	pc := p.CPU
+	nc := new(x86.CPU)
+	*nc = *pc
+	nc.Stop, nc.Exited, nc.Engine, nc.Icount = false, false, nil, 0
+	t := &thread{}
+	p.saveCtx(t) // the parent's state, then the child's differences
+	t.ctx.cpu = nc
+	t.ctx.altstack = altStack{flags: ssDisable}
+	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
+	t.ctx.curName = ""
+
+	// The child returns 0 from clone, on its new stack, with its TLS.
+	if p.gate == x86.GateSysenter {
+		sp := nc.R[x86.RBP] & 0xffffffff
+		var b [4]byte
+		p.Mem.Peek(sp, b[:])
+		p.sysenterReturn(nc, sp, uint64(le32(b[:])), 0)
+	} else {
+		nc.R[x86.RAX] = 0
+	}
+	if ca.Stack != 0 {
+		nc.R[x86.RSP] = ca.Stack
+	}
+	if f&cloneSettls != 0 {
+		if p.w == 8 {
+			nc.SegBase[x86.FS] = ca.TLS
+		} else {
+			p.CPU = nc
+			e := sysSetThreadArea(p, &[6]uint64{ca.TLS})
+			p.CPU = pc
+			if e != 0 {
+				return e
+			}
+		}
+	}
+	t.run = p.newEngine(nc)
+	if r, ok := nc.Engine.(Runner); ok && t.run == nil {
+		t.run = r
+	}
+	p.Mem.OnCodeWrite = g.codeWrite // the engine set its own
+
+	tidC := make(chan int)
+	go g.threadMain(t, tidC)
+	tid := <-tidC
+	t.ctx.tid = tid
+	if f&cloneChildCleartid != 0 {
+		t.ctx.clearTID = ca.Ctid
+	}
+	if f&cloneChildSettid != 0 {
+		p.writeMem(ca.Ctid, p32(uint32(tid)))
+	}
+	if f&cloneParentSettid != 0 {
+		p.writeMem(ca.Ptid, p32(uint32(tid)))
+	}
+	g.threads = append(g.threads, t)
+	g.n.Add(1)
+	return int64(tid)
+}
+
+// threadMain is a new thread's goroutine: it waits for the lock, runs the
+// guest, and ends the thread or, if the guest ended, the process.
+func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
+	runtime.LockOSThread() // never unlocked: the host thread ends with it
+	tid, _, _ := syscall.RawSyscall(syscall.SYS_GETTID, 0, 0, 0)
+	tidC <- int(tid)
+	g.acquire(t)
+	p := g.p
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x (thread %d)\n", r, t.ctx.cpu.RIP, tid)
+			if p.opts.LogFaults {
+				os.Stderr.Write(debug.Stack())
+			}
+			p.RunExitHooks()
+			os.Exit(1)
+		}
+	}()
+	t.run.Run()
+	if t.done {
+		g.mu.Unlock()
+		return
+	}
+	// exit_group, the last thread's exit or a fatal signal: the lock is
+	// kept, no other thread runs again.
+	p.Finish()
+}
+
+// threadExit ends the calling thread (exit) if others remain, as Linux's
+// exit does; it reports false for the last thread, whose exit ends the
+// process.
+func (p *Process) threadExit(code int) bool {
+	g := p.mt
+	if g == nil || len(g.threads) <= 1 {
+		return false
+	}
+	t := g.cur.Load()
+	if p.clearTID != 0 {
+		if p.writeMem(p.clearTID, p32(0)) == 0 {
+			g.wake(p.clearTID, 1, ^uint32(0))
+		}
+	}
+	for i, o := range g.threads {
+		if o == t {
+			g.threads = append(g.threads[:i:i], g.threads[i+1:]...)
+			break
+		}
+	}
+	g.n.Add(-1)
+	if t.main {
+		// cmd/gemu's goroutine must not return (it would end the
+		// process): it waits for the end of the process without the lock.
+		g.cur.Store(nil)
+		g.mu.Unlock()
+		select {}
+	}
+	t.done = true
+	p.CPU.Exited = true
+	p.CPU.Stop = true
+	p.CPU.ExitCode = code
+	return true
+}
+
+// Futexes. Waiters queue by guest address, under the emulator lock: the
+// check of the futex word and the enqueue happen under it, so a wake
+// cannot be lost.
+
+// futexWaiter is a thread waiting in futex.
+type futexWaiter struct {
+	addr   uint64
+	bitset uint32
+	ch     chan struct{}
+	woken  bool
+}
+
+// Futex operations and flags.
+const (
+	futexWait          = 0
+	futexWake          = 1
+	futexRequeue       = 3
+	futexCmpRequeue    = 4
+	futexWakeOp        = 5
+	futexWaitBitset    = 9
+	futexWakeBitset    = 10
+	futexPrivateFlag   = 128
+	futexClockRealtime = 256
+	futexCmdMask       = 0x7f
+	etimedout          = 110
+)
+
+func sysFutex(p *Process, a *[6]uint64) int64 {
+	op := sint(a[1])
+	addr, val := p.ulong(a[0]), uint32(a[2])
+	if addr&3 != 0 {
+		return -abi.EINVAL
+	}
+	g := p.mt
+	switch op & futexCmdMask {
+	case futexWake, futexWakeBitset:
+		bits := ^uint32(0)
+		if op&futexCmdMask == futexWakeBitset {
+			if bits = uint32(a[5]); bits == 0 {
+				return -abi.EINVAL
+			}
+		}
+		if g == nil {
+			return 0
+		}
+		return int64(g.wake(addr, int(val), bits))
+	case futexWait, futexWaitBitset:
+		bits := ^uint32(0)
+		if op&futexCmdMask == futexWaitBitset {
+			if bits = uint32(a[5]); bits == 0 {
+				return -abi.EINVAL
+			}
+		}
+		var deadline time.Time
+		if a[3] != 0 {
+			ts, e := p.timespecs(a[3], 1, p.curName == "futex_time64")
+			if e != 0 {
+				return e
+			}
+			sec, nsec := int64(le64(ts)), int64(le64(ts[8:]))
+			if sec < 0 || nsec < 0 || nsec >= 1e9 {
+				return -abi.EINVAL
+			}
+			d := time.Duration(sec)*time.Second + time.Duration(nsec)
+			if op&futexCmdMask == futexWaitBitset {
+				// Absolute, on CLOCK_MONOTONIC or CLOCK_REALTIME.
+				clock := 1
+				if op&futexClockRealtime != 0 {
+					clock = 0
+				}
+				now := hbuf(16)
+				syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, uintptr(clock), ptr(now), 0)
+				d -= time.Duration(int64(le64(now)))*time.Second + time.Duration(int64(le64(now[8:])))
+			}
+			deadline = time.Now().Add(d)
+		}
+		b, e := p.readMem(addr, 4)
+		if e != 0 {
+			return e
+		}
+		if le32(b) != val {
+			return -abi.EAGAIN
+		}
+		if g == nil {
+			// No other thread can wake it: wait for the timeout or a
+			// signal; without a timeout, report one rather than hang.
+			if deadline.IsZero() {
+				p.unimpf("futex wait with no other thread to wake it: returning ETIMEDOUT\n")
+				return -etimedout
+			}
+			if p.waitSignal(0, deadline.UnixNano()) {
+				return -abi.EINTR
+			}
+			return -etimedout
+		}
+		return g.wait(addr, bits, deadline)
+	case futexRequeue, futexCmpRequeue:
+		if op&futexCmdMask == futexCmpRequeue {
+			b, e := p.readMem(addr, 4)
+			if e != 0 {
+				return e
+			}
+			if le32(b) != uint32(a[5]) {
+				return -abi.EAGAIN
+			}
+		}
+		if g == nil {
+			return 0
+		}
+		return int64(g.requeue(addr, p.ulong(a[4]), int(val), int(uint32(a[3]))))
+	case futexWakeOp:
+		return p.futexWakeOp(addr, p.ulong(a[4]), int(val), int(uint32(a[3])), uint32(a[5]))
+	}
+	p.unimpf("Unsupported futex operation: %d\n", op)
+	return -abi.ENOSYS
+}
+
+// wait queues the calling thread on addr and waits without the lock for a
+// wake, the deadline (zero: none) or a signal.
+func (g *threadGroup) wait(addr uint64, bits uint32, deadline time.Time) int64 {
+	w := &futexWaiter{addr: addr, bitset: bits, ch: make(chan struct{}, 1)}
+	g.futex[addr] = append(g.futex[addr], w)
+	p := g.p
+	sigC := p.sig.async.wakeChan()
+	pending := p.sig.async.gen.Load() != p.sig.async.seen.Load() || p.hasDeliverable()
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		tm := time.NewTimer(time.Until(deadline))
+		defer tm.Stop()
+		timeout = tm.C
+	}
+	result := int64(0)
+	if !pending {
+		t := g.release()
+		select {
+		case <-w.ch:
+		case <-timeout:
+			result = -etimedout
+		case <-sigC:
+			result = -abi.EINTR
+		}
+		g.acquire(t)
+	} else {
+		result = -abi.EINTR
+	}
+	if w.woken {
+		return 0
+	}
+	q := g.futex[w.addr]
+	for i, o := range q {
+		if o == w {
+			q = append(q[:i:i], q[i+1:]...)
+			break
+		}
+	}
+	if len(q) == 0 {
+		delete(g.futex, w.addr)
+	} else {
+		g.futex[w.addr] = q
+	}
+	return result
+}
+
+// wake wakes up to n waiters on addr whose bitset meets bits and returns
+// how many it woke.
+func (g *threadGroup) wake(addr uint64, n int, bits uint32) int {
+	q := g.futex[addr]
+	woken := 0
+	var rest []*futexWaiter
+	for _, w := range q {
+		if woken < n && w.bitset&bits != 0 {
+			w.woken = true
+			w.ch <- struct{}{}
+			woken++
+			continue
+		}
+		rest = append(rest, w)
+	}
+	if len(rest) == 0 {
+		delete(g.futex, addr)
+	} else {
+		g.futex[addr] = rest
+	}
+	return woken
+}
+
+// requeue wakes up to n waiters on addr and moves up to n2 of the others
+// to addr2; it returns the number woken and moved.
+func (g *threadGroup) requeue(addr, addr2 uint64, n, n2 int) int {
+	woken := g.wake(addr, n, ^uint32(0))
+	q := g.futex[addr]
+	moved := min(n2, len(q))
+	for _, w := range q[:moved] {
+		w.addr = addr2
+	}
+	g.futex[addr2] = append(g.futex[addr2], q[:moved]...)
+	if moved == len(q) {
+		delete(g.futex, addr)
+	} else {
+		g.futex[addr] = q[moved:]
+	}
+	return woken + moved
+}
+
+// futexWakeOp is FUTEX_WAKE_OP: it changes the word at addr2 by the
+// operation encoded in op, wakes n waiters on addr and, if the old value
+// at addr2 passes op's comparison, n2 waiters on addr2.
+func (p *Process) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
+	if addr2&3 != 0 {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(addr2, 4)
+	if e != 0 {
+		return e
+	}
+	old := le32(b)
+	oparg := uint32(int32(op<<8) >> 20)
+	cmparg := uint32(int32(op<<20) >> 20)
+	if op>>28&8 != 0 { // FUTEX_OP_OPARG_SHIFT
+		oparg = 1 << (oparg & 31)
+	}
+	var nv uint32
+	switch op >> 28 & 7 {
+	case 0:
+		nv = oparg
+	case 1:
+		nv = old + oparg
+	case 2:
+		nv = old | oparg
+	case 3:
+		nv = old &^ oparg
+	case 4:
+		nv = old ^ oparg
+	default:
+		return -abi.ENOSYS
+	}
+	if e := p.writeMem(addr2, p32(nv)); e != 0 {
+		return e
+	}
+	g := p.mt
+	if g == nil {
+		return 0
+	}
+	woken := g.wake(addr, n, ^uint32(0))
+	var ok bool
+	switch op >> 24 & 15 {
+	case 0:
+		ok = old == cmparg
+	case 1:
+		ok = old != cmparg
+	case 2:
+		ok = int32(old) < int32(cmparg)
+	case 3:
+		ok = int32(old) <= int32(cmparg)
+	case 4:
+		ok = int32(old) > int32(cmparg)
+	case 5:
+		ok = int32(old) >= int32(cmparg)
+	default:
+		return -abi.ENOSYS
+	}
+	if ok {
+		woken += g.wake(addr2, n2, ^uint32(0))
+	}
+	return int64(woken)
+}
+
+// isThread reports whether tid is a live thread of the process. A signal
+// sent to one (tgkill, tkill) is made pending for the whole process: the
+// first thread to check delivers it.
+func (p *Process) isThread(tid int64) bool {
+	if tid == int64(p.pid) {
+		return true
+	}
+	if p.mt != nil {
+		for _, t := range p.mt.threads {
+			if int64(t.ctx.tid) == tid || t == p.mt.cur.Load() && int64(p.tid) == tid {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,194 @@
+package linux
+
+import (
+	"testing"
+	"time"
+
+	"gemu/internal/linux/abi"
+	"gemu/internal/mem"
+	"gemu/internal/x86"
+)
+
+// futexTest is a process with a thread group whose second thread is a
+// goroutine that makes futex calls, as a guest thread blocked in a system
+// call would.
+type futexTest struct {
+	t    *testing.T
+	p    *Process
+	g    *threadGroup
+	peer *thread
+}
+
+const futexPage = 0x5000_0000
+
+func newFutexTest(t *testing.T) *futexTest {
+	p := newTestProcess(t, 64, []string{"prog"}, nil, Options{})
+	if err := p.Mem.Map(futexPage, mem.PageSize, mem.Read|mem.Write); err != nil {
+		t.Fatal(err)
+	}
+	g := p.threadGroup() // the test's goroutine holds the lock
+	t.Cleanup(func() {
+		activeGroup.Store(nil)
+		g.mu.Unlock()
+	})
+	peer := &thread{}
+	p.saveCtx(peer)
+	c := new(x86.CPU)
+	*c = *p.CPU
+	peer.ctx.cpu, peer.ctx.tid = c, 4242
+	g.threads = append(g.threads, peer)
+	return &futexTest{t: t, p: p, g: g, peer: peer}
+}
+
+// futex makes the peer thread call futex with args and returns a channel
+// that receives its result.
+func (f *futexTest) futex(args ...uint64) <-chan int64 {
+	res := make(chan int64, 1)
+	go func() {
+		f.g.acquire(f.peer)
+		var a [6]uint64
+		copy(a[:], args)
+		r := sysFutex(f.p, &a)
+		f.g.release()
+		res <- r
+	}()
+	return res
+}
+
+// waiters lets the peer run until n waiters are queued on addr.
+func (f *futexTest) waiters(addr uint64, n int) {
+	f.t.Helper()
+	for i := 0; i < 2000; i++ {
+		if len(f.g.futex[addr]) == n {
+			return
+		}
+		t := f.g.release()
+		time.Sleep(time.Millisecond)
+		f.g.acquire(t)
+	}
+	f.t.Fatalf("%d waiters on %#x, want %d", len(f.g.futex[addr]), addr, n)
+}
+
+// result waits for the peer's result without the lock.
+func (f *futexTest) result(ch <-chan int64) int64 {
+	t := f.g.release()
+	defer f.g.acquire(t)
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(5 * time.Second):
+		f.t.Fatal("futex call did not return")
+		return 0
+	}
+}
+
+func (f *futexTest) call(args ...uint64) int64 {
+	var a [6]uint64
+	copy(a[:], args)
+	return sysFutex(f.p, &a)
+}
+
+func TestFutexWaitWake(t *testing.T) {
+	f := newFutexTest(t)
+	w := uint64(futexPage)
+	f.p.Mem.Write(w, p32(5))
+
+	if r := f.result(f.futex(w, futexWait|futexPrivateFlag, 6)); r != -abi.EAGAIN {
+		t.Errorf("wait on a changed value = %d, want EAGAIN", r)
+	}
+	if r := f.call(w+1, futexWake, 1); r != -abi.EINVAL {
+		t.Errorf("wake at a misaligned address = %d, want EINVAL", r)
+	}
+
+	ch := f.futex(w, futexWait|futexPrivateFlag, 5)
+	f.waiters(w, 1)
+	if r := f.call(w, futexWakeBitset, 1, 0, 0, 0x2); r != 1 {
+		// A plain wait has every bit of the bitset.
+		t.Errorf("wake_bitset = %d, want 1", r)
+	}
+	if r := f.result(ch); r != 0 {
+		t.Errorf("woken wait = %d, want 0", r)
+	}
+
+	// A bitset wait is not woken by a wake of other bits.
+	ch = f.futex(w, futexWaitBitset, 5, 0, 0, 0x1)
+	f.waiters(w, 1)
+	if r := f.call(w, futexWakeBitset, 1, 0, 0, 0x2); r != 0 {
+		t.Errorf("wake of other bits = %d, want 0", r)
+	}
+	if r := f.call(w, futexWake, 10); r != 1 {
+		t.Errorf("wake = %d, want 1", r)
+	}
+	if r := f.result(ch); r != 0 {
+		t.Errorf("woken bitset wait = %d, want 0", r)
+	}
+	if len(f.g.futex) != 0 {
+		t.Errorf("waiters left: %v", f.g.futex)
+	}
+}
+
+func TestFutexTimeout(t *testing.T) {
+	f := newFutexTest(t)
+	w := uint64(futexPage)
+	ts := uint64(futexPage + 0x100)
+	f.p.Mem.Write(ts, abi.Words(8).Encode(0, 20_000_000)) // 20 ms
+	start := time.Now()
+	if r := f.result(f.futex(w, futexWait, 0, ts)); r != -etimedout {
+		t.Errorf("timed wait = %d, want ETIMEDOUT", r)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("timed wait returned after %v, before its timeout", d)
+	}
+	if len(f.g.futex) != 0 {
+		t.Errorf("waiters left after a timeout: %v", f.g.futex)
+	}
+	// WAIT_BITSET's timeout is absolute: one in the past times out at once.
+	f.p.Mem.Write(ts, abi.Words(8).Encode(1, 0))
+	if r := f.result(f.futex(w, futexWaitBitset, 0, ts, 0, ^uint64(0))); r != -etimedout {
+		t.Errorf("wait_bitset with a past deadline = %d, want ETIMEDOUT", r)
+	}
+}
+
+func TestFutexRequeue(t *testing.T) {
+	f := newFutexTest(t)
+	w, w2 := uint64(futexPage), uint64(futexPage+8)
+	f.p.Mem.Write(w, p32(1))
+	ch := f.futex(w, futexWait, 1)
+	f.waiters(w, 1)
+	if r := f.call(w, futexCmpRequeue, 0, 1, w2, 2); r != -abi.EAGAIN {
+		t.Errorf("cmp_requeue with a changed value = %d, want EAGAIN", r)
+	}
+	if r := f.call(w, futexCmpRequeue, 0, 1, w2, 1); r != 1 {
+		t.Errorf("cmp_requeue = %d, want 1 (requeued)", r)
+	}
+	if len(f.g.futex[w]) != 0 || len(f.g.futex[w2]) != 1 {
+		t.Fatalf("after requeue: %d waiters on the first word, %d on the second", len(f.g.futex[w]), len(f.g.futex[w2]))
+	}
+	if r := f.call(w2, futexWake, 1); r != 1 {
+		t.Errorf("wake of the second word = %d, want 1", r)
+	}
+	if r := f.result(ch); r != 0 {
+		t.Errorf("requeued wait = %d, want 0", r)
+	}
+}
+
+func TestFutexWakeOp(t *testing.T) {
+	f := newFutexTest(t)
+	w, w2 := uint64(futexPage), uint64(futexPage+8)
+	f.p.Mem.Write(w2, p32(3))
+	ch := f.futex(w2, futexWait, 3)
+	f.waiters(w2, 1)
+	// *w2 += 1; wake 1 on w (none), and 1 on w2 if the old value > 2.
+	op := uint64(1<<28 | 1<<12 | 4<<24 | 2)
+	if r := f.call(w, futexWakeOp, 1, 1, w2, op); r != 1 {
+		t.Errorf("wake_op = %d, want 1", r)
+	}
+	b := make([]byte, 4)
+	f.p.Mem.Read(w2, b)
+	if le32(b) != 4 {
+		t.Errorf("wake_op left %d, want 4", le32(b))
+	}
+	if r := f.result(ch); r != 0 {
+		t.Errorf("wait woken by wake_op = %d, want 0", r)
+	}
+}
