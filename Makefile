@@ -20,9 +20,10 @@ demo: gemu
 	$(OUT)/gemu -strace $(OUT)/hello32
 	@echo "== x86-64 guest, counting instructions with the built-in insn tracer =="
 	$(OUT)/gemu -plugin insn $(OUT)/hello64
-	@echo "== the seed's insn_log plugin (first 5 lines of its log) =="
-	$(OUT)/gemu -plugin file=$(OUT)/libinsn_log.so -D $(OUT)/insn.log $(OUT)/hello64 >/dev/null
-	head -5 $(OUT)/insn.log; wc -l $(OUT)/insn.log
+	@echo "== the seed's insn_log plugin next to the insn counter, both logging to out/insn.log =="
+	$(OUT)/gemu -plugin file=$(OUT)/libinsn_log.so -plugin insn -D $(OUT)/insn.log $(OUT)/hello64 >/dev/null
+	head -3 $(OUT)/insn.log
+	@echo "lines logged by insn_log: $$(grep -c '^executing instruction at' $(OUT)/insn.log); $$(grep '^insns:' $(OUT)/insn.log)"
 
 test:
 	./scripts/deps
