@@ -266,3 +266,26 @@ func TestFusedCompareBranch(t *testing.T) {
 		}
 	}
 }
+
+func TestImulDeadFlags(t *testing.T) {
+	// mov eax, -7; mov ebx, 6; imul eax, ebx (flags dead: the add below
+	// overwrites them); imul ecx, ebx, -3; add edx, 1; hlt
+	code := []byte{
+		0xb8, 0xf9, 0xff, 0xff, 0xff,
+		0xbb, 0x06, 0, 0, 0,
+		0x0f, 0xaf, 0xc3,
+		0x6b, 0xcb, 0xfd,
+		0x83, 0xc2, 0x01,
+		0xf4,
+	}
+	for _, mode := range []int{32, 64} {
+		m := newMachine(t, mode, code, Options{}, nil)
+		m.run(t)
+		if got := uint32(m.cpu.R[x86.RAX]); got != uint32(0xffffffd6) { // -42
+			t.Fatalf("mode %d: eax = %#x, want -42", mode, got)
+		}
+		if got := m.cpu.R[x86.RCX]; got != 0xffffffee { // -18, zero-extended
+			t.Fatalf("mode %d: ecx = %#x, want 0xffffffee", mode, got)
+		}
+	}
+}

@@ -43,6 +43,13 @@ func flagEffects(in *Inst) (read, write uint8) {
 			return 0, lfCF | lfOF
 		}
 		return 0, lfAll
+	case x86asm.IMUL:
+		// The two and three operand forms set CF and OF and leave the
+		// other status flags as they were (as this project's reference
+		// hardware does); the one operand form is left conservative.
+		if in.NArgs >= 2 {
+			return 0, lfCF | lfOF
+		}
 	case x86asm.MOV, x86asm.MOVZX, x86asm.MOVSX, x86asm.MOVSXD, x86asm.LEA, x86asm.NOT,
 		x86asm.XCHG, x86asm.BSWAP, x86asm.NOP, x86asm.PUSH, x86asm.POP, x86asm.CALL,
 		x86asm.JMP, x86asm.RET, x86asm.CDQ, x86asm.CDQE, x86asm.CQO, x86asm.CWDE,
@@ -77,6 +84,8 @@ func mayFault(in *Inst) bool {
 		x86asm.MOV, x86asm.MOVZX, x86asm.MOVSX, x86asm.MOVSXD, x86asm.NOT,
 		x86asm.XCHG, x86asm.BSWAP, x86asm.CDQ, x86asm.CDQE, x86asm.CQO, x86asm.CWDE:
 		return false
+	case x86asm.IMUL:
+		return in.NArgs < 2 // the one operand form is left conservative
 	}
 	return true
 }
@@ -140,8 +149,28 @@ func noFlagsVariant(in *Inst) Handler {
 		if s.Kind == KImm {
 			return shiftRINF
 		}
+	case x86asm.IMUL:
+		if in.NArgs == 2 && s.Kind == KReg && !s.Hi || in.NArgs == 3 && s.Kind == KReg && !s.Hi && in.A[2].Kind == KImm {
+			return imulNF
+		}
 	}
 	return nil
+}
+
+// imulNF is the two or three operand IMUL on registers when CF and OF are
+// dead: the low half of the product is the same signed or unsigned.
+func imulNF(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	b := in.Imm
+	a := c.R[in.A[1].Reg]
+	if in.NArgs == 2 {
+		a, b = c.R[d], c.R[in.A[1].Reg]
+	}
+	if in.A[0].Size == 8 {
+		c.R[d] = a * b
+	} else {
+		c.R[d] = (a * b) & 0xffffffff
+	}
 }
 
 func aluNF(op x86asm.Op, a, b uint64) uint64 {
