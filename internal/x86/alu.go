@@ -126,10 +126,37 @@ func aluRM32(c *CPU, in *Inst) {
 	}
 }
 
+// aluM32 is a 32-bit ALU operation with a memory destination and a
+// register or immediate source. The store happens before the flags change,
+// so a faulting store leaves them as they were.
+func aluM32(c *CPU, in *Inst) {
+	addr := c.EA(in)
+	a := uint64(c.Mem.Load32(addr))
+	var b uint64
+	if in.A[1].Kind == KImm {
+		b = in.Imm & 0xffffffff
+	} else {
+		b = c.R[in.A[1].Reg] & 0xffffffff
+	}
+	if in.Aux == aluCmp || in.Aux == aluTest {
+		c.alu(in.Aux, 4, a, b)
+		return
+	}
+	saved := c.lazy
+	r := c.alu(in.Aux, 4, a, b)
+	result := c.lazy
+	c.lazy = saved
+	c.Mem.Store32(addr, uint32(r))
+	c.lazy = result
+}
+
 func buildALU(op uint8) func(in *Inst) Handler {
 	return func(in *Inst) Handler {
 		in.Aux = op
 		d, s := &in.A[0], &in.A[1]
+		if d.Kind == KMem && d.Size == 4 && (s.Kind == KImm || s.Kind == KReg && !s.Hi && s.Size == 4) {
+			return aluM32
+		}
 		if d.Kind == KReg && !d.Hi && s.Kind == KMem && d.Size == s.Size {
 			switch d.Size {
 			case 8:
@@ -276,6 +303,37 @@ func (c *CPU) LoadSeg(seg int, sel uint16) {
 
 func opMovzx(c *CPU, in *Inst) { c.put(in, 0, c.get(in, 1)) }
 
+// The common sign and zero extensions from memory into a 32 or 64-bit
+// register (a 32-bit destination zero-fills the upper half).
+func movzxRM8(c *CPU, in *Inst)  { c.R[in.A[0].Reg] = uint64(c.Mem.Load8(c.EA(in))) }
+func movzxRM16(c *CPU, in *Inst) { c.R[in.A[0].Reg] = uint64(c.Mem.Load16(c.EA(in))) }
+func movsxRM8(c *CPU, in *Inst) {
+	c.R[in.A[0].Reg] = uint64(int64(int8(c.Mem.Load8(c.EA(in))))) & sizeMask[in.A[0].Size]
+}
+func movsxRM16(c *CPU, in *Inst) {
+	c.R[in.A[0].Reg] = uint64(int64(int16(c.Mem.Load16(c.EA(in))))) & sizeMask[in.A[0].Size]
+}
+
+func buildExtend(signed bool) func(in *Inst) Handler {
+	return func(in *Inst) Handler {
+		d, s := &in.A[0], &in.A[1]
+		if d.Kind != KReg || d.Hi || d.Size < 4 || s.Kind != KMem {
+			return nil
+		}
+		switch {
+		case s.Size == 1 && signed:
+			return movsxRM8
+		case s.Size == 2 && signed:
+			return movsxRM16
+		case s.Size == 1:
+			return movzxRM8
+		case s.Size == 2:
+			return movzxRM16
+		}
+		return nil
+	}
+}
+
 func opMovsx(c *CPU, in *Inst) {
 	c.put(in, 0, signExtend(c.get(in, 1), in.A[1].Size)&sizeMask[in.A[0].Size])
 }
@@ -327,6 +385,8 @@ func init() {
 	defBuild(x86asm.MOV, buildMov)
 	def(x86asm.MOVZX, opMovzx)
 	def(x86asm.MOVSX, opMovsx)
+	defBuild(x86asm.MOVZX, buildExtend(false))
+	defBuild(x86asm.MOVSX, buildExtend(true))
 	def(x86asm.MOVSXD, opMovsx)
 	def(x86asm.LEA, opLea)
 	def(x86asm.XCHG, opXchg)
