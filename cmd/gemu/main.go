@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 
@@ -32,6 +33,7 @@ func main() {
 	// Guest memory and translated blocks are long-lived: collecting less
 	// often trades some heap for less start-up and run time.
 	debug.SetGCPercent(400)
+	stopProfile := startProfile()
 	// A gemu started by another one (a forked child, or the program an
 	// execve runs) takes over state from hidden environment variables,
 	// which it removes before the guest can see them (sys_fork.go).
@@ -65,7 +67,7 @@ func main() {
 		LogUnimp:  o.Unimp,
 		LogFaults: o.LogAny,
 		Observer:  plugins,
-		OnExit:    plugins.Exit,
+		OnExit:    func() { plugins.Exit(); stopProfile() },
 		Relaunch:  relaunchArgs(o),
 		LogFD:     logFD,
 		Inherited: inh,
@@ -207,4 +209,31 @@ func highFD(f *os.File) *os.File {
 func fatal(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "gemu: "+format+"\n", args...)
 	os.Exit(1)
+}
+
+// startProfile writes a CPU profile of gemu itself to the file named by
+// GEMU_CPUPROFILE, for developers (it is how cmd/gemu/default.pgo, the
+// profile the Go compiler optimizes gemu with, is made). The variable is
+// removed from the environment so that neither the guest nor the gemu
+// processes it forks see it. It returns the function that ends the profile.
+func startProfile() func() {
+	path := os.Getenv("GEMU_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	os.Unsetenv("GEMU_CPUPROFILE")
+	f, err := os.Create(path)
+	if err != nil {
+		fatal("GEMU_CPUPROFILE: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fatal("GEMU_CPUPROFILE: %v", err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}
 }
