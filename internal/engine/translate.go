@@ -155,9 +155,8 @@ func fetchFault(pc, addr uint64) x86.Inst {
 // traced wraps an instruction so that its memory accesses are reported.
 func traced(in x86.Inst, t mem.Tracer) x86.Inst {
 	inner := in.Fn
-	tr := func(addr uint64, size int, store bool, value uint64) { t(addr, size, store, value) }
 	in.Fn = func(c *x86.CPU, in *x86.Inst) {
-		c.Mem.SetTracer(tr)
+		c.Mem.SetTracer(t)
 		defer c.Mem.SetTracer(nil)
 		inner(c, in)
 	}

@@ -512,20 +512,31 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
-func sysGetdents64(p *Process, a *[6]uint64) int64 {
+// readDirents reads the host's getdents64 records for the guest's
+// getdents(64)(fd, buf, count), with i386 directory offsets replaced by
+// cookies. It returns the records, or nil and the result to return.
+func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
 	fd, n := uintptr(sint(a[0])), min(uint64(uint32(a[2])), ioChunk)
 	if !p.writable(a[1], n) {
-		return -abi.EFAULT
+		return nil, -abi.EFAULT
 	}
 	b := hbuf(int(n))
 	r := host(syscall.SYS_GETDENTS64, fd, ptr(b), uintptr(n))
 	if r <= 0 {
-		return r
+		return nil, r
 	}
 	if p.w == 4 {
 		p.cookieDirents(int(sint(a[0])), b[:r])
 	}
-	if e := p.writeMem(a[1], b[:r]); e != 0 {
+	return b[:r], r
+}
+
+func sysGetdents64(p *Process, a *[6]uint64) int64 {
+	b, r := p.readDirents(a)
+	if b == nil {
+		return r
+	}
+	if e := p.writeMem(a[1], b); e != 0 {
 		return e
 	}
 	return r
@@ -582,20 +593,12 @@ func (p *Process) seekOffset(fd int, off int64, whence uint32) int64 {
 // inode and offset fields and the file type in the last byte; the host's
 // getdents64 records are never smaller, so the converted ones fit.
 func sysGetdents(p *Process, a *[6]uint64) int64 {
-	fd, n := uintptr(sint(a[0])), min(uint64(uint32(a[2])), ioChunk)
-	if !p.writable(a[1], n) {
-		return -abi.EFAULT
-	}
-	b := hbuf(int(n))
-	r := host(syscall.SYS_GETDENTS64, fd, ptr(b), uintptr(n))
-	if r <= 0 {
+	b, r := p.readDirents(a)
+	if b == nil {
 		return r
 	}
-	if p.w == 4 {
-		p.cookieDirents(int(sint(a[0])), b[:r])
-	}
 	var out []byte
-	for _, d := range abi.ParseDirents64(b[:r]) {
+	for _, d := range abi.ParseDirents64(b) {
 		rec, ok := abi.EncodeDirent(p.w, d)
 		if !ok {
 			if len(out) == 0 {
@@ -605,7 +608,7 @@ func sysGetdents(p *Process, a *[6]uint64) int64 {
 		}
 		out = append(out, rec...)
 	}
-	if uint64(len(out)) > n {
+	if uint64(len(out)) > min(uint64(uint32(a[2])), ioChunk) {
 		return -abi.EINVAL
 	}
 	if e := p.writeMem(a[1], out); e != 0 {

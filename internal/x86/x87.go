@@ -348,11 +348,8 @@ func init() {
 			if !in.memArg() {
 				return opFstST
 			}
-			switch in.A[0].Size {
-			case 4:
-				return opFstM32
-			case 8:
-				return opFstM64
+			if in.A[0].Size == 4 || in.A[0].Size == 8 {
+				return opFstM
 			}
 			return opFstpM80
 		}))
@@ -399,10 +396,7 @@ func init() {
 			if !in.memArg() {
 				return opFarithST
 			}
-			if in.A[0].Size == 4 {
-				return opFarithM32
-			}
-			return opFarithM64
+			return opFarithM
 		}))
 		defBuild(a.pop, x87Builder(func(in *Inst) Handler {
 			in.Aux = n | fauxPop

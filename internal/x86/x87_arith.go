@@ -91,27 +91,17 @@ func (x *X87) fpUnderflow0() {
 	}
 }
 
-// opFarithM32 is FADD/FSUB/... m32fp.
-func opFarithM32(c *CPU, in *Inst) {
+// opFarithM is FADD/FSUB/... m32fp and m64fp.
+func opFarithM(c *CPU, in *Inst) {
 	c.fpWait()
 	x := &c.X87
 	ea, off := c.fpEA(in)
-	m := softfloat.MemFloat32(c.Mem.Load32(ea))
-	if x.Empty[x.Top] {
-		x.fpUnderflow0()
-		c.fpLastM(in, off)
-		return
+	var m softfloat.Mem
+	if in.A[0].Size == 4 {
+		m = softfloat.MemFloat32(c.Mem.Load32(ea))
+	} else {
+		m = softfloat.MemFloat64(c.Mem.Load64(ea))
 	}
-	e := x.env()
-	c.fpMemOp(in, off, &e, farithMem(&e, in.Aux, sf(x.St[x.Top]), m), m.V)
-}
-
-// opFarithM64 is FADD/FSUB/... m64fp.
-func opFarithM64(c *CPU, in *Inst) {
-	c.fpWait()
-	x := &c.X87
-	ea, off := c.fpEA(in)
-	m := softfloat.MemFloat64(c.Mem.Load64(ea))
 	if x.Empty[x.Top] {
 		x.fpUnderflow0()
 		c.fpLastM(in, off)

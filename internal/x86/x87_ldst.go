@@ -135,8 +135,9 @@ func (x *X87) st0() (v F80, ok, masked bool) {
 	return x.St[x.Top], true, true
 }
 
-// opFstM32 is FST/FSTP m32fp.
-func opFstM32(c *CPU, in *Inst) {
+// opFstM is FST/FSTP m32fp and m64fp, rounding ST(0) to the operand's
+// format.
+func opFstM(c *CPU, in *Inst) {
 	c.fpWait()
 	x := &c.X87
 	ea, off := c.fpEA(in)
@@ -146,35 +147,17 @@ func opFstM32(c *CPU, in *Inst) {
 		return
 	}
 	e := x.env()
-	r := e.ToFloat32(sf(v))
+	var r uint64
+	if in.A[0].Size == 4 {
+		r = uint64(e.ToFloat32(sf(v)))
+	} else {
+		r = e.ToFloat64(sf(v))
+	}
 	if ok && !x.finishStore(&e) {
 		c.fpLastM(in, off)
 		return
 	}
-	c.Mem.Store32(ea, r)
-	if in.Aux&fauxPop != 0 {
-		x.pop()
-	}
-	c.fpLastM(in, off)
-}
-
-// opFstM64 is FST/FSTP m64fp.
-func opFstM64(c *CPU, in *Inst) {
-	c.fpWait()
-	x := &c.X87
-	ea, off := c.fpEA(in)
-	v, ok, masked := x.st0()
-	if !masked {
-		c.fpLastM(in, off)
-		return
-	}
-	e := x.env()
-	r := e.ToFloat64(sf(v))
-	if ok && !x.finishStore(&e) {
-		c.fpLastM(in, off)
-		return
-	}
-	c.Mem.Store64(ea, r)
+	c.Mem.StoreN(ea, int(in.A[0].Size), r)
 	if in.Aux&fauxPop != 0 {
 		x.pop()
 	}
