@@ -26,7 +26,7 @@ func TestTimerInterruptsBlockingRead(t *testing.T) {
 	start := time.Now()
 	p.setitimer(itimerReal, int64(20*time.Millisecond), 0)
 	buf := hbuf(1)
-	r := host(syscall.SYS_READ, uintptr(fds[0]), ptr(buf), 1)
+	r := host(syscall.SYS_READ, uintptr(fds[0]), uintptr(ptr(buf)), 1)
 	if r != -abi.EINTR {
 		t.Fatalf("read = %d after %v, want EINTR", r, time.Since(start))
 	}

@@ -168,14 +168,14 @@ func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64)
 func sysRead(p *Process, a *[6]uint64) int64 {
 	fd := uintptr(sint(a[0]))
 	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
-		return host(syscall.SYS_READ, fd, ptr(b), uintptr(len(b)))
+		return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
 }
 
 func sysWrite(p *Process, a *[6]uint64) int64 {
 	fd := uintptr(sint(a[0]))
 	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
-		return host(syscall.SYS_WRITE, fd, ptr(b), uintptr(len(b)))
+		return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
 }
 
@@ -194,7 +194,7 @@ func sysPread(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
-		return host(syscall.SYS_PREAD64, fd, ptr(b), uintptr(len(b)), uintptr(off+int64(done)))
+		return host(syscall.SYS_PREAD64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off+int64(done)))
 	})
 }
 
@@ -204,7 +204,7 @@ func sysPwrite(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
-		return host(syscall.SYS_PWRITE64, fd, ptr(b), uintptr(len(b)), uintptr(off+int64(done)))
+		return host(syscall.SYS_PWRITE64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off+int64(done)))
 	})
 }
 
@@ -291,7 +291,7 @@ func sysReadv(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	fd := uintptr(sint(a[0]))
-	return p.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, ptr(b), uintptr(len(b))) })
+	return p.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
 func sysWritev(p *Process, a *[6]uint64) int64 {
@@ -300,7 +300,7 @@ func sysWritev(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	fd := uintptr(sint(a[0]))
-	return p.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, ptr(b), uintptr(len(b))) })
+	return p.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
 // vecOffset is preadv's offset: a low/high pair on both ABIs (the high
@@ -319,7 +319,7 @@ func sysPreadv(p *Process, a *[6]uint64) int64 {
 	}
 	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
 	return p.readVec(iov, func(b []byte) int64 {
-		return host(syscall.SYS_PREAD64, fd, ptr(b), uintptr(len(b)), uintptr(off))
+		return host(syscall.SYS_PREAD64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
 
@@ -330,7 +330,7 @@ func sysPwritev(p *Process, a *[6]uint64) int64 {
 	}
 	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
 	return p.writeVec(iov, func(b []byte) int64 {
-		return host(syscall.SYS_PWRITE64, fd, ptr(b), uintptr(len(b)), uintptr(off))
+		return host(syscall.SYS_PWRITE64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
 
@@ -339,7 +339,7 @@ func (p *Process) openat(dirfd int64, pathAddr, flags, mode uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_OPENAT, uintptr(dirfd), ptr(path), uintptr(uint32(flags)), uintptr(uint32(mode)))
+	return host(syscall.SYS_OPENAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(flags)), uintptr(uint32(mode)))
 }
 
 func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(abi.AT_FDCWD, a[0], a[1], a[2]) }
@@ -388,7 +388,7 @@ func sysPipe(p *Process, a *[6]uint64) int64 {
 	if !p.writable(a[0], 8) {
 		return -abi.EFAULT
 	}
-	if r := host(syscall.SYS_PIPE2, ptr(b), flags); r < 0 {
+	if r := host(syscall.SYS_PIPE2, uintptr(ptr(b)), flags); r < 0 {
 		return r
 	}
 	return p.writeMem(a[0], b)
@@ -440,7 +440,7 @@ func sysFcntl(p *Process, a *[6]uint64) int64 {
 		f := abi.DecodeFlock(gb, layout)
 		hb := hbuf(abi.HostFlockSize)
 		copy(hb, f.Encode(abi.HostFlockSize))
-		r := host(syscall.SYS_FCNTL, fd, uintptr(hcmd), ptr(hb))
+		r := host(syscall.SYS_FCNTL, fd, uintptr(hcmd), uintptr(ptr(hb)))
 		if r < 0 {
 			return r
 		}
@@ -457,7 +457,7 @@ func sysFcntl(p *Process, a *[6]uint64) int64 {
 		if e != 0 {
 			return e
 		}
-		r := host(syscall.SYS_FCNTL, fd, uintptr(cmd), ptr(b))
+		r := host(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(ptr(b)))
 		if r < 0 || cmd == fSetownEx {
 			return r
 		}
@@ -502,7 +502,7 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 	if out > 0 && !p.writable(arg, uint64(out)) {
 		return -abi.EFAULT
 	}
-	r := host(syscall.SYS_IOCTL, fd, uintptr(req), ptr(b))
+	r := host(syscall.SYS_IOCTL, fd, uintptr(req), uintptr(ptr(b)))
 	if r < 0 || out == 0 {
 		return r
 	}
@@ -521,7 +521,7 @@ func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
 		return nil, -abi.EFAULT
 	}
 	b := hbuf(int(n))
-	r := host(syscall.SYS_GETDENTS64, fd, ptr(b), uintptr(n))
+	r := host(syscall.SYS_GETDENTS64, fd, uintptr(ptr(b)), uintptr(n))
 	if r <= 0 {
 		return nil, r
 	}
@@ -620,7 +620,7 @@ func sysGetdents(p *Process, a *[6]uint64) int64 {
 func sysGetcwd(p *Process, a *[6]uint64) int64 {
 	size := min(p.ulong(a[1]), pathMax)
 	b := hbuf(int(size))
-	r := host(syscall.SYS_GETCWD, ptr(b), uintptr(size))
+	r := host(syscall.SYS_GETCWD, uintptr(ptr(b)), uintptr(size))
 	if r < 0 {
 		return r
 	}
@@ -637,7 +637,7 @@ func sysPath1(nr uintptr) sysFn {
 		if e != 0 {
 			return e
 		}
-		return host(nr, ptr(path))
+		return host(nr, uintptr(ptr(path)))
 	}
 }
 
@@ -661,7 +661,7 @@ func sysAccess(p *Process, a *[6]uint64) int64 {
 	if p.curName == "faccessat2" {
 		flags = uint64(uint32(r[2]))
 	}
-	return host(sysFaccessat2, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])), uintptr(flags))
+	return host(sysFaccessat2, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])), uintptr(flags))
 }
 
 func sysReadlink(p *Process, a *[6]uint64) int64 {
@@ -681,7 +681,7 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 	} else {
 		b := hbuf(int(size))
 		path := cstr(s)
-		n := host(syscall.SYS_READLINKAT, uintptr(dirfd), ptr(path), ptr(b), uintptr(size))
+		n := host(syscall.SYS_READLINKAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(ptr(b)), uintptr(size))
 		if n < 0 {
 			return n
 		}
@@ -709,7 +709,7 @@ func sysUnlink(p *Process, a *[6]uint64) int64 {
 	case "rmdir":
 		flags = atRemoveDir
 	}
-	return host(syscall.SYS_UNLINKAT, uintptr(dirfd), ptr(path), uintptr(flags))
+	return host(syscall.SYS_UNLINKAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(flags))
 }
 
 func sysMkdir(p *Process, a *[6]uint64) int64 {
@@ -718,7 +718,7 @@ func sysMkdir(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_MKDIRAT, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])))
+	return host(syscall.SYS_MKDIRAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])))
 }
 
 func sysRename(p *Process, a *[6]uint64) int64 {
@@ -738,7 +738,7 @@ func sysRename(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(sysRenameat2, uintptr(oldDir), ptr(op), uintptr(newDir), ptr(np), uintptr(flags))
+	return host(sysRenameat2, uintptr(oldDir), uintptr(ptr(op)), uintptr(newDir), uintptr(ptr(np)), uintptr(flags))
 }
 
 func sysTruncate(p *Process, a *[6]uint64) int64 {
@@ -756,7 +756,7 @@ func sysTruncate(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_TRUNCATE, ptr(path), uintptr(length))
+	return host(syscall.SYS_TRUNCATE, uintptr(ptr(path)), uintptr(length))
 }
 
 func sysChmod(p *Process, a *[6]uint64) int64 {
@@ -768,7 +768,7 @@ func sysChmod(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FCHMODAT, uintptr(dirfd), ptr(path), uintptr(uint32(r[1])))
+	return host(syscall.SYS_FCHMODAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])))
 }
 
 // id converts a uid or gid argument; i386's 16-bit calls use 0xffff for
@@ -793,7 +793,7 @@ func sysChown(p *Process, a *[6]uint64) int64 {
 		if e != 0 {
 			return e
 		}
-		return host(syscall.SYS_FCHOWNAT, uintptr(sint(a[0])), ptr(path), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
+		return host(syscall.SYS_FCHOWNAT, uintptr(sint(a[0])), uintptr(ptr(path)), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
 	}
 	path, e := p.path(a[0])
 	if e != 0 {
@@ -803,7 +803,7 @@ func sysChown(p *Process, a *[6]uint64) int64 {
 	if strings.HasPrefix(p.curName, "lchown") {
 		flags = atSymlinkNoFollow
 	}
-	return host(syscall.SYS_FCHOWNAT, atFDCWD, ptr(path), p.id(a[1]), p.id(a[2]), flags)
+	return host(syscall.SYS_FCHOWNAT, atFDCWD, uintptr(ptr(path)), p.id(a[1]), p.id(a[2]), flags)
 }
 
 func sysSymlink(p *Process, a *[6]uint64) int64 {
@@ -820,7 +820,7 @@ func sysSymlink(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	t := cstr(target)
-	return host(syscall.SYS_SYMLINKAT, ptr(t), uintptr(dirfd), ptr(lp))
+	return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), uintptr(dirfd), uintptr(ptr(lp)))
 }
 
 func sysLink(p *Process, a *[6]uint64) int64 {
@@ -837,7 +837,7 @@ func sysLink(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_LINKAT, uintptr(oldDir), ptr(op), uintptr(newDir), ptr(np), uintptr(flags))
+	return host(syscall.SYS_LINKAT, uintptr(oldDir), uintptr(ptr(op)), uintptr(newDir), uintptr(ptr(np)), uintptr(flags))
 }
 
 // timespecs reads n guest timespecs (64-bit fields when t64) into host
@@ -874,7 +874,7 @@ func sysUtimensat(p *Process, a *[6]uint64) int64 {
 			return e
 		}
 	}
-	return host(syscall.SYS_UTIMENSAT, uintptr(sint(a[0])), ptr(path), ptr(ts), uintptr(uint32(a[3])))
+	return host(syscall.SYS_UTIMENSAT, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(ptr(ts)), uintptr(uint32(a[3])))
 }
 
 // sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
@@ -909,7 +909,7 @@ func sysUtimes(p *Process, a *[6]uint64) int64 {
 			copy(ts[16*i:], t.Host64())
 		}
 	}
-	return host(syscall.SYS_UTIMENSAT, atFDCWD, ptr(path), ptr(ts), 0)
+	return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(path)), uintptr(ptr(ts)), 0)
 }
 
 func sysPoll(p *Process, a *[6]uint64) int64 {
@@ -921,7 +921,7 @@ func sysPoll(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	r := host(syscall.SYS_POLL, ptr(fds), uintptr(n), uintptr(sint(a[2])))
+	r := host(syscall.SYS_POLL, uintptr(ptr(fds)), uintptr(n), uintptr(sint(a[2])))
 	if r < 0 {
 		return r
 	}
@@ -947,7 +947,7 @@ func sysPpoll(p *Process, a *[6]uint64) int64 {
 			return e
 		}
 	}
-	r := host(syscall.SYS_PPOLL, ptr(fds), uintptr(n), ptr(ts), 0, 8)
+	r := host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
 	if r < 0 {
 		return r
 	}
@@ -1025,9 +1025,9 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 	}
 	var r int64
 	if pselect {
-		r = host(syscall.SYS_PSELECT6, uintptr(n), ptr(sets[0]), ptr(sets[1]), ptr(sets[2]), ptr(tb), 0)
+		r = host(syscall.SYS_PSELECT6, uintptr(n), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
 	} else {
-		r = host(syscall.SYS_SELECT, uintptr(n), ptr(sets[0]), ptr(sets[1]), ptr(sets[2]), ptr(tb))
+		r = host(syscall.SYS_SELECT, uintptr(n), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
 	}
 	if r < 0 {
 		return r
@@ -1073,7 +1073,7 @@ func sysSendfile(p *Process, a *[6]uint64) int64 {
 	} else {
 		copy(off, g)
 	}
-	r := host(syscall.SYS_SENDFILE, out, in, ptr(off), uintptr(min(count, maxRW)))
+	r := host(syscall.SYS_SENDFILE, out, in, uintptr(ptr(off)), uintptr(min(count, maxRW)))
 	if r == -abi.EPIPE {
 		p.sigpipe()
 	}

@@ -504,7 +504,7 @@ var memfdCreate = map[string]uintptr{"amd64": 319, "arm64": 279, "386": 356}[run
 func newStateFile() (*os.File, error) {
 	if memfdCreate != 0 {
 		name := cstr("gemu-fork")
-		r, _, e := syscall.Syscall(memfdCreate, ptr(name), 1 /* MFD_CLOEXEC */, 0)
+		r, _, e := syscall.Syscall(memfdCreate, uintptr(ptr(name)), 1 /* MFD_CLOEXEC */, 0)
 		if e == 0 {
 			return os.NewFile(uintptr(park(int(r))), "gemu-fork-state"), nil
 		}
@@ -819,7 +819,7 @@ func (p *Process) watchChildren() {
 func childInfo() sigInfo {
 	si := newSigInfo(abi.SIGCHLD, cldExited)
 	b := make([]byte, siginfoSize)
-	r, _, e := syscall.Syscall6(syscall.SYS_WAITID, pAll, 0, ptr(b), wNohang|wNowait|wExited|wStopped|wContinue, 0, 0)
+	r, _, e := syscall.Syscall6(syscall.SYS_WAITID, pAll, 0, uintptr(ptr(b)), wNohang|wNowait|wExited|wStopped|wContinue, 0, 0)
 	if e == 0 && r == 0 && le32(b[16:]) != 0 {
 		si.code = int32(le32(b[8:]))
 		si.pid, si.uid, si.status = le32(b[16:]), le32(b[20:]), int32(le32(b[24:]))

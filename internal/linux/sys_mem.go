@@ -148,7 +148,7 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 			data = hbuf(int(n))
 			got := 0
 			for got < len(data) {
-				r := host(syscall.SYS_PREAD64, uintptr(fd), ptr(data[got:]), uintptr(len(data)-got), uintptr(off+uint64(got)))
+				r := host(syscall.SYS_PREAD64, uintptr(fd), uintptr(ptr(data[got:])), uintptr(len(data)-got), uintptr(off+uint64(got)))
 				if r < 0 {
 					if r == -abi.EBADF || r == -abi.EINVAL {
 						return -abi.EACCES
@@ -443,7 +443,7 @@ func (p *Process) syncSharedOut() {
 			if end > off {
 				hb := hbuf(int(end - off))
 				copy(hb, buf)
-				host(syscall.SYS_PWRITE64, uintptr(m.fd), ptr(hb), uintptr(len(hb)), uintptr(m.off+off))
+				host(syscall.SYS_PWRITE64, uintptr(m.fd), uintptr(ptr(hb)), uintptr(len(hb)), uintptr(m.off+off))
 			}
 		}
 	}
@@ -453,7 +453,7 @@ func (p *Process) syncSharedOut() {
 func (p *Process) syncSharedIn() {
 	for _, m := range p.shared {
 		hb := hbuf(int(m.size))
-		n := host(syscall.SYS_PREAD64, uintptr(m.fd), ptr(hb), uintptr(len(hb)), uintptr(m.off))
+		n := host(syscall.SYS_PREAD64, uintptr(m.fd), uintptr(ptr(hb)), uintptr(len(hb)), uintptr(m.off))
 		if n < 0 {
 			continue
 		}

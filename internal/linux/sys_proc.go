@@ -77,7 +77,7 @@ func sysGetresuid(p *Process, a *[6]uint64) int64 {
 		nr = syscall.SYS_GETRESGID
 	}
 	b := hbuf(12)
-	if r := host(nr, ptr(b), ptr(b[4:]), ptr(b[8:])); r < 0 {
+	if r := host(nr, uintptr(ptr(b)), uintptr(ptr(b[4:])), uintptr(ptr(b[8:]))); r < 0 {
 		return r
 	}
 	size := 4
@@ -105,7 +105,7 @@ func sysGetgroups(p *Process, a *[6]uint64) int64 {
 	}
 	size = min(size, 65536)
 	b := hbuf(int(size)*4 + 4)
-	n := host(syscall.SYS_GETGROUPS, uintptr(size), ptr(b))
+	n := host(syscall.SYS_GETGROUPS, uintptr(size), uintptr(ptr(b)))
 	if n <= 0 || size == 0 {
 		return n
 	}
@@ -168,7 +168,7 @@ func (p *Process) rlimit(res int) (cur, max uint64, e int64) {
 		return r[0], r[1], 0
 	}
 	b := hbuf(16)
-	if r := host(syscall.SYS_PRLIMIT64, 0, uintptr(res), 0, ptr(b)); r < 0 {
+	if r := host(syscall.SYS_PRLIMIT64, 0, uintptr(res), 0, uintptr(ptr(b))); r < 0 {
 		return 0, 0, r
 	}
 	return le64(b), le64(b[8:]), 0
@@ -196,7 +196,7 @@ func (p *Process) setRlimit(res int, cur, max uint64) int64 {
 	b := hbuf(16)
 	putLE64(b, cur)
 	putLE64(b[8:], max)
-	return host(syscall.SYS_PRLIMIT64, 0, uintptr(res), ptr(b), 0)
+	return host(syscall.SYS_PRLIMIT64, 0, uintptr(res), uintptr(ptr(b)), 0)
 }
 
 func sysPrlimit64(p *Process, a *[6]uint64) int64 {
@@ -285,7 +285,7 @@ func sysSchedGetaffinity(p *Process, a *[6]uint64) int64 {
 	}
 	hsize := min((size+7)&^7, 8192)
 	b := hbuf(int(hsize))
-	r := host(syscall.SYS_SCHED_GETAFFINITY, uintptr(sint(a[0])), uintptr(hsize), ptr(b))
+	r := host(syscall.SYS_SCHED_GETAFFINITY, uintptr(sint(a[0])), uintptr(hsize), uintptr(ptr(b)))
 	if r < 0 {
 		return r
 	}
@@ -298,7 +298,7 @@ func sysSchedGetaffinity(p *Process, a *[6]uint64) int64 {
 
 func sysSysinfo(p *Process, a *[6]uint64) int64 {
 	b := hbuf(abi.HostSysinfoSize)
-	if r := host(syscall.SYS_SYSINFO, ptr(b)); r < 0 {
+	if r := host(syscall.SYS_SYSINFO, uintptr(ptr(b))); r < 0 {
 		return r
 	}
 	if p.w == 4 {
@@ -309,7 +309,7 @@ func sysSysinfo(p *Process, a *[6]uint64) int64 {
 
 func sysGetrusage(p *Process, a *[6]uint64) int64 {
 	b := hbuf(abi.HostRusageSize)
-	if r := host(syscall.SYS_GETRUSAGE, uintptr(sint(a[0])), ptr(b)); r < 0 {
+	if r := host(syscall.SYS_GETRUSAGE, uintptr(sint(a[0])), uintptr(ptr(b))); r < 0 {
 		return r
 	}
 	return p.writeMem(a[1], abi.ConvertRusage(p.w, b))
@@ -317,7 +317,7 @@ func sysGetrusage(p *Process, a *[6]uint64) int64 {
 
 func sysTimes(p *Process, a *[6]uint64) int64 {
 	b := hbuf(32)
-	r := host(syscall.SYS_TIMES, ptr(b))
+	r := host(syscall.SYS_TIMES, uintptr(ptr(b)))
 	if r < 0 && r > -4096 {
 		return r
 	}

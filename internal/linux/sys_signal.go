@@ -304,7 +304,7 @@ func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
 	si.pid, si.uid, si.value = pid, uid, value
 	h := hbuf(siginfoSize)
 	si.encode(8, h)
-	return host(syscall.SYS_RT_SIGQUEUEINFO, uintptr(tgid), uintptr(sig), ptr(h))
+	return host(syscall.SYS_RT_SIGQUEUEINFO, uintptr(tgid), uintptr(sig), uintptr(ptr(h)))
 }
 
 // sigsuspend replaces the mask with m until a signal is delivered; the

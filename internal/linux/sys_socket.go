@@ -44,7 +44,7 @@ func sysSocketpair(p *Process, a *[6]uint64) int64 {
 		return -abi.EFAULT
 	}
 	b := hbuf(8)
-	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])), ptr(b)); r < 0 {
+	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])), uintptr(ptr(b))); r < 0 {
 		return r
 	}
 	return p.writeMem(a[3], b)
@@ -70,7 +70,7 @@ func sysBindConnect(p *Process, a *[6]uint64) int64 {
 	if p.curName == "connect" {
 		nr = syscall.SYS_CONNECT
 	}
-	return host(nr, uintptr(sint(a[0])), ptr(sa), uintptr(len(sa)))
+	return host(nr, uintptr(sint(a[0])), uintptr(ptr(sa)), uintptr(len(sa)))
 }
 
 // sockaddrOut prepares an (address, length pointer) result pair: it
@@ -118,7 +118,7 @@ func sysAccept(p *Process, a *[6]uint64) int64 {
 	if p.curName == "accept4" {
 		flags = uintptr(uint32(a[3]))
 	}
-	r := host(syscall.SYS_ACCEPT4, uintptr(sint(a[0])), ptr(buf), ptr(lb), flags)
+	r := host(syscall.SYS_ACCEPT4, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(ptr(lb)), flags)
 	if r < 0 {
 		return r
 	}
@@ -142,7 +142,7 @@ func sysSockname(p *Process, a *[6]uint64) int64 {
 	if p.curName == "getpeername" {
 		nr = syscall.SYS_GETPEERNAME
 	}
-	if r := host(nr, uintptr(sint(a[0])), ptr(buf), ptr(lb)); r < 0 {
+	if r := host(nr, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(ptr(lb))); r < 0 {
 		return r
 	}
 	return p.sockaddrDone(a[1], a[2], buf, lb, guestLen)
@@ -155,7 +155,7 @@ func sysSendto(p *Process, a *[6]uint64) int64 {
 	}
 	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
 	return p.writeLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
-		return host(syscall.SYS_SENDTO, fd, ptr(b), uintptr(len(b)), flags, ptr(sa), uintptr(len(sa)))
+		return host(syscall.SYS_SENDTO, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(sa)), uintptr(len(sa)))
 	})
 }
 
@@ -171,7 +171,7 @@ func sysRecvfrom(p *Process, a *[6]uint64) int64 {
 	}
 	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
 	r := p.readLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
-		return host(syscall.SYS_RECVFROM, fd, ptr(b), uintptr(len(b)), flags, ptr(buf), ptr(lb))
+		return host(syscall.SYS_RECVFROM, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(buf)), uintptr(ptr(lb)))
 	})
 	if r < 0 {
 		return r
@@ -208,7 +208,7 @@ func sysSetsockopt(p *Process, a *[6]uint64) int64 {
 	}
 	hv := hbuf(len(v))
 	copy(hv, v)
-	return host(syscall.SYS_SETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), ptr(hv), uintptr(len(hv)))
+	return host(syscall.SYS_SETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), uintptr(ptr(hv)), uintptr(len(hv)))
 }
 
 func sysGetsockopt(p *Process, a *[6]uint64) int64 {
@@ -224,7 +224,7 @@ func sysGetsockopt(p *Process, a *[6]uint64) int64 {
 	lb := hbuf(4)
 	putLE32(lb, maxSockoptSize)
 	v := hbuf(maxSockoptSize)
-	if r := host(syscall.SYS_GETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), ptr(v), ptr(lb)); r < 0 {
+	if r := host(syscall.SYS_GETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), uintptr(ptr(v)), uintptr(ptr(lb))); r < 0 {
 		return r
 	}
 	out := v[:min(le32(lb), maxSockoptSize)]
@@ -309,11 +309,11 @@ func encodeCmsgs(w abi.Words, msgs []cmsg) []byte {
 // hostMsghdr builds the host's struct msghdr (56 bytes).
 func hostMsghdr(name []byte, iov []byte, niov int, control []byte, flags uint32) []byte {
 	h := hbuf(56)
-	putLE64(h, uint64(ptr(name)))
+	putLE64(h, uint64(uintptr(ptr(name))))
 	putLE32(h[8:], uint32(len(name)))
-	putLE64(h[16:], uint64(ptr(iov)))
+	putLE64(h[16:], uint64(uintptr(ptr(iov))))
 	putLE64(h[24:], uint64(niov))
-	putLE64(h[32:], uint64(ptr(control)))
+	putLE64(h[32:], uint64(uintptr(ptr(control))))
 	putLE64(h[40:], uint64(len(control)))
 	putLE32(h[48:], flags)
 	return h
@@ -348,10 +348,10 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[2]))
 	return p.writeVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
-		putLE64(hiov, uint64(ptr(b)))
+		putLE64(hiov, uint64(uintptr(ptr(b))))
 		putLE64(hiov[8:], uint64(len(b)))
 		h := hostMsghdr(name, hiov, 1, control, 0)
-		r := host(syscall.SYS_SENDMSG, fd, ptr(h), flags)
+		r := host(syscall.SYS_SENDMSG, fd, uintptr(ptr(h)), flags)
 		keep(name, hiov, control, b)
 		return r
 	})
@@ -378,10 +378,10 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 	var h []byte
 	r := p.readVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
-		putLE64(hiov, uint64(ptr(b)))
+		putLE64(hiov, uint64(uintptr(ptr(b))))
 		putLE64(hiov[8:], uint64(len(b)))
 		h = hostMsghdr(name, hiov, 1, control, 0)
-		r := host(syscall.SYS_RECVMSG, fd, ptr(h), flags)
+		r := host(syscall.SYS_RECVMSG, fd, uintptr(ptr(h)), flags)
 		keep(name, hiov, control, b)
 		return r
 	})

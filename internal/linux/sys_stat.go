@@ -27,14 +27,14 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 	out := a[1]
 	switch p.curName {
 	case "fstat", "fstat64":
-		r = host(syscall.SYS_FSTAT, uintptr(sint(a[0])), ptr(hb))
+		r = host(syscall.SYS_FSTAT, uintptr(sint(a[0])), uintptr(ptr(hb)))
 	case "newfstatat", "fstatat64":
 		path, e := p.path(a[1])
 		if e != 0 {
 			return e
 		}
 		out = a[2]
-		r = host(syscall.SYS_NEWFSTATAT, uintptr(sint(a[0])), ptr(path), ptr(hb), uintptr(uint32(a[3])))
+		r = host(syscall.SYS_NEWFSTATAT, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(ptr(hb)), uintptr(uint32(a[3])))
 	default:
 		path, e := p.path(a[0])
 		if e != 0 {
@@ -44,7 +44,7 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 		if p.curName == "lstat" || p.curName == "lstat64" {
 			flags = atSymlinkNoFollow
 		}
-		r = host(syscall.SYS_NEWFSTATAT, atFDCWD, ptr(path), ptr(hb), flags)
+		r = host(syscall.SYS_NEWFSTATAT, atFDCWD, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
 	}
 	if r < 0 {
 		return r
@@ -79,7 +79,7 @@ func sysStatx(p *Process, a *[6]uint64) int64 {
 		return -abi.EFAULT
 	}
 	b := hbuf(statxSize)
-	r := host(sysStatxNr, uintptr(sint(a[0])), ptr(path), uintptr(uint32(a[2])), uintptr(uint32(a[3])), ptr(b))
+	r := host(sysStatxNr, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(uint32(a[2])), uintptr(uint32(a[3])), uintptr(ptr(b)))
 	if r < 0 {
 		return r
 	}
@@ -99,13 +99,13 @@ func sysStatfs(p *Process, a *[6]uint64) int64 {
 	}
 	var r int64
 	if p.curName == "fstatfs" || p.curName == "fstatfs64" {
-		r = host(syscall.SYS_FSTATFS, uintptr(sint(a[0])), ptr(hb))
+		r = host(syscall.SYS_FSTATFS, uintptr(sint(a[0])), uintptr(ptr(hb)))
 	} else {
 		path, e := p.path(a[0])
 		if e != 0 {
 			return e
 		}
-		r = host(syscall.SYS_STATFS, ptr(path), ptr(hb))
+		r = host(syscall.SYS_STATFS, uintptr(ptr(path)), uintptr(ptr(hb)))
 	}
 	if r < 0 {
 		return r

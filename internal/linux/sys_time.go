@@ -33,7 +33,7 @@ func sysClockGettime(p *Process, a *[6]uint64) int64 {
 		nr = syscall.SYS_CLOCK_GETRES
 	}
 	b := hbuf(16)
-	if r := host(nr, uintptr(sint(a[0])), ptr(b)); r < 0 {
+	if r := host(nr, uintptr(sint(a[0])), uintptr(ptr(b))); r < 0 {
 		return r
 	}
 	if a[1] == 0 {
@@ -44,7 +44,7 @@ func sysClockGettime(p *Process, a *[6]uint64) int64 {
 
 func sysGettimeofday(p *Process, a *[6]uint64) int64 {
 	tv, tz := hbuf(16), hbuf(8)
-	if r := host(syscall.SYS_GETTIMEOFDAY, ptr(tv), ptr(tz)); r < 0 {
+	if r := host(syscall.SYS_GETTIMEOFDAY, uintptr(ptr(tv)), uintptr(ptr(tz))); r < 0 {
 		return r
 	}
 	if a[0] != 0 {
@@ -64,7 +64,7 @@ func sysGettimeofday(p *Process, a *[6]uint64) int64 {
 
 func sysTime(p *Process, a *[6]uint64) int64 {
 	b := hbuf(16)
-	if r := host(syscall.SYS_CLOCK_GETTIME, 0, ptr(b)); r < 0 {
+	if r := host(syscall.SYS_CLOCK_GETTIME, 0, uintptr(ptr(b))); r < 0 {
 		return r
 	}
 	t := int64(le64(b))
@@ -95,7 +95,7 @@ func sysNanosleep(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	rem := hbuf(16)
-	r := host(syscall.SYS_NANOSLEEP, ptr(ts), ptr(rem))
+	r := host(syscall.SYS_NANOSLEEP, uintptr(ptr(ts)), uintptr(ptr(rem)))
 	if r == -abi.EINTR && a[1] != 0 {
 		p.putTimespec(a[1], abi.DecodeTimespec(8, rem), false)
 	}
@@ -109,7 +109,7 @@ func sysClockNanosleep(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	rem := hbuf(16)
-	r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), ptr(ts), ptr(rem))
+	r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), uintptr(ptr(ts)), uintptr(ptr(rem)))
 	if r == -abi.EINTR && a[3] != 0 && a[1]&1 == 0 {
 		p.putTimespec(a[3], abi.DecodeTimespec(8, rem), t64)
 	}
@@ -122,7 +122,7 @@ func sysGetrandom(p *Process, a *[6]uint64) int64 {
 		return -abi.EFAULT
 	}
 	b := hbuf(int(n))
-	r := host(318 /* getrandom */, ptr(b), uintptr(n), uintptr(uint32(a[2])))
+	r := host(318 /* getrandom */, uintptr(ptr(b)), uintptr(n), uintptr(uint32(a[2])))
 	if r <= 0 {
 		return r
 	}

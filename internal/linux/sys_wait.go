@@ -60,7 +60,7 @@ func (p *Process) wait4(pid int64, status, options, rusage uint64) int64 {
 	if rusage != 0 {
 		ru = hbuf(abi.HostRusageSize)
 	}
-	r := host(syscall.SYS_WAIT4, uintptr(pid), ptr(st), uintptr(options), ptr(ru))
+	r := host(syscall.SYS_WAIT4, uintptr(pid), uintptr(ptr(st)), uintptr(options), uintptr(ptr(ru)))
 	if r <= 0 {
 		return r
 	}
@@ -90,7 +90,7 @@ func sysWaitid(p *Process, a *[6]uint64) int64 {
 	}
 	si := hbuf(siginfoSize)
 	ru := hbuf(abi.HostRusageSize)
-	r := host(syscall.SYS_WAITID, uintptr(idtype), uintptr(id), ptr(si), uintptr(options), ptr(ru))
+	r := host(syscall.SYS_WAITID, uintptr(idtype), uintptr(id), uintptr(ptr(si)), uintptr(options), uintptr(ptr(ru)))
 	if r < 0 {
 		return r
 	}

@@ -64,7 +64,7 @@ func sysGetxattr(p *Process, a *[6]uint64) int64 {
 	nr := p.xattrNr(p.curName, syscall.SYS_GETXATTR, syscall.SYS_LGETXATTR)
 	cp, cn := cstr(path), cstr(name)
 	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
-		return host(nr, ptr(cp), ptr(cn), ptr(buf), uintptr(len(buf)))
+		return host(nr, uintptr(ptr(cp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
@@ -75,7 +75,7 @@ func sysFgetxattr(p *Process, a *[6]uint64) int64 {
 	}
 	cn := cstr(name)
 	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
-		return host(syscall.SYS_FGETXATTR, uintptr(sint(a[0])), ptr(cn), ptr(buf), uintptr(len(buf)))
+		return host(syscall.SYS_FGETXATTR, uintptr(sint(a[0])), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
@@ -87,13 +87,13 @@ func sysListxattr(p *Process, a *[6]uint64) int64 {
 	nr := p.xattrNr(p.curName, syscall.SYS_LISTXATTR, syscall.SYS_LLISTXATTR)
 	cp := cstr(path)
 	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
-		return host(nr, ptr(cp), ptr(buf), uintptr(len(buf)))
+		return host(nr, uintptr(ptr(cp)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
 func sysFlistxattr(p *Process, a *[6]uint64) int64 {
 	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
-		return host(syscall.SYS_FLISTXATTR, uintptr(sint(a[0])), ptr(buf), uintptr(len(buf)))
+		return host(syscall.SYS_FLISTXATTR, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
@@ -119,7 +119,7 @@ func sysSetxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_SETXATTR, syscall.SYS_LSETXATTR)
-	return host(nr, ptr(cstr(path)), ptr(cstr(name)), ptr(val), uintptr(len(val)), uintptr(sint(a[4])))
+	return host(nr, uintptr(ptr(cstr(path))), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
 func sysFsetxattr(p *Process, a *[6]uint64) int64 {
@@ -131,7 +131,7 @@ func sysFsetxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FSETXATTR, uintptr(sint(a[0])), ptr(cstr(name)), ptr(val), uintptr(len(val)), uintptr(sint(a[4])))
+	return host(syscall.SYS_FSETXATTR, uintptr(sint(a[0])), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
 func sysRemovexattr(p *Process, a *[6]uint64) int64 {
@@ -144,7 +144,7 @@ func sysRemovexattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_REMOVEXATTR, syscall.SYS_LREMOVEXATTR)
-	return host(nr, ptr(cstr(path)), ptr(cstr(name)))
+	return host(nr, uintptr(ptr(cstr(path))), uintptr(ptr(cstr(name))))
 }
 
 func sysFremovexattr(p *Process, a *[6]uint64) int64 {
@@ -152,5 +152,5 @@ func sysFremovexattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FREMOVEXATTR, uintptr(sint(a[0])), ptr(cstr(name)))
+	return host(syscall.SYS_FREMOVEXATTR, uintptr(sint(a[0])), uintptr(ptr(cstr(name))))
 }

@@ -267,6 +267,14 @@ func (p *Process) ulong(v uint64) uint64 {
 }
 
 // host makes a raw host system call and returns its result or -errno.
+//
+// A Go buffer passed to it must be converted in the call's argument list,
+// as host(nr, uintptr(ptr(b))): the go:uintptrescapes directive below then
+// keeps the buffer allocated until the call returns (Go's unsafe.Pointer
+// rule for system calls). A uintptr computed earlier keeps nothing alive,
+// and the garbage collector may reuse the buffer while the kernel uses it.
+//
+//go:uintptrescapes
 func host(nr uintptr, args ...uintptr) int64 {
 	var a [6]uintptr
 	copy(a[:], args)
@@ -285,13 +293,14 @@ func host(nr uintptr, args ...uintptr) int64 {
 	return int64(r)
 }
 
-// ptr returns the host address of b's first byte (0 for an empty slice),
-// for passing Go buffers to host system calls.
-func ptr(b []byte) uintptr {
+// ptr returns a pointer to b's first byte (nil for an empty slice), for
+// passing Go buffers to host system calls as uintptr(ptr(b)) right in the
+// call's argument list (see host).
+func ptr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {
-		return 0
+		return nil
 	}
-	return uintptr(unsafe.Pointer(&b[0]))
+	return unsafe.Pointer(&b[0])
 }
 
 // hbuf allocates a buffer for a host system call. Buffers handed to the

@@ -414,7 +414,7 @@ func sysFutex(p *Process, a *[6]uint64) int64 {
 					clock = 0
 				}
 				now := hbuf(16)
-				syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, uintptr(clock), ptr(now), 0)
+				syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, uintptr(clock), uintptr(ptr(now)), 0)
 				d -= time.Duration(int64(le64(now)))*time.Second + time.Duration(int64(le64(now[8:])))
 			}
 			deadline = time.Now().Add(d)
