@@ -112,6 +112,7 @@ type Process struct {
 	// newEngine makes a new thread's engine (SetEngineFactory).
 	newEngine func(c *x86.CPU) Runner
 	fork      forkState // descriptors and children (sys_fork.go)
+	proc      ProcState // what /proc/self shows the guest (procfs.go)
 }
 
 // hwcap is AT_HWCAP, which Linux sets to CPUID leaf 1 EDX: the same
@@ -151,6 +152,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	p.sys = abiFor(img.Mode)
 	p.w = abi.Words(img.Mode / 8)
 	p.brkStart, p.brk = img.BrkStart, img.BrkStart
+	p.noteExe(data)
 
 	start, interpBase := img.Entry, uint64(0)
 	if img.Interp != "" {
@@ -161,6 +163,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 			return nil, &LoadError{path, err.Error()}
 		}
 		start, interpBase = entry, base
+		p.noteInterp(img.Interp, base)
 	}
 
 	vdso := buildVDSO(img.Mode)
@@ -212,6 +215,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 		return nil, &LoadError{path, err.Error()}
 	}
 	p.Stack = si
+	p.saveAuxv()
 
 	c := x86.New(img.Mode, m)
 	c.RIP = start

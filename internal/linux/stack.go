@@ -54,6 +54,10 @@ type StackInfo struct {
 	ExecFn   uint64 // the file name string (AT_EXECFN)
 	Platform uint64 // the platform string (AT_PLATFORM)
 	Random   uint64 // the 16 AT_RANDOM bytes
+	// ArgStart, ArgEnd, EnvStart, EnvEnd bound the argument and
+	// environment strings (with their NULs), for /proc/self/cmdline,
+	// environ and stat.
+	ArgStart, ArgEnd, EnvStart, EnvEnd uint64
 }
 
 // AuxEntry is one auxiliary vector entry.
@@ -112,13 +116,17 @@ func buildStack(m *mem.Space, a *stackArgs) (StackInfo, error) {
 		return si, fmt.Errorf("argument list too long")
 	}
 	si.ExecFn = pushStr(a.execfn)
+	si.EnvStart, si.EnvEnd = si.ExecFn, si.ExecFn
 	envAddr := make([]uint64, len(a.envp))
 	for i := len(a.envp) - 1; i >= 0; i-- {
 		envAddr[i] = pushStr(a.envp[i])
+		si.EnvStart = envAddr[i]
 	}
+	si.ArgStart, si.ArgEnd = si.EnvStart, si.EnvStart
 	argAddr := make([]uint64, len(a.argv))
 	for i := len(a.argv) - 1; i >= 0; i-- {
 		argAddr[i] = pushStr(a.argv[i])
+		si.ArgStart = argAddr[i]
 	}
 	p &^= 15
 	si.Platform = pushStr(platform)

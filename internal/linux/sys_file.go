@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -90,13 +89,13 @@ func (p *Process) path(addr uint64) ([]byte, int64) {
 	if p.isSelfExe(s) {
 		s = p.ExePath
 	}
-	return cstr(s), 0
+	return cstr(p.procPath(s)), 0
 }
 
 // isSelfExe reports whether path names the process's executable through
 // /proc.
 func (p *Process) isSelfExe(path string) bool {
-	return path == "/proc/self/exe" || path == "/proc/"+strconv.Itoa(p.pid)+"/exe" || path == "/proc/thread-self/exe"
+	return p.procSelfName(path) == "exe"
 }
 
 // readLoop reads up to n bytes into guest memory at buf using rd, which
@@ -339,7 +338,8 @@ func (p *Process) openat(dirfd int64, pathAddr, flags, mode uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_OPENAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(flags)), uintptr(uint32(mode)))
+	fd := host(syscall.SYS_OPENAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(flags)), uintptr(uint32(mode)))
+	return p.procOpen(fd, flags) // the guest's own /proc files (procfs.go)
 }
 
 func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(abi.AT_FDCWD, a[0], a[1], a[2]) }

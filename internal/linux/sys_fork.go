@@ -542,6 +542,7 @@ type forkImage struct {
 
 	Rlimits  map[int][2]uint64
 	CommName string
+	Proc     ProcState
 	Dirs     map[int]dirImage
 	BusPages []uint64
 	Shared   []sharedImage
@@ -609,7 +610,7 @@ func (p *Process) forkImage(ca cloneArgs, cloexec []int) *forkImage {
 		CPU: saveCPU(p.CPU), Gate: p.gate,
 		Sig: sigImage{Act: p.sig.act, Mask: p.sig.mask,
 			AltSP: p.sig.altstack.sp, AltFlags: p.sig.altstack.flags, AltLen: p.sig.altstack.size},
-		Rlimits: p.rlimits, CommName: p.commName,
+		Rlimits: p.rlimits, CommName: p.commName, Proc: p.proc,
 		Clone: ca, Cloexec: cloexec, VforkFD: -1, BaseFD: -1,
 	}
 	if len(p.dirs) > 0 {
@@ -698,6 +699,7 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 	p.resetSignalsForFork()
 	p.rlimits = img.Rlimits
 	p.commName = img.CommName
+	p.proc = img.Proc
 	for fd, d := range img.Dirs {
 		if p.dirs == nil {
 			p.dirs = map[int]*dirCookies{}

@@ -174,6 +174,7 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 	}
 	p.clearBus(addr, size)
 	p.dropShared(addr, size)
+	p.noteMmap(addr, size, flags&abi.MAP_ANONYMOUS != 0, flags&abi.MAP_TYPE != abi.MAP_PRIVATE, fd, off)
 	if len(data) > 0 {
 		p.Mem.Poke(addr, data)
 	}
@@ -258,6 +259,7 @@ func sysMunmap(p *Process, a *[6]uint64) int64 {
 	p.Mem.Unmap(addr, pageUp(length))
 	p.clearBus(addr, pageUp(length))
 	p.dropShared(addr, pageUp(length))
+	p.proc.Files.clear(addr, addr+pageUp(length))
 	return 0
 }
 
@@ -289,11 +291,13 @@ func sysMremap(p *Process, a *[6]uint64) int64 {
 	if flags&abi.MREMAP_FIXED == 0 {
 		if newSize <= oldSize {
 			p.Mem.Unmap(old+newSize, oldSize-newSize)
+			p.proc.Files.clear(old+newSize, old+oldSize)
 			return int64(old)
 		}
 		perm, _ := p.Mem.PermAt(old + oldSize - 1)
 		if old+newSize <= p.Mem.Limit && p.free(old+oldSize, newSize-oldSize) {
 			if p.Mem.Map(old+oldSize, newSize-oldSize, perm) == nil {
+				p.proc.Files.move(old, oldSize, old, newSize)
 				return int64(old)
 			}
 		}
@@ -336,6 +340,7 @@ func sysMremap(p *Process, a *[6]uint64) int64 {
 	if newSize > n {
 		p.Mem.Map(newAddr+n, newSize-n, lastPerm)
 	}
+	p.proc.Files.move(old, oldSize, newAddr, newSize)
 	return int64(newAddr)
 }
 

@@ -149,6 +149,8 @@ func (p *Process) dispatch(c *x86.CPU, nr uint64, a *[6]uint64) int64 {
 	if fn == nil {
 		p.unimpf("Unsupported syscall: %d\n", nr)
 		ret = -abi.ENOSYS
+	} else if r, ok := p.emuCall(a); ok {
+		ret = r // a descriptor gemu serves (procfs_mem.go)
 	} else {
 		ret = fn(p, a)
 	}
