@@ -37,13 +37,6 @@ var knownFailures = map[string]string{
 	// this host's FPU is 1 ulp off for FYL2XP1(0.5, 1.5).
 	"x87_transcendental/i386":   "x87 transcendentals are correctly rounded, the host FPU is 1 ulp off on one case",
 	"x87_transcendental/x86_64": "x87 transcendentals are correctly rounded, the host FPU is 1 ulp off on one case",
-	// This host has no IA32 kernel support: its "native" i386 runs go
-	// through qemu-i386 (binfmt_misc), whose /proc/self/mem and maps are
-	// the host's, not the program's. gemu's i386 output equals the
-	// x86_64 one but for comm; internal/linux's procfs tests cover i386.
-	"procself/i386":     "the i386 reference run is qemu-i386, whose /proc/self is the host's",
-	"procself/i386-pie": "the i386 reference run is qemu-i386, whose /proc/self is the host's",
-	"procself/i386-dyn": "the i386 reference run is qemu-i386, whose /proc/self is the host's",
 }
 
 // The reference run of an i386 program is the native one where the host's
@@ -64,6 +57,7 @@ var qemuRefGaps = map[string]string{
 	"dirents":    "crashes (SIGSEGV) in the 32-bit getdents path",
 	"mmap_brk":   "crashes (SIGSEGV) in its mremap/brk handling",
 	"fork_exec":  "crashes (SIGSEGV) in one of its fork cases",
+	"procself":   "shows the host's /proc/self/mem and maps, not the program's (reads and writes miss, no [vdso])",
 }
 
 var (
