@@ -233,19 +233,6 @@ func (e *Engine) lookup(pc uint64) *Block {
 	return b
 }
 
-// Flush drops every translated block (used after exec and munmap of code).
-func (e *Engine) Flush() {
-	for _, b := range e.blocks {
-		b.valid = false
-	}
-	e.blocks = make(map[uint64]*Block)
-	e.byPage = make(map[uint64][]*Block)
-	e.jcache = [1 << jmpCacheBits]*Block{}
-	if e.cur != nil {
-		e.stopCurrent()
-	}
-}
-
 // invalidatePage drops the blocks holding code from the page at addr. If
 // the running block is among them it stops after the current instruction.
 func (e *Engine) invalidatePage(addr uint64, running bool) {

@@ -747,19 +747,6 @@ func (p *Process) waitSignal(set uint64, deadline int64) bool {
 	}
 }
 
-// resetSignalsForExec applies execve's rules: handlers go back to the
-// default action (ignored signals stay ignored), the alternate stack is
-// dropped; the mask and pending signals are kept. For the execve
-// implementation to call.
-func (p *Process) resetSignalsForExec() {
-	for sig := range p.sig.act {
-		if p.sig.act[sig].Handler != abi.SIG_IGN {
-			p.sig.act[sig] = abi.Sigaction{}
-		}
-	}
-	p.sig.altstack = altStack{}
-}
-
 // resetSignalsForFork applies fork's rules to the child: no pending
 // signals and no interval timers; dispositions, mask and alternate stack
 // are inherited. For the fork implementation to call in the child.
