@@ -37,7 +37,19 @@
  *
  * If the guest program creates threads, each runs on its own vCPU and
  * callbacks may be called concurrently from several host threads, each with
- * its own cpu handle. Plugins that keep shared state must protect it.
+ * its own cpu handle. Plugins that keep shared state must protect it. A
+ * vCPU's callbacks always run on the same host thread (the process's main
+ * thread for the first one), so thread-local variables are per vCPU.
+ *
+ * Processes: gemu cannot copy itself, so a guest process created by fork,
+ * vfork or clone runs in a new gemu process, which loads the plugins
+ * afresh. The child runs its own instance of every plugin: plugin_init is
+ * called again in the child (with the same args), the instance's state
+ * starts as after plugin_init (counters at zero, nothing of the parent's),
+ * its first event is plugin_syscall_ret of the fork with 0, and its
+ * plugin_exit is called when the child ends. The same holds after execve:
+ * plugin_exit ends the old program's instance, and plugin_init starts a new
+ * one for the new program. All instances write to the same log.
  *
  * 2. Functions gemu provides to plugins (qemulib_*)
  *
@@ -76,8 +88,9 @@ extern "C" {
 /*
  * plugin_init - optional (a plugin without it is ready once loaded).
  *
- * Called once per plugin, after the guest program is loaded and before its
- * first instruction runs, in command-line order. `args` is the STRING of
+ * Called once per plugin and guest process, after the guest program is
+ * loaded and before its first instruction runs, in command-line order (in
+ * a forked child or after execve, again: see "Processes" above). `args` is the STRING of
  * the plugin's ",args=STRING" option, whole, with each ",," turned into a
  * literal ','; it is "" when no args were given. The string stays valid
  * only during the call: copy what you keep.
@@ -217,8 +230,12 @@ GEMU_PLUGIN_EXPORT void plugin_syscall(void *cpu, int64_t num,
  * Each plugin_syscall is followed by at most one plugin_syscall_ret.
  * There is none for calls that do not return (exit, exit_group, a
  * successful execve). A call that creates a thread or process (clone,
- * fork, vfork) returns twice: once in the parent with the new id, once in
- * the child with 0.
+ * fork, vfork) returns in the parent with the new id and, with 0, in the
+ * new thread or child process, where that plugin_syscall_ret comes before
+ * its first instruction and has no plugin_syscall before it: a new
+ * thread's is the first call on its own cpu handle and host thread; a
+ * child process's goes to the child's own instance of the plugin, right
+ * after its plugin_init.
  */
 GEMU_PLUGIN_EXPORT void plugin_syscall_ret(void *cpu, int64_t num,
                                            int64_t ret);
@@ -230,8 +247,9 @@ GEMU_PLUGIN_EXPORT void plugin_syscall_ret(void *cpu, int64_t num,
  * exit_group, a fatal signal, or gemu stopping on an error), after the
  * last guest instruction and before the -D log is flushed and closed, so
  * anything logged here is kept. There is no cpu: use it to print
- * summaries. A guest process created by fork runs gemu in a copy of the
- * plugin's state, and calls plugin_exit again when that process ends.
+ * summaries. Each guest process calls the plugin_exit of its own instance
+ * of the plugin (see "Processes" above): a forked child's when the child
+ * ends, with what that instance saw since the fork.
  */
 GEMU_PLUGIN_EXPORT void plugin_exit(void);
 

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"sync"
@@ -28,6 +29,13 @@ import (
 	_ "gemu/plugin/builtin" // the built-in tracers: -plugin insn, ...
 	_ "gemu/plugin/cplugin" // C plugins: -plugin file=PATH
 )
+
+// The guest's first thread runs on the main goroutine, locked to the
+// process's main thread: C plugins are called on the same host thread for
+// the whole run of a vCPU (their thread-local variables are per vCPU), and
+// gettid there is the guest's (the process id), as in the threads gemu
+// starts for the guest's other threads.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	// Guest memory and translated blocks are long-lived: collecting less
@@ -100,6 +108,7 @@ func main() {
 	}
 	instr := plugins.Instrumenter()
 	plugins.AttachCPU(p.CPU)
+	p.ReportForkReturn() // a forked child's plugins see the fork return 0
 
 	eopts := engine.Options{
 		OneInsnPerTB: o.OneInsnPerTB,

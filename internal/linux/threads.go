@@ -77,6 +77,8 @@ type thread struct {
 	main bool // the thread cmd/gemu runs (the process's first)
 	run  Runner
 	done bool // ended by exit while others go on
+	// call is the clone it returns from first (observeChildReturn).
+	call uint64
 }
 
 // threadGroup is the threads of a process that created one.
@@ -225,7 +227,7 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 	nc := new(x86.CPU)
 	*nc = *pc
 	nc.Stop, nc.Exited, nc.Engine, nc.Icount = false, false, nil, 0
-	t := &thread{}
+	t := &thread{call: p.callNumber(pc)}
 	p.saveCtx(t) // the parent's state, then the child's differences
 	t.ctx.cpu = nc
 	t.ctx.altstack = altStack{flags: ssDisable}
@@ -298,6 +300,7 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 			os.Exit(1)
 		}
 	}()
+	p.observeChildReturn(t.ctx.cpu, t.call)
 	t.run.Run()
 	if t.done {
 		g.mu.Unlock()
