@@ -385,6 +385,27 @@ static void stack_tests(void)
 	}
 }
 
+/* a second thread: /proc/thread-self is its own directory */
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	char *c = slurp("/proc/thread-self/stat", NULL), path[64];
+	char *rp = strrchr(c, ')');
+	int tid = atoi(c), n = 2;
+	long threads = -1;
+	for (char *tok = strtok(rp + 2, " \n"); tok; tok = strtok(NULL, " \n"))
+		if (++n == 20)
+			threads = atol(tok);
+	printf("thread: thread-self/stat pid field is its tid: %s, threads: %ld\n", tid == (int)gettid() ? "yes" : "no", threads);
+	free(c);
+	snprintf(path, sizeof path, "/proc/self/task/%d/mem", (int)gettid());
+	int fd = open(path, O_RDONLY), v = 0;
+	long r = pread(fd, &v, sizeof v, at(&global));
+	printf("thread: task/TID/mem reads global: %ld %s\n", r, v == global ? "yes" : "no");
+	close(fd);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	char path[64];
@@ -400,5 +421,8 @@ int main(int argc, char **argv)
 	cmdline_tests(argc, argv);
 	comm_stat_tests();
 	stack_tests();
+	pthread_t th;
+	pthread_create(&th, NULL, thread_main, NULL);
+	pthread_join(th, NULL);
 	return 0;
 }
