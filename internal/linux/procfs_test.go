@@ -289,13 +289,22 @@ func TestProcSelfMemPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := strconv.Itoa(os.Getpid())
-	for _, path := range []string{link, "/proc/" + pid + "/task/" + pid + "/mem", "/proc/thread-self/mem"} {
+	for _, path := range []string{link, "/proc/" + pid + "/task/" + pid + "/mem", "/proc/thread-self/mem",
+		"/proc/self/root/proc/self/mem", "/proc/self/../self/./mem"} {
 		fd := open(path)
 		if fd < 0 || p.served(int(fd)) == nil {
 			t.Errorf("open %s = %d, not served", path, fd)
 		}
 		call(t, p, x86.GateSyscall, "close", uint64(fd))
 	}
+	// Relative to a /proc/self directory descriptor.
+	dir := call(t, p, x86.GateSyscall, "open", putPath(p, scratch, "/proc/self"), abi.O_RDONLY|abi.O_DIRECTORY)
+	fd := call(t, p, x86.GateSyscall, "openat", uint64(dir), putPath(p, scratch, "mem"), abi.O_RDONLY)
+	if dir < 0 || fd < 0 || p.served(int(fd)) == nil {
+		t.Errorf("openat(/proc/self, mem) = %d (dir %d), not served", fd, dir)
+	}
+	call(t, p, x86.GateSyscall, "close", uint64(fd))
+	call(t, p, x86.GateSyscall, "close", uint64(dir))
 	// A thread of the host process that is not a guest thread.
 	tasks, _ := os.ReadDir("/proc/self/task")
 	other := ""
@@ -313,7 +322,7 @@ func TestProcSelfMemPaths(t *testing.T) {
 		}
 	}
 	// Closed behind gemu's back, the number reused by another file.
-	fd := open("/proc/self/mem")
+	fd = open("/proc/self/mem")
 	syscall.Close(int(fd))
 	if r := open("/proc/self/cmdline"); r != fd {
 		t.Fatalf("reopen got %d, not %d", r, fd)
