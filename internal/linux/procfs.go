@@ -540,3 +540,43 @@ func (p *Process) procStat(tid int) []byte {
 	u(52, 0)
 	return []byte(strings.Join(f[1:], " ") + "\n")
 }
+
+// procDirents filters the getdents64 records the host returned (r bytes
+// in b) for directory fd: a listing of the guest's own task directory
+// keeps only guest threads, as gemu's own threads have no entries for the
+// guest. When every record of a read is dropped it reads on, so that an
+// empty result still means the end. It returns the new length or an error.
+func (p *Process) procDirents(fd int, b []byte, r int64) int64 {
+	var fs syscall.Statfs_t
+	if r <= 0 || syscall.Fstatfs(fd, &fs) != nil || fs.Type != procSuperMagic {
+		return r
+	}
+	target, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil || target != "/proc/"+strconv.Itoa(p.pid)+"/task" {
+		return r
+	}
+	for r > 0 {
+		out := 0
+		for off := 0; off+19 <= int(r); {
+			reclen := int(b[off+16]) | int(b[off+17])<<8
+			if reclen < 19 || off+reclen > int(r) {
+				break
+			}
+			name := b[off+19 : off+reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			tid, err := strconv.Atoi(string(name))
+			if err != nil || p.isThread(int64(tid)) {
+				copy(b[out:], b[off:off+reclen])
+				out += reclen
+			}
+			off += reclen
+		}
+		if out > 0 {
+			return int64(out)
+		}
+		r = host(syscall.SYS_GETDENTS64, uintptr(fd), uintptr(ptr(b)), uintptr(len(b)))
+	}
+	return r
+}

@@ -321,6 +321,24 @@ func TestProcSelfMemPaths(t *testing.T) {
 			t.Errorf("open %s = %d, want ENOENT", path, fd)
 		}
 	}
+	// The task directory lists the guest's threads only.
+	dir = call(t, p, x86.GateSyscall, "open", putPath(p, scratch, "/proc/self/task"), abi.O_RDONLY|abi.O_DIRECTORY)
+	var names []string
+	for {
+		n := call(t, p, x86.GateSyscall, "getdents64", uint64(dir), scratch+4096, 4096)
+		if n <= 0 {
+			break
+		}
+		b := make([]byte, n)
+		p.Mem.Peek(scratch+4096, b)
+		for _, d := range abi.ParseDirents64(b) {
+			names = append(names, string(d.Name))
+		}
+	}
+	call(t, p, x86.GateSyscall, "close", uint64(dir))
+	if strings.Join(names, " ") != ". .. "+pid && strings.Join(names, " ") != ".. . "+pid {
+		t.Errorf("/proc/self/task lists %q", names)
+	}
 	// Closed behind gemu's back, the number reused by another file.
 	fd = open("/proc/self/mem")
 	syscall.Close(int(fd))

@@ -522,6 +522,7 @@ func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
 	}
 	b := hbuf(int(n))
 	r := host(syscall.SYS_GETDENTS64, fd, uintptr(ptr(b)), uintptr(n))
+	r = p.procDirents(int(fd), b, r) // only guest threads in its task directory (procfs.go)
 	if r <= 0 {
 		return nil, r
 	}

@@ -7,6 +7,7 @@
 // gemu-test: pie=1 dyn=1 arg=one arg="two words" arg=
 #define _FILE_OFFSET_BITS 64
 #include "gt.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -385,6 +386,19 @@ static void stack_tests(void)
 	}
 }
 
+/* entries of /proc/self/task: one per thread */
+static int count_tasks(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* a second thread: /proc/thread-self is its own directory */
 static void *thread_main(void *arg)
 {
@@ -402,6 +416,7 @@ static void *thread_main(void *arg)
 	int fd = open(path, O_RDONLY), v = 0;
 	long r = pread(fd, &v, sizeof v, at(&global));
 	printf("thread: task/TID/mem reads global: %ld %s\n", r, v == global ? "yes" : "no");
+	printf("thread: /proc/self/task entries: %d\n", count_tasks());
 	close(fd);
 	return NULL;
 }
@@ -421,6 +436,7 @@ int main(int argc, char **argv)
 	cmdline_tests(argc, argv);
 	comm_stat_tests();
 	stack_tests();
+	printf("/proc/self/task entries: %d\n", count_tasks());
 	pthread_t th;
 	pthread_create(&th, NULL, thread_main, NULL);
 	pthread_join(th, NULL);
