@@ -51,7 +51,7 @@ const procSuperMagic = 0x9fa0
 // procFileMode is each served file's mode, as the kernel has it.
 var procFileMode = map[string]uint32{
 	"mem": 0o600, "maps": 0o444, "smaps": 0o444, "auxv": 0o400, "cmdline": 0o444,
-	"environ": 0o400, "stat": 0o444, "comm": 0o644,
+	"environ": 0o400, "stat": 0o444, "comm": 0o644, "status": 0o444,
 }
 
 // procSelfName returns the file a guest path names under the guest's own
@@ -250,6 +250,8 @@ func (p *Process) procContent(name string, tid int) []byte {
 		return []byte(p.comm() + "\n")
 	case "stat":
 		return p.procStat(tid)
+	case "status":
+		return p.procStatus(tid)
 	}
 	return nil
 }
@@ -503,15 +505,7 @@ func (p *Process) procStat(tid int) []byte {
 	if p.mt != nil {
 		threads = int(p.mt.n.Load())
 	}
-	var ign, catch uint64
-	for sig := 1; sig < abi.NSIG && sig <= 64; sig++ {
-		switch h := p.sig.act[sig].Handler; {
-		case h == abi.SIG_IGN:
-			ign |= sigBit(sig)
-		case h != abi.SIG_DFL:
-			catch |= sigBit(sig)
-		}
-	}
+	ign, catch := p.sigSets()
 	u(1, uint64(tid))
 	f[2] = "(" + p.comm() + ")"
 	f[3] = "R"
@@ -579,4 +573,78 @@ func (p *Process) procDirents(fd int, b []byte, r int64) int64 {
 		r = host(syscall.SYS_GETDENTS64, uintptr(fd), uintptr(ptr(b)), uintptr(len(b)))
 	}
 	return r
+}
+
+// sigSets returns the signals the guest ignores and those it catches.
+func (p *Process) sigSets() (ign, catch uint64) {
+	for sig := 1; sig < abi.NSIG && sig <= 64; sig++ {
+		switch h := p.sig.act[sig].Handler; {
+		case h == abi.SIG_IGN:
+			ign |= sigBit(sig)
+		case h != abi.SIG_DFL:
+			catch |= sigBit(sig)
+		}
+	}
+	return ign, catch
+}
+
+// procStatus is /proc/PID/status for the guest thread tid: the host's
+// lines (ids, credentials, capabilities, CPU and memory policy, which
+// gemu and its guest share) with the guest's name, state, thread id,
+// thread count, memory sizes and signal sets.
+func (p *Process) procStatus(tid int) []byte {
+	raw, _ := os.ReadFile("/proc/self/status")
+	var vsize, rss, anon, stack, exe, lib uint64
+	for _, l := range p.mapLines() {
+		size := l.End - l.Start
+		vsize += size
+		rss += l.rss
+		if !l.file {
+			anon += l.rss
+		}
+		if l.stack {
+			stack += size
+		}
+		// Executable mappings: the program's code, or libraries (and
+		// the vDSO), as the kernel counts VmExe and VmLib.
+		switch {
+		case l.Perm&mem.Exec == 0 || l.Perm&mem.Write != 0:
+		case l.file && l.Start < p.proc.EndCode && p.proc.StartCode < l.End:
+			exe += size
+		default:
+			lib += size
+		}
+	}
+	var data uint64
+	for _, l := range p.mapLines() {
+		if !l.Shared && l.Perm&mem.Write != 0 && !l.stack {
+			data += l.End - l.Start
+		}
+	}
+	threads := 1
+	if p.mt != nil {
+		threads = int(p.mt.n.Load())
+	}
+	ign, catch := p.sigSets()
+	kb := func(v uint64) string { return fmt.Sprintf("%8d kB", v>>10) }
+	hex := func(v uint64) string { return fmt.Sprintf("%016x", v) }
+	set := map[string]string{
+		"Name": p.comm(), "State": "R (running)", "Pid": strconv.Itoa(tid), "NSpid": strconv.Itoa(tid),
+		"VmPeak": kb(vsize), "VmSize": kb(vsize), "VmHWM": kb(rss), "VmRSS": kb(rss),
+		"RssAnon": kb(anon), "RssFile": kb(rss - anon), "VmData": kb(data), "VmStk": kb(stack),
+		"VmExe": kb(exe), "VmLib": kb(lib), "Threads": strconv.Itoa(threads),
+		"SigPnd": hex(0), "ShdPnd": hex(p.sig.pending), "SigBlk": hex(p.sig.mask),
+		"SigIgn": hex(ign), "SigCgt": hex(catch),
+	}
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		if k, _, ok := strings.Cut(line, ":\t"); ok {
+			if v, ok := set[k]; ok {
+				b.WriteString(k + ":\t" + v + "\n")
+				continue
+			}
+		}
+		b.WriteString(line)
+	}
+	return b.Bytes()
 }

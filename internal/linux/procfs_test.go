@@ -267,6 +267,9 @@ func TestProcSelfSnapshots(t *testing.T) {
 	if len(stat) != 52 || stat[1] != "(prog)" || stat[2] != "R" || stat[27] != strconv.FormatUint(p.Stack.SP, 10) {
 		t.Errorf("stat %q", stat)
 	}
+	if got := read("/proc/self/status"); !strings.HasPrefix(got, "Name:\tprog\n") || !strings.Contains(got, "\nThreads:\t1\n") {
+		t.Errorf("status:\n%s", got)
+	}
 	if got := read("/proc/self/maps"); !strings.Contains(got, "[stack]") || !strings.Contains(got, "[vdso]") {
 		t.Errorf("maps:\n%s", got)
 	}

@@ -3,7 +3,9 @@
 // short reads at the end of a mapping) through the /proc/self,
 // /proc/PID and /proc/thread-self forms; maps and smaps list its
 // mappings; auxv, cmdline, environ, comm and stat match what the process
-// knows of itself; pthread_getattr_np finds the main thread's stack.
+// knows of itself, and status shows its name, threads and signal sets;
+// /proc/self/task lists its threads; pthread_getattr_np finds the main
+// thread's stack.
 // gemu-test: pie=1 dyn=1 arg=one arg="two words" arg=
 #define _FILE_OFFSET_BITS 64
 #include "gt.h"
@@ -11,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -368,6 +371,33 @@ static void comm_stat_tests(void)
 	free(c);
 }
 
+static void status_tests(void)
+{
+	signal(SIGUSR1, (void (*)(int))one);
+	signal(SIGUSR2, SIG_IGN);
+	sigset_t m;
+	sigemptyset(&m);
+	sigaddset(&m, SIGHUP);
+	sigprocmask(SIG_BLOCK, &m, NULL);
+	char *c = slurp("/proc/self/status", NULL);
+	const char *keys[] = {"Name:", "State:", "Threads:", "SigBlk:", "SigIgn:", "SigCgt:"};
+	for (char *l = c; *l;) {
+		char *e = strchr(l, '\n');
+		if (!e)
+			break;
+		for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+			if (!strncmp(l, keys[i], strlen(keys[i])))
+				printf("status: %.*s\n", (int)(e - l), l);
+		if (!strncmp(l, "Pid:", 4))
+			printf("status: Pid is getpid: %s\n", atoi(l + 5) == getpid() ? "yes" : "no");
+		l = e + 1;
+	}
+	free(c);
+	sigprocmask(SIG_UNBLOCK, &m, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+}
+
 static void stack_tests(void)
 {
 	pthread_attr_t at;
@@ -436,6 +466,7 @@ int main(int argc, char **argv)
 	cmdline_tests(argc, argv);
 	comm_stat_tests();
 	stack_tests();
+	status_tests();
 	printf("/proc/self/task entries: %d\n", count_tasks());
 	pthread_t th;
 	pthread_create(&th, NULL, thread_main, NULL);
