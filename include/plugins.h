@@ -33,7 +33,14 @@
  * The "cpu" argument is an opaque handle for the guest CPU (vCPU) on whose
  * behalf the call is made. It is valid only for the duration of that call:
  * pass it to qemulib_read_memory() / qemulib_read_register() from inside
- * the call, never keep it for later or hand it to another thread.
+ * the call, never keep it for later or hand it to another thread. gemu
+ * checks it: those functions fail, reading nothing, for a handle that is
+ * not the one of a call the calling thread is making.
+ *
+ * A plugin that crashes (a fault, abort(), a stack overflow) while gemu
+ * calls it ends gemu with one line on stderr naming the plugin, the signal
+ * and the callback, after the log is written out, and gemu dies by that
+ * signal. No plugin_exit is called then.
  *
  * If the guest program creates threads, each runs on its own vCPU and
  * callbacks may be called concurrently from several host threads, each with
@@ -263,8 +270,9 @@ GEMU_PLUGIN_EXPORT void plugin_exit(void);
  * Appends the formatted text to gemu's log: the file given with -D, or
  * stderr without -D. It is the same stream as gemu's own -d logs. No
  * newline is added. Each call's text is written in one piece, never
- * interleaved with another thread's. The log is flushed at every kind of
- * exit, including fatal signals.
+ * interleaved with another thread's. It may be called from any thread at
+ * any time, threads the plugin starts included. The log is flushed at every
+ * kind of exit, including fatal signals and a crash of a plugin.
  */
 void qemulib_log(const char *fmt, ...) GEMU_PRINTF_FORMAT(1, 2);
 
@@ -276,9 +284,10 @@ void qemulib_log(const char *fmt, ...) GEMU_PRINTF_FORMAT(1, 2);
  * debugger does: page protections are ignored (execute-only or PROT_NONE
  * pages can be read) and nothing is signalled to the guest.
  *
- * Returns 0 on success, non-zero if any byte of the range is not mapped
- * (or if len < 0); the contents of `buf` are then unspecified. It never
- * faults the guest or crashes gemu. len == 0 succeeds.
+ * Returns 0 on success, non-zero if any byte of the range is not mapped,
+ * if len < 0, or if `cpu` is not the handle of the call being made on this
+ * thread; the contents of `buf` are then unspecified. It never faults the
+ * guest or crashes gemu. len == 0 succeeds (with a valid handle).
  */
 int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len);
 
@@ -288,7 +297,8 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len);
  * Stores register `reg` of `cpu` in `mem_buf`, in guest byte order (little
  * endian), and returns the number of bytes written: the register's size.
  * Returns 0, writing nothing, for a number that is not a register of the
- * guest's architecture.
+ * guest's architecture, or if `cpu` is not the handle of the call being
+ * made on this thread.
  *
  * Numbers are in regnum.h, in GDB's order for the guest's architecture
  * (see qemulib_get_arch_name): I386_*_REGNUM for "i386", AMD64_*_REGNUM

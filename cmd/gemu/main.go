@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +23,7 @@ import (
 
 	"gemu/internal/engine"
 	"gemu/internal/linux"
+	"gemu/internal/logbuf"
 	"gemu/internal/x86"
 	"gemu/plugin"
 	_ "gemu/plugin/builtin" // the built-in tracers: -plugin insn, ...
@@ -177,31 +177,14 @@ func openLog(name string, inherited int) (io.Writer, func(), int) {
 		}
 		f = highFD(f)
 	}
-	w := bufio.NewWriterSize(f, 64<<10)
-	var mu sync.Mutex
-	lw := &lockedWriter{w: w, mu: &mu}
+	// The buffer is where a C plugin's crash handler can write it out
+	// (internal/logbuf); writes from several threads are serialized.
+	w := logbuf.New(f, 64<<10)
 	fd := 0
 	if f != os.Stderr {
 		fd = int(f.Fd())
 	}
-	return lw, func() {
-		mu.Lock()
-		w.Flush()
-		mu.Unlock()
-	}, fd
-}
-
-// lockedWriter serializes log writes from the guest thread and the signal
-// goroutine.
-type lockedWriter struct {
-	w  *bufio.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
+	return w, func() { w.Flush() }, fd
 }
 
 // highFD moves the log file to a high descriptor, out of the way of the

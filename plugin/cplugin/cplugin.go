@@ -13,7 +13,17 @@
 // trampoline: one cgo call per event and plugin.
 //
 // The `void *cpu` handle given to plugins is a small integer naming the
-// vCPU, never a Go pointer; the qemulib_* functions map it back.
+// vCPU, never a Go pointer; the qemulib_* functions map it back. It is
+// valid only during the call that received it, on its thread: the
+// trampoline records it in a thread-local variable, and qemulib_* fail
+// for any other handle (one kept for later, or used from a thread of the
+// plugin's).
+//
+// A crash in a plugin (a fault, abort(), a stack overflow) does not reach
+// the Go runtime as its own: crash.c's signal handler, installed when the
+// first plugin is loaded, names the plugin and the signal in one line on
+// stderr, writes out the log (internal/logbuf) and ends gemu with the
+// signal's default action.
 package cplugin
 
 /*
@@ -36,6 +46,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"gemu/internal/logbuf"
 	"gemu/internal/x86"
 	"gemu/plugin"
 )
@@ -62,12 +73,22 @@ const (
 var allSyms = []string{symInit, symNeedsInsn, symBeforeInsn, symNeedsTB, symBeforeTB,
 	symNeedsMem, symMemAccess, symSyscall, symSyscallRet, symExit}
 
-// cPlugin is one loaded shared object: the addresses of the functions it
-// defines (0 when absent).
+// cPlugin is one loaded shared object: the functions it defines (nil
+// when absent), as the records the trampolines call through.
 type cPlugin struct {
 	path   string
 	handle unsafe.Pointer
-	fn     map[string]C.uintptr_t
+	fn     map[string]*C.gemu_callee
+}
+
+// callee makes the C record of a plugin function at address fn: where
+// says where a crash in a call to it happens. It lives for the whole run.
+func callee(plugin string, fn C.uintptr_t, where string) *C.gemu_callee {
+	ce := (*C.gemu_callee)(C.malloc(C.size_t(unsafe.Sizeof(C.gemu_callee{}))))
+	ce.fn = fn
+	ce.plugin = C.CString(plugin)
+	ce.where = C.CString(where)
+	return ce
 }
 
 var (
@@ -85,6 +106,10 @@ var (
 // of the plugin functions, and "plugin_init returned false".
 func Load(path, args string, host *plugin.Host) (*plugin.Hooks, error) {
 	setLog(host)
+	// After the Go runtime's handlers, before any plugin code runs (its
+	// initializers run in dlopen).
+	C.gemu_crash_install()
+	C.gemu_crash_set_log(logbuf.Active())
 	if host.Arch() == "x86_64" {
 		C.gemu_set_arch(1)
 	} else {
@@ -94,7 +119,7 @@ func Load(path, args string, host *plugin.Host) (*plugin.Hooks, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.fn[symInit] != 0 {
+	if p.fn[symInit] != nil {
 		cargs := C.CString(args)
 		ok := C.gemu_call_init(p.fn[symInit], cargs) != 0
 		C.free(unsafe.Pointer(cargs))
@@ -137,18 +162,22 @@ func open(path string) (*cPlugin, error) {
 	cpath := C.CString(file)
 	defer C.free(unsafe.Pointer(cpath))
 	var errbuf [maxErrorLength]C.char
-	h := C.gemu_dlopen(cpath, &errbuf[0], C.size_t(len(errbuf)))
+	loading := callee(path, 0, "while it was loaded (in its initializers)")
+	h := C.gemu_dlopen(cpath, loading, &errbuf[0], C.size_t(len(errbuf)))
 	if h == nil {
 		msg := C.GoString(&errbuf[0])
 		// dlerror starts with the path; the caller names the plugin.
 		msg = strings.TrimPrefix(msg, file+": ")
 		return nil, fmt.Errorf("cannot load: %s", msg)
 	}
-	p := &cPlugin{path: path, handle: h, fn: map[string]C.uintptr_t{}}
+	p := &cPlugin{path: path, handle: h, fn: map[string]*C.gemu_callee{}}
 	for _, name := range allSyms {
 		cname := C.CString(name)
 		if a := C.gemu_dlsym(h, cname); a != 0 {
-			p.fn[name] = a
+			if len(p.fn) == 0 {
+				C.gemu_crash_add_plugin(loading.plugin, a)
+			}
+			p.fn[name] = callee(path, a, "in "+name)
 		}
 		C.free(unsafe.Pointer(cname))
 	}
@@ -195,13 +224,13 @@ func privateCopy(path string) (string, error) {
 // pair is incomplete: a needs function without its callback is never
 // asked, and a callback without its needs function is never called (which
 // the log says, since it is most likely a mistake).
-func (p *cPlugin) pair(host *plugin.Host, needs, call string) (C.uintptr_t, C.uintptr_t) {
+func (p *cPlugin) pair(host *plugin.Host, needs, call string) (*C.gemu_callee, *C.gemu_callee) {
 	n, f := p.fn[needs], p.fn[call]
-	if f != 0 && n == 0 {
+	if f != nil && n == nil {
 		host.Logf("gemu: plugin %s: defines %s but not %s: it will never be called\n", p.path, call, needs)
 	}
-	if n == 0 || f == 0 {
-		return 0, 0
+	if n == nil || f == nil {
+		return nil, nil
 	}
 	return n, f
 }
@@ -210,13 +239,13 @@ func (p *cPlugin) pair(host *plugin.Host, needs, call string) (C.uintptr_t, C.ui
 // functions through the trampolines.
 func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 	h := &plugin.Hooks{}
-	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != 0 {
+	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != nil {
 		h.Insn = execHook(needs, before)
 	}
-	if needs, before := p.pair(host, symNeedsTB, symBeforeTB); needs != 0 {
+	if needs, before := p.pair(host, symNeedsTB, symBeforeTB); needs != nil {
 		h.Block = execHook(needs, before)
 	}
-	if needs, access := p.pair(host, symNeedsMem, symMemAccess); needs != 0 {
+	if needs, access := p.pair(host, symNeedsMem, symMemAccess); needs != nil {
 		h.Mem = func(c *plugin.CPU, pc uint64) plugin.MemFunc {
 			id := handle(c)
 			if C.gemu_call_needs(needs, C.uint64_t(pc), id) == 0 {
@@ -232,18 +261,18 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 			}
 		}
 	}
-	if f := p.fn[symSyscall]; f != 0 {
+	if f := p.fn[symSyscall]; f != nil {
 		h.Syscall = func(c *plugin.CPU, num int64, a [6]uint64) {
 			C.gemu_call_syscall(f, handle(c), C.int64_t(num), C.uint64_t(a[0]), C.uint64_t(a[1]),
 				C.uint64_t(a[2]), C.uint64_t(a[3]), C.uint64_t(a[4]), C.uint64_t(a[5]))
 		}
 	}
-	if f := p.fn[symSyscallRet]; f != 0 {
+	if f := p.fn[symSyscallRet]; f != nil {
 		h.SyscallRet = func(c *plugin.CPU, num, ret int64) {
 			C.gemu_call_syscall_ret(f, handle(c), C.int64_t(num), C.int64_t(ret))
 		}
 	}
-	if f := p.fn[symExit]; f != 0 {
+	if f := p.fn[symExit]; f != nil {
 		h.Exit = func() { C.gemu_call_exit(f) }
 	}
 	return h
@@ -252,7 +281,7 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 // execHook returns the translation-time function of an instruction or
 // block event: it asks the plugin's needs function and, if it says true,
 // returns the run-time hook calling its callback.
-func execHook(needs, before C.uintptr_t) func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
+func execHook(needs, before *C.gemu_callee) func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
 	return func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
 		id := handle(c)
 		if C.gemu_call_needs(needs, C.uint64_t(pc), id) == 0 {

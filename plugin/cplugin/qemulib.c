@@ -51,9 +51,18 @@ void qemulib_log(const char *fmt, ...)
     free(big);
 }
 
+/* The cpu handle is valid only during the plugin call that received it,
+   on that call's thread: any other (kept for later, used from a thread of
+   the plugin's, NULL) makes qemulib_read_memory and qemulib_read_register
+   fail. */
+static inline int valid_cpu(void *cpu)
+{
+    return cpu != NULL && (uintptr_t)cpu == gemu_cur.cpu;
+}
+
 int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
 {
-    if (len < 0) {
+    if (!valid_cpu(cpu) || len < 0) {
         return -1;
     }
     if (len == 0) {
@@ -67,7 +76,7 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
 
 int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
 {
-    if (mem_buf == NULL) {
+    if (!valid_cpu(cpu) || mem_buf == NULL) {
         return 0;
     }
     return gemuReadRegister((uintptr_t)cpu, mem_buf, reg);
@@ -87,12 +96,17 @@ const char *qemulib_get_arch_name(void)
 
 /* ---- loading ---- */
 
-void *gemu_dlopen(const char *path, char *err, size_t errlen)
+__thread struct gemu_call gemu_cur;
+
+void *gemu_dlopen(const char *path, const gemu_callee *loading, char *err,
+                  size_t errlen)
 {
     void *h;
 
     dlerror();
+    gemu_cur.callee = loading;
     h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    gemu_cur.callee = NULL;
     if (h == NULL) {
         const char *e = dlerror();
         snprintf(err, errlen, "%s", e != NULL ? e : "dlopen failed");
@@ -112,6 +126,10 @@ void gemu_dlclose(void *handle)
 
 /* ---- trampolines ---- */
 
+/* Each trampoline records the call it makes (for the crash handler) and
+   the cpu handle that is valid during it (for qemulib_*), calls, and
+   clears both: two thread-local stores on each side of the call. */
+
 typedef bool (*init_fn)(const char *);
 typedef bool (*needs_fn)(uint64_t, void *);
 typedef void (*before_fn)(uint64_t, void *);
@@ -120,42 +138,70 @@ typedef void (*syscall_fn)(void *, int64_t, const uint64_t[6]);
 typedef void (*syscall_ret_fn)(void *, int64_t, int64_t);
 typedef void (*exit_fn)(void);
 
-int gemu_call_init(uintptr_t fn, const char *args)
+static inline void enter(const gemu_callee *ce, uintptr_t cpu)
 {
-    return ((init_fn)fn)(args);
+    gemu_cur.callee = ce;
+    gemu_cur.cpu = cpu;
 }
 
-int gemu_call_needs(uintptr_t fn, uint64_t pc, uintptr_t cpu)
+static inline void leave(void)
 {
-    return ((needs_fn)fn)(pc, (void *)cpu);
+    gemu_cur.callee = NULL;
+    gemu_cur.cpu = 0;
 }
 
-void gemu_call_before(uintptr_t fn, uint64_t pc, uintptr_t cpu)
+int gemu_call_init(const gemu_callee *ce, const char *args)
 {
-    ((before_fn)fn)(pc, (void *)cpu);
+    enter(ce, 0);
+    int r = ((init_fn)ce->fn)(args);
+    leave();
+    return r;
 }
 
-void gemu_call_mem(uintptr_t fn, uint64_t pc, uintptr_t cpu, uint64_t vaddr,
-                   int size, int is_store, uint64_t value)
+int gemu_call_needs(const gemu_callee *ce, uint64_t pc, uintptr_t cpu)
 {
-    ((mem_fn)fn)(pc, (void *)cpu, vaddr, size, is_store, value);
+    enter(ce, cpu);
+    int r = ((needs_fn)ce->fn)(pc, (void *)cpu);
+    leave();
+    return r;
 }
 
-void gemu_call_syscall(uintptr_t fn, uintptr_t cpu, int64_t num, uint64_t a0,
-                       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-                       uint64_t a5)
+void gemu_call_before(const gemu_callee *ce, uint64_t pc, uintptr_t cpu)
+{
+    enter(ce, cpu);
+    ((before_fn)ce->fn)(pc, (void *)cpu);
+    leave();
+}
+
+void gemu_call_mem(const gemu_callee *ce, uint64_t pc, uintptr_t cpu,
+                   uint64_t vaddr, int size, int is_store, uint64_t value)
+{
+    enter(ce, cpu);
+    ((mem_fn)ce->fn)(pc, (void *)cpu, vaddr, size, is_store, value);
+    leave();
+}
+
+void gemu_call_syscall(const gemu_callee *ce, uintptr_t cpu, int64_t num,
+                       uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                       uint64_t a4, uint64_t a5)
 {
     const uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
-    ((syscall_fn)fn)((void *)cpu, num, args);
+    enter(ce, cpu);
+    ((syscall_fn)ce->fn)((void *)cpu, num, args);
+    leave();
 }
 
-void gemu_call_syscall_ret(uintptr_t fn, uintptr_t cpu, int64_t num,
+void gemu_call_syscall_ret(const gemu_callee *ce, uintptr_t cpu, int64_t num,
                            int64_t ret)
 {
-    ((syscall_ret_fn)fn)((void *)cpu, num, ret);
+    enter(ce, cpu);
+    ((syscall_ret_fn)ce->fn)((void *)cpu, num, ret);
+    leave();
 }
 
-void gemu_call_exit(uintptr_t fn)
+void gemu_call_exit(const gemu_callee *ce)
 {
-    ((exit_fn)fn)();
+    enter(ce, 0);
+    ((exit_fn)ce->fn)();
+    leave();
 }

@@ -1,0 +1,142 @@
+// Package logbuf is the buffer of gemu's log (the -D file, or stderr):
+// a buffered writer like bufio.Writer whose bytes and state live in memory
+// outside the Go heap, at an address that does not change, so that code
+// which cannot call into Go can still write out what is buffered.
+//
+// That code is the crash handler of C plugins (gemu/plugin/cplugin): when
+// a plugin crashes, a signal handler written in C writes the buffered log
+// to its descriptor with write(2) before gemu dies, so no line written
+// before the crash is lost, and the writer pays nothing for it on its
+// usual path (see docs/RATIONALE.md, "Plugins cannot take gemu down").
+//
+// The shared state is a small header followed by the data, laid out as
+// struct gemu_logbuf in plugin/cplugin/crash.c:
+//
+//	offset  0  uint32  busy: 1 while Go changes the data or its length
+//	offset  4  int32   the log's host descriptor
+//	offset  8  uint64  the number of buffered bytes
+//	offset 16  uint64  the data's capacity
+//	offset 64          the data
+//
+// The header fields are read and written atomically. A reader outside Go
+// waits (a bounded time) while busy is 1, then writes out the buffered
+// bytes: a Write or Flush in progress on another thread is never seen
+// half done.
+package logbuf
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// header is the start of the shared memory.
+type header struct {
+	busy atomic.Uint32
+	fd   int32
+	n    atomic.Uint64
+	cap  uint64
+}
+
+const dataOffset = 64
+
+// Writer is a buffered writer to a file, safe for concurrent use. Each
+// Write's bytes stay in one piece in the file.
+type Writer struct {
+	mu   sync.Mutex
+	f    *os.File
+	h    *header
+	data []byte
+	err  error
+}
+
+var active atomic.Pointer[Writer]
+
+// New returns a Writer to f with a buffer of size bytes, and makes it the
+// log that Active returns. The buffer is an anonymous mapping; if it cannot
+// be made, the Writer buffers on the Go heap and is not made Active.
+func New(f *os.File, size int) *Writer {
+	w := &Writer{f: f}
+	mem, err := syscall.Mmap(-1, 0, dataOffset+size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		w.h = new(header)
+		w.data = make([]byte, size)
+	} else {
+		w.h = (*header)(unsafe.Pointer(&mem[0]))
+		w.data = mem[dataOffset:]
+	}
+	w.h.fd = int32(f.Fd())
+	w.h.cap = uint64(size)
+	if err == nil {
+		active.Store(w)
+	}
+	return w
+}
+
+// Active returns the address of the shared state of the most recent
+// Writer made by New (the header described in the package comment), or
+// nil if there is none.
+func Active() unsafe.Pointer {
+	if w := active.Load(); w != nil {
+		return unsafe.Pointer(w.h)
+	}
+	return nil
+}
+
+// Write appends p to the buffer, writing the buffer out first if p does
+// not fit, and p directly if it is larger than the buffer. It returns the
+// first error met writing the file, after which nothing more is written.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.h.busy.Store(1)
+	defer w.h.busy.Store(0)
+	n := int(w.h.n.Load())
+	if len(p) > len(w.data)-n {
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+		n = 0
+		if len(p) >= len(w.data) {
+			if _, err := w.f.Write(p); err != nil {
+				w.err = err
+				return 0, err
+			}
+			return len(p), nil
+		}
+	}
+	copy(w.data[n:], p)
+	w.h.n.Store(uint64(n + len(p)))
+	return len(p), nil
+}
+
+// Flush writes the buffered bytes to the file.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.h.busy.Store(1)
+	defer w.h.busy.Store(0)
+	return w.flush()
+}
+
+// flush writes out the buffer; w.mu is held and busy set.
+func (w *Writer) flush() error {
+	n := int(w.h.n.Load())
+	if n == 0 {
+		return nil
+	}
+	if _, err := w.f.Write(w.data[:n]); err != nil {
+		w.err = err
+		return err
+	}
+	w.h.n.Store(0)
+	return nil
+}

@@ -1,0 +1,108 @@
+/* crash.c - plugin for the crash tests: args names how and where it
+   crashes. Each mode logs a few lines first; the test checks that they
+   reach the -D log although the plugin kills gemu.
+
+     segv      a store through NULL in plugin_before_insn (10th call)
+     abort     abort() in plugin_init
+     overflow  infinite recursion in plugin_before_tb (5th call)
+     fpe       integer division by zero in plugin_before_insn (10th call)
+     libc      strlen(NULL) in plugin_syscall: the crash is in libc
+     thread    a store through NULL in a thread the plugin started */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "plugins.h"
+
+static char mode[16];
+static int calls;
+static volatile int zero;
+static int *volatile nowhere;
+
+static void before_crash(void)
+{
+    for (int i = 1; i <= 3; i++) {
+        qemulib_log("CRASH %s line %d\n", mode, i);
+    }
+}
+
+/* recurse is not a tail call: its frame is live after the call. */
+static int recurse(int depth)
+{
+    volatile char frame[256];
+    frame[0] = (char)depth;
+    return recurse(depth + 1) + frame[0];
+}
+
+static void *thread_main(void *arg)
+{
+    (void)arg;
+    usleep(100000); /* the guest is running by then */
+    before_crash();
+    *nowhere = 1;
+    return NULL;
+}
+
+bool plugin_init(const char *args)
+{
+    strncpy(mode, args, sizeof mode - 1);
+    if (strcmp(mode, "abort") == 0) {
+        before_crash();
+        abort();
+    }
+    if (strcmp(mode, "thread") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, thread_main, NULL);
+    }
+    return true;
+}
+
+bool plugin_needs_before_insn(uint64_t pc, void *cpu)
+{
+    (void)pc;
+    (void)cpu;
+    return strcmp(mode, "segv") == 0 || strcmp(mode, "fpe") == 0;
+}
+
+void plugin_before_insn(uint64_t pc, void *cpu)
+{
+    (void)pc;
+    (void)cpu;
+    if (++calls < 10) {
+        return;
+    }
+    before_crash();
+    if (strcmp(mode, "segv") == 0) {
+        *nowhere = 1;
+    } else {
+        calls = 100 / zero;
+    }
+}
+
+bool plugin_needs_before_tb(uint64_t pc, void *cpu)
+{
+    (void)pc;
+    (void)cpu;
+    return strcmp(mode, "overflow") == 0;
+}
+
+void plugin_before_tb(uint64_t pc, void *cpu)
+{
+    (void)pc;
+    (void)cpu;
+    if (++calls == 5) {
+        before_crash();
+        calls = recurse(0);
+    }
+}
+
+void plugin_syscall(void *cpu, int64_t num, const uint64_t args[6])
+{
+    (void)cpu;
+    (void)num;
+    (void)args;
+    if (strcmp(mode, "libc") == 0) {
+        before_crash();
+        calls = (int)strlen((const char *)nowhere);
+    }
+}
