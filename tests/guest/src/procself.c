@@ -311,10 +311,12 @@ static void cmdline_tests(int argc, char **argv)
 	free(c);
 }
 
-static void comm_stat_tests(void)
+static void comm_stat_tests(const char *argv0)
 {
 	char *c = slurp("/proc/self/comm", NULL);
-	printf("comm: %s", c);
+	const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+	printf("comm is the program's file name (at most 15 bytes): %s\n",
+	       strlen(c) == strnlen(base, 15) + 1 && !strncmp(c, base, strnlen(base, 15)) ? "yes" : "no");
 	char name[16] = "";
 	prctl(PR_GET_NAME, name);
 	printf("comm == PR_GET_NAME + newline: %s\n", strlen(c) == strlen(name) + 1 && !strncmp(c, name, strlen(name)) ? "yes" : "no");
@@ -464,7 +466,7 @@ int main(int argc, char **argv)
 	maps_tests();
 	auxv_tests();
 	cmdline_tests(argc, argv);
-	comm_stat_tests();
+	comm_stat_tests(argv[0]);
 	stack_tests();
 	status_tests();
 	printf("/proc/self/task entries: %d\n", count_tasks());
