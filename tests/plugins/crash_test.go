@@ -29,15 +29,19 @@ func TestPluginCrash(t *testing.T) {
 		{"fpe", syscall.SIGFPE, `SIGFPE \(integer divide by zero\) ` + at + `in plugin_before_insn`, false},
 		{"libc", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) at pc 0x[0-9a-f]+ in plugin_syscall`, false},
 		{"thread", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) ` + at + `in a thread of the plugin`, true},
+		{"vcpu", syscall.SIGSEGV, `SIGSEGV \(stack overflow\) ` + at + `in plugin_syscall_ret`, true},
 	}
 	for _, tt := range tests {
 		for _, mode := range modes {
 			t.Run(tt.mode+"/"+archName(mode), func(t *testing.T) {
 				lib := testPlugin(t, "crash")
 				prog := guest(t, mode)
-				if tt.mode == "thread" {
-					arch := map[int]string{32: "-m32", 64: "-m64"}[mode]
+				arch := map[int]string{32: "-m32", 64: "-m64"}[mode]
+				switch tt.mode {
+				case "thread":
 					prog = buildOnce(t, fmt.Sprintf("sleeper%d", mode), "cc", arch, "-static", "-O1", filepath.Join("testdata", "sleeper.c"))
+				case "vcpu":
+					prog = buildOnce(t, fmt.Sprintf("forkthread%d", mode), "cc", arch, "-static", "-O1", "-pthread", filepath.Join("testdata", "forkthread.c"))
 				}
 				r := runGemu(t, true, "-strace", "-plugin", "file="+lib+",args="+tt.mode, prog)
 				want := regexp.MustCompile(`^gemu: plugin ` + regexp.QuoteMeta(lib) + ` crashed: ` + tt.line + "\n$")

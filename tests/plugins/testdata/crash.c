@@ -7,10 +7,13 @@
      overflow  infinite recursion in plugin_before_tb (5th call)
      fpe       integer division by zero in plugin_before_insn (10th call)
      libc      strlen(NULL) in plugin_syscall: the crash is in libc
-     thread    a store through NULL in a thread the plugin started */
+     thread    a store through NULL in a thread the plugin started
+     vcpu      infinite recursion in plugin_syscall_ret on a guest thread's
+               vCPU (its first event: the clone's return of 0) */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "plugins.h"
 
@@ -104,5 +107,15 @@ void plugin_syscall(void *cpu, int64_t num, const uint64_t args[6])
     if (strcmp(mode, "libc") == 0) {
         before_crash();
         calls = (int)strlen((const char *)nowhere);
+    }
+}
+
+void plugin_syscall_ret(void *cpu, int64_t num, int64_t ret)
+{
+    (void)cpu;
+    (void)num;
+    if (strcmp(mode, "vcpu") == 0 && ret == 0 && syscall(SYS_gettid) != getpid()) {
+        before_crash();
+        calls = recurse(0);
     }
 }
