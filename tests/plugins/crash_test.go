@@ -27,6 +27,8 @@ func TestPluginCrash(t *testing.T) {
 		{"abort", syscall.SIGABRT, `SIGABRT \(aborted\) in plugin_init`, false},
 		{"overflow", syscall.SIGSEGV, `SIGSEGV \(stack overflow\) ` + at + `in plugin_before_tb`, false},
 		{"fpe", syscall.SIGFPE, `SIGFPE \(integer divide by zero\) ` + at + `in plugin_before_insn`, false},
+		{"bus", syscall.SIGBUS, `SIGBUS \(bus error\) ` + at + `in plugin_before_insn`, false},
+		{"ill", syscall.SIGILL, `SIGILL \(illegal instruction\) ` + at + `in plugin_before_insn`, false},
 		{"libc", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) at pc 0x[0-9a-f]+ in plugin_syscall`, false},
 		{"thread", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) ` + at + `in a thread of the plugin`, true},
 		{"vcpu", syscall.SIGSEGV, `SIGSEGV \(stack overflow\) ` + at + `in plugin_syscall_ret`, true},

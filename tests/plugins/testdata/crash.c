@@ -6,11 +6,16 @@
      abort     abort() in plugin_init
      overflow  infinite recursion in plugin_before_tb (5th call)
      fpe       integer division by zero in plugin_before_insn (10th call)
+     bus       a load from a file mapping past the file's end, in
+               plugin_before_insn (10th call)
+     ill       an undefined instruction (ud2) in plugin_before_insn
      libc      strlen(NULL) in plugin_syscall: the crash is in libc
      thread    a store through NULL in a thread the plugin started
      vcpu      infinite recursion in plugin_syscall_ret on a guest thread's
                vCPU (its first event: the clone's return of 0) */
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -64,7 +69,22 @@ bool plugin_needs_before_insn(uint64_t pc, void *cpu)
 {
     (void)pc;
     (void)cpu;
-    return strcmp(mode, "segv") == 0 || strcmp(mode, "fpe") == 0;
+    return strcmp(mode, "segv") == 0 || strcmp(mode, "fpe") == 0 || strcmp(mode, "bus") == 0 ||
+           strcmp(mode, "ill") == 0;
+}
+
+/* bus reads a page of a file mapping that the file no longer covers. */
+static void bus(void)
+{
+    FILE *f = tmpfile();
+    if (f == NULL || ftruncate(fileno(f), 4096) != 0) {
+        return;
+    }
+    volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fileno(f), 0);
+    if (p == MAP_FAILED || ftruncate(fileno(f), 0) != 0) {
+        return;
+    }
+    calls = p[0];
 }
 
 void plugin_before_insn(uint64_t pc, void *cpu)
@@ -77,6 +97,10 @@ void plugin_before_insn(uint64_t pc, void *cpu)
     before_crash();
     if (strcmp(mode, "segv") == 0) {
         *nowhere = 1;
+    } else if (strcmp(mode, "bus") == 0) {
+        bus();
+    } else if (strcmp(mode, "ill") == 0) {
+        __builtin_trap();
     } else {
         calls = 100 / zero;
     }
