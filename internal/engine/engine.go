@@ -112,7 +112,8 @@ func (e *Engine) InvalidatePage(addr uint64, running bool) { e.invalidatePage(ad
 // stops the CPU to act on asynchronous events, like Linux signals from
 // timers: it sets c.Stop, possibly from another goroutine, and Run calls
 // Interrupt at the next block boundary, then goes on unless it returns
-// false. Checking costs nothing: the run loop already tests c.Stop.
+// false. Checking costs nothing: the run loop already tests c.Stop (an
+// atomic load, a plain load on amd64) once per block.
 type Interrupter interface {
 	Interrupt(c *x86.CPU) bool
 }
@@ -124,8 +125,9 @@ type Interrupter interface {
 func (e *Engine) Run() {
 	c := e.cpu
 	for !c.Exited {
-		if c.Stop {
-			c.Stop = false
+		// Swap, not a load and a store: a stop requested between the two
+		// would be lost.
+		if c.Stop.Swap(false) {
 			if in, ok := c.Sys.(Interrupter); !ok || !in.Interrupt(c) {
 				break
 			}
@@ -133,7 +135,7 @@ func (e *Engine) Run() {
 		}
 		e.runProtected()
 	}
-	c.Stop = false
+	c.Stop.Store(false)
 }
 
 func (e *Engine) runProtected() {
@@ -180,7 +182,7 @@ func (e *Engine) recoverFault(r any) {
 func (e *Engine) loop() {
 	c := e.cpu
 	var prev *Block
-	for !c.Stop {
+	for !c.Stop.Load() {
 		pc := c.RIP
 		var b *Block
 		if prev != nil {

@@ -13,7 +13,7 @@ type stopSys struct {
 	pcs        []uint64
 }
 
-func (s *stopSys) Syscall(c *x86.CPU, gate x86.Gate) { c.Stop = true }
+func (s *stopSys) Syscall(c *x86.CPU, gate x86.Gate) { c.Stop.Store(true) }
 
 func (s *stopSys) Interrupt(c *x86.CPU) bool {
 	s.interrupts++
@@ -30,7 +30,7 @@ func TestInterrupter(t *testing.T) {
 	if s.interrupts != 2 || s.pcs[0] != codeAddr+2 || s.pcs[1] != codeAddr+4 {
 		t.Fatalf("Interrupt called %d times at %#x; want twice, at the block boundaries", s.interrupts, s.pcs)
 	}
-	if m.cpu.Stop || m.cpu.Exited || m.cpu.RIP != codeAddr+4 || len(m.traps) != 0 {
-		t.Errorf("after Run: stop %v exited %v rip %#x traps %d", m.cpu.Stop, m.cpu.Exited, m.cpu.RIP, len(m.traps))
+	if m.cpu.Stop.Load() || m.cpu.Exited || m.cpu.RIP != codeAddr+4 || len(m.traps) != 0 {
+		t.Errorf("after Run: stop %v exited %v rip %#x traps %d", m.cpu.Stop.Load(), m.cpu.Exited, m.cpu.RIP, len(m.traps))
 	}
 }

@@ -243,7 +243,7 @@ func (p *Process) unimpf(format string, args ...any) {
 func (p *Process) exit(code int) {
 	p.exitCode = code & 0xff
 	p.CPU.Exited = true
-	p.CPU.Stop = true
+	p.CPU.Stop.Store(true)
 }
 
 // ExitStatus reports how the guest ended: its exit status, or the signal

@@ -380,7 +380,7 @@ func TestExitStatus(t *testing.T) {
 	called := 0
 	p.opts.OnExit = func() { called++ }
 	call(t, p, x86.GateSyscall, "exit_group", 300)
-	if code, sig := p.ExitStatus(); code != 300&0xff || sig != 0 || !p.CPU.Exited || !p.CPU.Stop {
+	if code, sig := p.ExitStatus(); code != 300&0xff || sig != 0 || !p.CPU.Exited || !p.CPU.Stop.Load() {
 		t.Errorf("code %d sig %d", code, sig)
 	}
 	p.RunExitHooks()

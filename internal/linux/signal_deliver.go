@@ -511,7 +511,7 @@ func (p *Process) terminate(sig int, why string) {
 	p.syncSharedOut()
 	p.termSig = sig
 	p.CPU.Exited = true
-	p.CPU.Stop = true
+	p.CPU.Stop.Store(true)
 }
 
 // sigpipe acts on a write that found no reader, which raises SIGPIPE.

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"gemu/internal/linux/abi"
+	"gemu/internal/x86"
 )
 
 // Asynchronous signals: interval timers (setitimer, alarm) run on host
@@ -33,6 +34,10 @@ type asyncSignals struct {
 	mu    sync.Mutex
 	queue []sigInfo
 	wakeC chan struct{}
+	// group is the process's threads once it has some (set under mu):
+	// a post then stops the thread that runs, not p.CPU, which changes
+	// with every switch between threads.
+	group *threadGroup
 
 	gen     atomic.Uint64 // signals posted so far
 	seen    atomic.Uint64 // posts merged by the guest thread
@@ -83,15 +88,36 @@ func (p *Process) postAsync(si sigInfo) {
 	ch := a.wakeChan()
 	a.mu.Lock()
 	a.queue = append(a.queue, si)
+	g := a.group
+	var c *x86.CPU
+	if g == nil {
+		// Read under mu: p.CPU changes only after group is set.
+		c = p.CPU
+	}
 	a.mu.Unlock()
 	a.gen.Add(1)
 	select {
 	case ch <- struct{}{}:
 	default:
 	}
-	p.CPU.Stop = true
+	if g != nil {
+		g.stopRunning()
+	} else {
+		c.Stop.Store(true)
+	}
 	a.kick(p.pid)
 }
+
+// setGroup makes posts stop the running thread of g from now on.
+func (a *asyncSignals) setGroup(g *threadGroup) {
+	a.mu.Lock()
+	a.group = g
+	a.mu.Unlock()
+}
+
+// posted reports whether signals were posted that the guest has not
+// merged yet.
+func (a *asyncSignals) posted() bool { return a.gen.Load() != a.seen.Load() }
 
 // PostSignal hands the guest a signal that gemu itself received from the
 // host (SIGINT from the terminal, SIGTERM from kill...), as Linux would

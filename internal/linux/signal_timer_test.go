@@ -159,7 +159,7 @@ func TestPostSignal(t *testing.T) {
 		close(done)
 	}()
 	<-done
-	if !p.CPU.Stop {
+	if !p.CPU.Stop.Load() {
 		t.Fatal("posting did not stop the CPU")
 	}
 	if p.Interrupt(p.CPU) {

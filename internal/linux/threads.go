@@ -56,7 +56,6 @@ func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner) { p.newEngine = f 
 // threadCtx is the per-thread kernel state that lives in the Process while
 // the thread holds the emulator lock.
 type threadCtx struct {
-	cpu         *x86.CPU
 	tid         int
 	clearTID    uint64
 	gate        x86.Gate
@@ -73,6 +72,10 @@ type threadCtx struct {
 
 // thread is one guest thread of a multithreaded process.
 type thread struct {
+	// cpu is the thread's CPU, p.CPU while it holds the lock. It never
+	// changes once the thread is published, so goroutines without the
+	// lock (the ticker, signal posters) may read it to stop the CPU.
+	cpu  *x86.CPU
 	ctx  threadCtx
 	main bool // the thread cmd/gemu runs (the process's first)
 	run  Runner
@@ -99,7 +102,7 @@ var activeGroup atomic.Pointer[threadGroup]
 // saveCtx stores the Process's per-thread fields into t.
 func (p *Process) saveCtx(t *thread) {
 	x := &t.ctx
-	x.cpu, x.tid, x.clearTID, x.gate, x.curName = p.CPU, p.tid, p.clearTID, p.gate, p.curName
+	x.tid, x.clearTID, x.gate, x.curName = p.tid, p.clearTID, p.gate, p.curName
 	s := &p.sig
 	x.mask, x.altstack, x.trapNo, x.errCode, x.cr2 = s.mask, s.altstack, s.trapNo, s.errCode, s.cr2
 	x.regsLoaded, x.savedMask, x.restoreMask = s.regsLoaded, s.savedMask, s.restoreMask
@@ -108,7 +111,7 @@ func (p *Process) saveCtx(t *thread) {
 // loadCtx loads t's per-thread state into the Process.
 func (p *Process) loadCtx(t *thread) {
 	x := &t.ctx
-	p.CPU, p.tid, p.clearTID, p.gate, p.curName = x.cpu, x.tid, x.clearTID, x.gate, x.curName
+	p.CPU, p.tid, p.clearTID, p.gate, p.curName = t.cpu, x.tid, x.clearTID, x.gate, x.curName
 	s := &p.sig
 	s.mask, s.altstack, s.trapNo, s.errCode, s.cr2 = x.mask, x.altstack, x.trapNo, x.errCode, x.cr2
 	s.regsLoaded, s.savedMask, s.restoreMask = x.regsLoaded, x.savedMask, x.restoreMask
@@ -124,11 +127,25 @@ func (g *threadGroup) release() *thread {
 	return t
 }
 
-// acquire takes the emulator lock for t and loads its state.
+// acquire takes the emulator lock for t and loads its state. A signal
+// posted while no thread held the lock stopped no CPU: t's stops at its
+// next block boundary to act on it. (A post that found t running already
+// stopped it: either the poster sees t in cur or this sees its post.)
 func (g *threadGroup) acquire(t *thread) {
 	g.mu.Lock()
 	g.cur.Store(t)
 	g.p.loadCtx(t)
+	if g.p.sig.async.posted() {
+		t.cpu.Stop.Store(true)
+	}
+}
+
+// stopRunning stops the CPU of the thread holding the lock, if one does,
+// at its next block boundary; it may be called from any goroutine.
+func (g *threadGroup) stopRunning() {
+	if t := g.cur.Load(); t != nil {
+		t.cpu.Stop.Store(true)
+	}
 }
 
 // unlocked runs f (which must not touch guest memory or process state)
@@ -167,7 +184,7 @@ func (p *Process) threadGroup() *threadGroup {
 	}
 	g := &threadGroup{p: p, futex: map[uint64][]*futexWaiter{}}
 	main := &thread{main: true}
-	main.ctx.cpu = p.CPU
+	main.cpu = p.CPU
 	if r, ok := p.CPU.Engine.(Runner); ok {
 		main.run = r
 	}
@@ -176,6 +193,7 @@ func (p *Process) threadGroup() *threadGroup {
 	g.threads = []*thread{main}
 	g.n.Store(1)
 	p.mt = g
+	p.sig.async.setGroup(g)
 	p.Mem.OnCodeWrite = g.codeWrite
 	activeGroup.Store(g)
 	go g.tick()
@@ -202,9 +220,7 @@ const timeSlice = 2 * time.Millisecond
 func (g *threadGroup) tick() {
 	for range time.Tick(timeSlice) {
 		if g.n.Load() > 1 {
-			if t := g.cur.Load(); t != nil {
-				t.ctx.cpu.Stop = true
-			}
+			g.stopRunning()
 		}
 	}
 }
@@ -224,12 +240,9 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 	}
 	g := p.threadGroup()
 	pc := p.CPU
-	nc := new(x86.CPU)
-	*nc = *pc
-	nc.Stop, nc.Exited, nc.Engine, nc.Icount = false, false, nil, 0
-	t := &thread{call: p.callNumber(pc)}
+	nc := pc.NewThread() // the ticker may be stopping pc meanwhile
+	t := &thread{cpu: nc, call: p.callNumber(pc)}
 	p.saveCtx(t) // the parent's state, then the child's differences
-	t.ctx.cpu = nc
 	t.ctx.altstack = altStack{flags: ssDisable}
 	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
 	t.ctx.curName = ""
@@ -292,7 +305,7 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 	p := g.p
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x (thread %d)\n", r, t.ctx.cpu.RIP, tid)
+			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x (thread %d)\n", r, t.cpu.RIP, tid)
 			if p.opts.LogFaults {
 				os.Stderr.Write(debug.Stack())
 			}
@@ -300,7 +313,7 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 			os.Exit(1)
 		}
 	}()
-	p.observeChildReturn(t.ctx.cpu, t.call)
+	p.observeChildReturn(t.cpu, t.call)
 	t.run.Run()
 	if t.done {
 		g.mu.Unlock()
@@ -341,7 +354,7 @@ func (p *Process) threadExit(code int) bool {
 	}
 	t.done = true
 	p.CPU.Exited = true
-	p.CPU.Stop = true
+	p.CPU.Stop.Store(true)
 	p.CPU.ExitCode = code
 	return true
 }

@@ -6,7 +6,6 @@ import (
 
 	"gemu/internal/linux/abi"
 	"gemu/internal/mem"
-	"gemu/internal/x86"
 )
 
 // futexTest is a process with a thread group whose second thread is a
@@ -31,11 +30,9 @@ func newFutexTest(t *testing.T) *futexTest {
 		activeGroup.Store(nil)
 		g.mu.Unlock()
 	})
-	peer := &thread{}
+	peer := &thread{cpu: p.CPU.NewThread()}
 	p.saveCtx(peer)
-	c := new(x86.CPU)
-	*c = *p.CPU
-	peer.ctx.cpu, peer.ctx.tid = c, 4242
+	peer.ctx.tid = 4242
 	g.threads = append(g.threads, peer)
 	return &futexTest{t: t, p: p, g: g, peer: peer}
 }
@@ -191,4 +188,42 @@ func TestFutexWakeOp(t *testing.T) {
 	if r := f.result(ch); r != 0 {
 		t.Errorf("wait woken by wake_op = %d, want 0", r)
 	}
+}
+
+// A signal posted from another goroutine (a timer, a child watcher) stops
+// the CPU of the thread holding the emulator lock, and one posted while no
+// thread holds it stops the next thread to take it. Under -race this also
+// checks that posters read only what they may (not p.CPU, which every
+// switch between threads rewrites).
+func TestPostStopsRunningThread(t *testing.T) {
+	f := newFutexTest(t)
+	main := f.g.cur.Load()
+	post := func() {
+		done := make(chan struct{})
+		go func() {
+			f.p.postAsync(newSigInfo(abi.SIGUSR1, siKernel))
+			close(done)
+		}()
+		<-done
+	}
+	post()
+	if !main.cpu.Stop.Load() || f.peer.cpu.Stop.Load() {
+		t.Errorf("post with the main thread running: stop main %v, peer %v; want true, false",
+			main.cpu.Stop.Load(), f.peer.cpu.Stop.Load())
+	}
+	main.cpu.Stop.Store(false)
+	f.p.mergeAsync()
+
+	f.g.release()
+	post()
+	if main.cpu.Stop.Load() || f.peer.cpu.Stop.Load() {
+		t.Error("a post with no thread running stopped a parked thread")
+	}
+	f.g.acquire(f.peer)
+	if !f.peer.cpu.Stop.Load() {
+		t.Error("the thread taking the lock after a post was not stopped")
+	}
+	f.p.mergeAsync()
+	f.g.release()
+	f.g.acquire(main)
 }

@@ -3,7 +3,11 @@
 // semantics of those operations.
 package x86
 
-import "gemu/internal/mem"
+import (
+	"sync/atomic"
+
+	"gemu/internal/mem"
+)
 
 // General register numbers, in the hardware encoding order.
 const (
@@ -99,8 +103,23 @@ const (
 	GateSysenter             // sysenter (i386 vDSO)
 )
 
-// CPU is one guest hardware thread.
+// CPU is one guest hardware thread: its state and the run loop's stop
+// request, the one field other goroutines write.
 type CPU struct {
+	state
+
+	// Stop asks the engine to leave the run loop at the next block
+	// boundary. It is atomic because other goroutines set it while the
+	// CPU runs (the threads' fairness ticker, signals posted by timers,
+	// child watchers and gemu's own signal handler); the run loop's check
+	// is a plain load on amd64, as cheap as reading a bool.
+	Stop atomic.Bool
+}
+
+// state is everything of a CPU that only its own thread touches (or
+// others while it is parked under the emulator lock): what a new guest
+// thread starts with a copy of.
+type state struct {
 	R   [16]uint64 // general registers; in 32-bit mode only the low half matters
 	RIP uint64
 
@@ -141,8 +160,6 @@ type CPU struct {
 
 	// Engine bookkeeping, owned by the engine.
 	Engine any
-	// Stop asks the engine to leave the run loop after the current block.
-	Stop bool
 	// Exited is set by the OS layer when the process is done.
 	Exited bool
 	// ExitCode is the status for exit/exit_group.
@@ -182,7 +199,8 @@ type F80 struct {
 // New returns a CPU in the state Linux gives a fresh process of the given
 // mode (32 or 64) using m as its address space.
 func New(mode int, m *mem.Space) *CPU {
-	c := &CPU{Mem: m, Mode: mode}
+	c := &CPU{}
+	c.Mem, c.Mode = m, mode
 	if mode == 32 {
 		c.AddrMask = 0xffffffff
 		c.Seg = [6]uint16{0x2b, 0x23, 0x2b, 0x2b, 0, 0}
@@ -195,6 +213,16 @@ func New(mode int, m *mem.Space) *CPU {
 	c.X87.reset()
 	c.MXCSR = 0x1f80
 	return c
+}
+
+// NewThread returns a CPU for a new guest thread: a copy of c's state
+// (registers, segments, FPU and SSE state, address space, system call
+// layer), not exited, not stopped, with no engine and a zero instruction
+// count. It never reads c.Stop, which another goroutine may be setting.
+func (c *CPU) NewThread() *CPU {
+	n := &CPU{state: c.state}
+	n.Exited, n.Engine, n.Icount = false, nil, 0
+	return n
 }
 
 func (x *X87) reset() {

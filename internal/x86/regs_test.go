@@ -185,3 +185,30 @@ func TestX87FullTagEmpty(t *testing.T) {
 		t.Errorf("fresh status %#x", sw)
 	}
 }
+
+// NewThread copies the state a new guest thread starts with and never
+// reads Stop, which the fairness ticker and signal posters write from
+// other goroutines while the parent runs (go test -race checks that).
+func TestNewThread(t *testing.T) {
+	c := New(64, nil)
+	c.R[RBX], c.RIP, c.XMM[3][1], c.SegBase[FS] = 7, 0x401000, 9, 0x7000
+	c.Icount, c.Engine, c.Exited = 1234, "engine", true
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 1000; i++ {
+			c.Stop.Store(true)
+		}
+	}()
+	var n *CPU
+	for i := 0; i < 100; i++ {
+		n = c.NewThread()
+	}
+	<-done
+	if n.R[RBX] != 7 || n.RIP != 0x401000 || n.XMM[3][1] != 9 || n.SegBase[FS] != 0x7000 || n.Mode != 64 {
+		t.Errorf("state not copied: rbx %d rip %#x xmm3 %d fs %#x mode %d", n.R[RBX], n.RIP, n.XMM[3][1], n.SegBase[FS], n.Mode)
+	}
+	if n.Stop.Load() || n.Exited || n.Engine != nil || n.Icount != 0 {
+		t.Errorf("new thread: stop %v exited %v engine %v icount %d; want all clear", n.Stop.Load(), n.Exited, n.Engine, n.Icount)
+	}
+}

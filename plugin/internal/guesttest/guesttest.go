@@ -55,7 +55,8 @@ func (s *Sys) Syscall(c *x86.CPU, g x86.Gate) {
 	if s.Obs != nil {
 		s.Obs.SyscallExit(c, num, s.Ret)
 	}
-	c.Exited, c.Stop = true, true
+	c.Exited = true
+	c.Stop.Store(true)
 }
 
 // fatalf fails the test, or panics without one (in examples, t is nil).
