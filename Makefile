@@ -1,10 +1,11 @@
 # gemu: two entry points for a fresh machine (see README.md).
 #   make demo   builds gemu and runs the bundled guest with the seed's instruction logger
-#   make test   installs test dependencies and runs the whole test suite
+#   make test   installs test dependencies and runs the whole test suite, then
+#               test-race: the concurrent tests again with a -race build
 GO ?= go
 OUT := out
 
-.PHONY: all demo test bench gemu clean
+.PHONY: all demo test test-race bench gemu clean
 
 all: gemu
 
@@ -29,6 +30,21 @@ test:
 	./scripts/deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory test-race
+
+# The tests where goroutines share state (guest threads, signals from
+# timers and from outside, fork, plugins on threads) with a -race build of
+# gemu, whose race reports (stderr, exit status 66) fail the differential
+# comparison, and the Go tests of the packages involved under -race.
+# Programs are selected by name, so new thread*/signals*/fork* programs and
+# plugin tests named *Thread*/*Fork* are covered when they are added.
+RACE_GUEST := TestGuest/^(thread.*|signals.*|fork.*)$$
+RACE_PLUGINS := Thread|Fork|Signal
+test-race:
+	$(GO) build -race -o $(OUT)/gemu-race ./cmd/gemu
+	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/guest/ -run '$(RACE_GUEST)'
+	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/plugins/ -run '$(RACE_PLUGINS)'
+	$(GO) test -count=1 -race -timeout 20m ./internal/linux/ ./internal/engine/ ./internal/mem/ ./plugin/...
 
 bench:
 	./bench/run

@@ -43,9 +43,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	repoRoot, _ = filepath.Abs("../..")
-	gemuPath = filepath.Join(workDir, "gemu")
-	if out, err := exec.Command("go", "build", "-o", gemuPath, "gemu/cmd/gemu").CombinedOutput(); err != nil {
-		buildErr = fmt.Errorf("%v\n%s", err, out)
+	// $GEMU selects another build (a -race one in `make test-race`).
+	if gemuPath = os.Getenv("GEMU"); gemuPath == "" {
+		gemuPath = filepath.Join(workDir, "gemu")
+		if out, err := exec.Command("go", "build", "-o", gemuPath, "gemu/cmd/gemu").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(workDir)
