@@ -166,16 +166,17 @@ func run(e *engine.Engine, p *linux.Process, verbose bool) {
 func openLog(name string, inherited int) (io.Writer, func(), int) {
 	var f *os.File = os.Stderr
 	if inherited >= 0 {
-		// Already where the parent gemu had it, out of the guest's way.
+		// The parent gemu's log, at the number it had there.
 		syscall.CloseOnExec(inherited)
 		f = os.NewFile(uintptr(inherited), "log")
 	} else if name != "" {
 		var err error
+		// Any descriptor number will do: the guest's descriptors are
+		// translated through its own table and never name gemu's.
 		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {
 			fatal("cannot open log file: %v", err)
 		}
-		f = highFD(f)
 	}
 	// The buffer is where a C plugin's crash handler can write it out
 	// (internal/logbuf); writes from several threads are serialized.
@@ -185,20 +186,6 @@ func openLog(name string, inherited int) (io.Writer, func(), int) {
 		fd = int(f.Fd())
 	}
 	return w, func() { w.Flush() }, fd
-}
-
-// highFD moves the log file to a high descriptor, out of the way of the
-// guest, which shares gemu's descriptor table and may close or reuse low
-// numbers.
-func highFD(f *os.File) *os.File {
-	const fDupfdCloexec = 1030
-	nfd, _, e := syscall.Syscall(syscall.SYS_FCNTL, f.Fd(), fDupfdCloexec, 900)
-	if e != 0 {
-		return f
-	}
-	name := f.Name()
-	f.Close()
-	return os.NewFile(nfd, name)
 }
 
 func fatal(format string, args ...any) {

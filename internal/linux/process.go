@@ -113,6 +113,9 @@ type Process struct {
 	newEngine func(c *x86.CPU) Runner
 	fork      forkState // descriptors and children (sys_fork.go)
 	proc      ProcState // what /proc/self shows the guest (procfs.go)
+	// fds is the guest's descriptor table (fdtable.go), shared by its
+	// threads.
+	fds *fdTable
 }
 
 // hwcap is AT_HWCAP, which Linux sets to CPUID leaf 1 EDX: the same
@@ -222,7 +225,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	c.R[x86.RSP] = si.SP
 	c.Sys = p
 	p.CPU = c
-	p.recordOwnFDs()
+	p.initFDs()
 	p.applyInherited()
 	return p, nil
 }

@@ -41,9 +41,6 @@ type ProcState struct {
 	// StartCode, EndCode, StartData, EndData are the executable's
 	// bounds as the kernel computes them for /proc/PID/stat.
 	StartCode, EndCode, StartData, EndData uint64
-
-	// emu are the guest descriptors gemu serves itself, by number.
-	emu map[int]*procFile
 }
 
 const procSuperMagic = 0x9fa0
@@ -151,30 +148,32 @@ func (p *Process) hostThread(n int) bool {
 	return err == nil
 }
 
-// procOpen finishes an open that the host did: if fd is one of the
-// guest's /proc files, it is replaced (keeping its number) by the guest's
-// view. It returns the descriptor or an error.
-func (p *Process) procOpen(fd int64, flags uint64) int64 {
+// procOpen finishes an open that the host did: if host descriptor fd is
+// one of the guest's /proc files, it is replaced (keeping its number) by
+// the guest's view. It returns the descriptor or an error, and the file
+// gemu serves for it (mem, a writable comm), which goes in the guest's
+// descriptor table entry (fdtable.go).
+func (p *Process) procOpen(fd int64, flags uint64) (int64, emuFile) {
 	if fd < 0 || flags&abi.O_PATH != 0 {
 		// An O_PATH descriptor reads nothing; reopening it through
 		// /proc/self/fd comes back here.
-		return fd
+		return fd, nil
 	}
 	var fs syscall.Statfs_t
 	if syscall.Fstatfs(int(fd), &fs) != nil || fs.Type != procSuperMagic {
-		return fd
+		return fd, nil
 	}
 	target, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(int(fd)))
 	if err != nil {
-		return fd
+		return fd, nil
 	}
 	name, tid, deny := p.procTarget(target)
 	if deny {
 		host(syscall.SYS_CLOSE, uintptr(fd))
-		return -abi.ENOENT
+		return -abi.ENOENT, nil
 	}
 	if name == "" {
-		return fd
+		return fd, nil
 	}
 	var content []byte
 	if name != "mem" {
@@ -182,22 +181,23 @@ func (p *Process) procOpen(fd int64, flags uint64) int64 {
 	}
 	if r := p.replaceWithMemfd(int(fd), name, content, flags); r < 0 {
 		host(syscall.SYS_CLOSE, uintptr(fd))
-		return r
+		return r, nil
 	}
 	switch name {
 	case "mem":
-		p.setEmu(int(fd), &procFile{mem: true, acc: int(flags & abi.O_ACCMODE)})
+		return fd, &procFile{mem: true, acc: int(flags & abi.O_ACCMODE)}
 	case "comm":
 		if flags&abi.O_ACCMODE != abi.O_RDONLY {
-			p.setEmu(int(fd), &procFile{acc: int(flags & abi.O_ACCMODE)})
+			return fd, &procFile{acc: int(flags & abi.O_ACCMODE)}
 		}
 	}
-	return fd
+	return fd, nil
 }
 
-// replaceWithMemfd puts at descriptor fd an anonymous file holding
-// content, with name's mode and the guest's access mode and O_CLOEXEC,
-// O_NONBLOCK flags.
+// replaceWithMemfd puts at host descriptor fd an anonymous file holding
+// content, with name's mode and the guest's access mode and O_NONBLOCK
+// flag; the host descriptor is close-on-exec, as all that stand for the
+// guest's (the guest's flag is in its table).
 func (p *Process) replaceWithMemfd(fd int, name string, content []byte, flags uint64) int64 {
 	label := cstr("gemu-proc-" + name)
 	if memfdCreate == 0 {
@@ -229,7 +229,7 @@ func (p *Process) replaceWithMemfd(fd int, name string, content []byte, flags ui
 		return nfd
 	}
 	defer host(syscall.SYS_CLOSE, uintptr(nfd))
-	return host(syscall.SYS_DUP3, uintptr(nfd), uintptr(fd), uintptr(flags&abi.O_CLOEXEC))
+	return host(syscall.SYS_DUP3, uintptr(nfd), uintptr(fd), abi.O_CLOEXEC)
 }
 
 // procContent generates the contents of a snapshot file; tid is the

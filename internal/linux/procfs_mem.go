@@ -1,8 +1,6 @@
 package linux
 
 import (
-	"syscall"
-
 	"gemu/internal/linux/abi"
 )
 
@@ -11,75 +9,48 @@ import (
 // whose writes rename the guest. Each is backed by a host descriptor (an
 // anonymous file, see replaceWithMemfd) so that fstat, fcntl, poll and
 // close behave as for any file; the calls that move data or the offset
-// are served here, keyed by the guest's descriptor number. A dup shares
-// the object, and with it the offset, as a dup shares the open file.
+// are served here. The object is the guest's descriptor table entry's
+// (fdtable.go): a dup shares it, and with it the offset, as a dup shares
+// the open file.
 
 // procFile is a descriptor gemu serves.
 type procFile struct {
 	mem bool   // /proc/self/mem; else a writable /proc/self/comm
 	acc int    // O_RDONLY, O_WRONLY or O_RDWR
 	pos uint64 // mem's offset: a guest address
-	ino uint64 // the backing anonymous file's inode
 }
 
-// setEmu makes fd a served descriptor.
-func (p *Process) setEmu(fd int, f *procFile) {
-	if f.ino == 0 {
-		var st syscall.Stat_t
-		if syscall.Fstat(fd, &st) != nil {
-			return
-		}
-		f.ino = st.Ino
-	}
-	if p.proc.emu == nil {
-		p.proc.emu = map[int]*procFile{}
-	}
-	p.proc.emu[fd] = f
-}
+// kind is fdKindHost: a forked or exec'd gemu gets the backing anonymous
+// file as a plain descriptor.
+func (f *procFile) kind() int { return fdKindHost }
 
-// served returns fd's served object, or nil. An entry whose number has
-// since been closed or reused by a path gemu does not watch (close_range,
-// execve) is dropped: the descriptor no longer holds its anonymous file.
+// served returns the file gemu serves for guest descriptor fd, or nil.
 func (p *Process) served(fd int) *procFile {
-	f := p.proc.emu[fd]
-	if f == nil {
+	e, ok := p.fds.lookup(int64(fd))
+	if !ok {
 		return nil
 	}
-	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil || st.Ino != f.ino {
-		delete(p.proc.emu, fd)
-		return nil
-	}
+	f, _ := e.file.(*procFile)
 	return f
 }
 
 // emuCall serves a system call on a descriptor gemu serves itself, before
-// its ordinary handler; ok is false when the call is not one.
+// its ordinary handler; ok is false when the call is not one. close, dup
+// and fcntl need nothing here: the served file is the descriptor table
+// entry's, which dups share (and with it the offset).
 func (p *Process) emuCall(a *[6]uint64) (r int64, ok bool) {
-	if len(p.proc.emu) == 0 {
-		return 0, false
-	}
-	fd := int(sint(a[0]))
-	f := p.served(fd)
 	switch p.curName {
 	case "mmap", "mmap2":
 		// The kernel's mem file cannot be mapped.
-		if p.curName == "mmap" && p.w == 4 || p.served(int(sint(a[4]))) == nil {
+		if p.curName == "mmap" && p.w == 4 || a[3]&abi.MAP_ANONYMOUS != 0 || p.served(int(sint(a[4]))) == nil {
 			return 0, false
 		}
 		return -enodev, true
-	case "close":
-		if f == nil {
-			return 0, false
-		}
-		r = host(syscall.SYS_CLOSE, uintptr(fd))
-		if r == 0 {
-			delete(p.proc.emu, fd)
-		}
-		return r, true
-	case "dup", "dup2", "dup3", "fcntl", "fcntl64":
-		return p.emuDup(f, fd, a)
+	case "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "lseek", "_llseek":
+	default:
+		return 0, false
 	}
+	f := p.served(int(sint(a[0])))
 	if f == nil {
 		return 0, false
 	}
@@ -183,43 +154,6 @@ func (f *procFile) seek(off uint64, whence uint32) bool {
 		return false
 	}
 	return true
-}
-
-// emuDup serves dup, dup2, dup3 and fcntl's F_DUPFD(_CLOEXEC) when the
-// source or the target is a served descriptor: the host duplicates the
-// backing descriptor and the new number shares the served object.
-func (p *Process) emuDup(f *procFile, fd int, a *[6]uint64) (int64, bool) {
-	var r int64
-	switch p.curName {
-	case "dup":
-		if f == nil {
-			return 0, false
-		}
-		r = host(syscall.SYS_DUP, uintptr(fd))
-	case "dup2", "dup3":
-		nfd := int(sint(a[1]))
-		if f == nil && p.served(nfd) == nil {
-			return 0, false
-		}
-		if p.curName == "dup2" {
-			r = host(syscall.SYS_DUP2, uintptr(fd), uintptr(nfd))
-		} else {
-			r = host(syscall.SYS_DUP3, uintptr(fd), uintptr(nfd), uintptr(uint32(a[2])))
-		}
-		if r >= 0 && nfd != fd {
-			delete(p.proc.emu, nfd)
-		}
-	default: // fcntl
-		cmd := sint(a[1])
-		if f == nil || cmd != 0 && cmd != 1030 { // F_DUPFD, F_DUPFD_CLOEXEC
-			return 0, false
-		}
-		r = host(syscall.SYS_FCNTL, uintptr(fd), uintptr(cmd), uintptr(p.ulong(a[2])))
-	}
-	if r >= 0 && f != nil {
-		p.setEmu(int(r), f)
-	}
-	return r, true
 }
 
 // memAccessible reports whether the guest page holding addr can be read

@@ -127,7 +127,7 @@ func TestProcSelfMem(t *testing.T) {
 		scratch := p.Stack.SP - 16384
 		buf := scratch + 4096
 		fd := call(t, p, gate, "open", putPath(p, scratch, "/proc/self/mem"), abi.O_RDWR)
-		if fd < 0 || p.proc.emu[int(fd)] == nil || !p.proc.emu[int(fd)].mem {
+		if fd < 0 || p.served(int(fd)) == nil || !p.served(int(fd)).mem {
 			t.Fatalf("%d: open = %d, not served", bits, fd)
 		}
 		lo := func(v uint64) uint64 { return v & 0xffffffff }
@@ -208,7 +208,7 @@ func TestProcSelfMem(t *testing.T) {
 		if r := call(t, p, gate, "read", uint64(dup), buf, 6); r != 6 {
 			t.Errorf("%d: read via dup = %d", bits, r)
 		}
-		if pos := p.proc.emu[int(fd)].pos; pos != scratch+2048+6 {
+		if pos := p.served(int(fd)).pos; pos != scratch+2048+6 {
 			t.Errorf("%d: offset after read via dup = %#x", bits, pos)
 		}
 		if bits == 64 {
@@ -220,12 +220,14 @@ func TestProcSelfMem(t *testing.T) {
 				t.Errorf("read at %#x = %d", huge, r)
 			}
 		}
-		if r := call(t, p, gate, "close", uint64(dup)); r != 0 || p.proc.emu[int(dup)] != nil {
+		if r := call(t, p, gate, "close", uint64(dup)); r != 0 || p.served(int(dup)) != nil {
 			t.Errorf("%d: close = %d", bits, r)
 		}
 		call(t, p, gate, "close", uint64(fd))
-		if len(p.proc.emu) != 0 {
-			t.Errorf("%d: %d served descriptors left", bits, len(p.proc.emu))
+		for _, g := range p.fds.list() {
+			if p.served(g) != nil {
+				t.Errorf("%d: served descriptor %d left", bits, g)
+			}
 		}
 	}
 }
@@ -342,9 +344,9 @@ func TestProcSelfMemPaths(t *testing.T) {
 	if strings.Join(names, " ") != ". .. "+pid && strings.Join(names, " ") != ".. . "+pid {
 		t.Errorf("/proc/self/task lists %q", names)
 	}
-	// Closed behind gemu's back, the number reused by another file.
+	// Closed, the number reused by another file.
 	fd = open("/proc/self/mem")
-	syscall.Close(int(fd))
+	call(t, p, x86.GateSyscall, "close", uint64(fd))
 	if r := open("/proc/self/cmdline"); r != fd {
 		t.Fatalf("reopen got %d, not %d", r, fd)
 	}

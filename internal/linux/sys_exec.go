@@ -11,10 +11,12 @@ import (
 )
 
 // execve and execveat. The new program runs in a new gemu that replaces
-// this one (syscall.Exec of /proc/self/exe): same pid, same descriptors
-// (the host closes the close-on-exec ones), same options (Options.
-// Relaunch), the same -D log by descriptor, the guest's envp as its
-// environment and the guest's argv[0] through -0. The kernel state that
+// this one (syscall.Exec of /proc/self/exe): same pid, the guest's
+// descriptor table without its close-on-exec entries (hidden variable
+// GEMU_FDS; the host descriptors it names are the only ones of the
+// guest's that are not close-on-exec on the host during the exec), same
+// options (Options.Relaunch), the same -D log by descriptor, the guest's
+// envp as its environment and the guest's argv[0] through -0. The kernel state that
 // survives an execve travels in the hidden variable GEMU_EXEC_STATE: the
 // signal mask, the ignored signals (handled ones go back to the default
 // action), pending signals and the guest's own resource limits. Interval
@@ -63,6 +65,23 @@ func sysExecveat(p *Process, a *[6]uint64) int64 {
 	return p.execve(sint(a[0]), a[1], a[2], a[3], sint(a[4]))
 }
 
+// execDirFD translates execveat's directory descriptor to the host's for
+// the /proc/self/fd paths execTarget builds: AT_FDCWD stays itself; a
+// descriptor the guest does not have is EBADF when the path needs it.
+func (p *Process) execDirFD(dirfd int64, path string) (int64, int64) {
+	if dirfd == abi.AT_FDCWD {
+		return dirfd, 0
+	}
+	e, ok := p.fds.lookup(dirfd)
+	if !ok {
+		if path != "" && path[0] == '/' {
+			return abi.AT_FDCWD, 0
+		}
+		return 0, -abi.EBADF
+	}
+	return int64(e.host), 0
+}
+
 // execve runs the program named by pathAddr (relative to dirfd) with the
 // guest's argument and environment arrays. It returns only on failure.
 func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags int64) int64 {
@@ -73,7 +92,11 @@ func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags
 	if e != 0 {
 		return e
 	}
-	file, name, e := p.execTarget(dirfd, path, flags)
+	hdir, e := p.execDirFD(dirfd, path)
+	if e != 0 {
+		return e
+	}
+	file, name, e := p.execTarget(dirfd, hdir, path, flags)
 	if e != 0 {
 		return e
 	}
@@ -99,24 +122,24 @@ func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags
 	return p.execGemu(stablePath(prog), args, envp)
 }
 
-// execTarget returns the file to run for execveat's dirfd, path and flags
-// (a path gemu can open) and its name as the kernel gives it to a script's
-// interpreter.
-func (p *Process) execTarget(dirfd int64, path string, flags int64) (file, name string, e int64) {
+// execTarget returns the file to run for execveat's dirfd (the guest's
+// number, and hdir, the host's), path and flags (a path gemu can open) and
+// its name as the kernel gives it to a script's interpreter.
+func (p *Process) execTarget(dirfd, hdir int64, path string, flags int64) (file, name string, e int64) {
 	switch {
 	case path == "" && flags&atEmptyPath != 0:
 		if dirfd == abi.AT_FDCWD {
 			return ".", ".", 0
 		}
 		n := strconv.FormatInt(dirfd, 10)
-		file, name = "/proc/self/fd/"+n, "/dev/fd/"+n
+		file, name = "/proc/self/fd/"+strconv.FormatInt(hdir, 10), "/dev/fd/"+n
 	case path == "":
 		return "", "", -abi.ENOENT
 	case path[0] == '/' || dirfd == abi.AT_FDCWD:
-		file, name = path, path
+		file, name = p.fdPath(path), path
 	default:
 		n := strconv.FormatInt(dirfd, 10)
-		file, name = "/proc/self/fd/"+n+"/"+path, "/dev/fd/"+n+"/"+path
+		file, name = "/proc/self/fd/"+strconv.FormatInt(hdir, 10)+"/"+path, "/dev/fd/"+n+"/"+path
 	}
 	if p.isSelfExe(file) {
 		file = p.ExePath
@@ -373,19 +396,43 @@ func (p *Process) execGemu(prog string, argv, envp []string) int64 {
 	gargv = append(gargv, argv[1:]...)
 
 	p.mergeAsync()
-	env := append(envp[:len(envp):len(envp)], envExecState+"="+p.execState().encode())
+	// The guest's variables never pass for gemu's hidden ones.
+	var env []string
+	for _, v := range envp {
+		if !hiddenVar(v) {
+			env = append(env, v)
+		}
+	}
+	env = append(env, envExecState+"="+p.execState().encode())
+	// The guest's descriptors without the close-on-exec ones; their host
+	// descriptors lose the host's close-on-exec flag for the exec (and
+	// get it back if it fails). The others' are closed by the host.
+	var kept []fdSlot
+	var open []int
+	for _, s := range p.fds.snapshot() {
+		if !s.Cloexec {
+			kept = append(kept, s)
+			if s.Host > 2 {
+				open = append(open, s.Host)
+			}
+		}
+	}
+	env = append(env, envFDs+"="+encodeFDs(kept))
 	logFD := p.opts.LogFD
 	if logFD > 0 {
 		env = append(env, envLogFD+"="+strconv.Itoa(logFD))
-		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(logFD), syscall.F_SETFD, 0)
+		open = append(open, logFD)
+	}
+	for _, h := range open {
+		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h), syscall.F_SETFD, 0)
 	}
 	if p.opts.Strace {
 		p.logf(" = 0\n")
 	}
 	p.RunExitHooks()
 	err := syscall.Exec("/proc/self/exe", gargv, env)
-	if logFD > 0 {
-		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(logFD), syscall.F_SETFD, syscall.FD_CLOEXEC)
+	for _, h := range open {
+		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h), syscall.F_SETFD, syscall.FD_CLOEXEC)
 	}
 	p.unimpf("execve %s: the host refused to start gemu: %v\n", prog, err)
 	return errno(err)
@@ -485,15 +532,37 @@ type Inherited struct {
 	LogFD int
 
 	exec *execState
+	// fds is the guest's first descriptor table, when fdsSet: an
+	// execve'd gemu's from GEMU_FDS, else the descriptors gemu inherited
+	// (a forked child's comes with its state).
+	fds    []fdSlot
+	fdsSet bool
+	// nofile is RLIMIT_NOFILE as gemu started with it.
+	nofile [2]uint64
+}
+
+// hiddenVar reports whether an environment entry is one of the variables
+// through which gemus hand state to each other.
+func hiddenVar(v string) bool {
+	name, _, _ := strings.Cut(v, "=")
+	switch name {
+	case envForkChild, envLogFD, envExecState, envFDs:
+		return true
+	}
+	return false
 }
 
 // TakeInherited reads and removes from the environment the hidden
 // variables a parent gemu sets (so the guest never sees them). Call it
-// first thing in main: it also has the Go runtime put its own descriptors
-// out of the guest's way (startNetpollHigh) before gemu opens a file.
+// first thing in main, before gemu opens a file: the descriptors open
+// then that are not close-on-exec are the guest's (inheritedFDs). It then
+// raises gemu's own soft RLIMIT_NOFILE to the hard limit; the guest keeps
+// the limits gemu started with.
 func TakeInherited() *Inherited {
-	startNetpollHigh()
 	in := &Inherited{ForkFD: -1, LogFD: -1}
+	if cur, max, ok := hostNofile(); ok {
+		in.nofile = [2]uint64{cur, max}
+	}
 	fd := func(name string) int {
 		v, ok := os.LookupEnv(name)
 		if !ok {
@@ -514,6 +583,24 @@ func TakeInherited() *Inherited {
 			in.exec = &st
 		}
 	}
+	v, execd := os.LookupEnv(envFDs)
+	os.Unsetenv(envFDs)
+	switch {
+	case in.ForkFD >= 0:
+		// The table comes with the fork state.
+	case execd:
+		if s, ok := decodeFDs(v); ok {
+			in.fds, in.fdsSet = s, true
+			for _, sl := range s {
+				if sl.Host > 2 {
+					syscall.CloseOnExec(sl.Host)
+				}
+			}
+		}
+	default:
+		in.fds, in.fdsSet = inheritedFDs(), true
+	}
+	raiseHostNofile()
 	return in
 }
 

@@ -210,20 +210,21 @@ func TestExecTarget(t *testing.T) {
 	p.ExePath = "/abs/prog"
 	cases := []struct {
 		dirfd      int64
+		hdir       int64 // the host descriptor standing for dirfd
 		path       string
 		flags      int64
 		file, name string
 		e          int64
 	}{
-		{abi.AT_FDCWD, "rel/x", 0, "rel/x", "rel/x", 0},
-		{3, "/abs/x", 0, "/abs/x", "/abs/x", 0},
-		{3, "rel", 0, "/proc/self/fd/3/rel", "/dev/fd/3/rel", 0},
-		{4, "", atEmptyPath, "/proc/self/fd/4", "/dev/fd/4", 0},
-		{4, "", 0, "", "", -abi.ENOENT},
-		{abi.AT_FDCWD, "/proc/self/exe", 0, "/abs/prog", "/proc/self/exe", 0},
+		{abi.AT_FDCWD, abi.AT_FDCWD, "rel/x", 0, "rel/x", "rel/x", 0},
+		{3, 13, "/abs/x", 0, "/abs/x", "/abs/x", 0},
+		{3, 13, "rel", 0, "/proc/self/fd/13/rel", "/dev/fd/3/rel", 0},
+		{4, 14, "", atEmptyPath, "/proc/self/fd/14", "/dev/fd/4", 0},
+		{4, 14, "", 0, "", "", -abi.ENOENT},
+		{abi.AT_FDCWD, abi.AT_FDCWD, "/proc/self/exe", 0, "/abs/prog", "/proc/self/exe", 0},
 	}
 	for _, c := range cases {
-		file, name, e := p.execTarget(c.dirfd, c.path, c.flags)
+		file, name, e := p.execTarget(c.dirfd, c.hdir, c.path, c.flags)
 		if file != c.file || name != c.name || e != c.e {
 			t.Errorf("execTarget(%d, %q, %#x) = %q, %q, %d; want %q, %q, %d", c.dirfd, c.path, c.flags, file, name, e, c.file, c.name, c.e)
 		}

@@ -7,8 +7,13 @@ import (
 	"gemu/internal/linux/abi"
 )
 
-// Files and descriptors. Guest file descriptors are host descriptors:
-// calls go to the host with guest buffers copied through Go memory.
+// Files and descriptors. Calls go to the host with guest buffers copied
+// through Go memory. Guest descriptors are entries of the guest's own
+// table (fdtable.go): each handler translates its descriptor arguments to
+// the host descriptors they stand for (fget, held for the call and
+// released by fput; dirget for the directory of an *at call) and installs
+// the descriptors it creates (reserveFD, fillFD), so the guest never
+// names one of gemu's own.
 
 func init() {
 	reg(sysRead, "read")
@@ -25,13 +30,6 @@ func init() {
 	reg(sysClose, "close")
 	reg(sysLseek, "lseek")
 	reg(sysLlseek, "_llseek")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_DUP, uintptr(sint(a[0]))) }, "dup")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		return host(syscall.SYS_DUP2, uintptr(sint(a[0])), uintptr(sint(a[1])))
-	}, "dup2")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		return host(syscall.SYS_DUP3, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(uint32(a[2])))
-	}, "dup3")
 	reg(sysPipe, "pipe", "pipe2")
 	reg(sysFcntl, "fcntl", "fcntl64")
 	reg(sysIoctl, "ioctl")
@@ -39,15 +37,15 @@ func init() {
 	reg(sysGetdents, "getdents")
 	reg(sysGetcwd, "getcwd")
 	reg(sysPath1(syscall.SYS_CHDIR), "chdir")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FCHDIR, uintptr(sint(a[0]))) }, "fchdir")
+	reg(sysFD1(syscall.SYS_FCHDIR), "fchdir")
 	reg(sysAccess, "access", "faccessat", "faccessat2")
 	reg(sysReadlink, "readlink", "readlinkat")
 	reg(sysUnlink, "unlink", "unlinkat", "rmdir")
 	reg(sysMkdir, "mkdir", "mkdirat")
 	reg(sysRename, "rename", "renameat", "renameat2")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_UMASK, uintptr(a[0]&0o777)) }, "umask")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FSYNC, uintptr(sint(a[0]))) }, "fsync")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_FDATASYNC, uintptr(sint(a[0]))) }, "fdatasync")
+	reg(sysFD1(syscall.SYS_FSYNC), "fsync")
+	reg(sysFD1(syscall.SYS_FDATASYNC), "fdatasync")
 	reg(sysTruncate, "truncate", "truncate64", "ftruncate", "ftruncate64")
 	reg(sysChmod, "chmod", "fchmod", "fchmodat")
 	reg(sysChown, "chown", "lchown", "fchown", "chown32", "lchown32", "fchown32", "fchownat")
@@ -58,7 +56,14 @@ func init() {
 	reg(sysPoll, "poll")
 	reg(sysPpoll, "ppoll", "ppoll_time64")
 	reg(sysSelect, "select", "_newselect", "pselect6", "pselect6_time64")
-	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "fadvise64", "fadvise64_64")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		// Advice changes nothing gemu's guest can observe; the
+		// descriptor must be the guest's.
+		if _, ok := p.fds.lookup(sint(a[0])); !ok {
+			return -abi.EBADF
+		}
+		return 0
+	}, "fadvise64", "fadvise64_64")
 	reg(sysSendfile, "sendfile", "sendfile64")
 	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
 }
@@ -80,16 +85,14 @@ const (
 )
 
 // path reads a path argument as a NUL-terminated host string. The guest's
-// /proc/self/exe names the guest program, not gemu.
+// /proc/self/exe names the guest program, not gemu, and paths naming
+// descriptors name the guest's (hostPath).
 func (p *Process) path(addr uint64) ([]byte, int64) {
 	s, e := p.readPath(addr)
 	if e != 0 {
 		return nil, e
 	}
-	if p.isSelfExe(s) {
-		s = p.ExePath
-	}
-	return cstr(p.procPath(s)), 0
+	return cstr(p.hostPath(s)), 0
 }
 
 // isSelfExe reports whether path names the process's executable through
@@ -164,15 +167,35 @@ func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64)
 	return int64(done)
 }
 
+// sysFD1 makes a handler for a call whose only argument is a descriptor.
+func sysFD1(nr uintptr) sysFn {
+	return func(p *Process, a *[6]uint64) int64 {
+		fd, e := p.fget(a[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(fd)
+		return host(nr, fd)
+	}
+}
+
 func sysRead(p *Process, a *[6]uint64) int64 {
-	fd := uintptr(sint(a[0]))
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
 }
 
 func sysWrite(p *Process, a *[6]uint64) int64 {
-	fd := uintptr(sint(a[0]))
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
@@ -188,7 +211,12 @@ func (p *Process) offset64(a *[6]uint64, i int) int64 {
 }
 
 func sysPread(p *Process, a *[6]uint64) int64 {
-	fd, off := uintptr(sint(a[0])), p.offset64(a, 3)
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
+	off := p.offset64(a, 3)
 	if off < 0 {
 		return -abi.EINVAL
 	}
@@ -198,7 +226,12 @@ func sysPread(p *Process, a *[6]uint64) int64 {
 }
 
 func sysPwrite(p *Process, a *[6]uint64) int64 {
-	fd, off := uintptr(sint(a[0])), p.offset64(a, 3)
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
+	off := p.offset64(a, 3)
 	if off < 0 {
 		return -abi.EINVAL
 	}
@@ -285,20 +318,28 @@ func (p *Process) writeVec(iov [][2]uint64, wr func(b []byte) int64) int64 {
 }
 
 func sysReadv(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	iov, e := p.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	fd := uintptr(sint(a[0]))
 	return p.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
 func sysWritev(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	iov, e := p.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	fd := uintptr(sint(a[0]))
 	return p.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
@@ -312,56 +353,87 @@ func (p *Process) vecOffset(a *[6]uint64) int64 {
 }
 
 func sysPreadv(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	iov, e := p.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
+	off := p.vecOffset(a)
 	return p.readVec(iov, func(b []byte) int64 {
 		return host(syscall.SYS_PREAD64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
 
 func sysPwritev(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	iov, e := p.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	fd, off := uintptr(sint(a[0])), p.vecOffset(a)
+	off := p.vecOffset(a)
 	return p.writeVec(iov, func(b []byte) int64 {
 		return host(syscall.SYS_PWRITE64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
 
-func (p *Process) openat(dirfd int64, pathAddr, flags, mode uint64) int64 {
-	path, e := p.path(pathAddr)
+// openat opens a guest path relative to the guest's directory descriptor
+// dirArg as the lowest free guest descriptor. The host
+// descriptor is always close-on-exec; the guest's flag is in its entry.
+func (p *Process) openat(dirArg, pathAddr, flags, mode uint64) int64 {
+	s, e := p.readPath(pathAddr)
 	if e != 0 {
 		return e
 	}
-	fd := host(syscall.SYS_OPENAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(flags)), uintptr(uint32(mode)))
-	return p.procOpen(fd, flags) // the guest's own /proc files (procfs.go)
+	dirfd, path, e := p.atPath(dirArg, pathAddr)
+	if e != 0 {
+		return e
+	}
+	defer p.fput(dirfd)
+	fd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_OPENAT, dirfd, uintptr(ptr(path)), uintptr(uint32(flags)|abi.O_CLOEXEC), uintptr(uint32(mode)))
+	r, file := p.procOpen(r, flags) // the guest's own /proc files (procfs.go)
+	if file == nil {
+		file = emuFileOfKind(p.fdDirKind(s))
+	}
+	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, file)
 }
 
-func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(abi.AT_FDCWD, a[0], a[1], a[2]) }
+func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(cwdArg, a[0], a[1], a[2]) }
 
-func sysOpenat(p *Process, a *[6]uint64) int64 { return p.openat(sint(a[0]), a[1], a[2], a[3]) }
+func sysOpenat(p *Process, a *[6]uint64) int64 { return p.openat(a[0], a[1], a[2], a[3]) }
 
 func sysCreat(p *Process, a *[6]uint64) int64 {
-	return p.openat(abi.AT_FDCWD, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, a[1])
+	return p.openat(cwdArg, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, a[1])
 }
 
-func sysClose(p *Process, a *[6]uint64) int64 {
-	fd := sint(a[0])
-	r := host(syscall.SYS_CLOSE, uintptr(fd))
-	if r == 0 {
-		delete(p.dirs, int(fd))
+// lseek moves the offset of guest descriptor v; an emulated directory
+// listing keeps its own.
+func (p *Process) lseek(v uint64, off int64, whence uint32) int64 {
+	e, r := p.fentry(v)
+	if r != 0 {
+		return r
 	}
-	return r
+	defer p.putHost(e.host)
+	if d, ok := e.file.(*fdDir); ok {
+		return d.seek(off, whence)
+	}
+	off = p.seekOffset(e.host, off, whence)
+	return host(syscall.SYS_LSEEK, uintptr(e.host), uintptr(off), uintptr(whence))
 }
 
 func sysLseek(p *Process, a *[6]uint64) int64 {
-	off := p.seekOffset(int(sint(a[0])), p.slong(a[1]), uint32(a[2]))
-	r := host(syscall.SYS_LSEEK, uintptr(sint(a[0])), uintptr(off), uintptr(uint32(a[2])))
+	r := p.lseek(a[0], p.slong(a[1]), uint32(a[2]))
 	if p.w == 4 && r > 0x7fffffff {
 		return -abi.EOVERFLOW
 	}
@@ -369,8 +441,7 @@ func sysLseek(p *Process, a *[6]uint64) int64 {
 }
 
 func sysLlseek(p *Process, a *[6]uint64) int64 {
-	off := p.seekOffset(int(sint(a[0])), int64(a[1]<<32|a[2]&0xffffffff), uint32(a[4]))
-	r := host(syscall.SYS_LSEEK, uintptr(sint(a[0])), uintptr(off), uintptr(uint32(a[4])))
+	r := p.lseek(a[0], int64(a[1]<<32|a[2]&0xffffffff), uint32(a[4]))
 	if r < 0 {
 		return r
 	}
@@ -381,16 +452,33 @@ func sysLlseek(p *Process, a *[6]uint64) int64 {
 
 func sysPipe(p *Process, a *[6]uint64) int64 {
 	b := hbuf(8)
-	var flags uintptr
+	var flags uint32
 	if p.curName == "pipe2" {
-		flags = uintptr(uint32(a[1]))
+		flags = uint32(a[1])
 	}
 	if !p.writable(a[0], 8) {
 		return -abi.EFAULT
 	}
-	if r := host(syscall.SYS_PIPE2, uintptr(ptr(b)), flags); r < 0 {
+	rd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	wr, e := p.reserveFD()
+	if e != 0 {
+		p.fds.cancel(rd)
+		return e
+	}
+	r := host(syscall.SYS_PIPE2, uintptr(ptr(b)), uintptr(flags|abi.O_CLOEXEC))
+	if r < 0 {
+		p.fds.cancel(rd)
+		p.fds.cancel(wr)
 		return r
 	}
+	ce := flags&abi.O_CLOEXEC != 0
+	p.fillFD(rd, int64(le32(b)), ce, nil)
+	p.fillFD(wr, int64(le32(b[4:])), ce, nil)
+	putLE32(b, uint32(rd))
+	putLE32(b[4:], uint32(wr))
 	return p.writeMem(a[0], b)
 }
 
@@ -410,7 +498,15 @@ const (
 )
 
 func sysFcntl(p *Process, a *[6]uint64) int64 {
-	fd, cmd := uintptr(sint(a[0])), int(sint(a[1]))
+	cmd := int(sint(a[1]))
+	if r, ok := p.fcntlFD(sint(a[0]), cmd, a[2]); ok {
+		return r
+	}
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	switch cmd {
 	case 0, 1, 2, 3, 4, 8, 9, 10, 11, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034:
 		// Integer argument (or none).
@@ -468,7 +564,19 @@ func sysFcntl(p *Process, a *[6]uint64) int64 {
 }
 
 func sysIoctl(p *Process, a *[6]uint64) int64 {
-	fd, req, arg := uintptr(sint(a[0])), uint32(a[1]), p.ulong(a[2])
+	req, arg := uint32(a[1]), p.ulong(a[2])
+	if req == abi.FIOCLEX || req == abi.FIONCLEX {
+		// The close-on-exec flag is the guest's, in its table.
+		if !p.fds.setCloexec(sint(a[0]), req == abi.FIOCLEX) {
+			return -abi.EBADF
+		}
+		return 0
+	}
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	// in/out: bytes the request reads from and writes to *arg.
 	var in, out int
 	switch req {
@@ -484,7 +592,7 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 		out = 4
 	case abi.TIOCSPGRP, abi.FIONBIO, abi.FIOASYNC:
 		in = 4
-	case abi.FIOCLEX, abi.FIONCLEX, abi.TIOCNOTTY, abi.TCSBRK, abi.TCXONC, abi.TCFLSH, abi.TIOCSCTTY:
+	case abi.TIOCNOTTY, abi.TCSBRK, abi.TCXONC, abi.TCFLSH, abi.TIOCSCTTY:
 		// The argument, if any, is a plain integer.
 		return host(syscall.SYS_IOCTL, fd, uintptr(req), uintptr(arg))
 	default:
@@ -516,18 +624,30 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 // getdents(64)(fd, buf, count), with i386 directory offsets replaced by
 // cookies. It returns the records, or nil and the result to return.
 func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
-	fd, n := uintptr(sint(a[0])), min(uint64(uint32(a[2])), ioChunk)
+	ent, e := p.fentry(a[0])
+	if e != 0 {
+		return nil, e
+	}
+	defer p.putHost(ent.host)
+	n := min(uint64(uint32(a[2])), ioChunk)
 	if !p.writable(a[1], n) {
 		return nil, -abi.EFAULT
 	}
+	if d, ok := ent.file.(*fdDir); ok {
+		b, r := d.dirents(p.fds.list(), n)
+		if r <= 0 {
+			return nil, r
+		}
+		return b, r
+	}
 	b := hbuf(int(n))
-	r := host(syscall.SYS_GETDENTS64, fd, uintptr(ptr(b)), uintptr(n))
-	r = p.procDirents(int(fd), b, r) // only guest threads in its task directory (procfs.go)
+	r := host(syscall.SYS_GETDENTS64, uintptr(ent.host), uintptr(ptr(b)), uintptr(n))
+	r = p.procDirents(ent.host, b, r) // only guest threads in its task directory (procfs.go)
 	if r <= 0 {
 		return nil, r
 	}
 	if p.w == 4 {
-		p.cookieDirents(int(sint(a[0])), b[:r])
+		p.cookieDirents(ent.host, b[:r])
 	}
 	return b[:r], r
 }
@@ -547,7 +667,9 @@ func sysGetdents64(p *Process, a *[6]uint64) int64 {
 // offsets from ext4 directories, where a 32-bit process would get 32-bit
 // ones, and glibc's i386 readdir fails with EOVERFLOW on a d_off that does
 // not fit 32 bits. gemu replaces such offsets with small cookies and
-// translates them back when the guest seeks the directory.
+// translates them back when the guest seeks the directory. They belong
+// to the open directory, so they are kept by host descriptor (which dups
+// of the guest descriptor share) and dropped when it is closed.
 type dirCookies struct {
 	offs  []int64         // cookie i+1 stands for offs[i]
 	byOff map[int64]int64 // host offset -> cookie
@@ -582,7 +704,8 @@ func (p *Process) cookieDirents(fd int, b []byte) {
 	}
 }
 
-// seekOffset translates a guest lseek offset on a directory with cookies.
+// seekOffset translates a guest lseek offset on a directory with cookies
+// (fd is the host descriptor).
 func (p *Process) seekOffset(fd int, off int64, whence uint32) int64 {
 	if dc := p.dirs[fd]; dc != nil && whence == 0 && off > 0 && off <= int64(len(dc.offs)) {
 		return dc.offs[off-1]
@@ -643,30 +766,58 @@ func sysPath1(nr uintptr) sysFn {
 }
 
 // atArgs splits the arguments of a call that has an *at form: the *at
-// name takes a directory fd first; the plain one is relative to the
-// current directory.
-func (p *Process) atArgs(a *[6]uint64) (dirfd int64, rest []uint64) {
+// name takes a directory fd first (the guest's, for atPath); the plain
+// one is relative to the current directory.
+func (p *Process) atArgs(a *[6]uint64) (dirArg uint64, rest []uint64) {
 	if strings.HasSuffix(p.curName, "at") || strings.HasSuffix(p.curName, "at2") {
-		return sint(a[0]), a[1:]
+		return a[0], a[1:]
 	}
-	return abi.AT_FDCWD, a[:]
+	return cwdArg, a[:]
+}
+
+// cwdArg is AT_FDCWD as a guest argument.
+const cwdArg = uint64(0xffffff9c)
+
+// atPath reads the path argument at addr of an *at call whose directory
+// argument is dirArg and returns the host directory descriptor (held:
+// the caller releases it with fput) and the host path. A relative path
+// under an open /proc/self/fd (or fdinfo), whose listing is the guest's,
+// names a guest descriptor: it is translated as the absolute path.
+func (p *Process) atPath(dirArg, addr uint64) (uintptr, []byte, int64) {
+	s, e := p.readPath(addr)
+	if e != 0 {
+		return atFDCWD, nil, e
+	}
+	if s != "" && s[0] != '/' {
+		if ent, ok := p.fds.lookup(sint(dirArg)); ok {
+			if d, ok := ent.file.(*fdDir); ok {
+				dir := "/proc/self/fd/"
+				if d.info {
+					dir = "/proc/self/fdinfo/"
+				}
+				return atFDCWD, cstr(p.fdPath(dir + s)), 0
+			}
+		}
+	}
+	return p.dirget(dirArg), cstr(p.hostPath(s)), 0
 }
 
 func sysAccess(p *Process, a *[6]uint64) int64 {
-	dirfd, r := p.atArgs(a)
-	path, e := p.path(r[0])
+	dirArg, r := p.atArgs(a)
+	dirfd, path, e := p.atPath(dirArg, r[0])
 	if e != 0 {
 		return e
 	}
+	defer p.fput(dirfd)
 	var flags uint64
 	if p.curName == "faccessat2" {
 		flags = uint64(uint32(r[2]))
 	}
-	return host(sysFaccessat2, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])), uintptr(flags))
+	return host(sysFaccessat2, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])), uintptr(flags))
 }
 
 func sysReadlink(p *Process, a *[6]uint64) int64 {
-	dirfd, r := p.atArgs(a)
+	dirArg, r := p.atArgs(a)
 	s, e := p.readPath(r[0])
 	if e != 0 {
 		return e
@@ -681,8 +832,12 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 		target = []byte(p.ExePath)
 	} else {
 		b := hbuf(int(size))
-		path := cstr(s)
-		n := host(syscall.SYS_READLINKAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(ptr(b)), uintptr(size))
+		dirfd, path, e := p.atPath(dirArg, r[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(dirfd)
+		n := host(syscall.SYS_READLINKAT, dirfd, uintptr(ptr(path)), uintptr(ptr(b)), uintptr(size))
 		if n < 0 {
 			return n
 		}
@@ -698,11 +853,12 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 }
 
 func sysUnlink(p *Process, a *[6]uint64) int64 {
-	dirfd, r := p.atArgs(a)
-	path, e := p.path(r[0])
+	dirArg, r := p.atArgs(a)
+	dirfd, path, e := p.atPath(dirArg, r[0])
 	if e != 0 {
 		return e
 	}
+	defer p.fput(dirfd)
 	var flags uint64
 	switch p.curName {
 	case "unlinkat":
@@ -710,23 +866,26 @@ func sysUnlink(p *Process, a *[6]uint64) int64 {
 	case "rmdir":
 		flags = atRemoveDir
 	}
-	return host(syscall.SYS_UNLINKAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(flags))
+	return host(syscall.SYS_UNLINKAT, dirfd, uintptr(ptr(path)), uintptr(flags))
 }
 
 func sysMkdir(p *Process, a *[6]uint64) int64 {
-	dirfd, r := p.atArgs(a)
-	path, e := p.path(r[0])
+	dirArg, r := p.atArgs(a)
+	dirfd, path, e := p.atPath(dirArg, r[0])
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_MKDIRAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])))
+	defer p.fput(dirfd)
+	return host(syscall.SYS_MKDIRAT, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])))
 }
 
 func sysRename(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := int64(abi.AT_FDCWD), int64(abi.AT_FDCWD)
+	oldDir, newDir := atFDCWD, atFDCWD
 	oldP, newP, flags := a[0], a[1], uint64(0)
 	if p.curName != "rename" {
-		oldDir, oldP, newDir, newP = sint(a[0]), a[1], sint(a[2]), a[3]
+		oldDir, oldP, newDir, newP = p.dirget(a[0]), a[1], p.dirget(a[2]), a[3]
+		defer p.fput(oldDir)
+		defer p.fput(newDir)
 		if p.curName == "renameat2" {
 			flags = uint64(uint32(a[4]))
 		}
@@ -739,7 +898,7 @@ func sysRename(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(sysRenameat2, uintptr(oldDir), uintptr(ptr(op)), uintptr(newDir), uintptr(ptr(np)), uintptr(flags))
+	return host(sysRenameat2, oldDir, uintptr(ptr(op)), newDir, uintptr(ptr(np)), uintptr(flags))
 }
 
 func sysTruncate(p *Process, a *[6]uint64) int64 {
@@ -751,7 +910,12 @@ func sysTruncate(p *Process, a *[6]uint64) int64 {
 		length = p.slong(a[1])
 	}
 	if strings.HasPrefix(p.curName, "f") {
-		return host(syscall.SYS_FTRUNCATE, uintptr(sint(a[0])), uintptr(length))
+		fd, e := p.fget(a[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(fd)
+		return host(syscall.SYS_FTRUNCATE, fd, uintptr(length))
 	}
 	path, e := p.path(a[0])
 	if e != 0 {
@@ -762,14 +926,20 @@ func sysTruncate(p *Process, a *[6]uint64) int64 {
 
 func sysChmod(p *Process, a *[6]uint64) int64 {
 	if p.curName == "fchmod" {
-		return host(syscall.SYS_FCHMOD, uintptr(sint(a[0])), uintptr(uint32(a[1])))
+		fd, e := p.fget(a[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(fd)
+		return host(syscall.SYS_FCHMOD, fd, uintptr(uint32(a[1])))
 	}
-	dirfd, r := p.atArgs(a)
-	path, e := p.path(r[0])
+	dirArg, r := p.atArgs(a)
+	dirfd, path, e := p.atPath(dirArg, r[0])
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FCHMODAT, uintptr(dirfd), uintptr(ptr(path)), uintptr(uint32(r[1])))
+	defer p.fput(dirfd)
+	return host(syscall.SYS_FCHMODAT, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])))
 }
 
 // id converts a uid or gid argument; i386's 16-bit calls use 0xffff for
@@ -788,13 +958,19 @@ func (p *Process) id(v uint64) uintptr {
 func sysChown(p *Process, a *[6]uint64) int64 {
 	switch p.curName {
 	case "fchown", "fchown32":
-		return host(syscall.SYS_FCHOWN, uintptr(sint(a[0])), p.id(a[1]), p.id(a[2]))
-	case "fchownat":
-		path, e := p.path(a[1])
+		fd, e := p.fget(a[0])
 		if e != 0 {
 			return e
 		}
-		return host(syscall.SYS_FCHOWNAT, uintptr(sint(a[0])), uintptr(ptr(path)), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
+		defer p.fput(fd)
+		return host(syscall.SYS_FCHOWN, fd, p.id(a[1]), p.id(a[2]))
+	case "fchownat":
+		dirfd, path, e := p.atPath(a[0], a[1])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(dirfd)
+		return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(path)), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
 	}
 	path, e := p.path(a[0])
 	if e != 0 {
@@ -812,23 +988,26 @@ func sysSymlink(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	dirfd, linkp := int64(abi.AT_FDCWD), a[1]
+	dirfd, linkp := atFDCWD, a[1]
 	if p.curName == "symlinkat" {
-		dirfd, linkp = sint(a[1]), a[2]
+		dirfd, linkp = p.dirget(a[1]), a[2]
+		defer p.fput(dirfd)
 	}
 	lp, e := p.path(linkp)
 	if e != 0 {
 		return e
 	}
 	t := cstr(target)
-	return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), uintptr(dirfd), uintptr(ptr(lp)))
+	return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), dirfd, uintptr(ptr(lp)))
 }
 
 func sysLink(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := int64(abi.AT_FDCWD), int64(abi.AT_FDCWD)
+	oldDir, newDir := atFDCWD, atFDCWD
 	oldP, newP, flags := a[0], a[1], uint64(0)
 	if p.curName == "linkat" {
-		oldDir, oldP, newDir, newP, flags = sint(a[0]), a[1], sint(a[2]), a[3], uint64(uint32(a[4]))
+		oldDir, oldP, newDir, newP, flags = p.dirget(a[0]), a[1], p.dirget(a[2]), a[3], uint64(uint32(a[4]))
+		defer p.fput(oldDir)
+		defer p.fput(newDir)
 	}
 	op, e := p.path(oldP)
 	if e != 0 {
@@ -838,7 +1017,7 @@ func sysLink(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_LINKAT, uintptr(oldDir), uintptr(ptr(op)), uintptr(newDir), uintptr(ptr(np)), uintptr(flags))
+	return host(syscall.SYS_LINKAT, oldDir, uintptr(ptr(op)), newDir, uintptr(ptr(np)), uintptr(flags))
 }
 
 // timespecs reads n guest timespecs (64-bit fields when t64) into host
@@ -875,7 +1054,9 @@ func sysUtimensat(p *Process, a *[6]uint64) int64 {
 			return e
 		}
 	}
-	return host(syscall.SYS_UTIMENSAT, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(ptr(ts)), uintptr(uint32(a[3])))
+	dirfd := p.dirget(a[0])
+	defer p.fput(dirfd)
+	return host(syscall.SYS_UTIMENSAT, dirfd, uintptr(ptr(path)), uintptr(ptr(ts)), uintptr(uint32(a[3])))
 }
 
 // sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
@@ -913,6 +1094,39 @@ func sysUtimes(p *Process, a *[6]uint64) int64 {
 	return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(path)), uintptr(ptr(ts)), 0)
 }
 
+// pollFDs translates the descriptors of a pollfd array (fd, events,
+// revents: 8 bytes each) in place to host descriptors, held; a descriptor
+// the guest does not have becomes badHostFD, which the host reports as
+// POLLNVAL, as Linux does for the guest's. It returns the guest's numbers
+// and the held host descriptors for pollDone.
+func (p *Process) pollFDs(fds []byte) (guest []int32, held []int) {
+	guest = make([]int32, len(fds)/8)
+	for i := range guest {
+		fd := int32(le32(fds[8*i:]))
+		guest[i] = fd
+		if fd < 0 {
+			continue // ignored, as by Linux
+		}
+		h := badHostFD
+		if e, ok := p.fds.hold(int64(fd)); ok {
+			h = e.host
+			held = append(held, h)
+		}
+		putLE32(fds[8*i:], uint32(h))
+	}
+	return guest, held
+}
+
+// pollDone puts the guest's numbers back and releases the descriptors.
+func (p *Process) pollDone(fds []byte, guest []int32, held []int) {
+	for i, fd := range guest {
+		putLE32(fds[8*i:], uint32(fd))
+	}
+	for _, h := range held {
+		p.putHost(h)
+	}
+}
+
 func sysPoll(p *Process, a *[6]uint64) int64 {
 	n := uint64(uint32(a[1]))
 	if n > 65536 {
@@ -922,7 +1136,9 @@ func sysPoll(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
+	guest, held := p.pollFDs(fds)
 	r := host(syscall.SYS_POLL, uintptr(ptr(fds)), uintptr(n), uintptr(sint(a[2])))
+	p.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
 	}
@@ -948,7 +1164,9 @@ func sysPpoll(p *Process, a *[6]uint64) int64 {
 			return e
 		}
 	}
+	guest, held := p.pollFDs(fds)
 	r := host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
+	p.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
 	}
@@ -975,8 +1193,10 @@ func (p *Process) putTimespec(addr uint64, t abi.Timespec, t64 bool) int64 {
 }
 
 // sysSelect serves select, _newselect, i386's old select (one pointer to
-// its five arguments) and pselect6. fd_sets are arrays of longs, so an
-// i386 set is copied into a host set of whole 64-bit words.
+// its five arguments) and pselect6. The guest's fd_sets (arrays of longs:
+// bit fd of the little-endian array is descriptor fd) name guest
+// descriptors; the host's sets name the host descriptors they stand for,
+// and the results are mapped back.
 func sysSelect(p *Process, a *[6]uint64) int64 {
 	args := *a
 	if p.curName == "select" && p.w == 4 {
@@ -993,8 +1213,7 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	gsize := abi.FdSetBytes(p.w, int(n))
-	hsize := abi.FdSetBytes(8, int(n))
-	var sets [3][]byte
+	var gsets [3][]byte
 	for i := 0; i < 3; i++ {
 		if args[1+i] == 0 {
 			continue
@@ -1003,8 +1222,28 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 		if e != 0 {
 			return e
 		}
-		sets[i] = hbuf(hsize)
-		copy(sets[i], g)
+		gsets[i] = g
+	}
+	pairs, e := p.selectFDs(gsets, int(n))
+	if e != 0 {
+		return e
+	}
+	hn := 0
+	for _, pr := range pairs {
+		hn = max(hn, pr[1]+1)
+	}
+	hsize := abi.FdSetBytes(8, hn)
+	var sets [3][]byte
+	for i := range gsets {
+		if gsets[i] == nil {
+			continue
+		}
+		sets[i] = hbuf(max(hsize, 8))
+		for _, pr := range pairs {
+			if bitSet(gsets[i], pr[0]) {
+				sets[i][pr[1]/8] |= 1 << (pr[1] % 8)
+			}
+		}
 	}
 	pselect := strings.HasPrefix(p.curName, "pselect6")
 	t64 := p.curName == "pselect6_time64"
@@ -1026,18 +1265,32 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 	}
 	var r int64
 	if pselect {
-		r = host(syscall.SYS_PSELECT6, uintptr(n), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
+		r = host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
 	} else {
-		r = host(syscall.SYS_SELECT, uintptr(n), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
+		r = host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
+	}
+	for _, pr := range pairs {
+		p.putHost(pr[1])
 	}
 	if r < 0 {
 		return r
 	}
+	// Two guest descriptors may stand for one host descriptor: count the
+	// guest's bits.
+	r = 0
 	for i := 0; i < 3; i++ {
-		if sets[i] != nil {
-			if e := p.writeMem(args[1+i], sets[i][:gsize]); e != 0 {
-				return e
+		if gsets[i] == nil {
+			continue
+		}
+		out := make([]byte, gsize)
+		for _, pr := range pairs {
+			if bitSet(gsets[i], pr[0]) && bitSet(sets[i], pr[1]) {
+				out[pr[0]/8] |= 1 << (pr[0] % 8)
+				r++
 			}
+		}
+		if e := p.writeMem(args[1+i], out); e != 0 {
+			return e
 		}
 	}
 	if tb != nil {
@@ -1051,8 +1304,43 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
+// selectFDs returns the guest descriptors below n that are in any of the
+// sets with their host descriptors, held: EBADF if one is not open (within
+// the size of the table Linux would have).
+func (p *Process) selectFDs(sets [3][]byte, n int) ([][2]int, int64) {
+	var pairs [][2]int
+	// Like Linux, ignore descriptors beyond the table's size.
+	for fd := 0; fd < min(n, p.fds.capacity()); fd++ {
+		if !bitSet(sets[0], fd) && !bitSet(sets[1], fd) && !bitSet(sets[2], fd) {
+			continue
+		}
+		e, ok := p.fds.hold(int64(fd))
+		if !ok {
+			for _, pr := range pairs {
+				p.putHost(pr[1])
+			}
+			return nil, -abi.EBADF
+		}
+		pairs = append(pairs, [2]int{fd, e.host})
+	}
+	return pairs, 0
+}
+
+// bitSet reports whether bit i of a little-endian bit array is set.
+func bitSet(b []byte, i int) bool { return i/8 < len(b) && b[i/8]&(1<<(i%8)) != 0 }
+
 func sysSendfile(p *Process, a *[6]uint64) int64 {
-	out, in, count := uintptr(sint(a[0])), uintptr(sint(a[1])), p.ulong(a[3])
+	out, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(out)
+	in, e := p.fget(a[1])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(in)
+	count := p.ulong(a[3])
 	if a[2] == 0 {
 		r := host(syscall.SYS_SENDFILE, out, in, 0, uintptr(min(count, maxRW)))
 		if r == -abi.EPIPE {

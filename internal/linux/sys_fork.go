@@ -11,12 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
-	"time"
 
 	"gemu/internal/linux/abi"
 	"gemu/internal/mem"
@@ -31,9 +27,11 @@ import (
 // one, so wait4, getppid, process groups and sessions behave as after a
 // fork) and hands it the guest:
 //
-//   - the guest's file descriptors, at the same numbers, through
-//     syscall.ForkExec's descriptor map; the child marks close-on-exec again
-//     the ones that were (the map clears the flag);
+//   - the guest's descriptor table (fdtable.go): the host descriptors it
+//     names, at the same host numbers, through syscall.ForkExec's
+//     descriptor map, and the table itself (guest number, host number,
+//     the guest's close-on-exec flag) in the state; the child makes the
+//     host descriptors close-on-exec again (the map clears the flag);
 //   - a state file (a memfd, or an unlinked temporary file) whose number is
 //     in the hidden environment variable GEMU_FORK_CHILD: the CPU, the
 //     kernel state of the Process (brk, signal dispositions, mask and
@@ -186,14 +184,11 @@ const (
 	envForkChild = "GEMU_FORK_CHILD" // state descriptor of a forked child
 	envLogFD     = "GEMU_LOG_FD"     // -D log descriptor to append to
 	envExecState = "GEMU_EXEC_STATE" // kernel state kept across execve
+	envFDs       = "GEMU_FDS"        // the guest's descriptor table after execve
 )
 
 // forkState is what a Process keeps for fork and exec.
 type forkState struct {
-	// own are gemu's own descriptors (the Go runtime's, the log...),
-	// which are not the guest's and which a forked child does not get,
-	// with the identity of the file each held when it was recorded.
-	own map[int]fileID
 	// vforkFD is, in a vfork child, the write end of the pipe its parent
 	// waits on: it stays open, close-on-exec, until execve or exit closes
 	// it and lets the parent go on; 0 if none.
@@ -210,197 +205,23 @@ type forkState struct {
 	childCall *uint64
 }
 
-// fileID identifies an open file.
-type fileID struct{ dev, ino uint64 }
-
-func fdIdentity(fd int) (fileID, bool) {
-	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil {
-		return fileID{}, false
-	}
-	return fileID{uint64(st.Dev), st.Ino}, true
-}
-
-// Where gemu's own descriptors go. The guest shares gemu's descriptor
-// table, and low numbers are the guest's: a shell's "exec 6>file" would
-// replace a descriptor of the Go runtime's poller there, which then
-// aborts gemu. Gemu's sit at the top of the 64 that a new process's table
-// holds (growing the table of a multithreaded process costs a
-// synchronize_rcu in the kernel: milliseconds).
-const (
-	// netpollFD is where the Go runtime's poller descriptors go (62, 63).
-	netpollFD = 62
-	// ownFDBase is where fork's own descriptors go: the state file, the
-	// executable, the vfork pipe.
-	ownFDBase = 56
-)
-
-var netpollOnce sync.Once
-
-// startNetpollHigh makes the Go runtime create its poller's descriptors
-// now, at netpollFD: the free numbers below are filled with placeholders
-// first. The runtime otherwise does it at the first file gemu opens or
-// its first timer, taking the lowest free numbers, maybe in the middle of
-// the guest's run.
-func startNetpollHigh() {
-	netpollOnce.Do(func() {
-		var hold []int
-		if fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
-			hold = append(hold, fd)
-			for fd < netpollFD-1 {
-				r, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(hold[0]), syscall.F_DUPFD_CLOEXEC, 0)
-				if e != 0 || int(r) >= netpollFD {
-					if e == 0 {
-						syscall.Close(int(r))
-					}
-					break
-				}
-				fd = int(r)
-				hold = append(hold, fd)
-			}
-		}
-		time.AfterFunc(time.Hour, func() {}).Stop()
-		for _, fd := range hold {
-			syscall.Close(fd)
-		}
-	})
-}
-
-// park moves fork's descriptor fd to the lowest free number at or above
-// ownFDBase, close-on-exec, and returns the new number (fd itself if it
-// cannot be moved).
-func park(fd int) int {
-	if fd >= ownFDBase {
-		return fd
-	}
-	r, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, ownFDBase)
-	if e != 0 {
-		return fd
-	}
-	syscall.Close(fd)
-	return int(r)
-}
-
-// recordOwnFDs records the descriptors open now with close-on-exec set as
-// gemu's own. It runs before the guest does: a descriptor inherited from
-// the process that started gemu cannot be close-on-exec, so these are the
-// Go runtime's and gemu's (the log file).
-func (p *Process) recordOwnFDs() {
-	startNetpollHigh()
-	p.fork.own = map[int]fileID{}
-	fds, err := openFDs()
-	if err != nil {
-		return
-	}
-	for _, fd := range fds {
-		fl, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-		if e != 0 || fl&syscall.FD_CLOEXEC == 0 {
-			continue
-		}
-		if id, ok := fdIdentity(fd); ok {
-			p.fork.own[fd] = id
-		}
-	}
-}
-
-// openFDs lists the host process's open descriptors (without the one it
-// uses to read the list).
-func openFDs() ([]int, error) {
-	dfd, err := syscall.Open("/proc/self/fd", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer syscall.Close(dfd)
-	var fds []int
-	buf := make([]byte, 8192)
-	for {
-		n, err := syscall.ReadDirent(dfd, buf)
-		if err != nil {
-			return nil, err
-		}
-		if n <= 0 {
-			break
-		}
-		var names []string
-		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
-		for _, name := range names {
-			if fd, err := strconv.Atoi(name); err == nil && fd != dfd {
-				fds = append(fds, fd)
-			}
-		}
-	}
-	return fds, nil
-}
-
-// isOwnFD reports whether fd is one of gemu's own descriptors: recorded
-// as such and still the same file (the guest may have closed it and got
-// the number back for a file of its own), or, close-on-exec, a file the Go
-// runtime reopens on its own (its cgroup CPU-limit files).
-func (p *Process) isOwnFD(fd int, cloexec bool) bool {
-	for _, m := range p.shared {
-		if m.fd == fd {
-			return true
-		}
-	}
-	if id, ok := p.fork.own[fd]; ok {
-		if cur, ok := fdIdentity(fd); ok && cur == id {
-			return true
-		}
-	}
-	if cloexec {
-		if l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); err == nil && strings.HasPrefix(l, "/sys/fs/cgroup/") {
-			return true
-		}
-	}
-	return false
-}
-
-// guestFDs lists the guest's open descriptors in increasing order and the
-// close-on-exec ones among them.
-func (p *Process) guestFDs() (fds, cloexec []int, err error) {
-	all, err := openFDs()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, fd := range all {
-		fl, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-		if e != 0 {
-			continue
-		}
-		ce := fl&syscall.FD_CLOEXEC != 0
-		if p.isOwnFD(fd, ce) {
-			continue
-		}
-		fds = append(fds, fd)
-		if ce {
-			cloexec = append(cloexec, fd)
-		}
-	}
-	slices.Sort(fds)
-	slices.Sort(cloexec)
-	return fds, cloexec, nil
-}
-
 // spawnChild starts the gemu that continues the guest as a forked child
 // and returns its pid.
 func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 	p.flushLog()
 	p.watchChildren()
 
-	fds, cloexec, err := p.guestFDs()
-	if err != nil {
-		return 0, errno(err)
-	}
-	// The child's descriptor table: the guest's descriptors and gemu's
-	// own that the child needs (the state file, the executable, the log,
-	// the shared mappings' files, the vfork pipe), each at its number
-	// here, out of the guest's way (ownFDBase). The child does not move
-	// them: moving one to a high number (like the log's) may grow the
-	// descriptor table, which in a multithreaded process costs a
-	// synchronize_rcu in the kernel (milliseconds); the host's fork does
-	// it before the child's Go runtime starts its threads. The state file
-	// and the executable are closed before the guest runs; a vfork child
-	// keeps its pipe until execve.
+	// The child's host descriptors: standard input, output and error,
+	// those the guest's table names and gemu's own that the child needs
+	// (the state file, the executable, the log, the shared mappings'
+	// files, the vfork pipe), each at its number here; the guest's table
+	// travels in the state. The child does not move them: moving one to
+	// a higher number may grow the descriptor table, which in a
+	// multithreaded process costs a synchronize_rcu in the kernel
+	// (milliseconds); the host's fork does it before the child's Go
+	// runtime starts its threads. The state file and the executable are
+	// closed before the guest runs; a vfork child keeps its pipe until
+	// execve.
 	var files []uintptr
 	pass := func(fd int) int {
 		for len(files) <= fd {
@@ -409,7 +230,10 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		files[fd] = uintptr(fd)
 		return fd
 	}
-	for _, fd := range fds {
+	for fd := 0; fd <= 2; fd++ {
+		pass(fd)
+	}
+	for _, fd := range p.fds.hosts() {
 		pass(fd)
 	}
 
@@ -418,7 +242,7 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		return 0, errno(err)
 	}
 	defer st.Close()
-	img := p.forkImage(ca, cloexec)
+	img := p.forkImage(ca)
 	// The executable's pages that still hold the file's contents are not
 	// sent: the child reads them from the file, through the same open
 	// file, checked unchanged.
@@ -440,7 +264,6 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		if err := syscall.Pipe2(vfork[:], syscall.O_CLOEXEC); err != nil {
 			return 0, errno(err)
 		}
-		vfork[0], vfork[1] = park(vfork[0]), park(vfork[1])
 		img.VforkFD = pass(vfork[1])
 	}
 	closeVfork := func() {
@@ -509,7 +332,7 @@ func newStateFile() (*os.File, error) {
 		name := cstr("gemu-fork")
 		r, _, e := syscall.Syscall(memfdCreate, uintptr(ptr(name)), 1 /* MFD_CLOEXEC */, 0)
 		if e == 0 {
-			return os.NewFile(uintptr(park(int(r))), "gemu-fork-state"), nil
+			return os.NewFile(r, "gemu-fork-state"), nil
 		}
 	}
 	f, err := os.CreateTemp("", "gemu-fork-*")
@@ -517,12 +340,7 @@ func newStateFile() (*os.File, error) {
 		return nil, err
 	}
 	os.Remove(f.Name())
-	r, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, f.Fd(), syscall.F_DUPFD_CLOEXEC, ownFDBase)
-	if e != 0 {
-		return f, nil
-	}
-	f.Close()
-	return os.NewFile(r, "gemu-fork-state"), nil
+	return f, nil
 }
 
 // Fork state encoding: a magic, the gob encoding of forkImage, then the
@@ -551,9 +369,9 @@ type forkImage struct {
 	Shared   []sharedImage
 
 	Clone   cloneArgs
-	Cloexec []int // guest descriptors to mark close-on-exec again
-	VforkFD int   // the vfork pipe's descriptor in the child, or -1
-	BaseFD  int   // the executable's descriptor in the child, or -1
+	FDs     []fdSlot // the guest's descriptor table
+	VforkFD int      // the vfork pipe's descriptor in the child, or -1
+	BaseFD  int      // the executable's descriptor in the child, or -1
 	Base    fileStamp
 }
 
@@ -606,7 +424,7 @@ func loadCPU(ci *cpuImage, m *mem.Space) *x86.CPU {
 }
 
 // forkImage captures the process's state for a child.
-func (p *Process) forkImage(ca cloneArgs, cloexec []int) *forkImage {
+func (p *Process) forkImage(ca cloneArgs) *forkImage {
 	img := &forkImage{
 		Path: p.Path, ExePath: p.ExePath, Image: *p.Image, Layout: p.Layout, Stack: p.Stack,
 		BrkStart: p.brkStart, Brk: p.brk,
@@ -614,7 +432,7 @@ func (p *Process) forkImage(ca cloneArgs, cloexec []int) *forkImage {
 		Sig: sigImage{Act: p.sig.act, Mask: p.sig.mask,
 			AltSP: p.sig.altstack.sp, AltFlags: p.sig.altstack.flags, AltLen: p.sig.altstack.size},
 		Rlimits: p.rlimits, CommName: p.commName, Proc: p.proc,
-		Clone: ca, Cloexec: cloexec, VforkFD: -1, BaseFD: -1,
+		Clone: ca, FDs: p.fds.snapshot(), VforkFD: -1, BaseFD: -1,
 	}
 	if len(p.dirs) > 0 {
 		img.Dirs = map[int]dirImage{}
@@ -703,6 +521,7 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 	p.rlimits = img.Rlimits
 	p.commName = img.CommName
 	p.proc = img.Proc
+	p.fds = fdTableFrom(img.FDs)
 	for fd, d := range img.Dirs {
 		if p.dirs == nil {
 			p.dirs = map[int]*dirCookies{}
@@ -770,11 +589,11 @@ func RestoreFork(in *Inherited, opts Options) (*Process, error) {
 	return p, nil
 }
 
-// adoptFDs settles a forked child's descriptors: gemu's own that it keeps
-// (the vfork pipe, the shared mappings' files) are close-on-exec again
-// and, with the Go runtime's, recorded as gemu's own; the guest's
-// close-on-exec descriptors get their flag back (the host's fork-exec
-// cleared it).
+// adoptFDs settles a forked child's descriptors: the host's fork-exec
+// cleared the close-on-exec flag of all it passed, and every host
+// descriptor but standard input, output and error has it in gemu (the
+// vfork pipe, the shared mappings' files, the guest's, whose own flag is
+// in the table).
 func (p *Process) adoptFDs(img *forkImage) {
 	if img.VforkFD >= 0 {
 		p.fork.vforkFD = img.VforkFD
@@ -783,9 +602,10 @@ func (p *Process) adoptFDs(img *forkImage) {
 	for _, m := range p.shared {
 		syscall.CloseOnExec(m.fd)
 	}
-	p.recordOwnFDs()
-	for _, fd := range img.Cloexec {
-		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, syscall.FD_CLOEXEC)
+	for _, h := range p.fds.hosts() {
+		if h > 2 {
+			syscall.CloseOnExec(h)
+		}
 	}
 }
 
@@ -890,7 +710,6 @@ func (p *Process) imageFile() (*imageFile, int) {
 	if err != nil {
 		return nil, -1
 	}
-	fd = park(fd)
 	var st syscall.Stat_t
 	if syscall.Fstat(fd, &st) != nil {
 		syscall.Close(fd)

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,7 +19,7 @@ import (
 func forkRoundTrip(t *testing.T, p *Process, ca cloneArgs) (*Process, *forkImage) {
 	t.Helper()
 	var buf bytes.Buffer
-	img := p.forkImage(ca, []int{7})
+	img := p.forkImage(ca)
 	if err := writeForkState(&buf, img, p.Mem, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +56,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		p.commName = "renamed"
 		p.dirs = map[int]*dirCookies{5: {offs: []int64{1 << 40}, byOff: map[int64]int64{1 << 40: 1}}}
 		p.busPages = map[uint64]bool{0x1234: true}
+		p.fds.dupTo(1, 7, true)
 		brk := p.brk + 0x3000
 		sysBrk(p, &[6]uint64{brk})
 		p.Mem.Store32(p.brkStart+16, 0xcafef00d)
@@ -94,8 +96,11 @@ func TestForkStateRoundTrip(t *testing.T) {
 			child.dirs[5].offs[0] != 1<<40 || child.dirs[5].byOff[1<<40] != 1 || !child.busPages[0x1234] {
 			t.Errorf("%d: process tables differ", bits)
 		}
-		if len(img.Cloexec) != 1 || img.Cloexec[0] != 7 || img.VforkFD != -1 || img.BaseFD != -1 {
-			t.Errorf("%d: descriptors %v %d %d", bits, img.Cloexec, img.VforkFD, img.BaseFD)
+		if e, ok := child.fds.lookup(7); !ok || e.host != 1 || !e.cloexec || img.VforkFD != -1 || img.BaseFD != -1 {
+			t.Errorf("%d: descriptors %v %+v %d %d", bits, ok, e, img.VforkFD, img.BaseFD)
+		}
+		if got, want := child.fds.snapshot(), p.fds.snapshot(); !slices.Equal(got, want) {
+			t.Errorf("%d: child's table %v, want %v", bits, got, want)
 		}
 		if child.sys != p.sys || child.w != p.w {
 			t.Errorf("%d: ABI", bits)
@@ -172,7 +177,7 @@ func TestForkChildCloneArgs(t *testing.T) {
 func TestReadForkStateRejectsBadInput(t *testing.T) {
 	p := newTestProcess(t, 64, nil, nil, Options{})
 	var good bytes.Buffer
-	if err := writeForkState(&good, p.forkImage(cloneArgs{}, nil), p.Mem, nil); err != nil {
+	if err := writeForkState(&good, p.forkImage(cloneArgs{}), p.Mem, nil); err != nil {
 		t.Fatal(err)
 	}
 	g := good.Bytes()
@@ -267,69 +272,24 @@ func TestLoadedPagesMatchLoader(t *testing.T) {
 	}
 }
 
-// The guest's descriptors are told apart from gemu's own.
-func TestGuestFDs(t *testing.T) {
+// The executable's mapping is kept from one fork to the next while the
+// file is unchanged.
+func TestImageFileKept(t *testing.T) {
 	p := newTestProcess(t, 64, nil, nil, Options{})
 	p.ExePath = t.TempDir() + "/prog"
 	if err := os.WriteFile(p.ExePath, simpleELF(t, 64, elf.ET_EXEC), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var pp [2]int
-	if err := syscall.Pipe(pp[:]); err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(pp[0])
-	defer syscall.Close(pp[1])
-	ce, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(ce)
-	exe, exeFD := p.imageFile() // gemu's own, opened after the process started
+	exe, exeFD := p.imageFile()
 	if exe == nil {
 		t.Fatal("no mapping of the executable")
 	}
 	defer syscall.Munmap(exe.data)
 	defer syscall.Close(exeFD)
-	fds, cloexec, err := p.guestFDs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	has := func(s []int, fd int) bool {
-		for _, x := range s {
-			if x == fd {
-				return true
-			}
-		}
-		return false
-	}
-	if !has(fds, pp[0]) || !has(fds, pp[1]) || !has(fds, ce) || has(cloexec, pp[0]) || !has(cloexec, ce) {
-		t.Errorf("guest fds %v cloexec %v, want %v and %d (close-on-exec)", fds, cloexec, pp, ce)
-	}
 	if exe2, fd2 := p.imageFile(); exe2 != exe {
 		t.Error("the mapping of an unchanged executable was not kept")
 	} else {
 		syscall.Close(fd2)
-	}
-	for fd := range p.fork.own {
-		if has(fds, fd) {
-			t.Errorf("gemu's own fd %d listed as the guest's", fd)
-		}
-	}
-	// A number of gemu's that the guest got back for a file of its own
-	// is the guest's.
-	own, err := syscall.Open("/dev/zero", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Close(own)
-	p.fork.own[own], _ = fdIdentity(own)
-	if fds, _, _ := p.guestFDs(); has(fds, own) {
-		t.Errorf("gemu's fd %d listed as the guest's", own)
-	}
-	p.fork.own[own] = fileID{1, 1}
-	if fds, _, _ := p.guestFDs(); !has(fds, own) {
-		t.Errorf("fd %d, now another file, is not the guest's", own)
 	}
 }
 
@@ -406,31 +366,6 @@ func TestWaitForHostChild(t *testing.T) {
 		}
 		if r := sysWaitid(p, &[6]uint64{pAll, 0, buf, wNohang, 0}); r != -abi.EINVAL {
 			t.Errorf("%d: waitid without a state to wait for = %d", bits, r)
-		}
-	}
-}
-
-// Fork's own descriptors move out of the guest's low numbers.
-func TestPark(t *testing.T) {
-	fd, err := syscall.Open("/dev/null", syscall.O_RDONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, _ := fdIdentity(fd)
-	nfd := park(fd)
-	defer syscall.Close(nfd)
-	if fd < ownFDBase && nfd < ownFDBase {
-		t.Fatalf("parked at %d", nfd)
-	}
-	if got, ok := fdIdentity(nfd); !ok || got != id {
-		t.Error("parked descriptor is another file")
-	}
-	if fl, _, _ := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(nfd), syscall.F_GETFD, 0); fl&syscall.FD_CLOEXEC == 0 {
-		t.Error("parked descriptor is not close-on-exec")
-	}
-	if nfd != fd {
-		if _, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0); e != syscall.EBADF {
-			t.Error("the original descriptor is still open")
 		}
 	}
 }

@@ -98,6 +98,7 @@ func sysMmap2(p *Process, a *[6]uint64) int64 {
 
 // mmap implements mmap with a byte offset.
 func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) int64 {
+	fd = p.mmapFD(fd, flags) // the host descriptor (fdtable_sys.go)
 	addr, length = p.ulong(addr), p.ulong(length)
 	flags &= 0xffffffff
 	if length == 0 {

@@ -162,7 +162,8 @@ const (
 
 // rlimit reads a host limit. The address-space limits (data, stack, as)
 // are the guest's own and never change gemu's: a guest lowering its
-// RLIMIT_AS must not starve the Go runtime.
+// RLIMIT_AS must not starve the Go runtime. So is RLIMIT_NOFILE, which
+// bounds the guest's descriptor numbers (fdtable.go), not gemu's.
 func (p *Process) rlimit(res int) (cur, max uint64, e int64) {
 	if r, ok := p.rlimits[res]; ok {
 		return r[0], r[1], 0
@@ -178,13 +179,16 @@ func (p *Process) setRlimit(res int, cur, max uint64) int64 {
 	if cur > max {
 		return -abi.EINVAL
 	}
-	if res == rlimitData || res == rlimitStack || res == rlimitAS {
+	if res == rlimitNofile && max > nrOpen() {
+		return -abi.EPERM
+	}
+	if res == rlimitData || res == rlimitStack || res == rlimitAS || res == rlimitNofile {
 		oc, om, e := p.rlimit(res)
 		if e != 0 {
 			return e
 		}
 		_ = oc
-		if max > om && syscall.Geteuid() != 0 {
+		if max > om && !capSysResource() {
 			return -abi.EPERM
 		}
 		if p.rlimits == nil {

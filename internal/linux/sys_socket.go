@@ -9,22 +9,19 @@ import (
 // Sockets, passed through to the host. Socket addresses have the same
 // layout on every ABI; message headers and control messages are
 // converted for i386. i386's socketcall multiplexer dispatches to the
-// same handlers.
+// same handlers. Socket descriptors are guest descriptors like any
+// (fdtable.go), including those passed in SCM_RIGHTS messages.
 
 func init() {
 	reg(sysSocket, "socket")
 	reg(sysSocketpair, "socketpair")
 	reg(sysBindConnect, "bind", "connect")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		return host(syscall.SYS_LISTEN, uintptr(sint(a[0])), uintptr(sint(a[1])))
-	}, "listen")
+	reg(sysFDInt(syscall.SYS_LISTEN), "listen")
 	reg(sysAccept, "accept", "accept4")
 	reg(sysSockname, "getsockname", "getpeername")
 	reg(sysSendto, "sendto")
 	reg(sysRecvfrom, "recvfrom")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		return host(syscall.SYS_SHUTDOWN, uintptr(sint(a[0])), uintptr(sint(a[1])))
-	}, "shutdown")
+	reg(sysFDInt(syscall.SYS_SHUTDOWN), "shutdown")
 	reg(sysSetsockopt, "setsockopt")
 	reg(sysGetsockopt, "getsockopt")
 	reg(sysSendmsg, "sendmsg")
@@ -35,18 +32,62 @@ func init() {
 // maxSockaddr bounds socket address lengths (sizeof(sockaddr_storage)).
 const maxSockaddr = 128
 
+// sockCloexec is SOCK_CLOEXEC (O_CLOEXEC), in socket types and accept4
+// flags; msgCmsgCloexec is MSG_CMSG_CLOEXEC, in recvmsg flags.
+const (
+	sockCloexec    = abi.O_CLOEXEC
+	msgCmsgCloexec = 0x40000000
+	msgCtrunc      = 0x8
+	scmRights      = 1
+)
+
+// sysFDInt makes a handler for a call taking a descriptor and an int.
+func sysFDInt(nr uintptr) sysFn {
+	return func(p *Process, a *[6]uint64) int64 {
+		fd, e := p.fget(a[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(fd)
+		return host(nr, fd, uintptr(sint(a[1])))
+	}
+}
+
 func sysSocket(p *Process, a *[6]uint64) int64 {
-	return host(syscall.SYS_SOCKET, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])))
+	fd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	typ := uint32(a[1])
+	r := host(syscall.SYS_SOCKET, uintptr(sint(a[0])), uintptr(typ|sockCloexec), uintptr(sint(a[2])))
+	return p.fillFD(fd, r, typ&sockCloexec != 0, nil)
 }
 
 func sysSocketpair(p *Process, a *[6]uint64) int64 {
 	if !p.writable(a[3], 8) {
 		return -abi.EFAULT
 	}
+	s0, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	s1, e := p.reserveFD()
+	if e != 0 {
+		p.fds.cancel(s0)
+		return e
+	}
 	b := hbuf(8)
-	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(sint(a[1])), uintptr(sint(a[2])), uintptr(ptr(b))); r < 0 {
+	typ := uint32(a[1])
+	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(typ|sockCloexec), uintptr(sint(a[2])), uintptr(ptr(b))); r < 0 {
+		p.fds.cancel(s0)
+		p.fds.cancel(s1)
 		return r
 	}
+	ce := typ&sockCloexec != 0
+	p.fillFD(s0, int64(le32(b)), ce, nil)
+	p.fillFD(s1, int64(le32(b[4:])), ce, nil)
+	putLE32(b, uint32(s0))
+	putLE32(b[4:], uint32(s1))
 	return p.writeMem(a[3], b)
 }
 
@@ -62,6 +103,11 @@ func (p *Process) sockaddrIn(addr, n uint64) ([]byte, int64) {
 }
 
 func sysBindConnect(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	sa, e := p.sockaddrIn(a[1], uint64(uint32(a[2])))
 	if e != 0 {
 		return e
@@ -70,7 +116,7 @@ func sysBindConnect(p *Process, a *[6]uint64) int64 {
 	if p.curName == "connect" {
 		nr = syscall.SYS_CONNECT
 	}
-	return host(nr, uintptr(sint(a[0])), uintptr(ptr(sa)), uintptr(len(sa)))
+	return host(nr, fd, uintptr(ptr(sa)), uintptr(len(sa)))
 }
 
 // sockaddrOut prepares an (address, length pointer) result pair: it
@@ -105,6 +151,11 @@ func (p *Process) sockaddrDone(addr, lenp uint64, buf, lb []byte, guestLen uint3
 }
 
 func sysAccept(p *Process, a *[6]uint64) int64 {
+	sock, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(sock)
 	buf, lb, e := p.sockaddrOut(a[1], a[2])
 	if e != 0 {
 		return e
@@ -114,12 +165,16 @@ func sysAccept(p *Process, a *[6]uint64) int64 {
 		guestLen = le32(lb)
 		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
 	}
-	var flags uintptr
+	var flags uint32
 	if p.curName == "accept4" {
-		flags = uintptr(uint32(a[3]))
+		flags = uint32(a[3])
 	}
-	r := host(syscall.SYS_ACCEPT4, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(ptr(lb)), flags)
-	if r < 0 {
+	fd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_ACCEPT4, sock, uintptr(ptr(buf)), uintptr(ptr(lb)), uintptr(flags|sockCloexec))
+	if r = p.fillFD(fd, r, flags&sockCloexec != 0, nil); r < 0 {
 		return r
 	}
 	if e := p.sockaddrDone(a[1], a[2], buf, lb, guestLen); e != 0 {
@@ -129,6 +184,11 @@ func sysAccept(p *Process, a *[6]uint64) int64 {
 }
 
 func sysSockname(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	buf, lb, e := p.sockaddrOut(a[1], a[2])
 	if e != 0 {
 		return e
@@ -142,24 +202,34 @@ func sysSockname(p *Process, a *[6]uint64) int64 {
 	if p.curName == "getpeername" {
 		nr = syscall.SYS_GETPEERNAME
 	}
-	if r := host(nr, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(ptr(lb))); r < 0 {
+	if r := host(nr, fd, uintptr(ptr(buf)), uintptr(ptr(lb))); r < 0 {
 		return r
 	}
 	return p.sockaddrDone(a[1], a[2], buf, lb, guestLen)
 }
 
 func sysSendto(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	sa, e := p.sockaddrIn(a[4], uint64(uint32(a[5])))
 	if e != 0 {
 		return e
 	}
-	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
+	flags := uintptr(uint32(a[3]))
 	return p.writeLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_SENDTO, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(sa)), uintptr(len(sa)))
 	})
 }
 
 func sysRecvfrom(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	buf, lb, e := p.sockaddrOut(a[4], a[5])
 	if e != 0 {
 		return e
@@ -169,7 +239,7 @@ func sysRecvfrom(p *Process, a *[6]uint64) int64 {
 		guestLen = le32(lb)
 		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
 	}
-	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[3]))
+	flags := uintptr(uint32(a[3]))
 	r := p.readLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_RECVFROM, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(buf)), uintptr(ptr(lb)))
 	})
@@ -195,6 +265,11 @@ func (p *Process) timevalOpt(level, name int64) bool {
 }
 
 func sysSetsockopt(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	level, name, n := sint(a[1]), sint(a[2]), uint64(uint32(a[4]))
 	if n > maxSockoptSize {
 		return -abi.EINVAL
@@ -208,10 +283,15 @@ func sysSetsockopt(p *Process, a *[6]uint64) int64 {
 	}
 	hv := hbuf(len(v))
 	copy(hv, v)
-	return host(syscall.SYS_SETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), uintptr(ptr(hv)), uintptr(len(hv)))
+	return host(syscall.SYS_SETSOCKOPT, fd, uintptr(level), uintptr(name), uintptr(ptr(hv)), uintptr(len(hv)))
 }
 
 func sysGetsockopt(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	level, name := sint(a[1]), sint(a[2])
 	l, e := p.readMem(a[4], 4)
 	if e != 0 {
@@ -224,7 +304,7 @@ func sysGetsockopt(p *Process, a *[6]uint64) int64 {
 	lb := hbuf(4)
 	putLE32(lb, maxSockoptSize)
 	v := hbuf(maxSockoptSize)
-	if r := host(syscall.SYS_GETSOCKOPT, uintptr(sint(a[0])), uintptr(level), uintptr(name), uintptr(ptr(v)), uintptr(ptr(lb))); r < 0 {
+	if r := host(syscall.SYS_GETSOCKOPT, fd, uintptr(level), uintptr(name), uintptr(ptr(v)), uintptr(ptr(lb))); r < 0 {
 		return r
 	}
 	out := v[:min(le32(lb), maxSockoptSize)]
@@ -319,7 +399,75 @@ func hostMsghdr(name []byte, iov []byte, niov int, control []byte, flags uint32)
 	return h
 }
 
+// rightsToHost translates the guest descriptors of SCM_RIGHTS messages to
+// host descriptors, held: it returns them for putting, EBADF if one is
+// not the guest's.
+func (p *Process) rightsToHost(msgs []cmsg) ([]int, int64) {
+	var held []int
+	for _, m := range msgs {
+		if m.level != solSocket || m.typ != scmRights {
+			continue
+		}
+		for i := 0; i+4 <= len(m.data); i += 4 {
+			e, ok := p.fds.hold(int64(int32(le32(m.data[i:]))))
+			if !ok {
+				for _, h := range held {
+					p.putHost(h)
+				}
+				return nil, -abi.EBADF
+			}
+			held = append(held, e.host)
+			putLE32(m.data[i:], uint32(e.host))
+		}
+	}
+	return held, 0
+}
+
+// rightsToGuest installs the host descriptors received in SCM_RIGHTS
+// messages as guest descriptors and puts their numbers in the messages.
+// A descriptor the guest's table has no room for is closed and left out,
+// and MSG_CTRUNC reported, as Linux does.
+func (p *Process) rightsToGuest(msgs []cmsg, cloexec bool) (out []cmsg, trunc bool) {
+	for _, m := range msgs {
+		if m.level != solSocket || m.typ != scmRights {
+			out = append(out, m)
+			continue
+		}
+		var data []byte
+		for i := 0; i+4 <= len(m.data); i += 4 {
+			h := int(int32(le32(m.data[i:])))
+			fd := p.installFD(h, cloexec)
+			if fd < 0 {
+				trunc = true
+				continue
+			}
+			data = append(data, p32(uint32(fd))...)
+		}
+		if len(data) > 0 {
+			out = append(out, cmsg{m.level, m.typ, data})
+		}
+	}
+	return out, trunc
+}
+
+// closeRights closes the guest descriptors of SCM_RIGHTS messages that did
+// not fit the guest's control buffer.
+func (p *Process) closeRights(msgs []cmsg) {
+	for _, m := range msgs {
+		if m.level == solSocket && m.typ == scmRights {
+			for i := 0; i+4 <= len(m.data); i += 4 {
+				p.closeFD(int64(int32(le32(m.data[i:]))))
+			}
+		}
+	}
+}
+
 func sysSendmsg(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	m, e := p.readMsghdr(a[1])
 	if e != 0 {
 		return e
@@ -341,11 +489,21 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 		if e != 0 {
 			return e
 		}
-		c := encodeCmsgs(8, parseCmsgs(p.w, g))
+		msgs := parseCmsgs(p.w, g)
+		held, e := p.rightsToHost(msgs)
+		if e != 0 {
+			return e
+		}
+		defer func() {
+			for _, h := range held {
+				p.putHost(h)
+			}
+		}()
+		c := encodeCmsgs(8, msgs)
 		control = hbuf(len(c))
 		copy(control, c)
 	}
-	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[2]))
+	flags := uintptr(uint32(a[2]))
 	return p.writeVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
 		putLE64(hiov, uint64(uintptr(ptr(b))))
@@ -358,6 +516,11 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 }
 
 func sysRecvmsg(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	m, e := p.readMsghdr(a[1])
 	if e != 0 {
 		return e
@@ -374,7 +537,8 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 	if m.control != 0 && m.controllen > 0 {
 		control = hbuf(int(min(m.controllen*2, 128<<10)))
 	}
-	fd, flags := uintptr(sint(a[0])), uintptr(uint32(a[2]))
+	gflags := uint32(a[2])
+	flags := uintptr(gflags | msgCmsgCloexec)
 	var h []byte
 	r := p.readVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
@@ -399,10 +563,25 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 	}
 	var clen uint64
 	if control != nil {
-		c := encodeCmsgs(p.w, parseCmsgs(8, control[:le64(h[40:])]))
-		if uint64(len(c)) > m.controllen {
-			c = c[:m.controllen]
-			outFlags |= 0x8 // MSG_CTRUNC
+		msgs, trunc := p.rightsToGuest(parseCmsgs(8, control[:le64(h[40:])]), gflags&msgCmsgCloexec != 0)
+		if trunc {
+			outFlags |= msgCtrunc
+		}
+		// Whole messages that fit the guest's buffer; descriptors in the
+		// others are closed.
+		var c []byte
+		for i, cm := range msgs {
+			rec := encodeCmsgs(p.w, msgs[i:i+1])
+			if uint64(len(c)+len(rec)) > m.controllen {
+				if cm.level != solSocket || cm.typ != scmRights {
+					c = append(c, rec[:m.controllen-uint64(len(c))]...)
+					i++
+				}
+				p.closeRights(msgs[i:])
+				outFlags |= msgCtrunc
+				break
+			}
+			c = append(c, rec...)
 		}
 		if e := p.writeMem(m.control, c); e != 0 {
 			return e

@@ -27,14 +27,20 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 	out := a[1]
 	switch p.curName {
 	case "fstat", "fstat64":
-		r = host(syscall.SYS_FSTAT, uintptr(sint(a[0])), uintptr(ptr(hb)))
-	case "newfstatat", "fstatat64":
-		path, e := p.path(a[1])
+		fd, e := p.fget(a[0])
 		if e != 0 {
 			return e
 		}
+		defer p.fput(fd)
+		r = host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb)))
+	case "newfstatat", "fstatat64":
+		dirfd, path, e := p.atPath(a[0], a[1])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(dirfd)
 		out = a[2]
-		r = host(syscall.SYS_NEWFSTATAT, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(ptr(hb)), uintptr(uint32(a[3])))
+		r = host(syscall.SYS_NEWFSTATAT, dirfd, uintptr(ptr(path)), uintptr(ptr(hb)), uintptr(uint32(a[3])))
 	default:
 		path, e := p.path(a[0])
 		if e != 0 {
@@ -69,17 +75,21 @@ const statxSize = 256
 
 func sysStatx(p *Process, a *[6]uint64) int64 {
 	var path []byte
+	dirfd := atFDCWD
 	if a[1] != 0 {
 		var e int64
-		if path, e = p.path(a[1]); e != 0 {
+		if dirfd, path, e = p.atPath(a[0], a[1]); e != 0 {
 			return e
 		}
+	} else {
+		dirfd = p.dirget(a[0])
 	}
+	defer p.fput(dirfd)
 	if !p.writable(a[4], statxSize) {
 		return -abi.EFAULT
 	}
 	b := hbuf(statxSize)
-	r := host(sysStatxNr, uintptr(sint(a[0])), uintptr(ptr(path)), uintptr(uint32(a[2])), uintptr(uint32(a[3])), uintptr(ptr(b)))
+	r := host(sysStatxNr, dirfd, uintptr(ptr(path)), uintptr(uint32(a[2])), uintptr(uint32(a[3])), uintptr(ptr(b)))
 	if r < 0 {
 		return r
 	}
@@ -99,7 +109,12 @@ func sysStatfs(p *Process, a *[6]uint64) int64 {
 	}
 	var r int64
 	if p.curName == "fstatfs" || p.curName == "fstatfs64" {
-		r = host(syscall.SYS_FSTATFS, uintptr(sint(a[0])), uintptr(ptr(hb)))
+		fd, e := p.fget(a[0])
+		if e != 0 {
+			return e
+		}
+		defer p.fput(fd)
+		r = host(syscall.SYS_FSTATFS, fd, uintptr(ptr(hb)))
 	} else {
 		path, e := p.path(a[0])
 		if e != 0 {

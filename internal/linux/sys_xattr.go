@@ -7,7 +7,8 @@ import (
 )
 
 // Extended attributes: passed through to the host. Names and values are
-// byte strings with no layout differences between the ABIs.
+// byte strings with no layout differences between the ABIs. Paths and
+// descriptors are the guest's, translated (hostPath, fget).
 
 func init() {
 	reg(sysGetxattr, "getxattr", "lgetxattr")
@@ -62,7 +63,7 @@ func sysGetxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_GETXATTR, syscall.SYS_LGETXATTR)
-	cp, cn := cstr(path), cstr(name)
+	cp, cn := cstr(p.hostPath(path)), cstr(name)
 	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
 		return host(nr, uintptr(ptr(cp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
@@ -73,9 +74,14 @@ func sysFgetxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	cn := cstr(name)
 	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
-		return host(syscall.SYS_FGETXATTR, uintptr(sint(a[0])), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
+		return host(syscall.SYS_FGETXATTR, fd, uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
@@ -85,15 +91,20 @@ func sysListxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_LISTXATTR, syscall.SYS_LLISTXATTR)
-	cp := cstr(path)
+	cp := cstr(p.hostPath(path))
 	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
 		return host(nr, uintptr(ptr(cp)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
 func sysFlistxattr(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
 	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
-		return host(syscall.SYS_FLISTXATTR, uintptr(sint(a[0])), uintptr(ptr(buf)), uintptr(len(buf)))
+		return host(syscall.SYS_FLISTXATTR, fd, uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
@@ -119,7 +130,7 @@ func sysSetxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_SETXATTR, syscall.SYS_LSETXATTR)
-	return host(nr, uintptr(ptr(cstr(path))), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
+	return host(nr, uintptr(ptr(cstr(p.hostPath(path)))), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
 func sysFsetxattr(p *Process, a *[6]uint64) int64 {
@@ -131,7 +142,12 @@ func sysFsetxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FSETXATTR, uintptr(sint(a[0])), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
+	return host(syscall.SYS_FSETXATTR, fd, uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
 func sysRemovexattr(p *Process, a *[6]uint64) int64 {
@@ -144,7 +160,7 @@ func sysRemovexattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	nr := p.xattrNr(p.curName, syscall.SYS_REMOVEXATTR, syscall.SYS_LREMOVEXATTR)
-	return host(nr, uintptr(ptr(cstr(path))), uintptr(ptr(cstr(name))))
+	return host(nr, uintptr(ptr(cstr(p.hostPath(path)))), uintptr(ptr(cstr(name))))
 }
 
 func sysFremovexattr(p *Process, a *[6]uint64) int64 {
@@ -152,5 +168,10 @@ func sysFremovexattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_FREMOVEXATTR, uintptr(sint(a[0])), uintptr(ptr(cstr(name))))
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
+	return host(syscall.SYS_FREMOVEXATTR, fd, uintptr(ptr(cstr(name))))
 }
