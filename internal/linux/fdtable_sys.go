@@ -83,6 +83,24 @@ func (p *Process) putHost(h int) {
 	}
 }
 
+// dropEntry releases the host descriptor of a guest entry that was closed
+// (close, dup2 over it, close_range). If other entries (dups) still hold
+// it, a duplicate is closed instead: closing any descriptor of a file
+// releases the process's POSIX record locks on it, as closing the guest's
+// would natively.
+func (p *Process) dropEntry(h int) {
+	if h < 0 {
+		return
+	}
+	if p.fds.put(h) {
+		p.closeHost(h)
+		return
+	}
+	if d := host(syscall.SYS_FCNTL, uintptr(h), fDupfdCloexec, 0); d >= 0 {
+		host(syscall.SYS_CLOSE, uintptr(d))
+	}
+}
+
 // closeHost closes a host descriptor no guest entry or call uses any more.
 // Standard input, output and error are pointed at /dev/null instead, so
 // that those numbers stay gemu's and no later file of the guest's takes
@@ -154,7 +172,7 @@ func (p *Process) closeFD(fd int64) int64 {
 	if !ok {
 		return -abi.EBADF
 	}
-	p.putHost(h)
+	p.dropEntry(h)
 	return 0
 }
 
@@ -189,7 +207,7 @@ func sysDup2(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	p.putHost(prev)
+	p.dropEntry(prev)
 	return to
 }
 
@@ -208,7 +226,7 @@ func sysCloseRange(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	for _, h := range p.fds.closeRange(lo, hi, flags&closeRangeCloexec != 0) {
-		p.putHost(h)
+		p.dropEntry(h)
 	}
 	return 0
 }
@@ -647,4 +665,71 @@ func capSysResource() bool {
 		}
 	})
 	return capResource
+}
+
+// isFdDir reports whether guest descriptor fd is an open /proc/self/fd
+// (the listing of the guest's descriptors).
+func (p *Process) isFdDir(fd int64) bool {
+	e, ok := p.fds.lookup(fd)
+	if !ok {
+		return false
+	}
+	d, ok := e.file.(*fdDir)
+	return ok && !d.info
+}
+
+// fdinfoOpen finishes the open of a guest's /proc/self/fdinfo/N (path s,
+// host descriptor r): the host's file shows the host descriptor's flags,
+// where O_CLOEXEC is always set; the guest gets a copy with the flag of
+// its own descriptor N, served from an anonymous file at the same host
+// descriptor. Other paths and errors pass through.
+func (p *Process) fdinfoOpen(s string, r int64, flags uint64) int64 {
+	dir, rest, ok := p.fdPathParts(s)
+	if r < 0 || !ok || dir != "fdinfo" || flags&abi.O_PATH != 0 {
+		return r
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil {
+		return r
+	}
+	e, ok := p.fds.lookup(int64(n))
+	if !ok {
+		return r
+	}
+	var content []byte
+	b := hbuf(4096)
+	for len(content) < 1<<16 {
+		k := host(syscall.SYS_READ, uintptr(r), uintptr(ptr(b)), uintptr(len(b)))
+		if k <= 0 {
+			break
+		}
+		content = append(content, b[:k]...)
+	}
+	if fr := p.replaceWithMemfd(int(r), "fdinfo", fdinfoFlags(content, e.cloexec), flags); fr < 0 {
+		host(syscall.SYS_CLOSE, uintptr(r))
+		return fr
+	}
+	return r
+}
+
+// fdinfoFlags sets or clears O_CLOEXEC in the octal "flags:" line of an
+// fdinfo file.
+func fdinfoFlags(content []byte, cloexec bool) []byte {
+	lines := strings.SplitAfter(string(content), "\n")
+	for i, l := range lines {
+		v, ok := strings.CutPrefix(l, "flags:\t")
+		if !ok {
+			continue
+		}
+		f, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+		if err != nil {
+			break
+		}
+		f &^= abi.O_CLOEXEC
+		if cloexec {
+			f |= abi.O_CLOEXEC
+		}
+		lines[i] = "flags:\t0" + strconv.FormatUint(f, 8) + "\n"
+	}
+	return []byte(strings.Join(lines, ""))
 }

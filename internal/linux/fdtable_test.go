@@ -312,3 +312,13 @@ func TestFDSyscalls(t *testing.T) {
 		t.Error("gemu's descriptor was closed")
 	}
 }
+
+func TestFdinfoFlags(t *testing.T) {
+	in := "pos:\t6\nflags:\t02100002\nmnt_id:\t26\nino:\t611\n"
+	if got := string(fdinfoFlags([]byte(in), false)); got != "pos:\t6\nflags:\t0100002\nmnt_id:\t26\nino:\t611\n" {
+		t.Errorf("cleared: %q", got)
+	}
+	if got := string(fdinfoFlags([]byte("flags:\t00\n"), true)); got != "flags:\t02000000\n" {
+		t.Errorf("set: %q", got)
+	}
+}

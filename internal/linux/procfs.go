@@ -217,7 +217,11 @@ func (p *Process) replaceWithMemfd(fd int, name string, content []byte, flags ui
 		}
 		done += int(r)
 	}
-	if r := host(syscall.SYS_FCHMOD, uintptr(mfd), uintptr(procFileMode[name])); r < 0 {
+	mode, ok := procFileMode[name]
+	if !ok {
+		mode = 0o444 // fdinfo/N (fdtable_sys.go)
+	}
+	if r := host(syscall.SYS_FCHMOD, uintptr(mfd), uintptr(mode)); r < 0 {
 		return r
 	}
 	// A new open of the anonymous file gives it the guest's access mode

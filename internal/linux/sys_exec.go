@@ -137,6 +137,10 @@ func (p *Process) execTarget(dirfd, hdir int64, path string, flags int64) (file,
 		return "", "", -abi.ENOENT
 	case path[0] == '/' || dirfd == abi.AT_FDCWD:
 		file, name = p.fdPath(path), path
+	case p.isFdDir(dirfd):
+		// Relative to the guest's /proc/self/fd: a guest descriptor.
+		n := strconv.FormatInt(dirfd, 10)
+		file, name = p.fdPath("/proc/self/fd/"+path), "/dev/fd/"+n+"/"+path
 	default:
 		n := strconv.FormatInt(dirfd, 10)
 		file, name = "/proc/self/fd/"+strconv.FormatInt(hdir, 10)+"/"+path, "/dev/fd/"+n+"/"+path

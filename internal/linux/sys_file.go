@@ -406,6 +406,7 @@ func (p *Process) openat(dirArg, pathAddr, flags, mode uint64) int64 {
 	if file == nil {
 		file = emuFileOfKind(p.fdDirKind(s))
 	}
+	r = p.fdinfoOpen(s, r, flags)
 	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, file)
 }
 
@@ -1002,22 +1003,22 @@ func sysSymlink(p *Process, a *[6]uint64) int64 {
 }
 
 func sysLink(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := atFDCWD, atFDCWD
+	oldDir, newDir := cwdArg, cwdArg
 	oldP, newP, flags := a[0], a[1], uint64(0)
 	if p.curName == "linkat" {
-		oldDir, oldP, newDir, newP, flags = p.dirget(a[0]), a[1], p.dirget(a[2]), a[3], uint64(uint32(a[4]))
-		defer p.fput(oldDir)
-		defer p.fput(newDir)
+		oldDir, oldP, newDir, newP, flags = a[0], a[1], a[2], a[3], uint64(uint32(a[4]))
 	}
-	op, e := p.path(oldP)
+	od, op, e := p.atPath(oldDir, oldP)
 	if e != 0 {
 		return e
 	}
-	np, e := p.path(newP)
+	defer p.fput(od)
+	nd, np, e := p.atPath(newDir, newP)
 	if e != 0 {
 		return e
 	}
-	return host(syscall.SYS_LINKAT, oldDir, uintptr(ptr(op)), newDir, uintptr(ptr(np)), uintptr(flags))
+	defer p.fput(nd)
+	return host(syscall.SYS_LINKAT, od, uintptr(ptr(op)), nd, uintptr(ptr(np)), uintptr(flags))
 }
 
 // timespecs reads n guest timespecs (64-bit fields when t64) into host

@@ -3,8 +3,9 @@
 // 3..1023 (the daemon idiom), close_range(3, ~0U, 0) and dup2 over every
 // number up to RLIMIT_NOFILE leave the process working (files, pipes,
 // SCM_RIGHTS, fork, exec); numbers are allocated lowest-free under the
-// limit; /proc/self/fd lists exactly the program's descriptors; EBADF,
-// EINVAL and EMFILE where Linux gives them.
+// limit; /proc/self/fd lists exactly the program's descriptors; closing a
+// dup releases record locks; EBADF, EINVAL and EMFILE where Linux gives
+// them.
 #include "gt.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 		*nl = 0;
 	printf("fdinfo: %s\n", buf);
 	close(g);
+	struct stat st;
 	int pd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
 	snprintf(path, sizeof path, "%d", f);
 	g = openat(pd, path, O_RDONLY);
@@ -161,8 +163,12 @@ int main(int argc, char **argv)
 	printf("openat(/proc/self/fd, \"%s\") reads %.*s\n", path, (int)n, buf);
 	close(g);
 	printf("openat(/proc/self/fd, \"900\"): %s\n", err(openat(pd, "900", O_RDONLY)));
+	printf("linkat(/proc/self/fd, \"%s\", linked.txt, FOLLOW): %s\n", path,
+	       err(linkat(pd, path, AT_FDCWD, "linked.txt", AT_SYMLINK_FOLLOW)));
+	printf("linked.txt is a.txt: %s\n", stat("linked.txt", &st) == 0 && st.st_nlink == 2 ? "yes" : "no");
+	unlink("linked.txt");
+	printf("linkat(/proc/self/fd, \"900\", ...): %s\n", err(linkat(pd, "900", AT_FDCWD, "l2", AT_SYMLINK_FOLLOW)));
 	close(pd);
-	struct stat st;
 	printf("stat /proc/self/fd/900: %s\n", err(stat("/proc/self/fd/900", &st)));
 	printf("stat /dev/fd/901: %s\n", err(stat("/dev/fd/901", &st)));
 	listfds("with a file and a pipe");
@@ -223,6 +229,18 @@ int main(int argc, char **argv)
 
 	// Close-on-exec is per descriptor.
 	int c = fcntl(f, F_DUPFD_CLOEXEC, 10);
+	for (int i = 0; i < 2; i++) {
+		int which = i ? c : f;
+		snprintf(path, sizeof path, "/proc/self/fdinfo/%d", which);
+		g = open(path, O_RDONLY);
+		n = read(g, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = 0;
+		close(g);
+		char *fl = strstr(buf, "flags:\t");
+		unsigned long flags = fl ? strtoul(fl + 7, NULL, 8) : 0;
+		printf("fdinfo of %s: O_CLOEXEC %s\n", i ? "the F_DUPFD_CLOEXEC copy" : "the file",
+		       flags & O_CLOEXEC ? "set" : "clear");
+	}
 	printf("F_DUPFD_CLOEXEC from 10: %d, flags %d, original's %d\n", c, fcntl(c, F_GETFD), fcntl(f, F_GETFD));
 	fcntl(c, F_SETFD, 0);
 	printf("after F_SETFD 0: %d\n", fcntl(c, F_GETFD));
@@ -274,6 +292,27 @@ int main(int argc, char **argv)
 	}
 	close(sv[0]);
 	close(sv[1]);
+
+	// Closing any descriptor of a file, a dup's too, releases the
+	// process's record locks on it.
+	int lf = open("lock.txt", O_RDWR | O_CREAT, 0644);
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	printf("F_SETLK: %s\n", err(fcntl(lf, F_SETLK, &fl)));
+	int ld = dup(lf);
+	for (int round = 0; round < 2; round++) {
+		fflush(stdout);
+		if (fork() == 0) {
+			struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+			fcntl(lf, F_GETLK, &q);
+			printf("lock %s closing the dup: %s\n", round ? "after" : "before", q.l_type == F_UNLCK ? "free" : "held");
+			fflush(stdout);
+			_exit(0);
+		}
+		wait(NULL);
+		close(ld);
+	}
+	close(lf);
+	unlink("lock.txt");
 
 	// fork and exec with the program's own table.
 	fflush(stdout);
