@@ -28,7 +28,10 @@ import (
 // symbolic links, relative to a /proc directory descriptor or through
 // /proc/self/root reach the guest's view too. The host's own threads that
 // are not guest threads (the Go runtime's) have no /proc entries for the
-// guest: opening anything under them fails with ENOENT.
+// guest: opening anything under them fails with ENOENT. The mem and
+// pagemap files of other processes that run gemu (the guest's forked
+// children, its parent gemu) would show those gemus' own memory: opening
+// them fails with EACCES.
 
 // ProcState is the process state behind the /proc files. Its exported
 // fields go into a forked child's image.
@@ -126,6 +129,30 @@ func (p *Process) procTarget(path string) (name string, tid int, deny bool) {
 	return rest[0], tid, false
 }
 
+// otherGemuMem reports whether path ("/proc/N/mem", "/proc/N/task/T/mem"
+// or the same with pagemap) is a memory file of another process that runs
+// gemu, such as the guest's forked child: its contents are that gemu's
+// own memory, not its guest's, so the guest may not open it. Memory files
+// of processes that do not run gemu keep the host's rules.
+func otherGemuMem(path string) bool {
+	parts := strings.Split(strings.TrimPrefix(path, "/proc/"), "/")
+	if len(parts) != 2 && (len(parts) != 4 || parts[1] != "task") {
+		return false
+	}
+	if f := parts[len(parts)-1]; f != "mem" && f != "pagemap" {
+		return false
+	}
+	if _, err := strconv.Atoi(parts[0]); err != nil {
+		return false
+	}
+	other, err := os.Stat("/proc/" + parts[0] + "/exe")
+	if err != nil {
+		return false
+	}
+	self, err := os.Stat("/proc/self/exe")
+	return err == nil && os.SameFile(self, other)
+}
+
 // procThread maps a host process or thread id seen in a /proc path to
 // the guest thread it stands for: the process, one of its threads, or
 // the calling host thread (what /proc/thread-self resolves to).
@@ -173,6 +200,10 @@ func (p *Process) procOpen(fd int64, flags uint64) (int64, emuFile) {
 		return -abi.ENOENT, nil
 	}
 	if name == "" {
+		if otherGemuMem(target) {
+			host(syscall.SYS_CLOSE, uintptr(fd))
+			return -abi.EACCES, nil
+		}
 		return fd, nil
 	}
 	var content []byte

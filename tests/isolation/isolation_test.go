@@ -167,3 +167,26 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// TestChildMemIsNotGemus: a forked child of the guest is another gemu, so
+// its /proc/PID/mem is gemu's memory, not the guest's; opening it must
+// fail. Natively the same program reads the child's copy of a global.
+func TestChildMemIsNotGemus(t *testing.T) {
+	if buildErr != nil {
+		t.Fatalf("cannot build cmd/gemu: %v", buildErr)
+	}
+	bin := filepath.Join(workDir, "childmem")
+	if out, err := exec.Command("cc", "-static", "-O1", "-o", bin, "testdata/childmem.c").CombinedOutput(); err != nil {
+		t.Fatalf("cannot build the guest: %v\n%s", err, out)
+	}
+	native := execute(t, bin)
+	t.Logf("native:\n%s", native.stdout)
+	if strings.Count(native.stdout, "child's value: yes") != 2 {
+		t.Fatalf("the native run does not read its child's memory, so this check means nothing here:\n%s", native.stdout)
+	}
+	emu := execute(t, gemuPath, bin)
+	want := "/mem: Permission denied\n/task/"
+	if !strings.Contains(emu.stdout, want) || strings.Count(emu.stdout, "Permission denied") != 2 || emu.status != "exit status 0" {
+		t.Fatalf("under gemu the child's mem files must be refused; got %s:\n%s%s", emu.status, emu.stdout, emu.stderr)
+	}
+}
