@@ -2,6 +2,7 @@ package linux
 
 import (
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -316,8 +317,11 @@ func (p *Process) fdPath(s string) string {
 
 // fdPathParts splits a descriptor path into its directory (fd or fdinfo)
 // and what follows it; /dev/stdin, /dev/stdout and /dev/stderr are
-// /proc/self/fd/0, 1 and 2.
+// /proc/self/fd/0, 1 and 2. An absolute path is looked at in its clean
+// form (no //, . or ..) without /proc/self/root prefixes, which name the
+// same files.
 func (p *Process) fdPathParts(s string) (dir, rest string, ok bool) {
+	s = p.cleanProc(s)
 	switch s {
 	case "/dev/stdin":
 		return "fd", "0", true
@@ -342,20 +346,52 @@ func (p *Process) fdPathParts(s string) (dir, rest string, ok bool) {
 }
 
 // procSelfRest returns what follows /proc/self/, /proc/thread-self/ or
-// /proc/PID/ (the guest's pid) in s.
+// /proc/PID/ (the guest's pid), and the task/TID/ of a guest thread under
+// the first and the last, in s.
 func (p *Process) procSelfRest(s string) (string, bool) {
 	for _, pre := range []string{"/proc/self/", "/proc/thread-self/", "/proc/" + strconv.Itoa(p.pid) + "/"} {
-		if r, ok := strings.CutPrefix(s, pre); ok {
-			return r, true
+		r, ok := strings.CutPrefix(s, pre)
+		if !ok {
+			continue
 		}
+		if t, ok := strings.CutPrefix(r, "task/"); ok && pre != "/proc/thread-self/" {
+			tid, tail, _ := strings.Cut(t, "/")
+			n, err := strconv.Atoi(tid)
+			if err != nil || !p.isThread(int64(n)) {
+				return "", false
+			}
+			r = tail
+		}
+		return r, true
 	}
 	return "", false
+}
+
+// cleanProc returns an absolute path cleaned (path.Clean, keeping a
+// trailing slash) and without /proc/self/root-like prefixes, for
+// recognizing descriptor paths; other paths come back unchanged.
+func (p *Process) cleanProc(s string) string {
+	if !strings.HasPrefix(s, "/") {
+		return s
+	}
+	c := path.Clean(s)
+	for {
+		r, ok := p.procSelfRest(c + "/")
+		if !ok || !strings.HasPrefix(r, "root/") {
+			break
+		}
+		c = path.Clean("/" + r[len("root/"):])
+	}
+	if strings.HasSuffix(s, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // fdDirKind tells whether path names the directory /proc/self/fd or
 // /proc/self/fdinfo, whose listing gemu makes from the guest's table.
 func (p *Process) fdDirKind(s string) int {
-	s = strings.TrimRight(s, "/")
+	s = strings.TrimRight(p.cleanProc(s), "/")
 	if s == "/dev/fd" {
 		return fdKindFdDir
 	}

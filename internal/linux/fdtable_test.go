@@ -205,6 +205,13 @@ func TestFDPaths(t *testing.T) {
 		"/proc/1/fd/1":               "/proc/1/fd/1",
 		"/etc/passwd":                "/etc/passwd",
 		"/proc/self/exe":             p.ExePath,
+		"//proc/./self//fd/1":        "/proc/self/fd/17",
+		"/proc/self/../self/fd/1":    "/proc/self/fd/17",
+		"/proc/self/root/dev/fd/1":   "/proc/self/fd/17",
+		"/proc/self/root/proc/" + pid + "/root/proc/self/fd/3": "/proc/self/fd/-1",
+		"/proc/self/task/" + pid + "/fd/1":                     "/proc/self/fd/17",
+		"/proc/" + pid + "/task/" + pid + "/fdinfo/3":          "/proc/self/fdinfo/-1",
+		"/proc/self/task/1/fd/1":                               "/proc/self/task/1/fd/1",
 	} {
 		if got := p.hostPath(in); got != want {
 			t.Errorf("hostPath(%q) = %q, want %q", in, got, want)
@@ -213,6 +220,7 @@ func TestFDPaths(t *testing.T) {
 	for in, want := range map[string]int{
 		"/proc/self/fd": fdKindFdDir, "/proc/self/fd/": fdKindFdDir, "/dev/fd": fdKindFdDir,
 		"/proc/" + pid + "/fdinfo": fdKindFdInfo, "/proc/self/fdx": fdKindHost, "/proc/self": fdKindHost,
+		"/proc/self/task/" + pid + "/fd": fdKindFdDir, "/proc/self/root/proc/self/./fd": fdKindFdDir,
 	} {
 		if got := p.fdDirKind(in); got != want {
 			t.Errorf("fdDirKind(%q) = %d, want %d", in, got, want)

@@ -145,6 +145,16 @@ int main(int argc, char **argv)
 	n = read(g, buf, 5);
 	printf("open %s -> %d, reads %.*s\n", path, g, (int)n, buf);
 	close(g);
+	char alt[3][96];
+	snprintf(alt[0], sizeof alt[0], "/proc/self/task/%d/fd/%d", (int)getpid(), f);
+	snprintf(alt[1], sizeof alt[1], "//proc/./self/../self/root/proc/self/fd/%d", f);
+	snprintf(alt[2], sizeof alt[2], "/proc/self/task/%d/fd/900", (int)getpid());
+	for (int i = 0; i < 3; i++) {
+		g = open(alt[i], O_RDONLY);
+		n = g < 0 ? 0 : pread(g, buf, 5, 0);
+		printf("open %s form: %s %.*s\n", i == 0 ? "task" : i == 1 ? "dotted root" : "task, closed", err(g), (int)n, buf);
+		close(g);
+	}
 	lseek(f, 6, SEEK_SET);
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", f);
 	g = open(path, O_RDONLY);
