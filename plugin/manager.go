@@ -3,6 +3,7 @@ package plugin
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -55,6 +56,7 @@ type Manager struct {
 
 	countInsns bool       // some plugin set Hooks.CountInsns
 	cpus       []*x86.CPU // vCPUs attached for instruction counting
+	retired    uint64     // instructions counted by detached vCPUs
 }
 
 // New returns a Manager with no plugins: it places no hooks and observes
@@ -159,6 +161,20 @@ func (m *Manager) CountInsns() bool { return m != nil && m.countInsns }
 
 // AttachCPU registers a vCPU whose instruction count Host.InsnCount sums.
 func (m *Manager) AttachCPU(c *x86.CPU) { m.cpus = append(m.cpus, c) }
+
+// DetachCPU forgets a vCPU whose guest thread ended, keeping its
+// instruction count in the total, so that the CPU and its engine (which
+// holds the thread's translated blocks) can be freed: a guest that creates
+// and joins many threads must not keep every one of them.
+func (m *Manager) DetachCPU(c *x86.CPU) {
+	for i, o := range m.cpus {
+		if o == c {
+			m.retired += c.Icount
+			m.cpus = slices.Delete(m.cpus, i, i+1)
+			return
+		}
+	}
+}
 
 // Plugins returns the names of the loaded plugins in command-line order.
 func (m *Manager) Plugins() []string {

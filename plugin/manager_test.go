@@ -438,3 +438,25 @@ func BenchmarkGoHookCall(b *testing.B) {
 		b.Fatalf("%d calls, want %d", benchCount, b.N)
 	}
 }
+
+func TestDetachCPUKeepsCount(t *testing.T) {
+	m := New()
+	h := &Host{mgr: m}
+	a, b := new(x86.CPU), new(x86.CPU)
+	a.Icount, b.Icount = 5, 7
+	m.AttachCPU(a)
+	m.AttachCPU(b)
+	b.Icount = 10
+	m.DetachCPU(b) // its thread ended: counted, then forgotten
+	a.Icount = 6
+	if got := h.InsnCount(); got != 16 {
+		t.Fatalf("InsnCount after detaching one vCPU = %d, want 16", got)
+	}
+	if len(m.cpus) != 1 || m.cpus[0] != a {
+		t.Fatalf("attached vCPUs after detach: %v", m.cpus)
+	}
+	m.DetachCPU(b) // unknown: nothing changes
+	if got := h.InsnCount(); got != 16 {
+		t.Fatalf("second detach changed the count to %d", got)
+	}
+}

@@ -219,6 +219,7 @@ type Host struct {
 func (h *Host) InsnCount() uint64 {
 	var n uint64
 	if h.mgr != nil {
+		n = h.mgr.retired
 		for _, c := range h.mgr.cpus {
 			n += c.Icount
 		}

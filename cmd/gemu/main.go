@@ -126,7 +126,7 @@ func main() {
 	p.SetEngineFactory(func(c *x86.CPU) linux.Runner {
 		plugins.AttachCPU(c)
 		return engine.New(c, eopts, instr, p.HandleFault)
-	})
+	}, plugins.DetachCPU)
 
 	// Terminating signals from outside go to the guest, which handles,
 	// ignores or dies by them as it would natively (a guest on the default

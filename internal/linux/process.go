@@ -111,6 +111,9 @@ type Process struct {
 	mt *threadGroup
 	// newEngine makes a new thread's engine (SetEngineFactory).
 	newEngine func(c *x86.CPU) Runner
+	// endThread lets go of what was attached to an ended thread's CPU
+	// (SetEngineFactory).
+	endThread func(c *x86.CPU)
 	fork      forkState // descriptors and children (sys_fork.go)
 	proc      ProcState // what /proc/self shows the guest (procfs.go)
 	// fds is the guest's descriptor table (fdtable.go), shared by its

@@ -358,10 +358,7 @@ func sysMadvise(p *Process, a *[6]uint64) int64 {
 		if !p.Mem.Mapped(addr, size) {
 			return -abi.ENOMEM
 		}
-		var zero [pageSize]byte
-		for off := uint64(0); off < size; off += pageSize {
-			p.Mem.Poke(addr+off, zero[:])
-		}
+		p.Mem.Discard(addr, size)
 	}
 	return 0
 }

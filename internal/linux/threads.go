@@ -50,8 +50,14 @@ type Runner interface {
 // SetEngineFactory sets how the engine of a new guest thread's CPU is
 // made: with the options and instrumentation of the first CPU's, the CPU
 // attached to the plugins. Without one, clone of a thread fails with
-// ENOSYS. The factory runs with the guest's lock held.
-func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner) { p.newEngine = f }
+// ENOSYS. end (may be nil) is called when such a thread has ended, to
+// detach its CPU from whatever the factory attached it to: after it,
+// nothing refers to the thread's CPU and engine (with its translated
+// blocks), which the garbage collector frees. Both run with the guest's
+// lock held.
+func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner, end func(c *x86.CPU)) {
+	p.newEngine, p.endThread = f, end
+}
 
 // threadCtx is the per-thread kernel state that lives in the Process while
 // the thread holds the emulator lock.
@@ -316,6 +322,13 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 	p.observeChildReturn(t.cpu, t.call)
 	t.run.Run()
 	if t.done {
+		// The thread is out of g.threads and the futex queues; once the
+		// factory's attachments are gone and g.cur no longer names it,
+		// its CPU, engine and blocks are garbage.
+		if p.endThread != nil {
+			p.endThread(t.cpu)
+		}
+		g.cur.Store(nil)
 		g.mu.Unlock()
 		return
 	}

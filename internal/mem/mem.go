@@ -212,6 +212,37 @@ func (s *Space) dropPage(pn uint64, p *page) {
 	s.flushPage(pn)
 }
 
+// Discard drops the contents of the mapped pages in [addr, addr+size),
+// which read as zeros again and cost no memory until their next store
+// (madvise MADV_DONTNEED on private anonymous memory). Permissions stay.
+func (s *Space) Discard(addr, size uint64) {
+	first, end := pageRange(addr, size)
+	drop := func(pn uint64, p *page) {
+		if p.data == nil {
+			return
+		}
+		if p.code && s.OnCodeWrite != nil {
+			p.code = false
+			s.OnCodeWrite(pn << PageShift)
+		}
+		p.data = nil
+		s.flushPage(pn)
+	}
+	if end-first > uint64(len(s.pages)) {
+		for pn, p := range s.pages {
+			if pn >= first && pn < end {
+				drop(pn, p)
+			}
+		}
+		return
+	}
+	for pn := first; pn < end; pn++ {
+		if p := s.pages[pn]; p != nil {
+			drop(pn, p)
+		}
+	}
+}
+
 // Protect changes the permissions of every page in [addr, addr+size). It
 // fails, changing nothing, if any page in the range is unmapped.
 func (s *Space) Protect(addr, size uint64, perm Perm) error {

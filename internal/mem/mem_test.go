@@ -197,3 +197,38 @@ func TestLazyPages(t *testing.T) {
 		t.Fatalf("%d pages allocated, want 1", allocated)
 	}
 }
+
+func TestDiscard(t *testing.T) {
+	s := New(1 << 32)
+	s.Map(0x10000, 4*PageSize, Read|Write|Exec)
+	s.Store64(0x10008, 0x1122334455667788)
+	s.Store64(0x12008, 42)
+	if s.Load64(0x10008) != 0x1122334455667788 { // cache the page
+		t.Fatal("store lost")
+	}
+	s.MarkCode(0x12000)
+	var code []uint64
+	s.OnCodeWrite = func(a uint64) { code = append(code, a) }
+	s.Discard(0x10000, 3*PageSize)
+	if got := s.Load64(0x10008); got != 0 {
+		t.Fatalf("discarded page reads %#x, want 0", got)
+	}
+	if got := s.Load64(0x12008); got != 0 {
+		t.Fatalf("discarded code page reads %#x, want 0", got)
+	}
+	if len(code) != 1 || code[0] != 0x12000 {
+		t.Fatalf("code-write notifications %#x, want [0x12000]", code)
+	}
+	if p, ok := s.PermAt(0x11000); !ok || p != Read|Write|Exec {
+		t.Fatalf("permissions after discard: %v %v", p, ok)
+	}
+	s.Store32(0x10010, 9)
+	if s.Load32(0x10010) != 9 || s.Load32(0x10008) != 0 {
+		t.Fatal("store after discard")
+	}
+	for pn, p := range s.pages {
+		if p.data != nil && pn != 0x10 {
+			t.Errorf("page %#x still has contents", pn<<PageShift)
+		}
+	}
+}
