@@ -196,13 +196,23 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 	return int64(addr)
 }
 
-// clearBus forgets SIGBUS pages in a range that is remapped or unmapped.
+// clearBus forgets SIGBUS pages in a range that is remapped or unmapped,
+// visiting the range or the recorded pages, whichever is smaller.
 func (p *Process) clearBus(addr, size uint64) {
 	if len(p.busPages) == 0 {
 		return
 	}
-	for a := addr; a < addr+size; a += pageSize {
-		delete(p.busPages, a>>12)
+	first, end := addr>>12, (addr+size)>>12
+	if end-first > uint64(len(p.busPages)) {
+		for pg := range p.busPages {
+			if pg >= first && pg < end {
+				delete(p.busPages, pg)
+			}
+		}
+		return
+	}
+	for pg := first; pg < end; pg++ {
+		delete(p.busPages, pg)
 	}
 }
 
@@ -221,11 +231,21 @@ func sysMincore(p *Process, a *[6]uint64) int64 {
 	if !p.Mem.Mapped(addr, size) {
 		return -abi.ENOMEM
 	}
-	vec := make([]byte, size/pageSize)
+	// Every mapped page counts as resident; the vector is written in
+	// pieces, so that a huge range needs no huge buffer.
+	vec := make([]byte, min(size/pageSize, 64<<10))
 	for i := range vec {
 		vec[i] = 1
 	}
-	return p.writeMem(a[2], vec)
+	for n := size / pageSize; n > 0; {
+		k := min(n, uint64(len(vec)))
+		if e := p.writeMem(a[2], vec[:k]); e != 0 {
+			return e
+		}
+		a[2] += k
+		n -= k
+	}
+	return 0
 }
 
 // findArea picks an address for a mapping of size bytes: the hint if it
@@ -272,7 +292,12 @@ func sysMprotect(p *Process, a *[6]uint64) int64 {
 	if length == 0 {
 		return 0
 	}
-	if p.Mem.Protect(addr, pageUp(length), protPerm(a[2])) != nil {
+	perm := protPerm(a[2])
+	if err := p.Mem.Protect(addr, pageUp(length), perm); err != nil {
+		// Like Linux, change the pages before the first hole, then fail.
+		if f, ok := err.(*mem.Fault); ok && f.Addr > addr {
+			p.Mem.Protect(addr, f.Addr-addr, perm)
+		}
 		return -abi.ENOMEM
 	}
 	return 0
@@ -317,27 +342,13 @@ func sysMremap(p *Process, a *[6]uint64) int64 {
 			return -abi.EINVAL
 		}
 	}
-	// Move: copy page by page with each page's permissions.
-	var buf [pageSize]byte
+	// Move: the regions and the written pages, whatever the size.
 	n := min(oldSize, newSize)
-	type pg struct {
-		perm mem.Perm
-		data [pageSize]byte
+	lastPerm, _ := p.Mem.PermAt(old + n - 1)
+	if p.Mem.Move(old, newAddr, n) != nil {
+		return -abi.EINVAL
 	}
-	pages := make([]pg, 0, n/pageSize)
-	for off := uint64(0); off < n; off += pageSize {
-		perm, _ := p.Mem.PermAt(old + off)
-		p.Mem.Peek(old+off, buf[:])
-		pages = append(pages, pg{perm, buf})
-	}
-	lastPerm := pages[len(pages)-1].perm
 	p.Mem.Unmap(old, oldSize)
-	p.Mem.Unmap(newAddr, newSize)
-	for i := range pages {
-		addr := newAddr + uint64(i)*pageSize
-		p.Mem.Map(addr, pageSize, pages[i].perm)
-		p.Mem.Poke(addr, pages[i].data[:])
-	}
 	if newSize > n {
 		p.Mem.Map(newAddr+n, newSize-n, lastPerm)
 	}

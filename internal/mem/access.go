@@ -15,14 +15,14 @@ func (s *Space) rpage(a uint64) *[PageSize]byte {
 	if e.tag == pn+1 {
 		return e.data
 	}
-	p := s.pages[pn]
-	if p == nil {
+	r := s.find(a)
+	if r == nil {
 		panic(&Fault{Addr: a, Access: AccRead, Unmapped: true})
 	}
-	if p.perm&Read == 0 {
+	if r.perm&Read == 0 {
 		panic(&Fault{Addr: a, Access: AccRead})
 	}
-	d := p.bytes()
+	d := s.contents(pn)
 	if s.trace == nil {
 		e.tag, e.data = pn+1, d
 	}
@@ -36,26 +36,14 @@ func (s *Space) wpage(a uint64) *[PageSize]byte {
 	if e.tag == pn+1 {
 		return e.data
 	}
-	p := s.pages[pn]
-	if p == nil {
+	r := s.find(a)
+	if r == nil {
 		panic(&Fault{Addr: a, Access: AccWrite, Unmapped: true})
 	}
-	if p.perm&Write == 0 {
+	if r.perm&Write == 0 {
 		panic(&Fault{Addr: a, Access: AccWrite})
 	}
-	if p.code {
-		p.code = false
-		if s.OnCodeWrite != nil {
-			s.OnCodeWrite(pn << PageShift)
-		}
-	}
-	if p.data == nil {
-		// First store: the read cache may hold the shared zero page.
-		if r := &s.rtlbMain[pn%tlbSize]; r.tag == pn+1 {
-			*r = tlbEntry{}
-		}
-	}
-	d := p.writable()
+	d := s.writable(pn).data
 	if s.trace == nil {
 		e.tag, e.data = pn+1, d
 	}
@@ -291,11 +279,10 @@ func (s *Space) Peek(a uint64, dst []byte) bool {
 		if a >= s.Limit {
 			return false
 		}
-		p := s.pages[a>>PageShift]
-		if p == nil {
+		if s.find(a) == nil {
 			return false
 		}
-		n := copy(dst, p.bytes()[a&PageMask:])
+		n := copy(dst, s.contents(a >> PageShift)[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
@@ -310,17 +297,7 @@ func (s *Space) Poke(a uint64, src []byte) bool {
 		return false
 	}
 	for len(src) > 0 {
-		pn := a >> PageShift
-		p := s.pages[pn]
-		if p.code && s.OnCodeWrite != nil {
-			p.code = false
-			s.OnCodeWrite(pn << PageShift)
-			s.flushPage(pn)
-		}
-		if p.data == nil {
-			s.flushPage(pn)
-		}
-		n := copy(p.writable()[a&PageMask:], src)
+		n := copy(s.writable(a >> PageShift).data[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)
 	}
@@ -335,11 +312,10 @@ func (s *Space) Fetch(a uint64, dst []byte) int {
 		if a >= s.Limit {
 			break
 		}
-		p := s.pages[a>>PageShift]
-		if p == nil || p.perm&Exec == 0 {
+		if r := s.find(a); r == nil || r.perm&Exec == 0 {
 			break
 		}
-		k := copy(dst[n:], p.bytes()[a&PageMask:])
+		k := copy(dst[n:], s.contents(a >> PageShift)[a&PageMask:])
 		n += k
 		a += uint64(k)
 	}
@@ -350,12 +326,11 @@ func (s *Space) Fetch(a uint64, dst []byte) int {
 func (s *Space) ReadString(a uint64, max int) (string, error) {
 	var buf []byte
 	for len(buf) < max {
-		pn := a >> PageShift
-		p := s.pages[pn]
-		if a >= s.Limit || p == nil || p.perm&Read == 0 {
-			return "", &Fault{Addr: a, Unmapped: p == nil}
+		r := s.find(a)
+		if r == nil || r.perm&Read == 0 {
+			return "", &Fault{Addr: a, Unmapped: r == nil}
 		}
-		chunk := p.bytes()[a&PageMask:]
+		chunk := s.contents(a >> PageShift)[a&PageMask:]
 		for i, c := range chunk {
 			if c == 0 {
 				return string(append(buf, chunk[:i]...)), nil

@@ -1,15 +1,14 @@
-// Package mem is the guest's virtual address space: 4 KiB pages with read,
-// write and execute permissions, a direct-mapped translation cache for the
-// common case and a checked slow path that reports precise faults.
+// Package mem is the guest's virtual address space: mappings (regions of
+// 4 KiB pages with read, write and execute permissions), page contents
+// allocated only for pages the guest writes, a direct-mapped translation
+// cache for the common case and a checked slow path that reports precise
+// faults.
 //
 // Guest memory lives in Go byte slices owned by the Space, so no guest address
 // can ever reach gemu's own memory.
 package mem
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // PageSize is the guest page size in bytes.
 const PageSize = 4096
@@ -72,34 +71,18 @@ func (f *Fault) Error() string {
 	return fmt.Sprintf("guest %s fault at %#x (%s)", kind, f.Addr, why)
 }
 
-// page is one guest page. Its contents are allocated on the first store:
-// until then it reads as zeros (from zeroPage), so mapping a large region,
-// like the 8 MiB stack, costs nothing for the pages the guest never writes.
+// page is the contents of one guest page that the guest wrote (or that
+// holds translated code). Pages never written have no page: they read as
+// zeros (from zeroPage), so a mapping costs memory only for the pages the
+// guest stores to, whatever its size.
 type page struct {
 	data *[PageSize]byte // nil: all zeros
-	perm Perm
-	code bool // holds translated code: stores go through the slow path
+	code bool            // holds translated code: stores go through the slow path
 }
 
 // zeroPage backs reads of pages that were never written. It is never
 // written itself: the write path allocates a page's data first.
 var zeroPage [PageSize]byte
-
-// bytes returns the page's contents for reading.
-func (p *page) bytes() *[PageSize]byte {
-	if p.data == nil {
-		return &zeroPage
-	}
-	return p.data
-}
-
-// writable returns the page's contents for writing, allocating them.
-func (p *page) writable() *[PageSize]byte {
-	if p.data == nil {
-		p.data = new([PageSize]byte)
-	}
-	return p.data
-}
 
 const tlbSize = 1024
 
@@ -110,7 +93,12 @@ type tlbEntry struct {
 
 // Space is a guest address space.
 type Space struct {
-	pages map[uint64]*page // by page number
+	// regions are the mappings, sorted by address, not overlapping; a
+	// lookup is a binary search (regions.go).
+	regions []region
+	// pages holds the contents of pages inside regions that were written
+	// or hold code, by page number.
+	pages map[uint64]*page
 
 	// Direct-mapped caches of page number -> data, one per access kind.
 	// While tracing they point at always-empty tables, so that every
@@ -122,7 +110,9 @@ type Space struct {
 	trace          Tracer
 
 	// OnCodeWrite is called (before the store lands) when the guest stores
-	// to a page marked with MarkCode; the page loses its mark.
+	// to a page marked with MarkCode; the page loses its mark. It is also
+	// called when a code page is unmapped, remapped, discarded or loses
+	// its execute permission.
 	OnCodeWrite func(pageAddr uint64)
 
 	// Limit is one past the highest guest address (1<<32 for i386 guests).
@@ -162,54 +152,83 @@ func (s *Space) flushPage(pn uint64) {
 	}
 }
 
+// flushPages drops the cached translations of pages [first, end): page by
+// page for a small range, else by a scan of the caches, so that changing
+// a huge mapping costs no more than the caches' size.
+func (s *Space) flushPages(first, end uint64) {
+	if end-first <= tlbSize {
+		for pn := first; pn < end; pn++ {
+			s.flushPage(pn)
+		}
+		return
+	}
+	for _, t := range [2]*[tlbSize]tlbEntry{&s.rtlbMain, &s.wtlbMain} {
+		for i := range t {
+			if pn := t[i].tag - 1; t[i].tag != 0 && pn >= first && pn < end {
+				t[i] = tlbEntry{}
+			}
+		}
+	}
+}
+
 func pageRange(addr, size uint64) (first, end uint64) {
 	return addr >> PageShift, (addr + size + PageMask) >> PageShift
 }
 
-// Map maps [addr, addr+size) with perm, zero-filled, replacing any pages that
-// were there. addr must be page aligned.
-func (s *Space) Map(addr, size uint64, perm Perm) error {
-	if addr&PageMask != 0 {
-		return fmt.Errorf("mem: unaligned map address %#x", addr)
-	}
-	if size == 0 || addr+size < addr || addr+size > s.Limit {
-		return fmt.Errorf("mem: bad mapping [%#x, +%#x)", addr, size)
-	}
-	first, end := pageRange(addr, size)
-	for pn := first; pn < end; pn++ {
-		if old := s.pages[pn]; old != nil && old.code && s.OnCodeWrite != nil {
-			s.OnCodeWrite(pn << PageShift)
-		}
-		s.pages[pn] = &page{perm: perm}
-		s.flushPage(pn)
-	}
-	return nil
-}
-
-// Unmap removes any pages in [addr, addr+size).
-func (s *Space) Unmap(addr, size uint64) {
-	first, end := pageRange(addr, size)
+// eachPage calls f for every page with contents in [first, end), visiting
+// the range or the page map, whichever is smaller; f may delete the page.
+func (s *Space) eachPage(first, end uint64, f func(pn uint64, p *page)) {
 	if end-first > uint64(len(s.pages)) {
 		for pn, p := range s.pages {
 			if pn >= first && pn < end {
-				s.dropPage(pn, p)
+				f(pn, p)
 			}
 		}
 		return
 	}
 	for pn := first; pn < end; pn++ {
 		if p := s.pages[pn]; p != nil {
-			s.dropPage(pn, p)
+			f(pn, p)
 		}
 	}
 }
 
-func (s *Space) dropPage(pn uint64, p *page) {
-	if p.code && s.OnCodeWrite != nil {
-		s.OnCodeWrite(pn << PageShift)
+// dropCode tells OnCodeWrite that the code on page pn goes away.
+func (s *Space) dropCode(pn uint64, p *page) {
+	if p.code {
+		p.code = false
+		if s.OnCodeWrite != nil {
+			s.OnCodeWrite(pn << PageShift)
+		}
 	}
-	delete(s.pages, pn)
-	s.flushPage(pn)
+}
+
+// contents returns the data of page pn for reading.
+func (s *Space) contents(pn uint64) *[PageSize]byte {
+	if p := s.pages[pn]; p != nil && p.data != nil {
+		return p.data
+	}
+	return &zeroPage
+}
+
+// writable returns page pn's entry with its data allocated, for a store
+// that may go ahead: the page's code mark is dropped (OnCodeWrite), and a
+// read translation of the shared zero page is forgotten.
+func (s *Space) writable(pn uint64) *page {
+	p := s.pages[pn]
+	if p == nil {
+		p = &page{}
+		s.pages[pn] = p
+	}
+	if p.code {
+		s.dropCode(pn, p)
+		s.flushPage(pn)
+	}
+	if p.data == nil {
+		p.data = new([PageSize]byte)
+		s.flushPage(pn)
+	}
+	return p
 }
 
 // Discard drops the contents of the mapped pages in [addr, addr+size),
@@ -217,158 +236,26 @@ func (s *Space) dropPage(pn uint64, p *page) {
 // (madvise MADV_DONTNEED on private anonymous memory). Permissions stay.
 func (s *Space) Discard(addr, size uint64) {
 	first, end := pageRange(addr, size)
-	drop := func(pn uint64, p *page) {
-		if p.data == nil {
-			return
-		}
-		if p.code && s.OnCodeWrite != nil {
-			p.code = false
-			s.OnCodeWrite(pn << PageShift)
-		}
-		p.data = nil
-		s.flushPage(pn)
-	}
-	if end-first > uint64(len(s.pages)) {
-		for pn, p := range s.pages {
-			if pn >= first && pn < end {
-				drop(pn, p)
-			}
-		}
-		return
-	}
-	for pn := first; pn < end; pn++ {
-		if p := s.pages[pn]; p != nil {
-			drop(pn, p)
-		}
-	}
-}
-
-// Protect changes the permissions of every page in [addr, addr+size). It
-// fails, changing nothing, if any page in the range is unmapped.
-func (s *Space) Protect(addr, size uint64, perm Perm) error {
-	first, end := pageRange(addr, size)
-	for pn := first; pn < end; pn++ {
-		if s.pages[pn] == nil {
-			return &Fault{Addr: pn << PageShift, Unmapped: true}
-		}
-	}
-	for pn := first; pn < end; pn++ {
-		p := s.pages[pn]
-		if p.code && perm&Exec == 0 && s.OnCodeWrite != nil {
-			p.code = false
-			s.OnCodeWrite(pn << PageShift)
-		}
-		p.perm = perm
-		s.flushPage(pn)
-	}
-	return nil
-}
-
-// PermAt returns the permissions of the page holding addr and whether it is
-// mapped.
-func (s *Space) PermAt(addr uint64) (Perm, bool) {
-	p := s.pages[addr>>PageShift]
-	if p == nil {
-		return 0, false
-	}
-	return p.perm, true
-}
-
-// Mapped reports whether every page of [addr, addr+size) is mapped.
-func (s *Space) Mapped(addr, size uint64) bool {
-	first, end := pageRange(addr, size)
-	for pn := first; pn < end; pn++ {
-		if s.pages[pn] == nil {
-			return false
-		}
-	}
-	return true
-}
-
-// FindFree returns the lowest page-aligned address >= from where size bytes
-// are unmapped and end at or below top, or false if there is none.
-func (s *Space) FindFree(from, top, size uint64) (uint64, bool) {
-	size = (size + PageMask) &^ PageMask
-	addr := (from + PageMask) &^ PageMask
-	for addr+size <= top && addr+size > addr {
-		ok := true
-		for a := addr; a < addr+size; a += PageSize {
-			if s.pages[a>>PageShift] != nil {
-				addr = a + PageSize
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return addr, true
-		}
-	}
-	return 0, false
-}
-
-// FindFreeDown is FindFree searching downwards from top: it returns the highest
-// address a >= bottom with [a, a+size) free and a+size <= top.
-func (s *Space) FindFreeDown(bottom, top, size uint64) (uint64, bool) {
-	size = (size + PageMask) &^ PageMask
-	top &^= PageMask
-	if top < size {
-		return 0, false
-	}
-	addr := top - size
-	for addr >= bottom {
-		ok := true
-		for a := addr + size - PageSize; ; a -= PageSize {
-			if s.pages[a>>PageShift] != nil {
-				ok = false
-				if a < size || a-size < bottom {
-					return 0, false
-				}
-				addr = a - size
-				break
-			}
-			if a == addr {
-				break
-			}
-		}
-		if ok {
-			return addr, true
-		}
-	}
-	return 0, false
-}
-
-// Region is a run of contiguous pages with the same permissions, as reported
-// by Regions (for /proc/self/maps and debugging).
-type Region struct {
-	Start, End uint64
-	Perm       Perm
-}
-
-// Regions lists the mapped regions in address order.
-func (s *Space) Regions() []Region {
-	pns := make([]uint64, 0, len(s.pages))
-	for pn := range s.pages {
-		pns = append(pns, pn)
-	}
-	sort.Slice(pns, func(i, j int) bool { return pns[i] < pns[j] })
-	var out []Region
-	for _, pn := range pns {
-		p := s.pages[pn]
-		a := pn << PageShift
-		if n := len(out); n > 0 && out[n-1].End == a && out[n-1].Perm == p.perm {
-			out[n-1].End += PageSize
-			continue
-		}
-		out = append(out, Region{a, a + PageSize, p.perm})
-	}
-	return out
+	s.eachPage(first, end, func(pn uint64, p *page) {
+		s.dropCode(pn, p)
+		delete(s.pages, pn)
+	})
+	s.flushPages(first, end)
 }
 
 // MarkCode records that the page holding addr contains translated code, so
 // that stores to it are reported through OnCodeWrite.
 func (s *Space) MarkCode(addr uint64) {
+	if s.find(addr) == nil {
+		return
+	}
 	pn := addr >> PageShift
-	if p := s.pages[pn]; p != nil && !p.code {
+	p := s.pages[pn]
+	if p == nil {
+		p = &page{}
+		s.pages[pn] = p
+	}
+	if !p.code {
 		p.code = true
 		i := pn % tlbSize
 		if s.wtlbMain[i].tag == pn+1 {

@@ -12,26 +12,33 @@ import (
 
 // Snapshots copy a whole address space to another process: the Linux layer
 // implements fork by starting a new gemu and sending it the guest's memory
-// (a Go program cannot fork itself safely). The stream lists the mapped
-// pages with their permissions. Pages never written (still the shared zero
-// page) are listed but carry no data, so a large, mostly untouched mapping
-// costs a few bytes; so do pages whose contents the receiver can read on
-// its own (a Base: the executable's pages, from its file).
+// (a Go program cannot fork itself safely). The stream lists the regions
+// (mappings) with their permissions, then the pages that have
+// contents. Pages never written are not listed at all, so a mapping costs
+// a few bytes whatever its size; pages whose contents the receiver can
+// read on its own (a Base: the executable's pages, from its file) are
+// listed without their bytes.
 //
 // Format (little endian):
 //
-//	magic "GMEMSNP2", Limit uint64
-//	runs of contiguous pages with one permission, in address order:
-//	  first page number uint64, page count uint64 (0 ends the stream), perm uint8
-//	  per group of up to 64 pages: a uint64 data mask (bit i: page i of
-//	  the group has its contents in the stream), a uint64 base mask (bit i:
-//	  the page holds its Base contents), then the 4096 bytes of each page
-//	  in the data mask
+//	magic "GMEMSNP3", Limit uint64
+//	region count uint64, then per region in address order:
+//	  start uint64, end uint64, perm uint8
+//	runs of contiguous pages with contents, in address order: first page
+//	  number uint64, page count uint64, kind uint8 (1: the pages' 4096
+//	  bytes each follow, 2: they hold their Base contents); a first page
+//	  number of 0xffffffffffffffff ends the stream
 //
 // Translated-code marks are not part of a snapshot: the restored space has
 // no translations yet.
 
-var snapMagic = [8]byte{'G', 'M', 'E', 'M', 'S', 'N', 'P', '2'}
+var snapMagic = [8]byte{'G', 'M', 'E', 'M', 'S', 'N', 'P', '3'}
+
+const (
+	pageData = 1
+	pageBase = 2
+	snapEnd  = ^uint64(0)
+)
 
 // Base describes the pages that both ends of a snapshot can produce on
 // their own.
@@ -60,62 +67,56 @@ func isBase(d *[PageSize]byte, b []byte) bool {
 	return true
 }
 
-// Snapshot writes the address space's pages, permissions and contents to
-// w. Pages that hold their base contents (base may be nil) are sent as
+// Snapshot writes the address space's regions, permissions and contents
+// to w. Pages that hold their base contents (base may be nil) are sent as
 // such, without their bytes.
 func (s *Space) Snapshot(w io.Writer, base *Base) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
-	var hdr [17]byte
-	copy(hdr[:8], snapMagic[:])
-	binary.LittleEndian.PutUint64(hdr[8:], s.Limit)
-	bw.Write(hdr[:16])
-
+	var b [48]byte
+	copy(b[:8], snapMagic[:])
+	binary.LittleEndian.PutUint64(b[8:], s.Limit)
+	binary.LittleEndian.PutUint64(b[16:], uint64(len(s.regions)))
+	bw.Write(b[:24])
+	for _, r := range s.regions {
+		binary.LittleEndian.PutUint64(b[0:], r.start)
+		binary.LittleEndian.PutUint64(b[8:], r.end)
+		b[16] = byte(r.perm)
+		bw.Write(b[:17])
+	}
 	pns := make([]uint64, 0, len(s.pages))
-	for pn := range s.pages {
-		pns = append(pns, pn)
+	for pn, p := range s.pages {
+		if p.data != nil {
+			pns = append(pns, pn)
+		}
 	}
 	slices.Sort(pns)
+	kinds := make([]byte, len(pns))
+	for i, pn := range pns {
+		kinds[i] = pageData
+		if base != nil {
+			if bb, ok := base.Page(pn << PageShift); ok && len(bb) <= PageSize && isBase(s.pages[pn].data, bb) {
+				kinds[i] = pageBase
+			}
+		}
+	}
 	for i := 0; i < len(pns); {
-		// A run: contiguous pages with the same permissions.
 		j := i + 1
-		perm := s.pages[pns[i]].perm
-		for j < len(pns) && pns[j] == pns[j-1]+1 && s.pages[pns[j]].perm == perm {
+		for j < len(pns) && pns[j] == pns[j-1]+1 && kinds[j] == kinds[i] {
 			j++
 		}
-		binary.LittleEndian.PutUint64(hdr[0:], pns[i])
-		binary.LittleEndian.PutUint64(hdr[8:], uint64(j-i))
-		hdr[16] = byte(perm)
-		bw.Write(hdr[:17])
-		for g := i; g < j; g += 64 {
-			end := min(g+64, j)
-			var data, fromBase uint64
-			for k := g; k < end; k++ {
-				d := s.pages[pns[k]].data
-				if d == nil {
-					continue
-				}
-				if base != nil {
-					if b, ok := base.Page(pns[k] << PageShift); ok && len(b) <= PageSize && isBase(d, b) {
-						fromBase |= 1 << (k - g)
-						continue
-					}
-				}
-				data |= 1 << (k - g)
-			}
-			var m [16]byte
-			binary.LittleEndian.PutUint64(m[:], data)
-			binary.LittleEndian.PutUint64(m[8:], fromBase)
-			bw.Write(m[:])
-			for k := g; k < end; k++ {
-				if data&(1<<(k-g)) != 0 {
-					bw.Write(s.pages[pns[k]].data[:])
-				}
+		binary.LittleEndian.PutUint64(b[0:], pns[i])
+		binary.LittleEndian.PutUint64(b[8:], uint64(j-i))
+		b[16] = kinds[i]
+		bw.Write(b[:17])
+		if kinds[i] == pageData {
+			for _, pn := range pns[i:j] {
+				bw.Write(s.pages[pn].data[:])
 			}
 		}
 		i = j
 	}
-	clear(hdr[:])
-	bw.Write(hdr[:17]) // a run of zero pages ends the stream
+	binary.LittleEndian.PutUint64(b[:], snapEnd)
+	bw.Write(b[:8])
 	return bw.Flush()
 }
 
@@ -134,96 +135,87 @@ func Restore(r io.Reader, base *Base) (*Space, error) {
 	if !ok {
 		br = bufio.NewReaderSize(r, 256<<10)
 	}
-	var hdr [17]byte
-	if _, err := io.ReadFull(br, hdr[:16]); err != nil {
+	var b [48]byte
+	if _, err := io.ReadFull(br, b[:24]); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", errSnapshot, err)
 	}
-	if [8]byte(hdr[:8]) != snapMagic {
-		return nil, fmt.Errorf("%w: wrong magic %q", errSnapshot, hdr[:8])
+	if [8]byte(b[:8]) != snapMagic {
+		return nil, fmt.Errorf("%w: wrong magic %q", errSnapshot, b[:8])
 	}
-	limit := binary.LittleEndian.Uint64(hdr[8:])
+	le := binary.LittleEndian
+	limit := le.Uint64(b[8:])
 	if limit == 0 || limit&PageMask != 0 {
 		return nil, fmt.Errorf("%w: limit %#x", errSnapshot, limit)
 	}
+	n := le.Uint64(b[16:])
+	if n > limit>>PageShift {
+		return nil, fmt.Errorf("%w: %d regions", errSnapshot, n)
+	}
 	s := New(limit)
-	maxPN := limit >> PageShift
-	for {
-		if _, err := io.ReadFull(br, hdr[:17]); err != nil {
-			return nil, fmt.Errorf("%w: run header: %v", errSnapshot, err)
+	for i := uint64(0); i < n; i++ {
+		if _, err := io.ReadFull(br, b[:17]); err != nil {
+			return nil, fmt.Errorf("%w: region: %v", errSnapshot, err)
 		}
-		first := binary.LittleEndian.Uint64(hdr[0:])
-		n := binary.LittleEndian.Uint64(hdr[8:])
-		perm := Perm(hdr[16])
-		if n == 0 {
+		r := region{start: le.Uint64(b[0:]), end: le.Uint64(b[8:]), perm: Perm(b[16])}
+		prev := uint64(0)
+		if len(s.regions) > 0 {
+			prev = s.regions[len(s.regions)-1].end
+		}
+		if r.start&PageMask != 0 || r.end&PageMask != 0 || r.start >= r.end || r.end > limit || r.start < prev ||
+			r.perm&^(Read|Write|Exec) != 0 {
+			return nil, fmt.Errorf("%w: region [%#x, %#x) permissions %#x", errSnapshot, r.start, r.end, b[16])
+		}
+		s.regions = append(s.regions, r)
+	}
+	// Page contents arrive in slabs of up to 16 pages, allocated at once.
+	var slab []byte
+	next := uint64(0) // lowest page number the next run may start at
+	for {
+		if _, err := io.ReadFull(br, b[:8]); err != nil {
+			return nil, fmt.Errorf("%w: page run: %v", errSnapshot, err)
+		}
+		first := le.Uint64(b[:])
+		if first == snapEnd {
 			return s, nil
 		}
-		if first >= maxPN || n > maxPN-first || perm&^(Read|Write|Exec) != 0 {
-			return nil, fmt.Errorf("%w: run of %d pages at %#x, permissions %#x", errSnapshot, n, first<<PageShift, uint8(perm))
+		if _, err := io.ReadFull(br, b[8:17]); err != nil {
+			return nil, fmt.Errorf("%w: page run: %v", errSnapshot, err)
 		}
-		for g := uint64(0); g < n; g += 64 {
-			var m [16]byte
-			if _, err := io.ReadFull(br, m[:]); err != nil {
-				return nil, fmt.Errorf("%w: page masks: %v", errSnapshot, err)
-			}
-			data := binary.LittleEndian.Uint64(m[:])
-			fromBase := binary.LittleEndian.Uint64(m[8:])
-			cnt := min(64, n-g)
-			if cnt < 64 && (data|fromBase)>>cnt != 0 || data&fromBase != 0 {
-				return nil, fmt.Errorf("%w: page masks %#x, %#x", errSnapshot, data, fromBase)
-			}
-			// The group's contents arrive in one slab, read at once.
-			var slab []byte
-			if nd := popcount(data); nd > 0 {
-				slab = make([]byte, nd*PageSize)
-				if _, err := io.ReadFull(br, slab); err != nil {
-					return nil, fmt.Errorf("%w: pages at %#x: %v", errSnapshot, (first+g)<<PageShift, err)
+		n, kind := le.Uint64(b[8:]), b[16]
+		if first < next || n == 0 || n > limit>>PageShift || first > limit>>PageShift-n || !s.Mapped(first<<PageShift, n<<PageShift) {
+			return nil, fmt.Errorf("%w: run of %d pages at %#x out of order or unmapped", errSnapshot, n, first<<PageShift)
+		}
+		next = first + n
+		for pn := first; pn < first+n; pn++ {
+			pg := &page{}
+			switch kind {
+			case pageData:
+				if len(slab) == 0 {
+					slab = make([]byte, min(n-(pn-first), 16)*PageSize)
 				}
-			}
-			var baseSlab []byte
-			if nb := popcount(fromBase); nb > 0 {
+				pg.data = (*[PageSize]byte)(slab[:PageSize])
+				slab = slab[PageSize:]
+				if _, err := io.ReadFull(br, pg.data[:]); err != nil {
+					return nil, fmt.Errorf("%w: page %#x: %v", errSnapshot, pn<<PageShift, err)
+				}
+			case pageBase:
 				if base == nil {
 					return nil, fmt.Errorf("%w: base pages without a base", errSnapshot)
 				}
-				if !base.Adopt {
-					baseSlab = make([]byte, nb*PageSize)
+				bb, ok := base.Page(pn << PageShift)
+				switch {
+				case !ok || len(bb) > PageSize:
+					return nil, fmt.Errorf("%w: no base for page %#x", errSnapshot, pn<<PageShift)
+				case base.Adopt && len(bb) == PageSize:
+					pg.data = (*[PageSize]byte)(bb)
+				default:
+					pg.data = new([PageSize]byte)
+					copy(pg.data[:], bb)
 				}
+			default:
+				return nil, fmt.Errorf("%w: pages at %#x of kind %d", errSnapshot, pn<<PageShift, kind)
 			}
-			for k := uint64(0); k < cnt; k++ {
-				pn := first + g + k
-				if s.pages[pn] != nil {
-					return nil, fmt.Errorf("%w: page %#x listed twice", errSnapshot, pn<<PageShift)
-				}
-				pg := &page{perm: perm}
-				switch bit := uint64(1) << k; {
-				case data&bit != 0:
-					pg.data = (*[PageSize]byte)(slab[:PageSize])
-					slab = slab[PageSize:]
-				case fromBase&bit != 0:
-					b, ok := base.Page(pn << PageShift)
-					switch {
-					case !ok || len(b) > PageSize:
-						return nil, fmt.Errorf("%w: no base for page %#x", errSnapshot, pn<<PageShift)
-					case base.Adopt && len(b) == PageSize:
-						pg.data = (*[PageSize]byte)(b)
-					case base.Adopt:
-						pg.data = new([PageSize]byte)
-						copy(pg.data[:], b)
-					default:
-						pg.data = (*[PageSize]byte)(baseSlab[:PageSize])
-						baseSlab = baseSlab[PageSize:]
-						copy(pg.data[:], b)
-					}
-				}
-				s.pages[pn] = pg
-			}
+			s.pages[pn] = pg
 		}
 	}
-}
-
-func popcount(x uint64) int {
-	n := 0
-	for ; x != 0; x &= x - 1 {
-		n++
-	}
-	return n
 }

@@ -67,7 +67,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Errorf("last byte of the long run = %#x", got)
 	}
 	// Untouched pages stay shared zero pages; written ones were copied.
-	if r.pages[0x101].data != nil {
+	if r.pages[0x101] != nil {
 		t.Error("an untouched page got its own data")
 	}
 	if r.pages[0x13].data == nil || r.pages[0x13].data == s.pages[0x13].data {
@@ -97,8 +97,8 @@ func TestSnapshotUntouchedIsSmall(t *testing.T) {
 	if err := s.Snapshot(&buf, nil); err != nil {
 		t.Fatal(err)
 	}
-	// header 16 + run 17 + 32 groups of two 8-byte masks + end 17
-	if want := 16 + 17 + 32*16 + 17; buf.Len() != want {
+	// header 24 + one region 17 + end 8: no pages
+	if want := 24 + 17 + 8; buf.Len() != want {
 		t.Errorf("snapshot of 8 MiB untouched is %d bytes, want %d", buf.Len(), want)
 	}
 	r, err := Restore(&buf, nil)
@@ -116,28 +116,60 @@ func TestRestoreRejectsBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := good.Bytes()
-	run := func(first, n uint64, perm byte) []byte {
+	le := binary.LittleEndian
+	run := func(first, n uint64, kind byte) []byte {
 		b := make([]byte, 17)
-		binary.LittleEndian.PutUint64(b, first)
-		binary.LittleEndian.PutUint64(b[8:], n)
+		le.PutUint64(b, first)
+		le.PutUint64(b[8:], n)
+		b[16] = kind
+		if kind == pageData && n < 16 {
+			b = append(b, make([]byte, n*PageSize)...)
+		}
+		return b
+	}
+	hdr := func(n uint64) []byte {
+		b := append([]byte(nil), g[:24]...)
+		le.PutUint64(b[16:], n)
+		return b
+	}
+	reg := func(start, end uint64, perm byte) []byte {
+		b := make([]byte, 17)
+		le.PutUint64(b, start)
+		le.PutUint64(b[8:], end)
 		b[16] = perm
 		return b
 	}
+	pg := func(pn uint64, kind byte) []byte { return run(pn, 1, kind) }
+	end := pg(snapEnd, 0)[:8]
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-	zeroMask := make([]byte, 16)
+	ok := cat(hdr(1), reg(0x10000, 0x12000, 3), run(0x10, 2, pageData), end)
 	cases := map[string][]byte{
-		"empty":          nil,
-		"bad magic":      append([]byte("XMEMSNP2"), g[8:]...),
-		"truncated":      g[:len(g)-100],
-		"no end marker":  g[:len(g)-17],
-		"beyond limit":   cat(g[:16], run(1<<20, 1, 3), zeroMask, run(0, 0, 0)),
-		"too many pages": cat(g[:16], run(0xffff0, 0x20, 3), zeroMask, run(0, 0, 0)),
-		"bad perm":       cat(g[:16], run(0x10, 1, 0x80), zeroMask, run(0, 0, 0)),
-		"overlap":        cat(g[:16], run(0x10, 1, 3), zeroMask, run(0x10, 1, 3), zeroMask, run(0, 0, 0)),
-		"mask past run":  cat(g[:16], run(0x10, 1, 3), []byte{2, 15: 0}, run(0, 0, 0)),
-		"base past run":  cat(g[:16], run(0x10, 1, 3), []byte{8: 2, 15: 0}, run(0, 0, 0)),
-		"data and base":  cat(g[:16], run(0x10, 1, 3), []byte{1, 8: 1, 15: 0}, make([]byte, PageSize), run(0, 0, 0)),
-		"base, no Base":  cat(g[:16], run(0x10, 1, 3), []byte{8: 1, 15: 0}, run(0, 0, 0)),
+		"empty":              nil,
+		"bad magic":          append([]byte("XMEMSNP3"), g[8:]...),
+		"old format":         append([]byte("GMEMSNP2"), g[8:]...),
+		"truncated":          g[:len(g)-100],
+		"no end marker":      g[:len(g)-8],
+		"too many regions":   cat(hdr(1<<40), end),
+		"beyond limit":       cat(hdr(1), reg(0xfffff000, 0x100001000, 3), end),
+		"empty region":       cat(hdr(1), reg(0x10000, 0x10000, 3), end),
+		"unaligned region":   cat(hdr(1), reg(0x10010, 0x11000, 3), end),
+		"bad perm":           cat(hdr(1), reg(0x10000, 0x11000, 0x80), end),
+		"overlap":            cat(hdr(2), reg(0x10000, 0x12000, 3), reg(0x11000, 0x13000, 3), end),
+		"truncated region":   cat(hdr(1), reg(0x10000, 0x11000, 3)[:10]),
+		"page unmapped":      cat(hdr(1), reg(0x10000, 0x11000, 3), pg(0x20, pageData), end),
+		"page twice":         cat(hdr(1), reg(0x10000, 0x12000, 3), pg(0x10, pageData), pg(0x10, pageData), end),
+		"pages out of order": cat(hdr(1), reg(0x10000, 0x12000, 3), pg(0x11, pageData), pg(0x10, pageData), end),
+		"bad page kind":      cat(hdr(1), reg(0x10000, 0x11000, 3), pg(0x10, 7), end),
+		"run past region":    cat(hdr(1), reg(0x10000, 0x12000, 3), run(0x11, 2, pageData), end),
+		"empty run":          cat(hdr(1), reg(0x10000, 0x12000, 3), run(0x10, 0, pageData), end),
+		"huge run":           cat(hdr(1), reg(0x10000, 0x12000, 3), run(0x10, 1<<62, pageData), end),
+		"overlapping runs":   cat(hdr(1), reg(0x10000, 0x13000, 3), run(0x10, 2, pageData), run(0x11, 1, pageData), end),
+		"base, no Base":      cat(hdr(1), reg(0x10000, 0x11000, 3), pg(0x10, pageBase), end),
+		"truncated page":     cat(hdr(1), reg(0x10000, 0x11000, 3), pg(0x10, pageData)[:100]),
+	}
+	// Sanity: the hand-made stream is well formed.
+	if r, err := Restore(bytes.NewReader(ok), nil); err != nil || len(r.pages) != 2 {
+		t.Fatalf("hand-made stream: %v", err)
 	}
 	for name, in := range cases {
 		if _, err := Restore(bytes.NewReader(in), nil); !errors.Is(err, errSnapshot) {
