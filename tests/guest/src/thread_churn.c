@@ -1,6 +1,6 @@
-// gemu-test: variant=seq arg=600 arg=1
-// gemu-test: variant=batch8 arg=600 arg=8
-// gemu-test: variant=batch64 arg=192 arg=64
+// gemu-test: variant=seq arg=300 arg=1
+// gemu-test: variant=batch8 arg=296 arg=8
+// gemu-test: variant=batch64 arg=128 arg=64
 // Thread churn: create and join COUNT threads, BATCH alive at a time (each
 // batch is joined before the next starts). Every thread touches its TLS,
 // its stack and a malloc'd block and returns a value derived from its
