@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -768,4 +769,169 @@ func fdinfoFlags(content []byte, cloexec bool) []byte {
 		lines[i] = "flags:\t0" + strconv.FormatUint(f, 8) + "\n"
 	}
 	return []byte(strings.Join(lines, ""))
+}
+
+// Opening guest paths. The host resolves a path's symbolic links, and
+// /proc/PID/fd/N is a "magic" link to host descriptor N: a guest's own
+// link to it, a current directory inside /proc/self/fd or a descriptor
+// path with more after it would reach gemu's descriptors. So guest paths
+// are opened with openat2's RESOLVE_NO_MAGICLINKS, which fails with ELOOP
+// on any magic link; only then does gemu resolve the path itself
+// (resolveGuestPath), translating the descriptor links on the way, and
+// open the result.
+
+const (
+	sysOpenat2          = 437
+	resolveNoMagiclinks = 0x02
+	// validOpenFlags are the flags openat2 accepts (openat ignores
+	// others).
+	validOpenFlags = 0x7fffc3
+	oTmpfile       = 0x400000 | 0x10000 // O_TMPFILE (with O_DIRECTORY)
+	oPath          = 0x200000
+	oNofollow      = 0x20000
+	maxSymlinks    = 40
+)
+
+var noOpenat2 atomic.Bool
+
+// hostOpen opens guest path s (hpath on the host, after hostPath) relative
+// to host directory descriptor dirfd, with the host descriptor
+// close-on-exec.
+func (p *Process) hostOpen(dirfd uintptr, s string, hpath []byte, flags, mode uint32) int64 {
+	flags |= abi.O_CLOEXEC
+	if !noOpenat2.Load() {
+		how := hbuf(24)
+		putLE64(how, uint64(flags&validOpenFlags))
+		if flags&abi.O_CREAT != 0 || flags&oTmpfile == oTmpfile {
+			putLE64(how[8:], uint64(mode&0o7777))
+		}
+		putLE64(how[16:], resolveNoMagiclinks)
+		r := host(sysOpenat2, dirfd, uintptr(ptr(hpath)), uintptr(ptr(how)), 24)
+		switch r {
+		case -abi.ENOSYS, -abi.EPERM:
+			noOpenat2.Store(true) // an old kernel, or a filter
+		case -eLOOP:
+			rp, e := p.resolveGuestPath(dirfd, s, flags&oNofollow != 0)
+			if e != 0 {
+				return e
+			}
+			hpath, dirfd = cstr(rp), atFDCWD
+		default:
+			return r
+		}
+	}
+	return host(syscall.SYS_OPENAT, dirfd, uintptr(ptr(hpath)), uintptr(flags), uintptr(mode))
+}
+
+const eLOOP = 40
+
+// resolveGuestPath resolves guest path s relative to host directory
+// descriptor dirfd as the kernel would, with the guest's descriptors for
+// descriptor links: it returns a path without symbolic links but, as its
+// last component, a link not to be followed (nofollow) or a guest
+// descriptor's link (/proc/self/fd/H). Links to descriptors of gemu's own
+// threads that are not the guest's name nothing (ENOENT).
+func (p *Process) resolveGuestPath(dirfd uintptr, s string, nofollow bool) (string, int64) {
+	cur := "/"
+	if !strings.HasPrefix(s, "/") {
+		var err error
+		if dirfd == atFDCWD {
+			cur, err = os.Getwd()
+		} else {
+			cur, err = os.Readlink("/proc/self/fd/" + strconv.Itoa(int(dirfd)))
+		}
+		if err != nil || !strings.HasPrefix(cur, "/") {
+			return "", -abi.ENOENT
+		}
+	}
+	comps := strings.Split(s, "/")
+	links := 0
+	for len(comps) > 0 {
+		c := comps[0]
+		comps = comps[1:]
+		last := len(comps) == 0 || strings.Trim(strings.Join(comps, ""), "/") == ""
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		if dir, rest, ok := p.fdPathParts(next); ok && dir == "fd" {
+			e, ok := p.fds.lookup(int64(atoiOr(rest, -1)))
+			if !ok {
+				return "", -abi.ENOENT
+			}
+			t, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(e.host))
+			if last || err != nil || !strings.HasPrefix(t, "/") {
+				h := "/proc/self/fd/" + strconv.Itoa(e.host)
+				if !last {
+					h += "/" + strings.Join(comps, "/")
+				}
+				return h, 0
+			}
+			cur = t
+			continue
+		}
+		if p.ownThreadFdLink(next) {
+			return "", -abi.ENOENT
+		}
+		fi, err := os.Lstat(next)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 || last && nofollow {
+			cur = next
+			continue
+		}
+		if links++; links > maxSymlinks {
+			return "", -eLOOP
+		}
+		t, err := os.Readlink(next)
+		if err != nil || t == "" {
+			return "", -abi.ENOENT
+		}
+		if !strings.HasPrefix(t, "/") && strings.Contains(t, ":[") {
+			// A magic link to something without a path (pipe:[...]):
+			// the host opens it; nothing can follow it.
+			if !last {
+				return "", -abi.ENOTDIR
+			}
+			return next, 0
+		}
+		if strings.HasPrefix(t, "/") {
+			cur = "/"
+		}
+		comps = append(strings.Split(t, "/"), comps...)
+	}
+	return cur, 0
+}
+
+// ownThreadFdLink reports whether p names a descriptor link or directory
+// of one of gemu's own threads that is not a guest thread
+// (/proc/N/fd/..., /proc/PID/task/N/fd/...).
+func (p *Process) ownThreadFdLink(s string) bool {
+	r, ok := strings.CutPrefix(s, "/proc/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(r, "/")
+	n := atoiOr(parts[0], -1)
+	if n < 0 || len(parts) < 2 {
+		return false
+	}
+	if n == p.pid && parts[1] == "task" && len(parts) >= 4 {
+		n, parts = atoiOr(parts[2], -1), parts[2:]
+	}
+	if n < 0 || p.isThread(int64(n)) || parts[1] != "fd" && parts[1] != "fdinfo" {
+		return false
+	}
+	_, err := os.Stat("/proc/" + strconv.Itoa(p.pid) + "/task/" + strconv.Itoa(n))
+	return err == nil
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || s == "" || s[0] == '+' || s[0] == '-' {
+		return def
+	}
+	return n
 }

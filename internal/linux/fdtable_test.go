@@ -1,6 +1,8 @@
 package linux
 
 import (
+	"os"
+	"path"
 	"slices"
 	"strconv"
 	"syscall"
@@ -328,5 +330,45 @@ func TestFdinfoFlags(t *testing.T) {
 	}
 	if got := string(fdinfoFlags([]byte("flags:\t00\n"), true)); got != "flags:\t02000000\n" {
 		t.Errorf("set: %q", got)
+	}
+}
+
+// A guest path that reaches a descriptor link through the guest's own
+// symbolic link or a relative name resolves to the guest's descriptor.
+func TestResolveGuestPath(t *testing.T) {
+	p := newTestProcess(t, 64, nil, nil, Options{})
+	dir := t.TempDir()
+	f, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(f)
+	g := strconv.Itoa(f + 100) // the guest's number for it
+	hostLink := "/proc/self/fd/" + strconv.Itoa(f)
+	p.fds = fdTableFrom([]fdSlot{{0, 0, false, 0}, {1, 1, false, 0}, {2, 2, false, 0}, {f + 100, f, false, 0}})
+	for name, target := range map[string]string{"lg": "/proc/self/fd/" + g, "lhost": hostLink, "loop": "loop"} {
+		if err := os.Symlink(target, dir+"/"+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		path, want string
+		e          int64
+	}{
+		{dir + "/lg", hostLink, 0},    // the guest's descriptor, to be followed by the host
+		{dir + "/lg/lg", hostLink, 0}, // through it as a directory, then again
+		{dir + "/lg/x", dir + "/x", 0},
+		{"/proc/self/fd/" + g + "/../x", path.Dir(dir) + "/x", 0},
+		{dir + "/lhost", "", -abi.ENOENT}, // a host number the guest has not
+		{dir + "/loop", "", -eLOOP},
+		{"/proc/self/fd/1", "/proc/self/fd/1", 0}, // a descriptor without a path
+	} {
+		got, e := p.resolveGuestPath(atFDCWD, c.path, false)
+		if e != c.e || e == 0 && got != c.want {
+			t.Errorf("resolveGuestPath(%q) = %q, %d; want %q, %d", c.path, got, e, c.want, c.e)
+		}
+	}
+	if got, _ := p.resolveGuestPath(atFDCWD, dir+"/loop", true); got != dir+"/loop" {
+		t.Errorf("nofollow: %q", got)
 	}
 }

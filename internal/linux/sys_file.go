@@ -401,7 +401,11 @@ func (p *Process) openat(dirArg, pathAddr, flags, mode uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	r := host(syscall.SYS_OPENAT, dirfd, uintptr(ptr(path)), uintptr(uint32(flags)|abi.O_CLOEXEC), uintptr(uint32(mode)))
+	gs := s // the guest's path, for hostOpen's own resolution
+	if s != "" && s[0] != '/' && p.isFdDir(sint(dirArg)) {
+		gs = "/proc/self/fd/" + s
+	}
+	r := p.hostOpen(dirfd, gs, path, uint32(flags), uint32(mode))
 	r, file := p.procOpen(r, flags) // the guest's own /proc files (procfs.go)
 	if file == nil {
 		file = emuFileOfKind(p.fdDirKind(s))
