@@ -10,10 +10,13 @@
                plugin_before_insn (10th call)
      ill       an undefined instruction (ud2) in plugin_before_insn
      libc      strlen(NULL) in plugin_syscall: the crash is in libc
-     thread    a store through NULL in a thread the plugin started
+     thread    a store through NULL in a thread the plugin started, once
+               the guest's third system call has reached the plugin (that
+               callback waits for the crash, so the guest cannot end first)
      vcpu      infinite recursion in plugin_syscall_ret on a guest thread's
                vCPU (its first event: the clone's return of 0) */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <stdlib.h>
@@ -42,10 +45,13 @@ static int recurse(int depth)
     return recurse(depth + 1) + frame[0];
 }
 
+static sem_t guest_running;
+
 static void *thread_main(void *arg)
 {
     (void)arg;
-    usleep(100000); /* the guest is running by then */
+    while (sem_wait(&guest_running) != 0) {
+    }
     before_crash();
     *nowhere = 1;
     return NULL;
@@ -60,6 +66,7 @@ bool plugin_init(const char *args)
     }
     if (strcmp(mode, "thread") == 0) {
         pthread_t t;
+        sem_init(&guest_running, 0, 0);
         pthread_create(&t, NULL, thread_main, NULL);
     }
     return true;
@@ -131,6 +138,12 @@ void plugin_syscall(void *cpu, int64_t num, const uint64_t args[6])
     if (strcmp(mode, "libc") == 0) {
         before_crash();
         calls = (int)strlen((const char *)nowhere);
+    }
+    if (strcmp(mode, "thread") == 0 && ++calls == 3) {
+        sem_post(&guest_running);
+        for (;;) {
+            pause(); /* the plugin's thread crashes the process */
+        }
     }
 }
 
