@@ -15,8 +15,9 @@ import (
 // Asynchronous signals: interval timers (setitimer, alarm) run on host
 // timers in other goroutines and post their signals to asyncSignals. The
 // guest's thread merges posted signals into the pending set when it
-// returns from a system call, at a block boundary (the poster sets
-// CPU.Stop, which makes the engine call Process.Interrupt), or while it
+// returns from a system call, at a block boundary (the poster sets Stop
+// of the CPU running guest code, which makes the engine call
+// Process.Interrupt; with threads, of the one holding the lock), or while it
 // waits in sigsuspend/pause/sigtimedwait. A guest blocked in a host system
 // call (a read from a pipe, a sleep) is woken by a host signal, kickSignal,
 // sent to its thread: its handler is Go's, reinstalled without SA_RESTART,
