@@ -51,6 +51,7 @@ type Manager struct {
 	sys         []func(c *CPU, num int64, args [6]uint64)
 	sysRet      []func(c *CPU, num, ret int64)
 	exits       []func()
+	vcpuExits   []func(c *CPU)
 
 	exitOnce sync.Once
 
@@ -150,6 +151,9 @@ func (m *Manager) add(name string, h *Hooks) {
 	if h.Exit != nil {
 		m.exits = append(m.exits, h.Exit)
 	}
+	if h.VCPUExit != nil {
+		m.vcpuExits = append(m.vcpuExits, h.VCPUExit)
+	}
 	if h.CountInsns {
 		m.countInsns = true
 	}
@@ -167,6 +171,9 @@ func (m *Manager) AttachCPU(c *x86.CPU) { m.cpus = append(m.cpus, c) }
 // holds the thread's translated blocks) can be freed: a guest that creates
 // and joins many threads must not keep every one of them.
 func (m *Manager) DetachCPU(c *x86.CPU) {
+	for _, f := range m.vcpuExits {
+		f((*CPU)(c))
+	}
 	for i, o := range m.cpus {
 		if o == c {
 			m.retired += c.Icount

@@ -460,3 +460,21 @@ func TestDetachCPUKeepsCount(t *testing.T) {
 		t.Fatalf("second detach changed the count to %d", got)
 	}
 }
+
+// TestDetachCPUCallsVCPUExit: every plugin that set VCPUExit hears of a
+// vCPU whose thread ended, in command-line order, with that vCPU.
+func TestDetachCPUCallsVCPUExit(t *testing.T) {
+	m := New()
+	var got []string
+	for _, name := range []string{"first", "second"} {
+		m.add(name, &Hooks{VCPUExit: func(c *CPU) { got = append(got, fmt.Sprintf("%s:%d", name, c.Icount)) }})
+	}
+	m.add("none", &Hooks{})
+	c := new(x86.CPU)
+	c.Icount = 42
+	m.AttachCPU(c)
+	m.DetachCPU(c)
+	if want := "first:42 second:42"; strings.Join(got, " ") != want {
+		t.Fatalf("VCPUExit calls: %q, want %q", strings.Join(got, " "), want)
+	}
+}

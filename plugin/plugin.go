@@ -97,6 +97,13 @@ type Hooks struct {
 	// before the log is flushed.
 	Exit func()
 
+	// VCPUExit is called when a vCPU's guest thread ends while the
+	// program goes on (the program's end is Exit), after the vCPU's last
+	// event. A plugin that keeps state per vCPU drops what refers to c
+	// here: c is not used again, and gemu frees it and its translated
+	// code once no plugin holds it.
+	VCPUExit func(c *CPU)
+
 	// CountInsns asks gemu to count executed guest instructions itself,
 	// for Host.InsnCount and CPU.InsnCount. The count is exact (an
 	// instruction that faults counts once each time it is started, like

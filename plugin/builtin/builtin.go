@@ -52,6 +52,14 @@ func (p *perCPU[T]) get(c *plugin.CPU) *T {
 	return v
 }
 
+// drop forgets c (its guest thread ended: Hooks.VCPUExit), keeping its T
+// for each, so that c and its translated code can be freed.
+func (p *perCPU[T]) drop(c *plugin.CPU) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.m, c)
+}
+
 // each calls f for every vCPU's T, in creation order. Call it when the
 // vCPUs are stopped (from an Exit hook).
 func (p *perCPU[T]) each(f func(*T)) {

@@ -221,3 +221,22 @@ func TestGoCountMatchesInsn(t *testing.T) {
 		}
 	}
 }
+
+// TestPerCPUDrop: a dropped vCPU is no longer held, its value still counts.
+func TestPerCPUDrop(t *testing.T) {
+	p := &perCPU[int]{}
+	a, b := new(plugin.CPU), new(plugin.CPU)
+	*p.get(a), *p.get(b) = 1, 2
+	p.drop(a)
+	if _, held := p.m[a]; held || len(p.m) != 1 {
+		t.Fatalf("after drop the map holds %d vCPUs (a held: %v)", len(p.m), held)
+	}
+	sum := 0
+	p.each(func(v *int) { sum += *v })
+	if sum != 3 {
+		t.Fatalf("each after drop sums %d, want 3", sum)
+	}
+	if *p.get(a) != 0 {
+		t.Fatal("a vCPU seen again after drop must get a fresh value")
+	}
+}

@@ -22,7 +22,8 @@ func newGoCount(args string, host *plugin.Host) (*plugin.Hooks, error) {
 		k.hook = func(*plugin.CPU, uint64) { k.n++ }
 	}}
 	return &plugin.Hooks{
-		Insn: func(c *plugin.CPU, pc uint64) plugin.ExecFunc { return cpus.get(c).hook },
+		VCPUExit: cpus.drop,
+		Insn:     func(c *plugin.CPU, pc uint64) plugin.ExecFunc { return cpus.get(c).hook },
 		Exit: func() {
 			var total uint64
 			cpus.each(func(k *goCounter) { total += k.n })

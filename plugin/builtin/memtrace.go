@@ -34,6 +34,7 @@ func newMemtrace(args string, host *plugin.Host) (*plugin.Hooks, error) {
 	digits := addrDigits(host.Arch())
 	cpus := &perCPU[memScratch]{}
 	return &plugin.Hooks{
+		VCPUExit: cpus.drop,
 		Mem: func(c *plugin.CPU, pc uint64) plugin.MemFunc {
 			s := cpus.get(c)
 			prefix := string(appendHex(nil, pc, digits)) + ": "

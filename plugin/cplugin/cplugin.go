@@ -238,7 +238,7 @@ func (p *cPlugin) pair(host *plugin.Host, needs, call string) (*C.gemu_callee, *
 // hooks builds the plugin's hooks: Go closures that call the plugin's
 // functions through the trampolines.
 func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
-	h := &plugin.Hooks{}
+	h := &plugin.Hooks{VCPUExit: release}
 	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != nil {
 		h.Insn = execHook(needs, before)
 	}
@@ -305,14 +305,20 @@ var logHost atomic.Pointer[plugin.Host]
 
 func setLog(h *plugin.Host) { logHost.Store(h) }
 
-// vCPU handles: handle 0 is "no cpu" (NULL); handle i > 0 names
-// cpus.list[i-1]. Handles are assigned when a CPU first reaches a C plugin
-// and never reused, so a stale handle cannot name another vCPU.
+// vCPU handles: handle 0 is "no cpu" (NULL); handle i > 0 names the vCPU
+// in cpus.list[i-1]. Handles are assigned when a CPU first reaches a C plugin
+// and never reused, so a stale handle cannot name another vCPU; a vCPU whose
+// thread ended is released (its slot emptied), so it can be freed. The list
+// only grows at its end: readers load it without a lock and never look
+// past their own length, so an append that fits the capacity needs no copy.
 var cpus struct {
 	mu   sync.Mutex
 	ids  map[*x86.CPU]C.uintptr_t
-	list atomic.Pointer[[]*x86.CPU]
+	list atomic.Pointer[[]*cpuSlot]
 }
+
+// cpuSlot holds the vCPU a handle names, nil once released.
+type cpuSlot struct{ c atomic.Pointer[x86.CPU] }
 
 // handle returns the plugin handle of c, assigning one on first use.
 func handle(pc *plugin.CPU) C.uintptr_t {
@@ -325,15 +331,32 @@ func handle(pc *plugin.CPU) C.uintptr_t {
 	if cpus.ids == nil {
 		cpus.ids = map[*x86.CPU]C.uintptr_t{}
 	}
-	var list []*x86.CPU
+	var list []*cpuSlot
 	if l := cpus.list.Load(); l != nil {
 		list = *l
 	}
-	list = append(list[:len(list):len(list)], c)
+	slot := new(cpuSlot)
+	slot.c.Store(c)
+	list = append(list, slot)
 	cpus.list.Store(&list)
 	id := C.uintptr_t(len(list))
 	cpus.ids[c] = id
 	return id
+}
+
+// release forgets c's handle when its guest thread ends (Hooks.VCPUExit):
+// the handle then names no vCPU, and c and its translated code can be
+// freed.
+func release(pc *plugin.CPU) {
+	c := (*x86.CPU)(pc)
+	cpus.mu.Lock()
+	defer cpus.mu.Unlock()
+	id, ok := cpus.ids[c]
+	if !ok {
+		return
+	}
+	delete(cpus.ids, c)
+	(*cpus.list.Load())[id-1].c.Store(nil)
 }
 
 // cpuOf returns the vCPU a handle names, or nil.
@@ -342,5 +365,5 @@ func cpuOf(h C.uintptr_t) *plugin.CPU {
 	if l == nil || h == 0 || uint64(h) > uint64(len(*l)) {
 		return nil
 	}
-	return (*plugin.CPU)((*l)[h-1])
+	return (*plugin.CPU)((*l)[h-1].c.Load())
 }

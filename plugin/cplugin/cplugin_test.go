@@ -337,3 +337,22 @@ func BenchmarkCHookCall(b *testing.B) {
 		b.Fatalf("log %q, want %q", log.String(), want)
 	}
 }
+
+// TestReleaseHandle: a released vCPU's handle names nothing (qemulib_*
+// calls with it fail), other handles keep their vCPUs, and handles are
+// never reused.
+func TestReleaseHandle(t *testing.T) {
+	a, b := new(plugin.CPU), new(plugin.CPU)
+	ha, hb := handle(a), handle(b)
+	if cpuOf(ha) != a || cpuOf(hb) != b || ha == hb {
+		t.Fatalf("handles %d, %d do not name their vCPUs", ha, hb)
+	}
+	release(a)
+	if cpuOf(ha) != nil || cpuOf(hb) != b {
+		t.Fatalf("after release: handle %d names %p, handle %d names %p", ha, cpuOf(ha), hb, cpuOf(hb))
+	}
+	if hc := handle(new(plugin.CPU)); hc == ha || hc == hb {
+		t.Fatalf("a released handle was reused: %d", hc)
+	}
+	release(a) // twice: nothing happens
+}
