@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -44,11 +43,15 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	profiling := os.Getenv("GEMU_CPUPROFILE") != ""
 	stopProfile := startProfile()
 	// A gemu started by another one (a forked child, or the program an
 	// execve runs) takes over state from hidden environment variables,
 	// which it removes before the guest can see them (sys_fork.go).
 	inh := linux.TakeInherited()
+	// gemu receives the signals sent to the guest from outside, with
+	// their senders' details.
+	linux.CatchSignals(profiling)
 	o, err := ParseArgs(os.Args[1:])
 	if err != nil {
 		fatal("%v", err)
@@ -128,16 +131,10 @@ func main() {
 		return engine.New(c, eopts, instr, p.HandleFault)
 	}, plugins.DetachCPU)
 
-	// Terminating signals from outside go to the guest, which handles,
-	// ignores or dies by them as it would natively (a guest on the default
+	// Signals from outside go to the guest, which handles, ignores or
+	// dies by them (or stops) as it would natively (a guest on the default
 	// action ends the same way, after the exit callback and a flushed log).
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		for s := range sigs {
-			p.PostSignal(int(s.(syscall.Signal)))
-		}
-	}()
+	p.ForwardSignals(inh.Forked())
 
 	run(e, p, o.LogAny)
 	p.Finish()

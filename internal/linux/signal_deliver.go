@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 
 	"gemu/internal/linux/abi"
 	"gemu/internal/mem"
@@ -366,11 +365,31 @@ func (p *Process) queueSignal(si sigInfo) {
 	if !si.forced && p.sig.mask&sigBit(sig) == 0 && p.ignored(sig) {
 		return
 	}
+	if sig == abi.SIGCHLD && (si.code == cldStopped || si.code == cldContinued) && p.sig.act[sig].Flags&saNocldstop != 0 {
+		// SA_NOCLDSTOP: no SIGCHLD for a child's stop or continue.
+		return
+	}
+	// As the kernel's prepare_signal: SIGCONT discards pending stop
+	// signals, a stop signal discards a pending SIGCONT.
+	switch {
+	case sig == abi.SIGCONT:
+		for _, s := range []int{abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU} {
+			p.discardPending(s)
+		}
+	case abi.DefaultAction(sig) == abi.DefStop:
+		p.discardPending(abi.SIGCONT)
+	}
 	if sig < 32 && p.sig.pending&sigBit(sig) != 0 {
 		return
 	}
 	p.sig.queue[sig] = append(p.sig.queue[sig], si)
 	p.sig.pending |= sigBit(sig)
+}
+
+// discardPending drops every queued instance of sig.
+func (p *Process) discardPending(sig int) {
+	p.sig.pending &^= sigBit(sig)
+	p.sig.queue[sig] = nil
 }
 
 // forceSignal generates a synchronous signal (the kernel's
@@ -483,8 +502,7 @@ func (p *Process) defaultAction(si *sigInfo) {
 		return
 	case abi.DefStop:
 		// Stop gemu itself; the parent can continue it.
-		p.flushLog()
-		host(syscall.SYS_KILL, uintptr(p.pid), uintptr(sig))
+		p.stopHost(sig)
 		return
 	}
 	why := fmt.Sprintf("%s sent to itself", abi.SignalName(sig))

@@ -627,6 +627,11 @@ const (
 // watchChildren starts forwarding the host's SIGCHLD to the guest, once,
 // and makes the host's disposition follow the guest's.
 func (p *Process) watchChildren() {
+	if hostCaught(abi.SIGCHLD) {
+		// gemu's handler passes SIGCHLD on (signal_host.go).
+		p.syncHostIgnore(abi.SIGCHLD)
+		return
+	}
 	if p.fork.chldC == nil {
 		ch := make(chan os.Signal, 1)
 		p.fork.chldC = ch
@@ -661,6 +666,10 @@ const cldExited = 1
 // catch it again (forwarding it, once watchChildren has started) when the
 // guest stops ignoring it.
 func (p *Process) syncChildSignal() {
+	if hostCaught(abi.SIGCHLD) {
+		p.syncHostIgnore(abi.SIGCHLD)
+		return
+	}
 	ign := p.sig.act[abi.SIGCHLD].Handler == abi.SIG_IGN
 	if ign == p.fork.chldIgnored {
 		return

@@ -81,6 +81,7 @@ func (p *Process) sigaction(sig int, act, oact uint64, old bool) int64 {
 		}
 		sa.Mask &^= unblockable
 		p.sig.act[sig] = sa
+		p.syncHostIgnore(sig)
 		// POSIX: setting a pending signal to be ignored discards it.
 		if p.ignored(sig) {
 			p.sig.pending &^= sigBit(sig)
@@ -114,6 +115,7 @@ func sysSignal(p *Process, a *[6]uint64) int64 {
 	old := p.sig.act[sig].Handler
 	// SA_ONESHOT | SA_NOMASK, as the kernel does.
 	p.sig.act[sig] = abi.Sigaction{Handler: a[1] & 0xffffffff, Flags: saResethand | saNodefer}
+	p.syncHostIgnore(sig)
 	if p.ignored(sig) {
 		p.sig.pending &^= sigBit(sig)
 		p.sig.queue[sig] = nil
@@ -215,22 +217,47 @@ func le32put(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
-// self reports whether pid names the guest process itself.
-func (p *Process) self(pid int64) bool { return pid == int64(p.pid) || pid == 0 }
-
 func sysKill(p *Process, a *[6]uint64) int64 {
 	pid, sig := sint(a[0]), int(sint(a[1]))
 	if sig < 0 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
-	if p.self(pid) || pid == -int64(p.pid) {
+	if pid == int64(p.pid) {
 		return p.raise(sig, siUser)
 	}
 	if pid == -1 {
 		p.unimpf("gemu: kill(-1, %d) refused\n", sig)
 		return -abi.EPERM
 	}
+	if pid == 0 || pid < 0 && -pid == int64(syscall.Getpgrp()) {
+		return p.killOwnGroup(pid, sig)
+	}
 	return host(syscall.SYS_KILL, uintptr(pid), uintptr(sig))
+}
+
+// killOwnGroup sends sig to the process group gemu is in (pid 0 or minus
+// its number): the host sends it to every process there, gemu included;
+// the guest has its own copy queued at once, as the kernel delivers it
+// before kill returns, and the copy gemu receives is dropped
+// (hostSigInfo). SIGKILL, SIGSTOP and SIGCONT act on gemu itself through
+// the host.
+func (p *Process) killOwnGroup(pid int64, sig int) int64 {
+	viaHost := hostCaught(sig)
+	local := sig != 0 && sig != abi.SIGKILL && sig != abi.SIGSTOP
+	if local && viaHost {
+		hostSignals.selfSent[sig].Add(1)
+	}
+	r := host(syscall.SYS_KILL, uintptr(pid), uintptr(sig))
+	if r < 0 {
+		if local && viaHost {
+			hostSignals.selfSent[sig].Add(-1)
+		}
+		return r
+	}
+	if local {
+		p.raise(sig, siUser)
+	}
+	return r
 }
 
 func sysTgkill(p *Process, a *[6]uint64) int64 {

@@ -457,10 +457,16 @@ func sysFutex(p *Process, a *[6]uint64) int64 {
 		}
 		if g == nil {
 			// No other thread can wake it: wait for the timeout or a
-			// signal; without a timeout, report one rather than hang.
-			if deadline.IsZero() {
-				p.unimpf("futex wait with no other thread to wake it: returning ETIMEDOUT\n")
-				return -etimedout
+			// signal. Without a timeout, look at the word now and then:
+			// another process sharing the memory may change it (a wake
+			// may return early).
+			for deadline.IsZero() {
+				if p.waitSignal(0, time.Now().Add(20*time.Millisecond).UnixNano()) {
+					return -abi.EINTR
+				}
+				if b, e := p.readMem(addr, 4); e != 0 || le32(b) != val {
+					return 0
+				}
 			}
 			if p.waitSignal(0, deadline.UnixNano()) {
 				return -abi.EINTR
