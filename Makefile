@@ -44,6 +44,7 @@ test-race:
 	$(GO) build -race -o $(OUT)/gemu-race ./cmd/gemu
 	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/guest/ -run '$(RACE_GUEST)'
 	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/plugins/ -run '$(RACE_PLUGINS)'
+	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/signals/
 	$(GO) test -count=1 -race -timeout 20m ./internal/linux/ ./internal/engine/ ./internal/mem/ ./plugin/...
 
 bench:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"gemu/internal/linux/abi"
 	"gemu/internal/mem"
@@ -266,6 +267,41 @@ type signalState struct {
 
 	async  asyncSignals
 	timers itimers
+
+	// fatal are the signals that would end the guest now (default action
+	// terminate or core, not blocked), as of the entry of its latest
+	// system call: what a signal gemu receives from outside is checked
+	// against while the guest's thread is busy in that call (fatalWatch).
+	fatal atomic.Uint64
+}
+
+// defaultFatal are the signals whose default action ends the process.
+var defaultFatal = func() uint64 {
+	var m uint64
+	for sig := 1; sig < abi.NSIG; sig++ {
+		if d := abi.DefaultAction(sig); d == abi.DefTerm || d == abi.DefCore {
+			m |= sigBit(sig)
+		}
+	}
+	return m
+}()
+
+// noteFatal records which signals would end the guest now (signalState.
+// fatal), at the entry of a system call of a guest that receives signals
+// from outside.
+func (p *Process) noteFatal() {
+	if hostSignals.caught == 0 {
+		return
+	}
+	var dfl uint64
+	for sig := 1; sig < abi.NSIG; sig++ {
+		if p.sig.act[sig].Handler == abi.SIG_DFL {
+			dfl |= sigBit(sig)
+		}
+	}
+	if f := dfl & defaultFatal &^ p.sig.mask; f != p.sig.fatal.Load() {
+		p.sig.fatal.Store(f)
+	}
 }
 
 // sigBit is the mask bit of signal sig.

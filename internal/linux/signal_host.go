@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"gemu/internal/linux/abi"
@@ -184,6 +185,7 @@ func (p *Process) ForwardSignals(forked bool) {
 			}
 			if si, ok := hostSigInfo(b); ok {
 				p.postAsync(si)
+				p.fatalWatch(int(si.signo))
 			}
 		}
 	}()
@@ -281,4 +283,35 @@ func (p *Process) stopHost(sig int) {
 	if restore {
 		rtSigaction(sig, &old, nil)
 	}
+}
+
+// fatalGrace is how long a fatal signal from outside may wait for the
+// guest's thread to take it before gemu dies by it without the thread.
+const fatalGrace = 200 * time.Millisecond
+
+// fatalWatch makes sure that a signal from outside that ends the guest
+// (as of its current system call's entry) acts promptly, as the kernel
+// kills a process at once whatever it is doing. The guest's thread takes
+// a posted signal within microseconds when it runs guest code or waits
+// (at a block boundary, or kicked out of a blocking host call); one busy
+// inside gemu for longer (a huge mapping) has not taken it after
+// fatalGrace, and gemu then dies by the signal from here, its log
+// flushed (the plugins' exit callbacks are not run: the thread may be in
+// a plugin).
+func (p *Process) fatalWatch(sig int) {
+	if p.sig.fatal.Load()&sigBit(sig) == 0 {
+		return
+	}
+	a := &p.sig.async
+	gen := a.gen.Load()
+	time.AfterFunc(fatalGrace, func() {
+		if a.seen.Load() >= gen || p.sig.fatal.Load()&sigBit(sig) == 0 {
+			return
+		}
+		if p.opts.LogFaults || p.opts.LogUnimp {
+			p.logf("gemu: guest busy in a system call: terminated by %s\n", abi.SignalName(sig))
+		}
+		p.flushLog()
+		DieBySignal(sig)
+	})
 }

@@ -98,6 +98,7 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 		}
 		a[5] = uint64(le32(b[:]))
 	}
+	p.noteFatal()
 	ret = p.dispatch(c, nr, &a)
 	if c.Exited {
 		return

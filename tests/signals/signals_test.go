@@ -95,6 +95,7 @@ type proc struct {
 	evs     []string // stop/continue events and the end, in order
 	failure string   // a step that timed out
 	ended   bool
+	exitIn  time.Duration // finish's wait, if not exitTimeout
 }
 
 // start runs argv in a process group of its own (so that job control
@@ -263,11 +264,18 @@ func (p *proc) signal(pid int, sig syscall.Signal) {
 	}
 }
 
-// finish waits for the process to end (killing it after exitTimeout) and
-// returns the run's transcript.
+// deadline sets how long finish waits for the end (default exitTimeout).
+func (p *proc) deadline(d time.Duration) { p.exitIn = d }
+
+// finish waits for the process to end (killing it after exitTimeout or
+// the deadline) and returns the run's transcript.
 func (p *proc) finish() string {
 	p.stdin.Close()
-	timeout := time.After(exitTimeout)
+	d := exitTimeout
+	if p.exitIn > 0 {
+		d = p.exitIn
+	}
+	timeout := time.After(d)
 	for p.lines != nil || !p.ended {
 		if p.failure != "" && !p.ended {
 			syscall.Kill(p.pid, syscall.SIGKILL)
@@ -287,7 +295,7 @@ func (p *proc) finish() string {
 			}
 			p.event(e)
 		case <-timeout:
-			p.fail("still running after %v", exitTimeout)
+			p.fail("still running after %v", d)
 			timeout = nil
 		}
 	}
@@ -430,7 +438,8 @@ func TestSignalMatrix(t *testing.T) {
 
 // TestBlockingCalls interrupts blocking system calls with a signal whose
 // handler has no SA_RESTART (EINTR), and a read whose handler has it (the
-// read goes on and returns what the test writes after the handler ran).
+// read goes on and returns what the test writes after the handler ran);
+// SIGTERM must end a huge mapping within 3 s.
 func TestBlockingCalls(t *testing.T) {
 	setup(t)
 	var scs []scenario
@@ -445,6 +454,15 @@ func TestBlockingCalls(t *testing.T) {
 		})
 	}
 	scs = append(scs, scenario{
+		name: "mmap-term",
+		argv: []string{"block", "mmap"},
+		script: func(p *proc) {
+			p.waitLine("ready")
+			time.Sleep(300 * time.Millisecond)
+			p.signal(p.pid, syscall.SIGTERM)
+			p.deadline(3 * time.Second)
+		},
+	}, scenario{
 		name: "read-eintr",
 		argv: []string{"read", "0"},
 		script: func(p *proc) {

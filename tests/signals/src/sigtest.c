@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -207,7 +208,8 @@ static int do_read(int restart) {
 	return 0;
 }
 
-// block OP: a blocking call interrupted by SIGUSR1 (no SA_RESTART).
+// block OP: a blocking call interrupted by SIGUSR1 (no SA_RESTART), or
+// (mmap) a huge mapping ended by SIGTERM.
 static int futexword;
 
 static int do_block(const char *op) {
@@ -233,7 +235,13 @@ static int do_block(const char *op) {
 	if (!strcmp(op, "sigsuspend"))
 		sigprocmask(SIG_BLOCK, &usr1, &old);
 	say("ready\n");
-	if (!strcmp(op, "nanosleep")) {
+	if (!strcmp(op, "mmap")) {
+		// A reservation that is instant natively and may take gemu
+		// long; SIGTERM (default action) must end it promptly.
+		mmap(0, 64UL << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		for (;;)
+			pause();
+	} else if (!strcmp(op, "nanosleep")) {
 		struct timespec ts = {30, 0};
 		r = nanosleep(&ts, &ts);
 	} else if (!strcmp(op, "pause")) {
