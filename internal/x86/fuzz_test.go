@@ -39,6 +39,12 @@ func FuzzDecodeExecute(f *testing.F) {
 		{0xd9, 0xe8, 0xdd, 0x18},                      // fld1; fstp qword [rax]
 		{0x66, 0x0f, 0xef, 0xc0},                      // pxor xmm0, xmm0
 		{0xf2, 0x0f, 0x59, 0x03},                      // mulsd xmm0, [rbx]
+		{0xc5, 0xf9, 0xef, 0xc0},                      // vpxor xmm0, xmm0, xmm0
+		{0xc4, 0xe2, 0x70, 0xf2, 0x03},                // andn eax, ecx, [rbx]
+		{0xc4, 0xe2, 0xeb, 0xf6, 0x0b},                // mulx rcx, rdx, [rbx]
+		{0xc4, 0xe3, 0xfb, 0xf0, 0xc1, 0x07},          // rorx rax, rcx, 7
+		{0xc4, 0x03},                                  // les eax, [ebx] (32-bit)
+		{0x62, 0xf1, 0x7d, 0x48, 0xef, 0xc0},          // vpxord zmm0 (EVEX)
 	}
 	for i, s := range seeds {
 		f.Add(s, i%2 == 0, uint64(i)*0x9e3779b97f4a7c15)
@@ -94,6 +100,8 @@ func fuzzStep(t *testing.T, c *CPU) (stop bool) {
 		t.Fatalf("% x: length %d", buf[:n], in.Len)
 	}
 	_ = in.String()
+	_ = in.IsBranch()
+	PruneFlags([]Inst{in})
 	defer func() {
 		r := recover()
 		if r == nil {

@@ -100,7 +100,7 @@ func (c *CPU) EA(in *Inst) uint64 {
 
 // IsBranch reports whether the instruction may transfer control, which
 // ends a translation block.
-func (in *Inst) IsBranch() bool { return endsBlock[in.Op] }
+func (in *Inst) IsBranch() bool { return int(in.Op) < len(endsBlock) && endsBlock[in.Op] }
 
 // String disassembles the instruction in GNU syntax.
 func (in *Inst) String() string {
@@ -162,6 +162,9 @@ const MaxInstLen = 15
 // so that the fault happens only if it is reached. The error is non-nil
 // in that case and says why, for -d unimp.
 func Decode(mode int, pc uint64, code []byte) (Inst, error) {
+	if v, ok := parseVEX(code, mode); ok {
+		return decodeVEX(mode, pc, code, v)
+	}
 	in := Inst{PC: pc, Base: -1, Index: -1, Seg: -1}
 	raw, err := x86asm.Decode(code, mode)
 	if err != nil || raw.Op == 0 {
@@ -227,7 +230,7 @@ func Decode(mode int, pc uint64, code []byte) (Inst, error) {
 			return in, err
 		}
 	}
-	// x86asm also decodes VEX (AVX) instructions, whose opcodes lie
+	// x86asm also decodes EVEX (AVX-512) instructions, whose opcodes lie
 	// beyond the tables: they stay unimplemented.
 	if int(raw.Op) < numOps {
 		if b := builders[raw.Op]; b != nil {

@@ -357,9 +357,12 @@ const (
 	cpuid1EdxSSE   = 1 << 25
 	cpuid1EdxSSE2  = 1 << 26
 
+	cpuid1EcxSSSE3  = 1 << 9
 	cpuid1EcxCX16   = 1 << 13
 	cpuid1EcxPOPCNT = 1 << 23
 
+	cpuid7EbxBMI1 = 1 << 3
+	cpuid7EbxBMI2 = 1 << 8
 	cpuid7EbxERMS = 1 << 9
 
 	cpuidExtEcxLAHF  = 1 << 0
@@ -376,6 +379,10 @@ const (
 // stop every dynamically linked 64-bit program.
 const cpuidLeaf1Edx = cpuid1EdxFPU | cpuid1EdxTSC | cpuid1EdxCX8 | cpuid1EdxCMOV |
 	cpuid1EdxCLFSH | cpuid1EdxMMX | cpuid1EdxFXSR | cpuid1EdxSSE | cpuid1EdxSSE2
+
+// cpuidLeaf1Ecx is the leaf 1 ECX feature set. No AVX, XSAVE or OSXSAVE:
+// VEX-encoded instructions other than BMI1/BMI2 raise #UD.
+const cpuidLeaf1Ecx = cpuid1EcxSSSE3 | cpuid1EcxCX16 | cpuid1EcxPOPCNT
 
 // CPUIDHWCap returns the leaf 1 EDX feature bits, which Linux reports to
 // i386 and x86-64 programs as AT_HWCAP.
@@ -408,7 +415,7 @@ func cpuid(mode int, leaf, subleaf uint32) (a, b, c, d uint32) {
 		// Family 6, model 0x0f, stepping 11 (a Core 2 signature, which
 		// no library singles out for special treatment); CLFLUSH line
 		// 8 quadwords; one logical processor.
-		return 0x000006fb, 8<<8 | 1<<16, cpuid1EcxCX16 | cpuid1EcxPOPCNT, cpuidLeaf1Edx
+		return 0x000006fb, 8<<8 | 1<<16, cpuidLeaf1Ecx, cpuidLeaf1Edx
 	case 2:
 		// Descriptor 0xff: the cache parameters are in leaf 4.
 		return 0x0000ff01, 0, 0, 0
@@ -426,7 +433,7 @@ func cpuid(mode int, leaf, subleaf uint32) (a, b, c, d uint32) {
 		return a, b, c, d
 	case 7:
 		if subleaf == 0 {
-			return 0, cpuid7EbxERMS, 0, 0
+			return 0, cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS, 0, 0
 		}
 		return 0, 0, 0, 0
 	case 0x80000000:

@@ -497,6 +497,15 @@ func TestCPUID(t *testing.T) {
 	if d&baseline != baseline || cx&(1<<13|1<<23) != 1<<13|1<<23 || cx&1 != 0 {
 		t.Fatalf("leaf 1 features ecx=%#x edx=%#x", cx, d)
 	}
+	// Exactly the implemented extensions: SSSE3, CX16, POPCNT; never AVX
+	// (28), XSAVE (26), OSXSAVE (27), FMA (12) or SSE3 (0).
+	if want := uint32(1<<9 | 1<<13 | 1<<23); cx != want {
+		t.Fatalf("leaf 1 ecx=%#x, want %#x", cx, want)
+	}
+	// Leaf 7: BMI1, BMI2, ERMS; no AVX2 (5).
+	if _, b, c, d := CPUID(7, 0); b != 1<<3|1<<8|1<<9 || c != 0 || d != 0 {
+		t.Fatalf("leaf 7: ebx=%#x ecx=%#x edx=%#x", b, c, d)
+	}
 	// Leaf 4: L1d 32 KiB, L2 1 MiB, L3 8 MiB; subleaf 4 ends the list.
 	sizes := []uint32{32 << 10, 32 << 10, 1 << 20, 8 << 20}
 	for i, want := range sizes {
