@@ -279,6 +279,7 @@ func isaCheck(t *testing.T, r io.Reader) {
 var isaFamilies = []struct{ name, cpuFlags string }{
 	{"bmi", "bmi1 bmi2"},
 	{"ssse3", "ssse3"},
+	{"sse41", "sse4_1"},
 }
 
 func TestISAVectors(t *testing.T) {

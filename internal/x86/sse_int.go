@@ -616,8 +616,14 @@ func insertWord(q, v, i uint64) uint64 {
 	return q&^(0xffff<<sh) | (v&0xffff)<<sh
 }
 
+// opPextrw extracts a word to a general register (zero-extended) or, in
+// the SSE4.1 encoding 66 0F 3A 15, to memory.
 func opPextrw(c *CPU, in *Inst) {
 	i := in.Imm & 7
 	v := c.XMM[in.A[1].Reg][i/4] >> (16 * (i % 4)) & 0xffff
+	if in.A[0].Kind == KMem {
+		c.Mem.Store16(c.EA(in), uint16(v))
+		return
+	}
 	c.R[in.A[0].Reg] = v
 }

@@ -503,10 +503,9 @@ static void run(struct insn *in, uint32_t mx, x128 a, x128 b, x128 c, uint64_t r
 	       t.rrdx, t.mem.hi, t.mem.lo, t.rfl & in->flags, t.mxo, t.trap);
 }
 
-static int has(const char *name, struct insn *set, size_t n)
+/* isfp reports whether an instruction takes floating-point operands. */
+static int isfp(const char *name)
 {
-	(void)set;
-	(void)n;
 	return strstr(name, "round") || strstr(name, "dpp");
 }
 
@@ -514,9 +513,9 @@ static void family(struct insn *set, size_t n, int count)
 {
 	for (size_t k = 0; k < n; k++) {
 		struct insn *in = &set[k];
-		int fp = has(in->name, set, n);
+		int fp = isfp(in->name);
 		int str = strncmp(in->name, "pcmp", 4) == 0 && strstr(in->name, "str");
-		for (int i = 0; i < count * (fp ? 4 : 1); i++) {
+		for (int i = 0; i < count * (fp ? 3 : 1); i++) {
 			x128 a = rndvec(), b = rndvec(), c = rndvec(), m = rndvec();
 			uint32_t mx = 0x1f80;
 			if (fp) {
@@ -560,7 +559,7 @@ int main(int argc, char **argv)
 	}
 	rng ^= strtoull(argv[1], 0, 0) * 0x9e3779b97f4a7c15ull;
 	double scale = argc > 3 ? atof(argv[3]) : 1;
-	int count = 60 * scale;
+	int count = 40 * scale;
 	if (!strcmp(argv[2], "bmi"))
 		family(bmi, N(bmi), count);
 	else if (!strcmp(argv[2], "gpr"))
