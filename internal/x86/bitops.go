@@ -338,6 +338,7 @@ func init() {
 	def(x86asm.LZCNT, opLzcnt)
 	def(x86asm.POPCNT, opPopcnt)
 	def(x86asm.BSWAP, opBswap)
+	def(x86asm.MOVBE, opMovbe)
 	def(x86asm.XADD, opXadd)
 	def(x86asm.CMPXCHG, opCmpxchg)
 	def(x86asm.CMPXCHG8B, opCmpxchg8b)
@@ -364,4 +365,17 @@ func init() {
 			return nil
 		})
 	}
+}
+
+// opMovbe moves between a general register and memory (16, 32 or 64 bits)
+// with the bytes reversed. A 16-bit load keeps the register's upper bits,
+// a 32-bit one zero-extends, as MOV does; flags are unchanged.
+func opMovbe(c *CPU, in *Inst) {
+	size := int(in.A[0].Size)
+	swap := func(v uint64) uint64 { return bits.ReverseBytes64(v) >> (64 - 8*size) }
+	if in.A[0].Kind == KReg {
+		c.setReg(&in.A[0], swap(c.Mem.LoadN(c.EA(in), size)))
+		return
+	}
+	c.Mem.StoreN(c.EA(in), size, swap(c.getReg(&in.A[1])))
 }

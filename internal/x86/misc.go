@@ -360,6 +360,8 @@ const (
 	cpuid1EcxSSSE3  = 1 << 9
 	cpuid1EcxCX16   = 1 << 13
 	cpuid1EcxSSE41  = 1 << 19
+	cpuid1EcxSSE42  = 1 << 20
+	cpuid1EcxMOVBE  = 1 << 22
 	cpuid1EcxPOPCNT = 1 << 23
 
 	cpuid7EbxBMI1 = 1 << 3
@@ -383,7 +385,8 @@ const cpuidLeaf1Edx = cpuid1EdxFPU | cpuid1EdxTSC | cpuid1EdxCX8 | cpuid1EdxCMOV
 
 // cpuidLeaf1Ecx is the leaf 1 ECX feature set. No AVX, XSAVE or OSXSAVE:
 // VEX-encoded instructions other than BMI1/BMI2 raise #UD.
-const cpuidLeaf1Ecx = cpuid1EcxSSSE3 | cpuid1EcxCX16 | cpuid1EcxSSE41 | cpuid1EcxPOPCNT
+const cpuidLeaf1Ecx = cpuid1EcxSSSE3 | cpuid1EcxCX16 | cpuid1EcxSSE41 | cpuid1EcxSSE42 |
+	cpuid1EcxMOVBE | cpuid1EcxPOPCNT
 
 // CPUIDHWCap returns the leaf 1 EDX feature bits, which Linux reports to
 // i386 and x86-64 programs as AT_HWCAP.

@@ -497,9 +497,10 @@ func TestCPUID(t *testing.T) {
 	if d&baseline != baseline || cx&(1<<13|1<<23) != 1<<13|1<<23 || cx&1 != 0 {
 		t.Fatalf("leaf 1 features ecx=%#x edx=%#x", cx, d)
 	}
-	// Exactly the implemented extensions: SSSE3, CX16, SSE4.1, POPCNT;
-	// never AVX (28), XSAVE (26), OSXSAVE (27), FMA (12) or SSE3 (0).
-	if want := uint32(1<<9 | 1<<13 | 1<<19 | 1<<23); cx != want {
+	// Exactly the implemented extensions: SSSE3, CX16, SSE4.1, SSE4.2,
+	// MOVBE, POPCNT; never AVX (28), XSAVE (26), OSXSAVE (27), FMA (12) or
+	// SSE3 (0).
+	if want := uint32(1<<9 | 1<<13 | 1<<19 | 1<<20 | 1<<22 | 1<<23); cx != want {
 		t.Fatalf("leaf 1 ecx=%#x, want %#x", cx, want)
 	}
 	// Leaf 7: BMI1, BMI2, ERMS; no AVX2 (5).

@@ -9,7 +9,8 @@
  * sse42. An optional third argument multiplies the number of random vectors.
  *
  * Every sequence runs with XMM0 = a, XMM1 = b, XMM2 = c, RAX, RCX, RDX as
- * given, RBX pointing to 16 bytes of memory m, the status flags fl and
+ * given, RBX pointing to 16 bytes of memory m (followed by a copy of m, for
+ * unaligned operands), the status flags fl and
  * MXCSR = mx. Afterwards XMM0, XMM1, RAX, RCX, RDX, m, the status flags and
  * MXCSR are recorded. Lines:
  *   E name hexbytes flagmask
@@ -44,7 +45,7 @@ struct io {
 	uint64_t rrax, rrcx, rrdx, rfl;
 	uint32_t mxo;
 	int trap;
-	x128 mem __attribute__((aligned(16)));
+	x128 mem[2] __attribute__((aligned(16))); /* m, twice: unaligned operands read past m */
 };
 
 #define STATUS 0x8d5ul
@@ -484,7 +485,7 @@ static void run(struct insn *in, uint32_t mx, x128 a, x128 b, x128 c, uint64_t r
 	t.rcx = rcx;
 	t.rdx = rdx;
 	t.m = m;
-	t.mem = m;
+	t.mem[0] = t.mem[1] = m;
 	cur = &t;
 	if (sigsetjmp(jb, 1) == 0)
 		in->fn(&t);
@@ -500,7 +501,7 @@ static void run(struct insn *in, uint32_t mx, x128 a, x128 b, x128 c, uint64_t r
 	       "%016lx:%016lx %016lx:%016lx %lx %lx %lx %016lx:%016lx %lx %x %d\n",
 	       in->name, t.mx, t.fl & STATUS, t.a.hi, t.a.lo, t.b.hi, t.b.lo, t.c.hi, t.c.lo, t.rax,
 	       t.rcx, t.rdx, t.m.hi, t.m.lo, t.r0.hi, t.r0.lo, t.r1.hi, t.r1.lo, t.rrax, t.rrcx,
-	       t.rrdx, t.mem.hi, t.mem.lo, t.rfl & in->flags, t.mxo, t.trap);
+	       t.rrdx, t.mem[0].hi, t.mem[0].lo, t.rfl & in->flags, t.mxo, t.trap);
 }
 
 /* isfp reports whether an instruction takes floating-point operands. */
