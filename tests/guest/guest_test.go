@@ -52,6 +52,7 @@ var knownFailures = map[string]string{
 const qemuRefEntry = "/proc/sys/fs/binfmt_misc/gemu-i386-ref"
 
 var qemuRefGaps = map[string]string{
+	"isa_bmi":    "sets BLSI's CF for a zero source instead of a nonzero one",
 	"x87":        "rounds x87 results to double precision and misses inexact/denormal flags",
 	"libm_basic": "computes remquo's quotient bits wrongly for the x87 FPREM path",
 	"dirents":    "crashes (SIGSEGV) in the 32-bit getdents path",
@@ -140,6 +141,7 @@ type program struct {
 	path     string
 	pie      bool
 	dyn      bool
+	cflags   []string // extra gcc options for every architecture
 	variants []variant
 }
 
@@ -155,6 +157,8 @@ type program struct {
 //	stdin=VALUE   bytes fed to standard input
 //	pie=1         also build and run static-PIE variants
 //	dyn=1         also build and run dynamically linked variants
+//	cflags=OPTS   extra gcc options (space-separated, e.g. -march=x86-64-v2)
+//	              for every build of the program (repeatable)
 //
 // Lines without variant= set defaults for all variants. If no variant is
 // defined the program runs once with the defaults.
@@ -175,6 +179,7 @@ func parseHeader(name, path string, src []byte) (*program, error) {
 			return nil, fmt.Errorf("%s:%d: %v", path, lineNo, err)
 		}
 		var cfg runConfig
+		var cflags []string
 		vname, isVariant := "", false
 		for _, kv := range toks {
 			switch kv[0] {
@@ -193,10 +198,16 @@ func parseHeader(name, path string, src []byte) (*program, error) {
 				p.pie = kv[1] == "1" || kv[1] == "true"
 			case "dyn":
 				p.dyn = kv[1] == "1" || kv[1] == "true"
+			case "cflags":
+				cflags = append(cflags, strings.Fields(kv[1])...)
 			default:
 				return nil, fmt.Errorf("%s:%d: unknown key %q", path, lineNo, kv[0])
 			}
 		}
+		if isVariant && len(cflags) > 0 {
+			return nil, fmt.Errorf("%s:%d: cflags apply to every variant: put them on a line without variant=", path, lineNo)
+		}
+		p.cflags = append(p.cflags, cflags...)
 		if isVariant {
 			if vname == "" || strings.ContainsAny(vname, "/ ") {
 				return nil, fmt.Errorf("%s:%d: bad variant name %q", path, lineNo, vname)
@@ -452,7 +463,7 @@ func compile(p *program, a archSpec) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%q\n%q\n", gccIdent, a.flags, linkLibs)
+	fmt.Fprintf(h, "%s\n%q\n%q\n%q\n", gccIdent, a.flags, p.cflags, linkLibs)
 	h.Write(src)
 	headers, _ := filepath.Glob(filepath.Join(srcDir, "*.h"))
 	sort.Strings(headers)
@@ -477,7 +488,7 @@ func compile(p *program, a archSpec) (string, error) {
 		return "", err
 	}
 	tmp.Close()
-	args := append(append([]string{}, a.flags...), "-I", srcDir, "-o", tmp.Name(), p.path)
+	args := append(append(append([]string{}, a.flags...), p.cflags...), "-I", srcDir, "-o", tmp.Name(), p.path)
 	args = append(args, linkLibs...)
 	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
 		os.Remove(tmp.Name())
@@ -833,6 +844,13 @@ int main(void) { return 0; }
 	}
 	if v2.name != "two" || strings.Join(v2.cfg.args, "|") != "a|b c|2" || v2.cfg.stdin != "override" || strings.Join(v2.cfg.env, "|") != "K=V|Q=r s" {
 		t.Errorf("variant two: %+v", v2)
+	}
+	p, err = parseHeader("t", "t.c", []byte("// gemu-test: cflags=\"-march=x86-64-v2 -mno-avx\"\n// gemu-test: cflags=-O2\n"))
+	if err != nil || strings.Join(p.cflags, "|") != "-march=x86-64-v2|-mno-avx|-O2" {
+		t.Errorf("cflags: %v %q", err, p.cflags)
+	}
+	if _, err := parseHeader("t", "t.c", []byte("// gemu-test: variant=v cflags=-O2\n")); err == nil {
+		t.Error("cflags accepted on a variant line")
 	}
 	if _, err := parseHeader("t", "t.c", []byte("// gemu-test: bogus=1\n")); err == nil {
 		t.Error("unknown key accepted")
