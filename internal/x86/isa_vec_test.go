@@ -280,6 +280,7 @@ func isaCheck(t *testing.T, r io.Reader) {
 // /proc/cpuinfo flags the host needs to regenerate or live-check them.
 var isaFamilies = []struct{ name, cpuFlags string }{
 	{"bmi", "bmi1 bmi2"},
+	{"sse3", "pni"},
 	{"ssse3", "ssse3"},
 	{"sse41", "sse4_1"},
 	{"sse42", "sse4_2"},

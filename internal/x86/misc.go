@@ -357,6 +357,7 @@ const (
 	cpuid1EdxSSE   = 1 << 25
 	cpuid1EdxSSE2  = 1 << 26
 
+	cpuid1EcxSSE3   = 1 << 0
 	cpuid1EcxSSSE3  = 1 << 9
 	cpuid1EcxCX16   = 1 << 13
 	cpuid1EcxSSE41  = 1 << 19
@@ -385,7 +386,7 @@ const cpuidLeaf1Edx = cpuid1EdxFPU | cpuid1EdxTSC | cpuid1EdxCX8 | cpuid1EdxCMOV
 
 // cpuidLeaf1Ecx is the leaf 1 ECX feature set. No AVX, XSAVE or OSXSAVE:
 // VEX-encoded instructions other than BMI1/BMI2 raise #UD.
-const cpuidLeaf1Ecx = cpuid1EcxSSSE3 | cpuid1EcxCX16 | cpuid1EcxSSE41 | cpuid1EcxSSE42 |
+const cpuidLeaf1Ecx = cpuid1EcxSSE3 | cpuid1EcxSSSE3 | cpuid1EcxCX16 | cpuid1EcxSSE41 | cpuid1EcxSSE42 |
 	cpuid1EcxMOVBE | cpuid1EcxPOPCNT
 
 // CPUIDHWCap returns the leaf 1 EDX feature bits, which Linux reports to

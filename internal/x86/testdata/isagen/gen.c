@@ -1,12 +1,12 @@
 /* isagen prints test vectors for gemu's SSSE3, SSE4.1, SSE4.2, BMI1/BMI2,
- * CRC32, MOVBE and LZCNT/TZCNT/POPCNT semantics by running each instruction
+ * CRC32, MOVBE, LZCNT/TZCNT/POPCNT and SSE3 semantics by running each instruction
  * (or a short sequence) natively on the host CPU (x86-64).
  *
  * Build and run (from internal/x86), one file per family:
  *   cc -O1 -mno-red-zone -o /tmp/isagen testdata/isagen/gen.c
  *   /tmp/isagen 1 bmi | gzip -9n > testdata/isa_bmi.txt.gz
- * Families: bmi, gpr (lzcnt tzcnt popcnt movbe crc32), ssse3, sse41,
- * sse42. An optional third argument multiplies the number of random vectors.
+ * Families: bmi, gpr (lzcnt tzcnt popcnt movbe crc32), sse3, ssse3,
+ * sse41, sse42. An optional third argument multiplies the number of random vectors.
  *
  * Every sequence runs with XMM0 = a, XMM1 = b, XMM2 = c, RAX, RCX, RDX as
  * given, RBX pointing to 16 bytes of memory m (followed by a copy of m, for
@@ -327,6 +327,22 @@ struct insn {
 	X(pcmpestrm_mem, "pcmpestrm $0x44, 1(%%rbx), %%xmm0", ALLF)              \
 	X(pcmpestri_q, "pcmpestriq $0x08, %%xmm1, %%xmm0", ALLF)
 
+/* ---- SSE3 ---- */
+#define SSE3(X)                                                                  \
+	X(addsubps, "addsubps %%xmm1, %%xmm0", ALLF)                             \
+	X(addsubpd, "addsubpd %%xmm1, %%xmm0", ALLF)                             \
+	X(haddps, "haddps %%xmm1, %%xmm0", ALLF)                                 \
+	X(haddpd, "haddpd %%xmm1, %%xmm0", ALLF)                                 \
+	X(hsubps, "hsubps %%xmm1, %%xmm0", ALLF)                                 \
+	X(hsubpd, "hsubpd %%xmm1, %%xmm0", ALLF)                                 \
+	X(haddps_same, "haddps %%xmm0, %%xmm0", ALLF)                            \
+	X(movddup, "movddup %%xmm1, %%xmm0", ALLF)                               \
+	X(movddup_m, "movddup 4(%%rbx), %%xmm0", ALLF)                           \
+	X(movshdup, "movshdup %%xmm1, %%xmm0", ALLF)                             \
+	X(movsldup, "movsldup %%xmm1, %%xmm0", ALLF)                             \
+	X(movsldup_m, "movsldup (%%rbx), %%xmm0", ALLF)                          \
+	X(lddqu, "lddqu 3(%%rbx), %%xmm0", ALLF)
+
 #define D(id, insn, fl) DEF(id, insn)
 #define D_XMM(op) DEF(op, #op " %%xmm1, %%xmm0")
 #define D_MMX(op) DEF(op##_mm, MMX(#op " %%mm1, %%mm0"))
@@ -335,6 +351,7 @@ GPR(D)
 SSSE3(D)
 SSE41(D)
 SSE42(D)
+SSE3(D)
 #undef D
 #undef D_XMM
 #undef D_MMX
@@ -347,6 +364,7 @@ static struct insn gpr[] = {GPR(I)};
 static struct insn ssse3[] = {SSSE3(I)};
 static struct insn sse41[] = {SSE41(I)};
 static struct insn sse42[] = {SSE42(I)};
+static struct insn sse3[] = {SSE3(I)};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -507,7 +525,8 @@ static void run(struct insn *in, uint32_t mx, x128 a, x128 b, x128 c, uint64_t r
 /* isfp reports whether an instruction takes floating-point operands. */
 static int isfp(const char *name)
 {
-	return strstr(name, "round") || strstr(name, "dpp");
+	return strstr(name, "round") || strstr(name, "dpp") || strstr(name, "add") || strstr(name, "sub") ||
+	       strstr(name, "dup");
 }
 
 static void family(struct insn *set, size_t n, int count)
@@ -555,7 +574,7 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigaction(SIGFPE, &sa, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: isagen seed bmi|gpr|ssse3|sse41|sse42 [scale]\n");
+		fprintf(stderr, "usage: isagen seed bmi|gpr|sse3|ssse3|sse41|sse42 [scale]\n");
 		return 2;
 	}
 	rng ^= strtoull(argv[1], 0, 0) * 0x9e3779b97f4a7c15ull;
@@ -571,6 +590,8 @@ int main(int argc, char **argv)
 		family(sse41, N(sse41), count);
 	else if (!strcmp(argv[2], "sse42"))
 		family(sse42, N(sse42), count);
+	else if (!strcmp(argv[2], "sse3"))
+		family(sse3, N(sse3), count);
 	else {
 		fprintf(stderr, "isagen: unknown family %s\n", argv[2]);
 		return 2;
