@@ -1,13 +1,13 @@
 // gemu-test: dyn=1
 // gemu-test: variant=main
 // gemu-test: variant=vexud arg=vexud
-// The instructions of x86-64-v2/v3 programs: SSSE3, SSE4.1, SSE4.2
+// The instructions of x86-64-v2/v3 programs: SSE3, SSSE3, SSE4.1, SSE4.2
 // (string compares, crc32, pcmpgtq), POPCNT/LZCNT/TZCNT and MOVBE, each
 // over edge values (flags the manuals leave undefined are masked), then
 // glibc's string functions, which pick their SSSE3/SSE4.2 versions when
 // CPUID announces them. Variant vexud: a VEX prefix after an F3 prefix
 // raises SIGILL. BMI1/BMI2 are in isa_bmi.c.
-#pragma GCC target("sse4.2,ssse3,popcnt")
+#pragma GCC target("sse4.2,ssse3,sse3,popcnt")
 #include "gt.h"
 #include <cpuid.h>
 #include <signal.h>
@@ -80,6 +80,7 @@ static void init_vectors(void)
 	X(pmuldq) X(pmulld) X(packusdw) X(pcmpeqq) X(phminposuw) X(pmovzxbw) X(pmovzxbd)        \
 	X(pmovzxbq) X(pmovzxwd) X(pmovzxwq) X(pmovzxdq) X(pmovsxbw) X(pmovsxbd) X(pmovsxbq)     \
 	X(pmovsxwd) X(pmovsxwq) X(pmovsxdq) X(pcmpgtq)
+#define BIN3(X) X(addsubps) X(addsubpd) X(haddps) X(haddpd) X(hsubps) X(hsubpd) X(movddup) X(movshdup) X(movsldup)
 #define IMMS(X)                                                                             \
 	X(palignr_5, "palignr $5,") X(palignr_16, "palignr $16,") X(palignr_27, "palignr $27,") \
 	X(pblendw_a9, "pblendw $0xa9,") X(blendps_6, "blendps $6,") X(blendpd_2, "blendpd $2,") \
@@ -91,6 +92,7 @@ static void init_vectors(void)
 BIN(XDEF)
 BIN(MDEF)
 BIN41(XDEF)
+BIN3(XDEF)
 IMMS(IDEF)
 MBIN(palignr_3, "palignr $3,")
 MBIN(palignr_11, "palignr $11,")
@@ -104,7 +106,7 @@ struct binop {
 #define MENT(op) {#op " mm", m_##op, 1},
 #define IENT(name, insn) {#name, x_##name, 0},
 static const struct binop binops[] = {
-	BIN(XENT) BIN(MENT) BIN41(XENT) IMMS(IENT)
+	BIN(XENT) BIN(MENT) BIN41(XENT) BIN3(XENT) IMMS(IENT)
 	{"palignr_3 mm", m_palignr_3, 1}, {"palignr_11 mm", m_palignr_11, 1},
 };
 
@@ -428,8 +430,8 @@ int main(int argc, char **argv)
 {
 	unsigned a, b, c, d;
 	__get_cpuid(1, &a, &b, &c, &d);
-	printf("cpuid.1 ecx: ssse3=%u sse4.1=%u sse4.2=%u movbe=%u popcnt=%u\n", c >> 9 & 1, c >> 19 & 1,
-	       c >> 20 & 1, c >> 22 & 1, c >> 23 & 1);
+	printf("cpuid.1 ecx: sse3=%u ssse3=%u sse4.1=%u sse4.2=%u movbe=%u popcnt=%u\n", c & 1, c >> 9 & 1,
+	       c >> 19 & 1, c >> 20 & 1, c >> 22 & 1, c >> 23 & 1);
 	__get_cpuid(0x80000001, &a, &b, &c, &d);
 	printf("cpuid.80000001 ecx: lzcnt=%u\n", c >> 5 & 1);
 	if (argc > 1 && !strcmp(argv[1], "vexud")) {
