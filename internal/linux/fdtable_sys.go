@@ -877,6 +877,16 @@ func (p *Process) resolveGuestPath(dirfd uintptr, s string, nofollow bool) (stri
 		if p.ownThreadFdLink(next) {
 			return "", -abi.ENOENT
 		}
+		if p.isSelfExe(next) && !(last && nofollow) {
+			// The guest's /proc/self/exe is the guest program, as its
+			// literal spelling is (hostPath): a link to it leads there.
+			if links++; links > maxSymlinks {
+				return "", -eLOOP
+			}
+			cur = "/"
+			comps = append(strings.Split(p.ExePath, "/"), comps...)
+			continue
+		}
 		fi, err := os.Lstat(next)
 		if err != nil || fi.Mode()&os.ModeSymlink == 0 || last && nofollow {
 			cur = next
@@ -934,4 +944,101 @@ func atoiOr(s string, def int) int {
 		return def
 	}
 	return n
+}
+
+// Path calls other than open (stat, truncate, chmod, chown, utimensat,
+// access, the xattr calls, chdir, statfs, readlink, unlink, mkdir,
+// rename, link, symlink) would let the host resolve the guest's path,
+// magic links included. Checking the path first and then passing it on
+// is not enough (another guest thread can swap a link in between), so the
+// path is resolved once, the way opens are (hostOpen), into a host O_PATH
+// descriptor, and the call acts on that descriptor: with AT_EMPTY_PATH,
+// or through the name /proc/self/fd/K, which the kernel follows to exactly
+// the file already resolved. Calls that act on a name in a directory
+// resolve the directory that way and pass the last component, which these
+// calls never follow, to their *at form.
+
+// pathFD resolves guest path s relative to guest directory descriptor
+// dirArg into a new host O_PATH descriptor (close-on-exec; the caller
+// closes it), following a final symbolic link unless nofollow, with the
+// guest's descriptors for descriptor links and the guest program for
+// /proc/self/exe. It returns the descriptor or -errno, as the call on s
+// would have failed.
+func (p *Process) pathFD(dirArg uint64, s string, nofollow bool) int64 {
+	dirfd, hp, e := p.atPathString(dirArg, s)
+	if e != 0 {
+		return e
+	}
+	defer p.fput(dirfd)
+	gs := s // the guest's path, for hostOpen's own resolution
+	if s != "" && s[0] != '/' && p.isFdDir(sint(dirArg)) {
+		gs = "/proc/self/fd/" + s
+	}
+	flags := uint32(oPath)
+	if nofollow {
+		flags |= oNofollow
+	}
+	return p.hostOpen(dirfd, gs, hp, flags, 0)
+}
+
+// onPath runs call on the file guest path s (relative to dirArg) resolves
+// to, given as host O_PATH descriptor k and as its name /proc/self/fd/k
+// (NUL-terminated), and closes k after it.
+func (p *Process) onPath(dirArg uint64, s string, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
+	k := p.pathFD(dirArg, s, nofollow)
+	if k < 0 {
+		return k
+	}
+	defer host(syscall.SYS_CLOSE, uintptr(k))
+	return call(uintptr(k), cstr("/proc/self/fd/"+strconv.FormatInt(k, 10)))
+}
+
+// onPathArg is onPath for the path argument at guest address addr.
+func (p *Process) onPathArg(dirArg, addr uint64, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
+	s, e := p.readPath(addr)
+	if e != 0 {
+		return e
+	}
+	return p.onPath(dirArg, s, nofollow, call)
+}
+
+// splitLast splits a path into its directory part and its last component
+// (with the trailing slashes that follow it). A path without a last
+// component ("" or only slashes) has ok false.
+func splitLast(s string) (dir, last string, ok bool) {
+	t := strings.TrimRight(s, "/")
+	if t == "" {
+		return "", "", false
+	}
+	i := strings.LastIndexByte(t, '/')
+	if i < 0 {
+		return ".", s, true
+	}
+	return s[:i+1], s[i+1:], true
+}
+
+// inDir runs call with a host directory descriptor d and a name in it
+// (NUL-terminated) for the guest path at addr relative to guest directory
+// dirArg: the path's directory resolved as by pathFD, its last component
+// as the guest gave it. The calls that use it (unlink, rmdir, mkdir,
+// rename, link's and symlink's new names) never follow that component, so
+// the host resolves nothing the guest could redirect. A path without a
+// last component ("", "/") resolves no link; it is passed on as it is.
+func (p *Process) inDir(dirArg, addr uint64, call func(d uintptr, name []byte) int64) int64 {
+	s, e := p.readPath(addr)
+	if e != 0 {
+		return e
+	}
+	dir, last, ok := splitLast(s)
+	if !ok {
+		d := p.dirget(dirArg)
+		defer p.fput(d)
+		return call(d, cstr(s))
+	}
+	k := p.pathFD(dirArg, dir, false)
+	if k < 0 {
+		return k
+	}
+	defer host(syscall.SYS_CLOSE, uintptr(k))
+	return call(uintptr(k), cstr(last))
 }

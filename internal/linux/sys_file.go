@@ -36,7 +36,7 @@ func init() {
 	reg(sysGetdents64, "getdents64")
 	reg(sysGetdents, "getdents")
 	reg(sysGetcwd, "getcwd")
-	reg(sysPath1(syscall.SYS_CHDIR), "chdir")
+	reg(sysChdir, "chdir")
 	reg(sysFD1(syscall.SYS_FCHDIR), "fchdir")
 	reg(sysAccess, "access", "faccessat", "faccessat2")
 	reg(sysReadlink, "readlink", "readlinkat")
@@ -759,15 +759,12 @@ func sysGetcwd(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
-// sysPath1 makes a handler for a call whose only argument is a path.
-func sysPath1(nr uintptr) sysFn {
-	return func(p *Process, a *[6]uint64) int64 {
-		path, e := p.path(a[0])
-		if e != 0 {
-			return e
-		}
-		return host(nr, uintptr(ptr(path)))
-	}
+// sysChdir changes to the directory the guest's path resolves to
+// (fchdir takes O_PATH descriptors).
+func sysChdir(p *Process, a *[6]uint64) int64 {
+	return p.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
+		return host(syscall.SYS_FCHDIR, k)
+	})
 }
 
 // atArgs splits the arguments of a call that has an *at form: the *at
@@ -793,6 +790,11 @@ func (p *Process) atPath(dirArg, addr uint64) (uintptr, []byte, int64) {
 	if e != 0 {
 		return atFDCWD, nil, e
 	}
+	return p.atPathString(dirArg, s)
+}
+
+// atPathString is atPath for a path already read.
+func (p *Process) atPathString(dirArg uint64, s string) (uintptr, []byte, int64) {
 	if s != "" && s[0] != '/' {
 		if ent, ok := p.fds.lookup(sint(dirArg)); ok {
 			if d, ok := ent.file.(*fdDir); ok {
@@ -807,18 +809,31 @@ func (p *Process) atPath(dirArg, addr uint64) (uintptr, []byte, int64) {
 	return p.dirget(dirArg), cstr(p.hostPath(s)), 0
 }
 
+const atEaccess = 0x200
+
 func sysAccess(p *Process, a *[6]uint64) int64 {
 	dirArg, r := p.atArgs(a)
-	dirfd, path, e := p.atPath(dirArg, r[0])
-	if e != 0 {
-		return e
-	}
-	defer p.fput(dirfd)
 	var flags uint64
 	if p.curName == "faccessat2" {
 		flags = uint64(uint32(r[2]))
 	}
-	return host(sysFaccessat2, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])), uintptr(flags))
+	mode := uintptr(uint32(r[1]))
+	if flags&^(atEaccess|atSymlinkNoFollow|atEmptyPath) != 0 || mode&^7 != 0 {
+		return -abi.EINVAL
+	}
+	if flags&atEmptyPath != 0 {
+		if s, e := p.readPath(r[0]); e != 0 || s == "" {
+			dirfd, path, e := p.atPath(dirArg, r[0])
+			if e != 0 {
+				return e
+			}
+			defer p.fput(dirfd)
+			return host(sysFaccessat2, dirfd, uintptr(ptr(path)), mode, uintptr(flags))
+		}
+	}
+	return p.onPathArg(dirArg, r[0], flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
+		return host(sysFaccessat2, atFDCWD, uintptr(ptr(kpath)), mode, uintptr(flags&atEaccess))
+	})
 }
 
 func sysReadlink(p *Process, a *[6]uint64) int64 {
@@ -837,12 +852,14 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 		target = []byte(p.ExePath)
 	} else {
 		b := hbuf(int(size))
-		dirfd, path, e := p.atPath(dirArg, r[0])
-		if e != 0 {
-			return e
-		}
-		defer p.fput(dirfd)
-		n := host(syscall.SYS_READLINKAT, dirfd, uintptr(ptr(path)), uintptr(ptr(b)), uintptr(size))
+		n := p.onPath(dirArg, s, true, func(k uintptr, _ []byte) int64 {
+			n := host(syscall.SYS_READLINKAT, k, uintptr(ptr(emptyPath)), uintptr(ptr(b)), uintptr(size))
+			if n == -abi.ENOENT {
+				// The empty name of a file that is not a link.
+				n = -abi.EINVAL
+			}
+			return n
+		})
 		if n < 0 {
 			return n
 		}
@@ -859,51 +876,42 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 
 func sysUnlink(p *Process, a *[6]uint64) int64 {
 	dirArg, r := p.atArgs(a)
-	dirfd, path, e := p.atPath(dirArg, r[0])
-	if e != 0 {
-		return e
-	}
-	defer p.fput(dirfd)
 	var flags uint64
 	switch p.curName {
 	case "unlinkat":
 		flags = uint64(uint32(r[1]))
+		if flags&^atRemoveDir != 0 {
+			return -abi.EINVAL
+		}
 	case "rmdir":
 		flags = atRemoveDir
 	}
-	return host(syscall.SYS_UNLINKAT, dirfd, uintptr(ptr(path)), uintptr(flags))
+	return p.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
+		return host(syscall.SYS_UNLINKAT, d, uintptr(ptr(name)), uintptr(flags))
+	})
 }
 
 func sysMkdir(p *Process, a *[6]uint64) int64 {
 	dirArg, r := p.atArgs(a)
-	dirfd, path, e := p.atPath(dirArg, r[0])
-	if e != 0 {
-		return e
-	}
-	defer p.fput(dirfd)
-	return host(syscall.SYS_MKDIRAT, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])))
+	return p.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
+		return host(syscall.SYS_MKDIRAT, d, uintptr(ptr(name)), uintptr(uint32(r[1])))
+	})
 }
 
 func sysRename(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := atFDCWD, atFDCWD
+	oldDir, newDir := cwdArg, cwdArg
 	oldP, newP, flags := a[0], a[1], uint64(0)
 	if p.curName != "rename" {
-		oldDir, oldP, newDir, newP = p.dirget(a[0]), a[1], p.dirget(a[2]), a[3]
-		defer p.fput(oldDir)
-		defer p.fput(newDir)
+		oldDir, oldP, newDir, newP = a[0], a[1], a[2], a[3]
 		if p.curName == "renameat2" {
 			flags = uint64(uint32(a[4]))
 		}
 	}
-	op, e := p.path(oldP)
-	if e != 0 {
-		return e
-	}
-	np, e := p.path(newP)
-	if e != 0 {
-		return e
-	}
-	return host(sysRenameat2, oldDir, uintptr(ptr(op)), newDir, uintptr(ptr(np)), uintptr(flags))
+	return p.inDir(oldDir, oldP, func(od uintptr, op []byte) int64 {
+		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+			return host(sysRenameat2, od, uintptr(ptr(op)), nd, uintptr(ptr(np)), uintptr(flags))
+		})
+	})
 }
 
 func sysTruncate(p *Process, a *[6]uint64) int64 {
@@ -922,11 +930,9 @@ func sysTruncate(p *Process, a *[6]uint64) int64 {
 		defer p.fput(fd)
 		return host(syscall.SYS_FTRUNCATE, fd, uintptr(length))
 	}
-	path, e := p.path(a[0])
-	if e != 0 {
-		return e
-	}
-	return host(syscall.SYS_TRUNCATE, uintptr(ptr(path)), uintptr(length))
+	return p.onPathArg(cwdArg, a[0], false, func(_ uintptr, kpath []byte) int64 {
+		return host(syscall.SYS_TRUNCATE, uintptr(ptr(kpath)), uintptr(length))
+	})
 }
 
 func sysChmod(p *Process, a *[6]uint64) int64 {
@@ -939,12 +945,9 @@ func sysChmod(p *Process, a *[6]uint64) int64 {
 		return host(syscall.SYS_FCHMOD, fd, uintptr(uint32(a[1])))
 	}
 	dirArg, r := p.atArgs(a)
-	dirfd, path, e := p.atPath(dirArg, r[0])
-	if e != 0 {
-		return e
-	}
-	defer p.fput(dirfd)
-	return host(syscall.SYS_FCHMODAT, dirfd, uintptr(ptr(path)), uintptr(uint32(r[1])))
+	return p.onPathArg(dirArg, r[0], false, func(_ uintptr, kpath []byte) int64 {
+		return host(syscall.SYS_FCHMODAT, atFDCWD, uintptr(ptr(kpath)), uintptr(uint32(r[1])))
+	})
 }
 
 // id converts a uid or gid argument; i386's 16-bit calls use 0xffff for
@@ -970,40 +973,42 @@ func sysChown(p *Process, a *[6]uint64) int64 {
 		defer p.fput(fd)
 		return host(syscall.SYS_FCHOWN, fd, p.id(a[1]), p.id(a[2]))
 	case "fchownat":
-		dirfd, path, e := p.atPath(a[0], a[1])
-		if e != 0 {
-			return e
+		flags := uintptr(uint32(a[4]))
+		if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
+			return -abi.EINVAL
 		}
-		defer p.fput(dirfd)
-		return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(path)), p.id(a[2]), p.id(a[3]), uintptr(uint32(a[4])))
+		uid, gid := p.id(a[2]), p.id(a[3])
+		if s, e := p.readPath(a[1]); e == 0 && s == "" && flags&atEmptyPath != 0 {
+			dirfd := p.dirget(a[0])
+			defer p.fput(dirfd)
+			return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(emptyPath)), uid, gid, flags)
+		}
+		return p.onPathArg(a[0], a[1], flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
+			return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
+		})
 	}
-	path, e := p.path(a[0])
-	if e != 0 {
-		return e
-	}
-	var flags uintptr
-	if strings.HasPrefix(p.curName, "lchown") {
-		flags = atSymlinkNoFollow
-	}
-	return host(syscall.SYS_FCHOWNAT, atFDCWD, uintptr(ptr(path)), p.id(a[1]), p.id(a[2]), flags)
+	uid, gid := p.id(a[1]), p.id(a[2])
+	return p.onPathArg(cwdArg, a[0], strings.HasPrefix(p.curName, "lchown"), func(k uintptr, _ []byte) int64 {
+		return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
+	})
 }
+
+// emptyPath is the empty name of AT_EMPTY_PATH calls.
+var emptyPath = []byte{0}
 
 func sysSymlink(p *Process, a *[6]uint64) int64 {
 	target, e := p.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	dirfd, linkp := atFDCWD, a[1]
+	dirArg, linkp := cwdArg, a[1]
 	if p.curName == "symlinkat" {
-		dirfd, linkp = p.dirget(a[1]), a[2]
-		defer p.fput(dirfd)
-	}
-	lp, e := p.path(linkp)
-	if e != 0 {
-		return e
+		dirArg, linkp = a[1], a[2]
 	}
 	t := cstr(target)
-	return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), dirfd, uintptr(ptr(lp)))
+	return p.inDir(dirArg, linkp, func(d uintptr, lp []byte) int64 {
+		return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), d, uintptr(ptr(lp)))
+	})
 }
 
 func sysLink(p *Process, a *[6]uint64) int64 {
@@ -1012,18 +1017,29 @@ func sysLink(p *Process, a *[6]uint64) int64 {
 	if p.curName == "linkat" {
 		oldDir, oldP, newDir, newP, flags = a[0], a[1], a[2], a[3], uint64(uint32(a[4]))
 	}
-	od, op, e := p.atPath(oldDir, oldP)
-	if e != 0 {
-		return e
+	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
+		return -abi.EINVAL
 	}
-	defer p.fput(od)
-	nd, np, e := p.atPath(newDir, newP)
-	if e != 0 {
-		return e
+	if s, e := p.readPath(oldP); e == 0 && s == "" && flags&atEmptyPath != 0 {
+		// The guest's descriptor itself (which needs
+		// CAP_DAC_READ_SEARCH, natively too).
+		od := p.dirget(oldDir)
+		defer p.fput(od)
+		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+			return host(syscall.SYS_LINKAT, od, uintptr(ptr(emptyPath)), nd, uintptr(ptr(np)), uintptr(flags))
+		})
 	}
-	defer p.fput(nd)
-	return host(syscall.SYS_LINKAT, od, uintptr(ptr(op)), nd, uintptr(ptr(np)), uintptr(flags))
+	// The old file resolved once, linked through its /proc/self/fd name
+	// (which AT_SYMLINK_FOLLOW follows to that file, a symbolic link
+	// itself when not following).
+	return p.onPathArg(oldDir, oldP, flags&atSymlinkFollow == 0, func(_ uintptr, kpath []byte) int64 {
+		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+			return host(syscall.SYS_LINKAT, atFDCWD, uintptr(ptr(kpath)), nd, uintptr(ptr(np)), atSymlinkFollow)
+		})
+	})
 }
+
+const atSymlinkFollow = 0x400
 
 // timespecs reads n guest timespecs (64-bit fields when t64) into host
 // layout.
@@ -1045,10 +1061,14 @@ func (p *Process) timespecs(addr uint64, n int, t64 bool) ([]byte, int64) {
 }
 
 func sysUtimensat(p *Process, a *[6]uint64) int64 {
-	var path []byte
+	flags := uintptr(uint32(a[3]))
+	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
+		return -abi.EINVAL
+	}
+	var s string
 	if a[1] != 0 {
 		var e int64
-		if path, e = p.path(a[1]); e != 0 {
+		if s, e = p.readPath(a[1]); e != 0 {
 			return e
 		}
 	}
@@ -1059,18 +1079,24 @@ func sysUtimensat(p *Process, a *[6]uint64) int64 {
 			return e
 		}
 	}
-	dirfd := p.dirget(a[0])
-	defer p.fput(dirfd)
-	return host(syscall.SYS_UTIMENSAT, dirfd, uintptr(ptr(path)), uintptr(ptr(ts)), uintptr(uint32(a[3])))
+	if a[1] == 0 || s == "" && flags&atEmptyPath != 0 {
+		// The guest's descriptor itself.
+		var path []byte
+		if a[1] != 0 {
+			path = emptyPath
+		}
+		dirfd := p.dirget(a[0])
+		defer p.fput(dirfd)
+		return host(syscall.SYS_UTIMENSAT, dirfd, uintptr(ptr(path)), uintptr(ptr(ts)), flags)
+	}
+	return p.onPath(a[0], s, flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
+		return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(kpath)), uintptr(ptr(ts)), 0)
+	})
 }
 
 // sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
 // longs of seconds) through utimensat.
 func sysUtimes(p *Process, a *[6]uint64) int64 {
-	path, e := p.path(a[0])
-	if e != 0 {
-		return e
-	}
 	var ts []byte
 	if a[1] != 0 {
 		n := 4
@@ -1096,7 +1122,9 @@ func sysUtimes(p *Process, a *[6]uint64) int64 {
 			copy(ts[16*i:], t.Host64())
 		}
 	}
-	return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(path)), uintptr(ptr(ts)), 0)
+	return p.onPathArg(cwdArg, a[0], false, func(_ uintptr, kpath []byte) int64 {
+		return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(kpath)), uintptr(ptr(ts)), 0)
+	})
 }
 
 // pollFDs translates the descriptors of a pollfd array (fd, events,

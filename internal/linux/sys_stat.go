@@ -34,23 +34,18 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 		defer p.fput(fd)
 		r = host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb)))
 	case "newfstatat", "fstatat64":
-		dirfd, path, e := p.atPath(a[0], a[1])
-		if e != 0 {
-			return e
-		}
-		defer p.fput(dirfd)
 		out = a[2]
-		r = host(syscall.SYS_NEWFSTATAT, dirfd, uintptr(ptr(path)), uintptr(ptr(hb)), uintptr(uint32(a[3])))
+		r = p.statAt(a[0], a[1], uint32(a[3]), func(d uintptr, path []byte, flags uintptr) int64 {
+			return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
+		})
 	default:
-		path, e := p.path(a[0])
-		if e != 0 {
-			return e
-		}
-		var flags uintptr
+		var flags uint32
 		if p.curName == "lstat" || p.curName == "lstat64" {
 			flags = atSymlinkNoFollow
 		}
-		r = host(syscall.SYS_NEWFSTATAT, atFDCWD, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
+		r = p.statAt(cwdArg, a[0], flags, func(d uintptr, path []byte, flags uintptr) int64 {
+			return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
+		})
 	}
 	if r < 0 {
 		return r
@@ -73,23 +68,56 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 // statxSize is the size of struct statx, the same on every ABI.
 const statxSize = 256
 
-func sysStatx(p *Process, a *[6]uint64) int64 {
-	var path []byte
-	dirfd := atFDCWD
-	if a[1] != 0 {
+// atNoAutomount and atStatxSync are the other flags of the stat calls
+// (AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE).
+const (
+	atNoAutomount = 0x800
+	atStatxSync   = 0x6000
+)
+
+// statAt runs a stat call (call, given a host directory descriptor, a
+// NUL-terminated name and flags) for the guest path at addr relative to
+// guest directory dirArg with the guest's flags: the path resolved once
+// (pathFD) and the call made on that descriptor with AT_EMPTY_PATH; an
+// empty path with AT_EMPTY_PATH (or none, for statx) is the guest's
+// descriptor dirArg itself.
+func (p *Process) statAt(dirArg, addr uint64, flags uint32, call func(d uintptr, path []byte, flags uintptr) int64) int64 {
+	if flags&^(atSymlinkNoFollow|atNoAutomount|atEmptyPath|atStatxSync) != 0 {
+		return -abi.EINVAL
+	}
+	var s string
+	if addr != 0 || p.curName != "statx" {
 		var e int64
-		if dirfd, path, e = p.atPath(a[0], a[1]); e != 0 {
+		if s, e = p.readPath(addr); e != 0 {
 			return e
 		}
-	} else {
-		dirfd = p.dirget(a[0])
 	}
-	defer p.fput(dirfd)
+	if addr == 0 || s == "" && flags&atEmptyPath != 0 {
+		var path []byte
+		if addr != 0 {
+			path = emptyPath
+		}
+		d := p.dirget(dirArg)
+		defer p.fput(d)
+		return call(d, path, uintptr(flags))
+	}
+	return p.onPath(dirArg, s, flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
+		return call(k, emptyPath, uintptr(flags&^atSymlinkNoFollow|atEmptyPath))
+	})
+}
+
+func sysStatx(p *Process, a *[6]uint64) int64 {
+	flags := uint32(a[2])
+	if flags&atStatxSync == atStatxSync {
+		return -abi.EINVAL
+	}
 	if !p.writable(a[4], statxSize) {
 		return -abi.EFAULT
 	}
 	b := hbuf(statxSize)
-	r := host(sysStatxNr, dirfd, uintptr(ptr(path)), uintptr(uint32(a[2])), uintptr(uint32(a[3])), uintptr(ptr(b)))
+	r := p.statAt(a[0], a[1], flags, func(d uintptr, path []byte, flags uintptr) int64 {
+		return host(sysStatxNr, d, uintptr(ptr(path)), flags, uintptr(uint32(a[3])), uintptr(ptr(b)))
+	})
 	if r < 0 {
 		return r
 	}
@@ -116,11 +144,9 @@ func sysStatfs(p *Process, a *[6]uint64) int64 {
 		defer p.fput(fd)
 		r = host(syscall.SYS_FSTATFS, fd, uintptr(ptr(hb)))
 	} else {
-		path, e := p.path(a[0])
-		if e != 0 {
-			return e
-		}
-		r = host(syscall.SYS_STATFS, uintptr(ptr(path)), uintptr(ptr(hb)))
+		r = p.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
+			return host(syscall.SYS_FSTATFS, k, uintptr(ptr(hb)))
+		})
 	}
 	if r < 0 {
 		return r

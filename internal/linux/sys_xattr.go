@@ -7,8 +7,8 @@ import (
 )
 
 // Extended attributes: passed through to the host. Names and values are
-// byte strings with no layout differences between the ABIs. Paths and
-// descriptors are the guest's, translated (hostPath, fget).
+// byte strings with no layout differences between the ABIs. Paths are
+// the guest's, resolved once (onPath); descriptors are translated (fget).
 
 func init() {
 	reg(sysGetxattr, "getxattr", "lgetxattr")
@@ -24,13 +24,13 @@ func init() {
 // xattrMax bounds a value or name list, as the kernel does (XATTR_SIZE_MAX).
 const xattrMax = 65536
 
-// xattrNr picks the host call for the running system call name: the
-// l-variants do not follow symbolic links.
-func (p *Process) xattrNr(name string, follow, nofollow uintptr) uintptr {
-	if len(name) > 0 && name[0] == 'l' {
-		return nofollow
-	}
-	return follow
+// xattrNofollow reports whether the running call is an l-variant, which
+// does not follow a final symbolic link. The path calls resolve the path
+// once (onPath) and name the file through /proc/self/fd/K, which the
+// following call turns into exactly that file, a link itself for the
+// l-variants.
+func (p *Process) xattrNofollow() bool {
+	return len(p.curName) > 0 && p.curName[0] == 'l'
 }
 
 // xattrOut runs a host call that fills a buffer of the guest's size and
@@ -62,10 +62,11 @@ func sysGetxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	nr := p.xattrNr(p.curName, syscall.SYS_GETXATTR, syscall.SYS_LGETXATTR)
-	cp, cn := cstr(p.hostPath(path)), cstr(name)
-	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
-		return host(nr, uintptr(ptr(cp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
+	cn := cstr(name)
+	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+		return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
+			return host(syscall.SYS_GETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
+		})
 	})
 }
 
@@ -90,10 +91,10 @@ func sysListxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	nr := p.xattrNr(p.curName, syscall.SYS_LISTXATTR, syscall.SYS_LLISTXATTR)
-	cp := cstr(p.hostPath(path))
-	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
-		return host(nr, uintptr(ptr(cp)), uintptr(ptr(buf)), uintptr(len(buf)))
+	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+		return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
+			return host(syscall.SYS_LISTXATTR, uintptr(ptr(kp)), uintptr(ptr(buf)), uintptr(len(buf)))
+		})
 	})
 }
 
@@ -129,8 +130,10 @@ func sysSetxattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	nr := p.xattrNr(p.curName, syscall.SYS_SETXATTR, syscall.SYS_LSETXATTR)
-	return host(nr, uintptr(ptr(cstr(p.hostPath(path)))), uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
+	cn := cstr(name)
+	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+		return host(syscall.SYS_SETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
+	})
 }
 
 func sysFsetxattr(p *Process, a *[6]uint64) int64 {
@@ -159,8 +162,10 @@ func sysRemovexattr(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	nr := p.xattrNr(p.curName, syscall.SYS_REMOVEXATTR, syscall.SYS_LREMOVEXATTR)
-	return host(nr, uintptr(ptr(cstr(p.hostPath(path)))), uintptr(ptr(cstr(name))))
+	cn := cstr(name)
+	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+		return host(syscall.SYS_REMOVEXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)))
+	})
 }
 
 func sysFremovexattr(p *Process, a *[6]uint64) int64 {
