@@ -1,7 +1,9 @@
 // Package isolation checks that a guest cannot reach gemu itself through
 // its descriptors: a guest that writes to, closes and dup2s over every
 // descriptor number below its limit runs as it does natively, the -D log
-// keeps every line gemu writes to it and none of the guest's bytes.
+// keeps every line gemu writes to it and none of the guest's bytes; path
+// calls through the guest's own links to /proc/self/fd/N leave the log
+// as it was.
 package isolation
 
 import (
@@ -77,8 +79,14 @@ type run struct {
 
 func execute(t *testing.T, name string, args ...string) run {
 	t.Helper()
+	return executeIn(t, t.TempDir(), name, args...)
+}
+
+// executeIn runs name with args through the launcher in directory dir.
+func executeIn(t *testing.T, dir, name string, args ...string) run {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{launcherFlag, name}, args...)...)
-	cmd.Dir = t.TempDir()
+	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -188,5 +196,72 @@ func TestChildMemIsNotGemus(t *testing.T) {
 	want := "/mem: Permission denied\n/task/"
 	if !strings.Contains(emu.stdout, want) || strings.Count(emu.stdout, "Permission denied") != 2 || emu.status != "exit status 0" {
 		t.Fatalf("under gemu the child's mem files must be refused; got %s:\n%s%s", emu.status, emu.stdout, emu.stderr)
+	}
+}
+
+// TestPathCallsCannotReachGemu: a guest calls truncate, chmod, chown,
+// utimensat, setxattr, the stat calls, access, chdir, readlink, unlink,
+// rename, link and mkdir through its own links to /proc/self/fd/N and
+// /proc/PID/fd/N and through a current directory inside /proc/self/fd
+// (testdata/pathcalls.c). Natively it has only 0, 1 and 2 open, so all
+// of them find nothing; under gemu the host numbers are gemu's (the -D
+// log among them), which the calls must not reach either: the output is
+// the native one and the log keeps its mode, its lines from the start
+// and no attribute of the guest's.
+func TestPathCallsCannotReachGemu(t *testing.T) {
+	if buildErr != nil {
+		t.Fatalf("cannot build cmd/gemu: %v", buildErr)
+	}
+	exit5 := regexp.MustCompile(`(?m)^\d+ exit_group\(5\)$`)
+	first := regexp.MustCompile(`^\d+ [a-z_0-9]+\(`)
+	for _, mode := range []string{"32", "64"} {
+		bin := filepath.Join(workDir, "pathcalls"+mode)
+		if out, err := exec.Command("cc", "-m"+mode, "-static", "-O1", "-o", bin, "testdata/pathcalls.c").CombinedOutput(); err != nil {
+			t.Fatalf("cannot build the i386/x86-64 guest (gcc-multilib installed?): %v\n%s", err, out)
+		}
+		native := execute(t, bin)
+		lines := strings.Split(strings.TrimSuffix(native.stdout, "done\n"), "\n")
+		if native.status != "exit status 5" || len(lines) != 76 {
+			t.Fatalf("%s: the native run did not end as expected: %s\n%s%s", mode, native.status, native.stdout, native.stderr)
+		}
+		for _, l := range lines[:75] {
+			if !strings.HasSuffix(l, ": No such file or directory x1021") {
+				t.Fatalf("%s: natively a call found something, so this check means less here: %q", mode, l)
+			}
+		}
+		dir := t.TempDir()
+		logPath := filepath.Join(t.TempDir(), "log.txt")
+		if err := os.WriteFile(logPath, nil, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(logPath, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		got := executeIn(t, dir, gemuPath, "-D", logPath, "-strace", bin)
+		if got != native {
+			t.Errorf("%s: gemu run differs from the native one:\ngemu:   %s\n%s%s\nnative: %s\n%s%s", mode,
+				got.status, got.stdout, got.stderr, native.status, native.stdout, native.stderr)
+		}
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s: the guest changed the log's mode to %v", mode, fi.Mode())
+		}
+		if i := bytes.IndexByte(b, 0); i >= 0 || !first.Match(b) {
+			t.Errorf("%s: the log was truncated under gemu (NUL at %d of %d bytes; it starts with %q)", mode, i, len(b), b[:min(len(b), 40)])
+		}
+		if !exit5.Match(b) {
+			t.Errorf("%s: the log lacks exit_group(5); it ends with %q", mode, tail(string(b)))
+		}
+		if n, err := syscall.Getxattr(logPath, "user.gemu", make([]byte, 16)); err == nil {
+			t.Errorf("%s: the guest set an attribute of the log (%d bytes)", mode, n)
+		}
+		t.Logf("%s: %d log bytes, %d lines, mode %v", mode, len(b), bytes.Count(b, []byte("\n")), fi.Mode().Perm())
 	}
 }
