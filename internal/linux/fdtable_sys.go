@@ -977,6 +977,7 @@ func (p *Process) pathFD(dirArg uint64, s string, nofollow bool) int64 {
 	flags := uint32(oPath)
 	if nofollow {
 		flags |= oNofollow
+		hp = p.exeLink(s, hp)
 	}
 	return p.hostOpen(dirfd, gs, hp, flags, 0)
 }
@@ -1041,4 +1042,15 @@ func (p *Process) inDir(dirArg, addr uint64, call func(d uintptr, name []byte) i
 	}
 	defer host(syscall.SYS_CLOSE, uintptr(k))
 	return call(uintptr(k), cstr(last))
+}
+
+// exeLink returns the host path for guest path s (hp after hostPath) when
+// its last link is not followed: the guest's /proc/self/exe is then the
+// link itself, as natively (lstat shows a link, O_NOFOLLOW fails with
+// ELOOP), not the program hostPath names.
+func (p *Process) exeLink(s string, hp []byte) []byte {
+	if p.isSelfExe(s) {
+		return cstr(p.procPath(s))
+	}
+	return hp
 }

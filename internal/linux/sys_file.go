@@ -405,6 +405,9 @@ func (p *Process) openat(dirArg, pathAddr, flags, mode uint64) int64 {
 	if s != "" && s[0] != '/' && p.isFdDir(sint(dirArg)) {
 		gs = "/proc/self/fd/" + s
 	}
+	if flags&oNofollow != 0 {
+		path = p.exeLink(s, path)
+	}
 	r := p.hostOpen(dirfd, gs, path, uint32(flags), uint32(mode))
 	r, file := p.procOpen(r, flags) // the guest's own /proc files (procfs.go)
 	if file == nil {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestProcselfI386 runs procself's i386 builds under gemu against the
+// TestProcselfI386 runs procself's (and exelink's) i386 builds under gemu against the
 // native run of the matching x86_64 build where the host has no i386
 // reference (i386 code runs only through qemu-i386, whose /proc/self is
 // the host's: see qemuRefGaps). procself prints only facts that do not
@@ -20,14 +20,22 @@ func TestProcselfI386(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"procself", "exelink"} {
+		t.Run(name, func(t *testing.T) { compareI386WithX8664(t, progs, name) })
+	}
+}
+
+// compareI386WithX8664 runs program name's i386 builds under gemu against
+// the native runs of its x86_64 builds.
+func compareI386WithX8664(t *testing.T, progs []*program, name string) {
 	var prog *program
 	for _, p := range progs {
-		if p.name == "procself" {
+		if p.name == name {
 			prog = p
 		}
 	}
 	if prog == nil {
-		t.Fatal("no procself program")
+		t.Fatalf("no %s program", name)
 	}
 	spec := map[string]archSpec{}
 	for _, a := range archs {
