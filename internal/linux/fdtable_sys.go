@@ -816,6 +816,14 @@ func (p *Process) hostOpen(dirfd uintptr, s string, hpath []byte, flags, mode ui
 				return e
 			}
 			hpath, dirfd = cstr(rp), atFDCWD
+			if !strings.HasPrefix(rp, "/proc/") {
+				// The resolved path has no magic link: if another
+				// guest thread swapped one in since, it fails.
+				return host(sysOpenat2, dirfd, uintptr(ptr(hpath)), uintptr(ptr(how)), 24)
+			}
+			// Under /proc, which the guest cannot change: a guest
+			// descriptor's link or another magic link of its own
+			// process (ns/net and the like), opened as they are.
 		default:
 			return r
 		}
