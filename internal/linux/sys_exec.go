@@ -100,6 +100,11 @@ func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags
 	if e != 0 {
 		return e
 	}
+	if path != "" {
+		if file, e = p.execResolved(dirfd, path, file, flags&atSymlinkNoFollow != 0); e != 0 {
+			return e
+		}
+	}
 	if _, e := checkExecutable(file, flags&atSymlinkNoFollow != 0); e != 0 {
 		return e
 	}
@@ -149,6 +154,41 @@ func (p *Process) execTarget(dirfd, hdir int64, path string, flags int64) (file,
 		file = p.ExePath
 	}
 	return file, name, 0
+}
+
+// execResolved resolves the guest's path as the path calls do (pathFD:
+// the guest's descriptors for descriptor links, the guest program for
+// /proc/self/exe) and returns the file to run: file, execTarget's
+// spelling, when the host finds the same file through it (the new gemu
+// names the program as the guest did), else the path of the file the
+// guest's path resolved to (a guest's own link to /proc/self/fd/N or
+// /proc/self/exe, which the host would have followed to gemu's files).
+// The new gemu opens the program by name again: a link swapped in after
+// this check is not caught.
+func (p *Process) execResolved(dirfd int64, path, file string, nofollow bool) (string, int64) {
+	k := p.pathFD(uint64(dirfd), path, nofollow)
+	if k < 0 {
+		return "", k
+	}
+	defer host(syscall.SYS_CLOSE, uintptr(k))
+	kfile := "/proc/self/fd/" + strconv.FormatInt(k, 10)
+	kst, err := os.Stat(kfile)
+	if err != nil {
+		return "", errno(err)
+	}
+	if nofollow {
+		if lst, err := os.Lstat(file); err == nil && os.SameFile(kst, lst) {
+			return file, 0 // a symbolic link: checkExecutable's ELOOP
+		}
+	} else if st, err := os.Stat(file); err == nil && os.SameFile(kst, st) {
+		return file, 0
+	}
+	if f := stablePath(kfile); f != kfile {
+		return f, 0
+	}
+	// A file without a name to run it by (deleted); k is closed on
+	// return, so its /proc/self/fd name cannot be used.
+	return "", -abi.ENOENT
 }
 
 // stablePath turns a path through /proc/self/fd, which the new gemu could

@@ -2,13 +2,15 @@
 // /proc/PID/exe, and a link to that link) names the program itself, as
 // the literal path does: opening it reads the program's own ELF file,
 // stat, access, statx, truncate's permission check and readlink through
-// it agree with the executable's path.
+// it agree with the executable's path, and execve through it runs the
+// program again.
 // gemu-test: pie=1 dyn=1
 #define _FILE_OFFSET_BITS 64
 #include "gt.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char exe[4096];
@@ -47,8 +49,29 @@ static void check(const char *link)
 		close(fd);
 }
 
-int main(void)
+// run execs the program through link in a child, which prints what it
+// is, and reports how the child ended.
+static void run(const char *link)
 {
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(link, "exelink", "child", link, (char *)0);
+		printf("exec %s: %s\n", link, strerror(errno));
+		exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	printf("exec through %s: %s %d\n", link, WIFEXITED(st) ? "exit" : "signal",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "child")) {
+		printf("child through %s: the program ran\n", argv[2]);
+		return 7;
+	}
 	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (k <= 0)
 		return 1;
@@ -69,6 +92,8 @@ int main(void)
 	k = readlink("chain", t, sizeof t - 1);
 	t[k > 0 ? k : 0] = 0;
 	printf("readlink(chain): %s\n", t);
+	run("self");
+	run("chain");
 	unlink("self");
 	unlink("pid");
 	unlink("chain");
