@@ -30,7 +30,11 @@ const xattrMax = 65536
 // following call turns into exactly that file, a link itself for the
 // l-variants.
 func (p *Process) xattrNofollow() bool {
-	return len(p.curName) > 0 && p.curName[0] == 'l'
+	switch p.curName {
+	case "lgetxattr", "lsetxattr", "llistxattr", "lremovexattr":
+		return true
+	}
+	return false // listxattr, whose l is its own, follows
 }
 
 // xattrOut runs a host call that fills a buffer of the guest's size and
