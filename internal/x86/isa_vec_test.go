@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -257,22 +256,7 @@ func isaCheck(t *testing.T, r io.Reader) {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
-		t.Fatal("no vectors")
-	}
-	if len(fails) > 0 {
-		var names []string
-		total := 0
-		for k, c := range fails {
-			names = append(names, fmt.Sprintf("%s:%d", k, c))
-			total += c
-		}
-		sort.Strings(names)
-		t.Errorf("%d of %d vectors failed: %s", total, n, strings.Join(names, " "))
-	}
+	summarizeVectors(t, err, n, fails)
 	t.Logf("%d vectors (%d also in 32-bit mode), %d instructions", n, n32, len(skip32))
 }
 

@@ -208,22 +208,7 @@ func sseCheck(t *testing.T, r io.Reader) {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
-		t.Fatal("no vectors")
-	}
-	if len(fails) > 0 {
-		var names []string
-		total := 0
-		for k, c := range fails {
-			names = append(names, fmt.Sprintf("%s:%d", k, c))
-			total += c
-		}
-		sort.Strings(names)
-		t.Errorf("%d of %d vectors failed: %s", total, n, strings.Join(names, " "))
-	}
+	summarizeVectors(t, err, n, fails)
 	t.Logf("%d vectors", n)
 }
 
@@ -275,5 +260,27 @@ func TestSSELiveHardware(t *testing.T) {
 	sseCheck(t, out)
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// summarizeVectors ends a vector test: a read error or an empty file is
+// fatal, failures are counted per instruction in one error line.
+func summarizeVectors(t *testing.T, err error, n int, fails map[string]int) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no vectors")
+	}
+	if len(fails) > 0 {
+		var names []string
+		total := 0
+		for k, c := range fails {
+			names = append(names, fmt.Sprintf("%s:%d", k, c))
+			total += c
+		}
+		sort.Strings(names)
+		t.Errorf("%d of %d vectors failed: %s", total, n, strings.Join(names, " "))
 	}
 }

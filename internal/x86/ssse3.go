@@ -84,12 +84,12 @@ func opVecM(c *CPU, in *Inst) {
 func init() {
 	vecDef(x86asm.PSHUFB, pshufb, true)
 	vecDef(x86asm.PALIGNR, palignr, true)
-	vecDef(x86asm.PABSB, func(_, s vec, n int, _ uint8) vec { return bytesOp(s, s, n, absB) }, true)
-	vecDef(x86asm.PABSW, func(_, s vec, n int, _ uint8) vec { return wordsOp(s, s, n, absW) }, true)
-	vecDef(x86asm.PABSD, func(_, s vec, n int, _ uint8) vec { return dwordsOp(s, s, n, absD) }, true)
-	vecDef(x86asm.PSIGNB, func(d, s vec, n int, _ uint8) vec { return bytesOp(d, s, n, signB) }, true)
-	vecDef(x86asm.PSIGNW, func(d, s vec, n int, _ uint8) vec { return wordsOp(d, s, n, signW) }, true)
-	vecDef(x86asm.PSIGND, func(d, s vec, n int, _ uint8) vec { return dwordsOp(d, s, n, signD) }, true)
+	vecDef(x86asm.PABSB, func(_, s vec, n int, _ uint8) vec { return bytesOp(s, s, n, pabs[uint8]) }, true)
+	vecDef(x86asm.PABSW, func(_, s vec, n int, _ uint8) vec { return wordsOp(s, s, n, pabs[uint16]) }, true)
+	vecDef(x86asm.PABSD, func(_, s vec, n int, _ uint8) vec { return dwordsOp(s, s, n, pabs[uint32]) }, true)
+	vecDef(x86asm.PSIGNB, func(d, s vec, n int, _ uint8) vec { return bytesOp(d, s, n, psign[uint8]) }, true)
+	vecDef(x86asm.PSIGNW, func(d, s vec, n int, _ uint8) vec { return wordsOp(d, s, n, psign[uint16]) }, true)
+	vecDef(x86asm.PSIGND, func(d, s vec, n int, _ uint8) vec { return dwordsOp(d, s, n, psign[uint32]) }, true)
 	vecDef(x86asm.PHADDW, horizW(func(a, b uint16) uint16 { return a + b }), true)
 	vecDef(x86asm.PHSUBW, horizW(func(a, b uint16) uint16 { return a - b }), true)
 	vecDef(x86asm.PHADDSW, horizW(func(a, b uint16) uint16 { return satS16(int(int16(a)) + int(int16(b))) }), true)
@@ -126,52 +126,25 @@ func dwordsOp(d, s vec, n int, f func(a, b uint32) uint32) (r vec) {
 	return r
 }
 
-func absB(_, b uint8) uint8 {
-	if int8(b) < 0 {
+// lane is an unsigned SIMD lane of 8, 16 or 32 bits.
+type lane interface{ uint8 | uint16 | uint32 }
+
+// negative reports whether lane value v has its sign bit set.
+func negative[T lane](v T) bool { return v&(^T(0)>>1+1) != 0 }
+
+// pabs is PABS on one lane: b's absolute value (a is unused).
+func pabs[T lane](_, b T) T {
+	if negative(b) {
 		return -b
 	}
 	return b
 }
 
-func absW(_, b uint16) uint16 {
-	if int16(b) < 0 {
-		return -b
-	}
-	return b
-}
-
-func absD(_, b uint32) uint32 {
-	if int32(b) < 0 {
-		return -b
-	}
-	return b
-}
-
-// signB, signW, signD are PSIGN: negate a where b is negative, zero it
-// where b is zero.
-func signB(a, b uint8) uint8 {
+// psign is PSIGN on one lane: a negated where b is negative, zero where b
+// is zero.
+func psign[T lane](a, b T) T {
 	switch {
-	case int8(b) < 0:
-		return -a
-	case b == 0:
-		return 0
-	}
-	return a
-}
-
-func signW(a, b uint16) uint16 {
-	switch {
-	case int16(b) < 0:
-		return -a
-	case b == 0:
-		return 0
-	}
-	return a
-}
-
-func signD(a, b uint32) uint32 {
-	switch {
-	case int32(b) < 0:
+	case negative(b):
 		return -a
 	case b == 0:
 		return 0

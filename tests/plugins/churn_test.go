@@ -9,13 +9,13 @@ import (
 	"testing"
 )
 
-// TestPluginsDropEndedVCPUs (named so that make test-race, whose -race
-// gemu needs several times the memory, leaves it out) creates and joins 3,000 guest threads, one at
+// TestPluginsDropEndedVCPUs creates and joins 3,000 guest threads, one at
 // a time, under a C plugin and a Go tracer that hook every vCPU, and checks
 // that gemu's peak memory stays under 100 MB: when a thread ends, the
 // plugins drop their vCPU (Hooks.VCPUExit), so its CPU, engine and
 // translated code are freed. Kept, they cost about 230 KB a thread (690
-// MB here).
+// MB here). Its name keeps it out of make test-race's Thread pattern: the
+// -race gemu needs several times the memory.
 func TestPluginsDropEndedVCPUs(t *testing.T) {
 	needGemu(t)
 	const limit = 100 << 20
