@@ -23,6 +23,7 @@ import (
 	"gemu/internal/engine"
 	"gemu/internal/linux"
 	"gemu/internal/logbuf"
+	"gemu/internal/startsig"
 	"gemu/internal/x86"
 	"gemu/plugin"
 	_ "gemu/plugin/builtin" // the built-in tracers: -plugin insn, ...
@@ -51,7 +52,7 @@ func main() {
 	inh := linux.TakeInherited()
 	// gemu receives the signals sent to the guest from outside, with
 	// their senders' details.
-	linux.CatchSignals(profiling)
+	linux.CatchSignals(profiling, startsig.Ignored())
 	o, err := ParseArgs(os.Args[1:])
 	if err != nil {
 		fatal("%v", err)

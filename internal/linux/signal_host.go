@@ -86,15 +86,15 @@ var hostSignals struct {
 // CatchSignals makes gemu the receiver of the signals other processes
 // send it, for a guest process to get them (Process.ForwardSignals).
 // Call it once, early in main; keepProf leaves SIGPROF to Go's profiler.
-// It also records which signals gemu started with ignored, as far as the
-// host still shows them: Go's runtime keeps an inherited SIG_IGN for
-// SIGHUP and SIGINT and installs nothing at start for SIGCONT, SIGTSTP,
-// SIGTTIN, SIGTTOU and 32..34, but it has replaced every other signal's
-// disposition with its handler before gemu's code runs, so an inherited
-// SIG_IGN of those is not seen (across a guest's execve, gemu passes
-// every ignored signal on itself: sys_exec.go).
-func CatchSignals(keepProf bool) {
+// ignoredAtStart are the signals gemu started with ignored (package
+// startsig sees them before Go's runtime replaced their dispositions): a
+// guest process gemu starts takes them as ignored, as a native process
+// inherits them across execve. Signals the host still shows ignored are
+// added (across a guest's execve, gemu passes every ignored signal on
+// itself: sys_exec.go).
+func CatchSignals(keepProf bool, ignoredAtStart uint64) {
 	hs := &hostSignals
+	hs.ignored = ignoredAtStart
 	var fds [2]int32
 	if _, _, e := syscall.RawSyscall(syscall.SYS_PIPE2, uintptr(unsafe.Pointer(&fds)), syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0); e != 0 {
 		return

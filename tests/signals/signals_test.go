@@ -547,6 +547,13 @@ func TestInheritedIgnore(t *testing.T) {
 		argv:   []string{"disp"},
 		script: survive(syscall.SIGHUP, syscall.SIGINT, syscall.SIGTSTP, syscall.SIGTTOU),
 	}, {
+		// Signals whose disposition Go's runtime replaces at start: gemu
+		// sees them ignored through package startsig.
+		name:   "trap-runtime",
+		wrap:   []string{"/bin/sh", "-c", `trap "" QUIT TERM USR2 ALRM PIPE; exec "$@"`, "sh"},
+		argv:   []string{"disp"},
+		script: survive(syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGUSR2, syscall.SIGALRM, syscall.SIGPIPE),
+	}, {
 		name:   "execve",
 		argv:   []string{"execign"},
 		script: survive(syscall.SIGHUP, syscall.SIGUSR2, syscall.SIGWINCH),
