@@ -41,30 +41,9 @@ func init() {
 	vecDef(x86asm.PMULLD, func(d, s vec, n int, _ uint8) vec {
 		return dwordsOp(d, s, n, func(a, b uint32) uint32 { return a * b })
 	}, false)
-	vecDef(x86asm.PBLENDW, func(d, s vec, n int, imm uint8) vec {
-		for i := 0; i < 8; i++ {
-			if imm>>i&1 != 0 {
-				d.setW(i, s.w(i))
-			}
-		}
-		return d
-	}, false)
-	vecDef(x86asm.BLENDPS, func(d, s vec, n int, imm uint8) vec {
-		for i := 0; i < 4; i++ {
-			if imm>>i&1 != 0 {
-				d.setD(i, s.d(i))
-			}
-		}
-		return d
-	}, false)
-	vecDef(x86asm.BLENDPD, func(d, s vec, n int, imm uint8) vec {
-		for i := 0; i < 2; i++ {
-			if imm>>i&1 != 0 {
-				copy(d[8*i:8*i+8], s[8*i:8*i+8])
-			}
-		}
-		return d
-	}, false)
+	vecDef(x86asm.PBLENDW, func(d, s vec, _ int, imm uint8) vec { return blendImm(d, s, imm, 2) }, false)
+	vecDef(x86asm.BLENDPS, func(d, s vec, _ int, imm uint8) vec { return blendImm(d, s, imm, 4) }, false)
+	vecDef(x86asm.BLENDPD, func(d, s vec, _ int, imm uint8) vec { return blendImm(d, s, imm, 8) }, false)
 	vecDef(x86asm.PACKUSDW, func(d, s vec, n int, _ uint8) (r vec) {
 		for i := 0; i < 4; i++ {
 			r.setW(i, satU16(int(int32(d.d(i)))))
@@ -405,4 +384,15 @@ func opDppd(c *CPU, in *Inst) {
 		}
 	}
 	*d = r
+}
+
+// blendImm is PBLENDW, BLENDPS and BLENDPD: lane i of size bytes comes
+// from s where bit i of imm is set, from d elsewhere.
+func blendImm(d, s vec, imm uint8, size int) vec {
+	for i := 0; i < 16/size; i++ {
+		if imm>>i&1 != 0 {
+			copy(d[size*i:size*i+size], s[size*i:size*i+size])
+		}
+	}
+	return d
 }
