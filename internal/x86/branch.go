@@ -219,6 +219,12 @@ func opInt(c *CPU, in *Inst) {
 		c.RIP = in.Next
 		panic(&Trap{Kind: TrapBreakpoint})
 	}
+	if v == 4 {
+		// Linux's overflow gate is open to user mode, like int3's: int $4
+		// raises #OF (after the instruction), as INTO does on overflow.
+		c.RIP = in.Next
+		panic(&Trap{Kind: TrapOverflow})
+	}
 	// Any other vector is a general protection fault in user mode.
 	panic(&Trap{Kind: TrapInt, Code: v})
 }

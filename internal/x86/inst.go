@@ -205,6 +205,12 @@ func Decode(mode int, pc uint64, code []byte) (Inst, error) {
 		if p == 0 {
 			break
 		}
+		if p&x86asm.PrefixInvalid != 0 && p&0xff == x86asm.PrefixLOCK {
+			// LOCK on an instruction that is not a locked
+			// read-modify-write of memory: #UD when executed.
+			in.Fn = opUndefined
+			return in, fmt.Errorf("invalid LOCK prefix at %#x: % x", pc, code[:min(len(code), 8)])
+		}
 		if p&x86asm.PrefixIgnored != 0 {
 			continue
 		}
