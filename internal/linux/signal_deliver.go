@@ -63,6 +63,7 @@ const (
 	trapDE = 0
 	trapBP = 3
 	trapOF = 4
+	trapBR = 5
 	trapUD = 6
 	trapGP = 13
 	trapPF = 14
@@ -617,6 +618,9 @@ func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapOverflow:
 		s.trapNo = trapOF
+		si = newSigInfo(abi.SIGSEGV, siKernel)
+	case x86.TrapBound:
+		s.trapNo = trapBR
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapInvalidOp:
 		s.trapNo = trapUD

@@ -56,6 +56,7 @@ func init() {
 	def(x86asm.SYSENTER, opSysenter)
 	def(x86asm.INT, opInt)
 	def(x86asm.INTO, opInto)
+	def(x86asm.BOUND, opBound)
 	def(x86asm.UD1, opUndefined)
 	def(x86asm.UD2, opUndefined)
 	def(x86asm.HLT, opPrivileged)
@@ -238,6 +239,30 @@ func opInto(c *CPU, in *Inst) {
 		panic(&Trap{Kind: TrapOverflow})
 	}
 	c.RIP = in.Next
+}
+
+// opBound is BOUND (not in 64-bit mode, where its opcode is EVEX): the
+// signed index in the register operand must lie within the signed lower
+// and upper bounds stored at the memory operand, each of the operand
+// size; otherwise #BR.
+func opBound(c *CPU, in *Inst) {
+	if c.Mode == 64 || in.A[1].Kind != KMem {
+		panic(&Trap{Kind: TrapInvalidOp})
+	}
+	a := c.EA(in)
+	var idx, lo, hi int64
+	if in.OSize == 2 {
+		idx = int64(int16(c.getReg(&in.A[0])))
+		lo = int64(int16(c.Mem.Load16(a)))
+		hi = int64(int16(c.Mem.Load16((a + 2) & c.AddrMask)))
+	} else {
+		idx = int64(int32(c.getReg(&in.A[0])))
+		lo = int64(int32(c.Mem.Load32(a)))
+		hi = int64(int32(c.Mem.Load32((a + 4) & c.AddrMask)))
+	}
+	if idx < lo || idx > hi {
+		panic(&Trap{Kind: TrapBound})
+	}
 }
 
 func opPrivileged(c *CPU, in *Inst) { panic(&Trap{Kind: TrapGP}) }

@@ -83,6 +83,7 @@ const (
 	TrapSIMD                       // #XM SIMD exception
 	TrapAlign                      // #AC
 	TrapInt                        // INT n other than the syscall gate
+	TrapBound                      // #BR BOUND range exceeded
 )
 
 // Syscaller is the operating-system layer behind SYSCALL, SYSENTER and
