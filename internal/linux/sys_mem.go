@@ -36,9 +36,13 @@ func (p *Process) free(addr, size uint64) bool {
 	return ok && a == addr
 }
 
+// sysBrk moves the program break. A request below the start, one whose
+// page rounding wraps past the top of the address space (brk(-1) on
+// x86-64) or one that cannot be mapped leaves the break where it is and
+// returns it, as Linux does.
 func sysBrk(p *Process, a *[6]uint64) int64 {
 	want := p.ulong(a[0])
-	if want < p.brkStart {
+	if want < p.brkStart || pageUp(want) < want {
 		return int64(p.brk)
 	}
 	oldTop, newTop := pageUp(p.brk), pageUp(want)
@@ -118,7 +122,7 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 		if addr&(pageSize-1) != 0 {
 			return -abi.EINVAL
 		}
-		if addr+size < addr || addr+size > p.Mem.Limit {
+		if addr+size < addr || addr+size > p.taskSize() {
 			return -abi.ENOMEM
 		}
 		if flags&abi.MAP_FIXED == 0 && !p.free(addr, size) {
@@ -248,13 +252,24 @@ func sysMincore(p *Process, a *[6]uint64) int64 {
 	return 0
 }
 
+// taskSize is one past the highest address a guest may map, Linux's
+// TASK_SIZE: x86-64 keeps the last page below 1<<47 unmappable (so no
+// instruction can run into the non-canonical hole), and a 64-bit kernel
+// gives i386 programs everything below 0xffffe000.
+func (p *Process) taskSize() uint64 {
+	if p.w == 4 {
+		return 0xffffe000
+	}
+	return Limit64 - pageSize
+}
+
 // findArea picks an address for a mapping of size bytes: the hint if it
 // is free, else the highest free range below the mmap base, as Linux's
 // top-down allocator does. It returns 0 if there is no room.
 func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
 	hint = pageDown(hint)
 	top := p.Layout.MmapTop
-	if hint >= mmapBottom && hint+size > hint && hint+size <= p.Mem.Limit && p.free(hint, size) {
+	if hint >= mmapBottom && hint+size > hint && hint+size <= p.taskSize() && p.free(hint, size) {
 		return hint
 	}
 	bottom := uint64(mmapBottom)

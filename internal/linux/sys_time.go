@@ -27,9 +27,14 @@ func (p *Process) is64time() bool {
 	return p.w == 8
 }
 
+// sysClockGettime serves clock_gettime and clock_getres. As in Linux, an
+// invalid clock is EINVAL before the pointer is looked at; then a NULL
+// pointer is allowed for clock_getres (it only checks the clock) but is
+// EFAULT for clock_gettime, like any unwritable one.
 func sysClockGettime(p *Process, a *[6]uint64) int64 {
 	nr := uintptr(syscall.SYS_CLOCK_GETTIME)
-	if p.curName == "clock_getres" || p.curName == "clock_getres_time64" {
+	getres := p.curName == "clock_getres" || p.curName == "clock_getres_time64"
+	if getres {
 		nr = syscall.SYS_CLOCK_GETRES
 	}
 	b := hbuf(16)
@@ -37,7 +42,10 @@ func sysClockGettime(p *Process, a *[6]uint64) int64 {
 		return r
 	}
 	if a[1] == 0 {
-		return 0
+		if getres {
+			return 0
+		}
+		return -abi.EFAULT
 	}
 	return p.putTimespec(a[1], abi.DecodeTimespec(8, b), p.is64time())
 }

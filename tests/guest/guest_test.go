@@ -60,6 +60,7 @@ var qemuRefGaps = map[string]string{
 	"fork_exec":  "crashes (SIGSEGV) in one of its fork cases",
 	"procself":   "shows the host's /proc/self/mem and maps, not the program's (reads and writes miss, no [vdso])",
 	"lock_int":   "executes LOCK MOV to memory instead of raising #UD",
+	"smalldiffs": "returns 0 from clock_getres with an unwritable pointer and places MAP_FIXED_NOREPLACE at the last page elsewhere (hardware: EFAULT, ENOMEM)",
 	"exelink":    "follows /proc/self/exe in stat, and a program's own link to it in open, to qemu-i386 itself",
 
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
