@@ -64,6 +64,15 @@ func (e *LoadError) Error() string { return e.Path + ": " + e.Msg }
 // before a structure they announce.
 const msgTruncated = "truncated ELF file"
 
+// msgBadInterp and msgEmptyInterp reject a PT_INTERP that Linux's loader
+// rejects: a name of fewer than 2 or more than PATH_MAX bytes or without a
+// final NUL (execve fails with ENOEXEC), and an empty name (execve opens
+// it as the current directory and fails with EACCES).
+const (
+	msgBadInterp   = "corrupt ELF file: program interpreter (PT_INTERP) is not a NUL-terminated name of 1 to 4095 bytes"
+	msgEmptyInterp = "corrupt ELF file: program interpreter (PT_INTERP) is empty"
+)
+
 // ReadExecutable reads the program file at path, with errors phrased the
 // way a shell reports a failed exec ("No such file or directory").
 func ReadExecutable(path string) ([]byte, error) {
@@ -192,9 +201,16 @@ func parseELF(data []byte) (*elfInfo, string) {
 			if p.Off > uint64(len(data)) || p.Filesz > uint64(len(data))-p.Off {
 				return nil, msgTruncated
 			}
+			// Linux refuses (ENOEXEC) a name shorter than 2 bytes or
+			// longer than PATH_MAX, or one not ending in NUL; a name
+			// that is empty up to its first NUL fails to open (ENOENT).
 			s := data[p.Off : p.Off+p.Filesz]
-			if i := bytes.IndexByte(s, 0); i >= 0 {
-				s = s[:i]
+			if len(s) < 2 || len(s) > 4096 || s[len(s)-1] != 0 {
+				return nil, msgBadInterp
+			}
+			s = s[:bytes.IndexByte(s, 0)]
+			if len(s) == 0 {
+				return nil, msgEmptyInterp
 			}
 			info.interp = string(s)
 		case elf.PT_LOAD:

@@ -333,3 +333,28 @@ func TestLoadInterpErrors(t *testing.T) {
 		t.Fatalf("wrong-width interpreter: %v", err)
 	}
 }
+
+// TestInterpreterRejected: a PT_INTERP that Linux's loader refuses (fewer
+// than 2 bytes, no final NUL, or an empty name) is a load error naming the
+// file, never an empty interpreter taken for a static program.
+func TestInterpreterRejected(t *testing.T) {
+	for _, c := range []struct {
+		name, interp, want string
+	}{
+		{"no bytes", "", msgBadInterp},
+		{"one NUL", "\x00", msgBadInterp},
+		{"no NUL", "/lib/ld-linux.so.2", msgBadInterp},
+		{"empty name", "\x00\x00", msgEmptyInterp},
+		{"long", strings.Repeat("a", 4096) + "\x00", msgBadInterp},
+	} {
+		data := craftELF(t, 64, elf.EM_X86_64, elf.ET_EXEC, 0x400000, []testSeg{
+			{typ: elf.PT_INTERP, flags: elf.PF_R, vaddr: 0x400100, data: []byte(c.interp)},
+			{typ: elf.PT_LOAD, flags: elf.PF_R | elf.PF_X, vaddr: 0x400000, data: make([]byte, 0x200)},
+		})
+		_, _, err := LoadELF("/path/prog", data, 0)
+		var le *LoadError
+		if !errors.As(err, &le) || le.Path != "/path/prog" || le.Msg != c.want {
+			t.Errorf("%s: error %v, want a LoadError %q", c.name, err, c.want)
+		}
+	}
+}

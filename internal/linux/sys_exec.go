@@ -317,6 +317,11 @@ func (p *Process) resolveExec(file, name string, argv []string, depth int) (stri
 		return "", nil, -int64(syscall.ENOEXEC)
 	}
 	interp, msg := checkELFFile(file)
+	if msg == msgEmptyInterp {
+		// Linux opens the empty interpreter name as the current
+		// directory, which is not a regular file.
+		return "", nil, -int64(syscall.EACCES)
+	}
 	if msg != "" {
 		p.unimpf("execve %s: %s\n", file, msg)
 		return "", nil, -int64(syscall.ENOEXEC)
