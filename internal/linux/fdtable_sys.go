@@ -144,6 +144,21 @@ func (p *Process) nofile() uint64 {
 // creates one; fillFD completes it with the call's result.
 func (p *Process) reserveFD() (int, int64) { return p.fds.reserve(0, p.nofile()) }
 
+// reserveFDPair reserves the two lowest free guest descriptor numbers, for
+// the calls that create two descriptors at once (pipe, socketpair).
+func (p *Process) reserveFDPair() (int, int, int64) {
+	a, e := p.reserveFD()
+	if e != 0 {
+		return 0, 0, e
+	}
+	b, e := p.reserveFD()
+	if e != 0 {
+		p.fds.cancel(a)
+		return 0, 0, e
+	}
+	return a, b, 0
+}
+
 // fillFD installs host descriptor r (a host call's result) at reserved
 // guest descriptor fd and returns fd, or, if r is an error, gives the
 // reservation back and returns r.

@@ -467,13 +467,8 @@ func sysPipe(p *Process, a *[6]uint64) int64 {
 	if !p.writable(a[0], 8) {
 		return -abi.EFAULT
 	}
-	rd, e := p.reserveFD()
+	rd, wr, e := p.reserveFDPair()
 	if e != 0 {
-		return e
-	}
-	wr, e := p.reserveFD()
-	if e != 0 {
-		p.fds.cancel(rd)
 		return e
 	}
 	r := host(syscall.SYS_PIPE2, uintptr(ptr(b)), uintptr(flags|abi.O_CLOEXEC))

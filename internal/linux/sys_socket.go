@@ -67,13 +67,8 @@ func sysSocketpair(p *Process, a *[6]uint64) int64 {
 	if !p.writable(a[3], 8) {
 		return -abi.EFAULT
 	}
-	s0, e := p.reserveFD()
+	s0, s1, e := p.reserveFDPair()
 	if e != 0 {
-		return e
-	}
-	s1, e := p.reserveFD()
-	if e != 0 {
-		p.fds.cancel(s0)
 		return e
 	}
 	b := hbuf(8)
