@@ -179,6 +179,11 @@ func openLog(name string, inherited int) (io.Writer, func(), int) {
 	// The buffer is where a C plugin's crash handler can write it out
 	// (internal/logbuf); writes from several threads are serialized.
 	w := logbuf.New(f, 64<<10)
+	// A log that cannot be written (a full disk, -D /dev/full) is said
+	// once, and the guest runs on without its log.
+	w.SetErrorHandler(func(err error) {
+		fmt.Fprintf(os.Stderr, "gemu: log lost: %v\n", err)
+	})
 	fd := 0
 	if f != os.Stderr {
 		fd = int(f.Fd())

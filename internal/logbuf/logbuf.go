@@ -50,6 +50,8 @@ type Writer struct {
 	h    *header
 	data []byte
 	err  error
+	// onErr is told about the first write error (SetErrorHandler).
+	onErr func(error)
 }
 
 var active atomic.Pointer[Writer]
@@ -85,6 +87,27 @@ func Active() unsafe.Pointer {
 	return nil
 }
 
+// SetErrorHandler makes f be called once, with the Writer's lock held,
+// when writing the file first fails. After that error the Writer drops
+// everything written to it (Write and Flush return the error), so f is
+// the one place the failure can be told: a log on a full disk or on
+// /dev/full must not stop the program being logged, nor complain at
+// every line.
+func (w *Writer) SetErrorHandler(f func(error)) {
+	w.mu.Lock()
+	w.onErr = f
+	w.mu.Unlock()
+}
+
+// fail records err as the Writer's error and reports it; w.mu is held.
+func (w *Writer) fail(err error) error {
+	w.err = err
+	if w.onErr != nil {
+		w.onErr(err)
+	}
+	return err
+}
+
 // Write appends p to the buffer, writing the buffer out first if p does
 // not fit, and p directly if it is larger than the buffer. It returns the
 // first error met writing the file, after which nothing more is written.
@@ -104,8 +127,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		n = 0
 		if len(p) >= len(w.data) {
 			if _, err := w.f.Write(p); err != nil {
-				w.err = err
-				return 0, err
+				return 0, w.fail(err)
 			}
 			return len(p), nil
 		}
@@ -134,8 +156,8 @@ func (w *Writer) flush() error {
 		return nil
 	}
 	if _, err := w.f.Write(w.data[:n]); err != nil {
-		w.err = err
-		return err
+		w.h.n.Store(0) // dropped: nothing more reaches the file
+		return w.fail(err)
 	}
 	w.h.n.Store(0)
 	return nil

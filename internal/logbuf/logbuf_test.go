@@ -102,3 +102,33 @@ func TestWriteError(t *testing.T) {
 		t.Fatal("error did not stick")
 	}
 }
+
+// TestErrorReportedOnce: the first failing write of the file is told to
+// the error handler, and only it: later writes and flushes are dropped
+// without another report.
+func TestErrorReportedOnce(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	w := New(f, 64)
+	var errs []error
+	w.SetErrorHandler(func(err error) { errs = append(errs, err) })
+	for i := range 100 {
+		w.Write([]byte(fmt.Sprintf("line %d of the log\n", i)))
+		if i%10 == 0 {
+			w.Flush()
+		}
+	}
+	w.Write(bytes.Repeat([]byte{'x'}, 200)) // larger than the buffer
+	if err := w.Flush(); err == nil {
+		t.Fatal("Flush to /dev/full succeeded")
+	}
+	if len(errs) != 1 {
+		t.Fatalf("error handler called %d times, want once: %v", len(errs), errs)
+	}
+	if w.h.n.Load() != 0 {
+		t.Fatalf("%d bytes still buffered after the error", w.h.n.Load())
+	}
+}
