@@ -1,0 +1,125 @@
+package linux
+
+import (
+	"strings"
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// Credentials: the set*id family. The guest's ids are gemu's own (the
+// get*id calls in sys_proc.go read them from the host), so changing them
+// changes gemu's.
+//
+// Linux keeps credentials per thread and glibc's setuid and friends make
+// them the process's by repeating the call on every thread (the SIGSETXID
+// broadcast). gemu's guest threads are host threads, but so are the Go
+// runtime's, and a host file operation of the guest's may run on any of
+// them: a raw host system call would leave them with the old ids. So the
+// calls that glibc broadcasts go through Go's syscall.Setresuid etc., which
+// apply the change to every host thread of gemu (through the C library's
+// own broadcast in a cgo binary, AllThreadsSyscall otherwise). setfsuid and
+// setfsgid, which glibc makes on the calling thread only, stay per thread:
+// a raw call on the guest thread's host thread (every guest thread is
+// locked to its own). A guest whose own glibc broadcasts with SIGSETXID
+// makes each of its threads repeat the call: idempotent.
+//
+// i386 has two generations of these calls: the original ones (setuid,
+// setgroups...) take 16-bit ids, where 0xffff stands for -1 ("unchanged"),
+// and the ones suffixed 32 (setuid32...) take 32-bit ids as x86-64's do.
+
+func init() {
+	reg(sysSetuid, "setuid", "setuid32", "setgid", "setgid32")
+	reg(sysSetreuid, "setreuid", "setreuid32", "setregid", "setregid32")
+	reg(sysSetresuid, "setresuid", "setresuid32", "setresgid", "setresgid32")
+	reg(sysSetgroups, "setgroups", "setgroups32")
+	reg(sysSetfsuid, "setfsuid", "setfsuid32", "setfsgid", "setfsgid32")
+}
+
+// ngroupsMax is Linux's NGROUPS_MAX, the most supplementary groups.
+const ngroupsMax = 65536
+
+// id16 reports whether the current call is an i386 16-bit id call.
+func (p *Process) id16() bool {
+	return p.sys == &abi32 && !strings.HasSuffix(p.curName, "32")
+}
+
+// idArg converts an id argument to the value the host's 32-bit call
+// takes, as the int Go's syscall package wants: 16-bit ids widen with
+// 0xffff becoming -1 (the kernel's low2highuid).
+func (p *Process) idArg(v uint64) int {
+	if p.id16() {
+		v &= 0xffff
+		if v == 0xffff {
+			return -1
+		}
+		return int(v)
+	}
+	return int(int32(uint32(v)))
+}
+
+// isGid reports whether the current call sets group ids.
+func (p *Process) isGid() bool { return strings.Contains(p.curName, "gid") }
+
+func sysSetuid(p *Process, a *[6]uint64) int64 {
+	if p.isGid() {
+		return errno(syscall.Setgid(p.idArg(a[0])))
+	}
+	return errno(syscall.Setuid(p.idArg(a[0])))
+}
+
+func sysSetreuid(p *Process, a *[6]uint64) int64 {
+	r, e := p.idArg(a[0]), p.idArg(a[1])
+	if p.isGid() {
+		return errno(syscall.Setregid(r, e))
+	}
+	return errno(syscall.Setreuid(r, e))
+}
+
+func sysSetresuid(p *Process, a *[6]uint64) int64 {
+	r, e, s := p.idArg(a[0]), p.idArg(a[1]), p.idArg(a[2])
+	if p.isGid() {
+		return errno(syscall.Setresgid(r, e, s))
+	}
+	return errno(syscall.Setresuid(r, e, s))
+}
+
+// sysSetgroups checks the size and reads the list as Linux does (EINVAL
+// for a size over NGROUPS_MAX, then EFAULT), then sets the groups of every
+// host thread.
+func sysSetgroups(p *Process, a *[6]uint64) int64 {
+	n := uint32(a[0])
+	if n > ngroupsMax {
+		return -abi.EINVAL
+	}
+	elem := 4
+	if p.id16() {
+		elem = 2
+	}
+	b, e := p.readMem(p.ulong(a[1]), int(n)*elem)
+	if n > 0 && e != 0 {
+		return e
+	}
+	gids := make([]int, n)
+	for i := range gids {
+		if elem == 2 {
+			gids[i] = p.idArg(uint64(b[2*i]) | uint64(b[2*i+1])<<8)
+		} else {
+			gids[i] = p.idArg(uint64(le32(b[4*i:])))
+		}
+	}
+	return errno(syscall.Setgroups(gids))
+}
+
+// sysSetfsuid is setfsuid and setfsgid: per thread, as in glibc, and never
+// an error: the result is the previous id.
+func sysSetfsuid(p *Process, a *[6]uint64) int64 {
+	nr := uintptr(syscall.SYS_SETFSUID)
+	if p.isGid() {
+		nr = syscall.SYS_SETFSGID
+	}
+	id := p.idArg(a[0])
+	p.lockGuestThread() // the goroutine keeps the host thread it changes
+	r, _, _ := syscall.RawSyscall(nr, uintptr(uint32(int32(id))), 0, 0)
+	return int64(uint32(r))
+}
