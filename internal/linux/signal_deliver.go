@@ -65,6 +65,8 @@ const (
 	trapOF = 4
 	trapBR = 5
 	trapUD = 6
+	trapNP = 11
+	trapSS = 12
 	trapGP = 13
 	trapPF = 14
 	trapMF = 16
@@ -611,6 +613,14 @@ func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
 	case x86.TrapGP:
 		s.trapNo, s.errCode = trapGP, uint64(t.Code)&0xfffc
 		si = newSigInfo(abi.SIGSEGV, siKernel)
+	case x86.TrapNotPresent, x86.TrapStack:
+		// Segment not present and stack segment faults: SIGBUS through
+		// do_error_trap with no si_code, the selector as error code.
+		s.trapNo, s.errCode = trapNP, uint64(t.Code)&0xfffc
+		if t.Kind == x86.TrapStack {
+			s.trapNo = trapSS
+		}
+		si = newSigInfo(abi.SIGBUS, siKernel)
 	case x86.TrapInt:
 		// INT n through a kernel-only gate: #GP with the IDT entry's
 		// error code.

@@ -256,8 +256,8 @@ func buildMov(in *Inst) Handler {
 	return nil
 }
 
-// opMovSeg moves to or from a segment register. Loading FS or GS in 32-bit
-// mode selects a GDT descriptor set by set_thread_area.
+// opMovSeg moves to or from a segment register; a load checks the
+// selector (LoadSeg).
 func opMovSeg(c *CPU, in *Inst) {
 	if in.A[1].Kind == KSeg {
 		v := uint64(c.Seg[in.A[1].Reg])
@@ -270,35 +270,6 @@ func opMovSeg(c *CPU, in *Inst) {
 	}
 	sel := uint16(c.get(in, 1))
 	c.LoadSeg(int(in.A[0].Reg), sel)
-}
-
-// LoadSeg loads a segment selector, as MOV Sreg or POP Sreg do.
-func (c *CPU) LoadSeg(seg int, sel uint16) {
-	if seg == CS {
-		panic(&Trap{Kind: TrapInvalidOp})
-	}
-	idx := int(sel >> 3)
-	if sel&4 != 0 || sel>>3 >= uint16(len(c.GDT)) {
-		panic(&Trap{Kind: TrapGP, Code: int(sel)})
-	}
-	if sel < 4 {
-		// Null selector: allowed for data segments.
-		c.Seg[seg] = sel
-		if c.Mode == 32 {
-			c.SegBase[seg] = 0
-		}
-		return
-	}
-	if c.Mode == 32 && (seg == FS || seg == GS) {
-		d := c.GDT[idx]
-		if !d.Present && sel != 0x2b && sel != 0x23 {
-			panic(&Trap{Kind: TrapGP, Code: int(sel)})
-		}
-		c.Seg[seg] = sel
-		c.SegBase[seg] = uint64(d.Base)
-		return
-	}
-	c.Seg[seg] = sel
 }
 
 func opMovzx(c *CPU, in *Inst) { c.put(in, 0, c.get(in, 1)) }

@@ -84,6 +84,8 @@ const (
 	TrapAlign                      // #AC
 	TrapInt                        // INT n other than the syscall gate
 	TrapBound                      // #BR BOUND range exceeded
+	TrapNotPresent                 // #NP segment not present (Code: error code)
+	TrapStack                      // #SS stack segment fault (Code: error code)
 )
 
 // Syscaller is the operating-system layer behind SYSCALL, SYSENTER and
@@ -132,12 +134,18 @@ type state struct {
 	// (DF, IF, ID, AC, reserved bit 1...).
 	flags uint64
 
-	Seg     [6]uint16 // selectors
-	SegBase [6]uint64 // bases; only FS and GS are nonzero in user mode
+	Seg [6]uint16 // selectors
+	// SegBase holds the segments' bases (segments.go): FS and GS apply to
+	// their memory operands; in 32-bit code the others only to a memory
+	// operand with an explicit segment prefix.
+	SegBase [6]uint64
 
 	// GDT holds the thread-local-storage descriptors set with
 	// set_thread_area (i386): entries 12..14 as Linux uses them.
 	GDT [16]SegDesc
+	// LDT is the process's local descriptor table (modify_ldt), shared
+	// by its threads; nil until the first write.
+	LDT *LDT
 
 	X87 X87
 	XMM [16][2]uint64 // SSE registers, low quadword first
@@ -167,11 +175,12 @@ type state struct {
 	ExitCode int
 }
 
-// SegDesc is a segment descriptor as set_thread_area installs it.
+// SegDesc is a segment descriptor as set_thread_area and modify_ldt
+// install it; the zero SegDesc is an empty entry.
 type SegDesc struct {
 	Base    uint32
 	Limit   uint32
-	Flags   uint32 // the user_desc flag bits
+	Flags   uint32 // the user_desc flag bits (UDSeg32...)
 	Present bool
 }
 

@@ -135,10 +135,22 @@ func TestDecodeSegments(t *testing.T) {
 	if in.Seg != GS || c32.EA(&in) != 0x4 {
 		t.Fatalf("seg %d EA %#x", in.Seg, c32.EA(&in))
 	}
-	// CS/DS/ES/SS overrides have no base in user mode.
-	in = mustDecode(t, 32, 0, []byte{0x2e, 0x8b, 0x03})
+	// CS/DS/ES/SS overrides have no base in 64-bit mode; in 32-bit code
+	// the segment's base applies (zero unless an LDT or TLS descriptor
+	// is loaded).
+	in = mustDecode(t, 64, 0, []byte{0x2e, 0x8b, 0x03})
 	if in.Seg != -1 {
-		t.Fatalf("cs override: seg %d", in.Seg)
+		t.Fatalf("64-bit cs override: seg %d", in.Seg)
+	}
+	in = mustDecode(t, 32, 0, []byte{0x2e, 0x8b, 0x03})
+	c32.R[RBX] = 0x1000
+	if in.Seg != CS || c32.EA(&in) != 0x1000 {
+		t.Fatalf("cs override: seg %d EA %#x", in.Seg, c32.EA(&in))
+	}
+	in = mustDecode(t, 32, 0, []byte{0x26, 0x8b, 0x03})
+	c32.SegBase[ES] = 0x500
+	if in.Seg != ES || c32.EA(&in) != 0x1500 {
+		t.Fatalf("es override: seg %d EA %#x", in.Seg, c32.EA(&in))
 	}
 	// String instructions take the override for the source only.
 	in = mustDecode(t, 64, 0, []byte{0x65, 0xf3, 0xa4})

@@ -42,7 +42,7 @@ type Inst struct {
 	Base  int8 // -1 if none
 	Index int8 // -1 if none
 	Scale uint8
-	Seg   int8 // segment with a nonzero base (FS, GS), or -1
+	Seg   int8 // segment whose base applies (FS, GS, an explicit prefix), or -1
 
 	ASize uint8 // address size in bytes (2, 4, 8)
 	OSize uint8 // operand size in bytes (2, 4, 8)
@@ -371,6 +371,12 @@ func (in *Inst) setArg(i int, a x86asm.Arg, raw *x86asm.Inst, mode int) error {
 			in.Seg = FS
 		case x86asm.GS:
 			in.Seg = GS
+		case x86asm.ES, x86asm.CS, x86asm.SS, x86asm.DS:
+			// In 32-bit code an explicit prefix applies its segment's
+			// base (an LDT or TLS descriptor's); 64-bit mode has none.
+			if mode == 32 {
+				in.Seg = int8(a.Segment - x86asm.ES)
+			}
 		}
 	case x86asm.Imm:
 		*op = Operand{Kind: KImm, Size: in.OSize}

@@ -128,24 +128,3 @@ func decodeVEX(mode int, pc uint64, code []byte, v vexPrefix) (Inst, error) {
 	in.Fn = e.h
 	return in, nil
 }
-
-// C4 and C5 outside 64-bit mode with a memory operand are LES and LDS:
-// load a far pointer (offset, then a 16-bit selector) into ES or DS and a
-// general register. The segment is loaded first, so a refused selector
-// (#GP, SIGSEGV) leaves the register unchanged.
-func opLoadFarPtr(c *CPU, in *Inst) {
-	size := uint64(in.A[0].Size)
-	off := c.Mem.LoadN(c.EA(in), int(size))
-	sel := c.Mem.Load16(c.eaPlus(in, size))
-	seg := DS
-	if in.Op == x86asm.LES {
-		seg = ES
-	}
-	c.LoadSeg(seg, sel)
-	c.setReg(&in.A[0], off)
-}
-
-func init() {
-	def(x86asm.LES, opLoadFarPtr)
-	def(x86asm.LDS, opLoadFarPtr)
-}

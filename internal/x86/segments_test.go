@@ -1,0 +1,98 @@
+package x86
+
+import "testing"
+
+// Selector checks at CPL 3 with the expected exceptions and error codes
+// from the Intel SDM (MOV Sreg, RET far, JMP/CALL far, IRET) for the GDT of
+// an x86-64 kernel. The i386 cases matter most here: the differential test
+// (farxfer) compares i386 against qemu-i386 on hosts without IA-32
+// emulation, and qemu-i386 does not report trap numbers and error codes.
+func TestSelectorChecks(t *testing.T) {
+	type want struct {
+		kind TrapKind
+		code int
+	}
+	ok := want{kind: 255}
+	for _, tc := range []struct {
+		name string
+		mode int
+		code []byte
+		want want
+	}{
+		// mov eax, imm32; mov ds/ss/es, eax
+		{"i386 mov ds 0x10", 32, []byte{0xb8, 0x10, 0, 0, 0, 0x8e, 0xd8}, want{TrapGP, 0x10}},
+		{"i386 mov ds 0x1003", 32, []byte{0xb8, 0x03, 0x10, 0, 0, 0x8e, 0xd8}, want{TrapGP, 0x1000}},
+		{"i386 mov ds 0x2f (no LDT)", 32, []byte{0xb8, 0x2f, 0, 0, 0, 0x8e, 0xd8}, want{TrapGP, 0x2c}},
+		{"i386 mov ds 0", 32, []byte{0xb8, 0, 0, 0, 0, 0x8e, 0xd8}, ok},
+		{"i386 mov es 0x23", 32, []byte{0xb8, 0x23, 0, 0, 0, 0x8e, 0xc0}, ok},
+		{"i386 mov ss 0", 32, []byte{0xb8, 0, 0, 0, 0, 0x8e, 0xd0}, want{TrapGP, 0}},
+		{"i386 mov ss 0x23", 32, []byte{0xb8, 0x23, 0, 0, 0, 0x8e, 0xd0}, want{TrapGP, 0x20}},
+		{"i386 mov ss 0x28 (RPL 0)", 32, []byte{0xb8, 0x28, 0, 0, 0, 0x8e, 0xd0}, want{TrapGP, 0x28}},
+		{"i386 mov ds 0x28 (RPL 0)", 32, []byte{0xb8, 0x28, 0, 0, 0, 0x8e, 0xd8}, ok},
+		{"i386 mov ss 0x7b (read-only)", 32, []byte{0xb8, 0x7b, 0, 0, 0, 0x8e, 0xd0}, want{TrapGP, 0x78}},
+		{"i386 mov cs", 32, []byte{0xb8, 0x23, 0, 0, 0, 0x8e, 0xc8}, want{TrapInvalidOp, 0}},
+		// push imm32 sel; push imm32 off; retf
+		{"i386 lret 0x10", 32, []byte{0x68, 0x10, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcb}, want{TrapGP, 0x10}},
+		{"i386 lret 0x21", 32, []byte{0x68, 0x21, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcb}, want{TrapGP, 0x20}},
+		{"i386 lret 0x2b", 32, []byte{0x68, 0x2b, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcb}, want{TrapGP, 0x28}},
+		{"i386 lret 0x33 (64-bit code)", 32, []byte{0x68, 0x33, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcb}, want{TrapGP, 0x30}},
+		{"i386 lret 0", 32, []byte{0x68, 0, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcb}, want{TrapGP, 0}},
+		// ljmp ptr16:32
+		{"i386 ljmp 0x13", 32, []byte{0xea, 0, 0, 1, 0, 0x13, 0}, want{TrapGP, 0x10}},
+		{"i386 ljmp 0x20 (RPL 0)", 32, []byte{0xea, 7, 0, 1, 0, 0x20, 0}, ok},
+		{"i386 lcall 0x2b", 32, []byte{0x9a, 0, 0, 1, 0, 0x2b, 0}, want{TrapGP, 0x28}},
+		// pushf; push 0x10; push off; iret
+		{"i386 iret 0x10", 32, []byte{0x9c, 0x68, 0x10, 0, 0, 0, 0x68, 0, 0, 1, 0, 0xcf}, want{TrapGP, 0x10}},
+		// x86-64: push 0x23; push off; retfq. 0x23 is empty, as on a
+		// kernel without IA-32 emulation.
+		{"x86-64 lretq 0x23", 64, []byte{0x6a, 0x23, 0x68, 0, 0, 1, 0, 0x48, 0xcb}, want{TrapGP, 0x20}},
+		{"x86-64 lretq 0x33", 64, []byte{0x6a, 0x33, 0x68, 9, 0, 1, 0, 0x48, 0xcb}, ok},
+		{"x86-64 mov ss 0", 64, []byte{0xb8, 0, 0, 0, 0, 0x8e, 0xd0}, want{TrapGP, 0}},
+		{"x86-64 mov gs 0x23", 64, []byte{0xb8, 0x23, 0, 0, 0, 0x8e, 0xe8}, want{TrapGP, 0x20}},
+	} {
+		_, tr := runCode(t, tc.mode, tc.code, nil)
+		if tc.want == ok {
+			if tr != nil {
+				t.Errorf("%s: trap %+v, want none", tc.name, tr)
+			}
+			continue
+		}
+		trap, isTrap := tr.(*Trap)
+		if !isTrap || trap.Kind != tc.want.kind || trap.Code != tc.want.code {
+			t.Errorf("%s: got %+v, want kind %d code %#x", tc.name, tr, tc.want.kind, tc.want.code)
+		}
+	}
+}
+
+// TestFarTransfers checks what far CALL, RET and IRET leave in CS, the
+// stack and the flags in 32-bit mode, the i386 forms qemu-i386 is the
+// only other reference for.
+func TestFarTransfers(t *testing.T) {
+	// lcall 0x23:0x10000+7+1 (the next instruction is a nop at +7, the
+	// target the ret at +8); nop; lret $4; the call pushes CS, then EIP.
+	code := []byte{0x9a, 8, 0, 1, 0, 0x23, 0, 0x90, 0xca, 4, 0}
+	c := newTestCPU(t, 32, code)
+	sp := c.R[RSP]
+	if tr := step(c); tr != nil {
+		t.Fatal(tr)
+	}
+	if c.RIP != testCode+8 || c.R[RSP] != sp-8 || c.Mem.Load32(sp-4) != 0x23 || c.Mem.Load32(sp-8) != testCode+7 {
+		t.Fatalf("after lcall: rip %#x sp %#x (was %#x) stack %#x %#x", c.RIP, c.R[RSP], sp, c.Mem.Load32(sp-4), c.Mem.Load32(sp-8))
+	}
+	if tr := step(c); tr != nil {
+		t.Fatal(tr)
+	}
+	if c.RIP != testCode+7 || c.R[RSP] != sp+4 || c.Seg[CS] != 0x23 {
+		t.Fatalf("after lret $4: rip %#x sp %#x (want %#x) cs %#x", c.RIP, c.R[RSP], sp+4, c.Seg[CS])
+	}
+	// push 0xcd5 (the six status flags and DF); push cs; push
+	// off; iret: the status flags and DF come back, IF stays.
+	code = []byte{0x68, 0xd5, 0x0c, 0, 0, 0x0e, 0x68, 0x10, 0, 1, 0, 0xcf, 0x90}
+	c, tr := runCode(t, 32, code, nil)
+	if tr != nil {
+		t.Fatal(tr)
+	}
+	if c.Flags() != 0xed7 || c.R[RSP] != testStack-64 {
+		t.Fatalf("after iret: flags %#x sp %#x", c.Flags(), c.R[RSP])
+	}
+}
