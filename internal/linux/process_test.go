@@ -274,12 +274,21 @@ func TestSyscallsBasic(t *testing.T) {
 	g := x86.GateInt80
 	scratch := p.Stack.SP - 4096
 
-	// uname reports i686.
-	if r := call(t, p, g, "uname", scratch); r != 0 {
-		t.Fatalf("uname %d", r)
-	}
-	if m := cstring(t, p, scratch+4*65); m != "i686" {
-		t.Errorf("machine %q", m)
+	// uname reports x86_64, as an x86-64 kernel does to i386 programs,
+	// and i686 under PER_LINUX32 (setarch linux32).
+	for i, c := range []struct {
+		persona uint64
+		machine string
+	}{{0, "x86_64"}, {perLinux32, "i686"}, {0, "x86_64"}} {
+		if i > 0 { // the first call is the observer's first below
+			call(t, p, g, "personality", c.persona)
+		}
+		if r := call(t, p, g, "uname", scratch); r != 0 {
+			t.Fatalf("uname %d", r)
+		}
+		if m := cstring(t, p, scratch+4*65); m != c.machine {
+			t.Errorf("personality %#x: machine %q, want %q", c.persona, m, c.machine)
+		}
 	}
 	// brk grows from the end of the image and refuses to shrink below it.
 	start := p.Image.BrkStart

@@ -43,6 +43,7 @@ func init() {
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETSID, uintptr(sint(a[0]))) }, "getsid")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SETSID) }, "setsid")
 	reg(sysPrctl, "prctl")
+	reg(sysPersonality, "personality")
 	reg(sysGetcpu, "getcpu")
 	reg(sysFutex, "futex", "futex_time64")
 }
@@ -146,8 +147,10 @@ func sysUname(p *Process, a *[6]uint64) int64 {
 		}
 		return string(b)
 	}
+	// As on an x86-64 kernel: "i686" under PER_LINUX32 (setarch linux32),
+	// whatever the program's architecture.
 	machine := "x86_64"
-	if p.w == 4 {
+	if host(syscall.SYS_PERSONALITY, personalityQuery)&perMask == perLinux32 {
 		machine = "i686"
 	}
 	return p.writeMem(a[0], abi.Utsname(str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)))
@@ -371,6 +374,27 @@ func sysPrctl(p *Process, a *[6]uint64) int64 {
 	}
 	p.unimpf("Unsupported prctl option: %d\n", sint(a[0]))
 	return -abi.EINVAL
+}
+
+// personality values (include/uapi/linux/personality.h).
+const (
+	personalityQuery = 0xffffffff // reads the persona without changing it
+	perMask          = 0xff       // the execution domain, without flags
+	perLinux32       = 0x0008
+)
+
+// sysPersonality is personality(2). The guest's persona is gemu's own
+// host persona: the kernel keeps it across fork and execve as it would
+// the native program's (the gemu of a forked child or of an execve'd
+// program inherits it), it starts as whatever gemu was started with
+// (`setarch -R gemu prog` gives the guest ADDR_NO_RANDOMIZE), and uname
+// reads its domain. The argument is an unsigned int: the query value
+// 0xffffffff only reads; anything else is stored as given.
+//
+// Only uname looks at it: gemu's layout of the guest is not randomized,
+// and READ_IMPLIES_EXEC does not add PROT_EXEC to the guest's mappings.
+func sysPersonality(p *Process, a *[6]uint64) int64 {
+	return host(syscall.SYS_PERSONALITY, uintptr(uint32(a[0])))
 }
 
 func baseName(s string) string {
