@@ -54,6 +54,7 @@ const qemuRefEntry = "/proc/sys/fs/binfmt_misc/gemu-i386-ref"
 var qemuRefGaps = map[string]string{
 	"isa_bmi":    "sets BLSI's CF for a zero source instead of a nonzero one",
 	"x87":        "rounds x87 results to double precision and misses inexact/denormal flags",
+	"x87_fprem":  "leaves FPREM1's quotient bits C0, C3 and C1 clear, raises no DE for denormal operands and lets precision control change the partial reduction steps",
 	"libm_basic": "computes remquo's quotient bits wrongly for the x87 FPREM path",
 	"dirents":    "crashes (SIGSEGV) in the 32-bit getdents path",
 	"mmap_brk":   "crashes (SIGSEGV) in its mremap/brk handling",
