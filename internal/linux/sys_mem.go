@@ -263,12 +263,19 @@ func (p *Process) taskSize() uint64 {
 	return Limit64 - pageSize
 }
 
+// compatMmapTop is where an i386 program's mappings start, also those a
+// 64-bit program makes through int $0x80.
+var compatMmapTop = LayoutFor(32).MmapTop
+
 // findArea picks an address for a mapping of size bytes: the hint if it
 // is free, else the highest free range below the mmap base, as Linux's
 // top-down allocator does. It returns 0 if there is no room.
 func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
 	hint = pageDown(hint)
 	top := p.Layout.MmapTop
+	if p.w == 4 {
+		top = min(top, compatMmapTop) // int $0x80 from 64-bit code maps below 4 GiB
+	}
 	if hint >= mmapBottom && hint+size > hint && hint+size <= p.taskSize() && p.free(hint, size) {
 		return hint
 	}
@@ -280,7 +287,7 @@ func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
 	a, ok := p.Mem.FindFreeDown(bottom, top, size)
 	if !ok {
 		// Below the mmap base is full: try above it, short of the stack.
-		if a, ok = p.Mem.FindFreeDown(top, p.stackBottom(), size); !ok {
+		if a, ok = p.Mem.FindFreeDown(top, min(p.stackBottom(), p.taskSize()), size); !ok {
 			return 0
 		}
 	}

@@ -74,10 +74,19 @@ func (p *Process) syscallName(nr uint64) string {
 // INT 0x80's convention with ebp replaced by the stack pointer, so the
 // sixth argument is the dword at [ebp], and returns to the vDSO's landing
 // pad with esp = that ebp and ebp reloaded from it.
+//
+// INT 0x80 from 64-bit code is an i386 system call, as on an x86-64
+// kernel with IA-32 emulation: i386 numbers and structure layouts, the
+// six arguments' low 32 bits (so a pointer above 4 GiB is EFAULT or
+// names other memory), mappings it creates below 4 GiB, and every
+// register but rax preserved (r8-r11 too, as since Linux 4.17). rax gets
+// the result as the kernel's long: an error sign-extended, any other
+// value zero-extended from 32 bits.
 func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	var nr uint64
 	var a [6]uint64
 	p.gate = gate
+	compat := gate == x86.GateInt80 && c.Mode == 64
 	if gate == x86.GateSyscall {
 		nr = c.R[x86.RAX]
 		a = [6]uint64{c.R[x86.RDI], c.R[x86.RSI], c.R[x86.RDX], c.R[x86.R10], c.R[x86.R8], c.R[x86.R9]}
@@ -99,7 +108,13 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 		a[5] = uint64(le32(b[:]))
 	}
 	p.noteFatal()
+	if compat {
+		p.w, p.sys = 4, &abi32
+	}
 	ret = p.dispatch(c, nr, &a)
+	if compat {
+		p.w, p.sys = 8, &abi64
+	}
 	if c.Exited {
 		return
 	}
@@ -110,6 +125,8 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 		c.R[x86.RAX] = uint64(ret)
 	case gate == x86.GateSysenter:
 		p.sysenterReturn(c, entrySP, a[5], ret)
+	case compat:
+		c.R[x86.RAX] = compatResult(ret)
 	default:
 		c.R[x86.RAX] = uint64(ret) & 0xffffffff
 	}
@@ -119,6 +136,16 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	}
 	// Pending signals are delivered on the way back to the guest.
 	p.syscallExit(c, gate, nr, ret)
+}
+
+// compatResult is rax after an i386 system call made from 64-bit code:
+// the 32-bit result ret (sign-extended by dispatch) as the kernel's long,
+// negative only for an errno.
+func compatResult(ret int64) uint64 {
+	if ret < 0 && ret >= -4095 {
+		return uint64(ret)
+	}
+	return uint64(uint32(ret))
 }
 
 func (p *Process) sysenterReturn(c *x86.CPU, sp, bp uint64, ret int64) {

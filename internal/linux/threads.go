@@ -74,6 +74,10 @@ type threadCtx struct {
 	regsLoaded  bool
 	savedMask   uint64
 	restoreMask bool
+	// w and sys are the ABI of the call being served: the i386 one in
+	// a 64-bit process's int $0x80 (syscall.go).
+	w   abi.Words
+	sys *sysABI
 }
 
 // thread is one guest thread of a multithreaded process.
@@ -112,6 +116,7 @@ func (p *Process) saveCtx(t *thread) {
 	s := &p.sig
 	x.mask, x.altstack, x.trapNo, x.errCode, x.cr2 = s.mask, s.altstack, s.trapNo, s.errCode, s.cr2
 	x.regsLoaded, x.savedMask, x.restoreMask = s.regsLoaded, s.savedMask, s.restoreMask
+	x.w, x.sys = p.w, p.sys
 }
 
 // loadCtx loads t's per-thread state into the Process.
@@ -121,6 +126,7 @@ func (p *Process) loadCtx(t *thread) {
 	s := &p.sig
 	s.mask, s.altstack, s.trapNo, s.errCode, s.cr2 = x.mask, x.altstack, x.trapNo, x.errCode, x.cr2
 	s.regsLoaded, s.savedMask, s.restoreMask = x.regsLoaded, x.savedMask, x.restoreMask
+	p.w, p.sys = x.w, x.sys
 }
 
 // release saves the running thread's state and lets another thread run;
@@ -252,6 +258,9 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 	t.ctx.altstack = altStack{flags: ssDisable}
 	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
 	t.ctx.curName = ""
+	if nc.Mode == 64 { // a clone made by int $0x80: the child runs 64-bit code
+		t.ctx.w, t.ctx.sys = 8, &abi64
+	}
 
 	// The child returns 0 from clone, on its new stack, with its TLS.
 	if p.gate == x86.GateSysenter {

@@ -211,7 +211,7 @@ func opInt(c *CPU, in *Inst) {
 		c.RIP = in.Next
 		panic(&Trap{Kind: TrapBreakpoint})
 	}
-	if v == 0x80 && c.Mode == 32 {
+	if v == 0x80 { // from 64-bit code too: the i386 system calls (IA-32 emulation)
 		c.RIP = in.Next
 		c.Sys.Syscall(c, GateInt80)
 		return
