@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -169,7 +170,7 @@ func TestVDSOImage(t *testing.T) {
 			}
 			tags[elf.DynTag(tag)] = val
 		}
-		for _, tag := range []elf.DynTag{elf.DT_HASH, elf.DT_STRTAB, elf.DT_SYMTAB, elf.DT_STRSZ, elf.DT_SYMENT} {
+		for _, tag := range []elf.DynTag{elf.DT_HASH, elf.DT_STRTAB, elf.DT_SYMTAB, elf.DT_STRSZ, elf.DT_SYMENT, elf.DT_VERSYM, elf.DT_VERDEF, elf.DT_VERDEFNUM} {
 			if _, ok := tags[tag]; !ok {
 				t.Errorf("%d: no %v", bits, tag)
 			}
@@ -180,8 +181,49 @@ func TestVDSOImage(t *testing.T) {
 		if nbucket != 1 || nchain < 2 {
 			t.Fatalf("%d: hash %d %d", bits, nbucket, nchain)
 		}
-		// Follow the single bucket's chain collecting names.
+		str := func(off uint64) string {
+			s := img[tags[elf.DT_STRTAB]+off:]
+			return string(s[:bytes.IndexByte(s, 0)])
+		}
+		// The version definitions, walked as the Go runtime and glibc
+		// do: index -> name; the base one names the object.
+		vers := map[uint16]string{}
+		for d, n := tags[elf.DT_VERDEF], 0; ; n++ {
+			if le.Uint16(img[d:]) != 1 || le.Uint16(img[d+6:]) != 1 {
+				t.Fatalf("%d: verdef at %#x: version %d, count %d", bits, d, le.Uint16(img[d:]), le.Uint16(img[d+6:]))
+			}
+			name := str(uint64(le.Uint32(img[d+uint64(le.Uint32(img[d+12:])):])))
+			if le.Uint32(img[d+8:]) != elfHash(name) {
+				t.Errorf("%d: version %s hash %#x", bits, name, le.Uint32(img[d+8:]))
+			}
+			ndx := le.Uint16(img[d+4:])
+			if base := le.Uint16(img[d+2:])&uint16(elf.VER_FLG_BASE) != 0; base != (ndx == 1) {
+				t.Errorf("%d: version %s index %d base %v", bits, name, ndx, base)
+			}
+			vers[ndx] = name
+			next := uint64(le.Uint32(img[d+16:]))
+			if next == 0 {
+				if n+1 != int(tags[elf.DT_VERDEFNUM]) {
+					t.Errorf("%d: %d version definitions, DT_VERDEFNUM %d", bits, n+1, tags[elf.DT_VERDEFNUM])
+				}
+				break
+			}
+			d += next
+		}
+		wantVers := map[uint16]string{1: "linux-vdso.so.1", 2: "LINUX_2.6"}
+		if bits == 32 {
+			wantVers = map[uint16]string{1: "linux-gate.so.1", 2: "LINUX_2.6", 3: "LINUX_2.5"}
+		}
+		if fmt.Sprint(vers) != fmt.Sprint(wantVers) {
+			t.Errorf("%d: versions %v, want %v", bits, vers, wantVers)
+		}
+		// The Go runtime's hash of the name it looks for.
+		if elfHash("LINUX_2.6") != 0x3ae75f6 {
+			t.Errorf("elfHash(LINUX_2.6) = %#x", elfHash("LINUX_2.6"))
+		}
+		// Follow the single bucket's chain collecting names and versions.
 		names := map[string]uint64{}
+		symVers := map[string]string{}
 		for i := le.Uint32(img[h+8:]); i != 0; i = le.Uint32(img[h+12+4*uint64(i):]) {
 			sym := tags[elf.DT_SYMTAB] + uint64(i)*tags[elf.DT_SYMENT]
 			name := le.Uint32(img[sym:])
@@ -191,8 +233,16 @@ func TestVDSOImage(t *testing.T) {
 			} else {
 				value = uint64(le.Uint32(img[sym+4:]))
 			}
-			s := img[tags[elf.DT_STRTAB]+uint64(name):]
-			names[string(s[:bytes.IndexByte(s, 0)])] = value
+			names[str(uint64(name))] = value
+			symVers[str(uint64(name))] = vers[le.Uint16(img[tags[elf.DT_VERSYM]+2*uint64(i):])]
+		}
+		wantSyms := map[string]string{"__vdso_rt_sigreturn": "LINUX_2.6", "LINUX_2.6": "LINUX_2.6"}
+		if bits == 32 {
+			wantSyms = map[string]string{"__kernel_vsyscall": "LINUX_2.5", "__kernel_sigreturn": "LINUX_2.5",
+				"__kernel_rt_sigreturn": "LINUX_2.5", "LINUX_2.6": "LINUX_2.6", "LINUX_2.5": "LINUX_2.5"}
+		}
+		if fmt.Sprint(symVers) != fmt.Sprint(wantSyms) {
+			t.Errorf("%d: symbol versions %v, want %v", bits, symVers, wantSyms)
 		}
 		if bits == 32 {
 			off, ok := names["__kernel_vsyscall"]

@@ -38,27 +38,93 @@ const (
 	vdsoRtSigreturn32  = vdsoCodeOff + 25
 )
 
+// vdsoSym is one exported vDSO function: its name, offset, size and the
+// index of the version that defines it (vdsoVersions).
 type vdsoSym struct {
 	name string
 	off  uint64
 	size uint64
+	ver  uint16
 }
 
+// Symbol versions, as Linux's vDSO linker scripts define them. Version
+// index 1 is the object itself (the VER_FLG_BASE definition, named by the
+// soname); the named versions follow in the order the scripts list them:
+// x86-64 has LINUX_2.6 (2); i386 has LINUX_2.6 (2, the clock functions)
+// and LINUX_2.5 (3, __kernel_vsyscall and the signal return trampolines).
+// The Go runtime looks its vDSO functions up by name and version, and its
+// parser needs a version definition table to be present; glibc checks the
+// version too (dl_vdso_vsym).
+const (
+	vdsoVerBase  = 1
+	vdsoVer26    = 2
+	vdsoVer25_32 = 3
+)
+
+// vdsoVersionNames returns the named versions of the vDSO for mode, from
+// index 2 on.
+func vdsoVersionNames(mode int) []string {
+	if mode == 32 {
+		return []string{"LINUX_2.6", "LINUX_2.5"}
+	}
+	return []string{"LINUX_2.6"}
+}
+
+// vdsoSoname is the vDSO's DT_SONAME and base version name: Linux links its
+// i386 vDSO as linux-gate.so.1 and its x86-64 one as linux-vdso.so.1.
+func vdsoSoname(mode int) string {
+	if mode == 32 {
+		return "linux-gate.so.1"
+	}
+	return "linux-vdso.so.1"
+}
+
+// elfHash is the System V ABI's symbol hash function, which version
+// definitions record for their names (vd_hash).
+func elfHash(name string) uint32 {
+	var h uint32
+	for i := 0; i < len(name); i++ {
+		h = h<<4 + uint32(name[i])
+		if g := h & 0xf0000000; g != 0 {
+			h ^= g >> 24
+		}
+		h &^= 0xf0000000
+	}
+	return h
+}
+
+// Sizes of the version definition records (Elf32 and Elf64 alike).
+const (
+	verdefSize  = 20 // Elf_Verdef
+	verdauxSize = 8  // Elf_Verdaux
+)
+
 // buildVDSO returns the vDSO page image for mode 32 or 64. The image is
-// linked at address 0 like Linux's, so it works wherever it is mapped.
+// linked at address 0 like Linux's, so it works wherever it is mapped. It
+// holds the ELF header, a PT_LOAD and a PT_DYNAMIC program header, the
+// dynamic section, a SysV hash table, the dynamic symbols (the functions,
+// then an absolute symbol per version name, as GNU ld emits them), their
+// strings, the symbol version table (DT_VERSYM) and the version
+// definitions (DT_VERDEF), then the code at vdsoCodeOff.
 func buildVDSO(mode int) []byte {
 	var syms []vdsoSym
 	var code []byte
 	if mode == 32 {
 		code = vdso32Code
 		syms = []vdsoSym{
-			{"__kernel_vsyscall", vdsoCodeOff, 13},
-			{"__kernel_sigreturn", vdsoSigreturn32, 8},
-			{"__kernel_rt_sigreturn", vdsoRtSigreturn32, 7},
+			{"__kernel_vsyscall", vdsoCodeOff, 13, vdsoVer25_32},
+			{"__kernel_sigreturn", vdsoSigreturn32, 8, vdsoVer25_32},
+			{"__kernel_rt_sigreturn", vdsoRtSigreturn32, 7, vdsoVer25_32},
 		}
 	} else {
 		code = vdso64Code
-		syms = []vdsoSym{{"__vdso_rt_sigreturn", vdsoCodeOff, uint64(len(vdso64Code))}}
+		syms = []vdsoSym{{"__vdso_rt_sigreturn", vdsoCodeOff, uint64(len(vdso64Code)), vdsoVer26}}
+	}
+	nfunc := len(syms)
+	verNames := vdsoVersionNames(mode)
+	for i, v := range verNames {
+		// size 0 marks the version name symbols (STT_OBJECT, SHN_ABS).
+		syms = append(syms, vdsoSym{name: v, ver: uint16(vdsoVer26 + i)})
 	}
 	le := binary.LittleEndian
 	img := make([]byte, pageSize)
@@ -77,28 +143,37 @@ func buildVDSO(mode int) []byte {
 			le.PutUint64(img[off:], v)
 		}
 	}
-	// String table: "", soname, symbol names.
+	// String table: "", soname, symbol names (the version names among
+	// them).
 	strtab := []byte{0}
+	strs := map[string]uint64{}
 	addStr := func(s string) uint64 {
-		o := len(strtab)
+		if o, ok := strs[s]; ok {
+			return o
+		}
+		o := uint64(len(strtab))
 		strtab = append(strtab, s...)
 		strtab = append(strtab, 0)
-		return uint64(o)
+		strs[s] = o
+		return o
 	}
-	soname := addStr("linux-vdso.so.1")
+	soname := addStr(vdsoSoname(mode))
 	nameOff := make([]uint64, len(syms))
 	for i, s := range syms {
 		nameOff[i] = addStr(s.name)
 	}
 	nsym := len(syms) + 1
+	nver := 1 + len(verNames)
 	nphdr := 2
 	dynOff := ehsize + nphdr*phent
-	ndyn := 7
+	ndyn := 10
 	hashOff := dynOff + ndyn*2*w
 	hashSize := 4 * (2 + 1 + nsym)
 	symOff := (hashOff + hashSize + 7) &^ 7
 	strOff := symOff + nsym*symsz
-	if strOff+len(strtab) > vdsoCodeOff {
+	versymOff := (strOff + len(strtab) + 1) &^ 1
+	verdefOff := (versymOff + 2*nsym + 3) &^ 3
+	if verdefOff+nver*(verdefSize+verdauxSize) > vdsoCodeOff {
 		panic("vdso: tables overflow the code offset")
 	}
 
@@ -170,6 +245,9 @@ func buildVDSO(mode int) []byte {
 		{elf.DT_SYMTAB, uint64(symOff)},
 		{elf.DT_STRSZ, uint64(len(strtab))},
 		{elf.DT_SYMENT, uint64(symsz)},
+		{elf.DT_VERDEF, uint64(verdefOff)},
+		{elf.DT_VERDEFNUM, uint64(nver)},
+		{elf.DT_VERSYM, uint64(versymOff)},
 		{elf.DT_NULL, 0},
 	}
 	for i, d := range dyn {
@@ -189,25 +267,55 @@ func buildVDSO(mode int) []byte {
 		put(hashOff+12+4*i, 4, uint64(next))
 	}
 
-	// Symbols (index 0 is the null symbol).
-	info := uint64(elf.ST_INFO(elf.STB_GLOBAL, elf.STT_FUNC))
+	// Symbols (index 0 is the null symbol) and their versions (the null
+	// symbol's is 0, local).
 	for i, s := range syms {
 		b := symOff + (i+1)*symsz
+		info := byte(elf.ST_INFO(elf.STB_GLOBAL, elf.STT_FUNC))
+		shndx := uint64(1) // any defined section index: not SHN_UNDEF/ABS
+		if i >= nfunc {
+			info = byte(elf.ST_INFO(elf.STB_GLOBAL, elf.STT_OBJECT))
+			shndx = uint64(elf.SHN_ABS)
+		}
 		if mode == 64 {
 			put(b, 4, nameOff[i])
-			img[b+4] = byte(info)
-			put(b+6, 2, 1) // any defined section index: not SHN_UNDEF/ABS
+			img[b+4] = info
+			put(b+6, 2, shndx)
 			put(b+8, 8, s.off)
 			put(b+16, 8, s.size)
 		} else {
 			put(b, 4, nameOff[i])
 			put(b+4, 4, s.off)
 			put(b+8, 4, s.size)
-			img[b+12] = byte(info)
-			put(b+14, 2, 1)
+			img[b+12] = info
+			put(b+14, 2, shndx)
 		}
+		put(versymOff+2*(i+1), 2, uint64(s.ver))
 	}
 	copy(img[strOff:], strtab)
+
+	// Version definitions: the base (the soname), then each named version,
+	// each followed by its one Elf_Verdaux naming it.
+	for i := 0; i < nver; i++ {
+		b := verdefOff + i*(verdefSize+verdauxSize)
+		name, flags := vdsoSoname(mode), uint64(elf.VER_FLG_BASE)
+		if i > 0 {
+			name, flags = verNames[i-1], 0
+		}
+		put(b, 2, 1) // vd_version: VER_DEF_CURRENT
+		put(b+2, 2, flags)
+		put(b+4, 2, uint64(vdsoVerBase+i)) // vd_ndx
+		put(b+6, 2, 1)                     // vd_cnt
+		put(b+8, 4, uint64(elfHash(name)))
+		put(b+12, 4, verdefSize) // vd_aux
+		next := uint64(verdefSize + verdauxSize)
+		if i == nver-1 {
+			next = 0
+		}
+		put(b+16, 4, next)
+		put(b+verdefSize, 4, strs[name]) // vda_name (added above)
+		put(b+verdefSize+4, 4, 0)        // vda_next
+	}
 	copy(img[vdsoCodeOff:], code)
 	return img
 }
