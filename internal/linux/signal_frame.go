@@ -452,6 +452,7 @@ func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	}
 	c.Seg[x86.DS], c.Seg[x86.ES] = userDS, userDS
 	c.Seg[x86.CS], c.Seg[x86.SS] = userCS32, userDS
+	c.SegBase[x86.DS], c.SegBase[x86.ES], c.SegBase[x86.SS] = 0, 0, 0
 	return true
 }
 

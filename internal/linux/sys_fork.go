@@ -384,6 +384,7 @@ type cpuImage struct {
 	Seg     [6]uint16
 	SegBase [6]uint64
 	GDT     [16]x86.SegDesc
+	LDT     []x86.SegDesc
 	X87     x86.X87
 	XMM     [16][2]uint64
 	MXCSR   uint32
@@ -412,13 +413,16 @@ type sharedImage struct {
 
 func saveCPU(c *x86.CPU) cpuImage {
 	return cpuImage{Mode: c.Mode, R: c.R, RIP: c.RIP, Flags: c.Flags(), Seg: c.Seg, SegBase: c.SegBase,
-		GDT: c.GDT, X87: c.X87, XMM: c.XMM, MXCSR: c.MXCSR}
+		GDT: c.GDT, LDT: c.LDT.Entries(), X87: c.X87, XMM: c.XMM, MXCSR: c.MXCSR}
 }
 
 func loadCPU(ci *cpuImage, m *mem.Space) *x86.CPU {
 	c := x86.New(ci.Mode, m)
 	c.R, c.RIP, c.Seg, c.SegBase, c.GDT = ci.R, ci.RIP, ci.Seg, ci.SegBase, ci.GDT
 	c.X87, c.XMM, c.MXCSR = ci.X87, ci.XMM, ci.MXCSR
+	if len(ci.LDT) > 0 {
+		c.LDT.Set(ci.LDT)
+	}
 	c.SetFlags(ci.Flags, ^uint64(0))
 	return c
 }

@@ -1,6 +1,8 @@
 package linux
 
 import (
+	"encoding/binary"
+
 	"gemu/internal/linux/abi"
 	"gemu/internal/x86"
 )
@@ -68,6 +70,7 @@ const (
 	udLimitPages = 1 << 4
 	udNotPresent = 1 << 5
 	udUseable    = 1 << 6
+	udLM         = 1 << 7
 )
 
 func sysSetThreadArea(p *Process, a *[6]uint64) int64 {
@@ -130,4 +133,111 @@ func sysGetThreadArea(p *Process, a *[6]uint64) int64 {
 		u.Flags = udReadExec | udNotPresent
 	}
 	return p.writeMem(a[0], u.Encode())
+}
+
+func init() {
+	reg(sysModifyLDT, "modify_ldt")
+}
+
+// LDT size limits, as Linux's.
+const (
+	ldtEntries   = 8192
+	ldtEntrySize = 8
+)
+
+// sysModifyLDT is modify_ldt: func 0 reads the LDT in the hardware format
+// (zero-filling past its entries), 1 and 0x11 write one entry from a
+// user_desc (1 is the old mode: base and limit 0 clear the entry and the
+// available bit is dropped), 2 reads the kernel's default LDT: zeros,
+// 128 bytes at most on an x86-64 kernel. The kernel returns an int in a
+// long, so on x86-64 an error arrives zero-extended (0xffffffea for
+// EINVAL) and the C library does not take it for an error.
+func sysModifyLDT(p *Process, a *[6]uint64) int64 {
+	r := modifyLDT(p, a)
+	if p.w == 8 {
+		return int64(uint32(r))
+	}
+	return r
+}
+
+func modifyLDT(p *Process, a *[6]uint64) int64 {
+	c := p.CPU
+	ptr, n := a[1], a[2]
+	switch uint32(a[0]) {
+	case 0:
+		e := c.LDT.Entries()
+		if len(e) == 0 {
+			return 0
+		}
+		n = min(n, ldtEntries*ldtEntrySize)
+		b := hbuf(int(n))
+		for i := range b {
+			b[i] = 0
+		}
+		for i := 0; i < len(e) && (i+1)*ldtEntrySize <= len(b); i++ {
+			binary.LittleEndian.PutUint64(b[i*ldtEntrySize:], e[i].Encode())
+		}
+		if len(e)*ldtEntrySize > len(b) {
+			// A partial last entry.
+			var t [ldtEntrySize]byte
+			i := len(b) / ldtEntrySize
+			binary.LittleEndian.PutUint64(t[:], e[i].Encode())
+			copy(b[i*ldtEntrySize:], t[:])
+		}
+		if e := p.writeMem(ptr, b); e != 0 {
+			return e
+		}
+		return int64(n)
+	case 1, 0x11:
+		return writeLDT(p, ptr, n, uint32(a[0]) == 1)
+	case 2:
+		n = min(n, 128)
+		if e := p.writeMem(ptr, make([]byte, n)); e != 0 {
+			return e
+		}
+		return int64(n)
+	}
+	return -abi.ENOSYS
+}
+
+func writeLDT(p *Process, ptr, n uint64, old bool) int64 {
+	if n != abi.UserDescSize {
+		return -abi.EINVAL
+	}
+	b, e := p.readMem(ptr, abi.UserDescSize)
+	if e != 0 {
+		return e
+	}
+	u := abi.DecodeUserDesc(b)
+	if u.Entry >= ldtEntries {
+		return -abi.EINVAL
+	}
+	if u.Flags&udContents == udContents && (old || u.Flags&udNotPresent == 0) {
+		// Conforming code: only new-mode and not present.
+		return -abi.EINVAL
+	}
+	var d x86.SegDesc
+	empty := u.Base == 0 && u.Limit == 0 && u.Flags&(udSeg32|udContents|udLimitPages|udUseable|udLM) == 0 &&
+		u.Flags&udReadExec != 0 && u.Flags&udNotPresent != 0
+	if !empty && !(old && u.Base == 0 && u.Limit == 0) {
+		f := u.Flags &^ udLM
+		if old {
+			f &^= udUseable
+		}
+		d = x86.SegDesc{Base: u.Base, Limit: u.Limit & 0xfffff, Flags: f & 0xff, Present: u.Flags&udNotPresent == 0}
+	}
+	c := p.CPU
+	cur := c.LDT.Entries()
+	next := make([]x86.SegDesc, max(len(cur), int(u.Entry)+1))
+	copy(next, cur)
+	next[u.Entry] = d
+	c.LDT.Set(next)
+	// Segment registers already holding the selector see the new base, as
+	// Linux reloads them.
+	for s := range c.Seg {
+		if s != x86.CS && c.Seg[s]&^3 == uint16(u.Entry<<3|4) {
+			c.SegBase[s] = uint64(d.Base)
+		}
+	}
+	return 0
 }

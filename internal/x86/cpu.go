@@ -218,6 +218,7 @@ func New(mode int, m *mem.Space) *CPU {
 		c.AddrMask = ^uint64(0)
 		c.Seg = [6]uint16{0, 0x33, 0x2b, 0, 0, 0}
 	}
+	c.LDT = &LDT{}
 	c.flags = 0x202
 	c.lazy.op = flagsNone
 	c.X87.reset()

@@ -64,6 +64,33 @@ func (l *LDT) Entries() []SegDesc {
 // Set installs a new table.
 func (l *LDT) Set(e []SegDesc) { l.p.Store(&e) }
 
+// Encode returns d in the hardware's 8-byte descriptor format, as Linux
+// builds it from a user_desc (fill_ldt): DPL 3, the accessed bit set,
+// never the L bit; the zero SegDesc encodes as 0.
+func (d SegDesc) Encode() uint64 {
+	if d == (SegDesc{}) {
+		return 0
+	}
+	f := d.Flags
+	typ := uint64(1) | uint64(f&UDReadExec>>3^1)<<1 | uint64(f&UDContents>>1)<<2
+	v := uint64(d.Limit&0xffff) | uint64(d.Base&0xffff)<<16
+	hi := uint64(d.Base>>16&0xff) | typ<<8 | 1<<12 | 3<<13 | uint64(d.Limit>>16&0xf)<<16 |
+		uint64(d.Base>>24)<<24
+	if d.Present {
+		hi |= 1 << 15
+	}
+	if f&UDUseable != 0 {
+		hi |= 1 << 20
+	}
+	if f&UDSeg32 != 0 {
+		hi |= 1 << 22
+	}
+	if f&UDLimitPages != 0 {
+		hi |= 1 << 23
+	}
+	return v | hi<<32
+}
+
 // segKind classifies a descriptor for selector loads.
 type segKind uint8
 
@@ -98,10 +125,10 @@ func (d SegDesc) info() descInfo {
 		i.kind = segData
 		i.writable = d.Flags&UDReadExec == 0
 	case 2, 3:
+		// Never 64-bit: Linux does not set the L bit from user_desc's lm.
 		i.kind = segCode
 		i.readable = d.Flags&UDReadExec == 0
 		i.conforming = d.Flags&UDContents>>1 == 3
-		i.long = d.Flags&UDLM != 0
 	}
 	return i
 }

@@ -96,3 +96,59 @@ func TestFarTransfers(t *testing.T) {
 		t.Fatalf("after iret: flags %#x sp %#x", c.Flags(), c.R[RSP])
 	}
 }
+
+// TestLDTDescriptors checks the hardware encoding of LDT entries against
+// what an x86-64 kernel's modify_ldt read back for the same user_desc
+// (the ldt differential program's values), and loads of LDT selectors in
+// 64-bit mode, which the reference machines cannot run natively.
+func TestLDTDescriptors(t *testing.T) {
+	for _, tc := range []struct {
+		d    SegDesc
+		want uint64
+	}{
+		{SegDesc{Base: 0x12345678, Limit: 0xabcde, Flags: 1<<1 | UDUseable, Present: true}, 0x121af734_5678bcde},
+		{SegDesc{Limit: 0xfffff, Flags: UDSeg32 | 2<<1 | UDLimitPages, Present: true}, 0x00cffb00_0000ffff},
+		{SegDesc{Base: 0x1000, Limit: 0x2000, Flags: UDSeg32 | 3<<1}, 0x00407f00_10002000},
+		{SegDesc{Base: 0x1000, Limit: 0x2000, Flags: UDSeg32, Present: true}, 0x0040f300_10002000},
+		{SegDesc{Base: 0x1000, Limit: 0x2000, Flags: UDSeg32 | UDReadExec, Present: true}, 0x0040f100_10002000},
+		{SegDesc{}, 0},
+	} {
+		if got := tc.d.Encode(); got != tc.want {
+			t.Errorf("%+v: %#x, want %#x", tc.d, got, tc.want)
+		}
+	}
+
+	ldt := []SegDesc{
+		{Base: 0x20000, Limit: 15, Flags: UDSeg32, Present: true},              // 0x7
+		{Base: 0x20000, Limit: 15, Flags: UDSeg32},                             // 0xf: not present
+		{Base: 0x20000, Limit: 15, Flags: UDSeg32 | UDReadExec, Present: true}, // 0x17: read-only
+		{Limit: 0xfffff, Flags: UDSeg32 | 2<<1 | UDLimitPages, Present: true},  // 0x1f: 32-bit code
+	}
+	for _, tc := range []struct {
+		name string
+		code []byte
+		kind TrapKind
+		err  int
+	}{
+		// mov eax, sel; mov gs, eax
+		{"gs 0x7", []byte{0xb8, 7, 0, 0, 0, 0x8e, 0xe8}, 255, 0},
+		{"gs 0xf", []byte{0xb8, 0xf, 0, 0, 0, 0x8e, 0xe8}, TrapNotPresent, 0xc},
+		{"ss 0xf", []byte{0xb8, 0xf, 0, 0, 0, 0x8e, 0xd0}, TrapStack, 0xc},
+		{"ss 0x17", []byte{0xb8, 0x17, 0, 0, 0, 0x8e, 0xd0}, TrapGP, 0x14},
+		{"gs 0x27", []byte{0xb8, 0x27, 0, 0, 0, 0x8e, 0xe8}, TrapGP, 0x24},
+		// push 0x1f; push off; retfq: 32-bit code (compatibility mode)
+		{"lretq 0x1f", []byte{0x6a, 0x1f, 0x68, 0, 0, 1, 0, 0x48, 0xcb}, TrapGP, 0x1c},
+	} {
+		c, tr := runCode(t, 64, tc.code, func(c *CPU) { c.LDT.Set(ldt) })
+		if tc.kind == 255 {
+			if tr != nil || c.Seg[GS] != 7 || c.SegBase[GS] != 0x20000 {
+				t.Errorf("%s: trap %v, gs %#x base %#x", tc.name, tr, c.Seg[GS], c.SegBase[GS])
+			}
+			continue
+		}
+		trap, ok := tr.(*Trap)
+		if !ok || trap.Kind != tc.kind || trap.Code != tc.err {
+			t.Errorf("%s: got %+v, want kind %d code %#x", tc.name, tr, tc.kind, tc.err)
+		}
+	}
+}
