@@ -479,7 +479,9 @@ func (p *Process) execGemu(prog string, argv, envp []string) int64 {
 		p.logf(" = 0\n")
 	}
 	p.RunExitHooks()
+	undo := secureExec(prog)
 	err := syscall.Exec("/proc/self/exe", gargv, env)
+	undo()
 	for _, h := range open {
 		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h), syscall.F_SETFD, syscall.FD_CLOEXEC)
 	}

@@ -341,14 +341,34 @@ func sysTimes(p *Process, a *[6]uint64) int64 {
 
 // prctl options gemu implements; the rest would change gemu itself.
 const (
-	prGetDumpable = 3
-	prSetDumpable = 4
-	prSetName     = 15
-	prGetName     = 16
+	prSetPdeathsig = 1
+	prGetPdeathsig = 2
+	prGetDumpable  = 3
+	prSetDumpable  = 4
+	prSetName      = 15
+	prGetName      = 16
 )
 
 func sysPrctl(p *Process, a *[6]uint64) int64 {
 	switch sint(a[0]) {
+	case prSetPdeathsig:
+		// gemu's own: the guest thread that forked this process is the
+		// host thread of its parent gemu that started this gemu
+		// (ForkExec from the guest thread's locked host thread), so the
+		// host signals gemu when it ends, and gemu passes the signal
+		// on to the guest like any signal from outside (signal_host.go);
+		// the host clears it in a forked child (a new gemu) and keeps it
+		// across execve (secureExec).
+		if a[1] > abi.NSIG-1 { // an unsigned long: -1 is out of range
+			return -abi.EINVAL
+		}
+		return host(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(a[1]))
+	case prGetPdeathsig:
+		b := hbuf(4)
+		if r := host(syscall.SYS_PRCTL, prGetPdeathsig, uintptr(ptr(b))); r < 0 {
+			return r
+		}
+		return p.writeMem(a[1], b)
 	case prGetDumpable:
 		return 1
 	case prSetDumpable:
@@ -396,6 +416,49 @@ const (
 func sysPersonality(p *Process, a *[6]uint64) int64 {
 	return host(syscall.SYS_PERSONALITY, uintptr(uint32(a[0])))
 }
+
+// perClearOnSetID are the personality flags an execve that changes the
+// effective ids drops (Linux's PER_CLEAR_ON_SETID): READ_IMPLIES_EXEC,
+// ADDR_NO_RANDOMIZE, ADDR_COMPAT_LAYOUT, MMAP_PAGE_ZERO.
+const perClearOnSetID = 0x0400000 | 0x0040000 | 0x0200000 | 0x0100000
+
+// secureExec does to gemu's host state what Linux's execve of prog does
+// when prog's set-user-ID or set-group-ID bit changes the effective uid
+// or gid: it clears the parent-death signal and the personality flags of
+// perClearOnSetID, which live in gemu's host process (sysPrctl,
+// sysPersonality) and which the host's execve of gemu itself keeps. gemu
+// does not give the guest the new ids; this only keeps the rest as Linux
+// has it. Set-id bits count on mounts without nosuid only. undo puts back
+// what it changed, for an execve that fails.
+func secureExec(prog string) (undo func()) {
+	var st syscall.Stat_t
+	var fs syscall.Statfs_t
+	if syscall.Stat(prog, &st) != nil || syscall.Statfs(prog, &fs) != nil || fs.Flags&stNosuid != 0 {
+		return func() {}
+	}
+	uid := st.Mode&syscall.S_ISUID != 0 && int(st.Uid) != syscall.Geteuid()
+	gid := st.Mode&(syscall.S_ISGID|syscall.S_IXGRP) == syscall.S_ISGID|syscall.S_IXGRP && int(st.Gid) != syscall.Getegid()
+	if !uid && !gid {
+		return func() {}
+	}
+	b := hbuf(4)
+	host(syscall.SYS_PRCTL, prGetPdeathsig, uintptr(ptr(b)))
+	sig := le32(b)
+	pers := host(syscall.SYS_PERSONALITY, personalityQuery)
+	host(syscall.SYS_PRCTL, prSetPdeathsig, 0)
+	if pers >= 0 {
+		host(syscall.SYS_PERSONALITY, uintptr(pers)&^perClearOnSetID)
+	}
+	return func() {
+		host(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(sig))
+		if pers >= 0 {
+			host(syscall.SYS_PERSONALITY, uintptr(pers))
+		}
+	}
+}
+
+// stNosuid is ST_NOSUID in statfs's f_flags.
+const stNosuid = 0x2
 
 func baseName(s string) string {
 	for i := len(s) - 1; i >= 0; i-- {

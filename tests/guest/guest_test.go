@@ -64,6 +64,7 @@ var qemuRefGaps = map[string]string{
 	"ldt":        "answers modify_ldt's func 2 (read the default LDT) with ENOSYS and reads descriptors back without the accessed bit the kernel sets (TestModifyLDT checks the i386 ABI)",
 	"smalldiffs": "returns 0 from clock_getres with an unwritable pointer and places MAP_FIXED_NOREPLACE at the last page elsewhere (hardware: EFAULT, ENOMEM)",
 	"exelink":    "follows /proc/self/exe in stat, and a program's own link to it in open, to qemu-i386 itself",
+	"pdeathsig":  "refuses PR_SET_PDEATHSIG with signal 64, and keeps the parent-death signal across the execve of a set-user-ID program (binfmt_misc without the C flag runs it with the caller's ids)",
 
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
 }
