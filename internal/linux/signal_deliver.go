@@ -97,6 +97,9 @@ type sigInfo struct {
 	status             int32
 	raw                []byte // silRaw: guest bytes of the whole siginfo
 	forced             bool   // a synchronous exception: cannot be blocked or ignored
+	tid                int32  // the thread it is pending for; 0: the process (signal_thread.go)
+	timer              *posixTimer
+	timerGen           uint64 // the setting of timer that sent it (sys_ptimer.go)
 }
 
 // newSigInfo returns a siginfo with signal sig and code, in the layout the
@@ -251,10 +254,11 @@ type altStack struct {
 // signal frames like the kernel's thread.trap_nr, error_code and cr2), and
 // the asynchronous sources.
 type signalState struct {
-	act     [abi.NSIG]abi.Sigaction
-	mask    uint64
-	pending uint64 // signals with a queued siginfo
-	queue   [abi.NSIG][]sigInfo
+	act      [abi.NSIG]abi.Sigaction
+	mask     uint64
+	pending  uint64 // signals with a queued siginfo
+	directed uint64 // signals with an instance pending for one thread
+	queue    [abi.NSIG][]sigInfo
 
 	altstack altStack
 
@@ -268,8 +272,9 @@ type signalState struct {
 	savedMask   uint64
 	restoreMask bool
 
-	async  asyncSignals
-	timers itimers
+	async   asyncSignals
+	timers  itimers
+	ptimers posixTimers
 
 	// fatal are the signals that would end the guest now (default action
 	// terminate or core, not blocked), as of the entry of its latest
@@ -390,23 +395,24 @@ func (p *Process) ignored(sig int) bool {
 }
 
 // queueSignal generates a signal: it is discarded if ignored and not
-// blocked, coalesced with a pending instance for the classic signals, and
-// queued in order for the real-time ones. SIGKILL ends the guest at once.
-func (p *Process) queueSignal(si sigInfo) {
+// blocked, coalesced with a pending instance (for the same thread) for
+// the classic signals, and queued in order for the real-time ones.
+// SIGKILL ends the guest at once. It reports whether si was queued.
+func (p *Process) queueSignal(si sigInfo) bool {
 	sig := int(si.signo)
 	if sig <= 0 || sig >= abi.NSIG {
-		return
+		return false
 	}
 	if sig == abi.SIGKILL {
 		p.terminate(sig, "SIGKILL sent to itself")
-		return
+		return false
 	}
 	if !si.forced && p.sig.mask&sigBit(sig) == 0 && p.ignored(sig) {
-		return
+		return false
 	}
 	if sig == abi.SIGCHLD && (si.code == cldStopped || si.code == cldContinued) && p.sig.act[sig].Flags&saNocldstop != 0 {
 		// SA_NOCLDSTOP: no SIGCHLD for a child's stop or continue.
-		return
+		return false
 	}
 	// As the kernel's prepare_signal: SIGCONT discards pending stop
 	// signals, a stop signal discards a pending SIGCONT.
@@ -419,15 +425,24 @@ func (p *Process) queueSignal(si sigInfo) {
 		p.discardPending(abi.SIGCONT)
 	}
 	if sig < 32 && p.sig.pending&sigBit(sig) != 0 {
-		return
+		for i := range p.sig.queue[sig] {
+			if p.sig.queue[sig][i].tid == si.tid {
+				return false
+			}
+		}
 	}
 	p.sig.queue[sig] = append(p.sig.queue[sig], si)
 	p.sig.pending |= sigBit(sig)
+	if si.tid != 0 {
+		p.sig.directed |= sigBit(sig)
+	}
+	return true
 }
 
 // discardPending drops every queued instance of sig.
 func (p *Process) discardPending(sig int) {
 	p.sig.pending &^= sigBit(sig)
+	p.sig.directed &^= sigBit(sig)
 	p.sig.queue[sig] = nil
 }
 
@@ -448,6 +463,9 @@ func (p *Process) forceSignal(si sigInfo) {
 // synchronous ones first, then the lowest number. It returns 0 if none.
 func (p *Process) nextSignal(set uint64) int {
 	x := p.sig.pending & set
+	if x&p.sig.directed != 0 {
+		x &= p.pendingHere()
+	}
 	if x == 0 {
 		return 0
 	}
@@ -462,21 +480,39 @@ func (p *Process) nextSignal(set uint64) int {
 	return 0
 }
 
-// dequeue removes the oldest queued instance of sig.
+// dequeue removes the oldest queued instance of sig that the calling
+// thread may take (nextSignal found one). A signal of a POSIX timer that
+// was set again or deleted since is dropped: then signo is 0.
 func (p *Process) dequeue(sig int) sigInfo {
 	q := p.sig.queue[sig]
-	si := q[0]
-	copy(q, q[1:])
+	i := 0
+	for i < len(q)-1 && !p.forThread(&q[i]) {
+		i++
+	}
+	si := q[i]
+	copy(q[i:], q[i+1:])
 	q = q[:len(q)-1]
 	p.sig.queue[sig] = q
 	if len(q) == 0 {
 		p.sig.pending &^= sigBit(sig)
+		p.sig.directed &^= sigBit(sig)
+	} else if p.sig.directed&sigBit(sig) != 0 {
+		p.noteQueued(sig)
+	}
+	if si.timer != nil && !p.timerSignalTaken(&si) {
+		si.signo = 0
 	}
 	return si
 }
 
 // hasDeliverable reports whether a pending signal is not blocked.
-func (p *Process) hasDeliverable() bool { return p.sig.pending&^p.sig.mask != 0 }
+func (p *Process) hasDeliverable() bool {
+	x := p.sig.pending &^ p.sig.mask
+	if x&p.sig.directed != 0 {
+		x &= p.pendingHere()
+	}
+	return x != 0
+}
 
 // deliverSignals delivers every pending unblocked signal, as the kernel's
 // return to user mode does: each handler gets a frame on top of the
@@ -490,6 +526,9 @@ func (p *Process) deliverSignals(c *x86.CPU) bool {
 			break
 		}
 		si := p.dequeue(sig)
+		if si.signo == 0 {
+			continue
+		}
 		if p.opts.Strace {
 			p.straceSignal(&si)
 		}
@@ -803,14 +842,15 @@ func (p *Process) restartSyscall(c *x86.CPU, gate x86.Gate, nr uint64) {
 func (p *Process) waitSignal(set uint64, deadline int64) bool {
 	for {
 		p.mergeAsync()
-		if p.sig.pending&set != 0 || p.hasDeliverable() {
+		if p.pendingHere()&set != 0 || p.hasDeliverable() {
 			return true
 		}
 		var ok bool
-		p.unlocked(func() { ok = p.sig.async.wait(deadline) })
+		wake := p.threadWake()
+		p.unlocked(func() { ok = p.sig.async.wait(deadline, wake) })
 		if !ok {
 			p.mergeAsync()
-			return p.sig.pending&set != 0 || p.hasDeliverable()
+			return p.pendingHere()&set != 0 || p.hasDeliverable()
 		}
 	}
 }
@@ -820,7 +860,9 @@ func (p *Process) waitSignal(set uint64, deadline int64) bool {
 // are inherited. For the fork implementation to call in the child.
 func (p *Process) resetSignalsForFork() {
 	p.sig.pending = 0
+	p.sig.directed = 0
 	p.sig.queue = [abi.NSIG][]sigInfo{}
 	p.sig.timers = itimers{}
+	p.sig.ptimers = posixTimers{}
 	p.sig.async = asyncSignals{}
 }

@@ -56,15 +56,19 @@ func (a *asyncSignals) wakeChan() chan struct{} {
 	return a.wakeC
 }
 
-// wait blocks until something is posted or, with a nonzero deadline (Unix
-// nanoseconds), until then; it reports false on timeout.
-func (a *asyncSignals) wait(deadline int64) bool {
+// wait blocks until something is posted, a signal is queued for the
+// thread (on its wake channel, nil without threads) or, with a nonzero
+// deadline (Unix nanoseconds), until then; it reports false on timeout.
+func (a *asyncSignals) wait(deadline int64, wake chan struct{}) bool {
 	ch := a.wakeChan()
 	if a.gen.Load() != a.seen.Load() {
 		return true
 	}
 	if deadline == 0 {
-		<-ch
+		select {
+		case <-ch:
+		case <-wake:
+		}
 		return true
 	}
 	d := time.Until(time.Unix(0, deadline))
@@ -75,6 +79,8 @@ func (a *asyncSignals) wait(deadline int64) bool {
 	defer t.Stop()
 	select {
 	case <-ch:
+		return true
+	case <-wake:
 		return true
 	case <-t.C:
 		return false
@@ -144,7 +150,12 @@ func (p *Process) mergeAsync() {
 	a.queue = nil
 	a.mu.Unlock()
 	for _, si := range q {
-		p.queueSignal(si)
+		if si.timer != nil && !p.timerSignalMerge(&si) {
+			continue
+		}
+		if p.queueSignal(si) && si.tid != 0 {
+			p.notifyThread(si.tid)
+		}
 	}
 	a.seen.Store(g)
 }

@@ -179,15 +179,17 @@ func sysRtSigpending(p *Process, a *[6]uint64) int64 {
 	if size > 8 {
 		return -abi.EINVAL
 	}
+	p.mergeAsync()
 	b := make([]byte, 8)
-	putLE64(b, p.sig.pending&p.sig.mask)
+	putLE64(b, p.pendingHere()&p.sig.mask)
 	return p.writeMem(a[0], b[:size])
 }
 
 // sysSigpending is i386's sigpending: the first 32 signals.
 func sysSigpending(p *Process, a *[6]uint64) int64 {
+	p.mergeAsync()
 	b := make([]byte, 8)
-	putLE64(b, p.sig.pending&p.sig.mask)
+	putLE64(b, p.pendingHere()&p.sig.mask)
 	return p.writeMem(a[0], b[:4])
 }
 
@@ -266,7 +268,7 @@ func sysTgkill(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if tgid == int64(p.pid) && p.isThread(tid) {
-		return p.raise(sig, siTkill)
+		return p.raiseTo(sig, siTkill, tid)
 	}
 	return -abi.ESRCH
 }
@@ -277,7 +279,7 @@ func sysTkill(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if p.isThread(tid) {
-		return p.raise(sig, siTkill)
+		return p.raiseTo(sig, siTkill, tid)
 	}
 	return -abi.ESRCH
 }
@@ -396,29 +398,34 @@ func sysRtSigtimedwait(p *Process, a *[6]uint64) int64 {
 		poll = d == 0
 		deadline = time.Now().Add(d).UnixNano()
 	}
-	p.mergeAsync()
-	sig := p.nextSignal(set)
-	if sig == 0 {
-		if poll {
-			return -abi.EAGAIN
-		}
-		p.waitSignal(set, deadline)
-		if sig = p.nextSignal(set); sig == 0 {
-			if p.hasDeliverable() {
-				return -abi.EINTR
+	for {
+		p.mergeAsync()
+		sig := p.nextSignal(set)
+		if sig == 0 {
+			if poll {
+				return -abi.EAGAIN
 			}
-			return -abi.EAGAIN
+			p.waitSignal(set, deadline)
+			if sig = p.nextSignal(set); sig == 0 {
+				if p.hasDeliverable() {
+					return -abi.EINTR
+				}
+				return -abi.EAGAIN
+			}
 		}
-	}
-	si := p.dequeue(sig)
-	if a[1] != 0 {
-		ib := make([]byte, siginfoSize)
-		si.encode(p.w, ib)
-		if e := p.writeMem(a[1], ib); e != 0 {
-			return e
+		si := p.dequeue(sig)
+		if si.signo == 0 {
+			continue // a stale POSIX timer's signal, dropped
 		}
+		if a[1] != 0 {
+			ib := make([]byte, siginfoSize)
+			si.encode(p.w, ib)
+			if e := p.writeMem(a[1], ib); e != 0 {
+				return e
+			}
+		}
+		return int64(sig)
 	}
-	return int64(sig)
 }
 
 // DieBySignal terminates gemu by signal sig, so that its parent sees the

@@ -29,10 +29,11 @@ import (
 // the alternate stack, the gate of the current system call...) lives in
 // the Process fields the single-threaded code uses: the thread that takes
 // the lock loads its threadCtx into them, and saves them back when it
-// releases the lock. Pending signals stay per process: a signal sent to
-// one thread (tgkill) is delivered to whichever thread next checks, an
-// approximation. Only the main host thread is kicked out of blocking host
-// calls by asynchronous signals.
+// releases the lock. Pending signals are queued per process, those sent
+// to one thread (tgkill, SIGEV_THREAD_ID timers) marked with its id and
+// taken by it alone (signal_thread.go). Asynchronous process signals kick
+// only the main host thread out of blocking host calls; a signal for one
+// thread kicks that thread's.
 //
 // A process that never clones a thread has no threadGroup: none of this
 // costs anything on its paths but a nil check.
@@ -92,6 +93,7 @@ type thread struct {
 	done bool // ended by exit while others go on
 	// call is the clone it returns from first (observeChildReturn).
 	call uint64
+	sigs threadSignals // directed signals (signal_thread.go)
 }
 
 // threadGroup is the threads of a process that created one.
@@ -147,7 +149,8 @@ func (g *threadGroup) acquire(t *thread) {
 	g.mu.Lock()
 	g.cur.Store(t)
 	g.p.loadCtx(t)
-	if g.p.sig.async.posted() {
+	t.sigs.kick.Store(false)
+	if g.p.sig.async.posted() || g.p.sig.directed != 0 && g.p.hasDeliverable() {
 		t.cpu.Stop.Store(true)
 	}
 }
@@ -195,7 +198,7 @@ func (p *Process) threadGroup() *threadGroup {
 		return p.mt
 	}
 	g := &threadGroup{p: p, futex: map[uint64][]*futexWaiter{}}
-	main := &thread{main: true}
+	main := &thread{main: true, sigs: threadSignals{wake: make(chan struct{}, 1)}}
 	main.cpu = p.CPU
 	if r, ok := p.CPU.Engine.(Runner); ok {
 		main.run = r
@@ -253,7 +256,7 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 	g := p.threadGroup()
 	pc := p.CPU
 	nc := pc.NewThread() // the ticker may be stopping pc meanwhile
-	t := &thread{cpu: nc, call: p.callNumber(pc)}
+	t := &thread{cpu: nc, call: p.callNumber(pc), sigs: threadSignals{wake: make(chan struct{}, 1)}}
 	p.saveCtx(t) // the parent's state, then the child's differences
 	t.ctx.altstack = altStack{flags: ssDisable}
 	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
@@ -355,6 +358,7 @@ func (p *Process) threadExit(code int) bool {
 		return false
 	}
 	t := g.cur.Load()
+	p.dropThreadSignals(int32(p.gettid()))
 	if p.clearTID != 0 {
 		if p.writeMem(p.clearTID, p32(0)) == 0 {
 			g.wake(p.clearTID, 1, ^uint32(0))
@@ -527,6 +531,8 @@ func (g *threadGroup) wait(addr uint64, bits uint32, deadline time.Time) int64 {
 			result = -etimedout
 		case <-sigC:
 			result = -abi.EINTR
+		case <-t.sigs.wake:
+			result = -abi.EINTR
 		}
 		g.acquire(t)
 	} else {
@@ -654,9 +660,7 @@ func (p *Process) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
 	return int64(woken)
 }
 
-// isThread reports whether tid is a live thread of the process. A signal
-// sent to one (tgkill, tkill) is made pending for the whole process: the
-// first thread to check delivers it.
+// isThread reports whether tid is a live thread of the process.
 func (p *Process) isThread(tid int64) bool {
 	if tid == int64(p.pid) {
 		return true

@@ -2,12 +2,16 @@
 // id rule, setuid/setgid, setgroups/getgroups, setfsuid/setfsgid (their
 // "previous id" results and the no-change rules), the errors (EINVAL for
 // -1 ids and a too-large group list, EFAULT, EPERM once privilege is
-// dropped, in a child), and on i386 the 16-bit original calls (0xffff as
-// "unchanged", ids above 65535 read back as 65534). The expected run is as
-// root; unprivileged, the same calls print their EPERMs.
+// dropped, in a child), with a second thread (glibc's SIGSETXID broadcast:
+// the thread sees the new ids), and on i386 the 16-bit original calls
+// (0xffff as "unchanged", ids above 65535 read back as 65534). The expected
+// run is as root; unprivileged, the same calls print their EPERMs.
+// gemu-test: cflags=-pthread
 #include "gt.h"
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -81,6 +85,38 @@ static void unprivileged_child(void)
 	printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+static atomic_int phase;
+
+static void *thread_ids(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&phase) != 1)
+		usleep(1000);
+	printf("thread sees euid %ld egid %ld\n", syscall(SYS_geteuid), syscall(SYS_getegid));
+	fflush(stdout);
+	atomic_store(&phase, 2);
+	while (atomic_load(&phase) != 3)
+		usleep(1000);
+	printf("thread sees euid %ld egid %ld\n", syscall(SYS_geteuid), syscall(SYS_getegid));
+	return NULL;
+}
+
+static void with_thread(void)
+{
+	pthread_t th;
+	pthread_create(&th, NULL, thread_ids, NULL);
+	T(setresgid(0, 300, 0));
+	T(setresuid(0, 400, 0));
+	atomic_store(&phase, 1);
+	while (atomic_load(&phase) != 2)
+		usleep(1000);
+	T(setresuid(0, 0, 0));
+	T(setresgid(0, 0, 0));
+	atomic_store(&phase, 3);
+	pthread_join(th, NULL);
+	ids("after thread");
+}
+
 int main(void)
 {
 	gid_t saved[256];
@@ -129,6 +165,7 @@ int main(void)
 	T(setresgid(0, 0, 0));
 	ids("back again");
 	unprivileged_child();
+	with_thread();
 
 #ifdef __i386__
 	/* The original 16-bit calls: SYS_setresuid etc. are those on i386. */
