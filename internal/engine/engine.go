@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 
+	"golang.org/x/arch/x86/x86asm"
+
 	"gemu/internal/mem"
 	"gemu/internal/x86"
 )
@@ -121,7 +123,10 @@ type Interrupter interface {
 // Run executes guest code from c.RIP until the CPU stops (c.Stop or
 // c.Exited). Faults go to the fault handler, then execution continues
 // unless the handler stopped the CPU. A stop is first offered to the
-// Syscaller's Interrupt, if it has one.
+// Syscaller's Interrupt, if it has one. While the trap flag is set, Run
+// single-steps (step); the flag is looked at only here, so blocks run
+// at no extra cost: what sets it leaves the block (x86.TrapResume) or
+// stops the CPU.
 func (e *Engine) Run() {
 	c := e.cpu
 	for !c.Exited {
@@ -131,6 +136,10 @@ func (e *Engine) Run() {
 			if in, ok := c.Sys.(Interrupter); !ok || !in.Interrupt(c) {
 				break
 			}
+			continue
+		}
+		if c.TF() {
+			e.step()
 			continue
 		}
 		e.runProtected()
@@ -147,6 +156,50 @@ func (e *Engine) runProtected() {
 	e.loop()
 }
 
+// step runs one guest instruction, in a block of its own translated for
+// the purpose (not cached), and then raises the single-step trap (#DB)
+// the CPU raises after an instruction that began with TF set. A system
+// call instruction raises none (on Linux the kernel returns from it past
+// the trap), nor does an instruction that faults or traps itself.
+func (e *Engine) step() {
+	defer func() {
+		if r := recover(); r != nil {
+			e.recoverFault(r)
+		}
+	}()
+	c := e.cpu
+	b := e.translateN(c.RIP, 1)
+	e.cur = b
+	sys := false
+	for i := 0; i < b.n; i++ {
+		e.idx = i
+		in := &b.Insts[i]
+		if in.Guest {
+			sys = isSyscall(in)
+		}
+		in.Fn(c, in)
+	}
+	e.cur = nil
+	if !sys && !c.Exited {
+		e.fault(c, &stepTrap)
+	}
+}
+
+// stepTrap is the single-step trap step raises (never modified).
+var stepTrap = x86.Trap{Kind: x86.TrapDebug}
+
+// isSyscall reports whether in enters the OS layer: SYSCALL, SYSENTER
+// or INT 0x80.
+func isSyscall(in *x86.Inst) bool {
+	switch in.Op {
+	case x86asm.SYSCALL, x86asm.SYSENTER:
+		return true
+	case x86asm.INT:
+		return in.Imm&0xff == 0x80 && in.Raw != nil && in.Raw.Opcode>>24 == 0xcd
+	}
+	return false
+}
+
 func (e *Engine) recoverFault(r any) {
 	c := e.cpu
 	var trap *x86.Trap
@@ -157,6 +210,15 @@ func (e *Engine) recoverFault(r any) {
 		trap = &x86.Trap{Kind: x86.TrapPage, Addr: v.Addr, Mem: v}
 	default:
 		panic(r)
+	}
+	if trap.Kind == x86.TrapResume {
+		// Not an exception: leave the block after the instruction that
+		// raised it (it set RIP), then Run single-steps.
+		if e.cur != nil && e.opts.CountInsns {
+			c.Icount -= guestAfter(e.cur, e.idx)
+		}
+		e.cur = nil
+		return
 	}
 	if e.cur != nil && e.idx < len(e.cur.Insts) {
 		in := &e.cur.Insts[e.idx]

@@ -289,3 +289,49 @@ func TestImulDeadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleStep runs 32-bit code that sets TF with POPF: every
+// instruction after the one following the POPF raises the single-step
+// trap with RIP at its successor, the fault handler clearing TF stops it,
+// and the instruction count stays exact. (The i386 run of the trapflag
+// differential program compares with qemu-i386, which reports the steps
+// with another si_code; this checks the engine's side for i386 code.)
+func TestSingleStep(t *testing.T) {
+	code := []byte{
+		0x9c,                         // pushf
+		0x81, 0x0c, 0x24, 0, 1, 0, 0, // or dword [esp], 0x100
+		0x9d,             // popf
+		0x90,             // nop            (+9)
+		0xb9, 3, 0, 0, 0, // mov ecx, 3     (+10)
+		0x49,       // dec ecx        (+15)
+		0x75, 0xfd, // jnz -3         (+16)
+		0xf4, // hlt            (+18)
+	}
+	m := newMachine(t, 32, code, Options{CountInsns: true}, nil)
+	var pcs []uint64
+	m.eng.fault = func(c *x86.CPU, tr *x86.Trap) {
+		if tr.Kind != x86.TrapDebug {
+			m.traps = append(m.traps, tr)
+			c.Exited = true
+			return
+		}
+		pcs = append(pcs, c.RIP-codeAddr)
+		if len(pcs) == 6 {
+			c.SetFlags(0, x86.FlagTF)
+		}
+	}
+	m.eng.Run()
+	want := []uint64{10, 15, 16, 15, 16, 15}
+	if len(m.traps) != 1 || m.traps[0].Kind != x86.TrapGP || len(pcs) != len(want) {
+		t.Fatalf("steps at %v, traps %+v", pcs, m.traps)
+	}
+	for i := range want {
+		if pcs[i] != want[i] {
+			t.Fatalf("steps at %v, want %v", pcs, want)
+		}
+	}
+	// pushf, or, popf, nop, mov, 3 x (dec, jnz), hlt (counted: it faults).
+	if m.cpu.Icount != 12 {
+		t.Errorf("icount %d, want 12", m.cpu.Icount)
+	}
+}

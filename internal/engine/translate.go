@@ -11,6 +11,15 @@ import (
 // translate decodes the guest code at pc into a new block, asking the
 // instrumenter which hooks to place.
 func (e *Engine) translate(pc uint64) *Block {
+	limit := maxBlockInsts
+	if e.opts.OneInsnPerTB {
+		limit = 1
+	}
+	return e.translateN(pc, limit)
+}
+
+// translateN translates a block of at most limit guest instructions.
+func (e *Engine) translateN(pc uint64, limit int) *Block {
 	e.Translated++
 	c := e.cpu
 	b := &Block{PC: pc, valid: true, pages: [2]uint64{pc >> mem.PageShift, ^uint64(0)}}
@@ -26,10 +35,6 @@ func (e *Engine) translate(pc uint64) *Block {
 	var asm strings.Builder
 	var buf [x86.MaxInstLen]byte
 	addr := pc
-	limit := maxBlockInsts
-	if e.opts.OneInsnPerTB {
-		limit = 1
-	}
 	for b.Guest < limit {
 		n := c.Mem.Fetch(addr, buf[:])
 		if n == 0 {

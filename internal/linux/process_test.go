@@ -463,6 +463,9 @@ func TestFaultSignals(t *testing.T) {
 		{x86.Trap{Kind: x86.TrapFPU}, abi.SIGFPE},
 		{x86.Trap{Kind: x86.TrapSIMD}, abi.SIGFPE},
 		{x86.Trap{Kind: x86.TrapOverflow}, abi.SIGSEGV},
+		{x86.Trap{Kind: x86.TrapDebug}, abi.SIGTRAP},
+		{x86.Trap{Kind: x86.TrapNotPresent, Code: 0xc}, abi.SIGBUS},
+		{x86.Trap{Kind: x86.TrapStack, Code: 0xc}, abi.SIGBUS},
 	} {
 		var log strings.Builder
 		p := newTestProcess(t, 64, nil, nil, Options{Log: &log, LogFaults: true})

@@ -48,6 +48,7 @@ const (
 	fpeFltund  = 5
 	fpeFltres  = 6
 	fpeFltinv  = 7
+	trapTrace  = 2
 )
 
 // Internal restart codes (never seen by the guest), as the kernel's.
@@ -61,6 +62,7 @@ const (
 // x86 exception vectors, reported as the sigcontext's trapno.
 const (
 	trapDE = 0
+	trapDB = 1
 	trapBP = 3
 	trapOF = 4
 	trapBR = 5
@@ -692,10 +694,15 @@ func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
 		s.trapNo = trapAC
 		si = newSigInfo(abi.SIGBUS, busAdraln)
 		si.addr = t.Addr
-	case x86.TrapBreakpoint, x86.TrapDebug:
+	case x86.TrapBreakpoint:
 		// int3 is a trap through do_trap with no si_code: SI_KERNEL.
 		s.trapNo = trapBP
 		si = newSigInfo(abi.SIGTRAP, siKernel)
+	case x86.TrapDebug:
+		// A single-step trap: TRAP_TRACE at the next instruction.
+		s.trapNo = trapDB
+		si = newSigInfo(abi.SIGTRAP, trapTrace)
+		si.addr = c.RIP
 	default:
 		s.trapNo = trapGP
 		si = newSigInfo(abi.SIGSEGV, siKernel)

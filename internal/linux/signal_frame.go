@@ -173,8 +173,8 @@ var (
 )
 
 // fixEflags are the EFLAGS bits sigreturn takes from the frame (the
-// kernel's FIX_EFLAGS without TF and RF, which gemu does not emulate).
-const fixEflags = x86.FlagAC | x86.FlagOF | x86.FlagDF | x86.FlagSF | x86.FlagZF |
+// kernel's FIX_EFLAGS without RF, which gemu does not emulate).
+const fixEflags = x86.FlagAC | x86.FlagOF | x86.FlagDF | x86.FlagTF | x86.FlagSF | x86.FlagZF |
 	x86.FlagAF | x86.FlagPF | x86.FlagCF
 
 // frameGeom is where a signal frame goes: the frame itself, its FPU state
@@ -558,6 +558,11 @@ func (p *Process) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		}{{sc32GS, x86.GS}, {sc32FS, x86.FS}, {sc32DS, x86.DS}, {sc32ES, x86.ES}} {
 			reloadSeg(c, s.seg, le.Uint16(sc[s.off:])|3)
 		}
+	}
+	if c.TF() {
+		// The engine single-steps from the restored context on: stop
+		// the block loop so that it sees the flag.
+		c.Stop.Store(true)
 	}
 	if !p.restoreFPState(c, fr.fpstate) {
 		p.badFrame(c)

@@ -73,7 +73,7 @@ type TrapKind uint8
 // Trap kinds, named after the x86 exceptions.
 const (
 	TrapDivide     TrapKind = iota // #DE divide error
-	TrapDebug                      // #DB single step (unused)
+	TrapDebug                      // #DB single step (RIP after the instruction)
 	TrapBreakpoint                 // #BP int3 (RIP already past it)
 	TrapOverflow                   // #OF into
 	TrapInvalidOp                  // #UD
@@ -86,6 +86,10 @@ const (
 	TrapBound                      // #BR BOUND range exceeded
 	TrapNotPresent                 // #NP segment not present (Code: error code)
 	TrapStack                      // #SS stack segment fault (Code: error code)
+	// TrapResume is no exception: the instruction completed, RIP is
+	// set, and the engine must leave the block (the trap flag was just
+	// set, so single-stepping starts with the next instruction).
+	TrapResume
 )
 
 // Syscaller is the operating-system layer behind SYSCALL, SYSENTER and

@@ -47,11 +47,10 @@ func opSahf(c *CPU, in *Inst) {
 	c.SetFlags(c.R[RAX]>>8, lahfMask)
 }
 
-// popfMask is what POPF may change in user mode: the status flags, DF, and
-// AC and ID (which programs toggle to probe for 486/CPUID support). TF
-// would request single-stepping, which gemu does not do; IF and IOPL are
-// not writable at CPL 3.
-const popfMask = StatusFlags | FlagDF | FlagAC | FlagID
+// popfMask is what POPF may change in user mode: the status flags, DF, TF
+// (single-stepping), and AC and ID (which programs toggle to probe for
+// 486/CPUID support); IF and IOPL are not writable at CPL 3.
+const popfMask = StatusFlags | FlagDF | FlagTF | FlagAC | FlagID
 
 // opPushf pushes the flags (PUSHF, PUSHFD, PUSHFQ). RF and VM read as 0.
 func opPushf(c *CPU, in *Inst) {
@@ -66,8 +65,19 @@ func opPopf(c *CPU, in *Inst) {
 	if n == 2 {
 		mask &= 0xffff
 	}
+	tf := c.TF()
 	c.SetFlags(v, mask)
+	if !tf && c.TF() {
+		c.RIP = in.Next
+		panic(resume)
+	}
 }
+
+// resume is the TrapResume the instructions that set TF raise.
+var resume = &Trap{Kind: TrapResume}
+
+// TF reports the trap flag: the engine single-steps while it is set.
+func (c *CPU) TF() bool { return c.flags&FlagTF != 0 }
 
 func opClc(c *CPU, in *Inst) { c.SetCF(false) }
 func opStc(c *CPU, in *Inst) { c.SetCF(true) }

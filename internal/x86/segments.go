@@ -355,10 +355,14 @@ func opIret(c *CPU, in *Inst) {
 	if n == 2 {
 		m &= 0xffff
 	}
+	tf := c.TF()
 	c.SetFlags(fl, m)
 	c.setRegN(RSP, c.Mode/8, newSP)
 	c.Seg[CS] = cs
 	c.RIP = off
+	if !tf && c.TF() {
+		panic(resume)
+	}
 }
 
 // opLoadFarPtr loads a far pointer (offset, then a 16-bit selector) into
