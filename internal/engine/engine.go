@@ -160,7 +160,8 @@ func (e *Engine) runProtected() {
 // the purpose (not cached), and then raises the single-step trap (#DB)
 // the CPU raises after an instruction that began with TF set. A system
 // call instruction raises none (on Linux the kernel returns from it past
-// the trap), nor does an instruction that faults or traps itself.
+// the trap), nor does an instruction that faults or traps itself; after
+// a load of SS (MOV, POP) the trap waits for the next instruction.
 func (e *Engine) step() {
 	defer func() {
 		if r := recover(); r != nil {
@@ -170,23 +171,29 @@ func (e *Engine) step() {
 	c := e.cpu
 	b := e.translateN(c.RIP, 1)
 	e.cur = b
-	sys := false
+	quiet := false
 	for i := 0; i < b.n; i++ {
 		e.idx = i
 		in := &b.Insts[i]
 		if in.Guest {
-			sys = isSyscall(in)
+			quiet = isSyscall(in) || loadsSS(in)
 		}
 		in.Fn(c, in)
 	}
 	e.cur = nil
-	if !sys && !c.Exited {
+	if !quiet && !c.Exited {
 		e.fault(c, &stepTrap)
 	}
 }
 
 // stepTrap is the single-step trap step raises (never modified).
 var stepTrap = x86.Trap{Kind: x86.TrapDebug}
+
+// loadsSS reports whether in is MOV or POP to SS, after which the CPU
+// holds off debug traps (and interrupts) for one instruction.
+func loadsSS(in *x86.Inst) bool {
+	return (in.Op == x86asm.MOV || in.Op == x86asm.POP) && in.A[0].Kind == x86.KSeg && in.A[0].Reg == x86.SS
+}
 
 // isSyscall reports whether in enters the OS layer: SYSCALL, SYSENTER
 // or INT 0x80.

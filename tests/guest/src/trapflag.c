@@ -6,7 +6,8 @@
 // clears TF in the saved context; the POPF that clears TF still traps.
 // PUSHF shows TF; stepping across a system call instruction (no trap
 // after it), a far return, IRET setting TF, a faulting instruction and
-// int3 (SIGTRAP SI_KERNEL, no step trap for it). The trap number, error
+// int3 (SIGTRAP SI_KERNEL, no step trap for it); MOV and POP to SS hold
+// the trap off for one instruction (POP GS does not). The trap number, error
 // code and si_code are printed on x86-64 only: the i386 reference run
 // here may come from qemu-i386, which does not fill the first two in and
 // reports a single step as TRAP_BRKPT.
@@ -135,5 +136,11 @@ int main(void)
 	STEP_SET("iret sets TF", 100, "", "pushf\n\torl $0x100, (%%esp)\n\tpush $0x23\n\tpush $3f\n\tiret\n3:\tnop\n\tnop");
 #endif
 	STEP("popf sets TF again", 100, "nop\n\t" SET_TF "nop");
+	STEP("mov ss delays the trap", 100, "mov %%ss, %%ecx\n\tmov %%ecx, %%ss\n\tnop\n\tnop");
+#ifndef __x86_64__
+	STEP("pop ss delays the trap", 100, "push %%ss\n\tpop %%ss\n\tnop\n\tnop");
+#else
+	STEP("pop gs does not", 100, "push %%gs\n\tpop %%gs\n\tnop\n\tnop");
+#endif
 	return 0;
 }
