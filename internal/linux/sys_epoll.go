@@ -1,0 +1,144 @@
+package linux
+
+import (
+	"syscall"
+
+	"gemu/internal/linux/abi"
+)
+
+// epoll and eventfd. A guest epoll instance is a host epoll descriptor
+// and a guest eventfd a host eventfd: epoll_ctl registers the host
+// descriptor standing for the guest's, and the events the host reports
+// carry the guest's own 64-bit data word back, so the guest never sees a
+// host number. (gemu's dups share one host descriptor, so registering a
+// guest dup of a registered descriptor fails with EEXIST where Linux
+// would accept it.)
+
+func init() {
+	reg(sysEpollCreate, "epoll_create", "epoll_create1")
+	reg(sysEpollCtl, "epoll_ctl")
+	reg(sysEpollWait, "epoll_wait", "epoll_pwait", "epoll_pwait2")
+	reg(sysEventfd, "eventfd", "eventfd2")
+}
+
+const (
+	// epollEventSize is struct epoll_event's size: packed on x86-64 and
+	// naturally 12 bytes on i386, so the layouts agree.
+	epollEventSize = 12
+	epollCtlDel    = 2
+	// epollMaxEvents is the most events one wait collects in gemu's
+	// buffer; a guest asking for more gets at most this many per call, as
+	// a guest may from Linux whenever fewer are ready.
+	epollMaxEvents = 1024
+	efdSemaphore   = 1
+)
+
+func sysEpollCreate(p *Process, a *[6]uint64) int64 {
+	var flags uint32
+	if p.curName == "epoll_create" {
+		if sint(a[0]) <= 0 {
+			return -abi.EINVAL
+		}
+	} else if flags = uint32(a[0]); flags&^abi.O_CLOEXEC != 0 {
+		return -abi.EINVAL
+	}
+	fd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_EPOLL_CREATE1, syscall.EPOLL_CLOEXEC)
+	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, nil)
+}
+
+func sysEpollCtl(p *Process, a *[6]uint64) int64 {
+	op := sint(a[1])
+	var ev []byte
+	if op != epollCtlDel {
+		b, e := p.readMem(a[3], epollEventSize)
+		if e != 0 {
+			return e
+		}
+		ev = hbuf(epollEventSize)
+		copy(ev, b)
+	}
+	ep, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(ep)
+	fd, e := p.fget(a[2])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(fd)
+	return host(syscall.SYS_EPOLL_CTL, ep, uintptr(op), fd, uintptr(ptr(ev)))
+}
+
+// sysEpollWait serves epoll_wait, epoll_pwait and epoll_pwait2 (a
+// timespec instead of milliseconds). The signal mask for the wait is read
+// but not applied, as in ppoll and pselect.
+func sysEpollWait(p *Process, a *[6]uint64) int64 {
+	n := sint(a[2])
+	if n <= 0 || n > 0x7fffffff/epollEventSize {
+		return -abi.EINVAL
+	}
+	// Like Linux, only the range is checked before the wait: an
+	// unwritable buffer is EFAULT when there is an event to store.
+	if end := a[1] + uint64(n)*epollEventSize; end < a[1] || end > p.Mem.Limit {
+		return -abi.EFAULT
+	}
+	if p.curName != "epoll_wait" && a[4] != 0 {
+		if p.ulong(a[5]) != 8 {
+			return -abi.EINVAL
+		}
+		if _, e := p.readMem(a[4], 8); e != 0 {
+			return e
+		}
+	}
+	var ts []byte
+	if p.curName == "epoll_pwait2" && a[3] != 0 {
+		var e int64
+		if ts, e = p.timespecs(a[3], 1, true); e != 0 {
+			return e
+		}
+	}
+	ep, e := p.fget(a[0])
+	if e != 0 {
+		return e
+	}
+	defer p.fput(ep)
+	hn := min(n, epollMaxEvents)
+	buf := hbuf(int(hn) * epollEventSize)
+	var r int64
+	if p.curName == "epoll_pwait2" {
+		r = host(sysEpollPwait2, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(ptr(ts)), 0, 8)
+	} else {
+		r = host(syscall.SYS_EPOLL_PWAIT, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(sint(a[3])), 0, 8)
+	}
+	if r <= 0 {
+		return r
+	}
+	if e := p.writeMem(a[1], buf[:r*epollEventSize]); e != 0 {
+		return e
+	}
+	return r
+}
+
+// sysEpollPwait2 is the host's (x86-64) epoll_pwait2 number.
+const sysEpollPwait2 = 441
+
+func sysEventfd(p *Process, a *[6]uint64) int64 {
+	var flags uint32
+	if p.curName == "eventfd2" {
+		flags = uint32(a[1])
+	}
+	if flags&^(efdSemaphore|abi.O_CLOEXEC|abi.O_NONBLOCK) != 0 {
+		return -abi.EINVAL
+	}
+	fd, e := p.reserveFD()
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_EVENTFD2, uintptr(uint32(a[0])), uintptr(flags|abi.O_CLOEXEC))
+	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, nil)
+}
