@@ -323,7 +323,14 @@ func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
 		if sig == 0 {
 			return 0
 		}
-		p.queueSignal(sigInfo{signo: int32(sig), layout: silRaw, raw: b, code: code, pid: pid, uid: uid, value: value})
+		si := sigInfo{signo: int32(sig), layout: silRaw, raw: b, code: code, pid: pid, uid: uid, value: value}
+		if p.curName == "rt_tgsigqueueinfo" {
+			// For that thread alone, as tgkill's (pthread_sigqueue).
+			p.directTo(&si, tid)
+		}
+		if p.queueSignal(si) && si.tid != 0 {
+			p.notifyThread(si.tid)
+		}
 		return 0
 	}
 	if code >= 0 || code == siTkill {

@@ -68,6 +68,7 @@ var qemuRefGaps = map[string]string{
 	"procvm":     "returns ENOSYS for process_vm_readv and process_vm_writev",
 	"pdeathsig":  "refuses PR_SET_PDEATHSIG with signal 64, and keeps the parent-death signal across the execve of a set-user-ID program (binfmt_misc without the C flag runs it with the caller's ids)",
 
+	"threads_tgkill":  "runs some handlers of signals sent to one thread (pthread_kill, pthread_sigqueue) on no thread at all and keeps none pending for the thread that blocks it",
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
 }
 
