@@ -1,6 +1,6 @@
 //go:build ignore
 
-// sha256file writes a file of known content in the working directory,
+// sha256file writes a file of known content (1 MiB) in the working directory,
 // reads it back three ways (os.ReadFile, a buffered reader, io.Copy
 // through a pipe fed by another goroutine) and prints their SHA-256 sums,
 // then lists the directory.
@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	data := make([]byte, 3<<20)
+	data := make([]byte, 1<<20)
 	x := uint32(12345)
 	for i := range data {
 		x = x*1103515245 + 12345
