@@ -171,3 +171,46 @@ func TestGoGuest(t *testing.T) {
 		}
 	}
 }
+
+// messyGo is gofmt's input in TestGoTools: valid Go laid out badly, with
+// a composite literal -s simplifies.
+const messyGo = "package   main\nimport \"fmt\"\ntype pt struct{x,y int}\nfunc main( ) {\nps:=[]pt{pt{1,2},pt{3,4}}\n\tfor _,p:=range ps{fmt.Println( p.x+p.y )}\n}\n"
+
+// TestGoTools runs the Go distribution's own static programs (gofmt and
+// the go command, built with CGO_ENABLED=0) natively and under gemu: real
+// Go programs no one here wrote. gofmt formats source from standard input
+// (-s simplifying), reports a syntax error, and lists the unformatted
+// files of a directory (parsing them in parallel goroutines); go prints
+// its version and environment.
+func TestGoTools(t *testing.T) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	bin := filepath.Join(strings.TrimSpace(string(out)), "bin")
+	emuArgv := append([]string{gemu(t)}, gemuFlags()...)
+	cases := []struct {
+		name, prog string
+		args       []string
+		stdin      string
+	}{
+		{"gofmt-stdin", "gofmt", nil, messyGo},
+		{"gofmt-s", "gofmt", []string{"-s"}, messyGo},
+		{"gofmt-syntax-error", "gofmt", nil, "package main\nfunc main() {\n\tx := \n}\n"},
+		{"gofmt-l", "gofmt", []string{"-l", "."}, ""},
+		{"go-version", "go", []string{"version"}, ""},
+		{"go-env", "go", []string{"env", "GOARCH", "GOOS", "CGO_ENABLED"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cwd := t.TempDir()
+			for i, src := range []string{messyGo, "package a\n\nvar X = 1\n", "package b\nvar  Y=2\n"} {
+				if err := os.WriteFile(filepath.Join(cwd, fmt.Sprintf("f%d.go", i)), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			diffRun(t, cwd, emuArgv, filepath.Join(bin, c.prog), runConfig{args: c.args, stdin: c.stdin})
+		})
+	}
+}
