@@ -407,3 +407,127 @@ func init() {
 		def(op, opLoadFarPtr)
 	}
 }
+
+// gdtRights returns the access-rights dword (the descriptor's high
+// dword: type, S, DPL, P, limit 19:16, AVL, L, D/B, G) of the fixed GDT
+// entries as an x86-64 kernel sets them, and their limits, for LAR and
+// LSL; ok is false for entries with nothing user mode may inspect.
+func (c *CPU) gdtRights(idx int) (hi, limit uint32, ok bool) {
+	switch idx {
+	case 4:
+		if c.Mode == 64 {
+			return 0, 0, false
+		}
+		return 0x00cffb00, 0xffffffff, true
+	case 5:
+		return 0x00cff300, 0xffffffff, true
+	case 6:
+		return 0x00affb00, 0xffffffff, true
+	case 15:
+		// The limit is the CPU number (and node): gemu says CPU 0.
+		return 0x0040f500, 0, true
+	}
+	if idx >= tlsFirstEntry && idx <= tlsLastEntry {
+		return c.GDT[idx].rights()
+	}
+	return 0, 0, false
+}
+
+// TLS entries of the GDT.
+const (
+	tlsFirstEntry = 12
+	tlsLastEntry  = 14
+)
+
+// rights returns what LAR and LSL see of a user_desc-style descriptor.
+func (d SegDesc) rights() (hi, limit uint32, ok bool) {
+	if d == (SegDesc{}) {
+		return 0, 0, false
+	}
+	hi = uint32(d.Encode() >> 32)
+	limit = d.Limit & 0xfffff
+	if d.Flags&UDLimitPages != 0 {
+		limit = limit<<12 | 0xfff
+	}
+	return hi, limit, true
+}
+
+// inspect looks sel up for LAR, LSL, VERR and VERW at CPL 3: the
+// descriptor must exist, be a code or data segment, and be visible at
+// CPL 3 and sel's RPL (conforming code always is).
+func (c *CPU) inspect(sel uint16) (d descInfo, hi, limit uint32, ok bool) {
+	if sel&^3 == 0 {
+		return d, 0, 0, false
+	}
+	d, ok = c.desc(sel)
+	if !ok || d.kind == segNone {
+		return d, 0, 0, false
+	}
+	if !d.conforming && (d.dpl < 3 || d.dpl < uint8(sel&3)) {
+		return d, 0, 0, false
+	}
+	idx := int(sel >> 3)
+	if sel&4 != 0 {
+		hi, limit, ok = c.LDT.Entries()[idx].rights()
+	} else {
+		hi, limit, ok = c.gdtRights(idx)
+	}
+	return d, hi, limit, ok
+}
+
+// opLarLsl is LAR (the access rights, masked to 0x00ffff00, or 0xff00
+// for a 16-bit operand) and LSL (the limit in bytes): ZF says whether
+// the selector was valid, and only then is the register written.
+func opLarLsl(c *CPU, in *Inst) {
+	sel := uint16(c.get(in, 1))
+	_, hi, limit, ok := c.inspect(sel)
+	if !ok {
+		c.SetFlags(0, FlagZF)
+		return
+	}
+	v := uint64(limit)
+	if in.Op == x86asm.LAR {
+		v = uint64(hi & 0x00ffff00)
+	}
+	if in.A[0].Size == 2 {
+		v &= 0xffff
+	}
+	c.setReg(&in.A[0], v)
+	c.SetFlags(FlagZF, FlagZF)
+}
+
+// opVerify is VERR and VERW: ZF says whether the segment is readable
+// (data, readable code) or writable (writable data) at CPL 3.
+func opVerify(c *CPU, in *Inst) {
+	d, _, _, ok := c.inspect(uint16(c.get(in, 0)))
+	if in.Op == x86asm.VERR {
+		ok = ok && (d.kind == segData || d.readable)
+	} else {
+		ok = ok && d.kind == segData && d.writable
+	}
+	if ok {
+		c.SetFlags(FlagZF, FlagZF)
+	} else {
+		c.SetFlags(0, FlagZF)
+	}
+}
+
+// opArpl raises the RPL of the destination selector to the source's
+// (i386; in 64-bit mode the opcode is MOVSXD): ZF says whether it did.
+func opArpl(c *CPU, in *Inst) {
+	dst, src := c.get(in, 0), c.get(in, 1)
+	if dst&3 < src&3 {
+		c.put(in, 0, dst&^3|src&3)
+		c.SetFlags(FlagZF, FlagZF)
+		return
+	}
+	c.SetFlags(0, FlagZF)
+}
+
+func init() {
+	def(x86asm.LAR, opLarLsl)
+	def(x86asm.LSL, opLarLsl)
+	def(x86asm.VERR, opVerify)
+	def(x86asm.VERW, opVerify)
+	def(x86asm.ARPL, opArpl)
+}

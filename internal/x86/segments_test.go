@@ -152,3 +152,41 @@ func TestLDTDescriptors(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectSelectors checks LAR, LSL, VERW and ARPL in 32-bit mode,
+// whose differential reference (qemu-i386) has a GDT of its own: the
+// values are those of an x86-64 kernel's descriptors (0x23 is 32-bit
+// code in an i386 process) and the SDM's rules.
+func TestInspectSelectors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		code []byte
+		reg  uint64
+		zf   bool
+	}{
+		// mov ecx, sel; mov eax, 0x5a; lar/lsl eax, ecx
+		{"lar 0x23", []byte{0xb9, 0x23, 0, 0, 0, 0xb8, 0x5a, 0, 0, 0, 0x0f, 0x02, 0xc1}, 0xcffb00, true},
+		{"lar 0x10", []byte{0xb9, 0x10, 0, 0, 0, 0xb8, 0x5a, 0, 0, 0, 0x0f, 0x02, 0xc1}, 0x5a, false},
+		{"lar 0x2f", []byte{0xb9, 0x2f, 0, 0, 0, 0xb8, 0x5a, 0, 0, 0, 0x0f, 0x02, 0xc1}, 0x5a, false},
+		{"lsl 0x63 (TLS)", []byte{0xb9, 0x63, 0, 0, 0, 0xb8, 0x5a, 0, 0, 0, 0x0f, 0x03, 0xc1}, 0x1fff, true},
+		{"lar 0x63 (TLS)", []byte{0xb9, 0x63, 0, 0, 0, 0xb8, 0x5a, 0, 0, 0, 0x0f, 0x02, 0xc1}, 0xd0f300, true},
+		// mov eax, sel; verw ax
+		{"verw 0x23", []byte{0xb8, 0x23, 0, 0, 0, 0x0f, 0x00, 0xe8}, 0x23, false},
+		{"verw 0x2b", []byte{0xb8, 0x2b, 0, 0, 0, 0x0f, 0x00, 0xe8}, 0x2b, true},
+		{"verr 0x23", []byte{0xb8, 0x23, 0, 0, 0, 0x0f, 0x00, 0xe0}, 0x23, true},
+		// mov eax, 0x28; mov ecx, 3; arpl ax, cx
+		{"arpl", []byte{0xb8, 0x28, 0, 0, 0, 0xb9, 3, 0, 0, 0, 0x63, 0xc8}, 0x2b, true},
+		{"arpl no change", []byte{0xb8, 0x2b, 0, 0, 0, 0xb9, 1, 0, 0, 0, 0x63, 0xc8}, 0x2b, false},
+	} {
+		c, tr := runCode(t, 32, tc.code, func(c *CPU) {
+			c.GDT[12] = SegDesc{Base: 0x1000, Limit: 1, Flags: UDSeg32 | UDLimitPages | UDUseable, Present: true}
+		})
+		if tr != nil {
+			t.Errorf("%s: trap %+v", tc.name, tr)
+			continue
+		}
+		if c.R[RAX] != tc.reg || c.ZF() != tc.zf {
+			t.Errorf("%s: eax %#x zf %v, want %#x %v", tc.name, c.R[RAX], c.ZF(), tc.reg, tc.zf)
+		}
+	}
+}

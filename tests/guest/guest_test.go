@@ -62,6 +62,7 @@ var qemuRefGaps = map[string]string{
 	"fork_exec":  "crashes (SIGSEGV) in one of its fork cases",
 	"procself":   "shows the host's /proc/self/mem and maps, not the program's (reads and writes miss, no [vdso])",
 	"lock_int":   "executes LOCK MOV to memory instead of raising #UD",
+	"lar_lsl":    "has a GDT of its own (0x33 is data, LAR leaves out the limit bits 19:16) instead of the kernel's (TestInspectSelectors checks i386)",
 	"ldt":        "answers modify_ldt's func 2 (read the default LDT) with ENOSYS and reads descriptors back without the accessed bit the kernel sets (TestModifyLDT checks the i386 ABI)",
 	"smalldiffs": "returns 0 from clock_getres with an unwritable pointer and places MAP_FIXED_NOREPLACE at the last page elsewhere (hardware: EFAULT, ENOMEM)",
 	"exelink":    "follows /proc/self/exe in stat, and a program's own link to it in open, to qemu-i386 itself",
