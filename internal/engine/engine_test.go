@@ -335,3 +335,41 @@ func TestSingleStep(t *testing.T) {
 		t.Errorf("icount %d, want 12", m.cpu.Icount)
 	}
 }
+
+// TestFetchFaultRetried: a jump to a page without execute permission
+// faults; once the fault handler makes the page executable (as a guest's
+// SIGSEGV handler calling mprotect does), the same jump runs the code
+// instead of faulting again from the cached block.
+func TestFetchFaultRetried(t *testing.T) {
+	const target = dataAddr + 0x100
+	for _, fix := range []string{"mprotect", "map"} {
+		m := mem.New(1 << 32)
+		m.Map(codeAddr, 0x1000, mem.Read|mem.Exec)
+		m.Map(dataAddr, 0x1000, mem.Read|mem.Write)
+		m.Poke(codeAddr, []byte{0xe9, 0xfb, 0x00, 0x20, 0x00}) // jmp target
+		m.Poke(target, []byte{0xb8, 42, 0, 0, 0, 0xf4})        // mov eax, 42; hlt
+		if fix == "map" {
+			m.Unmap(dataAddr, 0x1000)
+		}
+		c := x86.New(32, m)
+		c.RIP = codeAddr
+		var traps []*x86.Trap
+		New(c, Options{}, nil, func(c *x86.CPU, tr *x86.Trap) {
+			traps = append(traps, tr)
+			switch {
+			case len(traps) > 2 || tr.Kind != x86.TrapPage:
+				c.Exited = true
+			case fix == "mprotect":
+				m.Protect(dataAddr, 0x1000, mem.Read|mem.Exec)
+				c.RIP = codeAddr
+			default:
+				m.Map(dataAddr, 0x1000, mem.Read|mem.Exec)
+				m.Poke(target, []byte{0xb8, 42, 0, 0, 0, 0xf4})
+				c.RIP = codeAddr
+			}
+		}).Run()
+		if len(traps) != 2 || traps[0].Kind != x86.TrapPage || traps[0].Addr != target || traps[1].Kind != x86.TrapGP || c.R[x86.RAX] != 42 {
+			t.Errorf("%s: traps %+v, eax %d; want a page fault at %#x, then hlt with eax 42", fix, traps, c.R[x86.RAX], target)
+		}
+	}
+}

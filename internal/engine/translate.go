@@ -42,7 +42,7 @@ func (e *Engine) translateN(pc uint64, limit int) *Block {
 				break
 			}
 			// The block starts on unexecutable memory: fault when run.
-			insts = append(insts, fetchFault(addr, addr))
+			insts = append(insts, e.fetchFault(addr, addr))
 			addr++
 			b.Guest++
 			break
@@ -55,7 +55,7 @@ func (e *Engine) translateN(pc uint64, limit int) *Block {
 				if b.Guest > 0 {
 					break
 				}
-				insts = append(insts, fetchFault(addr, addr+uint64(n)))
+				insts = append(insts, e.fetchFault(addr, addr+uint64(n)))
 				b.Guest++
 				addr += uint64(full)
 				break
@@ -146,12 +146,22 @@ func jumpTo(pc uint64) x86.Inst {
 	}
 }
 
-// fetchFault raises the page fault of executing unfetchable code at addr.
-func fetchFault(pc, addr uint64) x86.Inst {
+// fetchFault raises the page fault of executing unfetchable code at addr,
+// the first guest instruction of its block (pc). The block stays cached,
+// so the page may have become executable since it was translated (a
+// SIGSEGV handler that calls mprotect or mmap and returns to retry the
+// jump); then the block is dropped instead and the code at pc is
+// translated afresh. The address space cannot report that change itself:
+// a page without execute permission holds no translated code to drop.
+func (e *Engine) fetchFault(pc, addr uint64) x86.Inst {
 	return x86.Inst{
 		PC: pc, Next: pc, Imm: addr, Base: -1, Index: -1, Seg: -1,
 		Fn: func(c *x86.CPU, in *x86.Inst) {
-			_, mapped := c.Mem.PermAt(in.Imm)
+			perm, mapped := c.Mem.PermAt(in.Imm)
+			if mapped && perm&mem.Exec != 0 && in.Imm < c.Mem.Limit {
+				e.invalidatePage(in.PC, true) // stops the block with RIP = pc
+				return
+			}
 			panic(&mem.Fault{Addr: in.Imm, Access: mem.AccExec, Unmapped: !mapped})
 		},
 	}
