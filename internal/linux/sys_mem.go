@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"sort"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -386,14 +387,70 @@ func sysMadvise(p *Process, a *[6]uint64) int64 {
 		return -abi.EINVAL
 	}
 	if sint(a[2]) == madvDontneed && length > 0 {
-		// Private anonymous pages read back as zeros afterwards.
 		size := pageUp(length)
-		if !p.Mem.Mapped(addr, size) {
+		if size < length || addr+size < addr || !p.Mem.Mapped(addr, size) {
 			return -abi.ENOMEM
 		}
-		p.Mem.Discard(addr, size)
+		p.dontNeed(addr, addr+size)
 	}
 	return 0
+}
+
+// dontNeed drops the private copies of the pages in [start, end), as
+// MADV_DONTNEED does: private anonymous pages read as zeros afterwards,
+// private file pages as the file holds them now (zeros past its end), and
+// shared mappings (files, shared anonymous memory, SysV segments) keep
+// their data, which is the object's own.
+func (p *Process) dontNeed(start, end uint64) {
+	for s := start; s < end; {
+		e := end
+		f := p.proc.Files.at(s)
+		if f != nil {
+			e = min(e, f.End)
+		} else if i := sort.Search(len(p.proc.Files), func(i int) bool { return p.proc.Files[i].Start > s }); i < len(p.proc.Files) {
+			e = min(e, p.proc.Files[i].Start)
+		}
+		switch {
+		case f == nil:
+			p.Mem.Discard(s, e-s)
+		case !f.Shared:
+			p.refill(f, s, e)
+		}
+		s = e
+	}
+}
+
+// refill reloads the pages [s, e) of the private file mapping f from its
+// file, found again by name and checked to be the same file (device and
+// inode); a file that cannot be found again (removed or replaced) leaves
+// the pages as they are.
+func (p *Process) refill(f *FileRange, s, e uint64) {
+	fd, err := syscall.Open(f.Name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		p.unimpf("gemu: madvise(MADV_DONTNEED) cannot reopen %s: private pages kept\n", f.Name)
+		return
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil {
+		return
+	}
+	if maj, mnr := devNumbers(st.Dev); maj != f.Major || mnr != f.Minor || st.Ino != f.Ino {
+		p.unimpf("gemu: madvise(MADV_DONTNEED): %s was replaced: private pages kept\n", f.Name)
+		return
+	}
+	p.Mem.Discard(s, e-s)
+	// In pieces, so that a huge mapping needs no huge buffer; the pages
+	// past the file's end stay zero.
+	data := hbuf(int(min(e-s, 1<<20)))
+	for a := s; a < e; {
+		r := host(syscall.SYS_PREAD64, uintptr(fd), uintptr(ptr(data)), uintptr(min(uint64(len(data)), e-a)), uintptr(f.Off+(a-f.Start)))
+		if r <= 0 {
+			break
+		}
+		p.Mem.Poke(a, data[:r])
+		a += uint64(r)
+	}
 }
 
 func sysMsync(p *Process, a *[6]uint64) int64 {
