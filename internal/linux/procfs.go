@@ -272,9 +272,9 @@ func (p *Process) replaceWithMemfd(fd int, name string, content []byte, flags ui
 func (p *Process) procContent(name string, tid int) []byte {
 	switch name {
 	case "maps":
-		return formatMaps(p.mapLines(), false)
+		return formatMaps(p.withGate(p.mapLines()), false)
 	case "smaps":
-		return formatMaps(p.mapLines(), true)
+		return formatMaps(p.withGate(p.mapLines()), true)
 	case "auxv":
 		return append([]byte(nil), p.proc.Auxv...)
 	case "cmdline":
@@ -359,6 +359,7 @@ type mapLine struct {
 	file         bool // a file mapping (not anonymous memory)
 	stack        bool // grows down: "gd" in VmFlags
 	vdso         bool
+	gate         bool   // the x86-64 vsyscall page
 	rss          uint64 // bytes gemu holds contents for
 }
 
@@ -511,7 +512,20 @@ func vmFlags(l *mapLine) string {
 	if l.vdso {
 		f = append(f, "de")
 	}
+	if l.gate {
+		f = []string{"ex"}
+	}
 	return strings.Join(f, " ") + " "
+}
+
+// withGate adds to an x86-64 guest's maps lines the vsyscall page
+// (vsyscall.go), which the kernel lists last, execute-only, though it
+// is no mapping of the process (it counts in no memory total).
+func (p *Process) withGate(lines []mapLine) []mapLine {
+	if p.w != 8 {
+		return lines
+	}
+	return append(lines, mapLine{Start: vsyscallAddr, End: vsyscallAddr + pageSize, Perm: mem.Exec, Name: "[vsyscall]", gate: true})
 }
 
 // procStat is /proc/PID/stat (proc(5)) for the guest thread tid: the

@@ -732,8 +732,14 @@ func fpeCode(err uint16) int32 {
 // signal Linux sends for it, forced through any mask or SIG_IGN, and is
 // delivered at once: the handler runs with RIP at the faulting instruction
 // (after it for int3) saved in its frame, or the default action ends the
-// guest.
+// guest. A call into the x86-64 vsyscall page is emulated instead
+// (vsyscall.go).
 func (p *Process) HandleFault(c *x86.CPU, t *x86.Trap) {
+	if p.vsyscall(c, t) {
+		p.mergeAsync()
+		p.deliverSignals(c)
+		return
+	}
 	si := p.faultInfo(c, t)
 	p.mergeAsync()
 	p.forceSignal(si)
