@@ -97,6 +97,7 @@ type Process struct {
 	dirs     map[int]*dirCookies // i386 directory offset cookies by fd
 	busPages map[uint64]bool     // file-mapping pages beyond the file's end
 	shared   []*sharedMap        // MAP_SHARED file mappings
+	shm      []*shmAttach        // System V shared memory attachments (sys_shm.go)
 
 	exitOnce sync.Once
 	termSig  int // the signal that killed the guest, or 0

@@ -266,10 +266,25 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		}
 		img.VforkFD = pass(vfork[1])
 	}
+	// With System V shared memory attached, the parent waits until the
+	// child has attached it too (sys_shm.go), through a pipe like vfork's.
+	shmWait := [2]int{-1, -1}
+	if len(img.Shm) > 0 {
+		if err := syscall.Pipe2(shmWait[:], syscall.O_CLOEXEC); err != nil {
+			if vfork[1] >= 0 {
+				syscall.Close(vfork[0])
+				syscall.Close(vfork[1])
+			}
+			return 0, errno(err)
+		}
+		img.ShmFD = pass(shmWait[1])
+	}
 	closeVfork := func() {
-		if vfork[1] >= 0 {
-			syscall.Close(vfork[0])
-			syscall.Close(vfork[1])
+		for _, fds := range [][2]int{vfork, shmWait} {
+			if fds[1] >= 0 {
+				syscall.Close(fds[0])
+				syscall.Close(fds[1])
+			}
 		}
 	}
 	err = writeForkState(st, img, p.Mem, exe)
@@ -302,22 +317,32 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		}
 		return 0, -abi.EAGAIN
 	}
+	if shmWait[1] >= 0 {
+		syscall.Close(shmWait[1])
+		waitClosed(shmWait[0])
+	}
 	if vfork[1] >= 0 {
 		// The parent of a vfork waits until the child has released the
 		// memory: here, until it has called execve or exited, which
 		// closes its copy of the pipe's write end.
 		syscall.Close(vfork[1])
-		var b [1]byte
-		for {
-			n, err := syscall.Read(vfork[0], b[:])
-			if err == syscall.EINTR || err == nil && n > 0 {
-				continue
-			}
-			break
-		}
-		syscall.Close(vfork[0])
+		waitClosed(vfork[0])
 	}
 	return pid, 0
+}
+
+// waitClosed waits until every write end of the pipe whose read end is
+// fd is closed, then closes fd.
+func waitClosed(fd int) {
+	var b [1]byte
+	for {
+		n, err := syscall.Read(fd, b[:])
+		if err == syscall.EINTR || err == nil && n > 0 {
+			continue
+		}
+		break
+	}
+	syscall.Close(fd)
 }
 
 // memfdCreate is the host's memfd_create system call number, or 0.
@@ -367,6 +392,8 @@ type forkImage struct {
 	Dirs     map[int]dirImage
 	BusPages []uint64
 	Shared   []sharedImage
+	Shm      []shmImage // System V shared memory attachments
+	ShmFD    int        // the pipe the parent waits on until they are attached, or -1
 
 	Clone   cloneArgs
 	FDs     []fdSlot // the guest's descriptor table
@@ -436,7 +463,8 @@ func (p *Process) forkImage(ca cloneArgs) *forkImage {
 		Sig: sigImage{Act: p.sig.act, Mask: p.sig.mask,
 			AltSP: p.sig.altstack.sp, AltFlags: p.sig.altstack.flags, AltLen: p.sig.altstack.size},
 		Rlimits: p.rlimits, CommName: p.commName, Proc: p.proc,
-		Clone: ca, FDs: p.fds.snapshot(), VforkFD: -1, BaseFD: -1,
+		Clone: ca, FDs: p.fds.snapshot(), VforkFD: -1, BaseFD: -1, ShmFD: -1,
+		Shm: p.shmImages(),
 	}
 	if len(p.dirs) > 0 {
 		img.Dirs = map[int]dirImage{}
@@ -541,6 +569,7 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 	for _, s := range img.Shared {
 		p.shared = append(p.shared, &sharedMap{addr: s.Addr, size: s.Size, fd: s.FD, off: s.Off, shadow: s.Shadow})
 	}
+	p.shmReattach(img.Shm)
 	p.childReturn(&img.Clone)
 	return p, img, nil
 }
@@ -602,6 +631,9 @@ func (p *Process) adoptFDs(img *forkImage) {
 	if img.VforkFD >= 0 {
 		p.fork.vforkFD = img.VforkFD
 		syscall.CloseOnExec(img.VforkFD)
+	}
+	if img.ShmFD >= 0 {
+		syscall.Close(img.ShmFD) // the segments are attached: the parent goes on
 	}
 	for _, m := range p.shared {
 		syscall.CloseOnExec(m.fd)

@@ -180,6 +180,9 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 	}
 	p.clearBus(addr, size)
 	p.dropShared(addr, size)
+	if len(p.shm) > 0 {
+		p.shmRelease()
+	}
 	p.noteMmap(addr, size, flags&abi.MAP_ANONYMOUS != 0, flags&abi.MAP_TYPE != abi.MAP_PRIVATE, fd, off)
 	if len(data) > 0 {
 		p.Mem.Poke(addr, data)
@@ -304,6 +307,9 @@ func sysMunmap(p *Process, a *[6]uint64) int64 {
 	p.clearBus(addr, pageUp(length))
 	p.dropShared(addr, pageUp(length))
 	p.proc.Files.clear(addr, addr+pageUp(length))
+	if len(p.shm) > 0 {
+		p.shmRelease()
+	}
 	return 0
 }
 
@@ -316,6 +322,9 @@ func sysMprotect(p *Process, a *[6]uint64) int64 {
 		return 0
 	}
 	perm := protPerm(a[2])
+	if perm&mem.Write != 0 && p.shmReadOnlyIn(addr, pageUp(length)) {
+		return -abi.EACCES // a SHM_RDONLY attachment cannot become writable
+	}
 	if err := p.Mem.Protect(addr, pageUp(length), perm); err != nil {
 		// Like Linux, change the pages before the first hole, then fail.
 		if f, ok := err.(*mem.Fault); ok && f.Addr > addr {
@@ -336,6 +345,13 @@ func sysMremap(p *Process, a *[6]uint64) int64 {
 	}
 	if oldSize == 0 || !p.Mem.Mapped(old, oldSize) {
 		return -abi.EFAULT
+	}
+	if p.shmOverlaps(old, oldSize) {
+		p.unimpf("gemu: mremap of a System V shared memory attachment is not supported\n")
+		return -abi.EINVAL
+	}
+	if len(p.shm) > 0 {
+		defer p.shmRelease() // a moved mapping may land on an attachment
 	}
 	if flags&abi.MREMAP_FIXED == 0 {
 		if newSize <= oldSize {

@@ -43,6 +43,9 @@ func (s *Space) wpage(a uint64) *[PageSize]byte {
 	if r.perm&Write == 0 {
 		panic(&Fault{Addr: a, Access: AccWrite})
 	}
+	if p := s.pages[pn]; p != nil && p.readOnly {
+		panic(&Fault{Addr: a, Access: AccWrite}) // read-only foreign memory
+	}
 	d := s.writable(pn).data
 	if s.trace == nil {
 		e.tag, e.data = pn+1, d
@@ -290,10 +293,11 @@ func (s *Space) Peek(a uint64, dst []byte) bool {
 }
 
 // Poke writes guest memory ignoring permissions (used by the loader and for
-// kernel-made data such as the initial stack). It reports false if any byte
-// is unmapped; code pages are invalidated.
+// kernel-made data such as the initial stack). It reports false, writing
+// nothing, if any byte is unmapped or lies in read-only foreign memory
+// (Back); code pages are invalidated.
 func (s *Space) Poke(a uint64, src []byte) bool {
-	if !s.Mapped(a, uint64(len(src))) {
+	if !s.Mapped(a, uint64(len(src))) || len(src) > 0 && s.readOnlyIn(a, uint64(len(src))) {
 		return false
 	}
 	for len(src) > 0 {

@@ -78,6 +78,13 @@ func (f *Fault) Error() string {
 type page struct {
 	data *[PageSize]byte // nil: all zeros
 	code bool            // holds translated code: stores go through the slow path
+	// foreign: data is memory the OS layer lent (Back), such as a host
+	// shared memory segment other processes see; it is never dropped for
+	// zeros nor copied into a snapshot.
+	foreign bool
+	// readOnly: the foreign memory cannot be written (the host mapped it
+	// read-only), whatever the region's permissions.
+	readOnly bool
 }
 
 // zeroPage backs reads of pages that were never written. It is never
@@ -233,12 +240,16 @@ func (s *Space) writable(pn uint64) *page {
 
 // Discard drops the contents of the mapped pages in [addr, addr+size),
 // which read as zeros again and cost no memory until their next store
-// (madvise MADV_DONTNEED on private anonymous memory). Permissions stay.
+// (madvise MADV_DONTNEED on private anonymous memory). Permissions stay,
+// and so do the contents of foreign pages (Back), which are not the
+// space's to drop.
 func (s *Space) Discard(addr, size uint64) {
 	first, end := pageRange(addr, size)
 	s.eachPage(first, end, func(pn uint64, p *page) {
 		s.dropCode(pn, p)
-		delete(s.pages, pn)
+		if !p.foreign {
+			delete(s.pages, pn)
+		}
 	})
 	s.flushPages(first, end)
 }

@@ -222,12 +222,12 @@ func (s *Space) Move(from, to, size uint64) error {
 	moved := append([]region(nil), s.regions[i:j]...)
 	type content struct {
 		pn   uint64
-		data *[PageSize]byte
+		page page
 	}
 	var data []content
 	s.eachPage(first, end, func(pn uint64, p *page) {
 		if p.data != nil {
-			data = append(data, content{pn, p.data})
+			data = append(data, content{pn, page{data: p.data, foreign: p.foreign, readOnly: p.readOnly}})
 		}
 	})
 	s.unmapPages(first, end)
@@ -241,7 +241,8 @@ func (s *Space) Move(from, to, size uint64) error {
 		s.merge(k, k+1)
 	}
 	for _, c := range data {
-		s.pages[c.pn-first+(to>>PageShift)] = &page{data: c.data}
+		pg := c.page
+		s.pages[c.pn-first+(to>>PageShift)] = &pg
 	}
 	return nil
 }

@@ -30,7 +30,8 @@ import (
 //	  number of 0xffffffffffffffff ends the stream
 //
 // Translated-code marks are not part of a snapshot: the restored space has
-// no translations yet.
+// no translations yet. Nor are foreign pages (Back): they read as zeros in
+// the restored space until its OS layer lends them again.
 
 var snapMagic = [8]byte{'G', 'M', 'E', 'M', 'S', 'N', 'P', '3'}
 
@@ -85,7 +86,7 @@ func (s *Space) Snapshot(w io.Writer, base *Base) error {
 	}
 	pns := make([]uint64, 0, len(s.pages))
 	for pn, p := range s.pages {
-		if p.data != nil {
+		if p.data != nil && !p.foreign {
 			pns = append(pns, pn)
 		}
 	}

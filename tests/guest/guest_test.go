@@ -70,6 +70,7 @@ var qemuRefGaps = map[string]string{
 	"pdeathsig":  "refuses PR_SET_PDEATHSIG with signal 64, and keeps the parent-death signal across the execve of a set-user-ID program (binfmt_misc without the C flag runs it with the caller's ids)",
 
 	"threads_tgkill":  "runs some handlers of signals sent to one thread (pthread_kill, pthread_sigqueue) on no thread at all and keeps none pending for the thread that blocks it",
+	"shm_sysv":        "crashes (SIGSEGV) reading a segment attached at a given address (shmat with shmaddr)",
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
 }
 
