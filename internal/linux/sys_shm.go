@@ -228,7 +228,7 @@ func (p *Process) shmdt(addr uint64) int64 {
 		return -abi.EINVAL
 	}
 	for _, at := range p.shm {
-		if at.addr != addr || p.Mem.Backed(addr, at.host[:pageSize]) == 0 {
+		if at.addr != addr || !p.Mem.AnyBacked(addr, at.host[:pageSize]) {
 			continue
 		}
 		p.Mem.UnmapBacked(addr, at.host)
@@ -258,7 +258,7 @@ func (p *Process) forgetShmRanges(at *shmAttach) {
 func (p *Process) shmRelease() {
 	var kept, gone []*shmAttach
 	for _, at := range p.shm {
-		if p.Mem.Backed(at.addr, at.host) > 0 {
+		if p.Mem.AnyBacked(at.addr, at.host) {
 			kept = append(kept, at)
 		} else {
 			gone = append(gone, at)

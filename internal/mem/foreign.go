@@ -33,11 +33,25 @@ func (s *Space) Back(addr uint64, data []byte, readOnly bool) {
 // Backed counts the pages of [addr, addr+len(data)) that still use data
 // as their contents (Back).
 func (s *Space) Backed(addr uint64, data []byte) int {
+	return s.backed(addr, data, false)
+}
+
+// AnyBacked reports whether a page of [addr, addr+len(data)) still uses
+// data as its contents: Backed > 0, but found at the first such page, so
+// that asking about an untouched attachment costs one lookup.
+func (s *Space) AnyBacked(addr uint64, data []byte) bool {
+	return s.backed(addr, data, true) > 0
+}
+
+func (s *Space) backed(addr uint64, data []byte, one bool) int {
 	n := 0
 	first := addr >> PageShift
 	for i := 0; i+PageSize <= len(data); i += PageSize {
 		if p := s.pages[first+uint64(i>>PageShift)]; p != nil && p.foreign && p.data == (*[PageSize]byte)(data[i:i+PageSize]) {
 			n++
+			if one {
+				break
+			}
 		}
 	}
 	return n

@@ -46,8 +46,11 @@ func TestForeignPages(t *testing.T) {
 	if s.Backed(0x40000, shm) != 1 || s.Load8(0x41000) != 0 {
 		t.Fatal("Map over lent memory kept it")
 	}
+	if !s.AnyBacked(0x40000, shm) {
+		t.Fatal("AnyBacked missed the remaining lent page")
+	}
 	s.UnmapBacked(0x40000, shm)
-	if s.Backed(0x40000, shm) != 0 || s.Mapped(0x40000, PageSize) || !s.Mapped(0x41000, PageSize) {
+	if s.Backed(0x40000, shm) != 0 || s.AnyBacked(0x40000, shm) || s.Mapped(0x40000, PageSize) || !s.Mapped(0x41000, PageSize) {
 		t.Fatal("UnmapBacked unmapped the wrong pages")
 	}
 
