@@ -267,6 +267,50 @@ func TestFusedCompareBranch(t *testing.T) {
 	}
 }
 
+// TestFusedCompareBranchWidths checks that byte, high-byte and word
+// register compares and tests fuse with the branch after them and keep
+// their results and flags.
+func TestFusedCompareBranchWidths(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		code []byte
+		want uint64 // RCX at the end
+		zf   bool
+	}{
+		// xor ecx, ecx; loop: inc ecx; cmp cl, 10; jne loop; hlt
+		{"cmp cl", []byte{0x31, 0xc9, 0xff, 0xc1, 0x80, 0xf9, 0x0a, 0x75, 0xf9, 0xf4}, 10, true},
+		// xor ecx, ecx; loop: add ch, 1 (ecx += 0x100); cmp ch, 3; jne loop; hlt
+		{"cmp ch", []byte{0x31, 0xc9, 0x80, 0xc5, 0x01, 0x80, 0xfd, 0x03, 0x75, 0xf8, 0xf4}, 0x300, true},
+		// xor ecx, ecx; loop: inc ecx; cmp cx, 0x101; jne loop; hlt
+		{"cmp cx", []byte{0x31, 0xc9, 0xff, 0xc1, 0x66, 0x81, 0xf9, 0x01, 0x01, 0x75, 0xf7, 0xf4}, 0x101, true},
+		// mov ecx, 0x80; loop: dec ecx; test cl, 0x84; js loop (never:
+		// SF of the byte); hlt. Ends with cl = 0x7f.
+		{"test cl", []byte{0xb9, 0x80, 0, 0, 0, 0xff, 0xc9, 0xf6, 0xc1, 0x84, 0x78, 0xf9, 0xf4}, 0x7f, false},
+		// mov ecx, 0x0500; loop: sub ch, 1; test ch, ch; jne loop; hlt
+		{"test ch", []byte{0xb9, 0x00, 0x05, 0, 0, 0x80, 0xed, 0x01, 0x84, 0xed, 0x75, 0xf9, 0xf4}, 0, true},
+	} {
+		for _, mode := range []int{32, 64} {
+			m := newMachine(t, mode, tc.code, Options{}, nil)
+			m.run(t)
+			if got := m.cpu.R[x86.RCX]; got != tc.want {
+				t.Errorf("%s, mode %d: rcx = %#x, want %#x", tc.name, mode, got, tc.want)
+			}
+			if m.cpu.ZF() != tc.zf {
+				t.Errorf("%s, mode %d: ZF = %v after the last compare, want %v", tc.name, mode, m.cpu.ZF(), tc.zf)
+			}
+			fused := false
+			for _, b := range m.eng.blocks {
+				for _, in := range b.Insts {
+					fused = fused || in.Fused
+				}
+			}
+			if !fused {
+				t.Errorf("%s, mode %d: the compare did not fuse with the branch", tc.name, mode)
+			}
+		}
+	}
+}
+
 func TestImulDeadFlags(t *testing.T) {
 	// mov eax, -7; mov ebx, 6; imul eax, ebx (flags dead: the add below
 	// overwrites them); imul ecx, ebx, -3; add edx, 1; hlt

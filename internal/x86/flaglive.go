@@ -286,8 +286,10 @@ func FuseBranches(insts []Inst) []Inst {
 	if !ok || !endsBlock[jcc.Op] || jcc.A[0].Kind != KImm {
 		return insts
 	}
-	d, s := &cmp.A[0], &cmp.A[1]
-	if d.Kind != KReg || d.Hi || d.Size < 4 || !(s.Kind == KImm || s.Kind == KReg && !s.Hi) {
+	// Any register width fuses, AH..BH included: byte compares are what
+	// character scanners and the x87 "fnstsw; test $imm, %ah" idiom branch
+	// on.
+	if d, s := &cmp.A[0], &cmp.A[1]; d.Kind != KReg || s.Kind != KImm && s.Kind != KReg {
 		return insts
 	}
 	cmp.Fused = true
@@ -304,12 +306,11 @@ func FuseBranches(insts []Inst) []Inst {
 
 func fusedOperands(c *CPU, in *Inst) (a, b uint64, size int) {
 	size = int(in.A[0].Size)
-	m := sizeMask[size]
-	a = c.R[in.A[0].Reg] & m
+	a = c.getReg(&in.A[0])
 	if in.A[1].Kind == KImm {
-		b = in.Imm & m
+		b = in.Imm & sizeMask[size]
 	} else {
-		b = c.R[in.A[1].Reg] & m
+		b = c.getReg(&in.A[1])
 	}
 	return a, b, size
 }
