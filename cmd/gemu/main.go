@@ -201,6 +201,10 @@ func fatal(format string, args ...any) {
 // profile the Go compiler optimizes gemu with, is made). The variable is
 // removed from the environment so that neither the guest nor the gemu
 // processes it forks see it. It returns the function that ends the profile.
+//
+// Profile with GODEBUG=asyncpreemptoff=1: otherwise about a quarter of the
+// samples of a long guest run are charged to runtime.asyncPreempt instead
+// of the code it interrupted (docs/RATIONALE.md).
 func startProfile() func() {
 	path := os.Getenv("GEMU_CPUPROFILE")
 	if path == "" {
