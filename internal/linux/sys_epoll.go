@@ -109,12 +109,19 @@ func sysEpollWait(p *Process, a *[6]uint64) int64 {
 	defer p.fput(ep)
 	hn := min(n, epollMaxEvents)
 	buf := hbuf(int(hn) * epollEventSize)
-	var r int64
-	if p.curName == "epoll_pwait2" {
-		r = host(sysEpollPwait2, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(ptr(ts)), 0, 8)
-	} else {
-		r = host(syscall.SYS_EPOLL_PWAIT, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(sint(a[3])), 0, 8)
-	}
+	pwait2 := p.curName == "epoll_pwait2"
+	tsLeft, left := timespecLeft(ts), msLeft(int32(a[3]))
+	resumed := false
+	r := p.resumeWait(func() int64 {
+		if pwait2 {
+			if resumed {
+				tsLeft() // the host does not leave the time left in ts
+			}
+			resumed = true
+			return host(sysEpollPwait2, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(ptr(ts)), 0, 8)
+		}
+		return host(syscall.SYS_EPOLL_PWAIT, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(left()), 0, 8)
+	})
 	if r <= 0 {
 		return r
 	}

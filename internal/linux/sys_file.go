@@ -1168,7 +1168,10 @@ func sysPoll(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	guest, held := p.pollFDs(fds)
-	r := host(syscall.SYS_POLL, uintptr(ptr(fds)), uintptr(n), uintptr(sint(a[2])))
+	left := msLeft(int32(a[2]))
+	r := p.resumeWait(func() int64 {
+		return host(syscall.SYS_POLL, uintptr(ptr(fds)), uintptr(n), uintptr(left()))
+	})
 	p.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
@@ -1196,7 +1199,9 @@ func sysPpoll(p *Process, a *[6]uint64) int64 {
 		}
 	}
 	guest, held := p.pollFDs(fds)
-	r := host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
+	r := p.resumeWait(func() int64 { // the host leaves the time left in ts
+		return host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
+	})
 	p.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
@@ -1294,12 +1299,12 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 			copy(tb, abi.DecodeTimespec(p.w, g).Host64())
 		}
 	}
-	var r int64
-	if pselect {
-		r = host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
-	} else {
-		r = host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
-	}
+	r := p.resumeWait(func() int64 { // the host leaves the time left in tb
+		if pselect {
+			return host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
+		}
+		return host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
+	})
 	for _, pr := range pairs {
 		p.putHost(pr[1])
 	}

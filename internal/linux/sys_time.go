@@ -2,6 +2,7 @@ package linux
 
 import (
 	"syscall"
+	"time"
 
 	"gemu/internal/linux/abi"
 )
@@ -103,7 +104,13 @@ func sysNanosleep(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	rem := hbuf(16)
-	r := host(syscall.SYS_NANOSLEEP, uintptr(ptr(ts)), uintptr(ptr(rem)))
+	r := p.resumeWait(func() int64 {
+		r := host(syscall.SYS_NANOSLEEP, uintptr(ptr(ts)), uintptr(ptr(rem)))
+		if r == -abi.EINTR {
+			copy(ts, rem)
+		}
+		return r
+	})
 	if r == -abi.EINTR && a[1] != 0 {
 		p.putTimespec(a[1], abi.DecodeTimespec(8, rem), false)
 	}
@@ -117,11 +124,74 @@ func sysClockNanosleep(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	rem := hbuf(16)
-	r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), uintptr(ptr(ts)), uintptr(ptr(rem)))
-	if r == -abi.EINTR && a[3] != 0 && a[1]&1 == 0 {
+	relative := a[1]&1 == 0 // not TIMER_ABSTIME
+	r := p.resumeWait(func() int64 {
+		r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), uintptr(ptr(ts)), uintptr(ptr(rem)))
+		if r == -abi.EINTR && relative {
+			copy(ts, rem)
+		}
+		return r
+	})
+	if r == -abi.EINTR && a[3] != 0 && relative {
 		p.putTimespec(a[3], abi.DecodeTimespec(8, rem), t64)
 	}
 	return r
+}
+
+// resumeWait runs a blocking host call (a sleep, poll, select, epoll
+// wait) until it ends or a signal the guest would take now is pending.
+// gemu interrupts its host thread's calls to merge signals posted by
+// other goroutines (timers, signals gemu received), also ones the guest
+// blocks; the kernel's wait is not cut short by a blocked signal, so such
+// a wake-up resumes the wait. call must resume with the time left (the
+// host leaves it in the timespec of nanosleep, ppoll, pselect6 and select;
+// msLeft and timespecLeft recompute it for the others). Restarting the
+// guest's call instead would wait the whole time again at each wake-up: a
+// blocked periodic timer faster than the wait made it last forever.
+func (p *Process) resumeWait(call func() int64) int64 {
+	for {
+		r := call()
+		if r != -abi.EINTR {
+			return r
+		}
+		p.mergeAsync()
+		if p.hasDeliverable() || p.CPU.Exited {
+			return r
+		}
+	}
+}
+
+// msLeft returns, for a poll-style timeout of ms milliseconds (negative:
+// none) starting now, a function giving the timeout left for resuming it.
+func msLeft(ms int32) func() int32 {
+	if ms <= 0 {
+		return func() int32 { return ms }
+	}
+	end := time.Now().Add(time.Duration(ms) * time.Millisecond)
+	return func() int32 {
+		left := time.Until(end)
+		if left <= 0 {
+			return 0
+		}
+		return int32((left + time.Millisecond - 1) / time.Millisecond)
+	}
+}
+
+// timespecLeft returns, for the relative host timespec ts starting now
+// (nil: no timeout), a function that rewrites ts to the time left.
+func timespecLeft(ts []byte) func() {
+	if ts == nil {
+		return func() {}
+	}
+	t := abi.DecodeTimespec(8, ts)
+	if t.Sec < 0 || t.Sec > 1<<32 {
+		return func() {} // invalid (refused by the host) or beyond time.Duration: kept
+	}
+	end := time.Now().Add(time.Duration(t.Sec)*time.Second + time.Duration(t.Nsec))
+	return func() {
+		left := max(time.Until(end), 0)
+		copy(ts, abi.Timespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}.Host64())
+	}
 }
 
 func sysGetrandom(p *Process, a *[6]uint64) int64 {
