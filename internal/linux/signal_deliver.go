@@ -409,7 +409,7 @@ func (p *Process) queueSignal(si sigInfo) bool {
 		p.terminate(sig, "SIGKILL sent to itself")
 		return false
 	}
-	if !si.forced && p.sig.mask&sigBit(sig) == 0 && p.ignored(sig) {
+	if !si.forced && !p.blockedIn(si.tid, sig) && p.ignored(sig) {
 		return false
 	}
 	if sig == abi.SIGCHLD && (si.code == cldStopped || si.code == cldContinued) && p.sig.act[sig].Flags&saNocldstop != 0 {

@@ -175,3 +175,21 @@ func (p *Process) dropThreadSignals(tid int32) {
 		p.noteQueued(sig)
 	}
 }
+
+// blockedIn reports whether sig is blocked by thread tid (0: the calling
+// thread), the thread a signal is generated for: as the kernel's
+// sig_ignored, a signal that thread blocks is queued even if ignored,
+// since sigwaitinfo may take it or the action may change before it is
+// unblocked. glibc's SIGEV_THREAD timers depend on it: their helper thread
+// blocks and waits for SIGCANCEL (32), which is ignored when gemu was
+// started with it ignored (as GNU make starts its children).
+func (p *Process) blockedIn(tid int32, sig int) bool {
+	if g := p.mt; g != nil && tid != 0 && int(tid) != p.gettid() {
+		for _, t := range g.threads {
+			if id := t.ctx.tid; int32(id) == tid || id == 0 && tid == int32(p.pid) {
+				return t.ctx.mask&sigBit(sig) != 0
+			}
+		}
+	}
+	return p.sig.mask&sigBit(sig) != 0
+}
