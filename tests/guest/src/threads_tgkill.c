@@ -18,6 +18,7 @@ static _Atomic int wrong;        /* runs on a thread the signal was not for */
 static _Atomic int target = -1;  /* index the current signal is for */
 static _Atomic int value_seen;
 static _Atomic int stop;
+static _Atomic int reported;     /* the unblocking thread printed its line */
 static _Atomic int ready;
 static __thread int me = -1;     /* this thread's index; -1 in main */
 
@@ -54,6 +55,7 @@ static void *worker(void *arg)
 			sigaddset(&s, SIGUSR1);
 			pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 			printf("after unblocking: got %d\n", got[me]);
+			reported = 1;
 		}
 		if (me == 1)
 			usleep(1000); /* a sleeping thread */
@@ -102,6 +104,7 @@ int main(void)
 	printf("main sees SIGUSR1 pending: %d\n", sigismember(&p, SIGUSR1));
 	target = 100;
 	wait_for(&got[N - 1], 1);
+	wait_for(&reported, 1); /* its line first, whichever thread is faster */
 	printf("blocked thread: %d handler runs\n", got[N - 1]);
 
 	printf("handler runs on a thread the signal was not for: %d\n", wrong);
