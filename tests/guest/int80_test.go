@@ -1,46 +1,20 @@
-// Package compat checks what an x86-64 Linux kernel with IA-32 emulation
-// gives 64-bit programs: int $0x80 runs the i386 system calls. The
-// reference kernels of this project have IA-32 emulation switched off
-// (natively int $0x80 in a 64-bit process is SIGSEGV there), so these
-// tests are not differential: the expected output is fixed by the Linux
-// ABI, and the native run is compared only where the kernel serves it.
-package compat
+package guest
+
+// int $0x80 in 64-bit code: what an x86-64 Linux kernel with IA-32
+// emulation gives 64-bit programs (the i386 system calls). The reference
+// kernels of this project have IA-32 emulation switched off (natively int
+// $0x80 in a 64-bit process is SIGSEGV there), so this test is not
+// differential: the expected output is fixed by the Linux ABI, and the
+// native run is compared only where the kernel serves it.
 
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 )
-
-var (
-	workDir  string
-	gemuPath string
-	buildErr error
-)
-
-func TestMain(m *testing.M) {
-	var err error
-	workDir, err = os.MkdirTemp("", "gemu-compat-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	gemuPath = os.Getenv("GEMU")
-	if gemuPath == "" {
-		gemuPath = filepath.Join(workDir, "gemu")
-		if out, err := exec.Command("go", "build", "-o", gemuPath, "gemu/cmd/gemu").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(workDir)
-	os.Exit(code)
-}
 
 // int80Want is testdata/int80.c's output: i386 numbers (1 is exit, 4
 // write, 20 getpid), arguments' low 32 bits only (a buffer above 4 GiB is
@@ -66,10 +40,8 @@ i386 number 500: -38
 // TestInt80From64BitCode: int $0x80 in an x86-64 program is an i386
 // system call, and the program ends through the i386 exit with status 7.
 func TestInt80From64BitCode(t *testing.T) {
-	if buildErr != nil {
-		t.Fatalf("cannot build cmd/gemu: %v", buildErr)
-	}
-	bin := filepath.Join(workDir, "int80")
+	g := gemu(t)
+	bin := filepath.Join(t.TempDir(), "int80")
 	if out, err := exec.Command("cc", "-m64", "-static", "-no-pie", "-O1", "-o", bin, "testdata/int80.c").CombinedOutput(); err != nil {
 		t.Fatalf("cannot build the guest: %v\n%s", err, out)
 	}
@@ -78,7 +50,7 @@ func TestInt80From64BitCode(t *testing.T) {
 		if native {
 			cmd = exec.Command(bin)
 		} else {
-			cmd = exec.Command(gemuPath, bin)
+			cmd = exec.Command(g, bin)
 		}
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
