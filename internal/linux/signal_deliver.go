@@ -765,7 +765,9 @@ func (p *Process) Interrupt(c *x86.CPU) bool {
 // kernel's -ERESTARTSYS (restart with SA_RESTART), -ERESTARTNOHAND (EINTR
 // if a handler runs) and -ERESTART_RESTARTBLOCK (likewise; the kernel
 // would resume a sleep with the time left, gemu sleeps the whole time
-// again). Calls not listed restart like ERESTARTSYS.
+// again: only when a signal was pending that the guest takes without a
+// handler, since the waits resume by themselves after gemu's own
+// wake-ups, resumeWait). Calls not listed restart like ERESTARTSYS.
 var restartClass = map[string]int{
 	"pause": errRestartNoHand, "rt_sigsuspend": errRestartNoHand, "sigsuspend": errRestartNoHand,
 	"poll": errRestartNoHand, "ppoll": errRestartNoHand, "ppoll_time64": errRestartNoHand,

@@ -101,10 +101,7 @@ func (p *Process) notifyThread(tid int32) {
 	if g == nil || int(tid) == p.gettid() {
 		return
 	}
-	for _, t := range g.threads {
-		if id := t.ctx.tid; int32(id) != tid && !(id == 0 && tid == int32(p.pid)) {
-			continue
-		}
+	if t := g.thread(tid, p.pid); t != nil {
 		select {
 		case t.sigs.wake <- struct{}{}:
 		default:
@@ -114,8 +111,18 @@ func (p *Process) notifyThread(tid int32) {
 		if kickReady() && t.sigs.kicking.CompareAndSwap(false, true) {
 			go kickThread(p.pid, int(tid), t)
 		}
-		return
 	}
+}
+
+// thread finds the thread with guest id tid (the main thread's context
+// holds 0: it is the process id pid).
+func (g *threadGroup) thread(tid int32, pid int) *thread {
+	for _, t := range g.threads {
+		if id := t.ctx.tid; int32(id) == tid || id == 0 && tid == int32(pid) {
+			return t
+		}
+	}
+	return nil
 }
 
 // threadWake is the calling thread's wake channel (nil without threads).
@@ -185,10 +192,8 @@ func (p *Process) dropThreadSignals(tid int32) {
 // started with it ignored (as GNU make starts its children).
 func (p *Process) blockedIn(tid int32, sig int) bool {
 	if g := p.mt; g != nil && tid != 0 && int(tid) != p.gettid() {
-		for _, t := range g.threads {
-			if id := t.ctx.tid; int32(id) == tid || id == 0 && tid == int32(p.pid) {
-				return t.ctx.mask&sigBit(sig) != 0
-			}
+		if t := g.thread(tid, p.pid); t != nil {
+			return t.ctx.mask&sigBit(sig) != 0
 		}
 	}
 	return p.sig.mask&sigBit(sig) != 0
