@@ -21,13 +21,14 @@ func TestProcselfI386(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"procself", "exelink"} {
-		t.Run(name, func(t *testing.T) { compareI386WithX8664(t, progs, name) })
+		t.Run(name, func(t *testing.T) { compareI386WithX8664(t, progs, name, "", "-pie", "-dyn") })
 	}
 }
 
 // compareI386WithX8664 runs program name's i386 builds under gemu against
-// the native runs of its x86_64 builds.
-func compareI386WithX8664(t *testing.T, progs []*program, name string) {
+// the native runs of its x86_64 builds, one pair per build suffix ("" for
+// the static build, "-pie", "-dyn").
+func compareI386WithX8664(t *testing.T, progs []*program, name string, suffixes ...string) {
 	var prog *program
 	for _, p := range progs {
 		if p.name == name {
@@ -42,7 +43,7 @@ func compareI386WithX8664(t *testing.T, progs []*program, name string) {
 		spec[a.name] = a
 	}
 	emuArgv := append([]string{gemu(t)}, gemuFlags()...)
-	for _, suffix := range []string{"", "-pie", "-dyn"} {
+	for _, suffix := range suffixes {
 		t.Run("i386"+suffix, func(t *testing.T) {
 			t.Parallel()
 			ref := buildProgram(t, prog, spec["x86_64"+suffix])
