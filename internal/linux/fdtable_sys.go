@@ -22,7 +22,8 @@ import (
 
 func init() {
 	reg(sysDup, "dup")
-	reg(sysDup2, "dup2", "dup3")
+	reg(sysDup2, "dup2")
+	reg(sysDup3, "dup3")
 	reg(sysCloseRange, "close_range")
 	if _, ok := straceSpec["close_range"]; !ok {
 		straceSpec["close_range"] = "u,u,x"
@@ -199,18 +200,20 @@ func sysDup(p *Process, a *[6]uint64) int64 {
 	return p.fds.dupFrom(sint(a[0]), 0, p.nofile(), false)
 }
 
-// sysDup2 serves dup2 and dup3. A target at or above the guest's
-// RLIMIT_NOFILE is EBADF, as in Linux.
-func sysDup2(p *Process, a *[6]uint64) int64 {
-	old, to := sint(a[0]), sint(a[1])
-	var cloexec bool
-	if p.curName == "dup3" {
-		flags := uint32(a[2])
-		if flags&^abi.O_CLOEXEC != 0 || old == to {
-			return -abi.EINVAL
-		}
-		cloexec = flags != 0
+func sysDup2(p *Process, a *[6]uint64) int64 { return p.dup2(sint(a[0]), sint(a[1]), false) }
+
+// sysDup3 is dup2 with flags (O_CLOEXEC), which refuses old == new.
+func sysDup3(p *Process, a *[6]uint64) int64 {
+	old, to, flags := sint(a[0]), sint(a[1]), uint32(a[2])
+	if flags&^abi.O_CLOEXEC != 0 || old == to {
+		return -abi.EINVAL
 	}
+	return p.dup2(old, to, flags != 0)
+}
+
+// dup2 makes descriptor to a copy of old. A target at or above the
+// guest's RLIMIT_NOFILE is EBADF, as in Linux.
+func (p *Process) dup2(old, to int64, cloexec bool) int64 {
 	if to < 0 || uint64(to) >= p.nofile() {
 		return -abi.EBADF
 	}

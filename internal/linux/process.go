@@ -89,9 +89,6 @@ type Process struct {
 	// alternate stack, timers (signal_deliver.go).
 	sig signalState
 
-	// curName is the name of the system call being served, for handlers
-	// shared by variants that differ in details (getuid and getuid32).
-	curName  string
 	rlimits  map[int][2]uint64   // the guest's own data, stack and as limits
 	commName string              // prctl(PR_SET_NAME)
 	dirs     map[int]*dirCookies // i386 directory offset cookies by fd

@@ -34,21 +34,52 @@ func (p *Process) served(fd int) *procFile {
 	return f
 }
 
-// emuCall serves a system call on a descriptor gemu serves itself, before
-// its ordinary handler; ok is false when the call is not one. close, dup
-// and fcntl need nothing here: the served file is the descriptor table
+// emuOp is a system call that may act on a descriptor gemu serves.
+type emuOp int
+
+const (
+	emuRead emuOp = iota
+	emuWrite
+	emuPread
+	emuPwrite
+	emuReadv
+	emuWritev
+	emuPreadv
+	emuPwritev
+	emuLseek
+	emuLlseek
+	emuMmap  // mmap on x86-64 (i386's mmap takes an argument block)
+	emuMmap2 // mmap2
+)
+
+// reading reports whether op reads the file.
+func (op emuOp) reading() bool {
+	return op == emuRead || op == emuPread || op == emuReadv || op == emuPreadv
+}
+
+// served wraps the handler fn of system call op so that a call on a
+// descriptor gemu serves itself is served by emuCall instead.
+func served(op emuOp, fn sysFn) sysFn {
+	return func(p *Process, a *[6]uint64) int64 {
+		if r, ok := p.emuCall(op, a); ok {
+			return r
+		}
+		return fn(p, a)
+	}
+}
+
+// emuCall serves system call op on a descriptor gemu serves itself, before
+// its ordinary handler; ok is false when the descriptor is not one. close,
+// dup and fcntl need nothing here: the served file is the descriptor table
 // entry's, which dups share (and with it the offset).
-func (p *Process) emuCall(a *[6]uint64) (r int64, ok bool) {
-	switch p.curName {
-	case "mmap", "mmap2":
+func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
+	switch op {
+	case emuMmap, emuMmap2:
 		// The kernel's mem file cannot be mapped.
-		if p.curName == "mmap" && p.w == 4 || a[3]&abi.MAP_ANONYMOUS != 0 || p.served(int(sint(a[4]))) == nil {
+		if op == emuMmap && p.w == 4 || a[3]&abi.MAP_ANONYMOUS != 0 || p.served(int(sint(a[4]))) == nil {
 			return 0, false
 		}
 		return -enodev, true
-	case "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "lseek", "_llseek":
-	default:
-		return 0, false
 	}
 	f := p.served(int(sint(a[0])))
 	if f == nil {
@@ -56,15 +87,15 @@ func (p *Process) emuCall(a *[6]uint64) (r int64, ok bool) {
 	}
 	if !f.mem {
 		// comm: reads see the snapshot taken at open; writes rename.
-		switch p.curName {
-		case "write", "pwrite64":
+		switch op {
+		case emuWrite, emuPwrite:
 			b, e := p.readMem(a[1], int(min(p.ulong(a[2]), 15)))
 			if e != 0 {
 				return e, true
 			}
 			p.setComm(b)
 			return int64(p.ulong(a[2])), true
-		case "writev", "pwritev":
+		case emuWritev, emuPwritev:
 			iov, e := p.iovecs(a[1], sint(a[2]))
 			if e != 0 {
 				return e, true
@@ -85,32 +116,32 @@ func (p *Process) emuCall(a *[6]uint64) (r int64, ok bool) {
 		}
 		return 0, false
 	}
-	reading := p.curName == "read" || p.curName == "pread64" || p.curName == "readv" || p.curName == "preadv"
-	switch p.curName {
-	case "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev":
+	reading := op.reading()
+	switch op {
+	case emuRead, emuWrite, emuPread, emuPwrite, emuReadv, emuWritev, emuPreadv, emuPwritev:
 		if reading && f.acc == abi.O_WRONLY || !reading && f.acc == abi.O_RDONLY {
 			return -abi.EBADF, true
 		}
 	}
-	switch p.curName {
-	case "read", "write":
+	switch op {
+	case emuRead, emuWrite:
 		r, f.pos = p.memRW(f.pos, a[1], p.ulong(a[2]), !reading)
 		return r, true
-	case "pread64", "pwrite64":
+	case emuPread, emuPwrite:
 		off := p.offset64(a, 3)
 		if off < 0 {
 			return -abi.EINVAL, true
 		}
 		r, _ = p.memRW(uint64(off), a[1], p.ulong(a[2]), !reading)
 		return r, true
-	case "readv", "writev":
+	case emuReadv, emuWritev:
 		iov, e := p.iovecs(a[1], sint(a[2]))
 		if e != 0 {
 			return e, true
 		}
 		r, f.pos = p.memRWv(f.pos, iov, !reading)
 		return r, true
-	case "preadv", "pwritev":
+	case emuPreadv, emuPwritev:
 		off := p.vecOffset(a)
 		if off < 0 {
 			return -abi.EINVAL, true
@@ -121,14 +152,14 @@ func (p *Process) emuCall(a *[6]uint64) (r int64, ok bool) {
 		}
 		r, _ = p.memRWv(uint64(off), iov, !reading)
 		return r, true
-	case "lseek":
+	case emuLseek:
 		if !f.seek(uint64(p.slong(a[1])), uint32(a[2])) {
 			return -abi.EINVAL, true
 		}
 		// Linux returns any offset of this file, even one that looks
 		// negative.
 		return int64(f.pos), true
-	case "_llseek":
+	case emuLlseek:
 		if !f.seek(a[1]<<32|a[2]&0xffffffff, uint32(a[4])) {
 			return -abi.EINVAL, true
 		}

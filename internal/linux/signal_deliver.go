@@ -767,8 +767,10 @@ func (p *Process) Interrupt(c *x86.CPU) bool {
 // would resume a sleep with the time left, gemu sleeps the whole time
 // again: only when a signal was pending that the guest takes without a
 // handler, since the waits resume by themselves after gemu's own
-// wake-ups, resumeWait). Calls not listed restart like ERESTARTSYS.
-var restartClass = map[string]int{
+// wake-ups, resumeWait). Calls not listed restart like ERESTARTSYS. Each
+// ABI's table holds the class of every number (sysABI.restart), which
+// Syscall hands to syscallExit.
+var restartClasses = map[string]int{
 	"pause": errRestartNoHand, "rt_sigsuspend": errRestartNoHand, "sigsuspend": errRestartNoHand,
 	"poll": errRestartNoHand, "ppoll": errRestartNoHand, "ppoll_time64": errRestartNoHand,
 	"select": errRestartNoHand, "_newselect": errRestartNoHand, "pselect6": errRestartNoHand,
@@ -777,6 +779,14 @@ var restartClass = map[string]int{
 	"nanosleep":    errRestartBlock, "clock_nanosleep": errRestartBlock, "clock_nanosleep_time64": errRestartBlock,
 	// These return EINTR without any restart.
 	"rt_sigtimedwait": abi.EINTR, "rt_sigtimedwait_time64": abi.EINTR,
+}
+
+// restartClassOf is the restart class of the system call named name.
+func restartClassOf(name string) int {
+	if c, ok := restartClasses[name]; ok {
+		return c
+	}
+	return errRestartSys
 }
 
 // vdsoInt80 is the "int $0x80" of the i386 vDSO's __kernel_vsyscall, just
@@ -788,8 +798,9 @@ const vdsoInt80 = vdsoCodeOff + 7
 // asynchronous signals are merged, and pending ones delivered; a call that
 // failed with EINTR because of a signal is restarted (RIP moved back to the
 // system call instruction, RAX holding its number again) unless a handler
-// runs that the call's restart rules say it must report EINTR to.
-func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, ret int64) {
+// runs that the call's restart rules say it must report EINTR to (class:
+// the call's restart class, restartClassOf).
+func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, class int, ret int64) {
 	if p.sig.async.tid.Load() == 0 {
 		// The guest has run: bind it to its thread for kicks.
 		p.lockGuestThread()
@@ -807,10 +818,6 @@ func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, ret int64) {
 		}
 		p.finishSuspend()
 		return
-	}
-	class, listed := restartClass[p.curName]
-	if !listed {
-		class = errRestartSys
 	}
 	if class != abi.EINTR {
 		// Decide as the kernel's handle_signal does for the signal about

@@ -471,6 +471,7 @@ type sigreturnFrame struct {
 	mask    uint64
 	stack   []byte // uc_stack, nil for i386's old sigreturn
 	fpstate uint64
+	call    string // the system call's name, for the log
 }
 
 // sysRtSigreturn returns from a handler entered through an rt frame: it
@@ -492,6 +493,7 @@ func sysRtSigreturn(p *Process, a *[6]uint64) int64 {
 			fr.fpstate = uint64(binary.LittleEndian.Uint32(fr.sc[sc32Fpstate:]))
 		}
 	}
+	fr.call = "rt_sigreturn"
 	return p.sigreturn(c, fr, ok)
 }
 
@@ -505,7 +507,7 @@ func sysSigreturn(p *Process, a *[6]uint64) int64 {
 	frame := (c.R[x86.RSP] - 8) & 0xffffffff
 	b := make([]byte, sf32Size)
 	if p.Mem.Read(frame, b) != nil {
-		return p.sigreturn(c, sigreturnFrame{}, false)
+		return p.sigreturn(c, sigreturnFrame{call: "sigreturn"}, false)
 	}
 	le := binary.LittleEndian
 	sc := b[sf32SC : sf32SC+sc32Size]
@@ -513,6 +515,7 @@ func sysSigreturn(p *Process, a *[6]uint64) int64 {
 		sc:      sc,
 		mask:    uint64(le.Uint32(sc[sc32Oldmask:])) | uint64(le.Uint32(b[sf32Extramask:]))<<32,
 		fpstate: uint64(le.Uint32(sc[sc32Fpstate:])),
+		call:    "sigreturn",
 	}
 	return p.sigreturn(c, fr, true)
 }
@@ -535,7 +538,7 @@ func (p *Process) readRtFrame(frame, ucOff, mcOff, scSize, maskOff, stackOff uin
 func (p *Process) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 	p.sig.regsLoaded = true
 	if !ok {
-		p.badFrame(c)
+		p.badFrame(c, fr.call)
 		return int64(c.R[x86.RAX])
 	}
 	p.setMask(fr.mask)
@@ -565,7 +568,7 @@ func (p *Process) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		c.Stop.Store(true)
 	}
 	if !p.restoreFPState(c, fr.fpstate) {
-		p.badFrame(c)
+		p.badFrame(c, fr.call)
 		return int64(c.R[x86.RAX])
 	}
 	if fr.stack != nil {
@@ -595,8 +598,8 @@ func reloadSeg(c *x86.CPU, seg int, sel uint16) {
 }
 
 // badFrame handles a sigreturn whose frame could not be read: Linux
-// forces SIGSEGV.
-func (p *Process) badFrame(c *x86.CPU) {
-	p.unimpf("gemu: bad signal frame in %s at sp %#x\n", p.curName, c.R[x86.RSP]&c.AddrMask)
+// forces SIGSEGV. call names the sigreturn call for the log.
+func (p *Process) badFrame(c *x86.CPU, call string) {
+	p.unimpf("gemu: bad signal frame in %s at sp %#x\n", call, c.R[x86.RSP]&c.AddrMask)
 	p.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
 }

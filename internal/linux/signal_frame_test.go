@@ -405,10 +405,9 @@ func TestSyscallRestart(t *testing.T) {
 		cpu := p.CPU
 		setAction(p, abi.SIGALRM, abi.Sigaction{Handler: 0x401100, Flags: saRestorer | c.flags, Restorer: 0x401200})
 		p.queueSignal(newSigInfo(abi.SIGALRM, siKernel))
-		p.curName = c.name
 		cpu.RIP = 0x401002 // after the syscall instruction
 		cpu.R[x86.RAX] = eintr
-		p.syscallExit(cpu, x86.GateSyscall, 0, -abi.EINTR)
+		p.syscallExit(cpu, x86.GateSyscall, 0, restartClassOf(c.name), -abi.EINTR)
 		sc := cpu.R[x86.RSP] + 8 + 40
 		rip, rax := rd(t, p, sc+128, 8), rd(t, p, sc+104, 8)
 		if c.restart && (rip != 0x401000 || rax != 0) || !c.restart && (rip != 0x401002 || rax != eintr) {
@@ -417,9 +416,8 @@ func TestSyscallRestart(t *testing.T) {
 	}
 	// Interrupted with nothing to deliver: restarted at once.
 	p := newTestProcess(t, 32, nil, nil, Options{})
-	p.curName = "read"
 	p.CPU.RIP = p.Layout.VDSO + vdsoSysenterReturn
-	p.syscallExit(p.CPU, x86.GateSysenter, 3, -abi.EINTR)
+	p.syscallExit(p.CPU, x86.GateSysenter, 3, restartClassOf("read"), -abi.EINTR)
 	if p.CPU.RIP != p.Layout.VDSO+vdsoInt80 || p.CPU.R[x86.RAX] != 3 {
 		t.Errorf("sysenter restart at %#x eax %d", p.CPU.RIP, p.CPU.R[x86.RAX])
 	}

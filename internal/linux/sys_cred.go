@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"strings"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -29,26 +28,56 @@ import (
 // and the ones suffixed 32 (setuid32...) take 32-bit ids as x86-64's do.
 
 func init() {
-	reg(sysSetuid, "setuid", "setuid32", "setgid", "setgid32")
-	reg(sysSetreuid, "setreuid", "setreuid32", "setregid", "setregid32")
-	reg(sysSetresuid, "setresuid", "setresuid32", "setresgid", "setresgid32")
-	reg(sysSetgroups, "setgroups", "setgroups32")
-	reg(sysSetfsuid, "setfsuid", "setfsuid32", "setfsgid", "setfsgid32")
+	regID(sysSetuid, "setuid", "setgid")
+	regID(sysSetreuid, "setreuid", "setregid")
+	regID(sysSetresuid, "setresuid", "setresgid")
+	regID(sysSetgroups, "setgroups", "")
+	regID(sysSetfsuid, "setfsuid", "setfsgid")
+}
+
+// idCall is the variant of a credentials call being served.
+type idCall struct {
+	gid  bool // the group-id call (setgid, getresgid...), not the user-id one
+	wide bool // i386's "32" call (setuid32...): 32-bit ids
+}
+
+// idFn is a credentials call handler, told its variant.
+type idFn func(p *Process, a *[6]uint64, k idCall) int64
+
+// regID registers fn under a credentials family's names: uid and gid
+// (gid may be empty for a family without one) and their i386 "32"
+// versions, each with its own handler telling fn which variant it is.
+func regID(fn idFn, uid, gid string) {
+	for _, k := range []idCall{{}, {wide: true}, {gid: true}, {gid: true, wide: true}} {
+		name := uid
+		if k.gid {
+			if gid == "" {
+				continue
+			}
+			name = gid
+		}
+		if k.wide {
+			name += "32"
+		}
+		reg(func(p *Process, a *[6]uint64) int64 { return fn(p, a, k) }, name)
+	}
 }
 
 // ngroupsMax is Linux's NGROUPS_MAX, the most supplementary groups.
 const ngroupsMax = 65536
 
-// id16 reports whether the current call is an i386 16-bit id call.
-func (p *Process) id16() bool {
-	return p.sys == &abi32 && !strings.HasSuffix(p.curName, "32")
+// id16 reports whether a call of variant k takes i386's 16-bit ids: an
+// original i386 call (setuid, not setuid32) made through the i386 ABI.
+// The x86-64 calls of the same names take 32-bit ids.
+func (p *Process) id16(k idCall) bool {
+	return p.sys == &abi32 && !k.wide
 }
 
 // idArg converts an id argument to the value the host's 32-bit call
 // takes, as the int Go's syscall package wants: 16-bit ids widen with
 // 0xffff becoming -1 (the kernel's low2highuid).
-func (p *Process) idArg(v uint64) int {
-	if p.id16() {
+func (p *Process) idArg(k idCall, v uint64) int {
+	if p.id16(k) {
 		v &= 0xffff
 		if v == 0xffff {
 			return -1
@@ -58,27 +87,24 @@ func (p *Process) idArg(v uint64) int {
 	return int(int32(uint32(v)))
 }
 
-// isGid reports whether the current call sets group ids.
-func (p *Process) isGid() bool { return strings.Contains(p.curName, "gid") }
-
-func sysSetuid(p *Process, a *[6]uint64) int64 {
-	if p.isGid() {
-		return errno(syscall.Setgid(p.idArg(a[0])))
+func sysSetuid(p *Process, a *[6]uint64, k idCall) int64 {
+	if k.gid {
+		return errno(syscall.Setgid(p.idArg(k, a[0])))
 	}
-	return errno(syscall.Setuid(p.idArg(a[0])))
+	return errno(syscall.Setuid(p.idArg(k, a[0])))
 }
 
-func sysSetreuid(p *Process, a *[6]uint64) int64 {
-	r, e := p.idArg(a[0]), p.idArg(a[1])
-	if p.isGid() {
+func sysSetreuid(p *Process, a *[6]uint64, k idCall) int64 {
+	r, e := p.idArg(k, a[0]), p.idArg(k, a[1])
+	if k.gid {
 		return errno(syscall.Setregid(r, e))
 	}
 	return errno(syscall.Setreuid(r, e))
 }
 
-func sysSetresuid(p *Process, a *[6]uint64) int64 {
-	r, e, s := p.idArg(a[0]), p.idArg(a[1]), p.idArg(a[2])
-	if p.isGid() {
+func sysSetresuid(p *Process, a *[6]uint64, k idCall) int64 {
+	r, e, s := p.idArg(k, a[0]), p.idArg(k, a[1]), p.idArg(k, a[2])
+	if k.gid {
 		return errno(syscall.Setresgid(r, e, s))
 	}
 	return errno(syscall.Setresuid(r, e, s))
@@ -87,13 +113,13 @@ func sysSetresuid(p *Process, a *[6]uint64) int64 {
 // sysSetgroups checks the size and reads the list as Linux does (EINVAL
 // for a size over NGROUPS_MAX, then EFAULT), then sets the groups of every
 // host thread.
-func sysSetgroups(p *Process, a *[6]uint64) int64 {
+func sysSetgroups(p *Process, a *[6]uint64, k idCall) int64 {
 	n := uint32(a[0])
 	if n > ngroupsMax {
 		return -abi.EINVAL
 	}
 	elem := 4
-	if p.id16() {
+	if p.id16(k) {
 		elem = 2
 	}
 	b, e := p.readMem(p.ulong(a[1]), int(n)*elem)
@@ -103,9 +129,9 @@ func sysSetgroups(p *Process, a *[6]uint64) int64 {
 	gids := make([]int, n)
 	for i := range gids {
 		if elem == 2 {
-			gids[i] = p.idArg(uint64(b[2*i]) | uint64(b[2*i+1])<<8)
+			gids[i] = p.idArg(k, uint64(b[2*i])|uint64(b[2*i+1])<<8)
 		} else {
-			gids[i] = p.idArg(uint64(le32(b[4*i:])))
+			gids[i] = p.idArg(k, uint64(le32(b[4*i:])))
 		}
 	}
 	return errno(syscall.Setgroups(gids))
@@ -113,12 +139,12 @@ func sysSetgroups(p *Process, a *[6]uint64) int64 {
 
 // sysSetfsuid is setfsuid and setfsgid: per thread, as in glibc, and never
 // an error: the result is the previous id.
-func sysSetfsuid(p *Process, a *[6]uint64) int64 {
+func sysSetfsuid(p *Process, a *[6]uint64, k idCall) int64 {
 	nr := uintptr(syscall.SYS_SETFSUID)
-	if p.isGid() {
+	if k.gid {
 		nr = syscall.SYS_SETFSGID
 	}
-	id := p.idArg(a[0])
+	id := p.idArg(k, a[0])
 	p.lockGuestThread() // the goroutine keeps the host thread it changes
 	r, _, _ := syscall.RawSyscall(nr, uintptr(uint32(int32(id))), 0, 0)
 	return int64(uint32(r))

@@ -15,10 +15,16 @@ import (
 // would accept it.)
 
 func init() {
-	reg(sysEpollCreate, "epoll_create", "epoll_create1")
+	reg(sysEpollCreate, "epoll_create")
+	reg(sysEpollCreate1, "epoll_create1")
 	reg(sysEpollCtl, "epoll_ctl")
-	reg(sysEpollWait, "epoll_wait", "epoll_pwait", "epoll_pwait2")
-	reg(sysEventfd, "eventfd", "eventfd2")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.epollWait(a, epollWaitCall{}) }, "epoll_wait")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.epollWait(a, epollWaitCall{sigmask: true}) }, "epoll_pwait")
+	reg(func(p *Process, a *[6]uint64) int64 {
+		return p.epollWait(a, epollWaitCall{sigmask: true, timespec: true})
+	}, "epoll_pwait2")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.eventfd(uint32(a[0]), 0) }, "eventfd")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.eventfd(uint32(a[0]), uint32(a[1])) }, "eventfd2")
 }
 
 const (
@@ -33,15 +39,24 @@ const (
 	efdSemaphore   = 1
 )
 
+// sysEpollCreate is epoll_create(size): the size must be positive.
 func sysEpollCreate(p *Process, a *[6]uint64) int64 {
-	var flags uint32
-	if p.curName == "epoll_create" {
-		if sint(a[0]) <= 0 {
-			return -abi.EINVAL
-		}
-	} else if flags = uint32(a[0]); flags&^abi.O_CLOEXEC != 0 {
+	if sint(a[0]) <= 0 {
 		return -abi.EINVAL
 	}
+	return p.epollCreate(0)
+}
+
+func sysEpollCreate1(p *Process, a *[6]uint64) int64 {
+	flags := uint32(a[0])
+	if flags&^abi.O_CLOEXEC != 0 {
+		return -abi.EINVAL
+	}
+	return p.epollCreate(flags)
+}
+
+// epollCreate makes an epoll descriptor with flags (O_CLOEXEC).
+func (p *Process) epollCreate(flags uint32) int64 {
 	fd, e := p.reserveFD()
 	if e != 0 {
 		return e
@@ -74,10 +89,16 @@ func sysEpollCtl(p *Process, a *[6]uint64) int64 {
 	return host(syscall.SYS_EPOLL_CTL, ep, uintptr(op), fd, uintptr(ptr(ev)))
 }
 
-// sysEpollWait serves epoll_wait, epoll_pwait and epoll_pwait2 (a
-// timespec instead of milliseconds). The signal mask for the wait is read
-// but not applied, as in ppoll and pselect.
-func sysEpollWait(p *Process, a *[6]uint64) int64 {
+// epollWaitCall is the variant of epoll_wait being served.
+type epollWaitCall struct {
+	sigmask  bool // epoll_pwait, epoll_pwait2: a signal mask argument
+	timespec bool // epoll_pwait2: a timespec instead of milliseconds
+}
+
+// epollWait serves epoll_wait, epoll_pwait and epoll_pwait2 (k says
+// which). The signal mask for the wait is read but not applied, as in
+// ppoll and pselect.
+func (p *Process) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 	n := sint(a[2])
 	if n <= 0 || n > 0x7fffffff/epollEventSize {
 		return -abi.EINVAL
@@ -87,7 +108,7 @@ func sysEpollWait(p *Process, a *[6]uint64) int64 {
 	if end := a[1] + uint64(n)*epollEventSize; end < a[1] || end > p.Mem.Limit {
 		return -abi.EFAULT
 	}
-	if p.curName != "epoll_wait" && a[4] != 0 {
+	if k.sigmask && a[4] != 0 {
 		if p.ulong(a[5]) != 8 {
 			return -abi.EINVAL
 		}
@@ -96,7 +117,7 @@ func sysEpollWait(p *Process, a *[6]uint64) int64 {
 		}
 	}
 	var ts []byte
-	if p.curName == "epoll_pwait2" && a[3] != 0 {
+	if k.timespec && a[3] != 0 {
 		var e int64
 		if ts, e = p.timespecs(a[3], 1, true); e != 0 {
 			return e
@@ -109,11 +130,10 @@ func sysEpollWait(p *Process, a *[6]uint64) int64 {
 	defer p.fput(ep)
 	hn := min(n, epollMaxEvents)
 	buf := hbuf(int(hn) * epollEventSize)
-	pwait2 := p.curName == "epoll_pwait2"
 	tsLeft, left := timespecLeft(ts), msLeft(int32(a[3]))
 	resumed := false
 	r := p.resumeWait(func() int64 {
-		if pwait2 {
+		if k.timespec {
 			if resumed {
 				tsLeft() // the host does not leave the time left in ts
 			}
@@ -134,11 +154,8 @@ func sysEpollWait(p *Process, a *[6]uint64) int64 {
 // sysEpollPwait2 is the host's (x86-64) epoll_pwait2 number.
 const sysEpollPwait2 = 441
 
-func sysEventfd(p *Process, a *[6]uint64) int64 {
-	var flags uint32
-	if p.curName == "eventfd2" {
-		flags = uint32(a[1])
-	}
+// eventfd is eventfd2(initval, flags); eventfd has no flags.
+func (p *Process) eventfd(initval, flags uint32) int64 {
 	if flags&^(efdSemaphore|abi.O_CLOEXEC|abi.O_NONBLOCK) != 0 {
 		return -abi.EINVAL
 	}
@@ -146,6 +163,6 @@ func sysEventfd(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	r := host(syscall.SYS_EVENTFD2, uintptr(uint32(a[0])), uintptr(flags|abi.O_CLOEXEC))
+	r := host(syscall.SYS_EVENTFD2, uintptr(initval), uintptr(flags|abi.O_CLOEXEC))
 	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, nil)
 }

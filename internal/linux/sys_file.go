@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"strings"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -16,55 +15,79 @@ import (
 // names one of gemu's own.
 
 func init() {
-	reg(sysRead, "read")
-	reg(sysWrite, "write")
-	reg(sysPread, "pread64")
-	reg(sysPwrite, "pwrite64")
-	reg(sysReadv, "readv")
-	reg(sysWritev, "writev")
-	reg(sysPreadv, "preadv")
-	reg(sysPwritev, "pwritev")
+	reg(served(emuRead, sysRead), "read")
+	reg(served(emuWrite, sysWrite), "write")
+	reg(served(emuPread, sysPread), "pread64")
+	reg(served(emuPwrite, sysPwrite), "pwrite64")
+	reg(served(emuReadv, sysReadv), "readv")
+	reg(served(emuWritev, sysWritev), "writev")
+	reg(served(emuPreadv, sysPreadv), "preadv")
+	reg(served(emuPwritev, sysPwritev), "pwritev")
 	reg(sysOpen, "open")
 	reg(sysOpenat, "openat")
 	reg(sysCreat, "creat")
 	reg(sysClose, "close")
-	reg(sysLseek, "lseek")
-	reg(sysLlseek, "_llseek")
-	reg(sysPipe, "pipe", "pipe2")
-	reg(sysFcntl, "fcntl", "fcntl64")
+	reg(served(emuLseek, sysLseek), "lseek")
+	reg(served(emuLlseek, sysLlseek), "_llseek")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.pipe(a[0], 0) }, "pipe")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.pipe(a[0], uint32(a[1])) }, "pipe2")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fcntl(a, false) }, "fcntl")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fcntl(a, true) }, "fcntl64")
 	reg(sysIoctl, "ioctl")
 	reg(sysGetdents64, "getdents64")
 	reg(sysGetdents, "getdents")
 	reg(sysGetcwd, "getcwd")
 	reg(sysChdir, "chdir")
 	reg(sysFD1(syscall.SYS_FCHDIR), "fchdir")
-	reg(sysAccess, "access", "faccessat", "faccessat2")
-	reg(sysReadlink, "readlink", "readlinkat")
-	reg(sysUnlink, "unlink", "unlinkat", "rmdir")
-	reg(sysMkdir, "mkdir", "mkdirat")
-	reg(sysRename, "rename", "renameat", "renameat2")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, false, false) }, "access")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, true, false) }, "faccessat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, true, true) }, "faccessat2")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.readlink(atArgs(a, false)) }, "readlink")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.readlink(atArgs(a, true)) }, "readlinkat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.unlink(cwdArg, a[0], 0) }, "unlink")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.unlinkat(a) }, "unlinkat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.unlink(cwdArg, a[0], atRemoveDir) }, "rmdir")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.mkdir(atArgs(a, false)) }, "mkdir")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.mkdir(atArgs(a, true)) }, "mkdirat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(cwdArg, a[0], cwdArg, a[1], 0) }, "rename")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(a[0], a[1], a[2], a[3], 0) }, "renameat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "renameat2")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_UMASK, uintptr(a[0]&0o777)) }, "umask")
 	reg(sysFD1(syscall.SYS_FSYNC), "fsync")
 	reg(sysFD1(syscall.SYS_FDATASYNC), "fdatasync")
-	reg(sysTruncate, "truncate", "truncate64", "ftruncate", "ftruncate64")
-	reg(sysChmod, "chmod", "fchmod", "fchmodat")
-	reg(sysChown, "chown", "lchown", "fchown", "chown32", "lchown32", "fchown32", "fchownat")
-	reg(sysSymlink, "symlink", "symlinkat")
-	reg(sysLink, "link", "linkat")
-	reg(sysUtimensat, "utimensat", "utimensat_time64")
-	reg(sysUtimes, "utimes", "utime")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.slong(a[1]), false) }, "truncate")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.off64(a), false) }, "truncate64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.slong(a[1]), true) }, "ftruncate")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.off64(a), true) }, "ftruncate64")
+	reg(sysFchmod, "fchmod")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chmod(atArgs(a, false)) }, "chmod")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chmod(atArgs(a, true)) }, "fchmodat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, false, p.w == 4) }, "chown")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, true, p.w == 4) }, "lchown")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fchown(a, p.w == 4) }, "fchown")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, false, false) }, "chown32")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, true, false) }, "lchown32")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fchown(a, false) }, "fchown32")
+	reg(sysFchownat, "fchownat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.symlink(a[0], cwdArg, a[1]) }, "symlink")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.symlink(a[0], a[1], a[2]) }, "symlinkat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.link(cwdArg, a[0], cwdArg, a[1], 0) }, "link")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.link(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "linkat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.utimensat(a, false) }, "utimensat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.utimensat(a, true) }, "utimensat_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.utimes(a, false) }, "utimes")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.utimes(a, true) }, "utime")
 	reg(sysPoll, "poll")
-	reg(sysPpoll, "ppoll", "ppoll_time64")
-	reg(sysSelect, "select", "_newselect", "pselect6", "pselect6_time64")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		// Advice changes nothing gemu's guest can observe; the
-		// descriptor must be the guest's.
-		if _, ok := p.fds.lookup(sint(a[0])); !ok {
-			return -abi.EBADF
-		}
-		return 0
-	}, "fadvise64", "fadvise64_64")
-	reg(sysSendfile, "sendfile", "sendfile64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.ppoll(a, false) }, "ppoll")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.ppoll(a, true) }, "ppoll_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{block: p.w == 4}) }, "select")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{}) }, "_newselect")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{pselect: true}) }, "pselect6")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{pselect: true, time64: true}) }, "pselect6_time64")
+	reg(sysFadvise, "fadvise64")
+	reg(sysFadvise, "fadvise64_64") // i386's with a 64-bit length: the same checks
+	reg(func(p *Process, a *[6]uint64) int64 { return p.sendfile(a, p.w == 4) }, "sendfile")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.sendfile(a, false) }, "sendfile64")
 	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
 }
 
@@ -458,13 +481,10 @@ func sysLlseek(p *Process, a *[6]uint64) int64 {
 	return p.writeMem(a[3], b)
 }
 
-func sysPipe(p *Process, a *[6]uint64) int64 {
+// pipe is pipe2(fds, flags); pipe has no flags.
+func (p *Process) pipe(fds uint64, flags uint32) int64 {
 	b := hbuf(8)
-	var flags uint32
-	if p.curName == "pipe2" {
-		flags = uint32(a[1])
-	}
-	if !p.writable(a[0], 8) {
+	if !p.writable(fds, 8) {
 		return -abi.EFAULT
 	}
 	rd, wr, e := p.reserveFDPair()
@@ -482,7 +502,7 @@ func sysPipe(p *Process, a *[6]uint64) int64 {
 	p.fillFD(wr, int64(le32(b[4:])), ce, nil)
 	putLE32(b, uint32(rd))
 	putLE32(b[4:], uint32(wr))
-	return p.writeMem(a[0], b)
+	return p.writeMem(fds, b)
 }
 
 // fcntl commands.
@@ -500,7 +520,9 @@ const (
 	fOfdSetlkw = 38
 )
 
-func sysFcntl(p *Process, a *[6]uint64) int64 {
+// fcntl is fcntl or i386's fcntl64 (is64), the only one of the two that
+// takes the F_*LK64 commands there.
+func (p *Process) fcntl(a *[6]uint64, is64 bool) int64 {
 	cmd := int(sint(a[1]))
 	if r, ok := p.fcntlFD(sint(a[0]), cmd, a[2]); ok {
 		return r
@@ -520,7 +542,7 @@ func sysFcntl(p *Process, a *[6]uint64) int64 {
 		if p.w == 4 {
 			switch {
 			case cmd >= fGetlk64 && cmd <= fSetlkw64:
-				if p.curName != "fcntl64" {
+				if !is64 {
 					return -abi.EINVAL
 				}
 				layout, hcmd = abi.Flock64386Size, cmd-fGetlk64+fGetlk
@@ -766,10 +788,10 @@ func sysChdir(p *Process, a *[6]uint64) int64 {
 }
 
 // atArgs splits the arguments of a call that has an *at form: the *at
-// name takes a directory fd first (the guest's, for atPath); the plain
-// one is relative to the current directory.
-func (p *Process) atArgs(a *[6]uint64) (dirArg uint64, rest []uint64) {
-	if strings.HasSuffix(p.curName, "at") || strings.HasSuffix(p.curName, "at2") {
+// call (at) takes a directory fd first (the guest's, for atPath); the
+// plain one is relative to the current directory.
+func atArgs(a *[6]uint64, at bool) (dirArg uint64, rest []uint64) {
+	if at {
 		return a[0], a[1:]
 	}
 	return cwdArg, a[:]
@@ -809,10 +831,11 @@ func (p *Process) atPathString(dirArg uint64, s string) (uintptr, []byte, int64)
 
 const atEaccess = 0x200
 
-func sysAccess(p *Process, a *[6]uint64) int64 {
-	dirArg, r := p.atArgs(a)
+// access serves access, faccessat (at) and faccessat2 (at, withFlags).
+func (p *Process) access(a *[6]uint64, at, withFlags bool) int64 {
+	dirArg, r := atArgs(a, at)
 	var flags uint64
-	if p.curName == "faccessat2" {
+	if withFlags {
 		flags = uint64(uint32(r[2]))
 	}
 	mode := uintptr(uint32(r[1]))
@@ -834,8 +857,8 @@ func sysAccess(p *Process, a *[6]uint64) int64 {
 	})
 }
 
-func sysReadlink(p *Process, a *[6]uint64) int64 {
-	dirArg, r := p.atArgs(a)
+// readlink is readlink or readlinkat, its arguments split by atArgs.
+func (p *Process) readlink(dirArg uint64, r []uint64) int64 {
 	s, e := p.readPath(r[0])
 	if e != 0 {
 		return e
@@ -872,39 +895,31 @@ func sysReadlink(p *Process, a *[6]uint64) int64 {
 	return int64(len(target))
 }
 
-func sysUnlink(p *Process, a *[6]uint64) int64 {
-	dirArg, r := p.atArgs(a)
-	var flags uint64
-	switch p.curName {
-	case "unlinkat":
-		flags = uint64(uint32(r[1]))
-		if flags&^atRemoveDir != 0 {
-			return -abi.EINVAL
-		}
-	case "rmdir":
-		flags = atRemoveDir
+func (p *Process) unlinkat(a *[6]uint64) int64 {
+	flags := uint64(uint32(a[2]))
+	if flags&^atRemoveDir != 0 {
+		return -abi.EINVAL
 	}
-	return p.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
+	return p.unlink(a[0], a[1], flags)
+}
+
+// unlink is unlinkat(dirArg, path, flags): unlink, or rmdir with
+// AT_REMOVEDIR.
+func (p *Process) unlink(dirArg, path, flags uint64) int64 {
+	return p.inDir(dirArg, path, func(d uintptr, name []byte) int64 {
 		return host(syscall.SYS_UNLINKAT, d, uintptr(ptr(name)), uintptr(flags))
 	})
 }
 
-func sysMkdir(p *Process, a *[6]uint64) int64 {
-	dirArg, r := p.atArgs(a)
+// mkdir is mkdir or mkdirat, its arguments split by atArgs.
+func (p *Process) mkdir(dirArg uint64, r []uint64) int64 {
 	return p.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
 		return host(syscall.SYS_MKDIRAT, d, uintptr(ptr(name)), uintptr(uint32(r[1])))
 	})
 }
 
-func sysRename(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := cwdArg, cwdArg
-	oldP, newP, flags := a[0], a[1], uint64(0)
-	if p.curName != "rename" {
-		oldDir, oldP, newDir, newP = a[0], a[1], a[2], a[3]
-		if p.curName == "renameat2" {
-			flags = uint64(uint32(a[4]))
-		}
-	}
+// rename is renameat2: rename and renameat are it with fewer arguments.
+func (p *Process) rename(oldDir, oldP, newDir, newP, flags uint64) int64 {
 	return p.inDir(oldDir, oldP, func(od uintptr, op []byte) int64 {
 		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
 			return host(sysRenameat2, od, uintptr(ptr(op)), nd, uintptr(ptr(np)), uintptr(flags))
@@ -912,46 +927,51 @@ func sysRename(p *Process, a *[6]uint64) int64 {
 	})
 }
 
-func sysTruncate(p *Process, a *[6]uint64) int64 {
-	var length int64
-	switch {
-	case strings.HasSuffix(p.curName, "64") && p.w == 4:
-		length = int64(a[1]&0xffffffff | a[2]<<32)
-	default:
-		length = p.slong(a[1])
+// off64 is the length argument of truncate64 and ftruncate64: two
+// registers on i386, one on x86-64.
+func (p *Process) off64(a *[6]uint64) int64 {
+	if p.w == 4 {
+		return int64(a[1]&0xffffffff | a[2]<<32)
 	}
-	if strings.HasPrefix(p.curName, "f") {
-		fd, e := p.fget(a[0])
+	return p.slong(a[1])
+}
+
+// truncate is truncate (of a path at arg) or ftruncate (fd, of the
+// descriptor arg) to length.
+func (p *Process) truncate(arg uint64, length int64, fd bool) int64 {
+	if fd {
+		fd, e := p.fget(arg)
 		if e != 0 {
 			return e
 		}
 		defer p.fput(fd)
 		return host(syscall.SYS_FTRUNCATE, fd, uintptr(length))
 	}
-	return p.onPathArg(cwdArg, a[0], false, func(_ uintptr, kpath []byte) int64 {
+	return p.onPathArg(cwdArg, arg, false, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_TRUNCATE, uintptr(ptr(kpath)), uintptr(length))
 	})
 }
 
-func sysChmod(p *Process, a *[6]uint64) int64 {
-	if p.curName == "fchmod" {
-		fd, e := p.fget(a[0])
-		if e != 0 {
-			return e
-		}
-		defer p.fput(fd)
-		return host(syscall.SYS_FCHMOD, fd, uintptr(uint32(a[1])))
+func sysFchmod(p *Process, a *[6]uint64) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
 	}
-	dirArg, r := p.atArgs(a)
+	defer p.fput(fd)
+	return host(syscall.SYS_FCHMOD, fd, uintptr(uint32(a[1])))
+}
+
+// chmod is chmod or fchmodat, its arguments split by atArgs.
+func (p *Process) chmod(dirArg uint64, r []uint64) int64 {
 	return p.onPathArg(dirArg, r[0], false, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_FCHMODAT, atFDCWD, uintptr(ptr(kpath)), uintptr(uint32(r[1])))
 	})
 }
 
-// id converts a uid or gid argument; i386's 16-bit calls use 0xffff for
-// "unchanged" (-1).
-func (p *Process) id(v uint64) uintptr {
-	if p.w == 4 && !strings.HasSuffix(p.curName, "32") && p.curName != "fchownat" {
+// id converts a uid or gid argument; i386's 16-bit calls (narrow: chown,
+// not chown32) use 0xffff for "unchanged" (-1).
+func id(v uint64, narrow bool) uintptr {
+	if narrow {
 		v &= 0xffff
 		if v == 0xffff {
 			return uintptr(0xffffffff)
@@ -961,32 +981,38 @@ func (p *Process) id(v uint64) uintptr {
 	return uintptr(uint32(v))
 }
 
-func sysChown(p *Process, a *[6]uint64) int64 {
-	switch p.curName {
-	case "fchown", "fchown32":
-		fd, e := p.fget(a[0])
-		if e != 0 {
-			return e
-		}
-		defer p.fput(fd)
-		return host(syscall.SYS_FCHOWN, fd, p.id(a[1]), p.id(a[2]))
-	case "fchownat":
-		flags := uintptr(uint32(a[4]))
-		if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
-			return -abi.EINVAL
-		}
-		uid, gid := p.id(a[2]), p.id(a[3])
-		if s, e := p.readPath(a[1]); e == 0 && s == "" && flags&atEmptyPath != 0 {
-			dirfd := p.dirget(a[0])
-			defer p.fput(dirfd)
-			return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(emptyPath)), uid, gid, flags)
-		}
-		return p.onPathArg(a[0], a[1], flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
-			return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
-		})
+// fchown is fchown or i386's fchown32 (narrow false).
+func (p *Process) fchown(a *[6]uint64, narrow bool) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
 	}
-	uid, gid := p.id(a[1]), p.id(a[2])
-	return p.onPathArg(cwdArg, a[0], strings.HasPrefix(p.curName, "lchown"), func(k uintptr, _ []byte) int64 {
+	defer p.fput(fd)
+	return host(syscall.SYS_FCHOWN, fd, id(a[1], narrow), id(a[2], narrow))
+}
+
+// sysFchownat takes 32-bit ids on both ABIs.
+func sysFchownat(p *Process, a *[6]uint64) int64 {
+	flags := uintptr(uint32(a[4]))
+	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
+		return -abi.EINVAL
+	}
+	uid, gid := id(a[2], false), id(a[3], false)
+	if s, e := p.readPath(a[1]); e == 0 && s == "" && flags&atEmptyPath != 0 {
+		dirfd := p.dirget(a[0])
+		defer p.fput(dirfd)
+		return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(emptyPath)), uid, gid, flags)
+	}
+	return p.onPathArg(a[0], a[1], flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
+		return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
+	})
+}
+
+// chown is chown or lchown (nofollow), and i386's chown32 and lchown32
+// (narrow false).
+func (p *Process) chown(a *[6]uint64, nofollow, narrow bool) int64 {
+	uid, gid := id(a[1], narrow), id(a[2], narrow)
+	return p.onPathArg(cwdArg, a[0], nofollow, func(k uintptr, _ []byte) int64 {
 		return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
 	})
 }
@@ -994,14 +1020,12 @@ func sysChown(p *Process, a *[6]uint64) int64 {
 // emptyPath is the empty name of AT_EMPTY_PATH calls.
 var emptyPath = []byte{0}
 
-func sysSymlink(p *Process, a *[6]uint64) int64 {
-	target, e := p.readPath(a[0])
+// symlink is symlinkat(target, dirArg, linkp); symlink's dirArg is the
+// current directory.
+func (p *Process) symlink(targetp, dirArg, linkp uint64) int64 {
+	target, e := p.readPath(targetp)
 	if e != 0 {
 		return e
-	}
-	dirArg, linkp := cwdArg, a[1]
-	if p.curName == "symlinkat" {
-		dirArg, linkp = a[1], a[2]
 	}
 	t := cstr(target)
 	return p.inDir(dirArg, linkp, func(d uintptr, lp []byte) int64 {
@@ -1009,12 +1033,8 @@ func sysSymlink(p *Process, a *[6]uint64) int64 {
 	})
 }
 
-func sysLink(p *Process, a *[6]uint64) int64 {
-	oldDir, newDir := cwdArg, cwdArg
-	oldP, newP, flags := a[0], a[1], uint64(0)
-	if p.curName == "linkat" {
-		oldDir, oldP, newDir, newP, flags = a[0], a[1], a[2], a[3], uint64(uint32(a[4]))
-	}
+// link is linkat; link is it relative to the current directory.
+func (p *Process) link(oldDir, oldP, newDir, newP, flags uint64) int64 {
 	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return -abi.EINVAL
 	}
@@ -1058,7 +1078,8 @@ func (p *Process) timespecs(addr uint64, n int, t64 bool) ([]byte, int64) {
 	return h, 0
 }
 
-func sysUtimensat(p *Process, a *[6]uint64) int64 {
+// utimensat is utimensat or i386's utimensat_time64 (t64).
+func (p *Process) utimensat(a *[6]uint64, t64 bool) int64 {
 	flags := uintptr(uint32(a[3]))
 	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
 		return -abi.EINVAL
@@ -1073,7 +1094,7 @@ func sysUtimensat(p *Process, a *[6]uint64) int64 {
 	var ts []byte
 	if a[2] != 0 {
 		var e int64
-		if ts, e = p.timespecs(a[2], 2, p.curName == "utimensat_time64"); e != 0 {
+		if ts, e = p.timespecs(a[2], 2, t64); e != 0 {
 			return e
 		}
 	}
@@ -1093,12 +1114,12 @@ func sysUtimensat(p *Process, a *[6]uint64) int64 {
 }
 
 // sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
-// longs of seconds) through utimensat.
-func sysUtimes(p *Process, a *[6]uint64) int64 {
+// longs of seconds: utimbuf) through utimensat.
+func (p *Process) utimes(a *[6]uint64, utimbuf bool) int64 {
 	var ts []byte
 	if a[1] != 0 {
 		n := 4
-		if p.curName == "utime" {
+		if utimbuf {
 			n = 2
 		}
 		g, e := p.readMem(a[1], n*int(p.w))
@@ -1182,7 +1203,8 @@ func sysPoll(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
-func sysPpoll(p *Process, a *[6]uint64) int64 {
+// ppoll is ppoll or i386's ppoll_time64 (t64).
+func (p *Process) ppoll(a *[6]uint64, t64 bool) int64 {
 	n := uint64(uint32(a[1]))
 	if n > 65536 {
 		return -abi.EINVAL
@@ -1191,7 +1213,6 @@ func sysPpoll(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	t64 := p.curName == "ppoll_time64"
 	var ts []byte
 	if a[2] != 0 {
 		if ts, e = p.timespecs(a[2], 1, t64); e != 0 {
@@ -1228,14 +1249,30 @@ func (p *Process) putTimespec(addr uint64, t abi.Timespec, t64 bool) int64 {
 	return p.writeMem(addr, w.Encode(uint64(t.Sec), uint64(t.Nsec)))
 }
 
-// sysSelect serves select, _newselect, i386's old select (one pointer to
+// sysFadvise: advice changes nothing gemu's guest can observe; the
+// descriptor must be the guest's.
+func sysFadvise(p *Process, a *[6]uint64) int64 {
+	if _, ok := p.fds.lookup(sint(a[0])); !ok {
+		return -abi.EBADF
+	}
+	return 0
+}
+
+// selectCall is the variant of select being served.
+type selectCall struct {
+	block   bool // i386's old select: one pointer to its five arguments
+	pselect bool // pselect6: a timespec and a signal mask argument
+	time64  bool // i386's pselect6_time64: a 64-bit timespec
+}
+
+// selectWait serves select, _newselect, i386's old select (one pointer to
 // its five arguments) and pselect6. The guest's fd_sets (arrays of longs:
 // bit fd of the little-endian array is descriptor fd) name guest
 // descriptors; the host's sets name the host descriptors they stand for,
 // and the results are mapped back.
-func sysSelect(p *Process, a *[6]uint64) int64 {
+func (p *Process) selectWait(a *[6]uint64, k selectCall) int64 {
 	args := *a
-	if p.curName == "select" && p.w == 4 {
+	if k.block {
 		b, e := p.readMem(a[0], 20)
 		if e != 0 {
 			return e
@@ -1281,8 +1318,7 @@ func sysSelect(p *Process, a *[6]uint64) int64 {
 			}
 		}
 	}
-	pselect := strings.HasPrefix(p.curName, "pselect6")
-	t64 := p.curName == "pselect6_time64"
+	pselect, t64 := k.pselect, k.time64
 	var tb []byte
 	if args[4] != 0 {
 		if pselect {
@@ -1365,7 +1401,8 @@ func (p *Process) selectFDs(sets [3][]byte, n int) ([][2]int, int64) {
 // bitSet reports whether bit i of a little-endian bit array is set.
 func bitSet(b []byte, i int) bool { return i/8 < len(b) && b[i/8]&(1<<(i%8)) != 0 }
 
-func sysSendfile(p *Process, a *[6]uint64) int64 {
+// sendfile is sendfile64, or i386's sendfile (off32: a 32-bit offset).
+func (p *Process) sendfile(a *[6]uint64, off32 bool) int64 {
 	out, e := p.fget(a[0])
 	if e != 0 {
 		return e
@@ -1385,7 +1422,7 @@ func sysSendfile(p *Process, a *[6]uint64) int64 {
 		return r
 	}
 	size := 8
-	if p.w == 4 && p.curName == "sendfile" {
+	if off32 {
 		size = 4
 	}
 	g, e := p.readMem(a[2], size)

@@ -14,15 +14,17 @@ import (
 
 func init() {
 	reg(sysBrk, "brk")
-	reg(sysMmap, "mmap")
-	reg(sysMmap2, "mmap2")
+	reg(served(emuMmap, sysMmap), "mmap")
+	reg(served(emuMmap2, sysMmap2), "mmap2")
 	reg(sysMunmap, "munmap")
 	reg(sysMprotect, "mprotect")
 	reg(sysMremap, "mremap")
 	reg(sysMadvise, "madvise")
 	reg(sysMsync, "msync")
 	reg(sysMincore, "mincore")
-	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "mlock", "munlock", "mlockall", "munlockall", "mlock2")
+	for _, name := range []string{"mlock", "munlock", "mlockall", "munlockall", "mlock2"} {
+		reg(sysNop, name) // nothing is ever paged out
+	}
 }
 
 func pageUp(v uint64) uint64   { return (v + pageSize - 1) &^ (pageSize - 1) }
@@ -575,3 +577,6 @@ func (p *Process) syncSharedIn() {
 		}
 	}
 }
+
+// sysNop is a call that has nothing to do and succeeds.
+func sysNop(p *Process, a *[6]uint64) int64 { return 0 }

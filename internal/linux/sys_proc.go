@@ -14,15 +14,14 @@ func init() {
 	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "getpid")
 	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.gettid()) }, "gettid")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPPID) }, "getppid")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETUID), "getuid") }, "getuid", "getuid32")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETEUID), "geteuid") }, "geteuid", "geteuid32")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETGID), "getgid") }, "getgid", "getgid32")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.uid16(host(syscall.SYS_GETEGID), "getegid") }, "getegid", "getegid32")
-	reg(sysGetresuid, "getresuid", "getresuid32", "getresgid", "getresgid32")
-	reg(sysGetgroups, "getgroups", "getgroups32")
+	regID(sysGetuid, "getuid", "getgid")
+	regID(sysGeteuid, "geteuid", "getegid")
+	regID(sysGetresuid, "getresuid", "getresgid")
+	regID(sysGetgroups, "getgroups", "")
 	reg(sysUname, "uname")
 	reg(sysPrlimit64, "prlimit64")
-	reg(sysGetrlimit, "getrlimit", "ugetrlimit")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.getrlimit(a, true) }, "getrlimit")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.getrlimit(a, false) }, "ugetrlimit")
 	reg(sysSetrlimit, "setrlimit")
 	reg(sysSchedGetaffinity, "sched_getaffinity")
 	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SCHED_YIELD) }, "sched_yield")
@@ -45,7 +44,8 @@ func init() {
 	reg(sysPrctl, "prctl")
 	reg(sysPersonality, "personality")
 	reg(sysGetcpu, "getcpu")
-	reg(sysFutex, "futex", "futex_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.futex(a, false) }, "futex")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.futex(a, true) }, "futex_time64")
 }
 
 // sysExitThread is exit: it ends the calling thread, and the process with
@@ -65,16 +65,32 @@ func sysExit(p *Process, a *[6]uint64) int64 {
 
 // uid16 narrows an id for the i386 16-bit calls (getuid, not getuid32):
 // ids above 65535 read as the overflow id 65534.
-func (p *Process) uid16(id int64, name string) int64 {
-	if p.w == 4 && p.sys == &abi32 && p.curName == name && id > 0xffff {
+func (p *Process) uid16(id int64, k idCall) int64 {
+	if p.id16(k) && id > 0xffff {
 		return 65534
 	}
 	return id
 }
 
-func sysGetresuid(p *Process, a *[6]uint64) int64 {
+// sysGetuid is getuid or getgid.
+func sysGetuid(p *Process, a *[6]uint64, k idCall) int64 {
+	if k.gid {
+		return p.uid16(host(syscall.SYS_GETGID), k)
+	}
+	return p.uid16(host(syscall.SYS_GETUID), k)
+}
+
+// sysGeteuid is geteuid or getegid.
+func sysGeteuid(p *Process, a *[6]uint64, k idCall) int64 {
+	if k.gid {
+		return p.uid16(host(syscall.SYS_GETEGID), k)
+	}
+	return p.uid16(host(syscall.SYS_GETEUID), k)
+}
+
+func sysGetresuid(p *Process, a *[6]uint64, k idCall) int64 {
 	nr := uintptr(syscall.SYS_GETRESUID)
-	if p.curName == "getresgid" || p.curName == "getresgid32" {
+	if k.gid {
 		nr = syscall.SYS_GETRESGID
 	}
 	b := hbuf(12)
@@ -82,7 +98,7 @@ func sysGetresuid(p *Process, a *[6]uint64) int64 {
 		return r
 	}
 	size := 4
-	if p.w == 4 && (p.curName == "getresuid" || p.curName == "getresgid") {
+	if p.id16(k) {
 		size = 2
 	}
 	for i := 0; i < 3; i++ {
@@ -99,7 +115,7 @@ func sysGetresuid(p *Process, a *[6]uint64) int64 {
 	return 0
 }
 
-func sysGetgroups(p *Process, a *[6]uint64) int64 {
+func sysGetgroups(p *Process, a *[6]uint64, k idCall) int64 {
 	size := sint(a[0])
 	if size < 0 {
 		return -abi.EINVAL
@@ -111,7 +127,7 @@ func sysGetgroups(p *Process, a *[6]uint64) int64 {
 		return n
 	}
 	elem := 4
-	if p.w == 4 && p.curName == "getgroups" {
+	if p.id16(k) {
 		elem = 2
 	}
 	out := make([]byte, int(n)*elem)
@@ -239,11 +255,12 @@ func sysPrlimit64(p *Process, a *[6]uint64) int64 {
 // rlimitOut converts a limit for the guest's struct rlimit: i386's
 // ugetrlimit reports values that do not fit in 32 bits as infinity
 // (0xffffffff); its old getrlimit clamps to 0x7fffffff.
-func (p *Process) rlimitOut(v uint64) uint64 {
+// old says the call is getrlimit, not ugetrlimit.
+func (p *Process) rlimitOut(v uint64, old bool) uint64 {
 	if p.w == 8 {
 		return v
 	}
-	if p.curName == "getrlimit" {
+	if old {
 		return min(v, 0x7fffffff)
 	}
 	if v > 0xffffffff {
@@ -252,7 +269,8 @@ func (p *Process) rlimitOut(v uint64) uint64 {
 	return v
 }
 
-func sysGetrlimit(p *Process, a *[6]uint64) int64 {
+// getrlimit is getrlimit (old) or ugetrlimit.
+func (p *Process) getrlimit(a *[6]uint64, old bool) int64 {
 	res := int(sint(a[0]))
 	if res < 0 || res >= 16 {
 		return -abi.EINVAL
@@ -261,7 +279,7 @@ func sysGetrlimit(p *Process, a *[6]uint64) int64 {
 	if e != 0 {
 		return e
 	}
-	return p.writeMem(a[1], p.w.Encode(p.rlimitOut(cur), p.rlimitOut(max)))
+	return p.writeMem(a[1], p.w.Encode(p.rlimitOut(cur, old), p.rlimitOut(max, old)))
 }
 
 func sysSetrlimit(p *Process, a *[6]uint64) int64 {

@@ -59,7 +59,11 @@ func (p *Process) processVM(a *[6]uint64, write bool) int64 {
 		if r := host(syscall.SYS_KILL, uintptr(pid), 0); r == -abi.ESRCH {
 			return r
 		}
-		p.unimpf("%s: the memory of another process (%d) is not supported\n", p.curName, pid)
+		name := "process_vm_readv"
+		if write {
+			name = "process_vm_writev"
+		}
+		p.unimpf("%s: the memory of another process (%d) is not supported\n", name, pid)
 		return -abi.EPERM
 	}
 	return p.copyVM(local, remote, write)

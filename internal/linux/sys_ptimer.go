@@ -88,8 +88,10 @@ type posixTimers struct {
 
 func init() {
 	reg(sysTimerCreate, "timer_create")
-	reg(sysTimerSettime, "timer_settime", "timer_settime64")
-	reg(sysTimerGettime, "timer_gettime", "timer_gettime64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.timerSettime(a, p.w == 8) }, "timer_settime")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.timerSettime(a, true) }, "timer_settime64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.timerGettime(a, p.w == 8) }, "timer_gettime")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.timerGettime(a, true) }, "timer_gettime64")
 	reg(sysTimerGetoverrun, "timer_getoverrun")
 	reg(sysTimerDelete, "timer_delete")
 }
@@ -300,8 +302,9 @@ func (p *Process) putItimerspec(addr uint64, value, interval int64, t64 bool) in
 	return p.writeMem(addr, w.Encode(uint64(interval/1e9), uint64(interval%1e9), uint64(value/1e9), uint64(value%1e9)))
 }
 
-func sysTimerSettime(p *Process, a *[6]uint64) int64 {
-	t64 := p.w == 8 || p.curName == "timer_settime64"
+// timerSettime is timer_settime; t64 says its itimerspecs have 64-bit
+// fields (x86-64, or i386's timer_settime64).
+func (p *Process) timerSettime(a *[6]uint64, t64 bool) int64 {
 	if a[2] == 0 {
 		return -abi.EINVAL
 	}
@@ -360,7 +363,8 @@ func sysTimerSettime(p *Process, a *[6]uint64) int64 {
 	return 0
 }
 
-func sysTimerGettime(p *Process, a *[6]uint64) int64 {
+// timerGettime is timer_gettime, t64 as for timerSettime.
+func (p *Process) timerGettime(a *[6]uint64, t64 bool) int64 {
 	t := p.lookupTimer(a[0])
 	if t == nil {
 		return -abi.EINVAL
@@ -369,7 +373,7 @@ func sysTimerGettime(p *Process, a *[6]uint64) int64 {
 	pt.mu.Lock()
 	v, i := t.timerValue()
 	pt.mu.Unlock()
-	return p.putItimerspec(p.ulong(a[1]), v, i, p.w == 8 || p.curName == "timer_gettime64")
+	return p.putItimerspec(p.ulong(a[1]), v, i, t64)
 }
 
 func sysTimerGetoverrun(p *Process, a *[6]uint64) int64 {

@@ -34,7 +34,8 @@ func init() {
 	reg(sysRtSigsuspend, "rt_sigsuspend")
 	reg(sysSigsuspend, "sigsuspend")
 	reg(sysPause, "pause")
-	reg(sysRtSigtimedwait, "rt_sigtimedwait", "rt_sigtimedwait_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.rtSigtimedwait(a, p.w == 8) }, "rt_sigtimedwait")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.rtSigtimedwait(a, true) }, "rt_sigtimedwait_time64")
 	reg(sysRestartSyscall, "restart_syscall")
 
 	for name, spec := range map[string]string{
@@ -296,21 +297,22 @@ func (p *Process) raise(sig int, code int32) int64 {
 }
 
 func sysRtSigqueueinfo(p *Process, a *[6]uint64) int64 {
-	return p.sigqueueinfo(sint(a[0]), sint(a[0]), int(sint(a[1])), a[2])
+	return p.sigqueueinfo(sint(a[0]), sint(a[0]), int(sint(a[1])), a[2], false)
 }
 
 func sysRtTgsigqueueinfo(p *Process, a *[6]uint64) int64 {
 	if sint(a[0]) <= 0 || sint(a[1]) <= 0 {
 		return -abi.EINVAL
 	}
-	return p.sigqueueinfo(sint(a[0]), sint(a[1]), int(sint(a[2])), a[3])
+	return p.sigqueueinfo(sint(a[0]), sint(a[1]), int(sint(a[2])), a[3], true)
 }
 
 // sigqueueinfo sends sig with the guest's siginfo at uinfo (sigqueue).
 // To itself the siginfo is queued as given; to another process it is
 // converted and sent by the host, which allows only negative si_codes
-// there, like Linux.
-func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
+// there, like Linux. toThread (rt_tgsigqueueinfo) directs it at thread tid
+// alone.
+func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64, toThread bool) int64 {
 	if sig < 0 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
@@ -324,7 +326,7 @@ func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64) int64 {
 			return 0
 		}
 		si := sigInfo{signo: int32(sig), layout: silRaw, raw: b, code: code, pid: pid, uid: uid, value: value}
-		if p.curName == "rt_tgsigqueueinfo" {
+		if toThread {
 			// For that thread alone, as tgkill's (pthread_sigqueue).
 			p.directTo(&si, tid)
 		}
@@ -381,7 +383,9 @@ func sysRestartSyscall(p *Process, a *[6]uint64) int64 { return -abi.EINTR }
 // sysRtSigtimedwait waits for one of the signals in a set and takes it
 // without running its handler (sigwaitinfo, sigtimedwait). A signal
 // outside the set that the mask lets through ends the wait with EINTR.
-func sysRtSigtimedwait(p *Process, a *[6]uint64) int64 {
+// rtSigtimedwait is rt_sigtimedwait; t64 says its timeout has 64-bit
+// fields (x86-64, or i386's rt_sigtimedwait_time64).
+func (p *Process) rtSigtimedwait(a *[6]uint64, t64 bool) int64 {
 	if p.ulong(a[3]) != 8 {
 		return -abi.EINVAL
 	}
@@ -393,7 +397,7 @@ func sysRtSigtimedwait(p *Process, a *[6]uint64) int64 {
 	var deadline int64
 	poll := false
 	if a[2] != 0 {
-		ts, e := p.timespecs(a[2], 1, p.w == 8 || p.curName == "rt_sigtimedwait_time64")
+		ts, e := p.timespecs(a[2], 1, t64)
 		if e != 0 {
 			return e
 		}

@@ -15,10 +15,13 @@ import (
 func init() {
 	reg(sysSocket, "socket")
 	reg(sysSocketpair, "socketpair")
-	reg(sysBindConnect, "bind", "connect")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.bindConnect(a, syscall.SYS_BIND) }, "bind")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.bindConnect(a, syscall.SYS_CONNECT) }, "connect")
 	reg(sysFDInt(syscall.SYS_LISTEN), "listen")
-	reg(sysAccept, "accept", "accept4")
-	reg(sysSockname, "getsockname", "getpeername")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.accept(a, 0) }, "accept")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.accept(a, uint32(a[3])) }, "accept4")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.sockname(a, syscall.SYS_GETSOCKNAME) }, "getsockname")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.sockname(a, syscall.SYS_GETPEERNAME) }, "getpeername")
 	reg(sysSendto, "sendto")
 	reg(sysRecvfrom, "recvfrom")
 	reg(sysFDInt(syscall.SYS_SHUTDOWN), "shutdown")
@@ -97,7 +100,8 @@ func (p *Process) sockaddrIn(addr, n uint64) ([]byte, int64) {
 	return p.readMem(addr, int(n))
 }
 
-func sysBindConnect(p *Process, a *[6]uint64) int64 {
+// bindConnect is bind or connect (host call nr) with the guest's address.
+func (p *Process) bindConnect(a *[6]uint64, nr uintptr) int64 {
 	fd, e := p.fget(a[0])
 	if e != 0 {
 		return e
@@ -106,10 +110,6 @@ func sysBindConnect(p *Process, a *[6]uint64) int64 {
 	sa, e := p.sockaddrIn(a[1], uint64(uint32(a[2])))
 	if e != 0 {
 		return e
-	}
-	nr := uintptr(syscall.SYS_BIND)
-	if p.curName == "connect" {
-		nr = syscall.SYS_CONNECT
 	}
 	return host(nr, fd, uintptr(ptr(sa)), uintptr(len(sa)))
 }
@@ -145,7 +145,8 @@ func (p *Process) sockaddrDone(addr, lenp uint64, buf, lb []byte, guestLen uint3
 	return p.writeMem(lenp, lb)
 }
 
-func sysAccept(p *Process, a *[6]uint64) int64 {
+// accept is accept4 with flags (0 for accept).
+func (p *Process) accept(a *[6]uint64, flags uint32) int64 {
 	sock, e := p.fget(a[0])
 	if e != 0 {
 		return e
@@ -159,10 +160,6 @@ func sysAccept(p *Process, a *[6]uint64) int64 {
 	if lb != nil {
 		guestLen = le32(lb)
 		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
-	}
-	var flags uint32
-	if p.curName == "accept4" {
-		flags = uint32(a[3])
 	}
 	fd, e := p.reserveFD()
 	if e != 0 {
@@ -178,7 +175,8 @@ func sysAccept(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
-func sysSockname(p *Process, a *[6]uint64) int64 {
+// sockname is getsockname or getpeername (host call nr).
+func (p *Process) sockname(a *[6]uint64, nr uintptr) int64 {
 	fd, e := p.fget(a[0])
 	if e != 0 {
 		return e
@@ -193,10 +191,6 @@ func sysSockname(p *Process, a *[6]uint64) int64 {
 	}
 	guestLen := le32(lb)
 	lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
-	nr := uintptr(syscall.SYS_GETSOCKNAME)
-	if p.curName == "getpeername" {
-		nr = syscall.SYS_GETPEERNAME
-	}
 	if r := host(nr, fd, uintptr(ptr(buf)), uintptr(ptr(lb))); r < 0 {
 		return r
 	}
@@ -639,6 +633,5 @@ func sysSocketcall(p *Process, a *[6]uint64) int64 {
 	case "recv":
 		name, args[4], args[5] = "recvfrom", 0, 0
 	}
-	p.curName = name
 	return handlers[name](p, &args)
 }

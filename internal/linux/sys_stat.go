@@ -11,9 +11,21 @@ import (
 // i386 guest converted to its struct stat, stat64 or statfs(64).
 
 func init() {
-	reg(sysStat, "stat", "lstat", "fstat", "stat64", "lstat64", "fstat64", "newfstatat", "fstatat64")
+	// old: i386's original struct stat, not stat64 (x86-64's stat,
+	// lstat and fstat fill the host's own struct either way).
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, 0, true) }, "stat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, atSymlinkNoFollow, true) }, "lstat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fstat(a, true) }, "fstat")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, 0, false) }, "stat64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, atSymlinkNoFollow, false) }, "lstat64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.fstat(a, false) }, "fstat64")
+	reg(sysFstatat, "newfstatat") // x86-64's name
+	reg(sysFstatat, "fstatat64")  // i386's name of the same call
 	reg(sysStatx, "statx")
-	reg(sysStatfs, "statfs", "fstatfs", "statfs64", "fstatfs64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, false, false) }, "statfs")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, true, false) }, "fstatfs")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, false, true) }, "statfs64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, true, true) }, "fstatfs64")
 }
 
 const (
@@ -21,32 +33,40 @@ const (
 	sysStatxNr  = 332
 )
 
-func sysStat(p *Process, a *[6]uint64) int64 {
-	hb := hbuf(abi.HostStatSize)
-	var r int64
-	out := a[1]
-	switch p.curName {
-	case "fstat", "fstat64":
-		fd, e := p.fget(a[0])
-		if e != 0 {
-			return e
-		}
-		defer p.fput(fd)
-		r = host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb)))
-	case "newfstatat", "fstatat64":
-		out = a[2]
-		r = p.statAt(a[0], a[1], uint32(a[3]), func(d uintptr, path []byte, flags uintptr) int64 {
-			return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
-		})
-	default:
-		var flags uint32
-		if p.curName == "lstat" || p.curName == "lstat64" {
-			flags = atSymlinkNoFollow
-		}
-		r = p.statAt(cwdArg, a[0], flags, func(d uintptr, path []byte, flags uintptr) int64 {
-			return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
-		})
+// fstat is fstat(fd, buf) or i386's fstat64 (old false).
+func (p *Process) fstat(a *[6]uint64, old bool) int64 {
+	fd, e := p.fget(a[0])
+	if e != 0 {
+		return e
 	}
+	defer p.fput(fd)
+	hb := hbuf(abi.HostStatSize)
+	return p.statOut(a[1], hb, host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb))), old)
+}
+
+// statPath is stat or lstat (flags AT_SYMLINK_NOFOLLOW) of a path, or
+// i386's stat64 and lstat64 (old false).
+func (p *Process) statPath(a *[6]uint64, flags uint32, old bool) int64 {
+	hb := hbuf(abi.HostStatSize)
+	r := p.statAt(cwdArg, a[0], flags, false, func(d uintptr, path []byte, flags uintptr) int64 {
+		return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
+	})
+	return p.statOut(a[1], hb, r, old)
+}
+
+// sysFstatat is newfstatat (x86-64) and fstatat64 (i386).
+func sysFstatat(p *Process, a *[6]uint64) int64 {
+	hb := hbuf(abi.HostStatSize)
+	r := p.statAt(a[0], a[1], uint32(a[3]), false, func(d uintptr, path []byte, flags uintptr) int64 {
+		return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
+	})
+	return p.statOut(a[2], hb, r, false)
+}
+
+// statOut stores the host's struct stat hb, filled by a call that
+// returned r, at out as the guest's struct: the host's own on x86-64,
+// i386's struct stat (old) or stat64.
+func (p *Process) statOut(out uint64, hb []byte, r int64, old bool) int64 {
 	if r < 0 {
 		return r
 	}
@@ -54,8 +74,7 @@ func sysStat(p *Process, a *[6]uint64) int64 {
 		return p.writeMem(out, hb)
 	}
 	st := abi.DecodeHostStat(hb)
-	switch p.curName {
-	case "stat", "lstat", "fstat":
+	if old {
 		b, ok := abi.EncodeStat386(&st)
 		if !ok {
 			return -abi.EOVERFLOW
@@ -80,13 +99,13 @@ const (
 // guest directory dirArg with the guest's flags: the path resolved once
 // (pathFD) and the call made on that descriptor with AT_EMPTY_PATH; an
 // empty path with AT_EMPTY_PATH (or none, for statx) is the guest's
-// descriptor dirArg itself.
-func (p *Process) statAt(dirArg, addr uint64, flags uint32, call func(d uintptr, path []byte, flags uintptr) int64) int64 {
+// descriptor dirArg itself. nullPath (statx) allows a NULL path.
+func (p *Process) statAt(dirArg, addr uint64, flags uint32, nullPath bool, call func(d uintptr, path []byte, flags uintptr) int64) int64 {
 	if flags&^(atSymlinkNoFollow|atNoAutomount|atEmptyPath|atStatxSync) != 0 {
 		return -abi.EINVAL
 	}
 	var s string
-	if addr != 0 || p.curName != "statx" {
+	if addr != 0 || !nullPath {
 		var e int64
 		if s, e = p.readPath(addr); e != 0 {
 			return e
@@ -115,7 +134,7 @@ func sysStatx(p *Process, a *[6]uint64) int64 {
 		return -abi.EFAULT
 	}
 	b := hbuf(statxSize)
-	r := p.statAt(a[0], a[1], flags, func(d uintptr, path []byte, flags uintptr) int64 {
+	r := p.statAt(a[0], a[1], flags, true, func(d uintptr, path []byte, flags uintptr) int64 {
 		return host(sysStatxNr, d, uintptr(ptr(path)), flags, uintptr(uint32(a[3])), uintptr(ptr(b)))
 	})
 	if r < 0 {
@@ -124,9 +143,10 @@ func sysStatx(p *Process, a *[6]uint64) int64 {
 	return p.writeMem(a[4], b)
 }
 
-func sysStatfs(p *Process, a *[6]uint64) int64 {
+// statfs is statfs (or of a descriptor: fstatfs) and i386's statfs64 and
+// fstatfs64 (is64).
+func (p *Process) statfs(a *[6]uint64, fd, is64 bool) int64 {
 	hb := hbuf(abi.HostStatfsSize)
-	is64 := p.curName == "statfs64" || p.curName == "fstatfs64"
 	out := a[1]
 	if is64 {
 		// statfs64(path, size, buf): i386 passes the struct's size.
@@ -136,13 +156,13 @@ func sysStatfs(p *Process, a *[6]uint64) int64 {
 		out = a[2]
 	}
 	var r int64
-	if p.curName == "fstatfs" || p.curName == "fstatfs64" {
-		fd, e := p.fget(a[0])
+	if fd {
+		k, e := p.fget(a[0])
 		if e != 0 {
 			return e
 		}
-		defer p.fput(fd)
-		r = host(syscall.SYS_FSTATFS, fd, uintptr(ptr(hb)))
+		defer p.fput(k)
+		r = host(syscall.SYS_FSTATFS, k, uintptr(ptr(hb)))
 	} else {
 		r = p.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
 			return host(syscall.SYS_FSTATFS, k, uintptr(ptr(hb)))

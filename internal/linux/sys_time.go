@@ -11,30 +11,25 @@ import (
 // *_time64 successors; x86-64's are the host's.
 
 func init() {
-	reg(sysClockGettime, "clock_gettime", "clock_gettime64", "clock_getres", "clock_getres_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, false, false) }, "clock_gettime")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, false, true) }, "clock_gettime64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, true, false) }, "clock_getres")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, true, true) }, "clock_getres_time64")
 	reg(sysGettimeofday, "gettimeofday")
 	reg(sysTime, "time")
 	reg(sysNanosleep, "nanosleep")
-	reg(sysClockNanosleep, "clock_nanosleep", "clock_nanosleep_time64")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockNanosleep(a, p.w == 8) }, "clock_nanosleep")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.clockNanosleep(a, true) }, "clock_nanosleep_time64")
 	reg(sysGetrandom, "getrandom")
-}
-
-// is64time reports whether the current call uses 64-bit time fields.
-func (p *Process) is64time() bool {
-	switch p.curName {
-	case "clock_gettime64", "clock_getres_time64", "clock_nanosleep_time64":
-		return true
-	}
-	return p.w == 8
 }
 
 // sysClockGettime serves clock_gettime and clock_getres. As in Linux, an
 // invalid clock is EINVAL before the pointer is looked at; then a NULL
 // pointer is allowed for clock_getres (it only checks the clock) but is
-// EFAULT for clock_gettime, like any unwritable one.
-func sysClockGettime(p *Process, a *[6]uint64) int64 {
+// EFAULT for clock_gettime, like any unwritable one. time64 says the
+// call is i386's *_time64 one (64-bit time fields, as on x86-64).
+func (p *Process) clockGettime(a *[6]uint64, getres, time64 bool) int64 {
 	nr := uintptr(syscall.SYS_CLOCK_GETTIME)
-	getres := p.curName == "clock_getres" || p.curName == "clock_getres_time64"
 	if getres {
 		nr = syscall.SYS_CLOCK_GETRES
 	}
@@ -48,7 +43,7 @@ func sysClockGettime(p *Process, a *[6]uint64) int64 {
 		}
 		return -abi.EFAULT
 	}
-	return p.putTimespec(a[1], abi.DecodeTimespec(8, b), p.is64time())
+	return p.putTimespec(a[1], abi.DecodeTimespec(8, b), time64 || p.w == 8)
 }
 
 func sysGettimeofday(p *Process, a *[6]uint64) int64 {
@@ -117,8 +112,7 @@ func sysNanosleep(p *Process, a *[6]uint64) int64 {
 	return r
 }
 
-func sysClockNanosleep(p *Process, a *[6]uint64) int64 {
-	t64 := p.is64time()
+func (p *Process) clockNanosleep(a *[6]uint64, t64 bool) int64 {
 	ts, e := p.sleepArgs(a[2], t64)
 	if e != 0 {
 		return e

@@ -11,31 +11,27 @@ import (
 // the guest's, resolved once (onPath); descriptors are translated (fget).
 
 func init() {
-	reg(sysGetxattr, "getxattr", "lgetxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.getxattr(a, false) }, "getxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.getxattr(a, true) }, "lgetxattr")
 	reg(sysFgetxattr, "fgetxattr")
-	reg(sysListxattr, "listxattr", "llistxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.listxattr(a, false) }, "listxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.listxattr(a, true) }, "llistxattr")
 	reg(sysFlistxattr, "flistxattr")
-	reg(sysSetxattr, "setxattr", "lsetxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.setxattr(a, false) }, "setxattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.setxattr(a, true) }, "lsetxattr")
 	reg(sysFsetxattr, "fsetxattr")
-	reg(sysRemovexattr, "removexattr", "lremovexattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.removexattr(a, false) }, "removexattr")
+	reg(func(p *Process, a *[6]uint64) int64 { return p.removexattr(a, true) }, "lremovexattr")
 	reg(sysFremovexattr, "fremovexattr")
 }
 
 // xattrMax bounds a value or name list, as the kernel does (XATTR_SIZE_MAX).
 const xattrMax = 65536
 
-// xattrNofollow reports whether the running call is an l-variant, which
-// does not follow a final symbolic link. The path calls resolve the path
-// once (onPath) and name the file through /proc/self/fd/K, which the
-// following call turns into exactly that file, a link itself for the
-// l-variants.
-func (p *Process) xattrNofollow() bool {
-	switch p.curName {
-	case "lgetxattr", "lsetxattr", "llistxattr", "lremovexattr":
-		return true
-	}
-	return false // listxattr, whose l is its own, follows
-}
+// The path calls resolve the path once (onPath) and name the file through
+// /proc/self/fd/K, which the following call turns into exactly that file,
+// a link itself for the l-variants (nofollow: lgetxattr, lsetxattr,
+// llistxattr, lremovexattr), which do not follow a final symbolic link.
 
 // xattrOut runs a host call that fills a buffer of the guest's size and
 // copies the result back; size 0 asks for the needed size.
@@ -57,7 +53,8 @@ func (p *Process) xattrOut(dst, size uint64, call func(buf []byte) int64) int64 
 	return r
 }
 
-func sysGetxattr(p *Process, a *[6]uint64) int64 {
+// getxattr is getxattr or, with nofollow, lgetxattr.
+func (p *Process) getxattr(a *[6]uint64, nofollow bool) int64 {
 	path, e := p.readPath(a[0])
 	if e != 0 {
 		return e
@@ -67,7 +64,7 @@ func sysGetxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
 			return host(syscall.SYS_GETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 		})
@@ -90,12 +87,13 @@ func sysFgetxattr(p *Process, a *[6]uint64) int64 {
 	})
 }
 
-func sysListxattr(p *Process, a *[6]uint64) int64 {
+// listxattr is listxattr or, with nofollow, llistxattr.
+func (p *Process) listxattr(a *[6]uint64, nofollow bool) int64 {
 	path, e := p.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
 			return host(syscall.SYS_LISTXATTR, uintptr(ptr(kp)), uintptr(ptr(buf)), uintptr(len(buf)))
 		})
@@ -121,7 +119,8 @@ func (p *Process) xattrValue(addr, size uint64) ([]byte, int64) {
 	return p.readMem(addr, int(n))
 }
 
-func sysSetxattr(p *Process, a *[6]uint64) int64 {
+// setxattr is setxattr or, with nofollow, lsetxattr.
+func (p *Process) setxattr(a *[6]uint64, nofollow bool) int64 {
 	path, e := p.readPath(a[0])
 	if e != 0 {
 		return e
@@ -135,7 +134,7 @@ func sysSetxattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return host(syscall.SYS_SETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 	})
 }
@@ -157,7 +156,8 @@ func sysFsetxattr(p *Process, a *[6]uint64) int64 {
 	return host(syscall.SYS_FSETXATTR, fd, uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
-func sysRemovexattr(p *Process, a *[6]uint64) int64 {
+// removexattr is removexattr or, with nofollow, lremovexattr.
+func (p *Process) removexattr(a *[6]uint64, nofollow bool) int64 {
 	path, e := p.readPath(a[0])
 	if e != 0 {
 		return e
@@ -167,7 +167,7 @@ func sysRemovexattr(p *Process, a *[6]uint64) int64 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, p.xattrNofollow(), func(_ uintptr, kp []byte) int64 {
+	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return host(syscall.SYS_REMOVEXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)))
 	})
 }

@@ -27,6 +27,9 @@ type sysABI struct {
 	names map[int]string
 	fns   [maxSys]sysFn
 	name  [maxSys]string
+	// restart is each call's restart class after a signal
+	// (restartClassOf), errRestartSys for numbers without a name.
+	restart [maxSys]int16
 }
 
 var (
@@ -36,23 +39,29 @@ var (
 	tablesOnce sync.Once
 )
 
-// reg registers fn under one or more Linux system call names.
-func reg(fn sysFn, names ...string) {
-	for _, n := range names {
-		if handlers[n] != nil {
-			panic("linux: system call " + n + " registered twice")
-		}
-		handlers[n] = fn
+// reg registers fn as the handler of the Linux system call named name.
+// Each call has its own handler: variants of one call (dup2 and dup3,
+// stat and lstat...) register small handlers that call a shared helper
+// with what sets them apart, so no handler needs to know which name it
+// was reached by.
+func reg(fn sysFn, name string) {
+	if handlers[name] != nil {
+		panic("linux: system call " + name + " registered twice")
 	}
+	handlers[name] = fn
 }
 
 func buildTables() {
 	tablesOnce.Do(func() {
 		for _, t := range []*sysABI{&abi32, &abi64} {
+			for nr := range t.restart {
+				t.restart[nr] = errRestartSys
+			}
 			for nr, name := range t.names {
 				if nr >= 0 && nr < maxSys {
 					t.fns[nr] = handlers[name]
 					t.name[nr] = name
+					t.restart[nr] = int16(restartClassOf(name))
 				}
 			}
 		}
@@ -111,6 +120,10 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	if compat {
 		p.w, p.sys = 4, &abi32
 	}
+	class := errRestartSys
+	if nr < maxSys {
+		class = int(p.sys.restart[nr])
+	}
 	ret = p.dispatch(c, nr, &a)
 	if compat {
 		p.w, p.sys = 8, &abi64
@@ -135,7 +148,7 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 		obs.SyscallExit(c, nr, ret)
 	}
 	// Pending signals are delivered on the way back to the guest.
-	p.syscallExit(c, gate, nr, ret)
+	p.syscallExit(c, gate, nr, class, ret)
 }
 
 // compatResult is rax after an i386 system call made from 64-bit code:
@@ -165,10 +178,8 @@ func (p *Process) dispatch(c *x86.CPU, nr uint64, a *[6]uint64) int64 {
 		p.straceEntry(nr, a)
 	}
 	var fn sysFn
-	p.curName = ""
 	if nr < maxSys {
 		fn = p.sys.fns[nr]
-		p.curName = p.sys.name[nr]
 	}
 	var ret int64
 	if len(p.shared) > 0 {
@@ -177,8 +188,6 @@ func (p *Process) dispatch(c *x86.CPU, nr uint64, a *[6]uint64) int64 {
 	if fn == nil {
 		p.unimpf("Unsupported syscall: %d\n", nr)
 		ret = -abi.ENOSYS
-	} else if r, ok := p.emuCall(a); ok {
-		ret = r // a descriptor gemu serves (procfs_mem.go)
 	} else {
 		ret = fn(p, a)
 	}

@@ -66,7 +66,6 @@ type threadCtx struct {
 	tid         int
 	clearTID    uint64
 	gate        x86.Gate
-	curName     string
 	mask        uint64
 	altstack    altStack
 	trapNo      uint64
@@ -114,7 +113,7 @@ var activeGroup atomic.Pointer[threadGroup]
 // saveCtx stores the Process's per-thread fields into t.
 func (p *Process) saveCtx(t *thread) {
 	x := &t.ctx
-	x.tid, x.clearTID, x.gate, x.curName = p.tid, p.clearTID, p.gate, p.curName
+	x.tid, x.clearTID, x.gate = p.tid, p.clearTID, p.gate
 	s := &p.sig
 	x.mask, x.altstack, x.trapNo, x.errCode, x.cr2 = s.mask, s.altstack, s.trapNo, s.errCode, s.cr2
 	x.regsLoaded, x.savedMask, x.restoreMask = s.regsLoaded, s.savedMask, s.restoreMask
@@ -124,7 +123,7 @@ func (p *Process) saveCtx(t *thread) {
 // loadCtx loads t's per-thread state into the Process.
 func (p *Process) loadCtx(t *thread) {
 	x := &t.ctx
-	p.CPU, p.tid, p.clearTID, p.gate, p.curName = t.cpu, x.tid, x.clearTID, x.gate, x.curName
+	p.CPU, p.tid, p.clearTID, p.gate = t.cpu, x.tid, x.clearTID, x.gate
 	s := &p.sig
 	s.mask, s.altstack, s.trapNo, s.errCode, s.cr2 = x.mask, x.altstack, x.trapNo, x.errCode, x.cr2
 	s.regsLoaded, s.savedMask, s.restoreMask = x.regsLoaded, x.savedMask, x.restoreMask
@@ -260,7 +259,6 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 	p.saveCtx(t) // the parent's state, then the child's differences
 	t.ctx.altstack = altStack{flags: ssDisable}
 	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
-	t.ctx.curName = ""
 	if nc.Mode == 64 { // a clone made by int $0x80: the child runs 64-bit code
 		t.ctx.w, t.ctx.sys = 8, &abi64
 	}
@@ -412,7 +410,9 @@ const (
 	etimedout          = 110
 )
 
-func sysFutex(p *Process, a *[6]uint64) int64 {
+// futex serves futex and futex_time64 (time64: the timeout's fields are
+// 64-bit on i386 too).
+func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
 	op := sint(a[1])
 	addr, val := p.ulong(a[0]), uint32(a[2])
 	if addr&3 != 0 {
@@ -440,7 +440,7 @@ func sysFutex(p *Process, a *[6]uint64) int64 {
 		}
 		var deadline time.Time
 		if a[3] != 0 {
-			ts, e := p.timespecs(a[3], 1, p.curName == "futex_time64")
+			ts, e := p.timespecs(a[3], 1, time64)
 			if e != 0 {
 				return e
 			}

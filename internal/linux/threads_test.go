@@ -45,7 +45,7 @@ func (f *futexTest) futex(args ...uint64) <-chan int64 {
 		f.g.acquire(f.peer)
 		var a [6]uint64
 		copy(a[:], args)
-		r := sysFutex(f.p, &a)
+		r := f.p.futex(&a, false)
 		f.g.release()
 		res <- r
 	}()
@@ -82,7 +82,7 @@ func (f *futexTest) result(ch <-chan int64) int64 {
 func (f *futexTest) call(args ...uint64) int64 {
 	var a [6]uint64
 	copy(a[:], args)
-	return sysFutex(f.p, &a)
+	return f.p.futex(&a, false)
 }
 
 func TestFutexWaitWake(t *testing.T) {
