@@ -154,6 +154,9 @@ func buildALU(op uint8) func(in *Inst) Handler {
 	return func(in *Inst) Handler {
 		in.Aux = op
 		d, s := &in.A[0], &in.A[1]
+		if lockedMem(in) && op != aluCmp && op != aluTest {
+			return aluLocked
+		}
 		if d.Kind == KMem && d.Size == 4 && (s.Kind == KImm || s.Kind == KReg && !s.Hi && s.Size == 4) {
 			return aluM32
 		}
@@ -321,18 +324,8 @@ func opLea(c *CPU, in *Inst) {
 	c.setReg(&in.A[0], a&sizeMask[in.A[0].Size]&sizeMask[in.ASize])
 }
 
+// opXchg exchanges two registers; with memory it is xchgMem (locked.go).
 func opXchg(c *CPU, in *Inst) {
-	if in.A[0].Kind == KMem || in.A[1].Kind == KMem {
-		mi, ri := 0, 1
-		if in.A[1].Kind == KMem {
-			mi, ri = 1, 0
-		}
-		addr := c.EA(in)
-		m := c.Mem.LoadN(addr, int(in.A[mi].Size))
-		c.Mem.StoreN(addr, int(in.A[mi].Size), c.getReg(&in.A[ri]))
-		c.setReg(&in.A[ri], m)
-		return
-	}
 	a, b := c.getReg(&in.A[0]), c.getReg(&in.A[1])
 	c.setReg(&in.A[0], b)
 	c.setReg(&in.A[1], a)

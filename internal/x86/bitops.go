@@ -9,8 +9,7 @@ import (
 // Bit instructions: BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT/POPCNT, BSWAP,
 // the exchanges XADD/CMPXCHG/CMPXCHG8B/CMPXCHG16B, SETcc and CMOVcc.
 //
-// LOCK prefixes are accepted and ignored: guest threads do not run in
-// parallel, so every read-modify-write is already atomic.
+// Their LOCK-prefixed forms are in locked.go.
 
 // Bit test operations, in Inst.Aux.
 const (
@@ -60,14 +59,7 @@ func opBitTest(c *CPU, in *Inst) {
 	}
 	var v, addr uint64
 	if in.A[0].Kind == KMem {
-		var delta uint64
-		if in.A[1].Kind != KImm {
-			// Signed offset: the byte displacement of the size-aligned
-			// unit holding the bit.
-			so := int64(signExtend(off, uint8(size)))
-			delta = uint64(so>>bits.TrailingZeros64(w)) * uint64(size)
-		}
-		addr = c.eaPlus(in, delta)
+		addr = c.bitAddr(in, off)
 		v = c.Mem.LoadN(addr, size)
 	} else {
 		v = c.getReg(&in.A[0])
@@ -94,9 +86,38 @@ func opBitTest(c *CPU, in *Inst) {
 	c.SetCF(cf)
 }
 
+// bitAddr is the address of the operand-sized unit of memory holding the
+// bit of a bit test with a memory operand and bit offset off.
+func (c *CPU) bitAddr(in *Inst, off uint64) uint64 {
+	if in.A[1].Kind == KImm {
+		return c.EA(in)
+	}
+	// Signed offset: the byte displacement of the size-aligned unit
+	// holding the bit.
+	size := in.A[0].Size
+	so := int64(signExtend(off, size))
+	return c.eaPlus(in, uint64(so>>bits.TrailingZeros64(uint64(size)*8))*uint64(size))
+}
+
+// bitOperand returns the address and the bit mask of a bit test with a
+// memory operand.
+func (c *CPU) bitOperand(in *Inst) (addr, bit uint64) {
+	w := uint64(in.A[0].Size) * 8
+	var off uint64
+	if in.A[1].Kind == KImm {
+		off = in.Imm & (w - 1)
+	} else {
+		off = c.getReg(&in.A[1])
+	}
+	return c.bitAddr(in, off), uint64(1) << (off & (w - 1))
+}
+
 func buildBitTest(kind uint8) func(in *Inst) Handler {
 	return func(in *Inst) Handler {
 		in.Aux = kind
+		if kind != btTest && lockedMem(in) {
+			return bitTestLocked
+		}
 		return opBitTest
 	}
 }

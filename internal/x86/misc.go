@@ -8,8 +8,8 @@ import (
 
 // Miscellaneous integer instructions: sign extension of the accumulator,
 // flag transfers, ENTER/LEAVE, PUSHA/POPA, the BCD adjustments, XLAT,
-// CPUID, RDTSC, and the fences and hints that are no-ops for a
-// single-threaded interpreter.
+// CPUID, RDTSC, and the cache hints that are no-ops for an interpreter
+// (the fences are in locked.go).
 
 // opCbw covers CBW, CWDE and CDQE: sign-extend the low half of the
 // accumulator into all of it.
@@ -548,7 +548,7 @@ func init() {
 	def(x86asm.RDTSC, opRdtsc)
 	def(x86asm.RDTSCP, opRdtscp)
 	for _, op := range []x86asm.Op{
-		x86asm.MFENCE, x86asm.LFENCE, x86asm.SFENCE, x86asm.CLFLUSH,
+		x86asm.CLFLUSH,
 		x86asm.PREFETCHNTA, x86asm.PREFETCHT0, x86asm.PREFETCHT1, x86asm.PREFETCHT2,
 		x86asm.PREFETCHW,
 	} {

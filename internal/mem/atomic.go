@@ -1,0 +1,210 @@
+package mem
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// Atomic guest read-modify-writes: LOCK-prefixed instructions, XCHG with
+// memory, CMPXCHG8B/16B. An access within one page is one locked host
+// instruction of the guest's width on the page's bytes (atomic_amd64.s),
+// so it is atomic against every other thread touching those bytes, with
+// plain stores or locked ones, as on hardware (where an unaligned locked
+// access is atomic too). An access that crosses a page boundary cannot be
+// one host instruction: it runs under crossMu.
+//
+// Each access first checks write permission and faults exactly as a store
+// to the same bytes would (a locked read-modify-write needs write access:
+// at the first byte, or at the second page's first byte, with nothing
+// written), and while tracing reports one load and one store.
+
+// crossMu serializes the locked accesses that cross a page boundary.
+// TODO(issue 9): run them in the address space's exclusive section (all
+// other vCPUs stopped) once there is one: the mutex orders them only
+// against each other, not against plain stores of other threads.
+var crossMu sync.Mutex
+
+// Locked is the memory operand of one locked read-modify-write, its write
+// permission checked. Obtain it with LockedAt, then either Xadd or Swap
+// (complete operations), or a compare-and-swap loop: Load, compute,
+// CompareAndSwap, repeat with the value it returns until it succeeds, then
+// Report. It holds no lock and lives for one instruction.
+type Locked struct {
+	p unsafe.Pointer // host address of the operand; nil if it crosses a page
+	s *Space
+	a uint64
+	n int
+}
+
+// LockedAt checks that the n bytes (1, 2, 4 or 8) at a may be stored to,
+// faulting as StoreN would (code pages lose their translations first, as
+// for a store), and returns them as a locked operand.
+func (s *Space) LockedAt(a uint64, n int) Locked {
+	pn, off := a>>PageShift, a&PageMask
+	if e := &s.wtlb[pn%tlbSize]; e.tag == pn+1 && off <= PageSize-uint64(n) {
+		return Locked{p: unsafe.Pointer(&e.data[off]), s: s, a: a, n: n}
+	}
+	d := s.wpage(a)
+	if off <= PageSize-uint64(n) {
+		return Locked{p: unsafe.Pointer(&d[off]), s: s, a: a, n: n}
+	}
+	s.wpage((a + uint64(n) - 1) &^ PageMask)
+	return Locked{s: s, a: a, n: n}
+}
+
+// Load returns the operand's current value, read in one access (for a
+// compare-and-swap loop's first attempt; not reported to the tracer).
+func (l Locked) Load() uint64 {
+	switch {
+	case l.p == nil:
+		crossMu.Lock()
+		v := l.s.crossLoad(l.a, l.n)
+		crossMu.Unlock()
+		return v
+	case l.n == 1:
+		return load8(l.p)
+	case l.n == 2:
+		return load16(l.p)
+	case l.n == 4:
+		return load32(l.p)
+	}
+	return load64(l.p)
+}
+
+// CompareAndSwap stores new if the operand holds old, atomically, and
+// returns the value it held: the swap happened if and only if that is old.
+// It reports nothing to the tracer (Report does, once the loop is done).
+func (l Locked) CompareAndSwap(old, new uint64) (prev uint64) {
+	switch {
+	case l.p == nil:
+		crossMu.Lock()
+		prev = l.s.crossLoad(l.a, l.n)
+		if prev == old {
+			l.s.crossStore(l.a, l.n, new)
+		}
+		crossMu.Unlock()
+		return prev
+	case l.n == 1:
+		return lockCas8(l.p, old, new)
+	case l.n == 2:
+		return lockCas16(l.p, old, new)
+	case l.n == 4:
+		return lockCas32(l.p, old, new)
+	}
+	return lockCas64(l.p, old, new)
+}
+
+// Xadd adds v to the operand atomically (LOCK XADD) and returns the old
+// value; it reports the load and the store.
+func (l Locked) Xadd(v uint64) (prev uint64) {
+	switch {
+	case l.p == nil:
+		crossMu.Lock()
+		prev = l.s.crossLoad(l.a, l.n)
+		l.s.crossStore(l.a, l.n, prev+v)
+		crossMu.Unlock()
+	case l.n == 1:
+		prev = lockXadd8(l.p, v)
+	case l.n == 2:
+		prev = lockXadd16(l.p, v)
+	case l.n == 4:
+		prev = lockXadd32(l.p, v)
+	default:
+		prev = lockXadd64(l.p, v)
+	}
+	if l.s.trace != nil {
+		l.Report(prev, prev+v)
+	}
+	return prev
+}
+
+// Swap stores v in the operand atomically (XCHG) and returns the old
+// value; it reports the load and the store.
+func (l Locked) Swap(v uint64) (prev uint64) {
+	switch {
+	case l.p == nil:
+		crossMu.Lock()
+		prev = l.s.crossLoad(l.a, l.n)
+		l.s.crossStore(l.a, l.n, v)
+		crossMu.Unlock()
+	case l.n == 1:
+		prev = lockXchg8(l.p, v)
+	case l.n == 2:
+		prev = lockXchg16(l.p, v)
+	case l.n == 4:
+		prev = lockXchg32(l.p, v)
+	default:
+		prev = lockXchg64(l.p, v)
+	}
+	if l.s.trace != nil {
+		l.Report(prev, v)
+	}
+	return prev
+}
+
+// Report tells the tracer, if one is on, that the operand was loaded
+// (old) and stored (new), as an unlocked read-modify-write reports it.
+func (l Locked) Report(old, new uint64) {
+	if t := l.s.trace; t != nil {
+		m := sizeMask(l.n)
+		t(l.a, l.n, false, old&m)
+		t(l.a, l.n, true, new&m)
+	}
+}
+
+func sizeMask(n int) uint64 {
+	if n >= 8 {
+		return ^uint64(0)
+	}
+	return 1<<(8*n) - 1
+}
+
+// crossLoad and crossStore access the bytes of an operand crossing a page
+// boundary, whose pages LockedAt made writable; under crossMu.
+func (s *Space) crossLoad(a uint64, n int) uint64 {
+	var v uint64
+	for i := 0; i < n; i++ {
+		ai := a + uint64(i)
+		v |= uint64(s.wpage(ai)[ai&PageMask]) << (8 * i)
+	}
+	return v
+}
+
+func (s *Space) crossStore(a uint64, n int, v uint64) {
+	for i := 0; i < n; i++ {
+		ai := a + uint64(i)
+		s.wpage(ai)[ai&PageMask] = byte(v >> (8 * i))
+	}
+}
+
+// CmpXchg16 is CMPXCHG16B on the 16 bytes at a, which should be 16-byte
+// aligned (the instruction's #GP is the caller's): if they hold old (low
+// quadword first) they receive new, atomically. It returns what they
+// held, faults as a 16-byte store would, and reports a load and a store
+// (of the low quadwords) to the tracer.
+func (s *Space) CmpXchg16(a uint64, oldLo, oldHi, newLo, newHi uint64) (lo, hi uint64) {
+	l0 := s.LockedAt(a, 8)
+	l1 := s.LockedAt(a+8, 8)
+	if l0.p != nil && l1.p != nil && uintptr(l0.p)&15 == 0 && uintptr(l1.p) == uintptr(l0.p)+8 {
+		lo, hi = lockCas128(l0.p, oldLo, oldHi, newLo, newHi)
+	} else {
+		// Not one host location (a misaligned guest address): under the
+		// mutex, like an access crossing pages.
+		crossMu.Lock()
+		lo, hi = s.crossLoad(a, 8), s.crossLoad(a+8, 8)
+		if lo == oldLo && hi == oldHi {
+			s.crossStore(a, 8, newLo)
+			s.crossStore(a+8, 8, newHi)
+		}
+		crossMu.Unlock()
+	}
+	if t := s.trace; t != nil {
+		stored := lo
+		if lo == oldLo && hi == oldHi {
+			stored = newLo
+		}
+		t(a, 16, false, lo)
+		t(a, 16, true, stored)
+	}
+	return lo, hi
+}
