@@ -8,6 +8,8 @@ package engine
 import (
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/arch/x86/x86asm"
 
@@ -78,6 +80,15 @@ type Engine struct {
 	cur *Block
 	idx int
 
+	// Invalidations posted by other goroutines (PostInvalidate): page
+	// numbers, or all blocks once more pages came than maxPosted, applied
+	// by the engine's own goroutine at its next block boundary.
+	postMu    sync.Mutex
+	posted    []uint64
+	postedAll bool
+	hasPosted atomic.Bool
+	spare     []uint64 // the other buffer, so that applying allocates nothing
+
 	// Translated counts blocks translated, for statistics and tests.
 	Translated int
 }
@@ -104,11 +115,87 @@ func (e *Engine) invalidateRunning(addr uint64) { e.invalidatePage(addr, true) }
 // InvalidatePage drops the engine's blocks holding code from the page at
 // addr, for an OS layer whose several CPUs (guest threads) share one
 // address space and so must all forget code any of them overwrites.
-// running says whether this engine's CPU made the write: only then may its
-// current block be among the dropped ones and stop after the writing
-// instruction; another engine's current block is parked (at a system
-// call) and is left to finish.
-func (e *Engine) InvalidatePage(addr uint64, running bool) { e.invalidatePage(addr, running) }
+// running says whether this engine's CPU made the write, from its own
+// goroutine: then the blocks are dropped at once, and if the current block
+// is among them it stops after the writing instruction. Otherwise the
+// invalidation is posted (PostInvalidate): the engine may be running on
+// another goroutine.
+func (e *Engine) InvalidatePage(addr uint64, running bool) {
+	if running {
+		e.invalidatePage(addr, true)
+		return
+	}
+	e.PostInvalidate(addr)
+}
+
+// maxPosted bounds the queue of posted pages; past it, the engine drops
+// all its blocks when it applies the queue.
+const maxPosted = 64
+
+// PostInvalidate asks the engine to drop its blocks of the page at addr
+// before it runs any more code; safe from any goroutine. The page is
+// queued and the CPU stopped (c.Stop): the engine applies the queue at its
+// next block boundary, or when Run starts, before it runs another block.
+// The block running when the code was written finishes (as a cross-
+// modifying write on hardware is seen only after the executing CPU
+// serializes). Run still offers the stop to the Syscaller's Interrupt,
+// which must take a stop with nothing to do in its stride.
+func (e *Engine) PostInvalidate(addr uint64) {
+	pn := addr >> mem.PageShift
+	e.postMu.Lock()
+	if !e.postedAll && !containsPage(e.posted, pn) {
+		if len(e.posted) < maxPosted {
+			e.posted = append(e.posted, pn)
+		} else {
+			e.postedAll = true
+		}
+	}
+	e.hasPosted.Store(true)
+	e.postMu.Unlock()
+	e.cpu.Stop.Store(true)
+}
+
+func containsPage(list []uint64, pn uint64) bool {
+	for _, p := range list {
+		if p == pn {
+			return true
+		}
+	}
+	return false
+}
+
+// applyPosted drops the blocks of the pages posted so far; only on the
+// engine's goroutine, between blocks.
+func (e *Engine) applyPosted() {
+	e.postMu.Lock()
+	pages, all := e.posted, e.postedAll
+	e.posted, e.postedAll = e.spare[:0], false
+	e.hasPosted.Store(false)
+	e.postMu.Unlock()
+	if all {
+		e.invalidateAll()
+	} else {
+		for _, pn := range pages {
+			e.invalidatePage(pn<<mem.PageShift, false)
+		}
+	}
+	e.spare = pages[:0]
+}
+
+// invalidateAll drops every block.
+func (e *Engine) invalidateAll() {
+	for _, list := range e.byPage {
+		for _, b := range list {
+			b.valid = false
+		}
+	}
+	for _, b := range e.blocks {
+		b.valid = false
+	}
+	clear(e.blocks)
+	clear(e.byPage)
+	e.jcache = [len(e.jcache)]*Block{}
+}
 
 // Interrupter is implemented by an OS layer (the CPU's Syscaller) that
 // stops the CPU to act on asynchronous events, like Linux signals from
@@ -130,6 +217,11 @@ type Interrupter interface {
 func (e *Engine) Run() {
 	c := e.cpu
 	for !c.Exited {
+		// Posted invalidations first: their stop may have been consumed
+		// (by the Store below, at the end of an earlier Run).
+		if e.hasPosted.Load() {
+			e.applyPosted()
+		}
 		// Swap, not a load and a store: a stop requested between the two
 		// would be lost.
 		if c.Stop.Swap(false) {
