@@ -102,8 +102,9 @@ func main() {
 	for i, s := range o.Plugins {
 		specs[i] = plugin.Spec{Name: s.Builtin, Path: s.Path, Args: s.Args}
 	}
+	t := p.MainThread()
 	arch := "i386"
-	if p.CPU.Mode == 64 {
+	if t.CPU.Mode == 64 {
 		arch = "x86_64"
 	}
 	if err := plugins.Load(specs, log, arch); err != nil {
@@ -111,8 +112,8 @@ func main() {
 		fatal("%v", err)
 	}
 	instr := plugins.Instrumenter()
-	plugins.AttachCPU(p.CPU)
-	p.ReportForkReturn() // a forked child's plugins see the fork return 0
+	plugins.AttachCPU(t.CPU)
+	t.ReportForkReturn() // a forked child's plugins see the fork return 0
 
 	eopts := engine.Options{
 		OneInsnPerTB: o.OneInsnPerTB,
@@ -124,12 +125,12 @@ func main() {
 		LogUnimp:     o.Unimp,
 		CountInsns:   plugins.CountInsns(),
 	}
-	e := engine.New(p.CPU, eopts, instr, p.HandleFault)
+	e := engine.New(t.CPU, eopts, instr, linux.HandleFault)
 	// Guest threads get engines like the first one's, their CPUs attached
 	// to the plugins (called with the guest's lock held).
 	p.SetEngineFactory(func(c *x86.CPU) linux.Runner {
 		plugins.AttachCPU(c)
-		return engine.New(c, eopts, instr, p.HandleFault)
+		return engine.New(c, eopts, instr, linux.HandleFault)
 	}, plugins.DetachCPU)
 
 	// Signals from outside go to the guest, which handles, ignores or

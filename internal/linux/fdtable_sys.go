@@ -194,21 +194,21 @@ func (p *Process) closeFD(fd int64) int64 {
 	return 0
 }
 
-func sysClose(p *Process, a *[6]uint64) int64 { return p.closeFD(sint(a[0])) }
+func sysClose(t *Thread, a *[6]uint64) int64 { return t.closeFD(sint(a[0])) }
 
-func sysDup(p *Process, a *[6]uint64) int64 {
-	return p.fds.dupFrom(sint(a[0]), 0, p.nofile(), false)
+func sysDup(t *Thread, a *[6]uint64) int64 {
+	return t.fds.dupFrom(sint(a[0]), 0, t.nofile(), false)
 }
 
-func sysDup2(p *Process, a *[6]uint64) int64 { return p.dup2(sint(a[0]), sint(a[1]), false) }
+func sysDup2(t *Thread, a *[6]uint64) int64 { return t.dup2(sint(a[0]), sint(a[1]), false) }
 
 // sysDup3 is dup2 with flags (O_CLOEXEC), which refuses old == new.
-func sysDup3(p *Process, a *[6]uint64) int64 {
+func sysDup3(t *Thread, a *[6]uint64) int64 {
 	old, to, flags := sint(a[0]), sint(a[1]), uint32(a[2])
 	if flags&^abi.O_CLOEXEC != 0 || old == to {
 		return -abi.EINVAL
 	}
-	return p.dup2(old, to, flags != 0)
+	return t.dup2(old, to, flags != 0)
 }
 
 // dup2 makes descriptor to a copy of old. A target at or above the
@@ -240,41 +240,41 @@ const (
 // sysCloseRange is close_range(first, last, flags). CLOSE_RANGE_UNSHARE
 // asks for a private table first: gemu's threads share one table, so the
 // range is closed in it (with a single thread, the same thing).
-func sysCloseRange(p *Process, a *[6]uint64) int64 {
+func sysCloseRange(t *Thread, a *[6]uint64) int64 {
 	lo, hi, flags := uint64(uint32(a[0])), uint64(uint32(a[1])), uint32(a[2])
 	if flags&^(closeRangeUnshare|closeRangeCloexec) != 0 || lo > hi {
 		return -abi.EINVAL
 	}
-	for _, h := range p.fds.closeRange(lo, hi, flags&closeRangeCloexec != 0) {
-		p.dropEntry(h)
+	for _, h := range t.fds.closeRange(lo, hi, flags&closeRangeCloexec != 0) {
+		t.dropEntry(h)
 	}
 	return 0
 }
 
 // fcntlDupfd is F_DUPFD and F_DUPFD_CLOEXEC: the lowest free descriptor
 // at or above arg, EINVAL if arg is at or above the guest's limit.
-func (p *Process) fcntlDupfd(fd int64, arg uint64, cloexec bool) int64 {
-	arg = p.ulong(arg)
-	if int64(int32(arg)) < 0 || arg >= p.nofile() {
+func (t *Thread) fcntlDupfd(fd int64, arg uint64, cloexec bool) int64 {
+	arg = t.ulong(arg)
+	if int64(int32(arg)) < 0 || arg >= t.nofile() {
 		// The kernel takes the argument as an unsigned long and compares
 		// it with the limit; negative ints are huge.
-		if _, ok := p.fds.lookup(fd); !ok {
+		if _, ok := t.fds.lookup(fd); !ok {
 			return -abi.EBADF
 		}
 		return -abi.EINVAL
 	}
-	return p.fds.dupFrom(fd, int(arg), p.nofile(), cloexec)
+	return t.fds.dupFrom(fd, int(arg), t.nofile(), cloexec)
 }
 
 // fcntlFD serves the fcntl commands on the descriptor itself rather than
 // the open file: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD and F_SETFD. It
 // reports false for other commands.
-func (p *Process) fcntlFD(fd int64, cmd int, arg uint64) (int64, bool) {
+func (t *Thread) fcntlFD(fd int64, cmd int, arg uint64) (int64, bool) {
 	switch cmd {
 	case syscall.F_DUPFD, fDupfdCloexec:
-		return p.fcntlDupfd(fd, arg, cmd == fDupfdCloexec), true
+		return t.fcntlDupfd(fd, arg, cmd == fDupfdCloexec), true
 	case syscall.F_GETFD:
-		e, ok := p.fds.lookup(fd)
+		e, ok := t.fds.lookup(fd)
 		if !ok {
 			return -abi.EBADF, true
 		}
@@ -283,7 +283,7 @@ func (p *Process) fcntlFD(fd int64, cmd int, arg uint64) (int64, bool) {
 		}
 		return 0, true
 	case syscall.F_SETFD:
-		if !p.fds.setCloexec(fd, arg&syscall.FD_CLOEXEC != 0) {
+		if !t.fds.setCloexec(fd, arg&syscall.FD_CLOEXEC != 0) {
 			return -abi.EBADF, true
 		}
 		return 0, true
@@ -302,11 +302,11 @@ const fDupfdCloexec = 1030
 // hostPath is the host path for a guest path: /proc/self/exe is the guest
 // program, descriptor paths are translated, /proc/thread-self is the
 // calling guest thread's (procPath).
-func (p *Process) hostPath(s string) string {
-	if p.isSelfExe(s) {
-		return p.ExePath
+func (t *Thread) hostPath(s string) string {
+	if t.isSelfExe(s) {
+		return t.ExePath
 	}
-	return p.procPath(p.fdPath(s))
+	return t.procPath(t.fdPath(s))
 }
 
 // fdPath translates a path naming a guest descriptor.
@@ -990,29 +990,29 @@ func atoiOr(s string, def int) int {
 // guest's descriptors for descriptor links and the guest program for
 // /proc/self/exe. It returns the descriptor or -errno, as the call on s
 // would have failed.
-func (p *Process) pathFD(dirArg uint64, s string, nofollow bool) int64 {
-	dirfd, hp, e := p.atPathString(dirArg, s)
+func (t *Thread) pathFD(dirArg uint64, s string, nofollow bool) int64 {
+	dirfd, hp, e := t.atPathString(dirArg, s)
 	if e != 0 {
 		return e
 	}
-	defer p.fput(dirfd)
+	defer t.fput(dirfd)
 	gs := s // the guest's path, for hostOpen's own resolution
-	if s != "" && s[0] != '/' && p.isFdDir(sint(dirArg)) {
+	if s != "" && s[0] != '/' && t.isFdDir(sint(dirArg)) {
 		gs = "/proc/self/fd/" + s
 	}
 	flags := uint32(oPath)
 	if nofollow {
 		flags |= oNofollow
-		hp = p.exeLink(s, hp)
+		hp = t.exeLink(s, hp)
 	}
-	return p.hostOpen(dirfd, gs, hp, flags, 0)
+	return t.hostOpen(dirfd, gs, hp, flags, 0)
 }
 
 // onPath runs call on the file guest path s (relative to dirArg) resolves
 // to, given as host O_PATH descriptor k and as its name /proc/self/fd/k
 // (NUL-terminated), and closes k after it.
-func (p *Process) onPath(dirArg uint64, s string, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
-	k := p.pathFD(dirArg, s, nofollow)
+func (t *Thread) onPath(dirArg uint64, s string, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
+	k := t.pathFD(dirArg, s, nofollow)
 	if k < 0 {
 		return k
 	}
@@ -1021,12 +1021,12 @@ func (p *Process) onPath(dirArg uint64, s string, nofollow bool, call func(k uin
 }
 
 // onPathArg is onPath for the path argument at guest address addr.
-func (p *Process) onPathArg(dirArg, addr uint64, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
-	s, e := p.readPath(addr)
+func (t *Thread) onPathArg(dirArg, addr uint64, nofollow bool, call func(k uintptr, kpath []byte) int64) int64 {
+	s, e := t.readPath(addr)
 	if e != 0 {
 		return e
 	}
-	return p.onPath(dirArg, s, nofollow, call)
+	return t.onPath(dirArg, s, nofollow, call)
 }
 
 // splitLast splits a path into its directory part and its last component
@@ -1051,18 +1051,18 @@ func splitLast(s string) (dir, last string, ok bool) {
 // rename, link's and symlink's new names) never follow that component, so
 // the host resolves nothing the guest could redirect. A path without a
 // last component ("", "/") resolves no link; it is passed on as it is.
-func (p *Process) inDir(dirArg, addr uint64, call func(d uintptr, name []byte) int64) int64 {
-	s, e := p.readPath(addr)
+func (t *Thread) inDir(dirArg, addr uint64, call func(d uintptr, name []byte) int64) int64 {
+	s, e := t.readPath(addr)
 	if e != 0 {
 		return e
 	}
 	dir, last, ok := splitLast(s)
 	if !ok {
-		d := p.dirget(dirArg)
-		defer p.fput(d)
+		d := t.dirget(dirArg)
+		defer t.fput(d)
 		return call(d, cstr(s))
 	}
-	k := p.pathFD(dirArg, dir, false)
+	k := t.pathFD(dirArg, dir, false)
 	if k < 0 {
 		return k
 	}
@@ -1074,9 +1074,9 @@ func (p *Process) inDir(dirArg, addr uint64, call func(d uintptr, name []byte) i
 // its last link is not followed: the guest's /proc/self/exe is then the
 // link itself, as natively (lstat shows a link, O_NOFOLLOW fails with
 // ELOOP), not the program hostPath names.
-func (p *Process) exeLink(s string, hp []byte) []byte {
-	if p.isSelfExe(s) {
-		return cstr(p.procPath(s))
+func (t *Thread) exeLink(s string, hp []byte) []byte {
+	if t.isSelfExe(s) {
+		return cstr(t.procPath(s))
 	}
 	return hp
 }

@@ -10,8 +10,8 @@ import "gemu/internal/x86"
 
 // callNumber is the number of the system call the CPU is in, as Syscall
 // read it from eax/rax before the handler ran.
-func (p *Process) callNumber(c *x86.CPU) uint64 {
-	if p.gate == x86.GateSyscall {
+func (t *Thread) callNumber(c *x86.CPU) uint64 {
+	if t.gate == x86.GateSyscall {
 		return c.R[x86.RAX]
 	}
 	return c.R[x86.RAX] & 0xffffffff
@@ -29,9 +29,9 @@ func (p *Process) observeChildReturn(c *x86.CPU, nr uint64) {
 // forked child comes from returned 0 in it. cmd/gemu calls it once, after
 // the child's plugins are loaded and before the guest runs; it does
 // nothing in a process that is not a forked child.
-func (p *Process) ReportForkReturn() {
-	if nr := p.fork.childCall; nr != nil {
-		p.fork.childCall = nil
-		p.observeChildReturn(p.CPU, *nr)
+func (t *Thread) ReportForkReturn() {
+	if nr := t.fork.childCall; nr != nil {
+		t.fork.childCall = nil
+		t.observeChildReturn(t.CPU, *nr)
 	}
 }

@@ -65,8 +65,9 @@ type Options struct {
 	Inherited *Inherited
 }
 
-// Process is one guest process: its address space, its CPU and the kernel
-// state gemu keeps for it.
+// Process is one guest process: its address space and the kernel state
+// gemu keeps for it that its threads share. Each thread's own state is its
+// Thread's; the first thread's exists from New on (MainThread).
 type Process struct {
 	opts Options
 
@@ -77,16 +78,16 @@ type Process struct {
 	Layout        Layout
 	Stack         StackInfo
 	Mem           *mem.Space
-	CPU           *x86.CPU
 
-	sys *sysABI
-	w   abi.Words // guest long width: 4 or 8
-	pid int
+	// main is the process's first thread.
+	main *Thread
+	pid  int
 
 	brkStart, brk uint64
 
-	// sig is the signal state: dispositions, mask, pending signals,
-	// alternate stack, timers (signal_deliver.go).
+	// sig is the process's signal state: dispositions, pending signals,
+	// timers (signal_deliver.go); each thread has its own mask and
+	// alternate stack.
 	sig signalState
 
 	rlimits  map[int][2]uint64   // the guest's own data, stack and as limits
@@ -100,11 +101,6 @@ type Process struct {
 	termSig  int // the signal that killed the guest, or 0
 	exitCode int
 
-	gate x86.Gate // how the current system call was entered
-	// tid is the calling thread's id, 0 for the first thread (the pid);
-	// clearTID its set_tid_address (CLONE_CHILD_CLEARTID) address.
-	tid      int
-	clearTID uint64
 	// mt are the threads, once the guest created one (threads.go).
 	mt *threadGroup
 	// newEngine makes a new thread's engine (SetEngineFactory).
@@ -153,8 +149,7 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	}
 	p := &Process{opts: opts, Path: path, ExePath: abs, Image: img, Mem: m, pid: os.Getpid()}
 	p.Layout = LayoutFor(img.Mode)
-	p.sys = abiFor(img.Mode)
-	p.w = abi.Words(img.Mode / 8)
+	t := p.newMainThread(x86.New(img.Mode, m))
 	p.brkStart, p.brk = img.BrkStart, img.BrkStart
 	p.noteExe(data)
 
@@ -219,17 +214,26 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 		return nil, &LoadError{path, err.Error()}
 	}
 	p.Stack = si
-	p.saveAuxv()
+	t.saveAuxv()
 
-	c := x86.New(img.Mode, m)
-	c.RIP = start
-	c.R[x86.RSP] = si.SP
-	c.Sys = p
-	p.CPU = c
+	t.CPU.RIP = start
+	t.CPU.R[x86.RSP] = si.SP
 	p.initFDs()
-	p.applyInherited()
+	t.applyInherited()
 	return p, nil
 }
+
+// newMainThread makes the process's first thread, running on CPU c.
+func (p *Process) newMainThread(c *x86.CPU) *Thread {
+	t := &Thread{Process: p, CPU: c, w: abi.Words(c.Mode / 8), sys: abiFor(c.Mode), main: true,
+		sigs: threadSignals{wake: make(chan struct{}, 1)}}
+	c.Sys = t
+	p.main = t
+	return t
+}
+
+// MainThread is the process's first thread, the one cmd/gemu runs.
+func (p *Process) MainThread() *Thread { return p.main }
 
 // logf writes a line to the log.
 func (p *Process) logf(format string, args ...any) {
@@ -243,11 +247,11 @@ func (p *Process) unimpf(format string, args ...any) {
 	}
 }
 
-// exit ends the guest normally with status code.
-func (p *Process) exit(code int) {
-	p.exitCode = code & 0xff
-	p.CPU.Exited = true
-	p.CPU.Stop.Store(true)
+// exit ends the guest normally with status code, from thread t.
+func (t *Thread) exit(code int) {
+	t.exitCode = code & 0xff
+	t.CPU.Exited = true
+	t.CPU.Stop.Store(true)
 }
 
 // ExitStatus reports how the guest ended: its exit status, or the signal

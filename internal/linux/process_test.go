@@ -13,8 +13,10 @@ import (
 	"gemu/internal/x86"
 )
 
-// newTestProcess loads simpleELF for bits with fixed random bytes.
-func newTestProcess(t *testing.T, bits int, args, env []string, opts Options) *Process {
+// newTestProcess loads simpleELF for bits with fixed random bytes and
+// returns the process's first thread (the tests call it p: it embeds the
+// process).
+func newTestProcess(t *testing.T, bits int, args, env []string, opts Options) *Thread {
 	t.Helper()
 	opts.Env = env
 	opts.Random = bytes.NewReader(bytes.Repeat([]byte{0x5a}, 16))
@@ -22,11 +24,11 @@ func newTestProcess(t *testing.T, bits int, args, env []string, opts Options) *P
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.main
 }
 
 // word reads a guest long.
-func word(t *testing.T, p *Process, addr uint64) uint64 {
+func word(t *testing.T, p *Thread, addr uint64) uint64 {
 	t.Helper()
 	b := make([]byte, p.w)
 	if !p.Mem.Peek(addr, b) {
@@ -35,7 +37,7 @@ func word(t *testing.T, p *Process, addr uint64) uint64 {
 	return p.w.Get(b, 0)
 }
 
-func cstring(t *testing.T, p *Process, addr uint64) string {
+func cstring(t *testing.T, p *Thread, addr uint64) string {
 	t.Helper()
 	s, err := p.Mem.ReadString(addr, 4096)
 	if err != nil {
@@ -261,7 +263,7 @@ func TestVDSOImage(t *testing.T) {
 }
 
 // call runs system call name with args through the process's ABI.
-func call(t *testing.T, p *Process, gate x86.Gate, name string, args ...uint64) int64 {
+func call(t *testing.T, p *Thread, gate x86.Gate, name string, args ...uint64) int64 {
 	t.Helper()
 	nr := -1
 	for n, s := range p.sys.names {
@@ -470,7 +472,7 @@ func TestFaultSignals(t *testing.T) {
 		var log strings.Builder
 		p := newTestProcess(t, 64, nil, nil, Options{Log: &log, LogFaults: true})
 		p.CPU.RIP = 0x401234
-		p.HandleFault(p.CPU, &c.trap)
+		p.handleFault(p.CPU, &c.trap)
 		if _, sig := p.ExitStatus(); sig != c.sig || !p.CPU.Exited {
 			t.Errorf("trap %d: signal %d", c.trap.Kind, sig)
 		}

@@ -83,10 +83,10 @@ func (p *Process) procSelfName(path string) string {
 // procPath rewrites a path under /proc/thread-self to the calling guest
 // thread's directory: the host's would name whichever host thread serves
 // the call.
-func (p *Process) procPath(path string) string {
+func (t *Thread) procPath(path string) string {
 	const ts = "/proc/thread-self/"
 	if strings.HasPrefix(path, ts) {
-		return "/proc/" + strconv.Itoa(p.pid) + "/task/" + strconv.Itoa(p.gettid()) + "/" + path[len(ts):]
+		return "/proc/" + strconv.Itoa(t.pid) + "/task/" + strconv.Itoa(t.gettid()) + "/" + path[len(ts):]
 	}
 	return path
 }
@@ -95,7 +95,7 @@ func (p *Process) procPath(path string) string {
 // "/proc/N/task/T/F"): for a file of the guest's own process it returns
 // the file's name and the thread it was opened through; deny is true for
 // a path under one of gemu's own threads, which the guest has not.
-func (p *Process) procTarget(path string) (name string, tid int, deny bool) {
+func (t *Thread) procTarget(path string) (name string, tid int, deny bool) {
 	if !strings.HasPrefix(path, "/proc/") {
 		return "", 0, false
 	}
@@ -104,19 +104,19 @@ func (p *Process) procTarget(path string) (name string, tid int, deny bool) {
 	if err != nil || len(parts) < 2 {
 		return "", 0, false
 	}
-	self, ok := p.procThread(n)
+	self, ok := t.procThread(n)
 	if !ok {
-		return "", 0, p.hostThread(n)
+		return "", 0, t.hostThread(n)
 	}
 	tid = self
 	rest := parts[1:]
 	if rest[0] == "task" && len(rest) >= 3 {
-		t, err := strconv.Atoi(rest[1])
+		tn, err := strconv.Atoi(rest[1])
 		if err != nil {
 			return "", 0, false
 		}
-		if tid, ok = p.procThread(t); !ok {
-			return "", 0, p.hostThread(t)
+		if tid, ok = t.procThread(tn); !ok {
+			return "", 0, t.hostThread(tn)
 		}
 		rest = rest[2:]
 	}
@@ -156,13 +156,13 @@ func otherGemuMem(path string) bool {
 // procThread maps a host process or thread id seen in a /proc path to
 // the guest thread it stands for: the process, one of its threads, or
 // the calling host thread (what /proc/thread-self resolves to).
-func (p *Process) procThread(n int) (int, bool) {
+func (t *Thread) procThread(n int) (int, bool) {
 	switch {
-	case n == p.pid:
-		return p.pid, true
+	case n == t.pid:
+		return t.pid, true
 	case n == syscall.Gettid():
-		return p.gettid(), true
-	case p.isThread(int64(n)):
+		return t.gettid(), true
+	case t.isThread(int64(n)):
 		return n, true
 	}
 	return 0, false
@@ -180,7 +180,7 @@ func (p *Process) hostThread(n int) bool {
 // the guest's view. It returns the descriptor or an error, and the file
 // gemu serves for it (mem, a writable comm), which goes in the guest's
 // descriptor table entry (fdtable.go).
-func (p *Process) procOpen(fd int64, flags uint64) (int64, emuFile) {
+func (t *Thread) procOpen(fd int64, flags uint64) (int64, emuFile) {
 	if fd < 0 || flags&abi.O_PATH != 0 {
 		// An O_PATH descriptor reads nothing; reopening it through
 		// /proc/self/fd comes back here.
@@ -194,7 +194,7 @@ func (p *Process) procOpen(fd int64, flags uint64) (int64, emuFile) {
 	if err != nil {
 		return fd, nil
 	}
-	name, tid, deny := p.procTarget(target)
+	name, tid, deny := t.procTarget(target)
 	if deny {
 		host(syscall.SYS_CLOSE, uintptr(fd))
 		return -abi.ENOENT, nil
@@ -208,9 +208,9 @@ func (p *Process) procOpen(fd int64, flags uint64) (int64, emuFile) {
 	}
 	var content []byte
 	if name != "mem" {
-		content = p.procContent(name, tid)
+		content = t.procContent(name, tid)
 	}
-	if r := p.replaceWithMemfd(int(fd), name, content, flags); r < 0 {
+	if r := t.replaceWithMemfd(int(fd), name, content, flags); r < 0 {
 		host(syscall.SYS_CLOSE, uintptr(fd))
 		return r, nil
 	}
@@ -269,24 +269,24 @@ func (p *Process) replaceWithMemfd(fd int, name string, content []byte, flags ui
 
 // procContent generates the contents of a snapshot file; tid is the
 // thread the file was opened through.
-func (p *Process) procContent(name string, tid int) []byte {
+func (t *Thread) procContent(name string, tid int) []byte {
 	switch name {
 	case "maps":
-		return formatMaps(p.withGate(p.mapLines()), false)
+		return formatMaps(t.withGate(t.mapLines()), false)
 	case "smaps":
-		return formatMaps(p.withGate(p.mapLines()), true)
+		return formatMaps(t.withGate(t.mapLines()), true)
 	case "auxv":
-		return append([]byte(nil), p.proc.Auxv...)
+		return append([]byte(nil), t.proc.Auxv...)
 	case "cmdline":
-		return p.peekRange(p.Stack.ArgStart, p.Stack.ArgEnd)
+		return t.peekRange(t.Stack.ArgStart, t.Stack.ArgEnd)
 	case "environ":
-		return p.peekRange(p.Stack.EnvStart, p.Stack.EnvEnd)
+		return t.peekRange(t.Stack.EnvStart, t.Stack.EnvEnd)
 	case "comm":
-		return []byte(p.comm() + "\n")
+		return []byte(t.comm() + "\n")
 	case "stat":
-		return p.procStat(tid)
+		return t.procStat(tid)
 	case "status":
-		return p.procStatus(tid)
+		return t.procStatus(tid)
 	}
 	return nil
 }
@@ -331,20 +331,20 @@ func (p *Process) setComm(b []byte) {
 
 // saveAuxv keeps a copy of the auxiliary vector just built on the
 // initial stack, for /proc/self/auxv.
-func (p *Process) saveAuxv() {
-	w := uint64(p.w)
+func (t *Thread) saveAuxv() {
+	w := uint64(t.w)
 	var out []byte
-	for a := p.Stack.Auxv; len(out) < 64*16; a += 2 * w {
+	for a := t.Stack.Auxv; len(out) < 64*16; a += 2 * w {
 		e := make([]byte, 2*w)
-		if !p.Mem.Peek(a, e) {
+		if !t.Mem.Peek(a, e) {
 			return
 		}
 		out = append(out, e...)
-		if p.w.Get(e, 0) == abi.AT_NULL {
+		if t.w.Get(e, 0) == abi.AT_NULL {
 			break
 		}
 	}
-	p.proc.Auxv = out
+	t.proc.Auxv = out
 }
 
 // mapLine is one line of /proc/self/maps.
@@ -521,8 +521,8 @@ func vmFlags(l *mapLine) string {
 // withGate adds to an x86-64 guest's maps lines the vsyscall page
 // (vsyscall.go), which the kernel lists last, execute-only, though it
 // is no mapping of the process (it counts in no memory total).
-func (p *Process) withGate(lines []mapLine) []mapLine {
-	if p.w != 8 {
+func (t *Thread) withGate(lines []mapLine) []mapLine {
+	if t.w != 8 {
 		return lines
 	}
 	return append(lines, mapLine{Start: vsyscallAddr, End: vsyscallAddr + pageSize, Perm: mem.Exec, Name: "[vsyscall]", gate: true})
@@ -533,7 +533,7 @@ func (p *Process) withGate(lines []mapLine) []mapLine {
 // terminal, times, priority, start time, limits) come from the host's
 // own stat; the guest's are its own: pid, comm, state, thread count,
 // sizes, its executable's and stack's addresses, signals.
-func (p *Process) procStat(tid int) []byte {
+func (t *Thread) procStat(tid int) []byte {
 	raw, _ := os.ReadFile("/proc/self/stat")
 	f := make([]string, 53) // 1-based field numbers as in proc(5)
 	if i := bytes.LastIndexByte(raw, ')'); i >= 0 {
@@ -546,40 +546,40 @@ func (p *Process) procStat(tid int) []byte {
 	}
 	u := func(n int, v uint64) { f[n] = strconv.FormatUint(v, 10) }
 	var vsize, rss uint64
-	for _, r := range p.Mem.Regions() {
+	for _, r := range t.Mem.Regions() {
 		vsize += r.End - r.Start
-		rss += p.Mem.Materialized(r.Start, r.End-r.Start)
+		rss += t.Mem.Materialized(r.Start, r.End-r.Start)
 	}
 	threads := 1
-	if p.mt != nil {
-		threads = int(p.mt.n.Load())
+	if t.mt != nil {
+		threads = int(t.mt.n.Load())
 	}
-	ign, catch := p.sigSets()
+	ign, catch := t.sigSets()
 	u(1, uint64(tid))
-	f[2] = "(" + p.comm() + ")"
+	f[2] = "(" + t.comm() + ")"
 	f[3] = "R"
 	u(20, uint64(threads))
 	u(21, 0)
 	u(23, vsize)
 	u(24, rss/pageSize)
-	u(26, p.proc.StartCode)
-	u(27, p.proc.EndCode)
-	u(28, p.Stack.SP)
+	u(26, t.proc.StartCode)
+	u(27, t.proc.EndCode)
+	u(28, t.Stack.SP)
 	u(29, 0)
 	u(30, 0)
-	u(31, p.sig.pending)
-	u(32, p.sig.mask)
+	u(31, t.sig.pending)
+	u(32, t.mask)
 	u(33, ign)
 	u(34, catch)
 	u(35, 0)
 	u(38, 17)
-	u(45, p.proc.StartData)
-	u(46, p.proc.EndData)
-	u(47, p.brkStart)
-	u(48, p.Stack.ArgStart)
-	u(49, p.Stack.ArgEnd)
-	u(50, p.Stack.EnvStart)
-	u(51, p.Stack.EnvEnd)
+	u(45, t.proc.StartData)
+	u(46, t.proc.EndData)
+	u(47, t.brkStart)
+	u(48, t.Stack.ArgStart)
+	u(49, t.Stack.ArgEnd)
+	u(50, t.Stack.EnvStart)
+	u(51, t.Stack.EnvEnd)
 	u(52, 0)
 	return []byte(strings.Join(f[1:], " ") + "\n")
 }
@@ -641,10 +641,10 @@ func (p *Process) sigSets() (ign, catch uint64) {
 // lines (ids, credentials, capabilities, CPU and memory policy, which
 // gemu and its guest share) with the guest's name, state, thread id,
 // thread count, memory sizes and signal sets.
-func (p *Process) procStatus(tid int) []byte {
+func (t *Thread) procStatus(tid int) []byte {
 	raw, _ := os.ReadFile("/proc/self/status")
 	var vsize, rss, anon, stack, exe, lib uint64
-	for _, l := range p.mapLines() {
+	for _, l := range t.mapLines() {
 		size := l.End - l.Start
 		vsize += size
 		rss += l.rss
@@ -658,31 +658,31 @@ func (p *Process) procStatus(tid int) []byte {
 		// the vDSO), as the kernel counts VmExe and VmLib.
 		switch {
 		case l.Perm&mem.Exec == 0 || l.Perm&mem.Write != 0:
-		case l.file && l.Start < p.proc.EndCode && p.proc.StartCode < l.End:
+		case l.file && l.Start < t.proc.EndCode && t.proc.StartCode < l.End:
 			exe += size
 		default:
 			lib += size
 		}
 	}
 	var data uint64
-	for _, l := range p.mapLines() {
+	for _, l := range t.mapLines() {
 		if !l.Shared && l.Perm&mem.Write != 0 && !l.stack {
 			data += l.End - l.Start
 		}
 	}
 	threads := 1
-	if p.mt != nil {
-		threads = int(p.mt.n.Load())
+	if t.mt != nil {
+		threads = int(t.mt.n.Load())
 	}
-	ign, catch := p.sigSets()
+	ign, catch := t.sigSets()
 	kb := func(v uint64) string { return fmt.Sprintf("%8d kB", v>>10) }
 	hex := func(v uint64) string { return fmt.Sprintf("%016x", v) }
 	set := map[string]string{
-		"Name": p.comm(), "State": "R (running)", "Pid": strconv.Itoa(tid), "NSpid": strconv.Itoa(tid),
+		"Name": t.comm(), "State": "R (running)", "Pid": strconv.Itoa(tid), "NSpid": strconv.Itoa(tid),
 		"VmPeak": kb(vsize), "VmSize": kb(vsize), "VmHWM": kb(rss), "VmRSS": kb(rss),
 		"RssAnon": kb(anon), "RssFile": kb(rss - anon), "VmData": kb(data), "VmStk": kb(stack),
 		"VmExe": kb(exe), "VmLib": kb(lib), "Threads": strconv.Itoa(threads),
-		"SigPnd": hex(0), "ShdPnd": hex(p.sig.pending), "SigBlk": hex(p.sig.mask),
+		"SigPnd": hex(0), "ShdPnd": hex(t.sig.pending), "SigBlk": hex(t.mask),
 		"SigIgn": hex(ign), "SigCgt": hex(catch),
 	}
 	var b bytes.Buffer

@@ -60,11 +60,11 @@ func (op emuOp) reading() bool {
 // served wraps the handler fn of system call op so that a call on a
 // descriptor gemu serves itself is served by emuCall instead.
 func served(op emuOp, fn sysFn) sysFn {
-	return func(p *Process, a *[6]uint64) int64 {
-		if r, ok := p.emuCall(op, a); ok {
+	return func(t *Thread, a *[6]uint64) int64 {
+		if r, ok := t.emuCall(op, a); ok {
 			return r
 		}
-		return fn(p, a)
+		return fn(t, a)
 	}
 }
 
@@ -72,16 +72,16 @@ func served(op emuOp, fn sysFn) sysFn {
 // its ordinary handler; ok is false when the descriptor is not one. close,
 // dup and fcntl need nothing here: the served file is the descriptor table
 // entry's, which dups share (and with it the offset).
-func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
+func (t *Thread) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 	switch op {
 	case emuMmap, emuMmap2:
 		// The kernel's mem file cannot be mapped.
-		if op == emuMmap && p.w == 4 || a[3]&abi.MAP_ANONYMOUS != 0 || p.served(int(sint(a[4]))) == nil {
+		if op == emuMmap && t.w == 4 || a[3]&abi.MAP_ANONYMOUS != 0 || t.served(int(sint(a[4]))) == nil {
 			return 0, false
 		}
 		return -enodev, true
 	}
-	f := p.served(int(sint(a[0])))
+	f := t.served(int(sint(a[0])))
 	if f == nil {
 		return 0, false
 	}
@@ -89,14 +89,14 @@ func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 		// comm: reads see the snapshot taken at open; writes rename.
 		switch op {
 		case emuWrite, emuPwrite:
-			b, e := p.readMem(a[1], int(min(p.ulong(a[2]), 15)))
+			b, e := t.readMem(a[1], int(min(t.ulong(a[2]), 15)))
 			if e != 0 {
 				return e, true
 			}
-			p.setComm(b)
-			return int64(p.ulong(a[2])), true
+			t.setComm(b)
+			return int64(t.ulong(a[2])), true
 		case emuWritev, emuPwritev:
-			iov, e := p.iovecs(a[1], sint(a[2]))
+			iov, e := t.iovecs(a[1], sint(a[2]))
 			if e != 0 {
 				return e, true
 			}
@@ -105,11 +105,11 @@ func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 				if v[1] == 0 {
 					continue
 				}
-				b, e := p.readMem(v[0], int(min(v[1], 15)))
+				b, e := t.readMem(v[0], int(min(v[1], 15)))
 				if e != 0 {
 					return e, true
 				}
-				p.setComm(b)
+				t.setComm(b)
 				total += int64(v[1])
 			}
 			return total, true
@@ -125,35 +125,35 @@ func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 	}
 	switch op {
 	case emuRead, emuWrite:
-		r, f.pos = p.memRW(f.pos, a[1], p.ulong(a[2]), !reading)
+		r, f.pos = t.memRW(f.pos, a[1], t.ulong(a[2]), !reading)
 		return r, true
 	case emuPread, emuPwrite:
-		off := p.offset64(a, 3)
+		off := t.offset64(a, 3)
 		if off < 0 {
 			return -abi.EINVAL, true
 		}
-		r, _ = p.memRW(uint64(off), a[1], p.ulong(a[2]), !reading)
+		r, _ = t.memRW(uint64(off), a[1], t.ulong(a[2]), !reading)
 		return r, true
 	case emuReadv, emuWritev:
-		iov, e := p.iovecs(a[1], sint(a[2]))
+		iov, e := t.iovecs(a[1], sint(a[2]))
 		if e != 0 {
 			return e, true
 		}
-		r, f.pos = p.memRWv(f.pos, iov, !reading)
+		r, f.pos = t.memRWv(f.pos, iov, !reading)
 		return r, true
 	case emuPreadv, emuPwritev:
-		off := p.vecOffset(a)
+		off := t.vecOffset(a)
 		if off < 0 {
 			return -abi.EINVAL, true
 		}
-		iov, e := p.iovecs(a[1], sint(a[2]))
+		iov, e := t.iovecs(a[1], sint(a[2]))
 		if e != 0 {
 			return e, true
 		}
-		r, _ = p.memRWv(uint64(off), iov, !reading)
+		r, _ = t.memRWv(uint64(off), iov, !reading)
 		return r, true
 	case emuLseek:
-		if !f.seek(uint64(p.slong(a[1])), uint32(a[2])) {
+		if !f.seek(uint64(t.slong(a[1])), uint32(a[2])) {
 			return -abi.EINVAL, true
 		}
 		// Linux returns any offset of this file, even one that looks
@@ -168,7 +168,7 @@ func (p *Process) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 		}
 		b := make([]byte, 8)
 		putLE64(b, f.pos)
-		return p.writeMem(a[3], b), true
+		return t.writeMem(a[3], b), true
 	}
 	return 0, false
 }

@@ -110,7 +110,7 @@ func TestMapLines(t *testing.T) {
 
 // putPath writes a NUL-terminated string into the test process's stack
 // area and returns its address.
-func putPath(p *Process, addr uint64, s string) uint64 {
+func putPath(p *Thread, addr uint64, s string) uint64 {
 	p.Mem.Poke(addr, append([]byte(s), 0))
 	return addr
 }

@@ -213,14 +213,14 @@ func straceSignalName(sig int) string {
 
 // straceSignal logs a signal being taken, like QEMU's -strace:
 // "PID --- SIGSEGV {si_signo=SIGSEGV, si_code=1, si_addr=NULL} ---".
-func (p *Process) straceSignal(si *sigInfo) {
+func (t *Thread) straceSignal(si *sigInfo) {
 	var b strings.Builder
 	name := straceSignalName(int(si.signo))
-	fmt.Fprintf(&b, "%d --- %s {si_signo=%s, si_code=", p.gettid(), name, name)
+	fmt.Fprintf(&b, "%d --- %s {si_signo=%s, si_code=", t.gettid(), name, name)
 	code, pid, uid, value := si.code, si.pid, si.uid, si.value
 	layout := si.layout
 	if layout == silRaw {
-		code, pid, uid, value = decodeGuestInfo(p.w, si.raw)
+		code, pid, uid, value = decodeGuestInfo(t.w, si.raw)
 		layout = newSigInfo(int(si.signo), code).layout
 	}
 	b.WriteString(siCodeName(code))
@@ -238,11 +238,11 @@ func (p *Process) straceSignal(si *sigInfo) {
 	case silChld:
 		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d, si_status=%d, si_utime=0, si_stime=0", pid, uid, si.status)
 	case silRT:
-		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d, si_sigval=%d", pid, uid, p.slong(value))
+		fmt.Fprintf(&b, ", si_pid=%d, si_uid=%d, si_sigval=%d", pid, uid, t.slong(value))
 	}
 	b.WriteString("} ---\n")
-	p.logf("%s", b.String())
-	p.flushLog()
+	t.logf("%s", b.String())
+	t.flushLog()
 }
 
 // altStack is the alternate signal stack (sigaltstack): base, flags as the
@@ -251,28 +251,14 @@ type altStack struct {
 	sp, flags, size uint64
 }
 
-// signalState is the signal part of a process: dispositions, mask, queue
-// of pending signals, alternate stack, the last exception (reported in
-// signal frames like the kernel's thread.trap_nr, error_code and cr2), and
-// the asynchronous sources.
+// signalState is the signal part of a process: dispositions, queue of
+// pending signals and the asynchronous sources. The mask, the alternate
+// stack and the last exception are each thread's (Thread).
 type signalState struct {
 	act      [abi.NSIG]abi.Sigaction
-	mask     uint64
 	pending  uint64 // signals with a queued siginfo
 	directed uint64 // signals with an instance pending for one thread
 	queue    [abi.NSIG][]sigInfo
-
-	altstack altStack
-
-	trapNo, errCode, cr2 uint64
-
-	// regsLoaded is set by sigreturn: the system call return must not
-	// store a result over the registers it loaded.
-	regsLoaded bool
-	// savedMask is the mask to put back after a sigsuspend-like call
-	// (the kernel's saved_sigmask), when restoreMask is set.
-	savedMask   uint64
-	restoreMask bool
 
 	async   asyncSignals
 	timers  itimers
@@ -299,18 +285,18 @@ var defaultFatal = func() uint64 {
 // noteFatal records which signals would end the guest now (signalState.
 // fatal), at the entry of a system call of a guest that receives signals
 // from outside.
-func (p *Process) noteFatal() {
+func (t *Thread) noteFatal() {
 	if hostSignals.caught == 0 {
 		return
 	}
 	var dfl uint64
 	for sig := 1; sig < abi.NSIG; sig++ {
-		if p.sig.act[sig].Handler == abi.SIG_DFL {
+		if t.sig.act[sig].Handler == abi.SIG_DFL {
 			dfl |= sigBit(sig)
 		}
 	}
-	if f := dfl & defaultFatal &^ p.sig.mask; f != p.sig.fatal.Load() {
-		p.sig.fatal.Store(f)
+	if f := dfl & defaultFatal &^ t.mask; f != t.sig.fatal.Load() {
+		t.sig.fatal.Store(f)
 	}
 }
 
@@ -326,30 +312,30 @@ var synchronousMask = sigBit(abi.SIGSEGV) | sigBit(abi.SIGBUS) | sigBit(abi.SIGI
 	sigBit(abi.SIGTRAP) | sigBit(abi.SIGFPE) | sigBit(abi.SIGSYS)
 
 // setMask sets the signal mask; SIGKILL and SIGSTOP cannot be blocked.
-func (p *Process) setMask(m uint64) { p.sig.mask = m &^ unblockable }
+func (t *Thread) setMask(m uint64) { t.mask = m &^ unblockable }
 
 // onSigStack reports whether sp is on the alternate stack, as the
 // kernel's on_sig_stack (never with SS_AUTODISARM).
-func (p *Process) onSigStack(sp uint64) bool {
-	if p.sig.altstack.flags&ssAutodisarm != 0 {
+func (t *Thread) onSigStack(sp uint64) bool {
+	if t.altstack.flags&ssAutodisarm != 0 {
 		return false
 	}
-	return p.inSigStack(sp)
+	return t.inSigStack(sp)
 }
 
 // inSigStack is the kernel's __on_sig_stack.
-func (p *Process) inSigStack(sp uint64) bool {
-	as := &p.sig.altstack
+func (t *Thread) inSigStack(sp uint64) bool {
+	as := &t.altstack
 	return sp > as.sp && sp-as.sp <= as.size
 }
 
 // sasFlags is the kernel's sas_ss_flags: SS_DISABLE without an alternate
 // stack, SS_ONSTACK while running on it, else 0.
-func (p *Process) sasFlags(sp uint64) uint64 {
-	if p.sig.altstack.size == 0 {
+func (t *Thread) sasFlags(sp uint64) uint64 {
+	if t.altstack.size == 0 {
 		return ssDisable
 	}
-	if p.onSigStack(sp) {
+	if t.onSigStack(sp) {
 		return ssOnstack
 	}
 	return 0
@@ -357,16 +343,16 @@ func (p *Process) sasFlags(sp uint64) uint64 {
 
 // altstackDelivered disarms an SS_AUTODISARM alternate stack once a
 // handler has been set up (the kernel's sas_ss_reset).
-func (p *Process) altstackDelivered() {
-	if p.sig.altstack.flags&ssAutodisarm != 0 {
-		p.sig.altstack = altStack{flags: ssDisable}
+func (t *Thread) altstackDelivered() {
+	if t.altstack.flags&ssAutodisarm != 0 {
+		t.altstack = altStack{flags: ssDisable}
 	}
 }
 
 // setAltstack is the setting half of sigaltstack, with sp the current
 // stack pointer; it returns 0 or a negative errno.
-func (p *Process) setAltstack(ss [3]uint64, sp uint64) int64 {
-	if p.onSigStack(sp) {
+func (t *Thread) setAltstack(ss [3]uint64, sp uint64) int64 {
+	if t.onSigStack(sp) {
 		return -abi.EPERM
 	}
 	flags := ss[1] & 0xffffffff
@@ -379,7 +365,7 @@ func (p *Process) setAltstack(ss [3]uint64, sp uint64) int64 {
 	} else if ss[2] < minSigStackSize {
 		return -abi.ENOMEM
 	}
-	p.sig.altstack = altStack{sp: ss[0], flags: flags, size: ss[2]}
+	t.altstack = altStack{sp: ss[0], flags: flags, size: ss[2]}
 	return 0
 }
 
@@ -400,19 +386,19 @@ func (p *Process) ignored(sig int) bool {
 // blocked, coalesced with a pending instance (for the same thread) for
 // the classic signals, and queued in order for the real-time ones.
 // SIGKILL ends the guest at once. It reports whether si was queued.
-func (p *Process) queueSignal(si sigInfo) bool {
+func (t *Thread) queueSignal(si sigInfo) bool {
 	sig := int(si.signo)
 	if sig <= 0 || sig >= abi.NSIG {
 		return false
 	}
 	if sig == abi.SIGKILL {
-		p.terminate(sig, "SIGKILL sent to itself")
+		t.terminate(sig, "SIGKILL sent to itself")
 		return false
 	}
-	if !si.forced && !p.blockedIn(si.tid, sig) && p.ignored(sig) {
+	if !si.forced && !t.blockedIn(si.tid, sig) && t.ignored(sig) {
 		return false
 	}
-	if sig == abi.SIGCHLD && (si.code == cldStopped || si.code == cldContinued) && p.sig.act[sig].Flags&saNocldstop != 0 {
+	if sig == abi.SIGCHLD && (si.code == cldStopped || si.code == cldContinued) && t.sig.act[sig].Flags&saNocldstop != 0 {
 		// SA_NOCLDSTOP: no SIGCHLD for a child's stop or continue.
 		return false
 	}
@@ -421,22 +407,22 @@ func (p *Process) queueSignal(si sigInfo) bool {
 	switch {
 	case sig == abi.SIGCONT:
 		for _, s := range []int{abi.SIGSTOP, abi.SIGTSTP, abi.SIGTTIN, abi.SIGTTOU} {
-			p.discardPending(s)
+			t.discardPending(s)
 		}
 	case abi.DefaultAction(sig) == abi.DefStop:
-		p.discardPending(abi.SIGCONT)
+		t.discardPending(abi.SIGCONT)
 	}
-	if sig < 32 && p.sig.pending&sigBit(sig) != 0 {
-		for i := range p.sig.queue[sig] {
-			if p.sig.queue[sig][i].tid == si.tid {
+	if sig < 32 && t.sig.pending&sigBit(sig) != 0 {
+		for i := range t.sig.queue[sig] {
+			if t.sig.queue[sig][i].tid == si.tid {
 				return false
 			}
 		}
 	}
-	p.sig.queue[sig] = append(p.sig.queue[sig], si)
-	p.sig.pending |= sigBit(sig)
+	t.sig.queue[sig] = append(t.sig.queue[sig], si)
+	t.sig.pending |= sigBit(sig)
 	if si.tid != 0 {
-		p.sig.directed |= sigBit(sig)
+		t.sig.directed |= sigBit(sig)
 	}
 	return true
 }
@@ -451,22 +437,22 @@ func (p *Process) discardPending(sig int) {
 // forceSignal generates a synchronous signal (the kernel's
 // force_sig_info): if the guest blocks or ignores it, the handler is reset
 // to the default action and the signal unblocked, so it cannot be lost.
-func (p *Process) forceSignal(si sigInfo) {
+func (t *Thread) forceSignal(si sigInfo) {
 	sig := int(si.signo)
-	if p.sig.mask&sigBit(sig) != 0 || p.handlerOf(sig) == abi.SIG_IGN {
-		p.sig.act[sig].Handler = abi.SIG_DFL
-		p.sig.mask &^= sigBit(sig)
+	if t.mask&sigBit(sig) != 0 || t.handlerOf(sig) == abi.SIG_IGN {
+		t.sig.act[sig].Handler = abi.SIG_DFL
+		t.mask &^= sigBit(sig)
 	}
 	si.forced = true
-	p.queueSignal(si)
+	t.queueSignal(si)
 }
 
 // nextSignal picks the pending signal to deliver among those in set:
 // synchronous ones first, then the lowest number. It returns 0 if none.
-func (p *Process) nextSignal(set uint64) int {
-	x := p.sig.pending & set
-	if x&p.sig.directed != 0 {
-		x &= p.pendingHere()
+func (t *Thread) nextSignal(set uint64) int {
+	x := t.sig.pending & set
+	if x&t.sig.directed != 0 {
+		x &= t.pendingHere()
 	}
 	if x == 0 {
 		return 0
@@ -485,33 +471,33 @@ func (p *Process) nextSignal(set uint64) int {
 // dequeue removes the oldest queued instance of sig that the calling
 // thread may take (nextSignal found one). A signal of a POSIX timer that
 // was set again or deleted since is dropped: then signo is 0.
-func (p *Process) dequeue(sig int) sigInfo {
-	q := p.sig.queue[sig]
+func (t *Thread) dequeue(sig int) sigInfo {
+	q := t.sig.queue[sig]
 	i := 0
-	for i < len(q)-1 && !p.forThread(&q[i]) {
+	for i < len(q)-1 && !t.forThread(&q[i]) {
 		i++
 	}
 	si := q[i]
 	copy(q[i:], q[i+1:])
 	q = q[:len(q)-1]
-	p.sig.queue[sig] = q
+	t.sig.queue[sig] = q
 	if len(q) == 0 {
-		p.sig.pending &^= sigBit(sig)
-		p.sig.directed &^= sigBit(sig)
-	} else if p.sig.directed&sigBit(sig) != 0 {
-		p.noteQueued(sig)
+		t.sig.pending &^= sigBit(sig)
+		t.sig.directed &^= sigBit(sig)
+	} else if t.sig.directed&sigBit(sig) != 0 {
+		t.noteQueued(sig)
 	}
-	if si.timer != nil && !p.timerSignalTaken(&si) {
+	if si.timer != nil && !t.timerSignalTaken(&si) {
 		si.signo = 0
 	}
 	return si
 }
 
 // hasDeliverable reports whether a pending signal is not blocked.
-func (p *Process) hasDeliverable() bool {
-	x := p.sig.pending &^ p.sig.mask
-	if x&p.sig.directed != 0 {
-		x &= p.pendingHere()
+func (t *Thread) hasDeliverable() bool {
+	x := t.sig.pending &^ t.mask
+	if x&t.sig.directed != 0 {
+		x &= t.pendingHere()
 	}
 	return x != 0
 }
@@ -520,51 +506,51 @@ func (p *Process) hasDeliverable() bool {
 // return to user mode does: each handler gets a frame on top of the
 // previous one, so the last delivered runs first. It reports whether a
 // handler was set up.
-func (p *Process) deliverSignals(c *x86.CPU) bool {
+func (t *Thread) deliverSignals(c *x86.CPU) bool {
 	ran := false
 	for !c.Exited {
-		sig := p.nextSignal(^p.sig.mask)
+		sig := t.nextSignal(^t.mask)
 		if sig == 0 {
 			break
 		}
-		si := p.dequeue(sig)
+		si := t.dequeue(sig)
 		if si.signo == 0 {
 			continue
 		}
-		if p.opts.Strace {
-			p.straceSignal(&si)
+		if t.opts.Strace {
+			t.straceSignal(&si)
 		}
-		sa := p.sig.act[sig]
+		sa := t.sig.act[sig]
 		switch sa.Handler {
 		case abi.SIG_IGN:
 			continue
 		case abi.SIG_DFL:
-			p.defaultAction(&si)
+			t.defaultAction(&si)
 			continue
 		}
-		mask := p.sig.mask
-		if p.sig.restoreMask {
-			mask = p.sig.savedMask
-			p.sig.restoreMask = false
+		mask := t.mask
+		if t.restoreMask {
+			mask = t.savedMask
+			t.restoreMask = false
 		}
-		if !p.setupFrame(c, &si, &sa, mask) {
-			p.unimpf("gemu: cannot build the frame for %s at sp %#x: forcing SIGSEGV\n", abi.SignalName(sig), c.R[x86.RSP]&c.AddrMask)
+		if !t.setupFrame(c, &si, &sa, mask) {
+			t.unimpf("gemu: cannot build the frame for %s at sp %#x: forcing SIGSEGV\n", abi.SignalName(sig), c.R[x86.RSP]&c.AddrMask)
 			if sig == abi.SIGSEGV {
-				p.sig.act[sig].Handler = abi.SIG_DFL
+				t.sig.act[sig].Handler = abi.SIG_DFL
 			}
-			p.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
+			t.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
 			continue
 		}
 		ran = true
 		// The kernel's signal_delivered: block sa_mask and the signal
 		// itself (unless SA_NODEFER), reset a one-shot handler.
-		blocked := p.sig.mask | sa.Mask
+		blocked := t.mask | sa.Mask
 		if sa.Flags&saNodefer == 0 {
 			blocked |= sigBit(sig)
 		}
-		p.setMask(blocked)
+		t.setMask(blocked)
 		if sa.Flags&saResethand != 0 {
-			p.sig.act[sig].Handler = abi.SIG_DFL
+			t.sig.act[sig].Handler = abi.SIG_DFL
 		}
 		// Handlers start with DF clear (the ABI's function entry state)
 		// and a fresh FPU.
@@ -575,75 +561,74 @@ func (p *Process) deliverSignals(c *x86.CPU) bool {
 }
 
 // defaultAction carries out a signal's default action at delivery.
-func (p *Process) defaultAction(si *sigInfo) {
+func (t *Thread) defaultAction(si *sigInfo) {
 	sig := int(si.signo)
 	switch abi.DefaultAction(sig) {
 	case abi.DefIgnore, abi.DefCont:
 		return
 	case abi.DefStop:
 		// Stop gemu itself; the parent can continue it.
-		p.stopHost(sig)
+		t.stopHost(sig)
 		return
 	}
 	why := fmt.Sprintf("%s sent to itself", abi.SignalName(sig))
 	if si.forced {
-		why = p.faultDesc(si)
+		why = t.faultDesc(si)
 	}
-	p.terminate(sig, why)
+	t.terminate(sig, why)
 }
 
 // faultDesc describes an exception for the -d log.
-func (p *Process) faultDesc(si *sigInfo) string {
-	desc := fmt.Sprintf("fault: %s at pc %#x", abi.SignalName(int(si.signo)), p.CPU.RIP)
-	if p.sig.trapNo == trapPF {
-		desc += fmt.Sprintf(" (address %#x)", p.sig.cr2)
+func (t *Thread) faultDesc(si *sigInfo) string {
+	desc := fmt.Sprintf("fault: %s at pc %#x", abi.SignalName(int(si.signo)), t.CPU.RIP)
+	if t.trapNo == trapPF {
+		desc += fmt.Sprintf(" (address %#x)", t.cr2)
 	}
 	return desc
 }
 
 // terminate ends the guest by a fatal signal.
-func (p *Process) terminate(sig int, why string) {
-	if p.opts.LogFaults || p.opts.LogUnimp {
-		p.logf("gemu: guest %s: terminated by %s\n", why, abi.SignalName(sig))
+func (t *Thread) terminate(sig int, why string) {
+	if t.opts.LogFaults || t.opts.LogUnimp {
+		t.logf("gemu: guest %s: terminated by %s\n", why, abi.SignalName(sig))
 	}
-	p.syncSharedOut()
-	p.termSig = sig
-	p.CPU.Exited = true
-	p.CPU.Stop.Store(true)
+	t.syncSharedOut()
+	t.termSig = sig
+	t.CPU.Exited = true
+	t.CPU.Stop.Store(true)
 }
 
 // sigpipe acts on a write that found no reader, which raises SIGPIPE.
-func (p *Process) sigpipe() {
-	p.queueSignal(p.userInfo(abi.SIGPIPE, siUser))
+func (t *Thread) sigpipe() {
+	t.queueSignal(t.userInfo(abi.SIGPIPE, siUser))
 }
 
 // faultInfo maps a CPU exception to the signal Linux sends for it, and
 // records the exception for the frame's trapno, err and cr2.
-func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
-	s := &p.sig
-	s.errCode = 0
+func (t *Thread) faultInfo(c *x86.CPU, trap *x86.Trap) sigInfo {
+	t.errCode = 0
 	var si sigInfo
-	switch t.Kind {
+	switch trap.Kind {
 	case x86.TrapPage:
-		addr, f := t.Addr, t.Mem
+		addr, f := trap.Addr, trap.Mem
 		if f != nil {
 			addr = f.Addr
 		}
-		s.trapNo, s.cr2 = trapPF, addr
-		s.errCode = 4 // user mode
+		t.trapNo, t.cr2 = trapPF, addr
+		t.errCode = 4 // user mode
 		if f != nil {
 			if !f.Unmapped {
-				s.errCode |= 1 // protection violation
+				t.errCode |= 1 // protection violation
 			}
 			switch f.Access {
 			case mem.AccWrite:
-				s.errCode |= 2
+				t.errCode |= 2
 			case mem.AccExec:
-				s.errCode |= 0x10
+				t.errCode |= 0x10
 			}
 		}
 		switch {
-		case p.isBusPage(addr):
+		case t.isBusPage(addr):
 			si = newSigInfo(abi.SIGBUS, busAdrerr)
 		case f != nil && !f.Unmapped:
 			si = newSigInfo(abi.SIGSEGV, segvAccerr)
@@ -652,59 +637,59 @@ func (p *Process) faultInfo(c *x86.CPU, t *x86.Trap) sigInfo {
 		}
 		si.addr = addr
 	case x86.TrapGP:
-		s.trapNo, s.errCode = trapGP, uint64(t.Code)&0xfffc
+		t.trapNo, t.errCode = trapGP, uint64(trap.Code)&0xfffc
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapNotPresent, x86.TrapStack:
 		// Segment not present and stack segment faults: SIGBUS through
 		// do_error_trap with no si_code, the selector as error code.
-		s.trapNo, s.errCode = trapNP, uint64(t.Code)&0xfffc
-		if t.Kind == x86.TrapStack {
-			s.trapNo = trapSS
+		t.trapNo, t.errCode = trapNP, uint64(trap.Code)&0xfffc
+		if trap.Kind == x86.TrapStack {
+			t.trapNo = trapSS
 		}
 		si = newSigInfo(abi.SIGBUS, siKernel)
 	case x86.TrapInt:
 		// INT n through a kernel-only gate: #GP with the IDT entry's
 		// error code.
-		s.trapNo, s.errCode = trapGP, uint64(t.Code)<<3|2
+		t.trapNo, t.errCode = trapGP, uint64(trap.Code)<<3|2
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapOverflow:
-		s.trapNo = trapOF
+		t.trapNo = trapOF
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapBound:
-		s.trapNo = trapBR
+		t.trapNo = trapBR
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	case x86.TrapInvalidOp:
-		s.trapNo = trapUD
+		t.trapNo = trapUD
 		si = newSigInfo(abi.SIGILL, illIllopn)
 		si.addr = c.RIP
 	case x86.TrapDivide:
-		s.trapNo = trapDE
+		t.trapNo = trapDE
 		si = newSigInfo(abi.SIGFPE, fpeIntdiv)
 		si.addr = c.RIP
 	case x86.TrapFPU:
-		s.trapNo = trapMF
+		t.trapNo = trapMF
 		si = newSigInfo(abi.SIGFPE, fpeCode(c.X87.FullStatus()&^c.X87.CW))
 		si.addr = c.RIP
 	case x86.TrapSIMD:
-		s.trapNo = trapXM
+		t.trapNo = trapXM
 		m := uint16(c.MXCSR)
 		si = newSigInfo(abi.SIGFPE, fpeCode(^(m>>7)&m))
 		si.addr = c.RIP
 	case x86.TrapAlign:
-		s.trapNo = trapAC
+		t.trapNo = trapAC
 		si = newSigInfo(abi.SIGBUS, busAdraln)
-		si.addr = t.Addr
+		si.addr = trap.Addr
 	case x86.TrapBreakpoint:
 		// int3 is a trap through do_trap with no si_code: SI_KERNEL.
-		s.trapNo = trapBP
+		t.trapNo = trapBP
 		si = newSigInfo(abi.SIGTRAP, siKernel)
 	case x86.TrapDebug:
 		// A single-step trap: TRAP_TRACE at the next instruction.
-		s.trapNo = trapDB
+		t.trapNo = trapDB
 		si = newSigInfo(abi.SIGTRAP, trapTrace)
 		si.addr = c.RIP
 	default:
-		s.trapNo = trapGP
+		t.trapNo = trapGP
 		si = newSigInfo(abi.SIGSEGV, siKernel)
 	}
 	return si
@@ -733,30 +718,36 @@ func fpeCode(err uint16) int32 {
 // delivered at once: the handler runs with RIP at the faulting instruction
 // (after it for int3) saved in its frame, or the default action ends the
 // guest. A call into the x86-64 vsyscall page is emulated instead
-// (vsyscall.go).
-func (p *Process) HandleFault(c *x86.CPU, t *x86.Trap) {
-	if p.vsyscall(c, t) {
-		p.mergeAsync()
-		p.deliverSignals(c)
+// (vsyscall.go). The fault is the thread's whose CPU c is: c's Syscaller,
+// which must be a Thread of this package.
+func HandleFault(c *x86.CPU, trap *x86.Trap) {
+	c.Sys.(*Thread).handleFault(c, trap)
+}
+
+// handleFault is HandleFault on the thread that faulted.
+func (t *Thread) handleFault(c *x86.CPU, trap *x86.Trap) {
+	if t.vsyscall(c, trap) {
+		t.mergeAsync()
+		t.deliverSignals(c)
 		return
 	}
-	si := p.faultInfo(c, t)
-	p.mergeAsync()
-	p.forceSignal(si)
-	p.deliverSignals(c)
+	si := t.faultInfo(c, trap)
+	t.mergeAsync()
+	t.forceSignal(si)
+	t.deliverSignals(c)
 }
 
 // Interrupt runs at a translation block boundary after an asynchronous
 // signal asked the engine to stop (engine.Interrupter): pending signals
 // are delivered and execution goes on.
-func (p *Process) Interrupt(c *x86.CPU) bool {
+func (t *Thread) Interrupt(c *x86.CPU) bool {
 	if c.Exited {
 		return false
 	}
-	p.mergeAsync()
-	p.deliverSignals(c)
-	if p.mt != nil && !c.Exited {
-		p.mt.yield()
+	t.mergeAsync()
+	t.deliverSignals(c)
+	if t.mt != nil && !c.Exited {
+		t.mt.yield()
 	}
 	return !c.Exited
 }
@@ -800,49 +791,49 @@ const vdsoInt80 = vdsoCodeOff + 7
 // system call instruction, RAX holding its number again) unless a handler
 // runs that the call's restart rules say it must report EINTR to (class:
 // the call's restart class, restartClassOf).
-func (p *Process) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, class int, ret int64) {
-	if p.sig.async.tid.Load() == 0 {
+func (t *Thread) syscallExit(c *x86.CPU, gate x86.Gate, nr uint64, class int, ret int64) {
+	if t.sig.async.tid.Load() == 0 {
 		// The guest has run: bind it to its thread for kicks.
-		p.lockGuestThread()
+		t.lockGuestThread()
 	}
-	if p.sig.regsLoaded {
-		p.sig.regsLoaded = false
-		p.mergeAsync()
-		p.deliverSignals(c)
+	if t.regsLoaded {
+		t.regsLoaded = false
+		t.mergeAsync()
+		t.deliverSignals(c)
 		return
 	}
-	p.mergeAsync()
+	t.mergeAsync()
 	if ret != -abi.EINTR {
-		if p.hasDeliverable() {
-			p.deliverSignals(c)
+		if t.hasDeliverable() {
+			t.deliverSignals(c)
 		}
-		p.finishSuspend()
+		t.finishSuspend()
 		return
 	}
 	if class != abi.EINTR {
 		// Decide as the kernel's handle_signal does for the signal about
 		// to run: its handler's SA_RESTART matters for ERESTARTSYS only.
 		restart := true
-		if sig := p.nextSignal(^p.sig.mask); sig != 0 {
-			sa := &p.sig.act[sig]
+		if sig := t.nextSignal(^t.mask); sig != 0 {
+			sa := &t.sig.act[sig]
 			if sa.Handler != abi.SIG_DFL && sa.Handler != abi.SIG_IGN {
 				restart = class == errRestartNoIntr || class == errRestartSys && sa.Flags&saRestart != 0
 			}
 		}
 		if restart {
-			p.restartSyscall(c, gate, nr)
+			t.restartSyscall(c, gate, nr)
 		}
 	}
-	p.deliverSignals(c)
-	p.finishSuspend()
+	t.deliverSignals(c)
+	t.finishSuspend()
 }
 
 // finishSuspend puts back the mask a sigsuspend replaced if no handler
 // took it over (the kernel's restore_saved_sigmask).
-func (p *Process) finishSuspend() {
-	if p.sig.restoreMask {
-		p.sig.restoreMask = false
-		p.setMask(p.sig.savedMask)
+func (t *Thread) finishSuspend() {
+	if t.restoreMask {
+		t.restoreMask = false
+		t.setMask(t.savedMask)
 	}
 }
 
@@ -861,18 +852,18 @@ func (p *Process) restartSyscall(c *x86.CPU, gate x86.Gate, nr uint64) {
 // waitSignal blocks the guest's thread until a signal that the current
 // mask lets through is pending, or until the deadline (zero: none). It
 // reports whether one is pending.
-func (p *Process) waitSignal(set uint64, deadline int64) bool {
+func (t *Thread) waitSignal(set uint64, deadline int64) bool {
 	for {
-		p.mergeAsync()
-		if p.pendingHere()&set != 0 || p.hasDeliverable() {
+		t.mergeAsync()
+		if t.pendingHere()&set != 0 || t.hasDeliverable() {
 			return true
 		}
 		var ok bool
-		wake := p.threadWake()
-		p.unlocked(func() { ok = p.sig.async.wait(deadline, wake) })
+		wake := t.threadWake()
+		t.unlocked(func() { ok = t.sig.async.wait(deadline, wake) })
 		if !ok {
-			p.mergeAsync()
-			return p.pendingHere()&set != 0 || p.hasDeliverable()
+			t.mergeAsync()
+			return t.pendingHere()&set != 0 || t.hasDeliverable()
 		}
 	}
 }

@@ -189,15 +189,15 @@ type frameGeom struct {
 // sigframeGeom computes the frame placement as the kernel's get_sigframe
 // and fpu__alloc_mathframe do, for a frame of size bytes. It reports false
 // if the frame would overflow the alternate signal stack it is on.
-func (p *Process) sigframeGeom(sp uint64, size uint64, sa *abi.Sigaction) (frameGeom, bool) {
-	ia32 := p.w == 4
-	nested := p.onSigStack(sp)
+func (t *Thread) sigframeGeom(sp uint64, size uint64, sa *abi.Sigaction) (frameGeom, bool) {
+	ia32 := t.w == 4
+	nested := t.onSigStack(sp)
 	entering := false
 	if !ia32 {
 		sp -= redZone
 	}
-	if sa.Flags&saOnstack != 0 && p.sasFlags(sp) == 0 {
-		sp = p.sig.altstack.sp + p.sig.altstack.size
+	if sa.Flags&saOnstack != 0 && t.sasFlags(sp) == 0 {
+		sp = t.altstack.sp + t.altstack.size
 		entering = true
 	}
 	var g frameGeom
@@ -210,7 +210,7 @@ func (p *Process) sigframeGeom(sp uint64, size uint64, sa *abi.Sigaction) (frame
 	} else {
 		g.frame = (g.fpstate-size)&^15 - 8
 	}
-	if (nested || entering) && !p.inSigStack(g.frame) {
+	if (nested || entering) && !t.inSigStack(g.frame) {
 		return g, false
 	}
 	return g, true
@@ -233,24 +233,24 @@ func resetFPU(c *x86.CPU) { c.FXRestore(fpInitImage, true) }
 // memory from g.fpstate to g.end: the FXSAVE image (in the 64-bit format
 // an x86-64 kernel uses for every task) with the software-reserved bytes,
 // and on i386 the legacy header converted from it (convert_from_fxsr).
-func (p *Process) putFPState(c *x86.CPU, buf []byte, g frameGeom) {
+func (t *Thread) putFPState(c *x86.CPU, buf []byte, g frameGeom) {
 	le := binary.LittleEndian
 	fx := buf[g.fx-g.fpstate:]
 	c.FXSave(fx, true)
-	if p.w == 4 {
+	if t.w == 4 {
 		clear(fx[160+16*8 : 160+16*16]) // XMM8-15 do not exist for i386
 	}
 	sw := fx[swReserved : swReserved+48]
 	clear(sw)
 	le.PutUint32(sw[0:], fpXstateMagic1)
 	ext := uint32(fpUserSize + fpXstateMagic2Size)
-	if p.w == 4 {
+	if t.w == 4 {
 		ext += fsaveHeaderSize
 	}
 	le.PutUint32(sw[4:], ext)
 	le.PutUint64(sw[8:], fpXfeatures)
 	le.PutUint32(sw[16:], fpUserSize)
-	if p.w != 4 {
+	if t.w != 4 {
 		return
 	}
 	h := buf[:fsaveHeaderSize]
@@ -273,20 +273,20 @@ func (p *Process) putFPState(c *x86.CPU, buf []byte, g frameGeom) {
 // image, and on i386 the legacy header's x87 state on top of it, as the
 // kernel's convert_to_fxsr does. It reports false for an unreadable area
 // or an MXCSR with reserved bits set.
-func (p *Process) restoreFPState(c *x86.CPU, addr uint64) bool {
+func (t *Thread) restoreFPState(c *x86.CPU, addr uint64) bool {
 	if addr == 0 {
 		resetFPU(c)
 		return true
 	}
 	n := fpUserSize
-	if p.w == 4 {
+	if t.w == 4 {
 		n += fsaveHeaderSize
 	}
 	buf := make([]byte, n)
-	if p.Mem.Read(addr, buf) != nil {
+	if t.Mem.Read(addr, buf) != nil {
 		return false
 	}
-	if p.w != 4 {
+	if t.w != 4 {
 		return c.FXRestore(buf, true)
 	}
 	if !c.FXRestore(buf[fsaveHeaderSize:], true) {
@@ -300,11 +300,11 @@ func (p *Process) restoreFPState(c *x86.CPU, addr uint64) bool {
 // action sa, and points the CPU at the handler; mask is the signal mask to
 // restore at sigreturn. It reports false if the frame cannot be written,
 // which the caller turns into a forced SIGSEGV as Linux does.
-func (p *Process) setupFrame(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
-	if p.w == 8 {
-		return p.setupFrame64(c, info, sa, mask)
+func (t *Thread) setupFrame(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
+	if t.w == 8 {
+		return t.setupFrame64(c, info, sa, mask)
 	}
-	return p.setupFrame32(c, info, sa, mask)
+	return t.setupFrame32(c, info, sa, mask)
 }
 
 // readFrameArea reads guest memory [g.frame, g.end): the kernel writes
@@ -321,16 +321,16 @@ func (p *Process) readFrameArea(g frameGeom) ([]byte, bool) {
 	return buf, true
 }
 
-func (p *Process) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
+func (t *Thread) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
 	if sa.Flags&saRestorer == 0 {
 		return false // x86-64 requires SA_RESTORER
 	}
 	sp := c.R[x86.RSP]
-	g, ok := p.sigframeGeom(sp, rt64Size, sa)
+	g, ok := t.sigframeGeom(sp, rt64Size, sa)
 	if !ok {
 		return false
 	}
-	buf, ok := p.readFrameArea(g)
+	buf, ok := t.readFrameArea(g)
 	if !ok {
 		return false
 	}
@@ -340,7 +340,7 @@ func (p *Process) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	uc := f[rt64UC:]
 	le.PutUint64(uc[uc64Flags:], ucSigcontextSS|ucStrictRestoreSS)
 	le.PutUint64(uc[uc64Link:], 0)
-	p.putAltstack(uc[uc64Stack:])
+	t.putAltstack(uc[uc64Stack:])
 	sc := uc[uc64Mcontext:]
 	for r, off := range sc64Reg {
 		le.PutUint64(sc[off:], c.R[r])
@@ -351,20 +351,20 @@ func (p *Process) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	le.PutUint16(sc[sc64GS:], 0)
 	le.PutUint16(sc[sc64FS:], 0)
 	le.PutUint16(sc[sc64SS:], c.Seg[x86.SS])
-	le.PutUint64(sc[sc64Err:], p.sig.errCode)
-	le.PutUint64(sc[sc64Trapno:], p.sig.trapNo)
+	le.PutUint64(sc[sc64Err:], t.errCode)
+	le.PutUint64(sc[sc64Trapno:], t.trapNo)
 	le.PutUint64(sc[sc64Oldmask:], mask)
-	le.PutUint64(sc[sc64CR2:], p.sig.cr2)
+	le.PutUint64(sc[sc64CR2:], t.cr2)
 	le.PutUint64(sc[sc64Fpstate:], g.fpstate)
 	le.PutUint64(uc[uc64Sigmask:], mask)
 	if sa.Flags&saSiginfo != 0 {
 		info.encode(8, f[rt64Info:rt64Info+siginfoSize])
 	}
-	p.putFPState(c, buf[g.fpstate-g.frame:], g)
-	if p.Mem.Write(g.frame, buf) != nil {
+	t.putFPState(c, buf[g.fpstate-g.frame:], g)
+	if t.Mem.Write(g.frame, buf) != nil {
 		return false
 	}
-	p.altstackDelivered()
+	t.altstackDelivered()
 	c.R[x86.RDI] = uint64(info.signo)
 	c.R[x86.RAX] = 0
 	c.R[x86.RSI] = g.frame + rt64Info
@@ -375,18 +375,18 @@ func (p *Process) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	return true
 }
 
-func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
+func (t *Thread) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask uint64) bool {
 	rt := sa.Flags&saSiginfo != 0
 	size := uint64(sf32Size)
 	if rt {
 		size = rt32Size
 	}
 	sp := c.R[x86.RSP] & 0xffffffff
-	g, ok := p.sigframeGeom(sp, size, sa)
+	g, ok := t.sigframeGeom(sp, size, sa)
 	if !ok {
 		return false
 	}
-	buf, ok := p.readFrameArea(g)
+	buf, ok := t.readFrameArea(g)
 	if !ok {
 		return false
 	}
@@ -396,7 +396,7 @@ func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	var sc []byte
 	if rt {
 		if sa.Flags&saRestorer == 0 {
-			restorer = uint32(p.Layout.VDSO + vdsoRtSigreturn32)
+			restorer = uint32(t.Layout.VDSO + vdsoRtSigreturn32)
 		}
 		le.PutUint32(f[rt32Pretcode:], restorer)
 		le.PutUint32(f[rt32Sig:], uint32(info.signo))
@@ -406,13 +406,13 @@ func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 		uc := f[rt32UC:]
 		le.PutUint32(uc[uc32Flags:], 0)
 		le.PutUint32(uc[uc32Link:], 0)
-		p.putAltstack(uc[uc32Stack:])
+		t.putAltstack(uc[uc32Stack:])
 		sc = uc[uc32Mcontext : uc32Mcontext+sc32Size]
 		le.PutUint64(uc[uc32Sigmask:], mask)
 		copy(f[rt32Retcode:], retcodeRtSigreturn32[:])
 	} else {
 		if sa.Flags&saRestorer == 0 {
-			restorer = uint32(p.Layout.VDSO + vdsoSigreturn32)
+			restorer = uint32(t.Layout.VDSO + vdsoSigreturn32)
 		}
 		le.PutUint32(f[sf32Pretcode:], restorer)
 		le.PutUint32(f[sf32Sig:], uint32(info.signo))
@@ -428,19 +428,19 @@ func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 	for r, off := range sc32Reg {
 		le.PutUint32(sc[off:], uint32(c.R[r]))
 	}
-	le.PutUint32(sc[sc32Trapno:], uint32(p.sig.trapNo))
-	le.PutUint32(sc[sc32Err:], uint32(p.sig.errCode))
+	le.PutUint32(sc[sc32Trapno:], uint32(t.trapNo))
+	le.PutUint32(sc[sc32Err:], uint32(t.errCode))
 	le.PutUint32(sc[sc32EIP:], uint32(c.RIP))
 	le.PutUint32(sc[sc32Flags:], uint32(c.Flags()))
 	le.PutUint32(sc[sc32SPAtSig:], uint32(sp))
 	le.PutUint32(sc[sc32Fpstate:], uint32(g.fpstate))
 	le.PutUint32(sc[sc32Oldmask:], uint32(mask))
-	le.PutUint32(sc[sc32CR2:], uint32(p.sig.cr2))
-	p.putFPState(c, buf[g.fpstate-g.frame:], g)
-	if p.Mem.Write(g.frame, buf) != nil {
+	le.PutUint32(sc[sc32CR2:], uint32(t.cr2))
+	t.putFPState(c, buf[g.fpstate-g.frame:], g)
+	if t.Mem.Write(g.frame, buf) != nil {
 		return false
 	}
-	p.altstackDelivered()
+	t.altstackDelivered()
 	c.R[x86.RSP] = g.frame
 	c.RIP = sa.Handler & 0xffffffff
 	c.R[x86.RAX] = uint64(info.signo)
@@ -458,11 +458,11 @@ func (p *Process) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mas
 
 // putAltstack stores the uc_stack (stack_t) of a frame: the alternate
 // stack settings as they are when the signal is delivered.
-func (p *Process) putAltstack(b []byte) {
-	as := &p.sig.altstack
-	p.w.Put(b, 0, as.sp)
-	binary.LittleEndian.PutUint32(b[int(p.w):], uint32(as.flags))
-	p.w.Put(b, 2, as.size)
+func (t *Thread) putAltstack(b []byte) {
+	as := &t.altstack
+	t.w.Put(b, 0, as.sp)
+	binary.LittleEndian.PutUint32(b[int(t.w):], uint32(as.flags))
+	t.w.Put(b, 2, as.size)
 }
 
 // sigreturnFrame is what sigreturn found in a frame.
@@ -477,37 +477,37 @@ type sigreturnFrame struct {
 // sysRtSigreturn returns from a handler entered through an rt frame: it
 // reloads the registers, flags, FPU state, signal mask and alternate stack
 // from the frame the handler may have edited. A bad frame forces SIGSEGV.
-func sysRtSigreturn(p *Process, a *[6]uint64) int64 {
-	c := p.CPU
+func sysRtSigreturn(t *Thread, a *[6]uint64) int64 {
+	c := t.CPU
 	var fr sigreturnFrame
 	var ok bool
-	if p.w == 8 {
-		fr, ok = p.readRtFrame(c.R[x86.RSP]-8, rt64UC, uc64Mcontext, sc64Size, uc64Sigmask, uc64Stack)
+	if t.w == 8 {
+		fr, ok = t.readRtFrame(c.R[x86.RSP]-8, rt64UC, uc64Mcontext, sc64Size, uc64Sigmask, uc64Stack)
 		if ok {
 			fr.fpstate = binary.LittleEndian.Uint64(fr.sc[sc64Fpstate:])
 		}
 	} else {
 		sp := c.R[x86.RSP] & 0xffffffff
-		fr, ok = p.readRtFrame(sp-4, rt32UC, uc32Mcontext, sc32Size, uc32Sigmask, uc32Stack)
+		fr, ok = t.readRtFrame(sp-4, rt32UC, uc32Mcontext, sc32Size, uc32Sigmask, uc32Stack)
 		if ok {
 			fr.fpstate = uint64(binary.LittleEndian.Uint32(fr.sc[sc32Fpstate:]))
 		}
 	}
 	fr.call = "rt_sigreturn"
-	return p.sigreturn(c, fr, ok)
+	return t.sigreturn(c, fr, ok)
 }
 
 // sysSigreturn is i386's sigreturn, for frames of handlers without
 // SA_SIGINFO: the mask is the sigcontext's oldmask and the extramask word.
-func sysSigreturn(p *Process, a *[6]uint64) int64 {
-	c := p.CPU
-	if p.w != 4 {
+func sysSigreturn(t *Thread, a *[6]uint64) int64 {
+	c := t.CPU
+	if t.w != 4 {
 		return -abi.ENOSYS
 	}
 	frame := (c.R[x86.RSP] - 8) & 0xffffffff
 	b := make([]byte, sf32Size)
-	if p.Mem.Read(frame, b) != nil {
-		return p.sigreturn(c, sigreturnFrame{call: "sigreturn"}, false)
+	if t.Mem.Read(frame, b) != nil {
+		return t.sigreturn(c, sigreturnFrame{call: "sigreturn"}, false)
 	}
 	le := binary.LittleEndian
 	sc := b[sf32SC : sf32SC+sc32Size]
@@ -517,34 +517,34 @@ func sysSigreturn(p *Process, a *[6]uint64) int64 {
 		fpstate: uint64(le.Uint32(sc[sc32Fpstate:])),
 		call:    "sigreturn",
 	}
-	return p.sigreturn(c, fr, true)
+	return t.sigreturn(c, fr, true)
 }
 
 // readRtFrame reads the ucontext of an rt frame at frame.
-func (p *Process) readRtFrame(frame, ucOff, mcOff, scSize, maskOff, stackOff uint64) (sigreturnFrame, bool) {
+func (t *Thread) readRtFrame(frame, ucOff, mcOff, scSize, maskOff, stackOff uint64) (sigreturnFrame, bool) {
 	uc := make([]byte, maskOff+8)
-	if p.Mem.Read(frame+ucOff, uc) != nil {
+	if t.Mem.Read(frame+ucOff, uc) != nil {
 		return sigreturnFrame{}, false
 	}
 	return sigreturnFrame{
 		sc:    uc[mcOff : mcOff+scSize],
 		mask:  binary.LittleEndian.Uint64(uc[maskOff:]),
-		stack: uc[stackOff : stackOff+3*uint64(p.w)],
+		stack: uc[stackOff : stackOff+3*uint64(t.w)],
 	}, true
 }
 
 // sigreturn applies a frame read by one of the sigreturn calls. Its result
 // is the restored RAX, which the system call return leaves in place.
-func (p *Process) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
-	p.sig.regsLoaded = true
+func (t *Thread) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
+	t.regsLoaded = true
 	if !ok {
-		p.badFrame(c, fr.call)
+		t.badFrame(c, fr.call)
 		return int64(c.R[x86.RAX])
 	}
-	p.setMask(fr.mask)
+	t.setMask(fr.mask)
 	le := binary.LittleEndian
 	sc := fr.sc
-	if p.w == 8 {
+	if t.w == 8 {
 		for r, off := range sc64Reg {
 			c.R[r] = le.Uint64(sc[off:])
 		}
@@ -567,13 +567,13 @@ func (p *Process) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		// the block loop so that it sees the flag.
 		c.Stop.Store(true)
 	}
-	if !p.restoreFPState(c, fr.fpstate) {
-		p.badFrame(c, fr.call)
+	if !t.restoreFPState(c, fr.fpstate) {
+		t.badFrame(c, fr.call)
 		return int64(c.R[x86.RAX])
 	}
 	if fr.stack != nil {
-		ss := [3]uint64{p.w.Get(fr.stack, 0), uint64(le.Uint32(fr.stack[int(p.w):])), p.w.Get(fr.stack, 2)}
-		p.setAltstack(ss, c.R[x86.RSP]&c.AddrMask) // errors are ignored, as Linux does
+		ss := [3]uint64{t.w.Get(fr.stack, 0), uint64(le.Uint32(fr.stack[int(t.w):])), t.w.Get(fr.stack, 2)}
+		t.setAltstack(ss, c.R[x86.RSP]&c.AddrMask) // errors are ignored, as Linux does
 	}
 	return int64(c.R[x86.RAX])
 }
@@ -599,7 +599,7 @@ func reloadSeg(c *x86.CPU, seg int, sel uint16) {
 
 // badFrame handles a sigreturn whose frame could not be read: Linux
 // forces SIGSEGV. call names the sigreturn call for the log.
-func (p *Process) badFrame(c *x86.CPU, call string) {
-	p.unimpf("gemu: bad signal frame in %s at sp %#x\n", call, c.R[x86.RSP]&c.AddrMask)
-	p.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
+func (t *Thread) badFrame(c *x86.CPU, call string) {
+	t.unimpf("gemu: bad signal frame in %s at sp %#x\n", call, c.R[x86.RSP]&c.AddrMask)
+	t.forceSignal(newSigInfo(abi.SIGSEGV, siKernel))
 }

@@ -69,7 +69,7 @@ func TestSignalFrameLayout(t *testing.T) {
 	}
 }
 
-func rd(t *testing.T, p *Process, addr uint64, n int) uint64 {
+func rd(t *testing.T, p *Thread, addr uint64, n int) uint64 {
 	t.Helper()
 	b := make([]byte, 8)
 	if !p.Mem.Peek(addr, b[:n]) {
@@ -79,7 +79,7 @@ func rd(t *testing.T, p *Process, addr uint64, n int) uint64 {
 }
 
 // setAction installs a handler for sig directly.
-func setAction(p *Process, sig int, sa abi.Sigaction) { p.sig.act[sig] = sa }
+func setAction(p *Thread, sig int, sa abi.Sigaction) { p.sig.act[sig] = sa }
 
 func TestRtFrame64(t *testing.T) {
 	p := newTestProcess(t, 64, nil, nil, Options{})
@@ -115,8 +115,8 @@ func TestRtFrame64(t *testing.T) {
 	if c.DF() || c.MXCSR != 0x1f80 || c.XMM[3] != [2]uint64{} {
 		t.Errorf("handler state: DF %v MXCSR %#x xmm3 %x", c.DF(), c.MXCSR, c.XMM[3])
 	}
-	if m := sigBit(abi.SIGHUP) | sigBit(abi.SIGUSR1) | sigBit(abi.SIGUSR2); p.sig.mask != m {
-		t.Errorf("mask in handler %#x, want %#x", p.sig.mask, m)
+	if m := sigBit(abi.SIGHUP) | sigBit(abi.SIGUSR1) | sigBit(abi.SIGUSR2); p.mask != m {
+		t.Errorf("mask in handler %#x, want %#x", p.mask, m)
 	}
 	uc := frame + 8
 	sc := uc + 40
@@ -169,8 +169,8 @@ func TestRtFrame64(t *testing.T) {
 	if !c.CF() || !c.ZF() || !c.DF() || c.MXCSR != 0x1fa0 || c.XMM[3] != [2]uint64{0x1111, 0x2222} {
 		t.Errorf("after sigreturn CF %v ZF %v DF %v MXCSR %#x xmm3 %x", c.CF(), c.ZF(), c.DF(), c.MXCSR, c.XMM[3])
 	}
-	if p.sig.mask != sigBit(abi.SIGHUP) {
-		t.Errorf("mask after sigreturn %#x", p.sig.mask)
+	if p.mask != sigBit(abi.SIGHUP) {
+		t.Errorf("mask after sigreturn %#x", p.mask)
 	}
 }
 
@@ -200,7 +200,7 @@ func TestFrames32(t *testing.T) {
 		c.R[x86.RSP] = sp
 		c.RIP = 0x8049234
 		p.setMask(sigBit(40) | sigBit(abi.SIGHUP))
-		p.HandleFault(c, &x86.Trap{Kind: x86.TrapPage, Addr: 0x10, Mem: &mem.Fault{Addr: 0x10, Access: mem.AccWrite, Unmapped: true}})
+		p.handleFault(c, &x86.Trap{Kind: x86.TrapPage, Addr: 0x10, Mem: &mem.Fault{Addr: 0x10, Access: mem.AccWrite, Unmapped: true}})
 		if c.Exited {
 			t.Fatalf("rt=%v: guest ended", rt)
 		}
@@ -299,8 +299,8 @@ func TestFrames32(t *testing.T) {
 		if c.RIP != 0x8049240 || c.R[x86.RSP] != sp || c.R[x86.RAX] != 0x100 || c.R[x86.RDI] != 0x107 {
 			t.Errorf("rt=%v: after %s eip %#x esp %#x eax %#x", rt, name, c.RIP, c.R[x86.RSP], c.R[x86.RAX])
 		}
-		if p.sig.mask != sigBit(40)|sigBit(abi.SIGHUP) {
-			t.Errorf("rt=%v: mask after sigreturn %#x", rt, p.sig.mask)
+		if p.mask != sigBit(40)|sigBit(abi.SIGHUP) {
+			t.Errorf("rt=%v: mask after sigreturn %#x", rt, p.mask)
 		}
 	}
 }
@@ -356,8 +356,8 @@ func TestDeliveryRules(t *testing.T) {
 	setAction(p, abi.SIGUSR2, h)
 	p.raise(abi.SIGUSR2, siUser)
 	p.deliverSignals(c)
-	if p.sig.act[abi.SIGUSR2].Handler != abi.SIG_DFL || p.sig.mask != 0 {
-		t.Errorf("SA_RESETHAND|SA_NODEFER: handler %#x mask %#x", p.sig.act[abi.SIGUSR2].Handler, p.sig.mask)
+	if p.sig.act[abi.SIGUSR2].Handler != abi.SIG_DFL || p.mask != 0 {
+		t.Errorf("SA_RESETHAND|SA_NODEFER: handler %#x mask %#x", p.sig.act[abi.SIGUSR2].Handler, p.mask)
 	}
 	// Classic signals coalesce, real-time ones queue; ignored ones vanish.
 	p.setMask(^uint64(0))
@@ -383,7 +383,7 @@ func TestDeliveryRules(t *testing.T) {
 	q := newTestProcess(t, 64, nil, nil, Options{})
 	setAction(q, abi.SIGILL, abi.Sigaction{Handler: 0x401100, Flags: saRestorer, Restorer: 0x401200})
 	q.setMask(sigBit(abi.SIGILL))
-	q.HandleFault(q.CPU, &x86.Trap{Kind: x86.TrapInvalidOp})
+	q.handleFault(q.CPU, &x86.Trap{Kind: x86.TrapInvalidOp})
 	if _, sig := q.ExitStatus(); sig != abi.SIGILL {
 		t.Errorf("blocked SIGILL fault: ended by %d", sig)
 	}

@@ -31,21 +31,21 @@ type threadSignals struct {
 
 // forThread reports whether the queued instance si may be taken by the
 // calling thread.
-func (p *Process) forThread(si *sigInfo) bool {
-	return si.tid == 0 || int(si.tid) == p.gettid()
+func (t *Thread) forThread(si *sigInfo) bool {
+	return si.tid == 0 || int(si.tid) == t.gettid()
 }
 
 // pendingHere is the set of pending signals the calling thread may take:
 // the process's and its own.
-func (p *Process) pendingHere() uint64 {
-	x := p.sig.pending
-	d := x & p.sig.directed
+func (t *Thread) pendingHere() uint64 {
+	x := t.sig.pending
+	d := x & t.sig.directed
 	for d != 0 {
 		sig := lowestSig(d)
 		d &^= sigBit(sig)
 		mine := false
-		for i := range p.sig.queue[sig] {
-			if p.forThread(&p.sig.queue[sig][i]) {
+		for i := range t.sig.queue[sig] {
+			if t.forThread(&t.sig.queue[sig][i]) {
 				mine = true
 				break
 			}
@@ -88,69 +88,68 @@ func (p *Process) noteQueued(sig int) {
 // directTo makes si pending for thread tid if that is another thread of
 // a multithreaded process (a thread's own signals and a single thread's
 // are taken by whoever checks first, which is the same).
-func (p *Process) directTo(si *sigInfo, tid int64) {
-	if p.mt != nil && tid != int64(p.gettid()) {
+func (t *Thread) directTo(si *sigInfo, tid int64) {
+	if t.mt != nil && tid != int64(t.gettid()) {
 		si.tid = int32(tid)
 	}
 }
 
 // notifyThread wakes thread tid, for which a signal was just queued. It
 // runs with the emulator lock held.
-func (p *Process) notifyThread(tid int32) {
-	g := p.mt
-	if g == nil || int(tid) == p.gettid() {
+func (t *Thread) notifyThread(tid int32) {
+	g := t.mt
+	if g == nil || int(tid) == t.gettid() {
 		return
 	}
-	if t := g.thread(tid, p.pid); t != nil {
+	if o := g.thread(tid, t.pid); o != nil {
 		select {
-		case t.sigs.wake <- struct{}{}:
+		case o.sigs.wake <- struct{}{}:
 		default:
 		}
-		t.cpu.Stop.Store(true)
-		t.sigs.kick.Store(true)
-		if kickReady() && t.sigs.kicking.CompareAndSwap(false, true) {
-			go kickThread(p.pid, int(tid), t)
+		o.CPU.Stop.Store(true)
+		o.sigs.kick.Store(true)
+		if kickReady() && o.sigs.kicking.CompareAndSwap(false, true) {
+			go kickThread(t.pid, int(tid), o)
 		}
 	}
 }
 
-// thread finds the thread with guest id tid (the main thread's context
-// holds 0: it is the process id pid).
-func (g *threadGroup) thread(tid int32, pid int) *thread {
+// thread finds the thread with guest id tid (the first thread's tid field
+// holds 0: its id is the process id pid).
+func (g *threadGroup) thread(tid int32, pid int) *Thread {
 	for _, t := range g.threads {
-		if id := t.ctx.tid; int32(id) == tid || id == 0 && tid == int32(pid) {
+		if id := t.tid; int32(id) == tid || id == 0 && tid == int32(pid) {
 			return t
 		}
 	}
 	return nil
 }
 
-// threadWake is the calling thread's wake channel (nil without threads).
-func (p *Process) threadWake() chan struct{} {
-	if g := p.mt; g != nil {
-		if t := g.cur.Load(); t != nil {
-			return t.sigs.wake
-		}
+// threadWake is t's wake channel (nil without threads: nothing sends on
+// it then).
+func (t *Thread) threadWake() chan struct{} {
+	if t.mt != nil {
+		return t.sigs.wake
 	}
 	return nil
 }
 
 // raiseTo sends sig with si_code code to thread tid of the guest (tkill,
 // tgkill).
-func (p *Process) raiseTo(sig int, code int32, tid int64) int64 {
+func (t *Thread) raiseTo(sig int, code int32, tid int64) int64 {
 	if sig == 0 {
 		return 0
 	}
-	si := p.userInfo(sig, code)
-	p.directTo(&si, tid)
-	if p.queueSignal(si) && si.tid != 0 {
-		p.notifyThread(si.tid)
+	si := t.userInfo(sig, code)
+	t.directTo(&si, tid)
+	if t.queueSignal(si) && si.tid != 0 {
+		t.notifyThread(si.tid)
 	}
 	return 0
 }
 
 // kickThread sends kickSignal to t's host thread until t takes the lock.
-func kickThread(pid, tid int, t *thread) {
+func kickThread(pid, tid int, t *Thread) {
 	d := 100 * time.Microsecond
 	for {
 		for t.sigs.kick.Load() {
@@ -190,11 +189,11 @@ func (p *Process) dropThreadSignals(tid int32) {
 // unblocked. glibc's SIGEV_THREAD timers depend on it: their helper thread
 // blocks and waits for SIGCANCEL (32), which is ignored when gemu was
 // started with it ignored (as GNU make starts its children).
-func (p *Process) blockedIn(tid int32, sig int) bool {
-	if g := p.mt; g != nil && tid != 0 && int(tid) != p.gettid() {
-		if t := g.thread(tid, p.pid); t != nil {
-			return t.ctx.mask&sigBit(sig) != 0
+func (t *Thread) blockedIn(tid int32, sig int) bool {
+	if g := t.mt; g != nil && tid != 0 && int(tid) != t.gettid() {
+		if o := g.thread(tid, t.pid); o != nil {
+			return o.mask&sigBit(sig) != 0
 		}
 	}
-	return p.sig.mask&sigBit(sig) != 0
+	return t.mask&sigBit(sig) != 0
 }

@@ -36,8 +36,8 @@ type asyncSignals struct {
 	queue []sigInfo
 	wakeC chan struct{}
 	// group is the process's threads once it has some (set under mu):
-	// a post then stops the thread that runs, not p.CPU, which changes
-	// with every switch between threads.
+	// a post then stops the thread that runs, not the first thread's
+	// CPU, which it stops before.
 	group *threadGroup
 
 	gen     atomic.Uint64 // signals posted so far
@@ -98,8 +98,8 @@ func (p *Process) postAsync(si sigInfo) {
 	g := a.group
 	var c *x86.CPU
 	if g == nil {
-		// Read under mu: p.CPU changes only after group is set.
-		c = p.CPU
+		// Read under mu: once group is set, it stops the running thread.
+		c = p.main.CPU
 	}
 	a.mu.Unlock()
 	a.gen.Add(1)
@@ -139,8 +139,8 @@ func (p *Process) PostSignal(sig int) {
 
 // mergeAsync moves posted signals into the pending set; it runs on the
 // guest's thread and costs two atomic loads when nothing was posted.
-func (p *Process) mergeAsync() {
-	a := &p.sig.async
+func (t *Thread) mergeAsync() {
+	a := &t.sig.async
 	g := a.gen.Load()
 	if g == a.seen.Load() {
 		return
@@ -150,11 +150,11 @@ func (p *Process) mergeAsync() {
 	a.queue = nil
 	a.mu.Unlock()
 	for _, si := range q {
-		if si.timer != nil && !p.timerSignalMerge(&si) {
+		if si.timer != nil && !t.timerSignalMerge(&si) {
 			continue
 		}
-		if p.queueSignal(si) && si.tid != 0 {
-			p.notifyThread(si.tid)
+		if t.queueSignal(si) && si.tid != 0 {
+			t.notifyThread(si.tid)
 		}
 	}
 	a.seen.Store(g)
@@ -297,20 +297,20 @@ func (p *Process) setitimer(which int, value, interval int64) (oldValue, oldInte
 		ts.base = time.Now()
 	}
 	oldValue, oldInterval = p.getitimer(which)
-	t := &ts.t[which]
-	if t.stop != nil {
-		close(t.stop)
-		t.stop = nil
+	it := &ts.t[which]
+	if it.stop != nil {
+		close(it.stop)
+		it.stop = nil
 	}
-	t.gen++
-	t.armed = value > 0
-	t.interval = interval
-	if !t.armed {
+	it.gen++
+	it.armed = value > 0
+	it.interval = interval
+	if !it.armed {
 		return
 	}
-	t.deadline = p.timerNow(which) + value
-	t.stop = make(chan struct{})
-	go p.runTimer(which, t.gen, t.stop)
+	it.deadline = p.timerNow(which) + value
+	it.stop = make(chan struct{})
+	go p.runTimer(which, it.gen, it.stop)
 	return
 }
 
@@ -354,8 +354,8 @@ func (p *Process) runTimer(which int, gen uint64, stop chan struct{}) {
 
 // timevalNs converts a guest struct timeval (longs) at b to nanoseconds;
 // it reports false for a field out of range.
-func (p *Process) timevalNs(b []byte, i int) (int64, bool) {
-	sec, usec := p.w.GetSigned(b, 2*i), p.w.GetSigned(b, 2*i+1)
+func (t *Thread) timevalNs(b []byte, i int) (int64, bool) {
+	sec, usec := t.w.GetSigned(b, 2*i), t.w.GetSigned(b, 2*i+1)
 	if sec < 0 || usec < 0 || usec >= 1e6 {
 		return 0, false
 	}
@@ -363,8 +363,8 @@ func (p *Process) timevalNs(b []byte, i int) (int64, bool) {
 }
 
 // putItimerval encodes an itimerval {interval, value} for the guest.
-func (p *Process) putItimerval(value, interval int64) []byte {
-	return p.w.Encode(uint64(interval/1e9), uint64(interval%1e9/1e3), uint64(value/1e9), uint64(value%1e9/1e3))
+func (t *Thread) putItimerval(value, interval int64) []byte {
+	return t.w.Encode(uint64(interval/1e9), uint64(interval%1e9/1e3), uint64(value/1e9), uint64(value%1e9/1e3))
 }
 
 func init() {
@@ -373,54 +373,54 @@ func init() {
 	reg(sysAlarm, "alarm")
 }
 
-func sysSetitimer(p *Process, a *[6]uint64) int64 {
+func sysSetitimer(t *Thread, a *[6]uint64) int64 {
 	which := sint(a[0])
 	if which < 0 || which > 2 {
 		return -abi.EINVAL
 	}
 	var value, interval int64
 	if a[1] != 0 {
-		b, e := p.readMem(a[1], 4*int(p.w))
+		b, e := t.readMem(a[1], 4*int(t.w))
 		if e != 0 {
 			return e
 		}
 		var ok1, ok2 bool
-		interval, ok1 = p.timevalNs(b, 0)
-		value, ok2 = p.timevalNs(b, 1)
+		interval, ok1 = t.timevalNs(b, 0)
+		value, ok2 = t.timevalNs(b, 1)
 		if !ok1 || !ok2 {
 			return -abi.EINVAL
 		}
 	}
-	if a[2] != 0 && !p.writable(a[2], 4*uint64(p.w)) {
+	if a[2] != 0 && !t.writable(a[2], 4*uint64(t.w)) {
 		return -abi.EFAULT
 	}
-	ov, oi := p.setitimer(int(which), value, interval)
+	ov, oi := t.setitimer(int(which), value, interval)
 	if a[2] != 0 {
-		return p.writeMem(a[2], p.putItimerval(ov, oi))
+		return t.writeMem(a[2], t.putItimerval(ov, oi))
 	}
 	return 0
 }
 
-func sysGetitimer(p *Process, a *[6]uint64) int64 {
+func sysGetitimer(t *Thread, a *[6]uint64) int64 {
 	which := sint(a[0])
 	if which < 0 || which > 2 {
 		return -abi.EINVAL
 	}
-	ts := &p.sig.timers
+	ts := &t.sig.timers
 	ts.mu.Lock()
-	v, i := p.getitimer(int(which))
+	v, i := t.getitimer(int(which))
 	ts.mu.Unlock()
-	return p.writeMem(a[1], p.putItimerval(v, i))
+	return t.writeMem(a[1], t.putItimerval(v, i))
 }
 
 // sysAlarm is alarm(2): ITIMER_REAL in whole seconds; it returns the
 // seconds left of the previous alarm, rounded as the kernel does.
-func sysAlarm(p *Process, a *[6]uint64) int64 {
+func sysAlarm(t *Thread, a *[6]uint64) int64 {
 	secs := a[0] & 0xffffffff
-	if p.w == 4 && secs > 1<<31-1 {
+	if t.w == 4 && secs > 1<<31-1 {
 		secs = 1<<31 - 1
 	}
-	old, _ := p.setitimer(itimerReal, int64(secs)*1e9, 0)
+	old, _ := t.setitimer(itimerReal, int64(secs)*1e9, 0)
 	s, ns := old/1e9, old%1e9
 	if s == 0 && ns != 0 || ns >= 5e8 {
 		s++

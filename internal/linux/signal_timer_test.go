@@ -144,8 +144,8 @@ func TestSigsuspend(t *testing.T) {
 	if rax, rip := rd(t, p, sc+104, 8), rd(t, p, sc+128, 8); int64(rax) != -abi.EINTR || rip != 0x401002 {
 		t.Errorf("saved rax %d rip %#x: want EINTR, no restart", int64(rax), rip)
 	}
-	if p.sig.mask != sigBit(abi.SIGUSR1)|sigBit(abi.SIGALRM) {
-		t.Errorf("mask in the handler %#x", p.sig.mask)
+	if p.mask != sigBit(abi.SIGUSR1)|sigBit(abi.SIGALRM) {
+		t.Errorf("mask in the handler %#x", p.mask)
 	}
 }
 

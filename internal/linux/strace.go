@@ -53,16 +53,16 @@ var straceSpec = map[string]string{
 }
 
 // straceEntry logs "PID name(args" ... up to the result.
-func (p *Process) straceEntry(nr uint64, a *[6]uint64) {
-	name := p.syscallName(nr)
+func (t *Thread) straceEntry(nr uint64, a *[6]uint64) {
+	name := t.syscallName(nr)
 	if name == "" {
-		p.logf("%d Unknown syscall %d\n", p.gettid(), nr)
-		p.flushLog()
+		t.logf("%d Unknown syscall %d\n", t.gettid(), nr)
+		t.flushLog()
 		return
 	}
 	spec, ok := straceSpec[name]
 	if name == "mmap" {
-		if p.w == 8 {
+		if t.w == 8 {
 			spec, ok = straceSpec["mmap_x86_64"], true
 		} else {
 			spec, ok = "p=x", true
@@ -74,20 +74,20 @@ func (p *Process) straceEntry(nr uint64, a *[6]uint64) {
 	var args []string
 	if !ok {
 		for _, v := range a {
-			args = append(args, fmt.Sprintf("%#x", p.ulong(v)))
+			args = append(args, fmt.Sprintf("%#x", t.ulong(v)))
 		}
 	} else if spec != "" {
 		for i, k := range strings.Split(spec, ",") {
-			args = append(args, p.straceArg(k[0], a[i]))
+			args = append(args, t.straceArg(k[0], a[i]))
 		}
 	}
-	p.logf("%d %s(%s)", p.gettid(), name, strings.Join(args, ","))
-	p.flushLog()
+	t.logf("%d %s(%s)", t.gettid(), name, strings.Join(args, ","))
+	t.flushLog()
 }
 
 // straceExit logs " = result".
-func (p *Process) straceExit(nr uint64, a *[6]uint64, ret int64) {
-	name := p.syscallName(nr)
+func (t *Thread) straceExit(nr uint64, a *[6]uint64, ret int64) {
+	name := t.syscallName(nr)
 	if name == "" {
 		return
 	}
@@ -97,35 +97,35 @@ func (p *Process) straceExit(nr uint64, a *[6]uint64, ret int64) {
 	}
 	switch {
 	case ret < 0 && ret >= -4095:
-		p.logf(" = -1 errno=%d (%s)\n", -ret, abi.ErrnoName(int(-ret)))
+		t.logf(" = -1 errno=%d (%s)\n", -ret, abi.ErrnoName(int(-ret)))
 	case strings.HasSuffix(spec, "=x"):
-		p.logf(" = %#x\n", p.ulong(uint64(ret)))
+		t.logf(" = %#x\n", t.ulong(uint64(ret)))
 	default:
-		p.logf(" = %d\n", ret)
+		t.logf(" = %d\n", ret)
 	}
-	p.flushLog()
+	t.flushLog()
 }
 
-func (p *Process) straceArg(kind byte, v uint64) string {
+func (t *Thread) straceArg(kind byte, v uint64) string {
 	switch kind {
 	case 'd':
 		return strconv.FormatInt(sint(v), 10)
 	case 'u':
-		return strconv.FormatUint(p.ulong(v), 10)
+		return strconv.FormatUint(t.ulong(v), 10)
 	case 'x':
-		return fmt.Sprintf("%#x", p.ulong(v))
+		return fmt.Sprintf("%#x", t.ulong(v))
 	case 'p':
-		if p.ulong(v) == 0 {
+		if t.ulong(v) == 0 {
 			return "NULL"
 		}
-		return fmt.Sprintf("%#x", p.ulong(v))
+		return fmt.Sprintf("%#x", t.ulong(v))
 	case 's':
-		if p.ulong(v) == 0 {
+		if t.ulong(v) == 0 {
 			return "NULL"
 		}
-		s, err := p.Mem.ReadString(v, 4096)
+		s, err := t.Mem.ReadString(v, 4096)
 		if err != nil {
-			return fmt.Sprintf("%#x", p.ulong(v))
+			return fmt.Sprintf("%#x", t.ulong(v))
 		}
 		return quote(s, 256)
 	case 'o':

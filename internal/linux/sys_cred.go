@@ -42,7 +42,7 @@ type idCall struct {
 }
 
 // idFn is a credentials call handler, told its variant.
-type idFn func(p *Process, a *[6]uint64, k idCall) int64
+type idFn func(t *Thread, a *[6]uint64, k idCall) int64
 
 // regID registers fn under a credentials family's names: uid and gid
 // (gid may be empty for a family without one) and their i386 "32"
@@ -59,7 +59,7 @@ func regID(fn idFn, uid, gid string) {
 		if k.wide {
 			name += "32"
 		}
-		reg(func(p *Process, a *[6]uint64) int64 { return fn(p, a, k) }, name)
+		reg(func(t *Thread, a *[6]uint64) int64 { return fn(t, a, k) }, name)
 	}
 }
 
@@ -69,15 +69,15 @@ const ngroupsMax = 65536
 // id16 reports whether a call of variant k takes i386's 16-bit ids: an
 // original i386 call (setuid, not setuid32) made through the i386 ABI.
 // The x86-64 calls of the same names take 32-bit ids.
-func (p *Process) id16(k idCall) bool {
-	return p.sys == &abi32 && !k.wide
+func (t *Thread) id16(k idCall) bool {
+	return t.sys == &abi32 && !k.wide
 }
 
 // idArg converts an id argument to the value the host's 32-bit call
 // takes, as the int Go's syscall package wants: 16-bit ids widen with
 // 0xffff becoming -1 (the kernel's low2highuid).
-func (p *Process) idArg(k idCall, v uint64) int {
-	if p.id16(k) {
+func (t *Thread) idArg(k idCall, v uint64) int {
+	if t.id16(k) {
 		v &= 0xffff
 		if v == 0xffff {
 			return -1
@@ -87,23 +87,23 @@ func (p *Process) idArg(k idCall, v uint64) int {
 	return int(int32(uint32(v)))
 }
 
-func sysSetuid(p *Process, a *[6]uint64, k idCall) int64 {
+func sysSetuid(t *Thread, a *[6]uint64, k idCall) int64 {
 	if k.gid {
-		return errno(syscall.Setgid(p.idArg(k, a[0])))
+		return errno(syscall.Setgid(t.idArg(k, a[0])))
 	}
-	return errno(syscall.Setuid(p.idArg(k, a[0])))
+	return errno(syscall.Setuid(t.idArg(k, a[0])))
 }
 
-func sysSetreuid(p *Process, a *[6]uint64, k idCall) int64 {
-	r, e := p.idArg(k, a[0]), p.idArg(k, a[1])
+func sysSetreuid(t *Thread, a *[6]uint64, k idCall) int64 {
+	r, e := t.idArg(k, a[0]), t.idArg(k, a[1])
 	if k.gid {
 		return errno(syscall.Setregid(r, e))
 	}
 	return errno(syscall.Setreuid(r, e))
 }
 
-func sysSetresuid(p *Process, a *[6]uint64, k idCall) int64 {
-	r, e, s := p.idArg(k, a[0]), p.idArg(k, a[1]), p.idArg(k, a[2])
+func sysSetresuid(t *Thread, a *[6]uint64, k idCall) int64 {
+	r, e, s := t.idArg(k, a[0]), t.idArg(k, a[1]), t.idArg(k, a[2])
 	if k.gid {
 		return errno(syscall.Setresgid(r, e, s))
 	}
@@ -113,25 +113,25 @@ func sysSetresuid(p *Process, a *[6]uint64, k idCall) int64 {
 // sysSetgroups checks the size and reads the list as Linux does (EINVAL
 // for a size over NGROUPS_MAX, then EFAULT), then sets the groups of every
 // host thread.
-func sysSetgroups(p *Process, a *[6]uint64, k idCall) int64 {
+func sysSetgroups(t *Thread, a *[6]uint64, k idCall) int64 {
 	n := uint32(a[0])
 	if n > ngroupsMax {
 		return -abi.EINVAL
 	}
 	elem := 4
-	if p.id16(k) {
+	if t.id16(k) {
 		elem = 2
 	}
-	b, e := p.readMem(p.ulong(a[1]), int(n)*elem)
+	b, e := t.readMem(t.ulong(a[1]), int(n)*elem)
 	if n > 0 && e != 0 {
 		return e
 	}
 	gids := make([]int, n)
 	for i := range gids {
 		if elem == 2 {
-			gids[i] = p.idArg(k, uint64(b[2*i])|uint64(b[2*i+1])<<8)
+			gids[i] = t.idArg(k, uint64(b[2*i])|uint64(b[2*i+1])<<8)
 		} else {
-			gids[i] = p.idArg(k, uint64(le32(b[4*i:])))
+			gids[i] = t.idArg(k, uint64(le32(b[4*i:])))
 		}
 	}
 	return errno(syscall.Setgroups(gids))
@@ -139,13 +139,13 @@ func sysSetgroups(p *Process, a *[6]uint64, k idCall) int64 {
 
 // sysSetfsuid is setfsuid and setfsgid: per thread, as in glibc, and never
 // an error: the result is the previous id.
-func sysSetfsuid(p *Process, a *[6]uint64, k idCall) int64 {
+func sysSetfsuid(t *Thread, a *[6]uint64, k idCall) int64 {
 	nr := uintptr(syscall.SYS_SETFSUID)
 	if k.gid {
 		nr = syscall.SYS_SETFSGID
 	}
-	id := p.idArg(k, a[0])
-	p.lockGuestThread() // the goroutine keeps the host thread it changes
+	id := t.idArg(k, a[0])
+	t.lockGuestThread() // the goroutine keeps the host thread it changes
 	r, _, _ := syscall.RawSyscall(nr, uintptr(uint32(int32(id))), 0, 0)
 	return int64(uint32(r))
 }

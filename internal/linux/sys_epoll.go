@@ -18,13 +18,13 @@ func init() {
 	reg(sysEpollCreate, "epoll_create")
 	reg(sysEpollCreate1, "epoll_create1")
 	reg(sysEpollCtl, "epoll_ctl")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.epollWait(a, epollWaitCall{}) }, "epoll_wait")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.epollWait(a, epollWaitCall{sigmask: true}) }, "epoll_pwait")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		return p.epollWait(a, epollWaitCall{sigmask: true, timespec: true})
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.epollWait(a, epollWaitCall{}) }, "epoll_wait")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.epollWait(a, epollWaitCall{sigmask: true}) }, "epoll_pwait")
+	reg(func(t *Thread, a *[6]uint64) int64 {
+		return t.epollWait(a, epollWaitCall{sigmask: true, timespec: true})
 	}, "epoll_pwait2")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.eventfd(uint32(a[0]), 0) }, "eventfd")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.eventfd(uint32(a[0]), uint32(a[1])) }, "eventfd2")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.eventfd(uint32(a[0]), 0) }, "eventfd")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.eventfd(uint32(a[0]), uint32(a[1])) }, "eventfd2")
 }
 
 const (
@@ -40,19 +40,19 @@ const (
 )
 
 // sysEpollCreate is epoll_create(size): the size must be positive.
-func sysEpollCreate(p *Process, a *[6]uint64) int64 {
+func sysEpollCreate(t *Thread, a *[6]uint64) int64 {
 	if sint(a[0]) <= 0 {
 		return -abi.EINVAL
 	}
-	return p.epollCreate(0)
+	return t.epollCreate(0)
 }
 
-func sysEpollCreate1(p *Process, a *[6]uint64) int64 {
+func sysEpollCreate1(t *Thread, a *[6]uint64) int64 {
 	flags := uint32(a[0])
 	if flags&^abi.O_CLOEXEC != 0 {
 		return -abi.EINVAL
 	}
-	return p.epollCreate(flags)
+	return t.epollCreate(flags)
 }
 
 // epollCreate makes an epoll descriptor with flags (O_CLOEXEC).
@@ -65,27 +65,27 @@ func (p *Process) epollCreate(flags uint32) int64 {
 	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, nil)
 }
 
-func sysEpollCtl(p *Process, a *[6]uint64) int64 {
+func sysEpollCtl(t *Thread, a *[6]uint64) int64 {
 	op := sint(a[1])
 	var ev []byte
 	if op != epollCtlDel {
-		b, e := p.readMem(a[3], epollEventSize)
+		b, e := t.readMem(a[3], epollEventSize)
 		if e != 0 {
 			return e
 		}
 		ev = hbuf(epollEventSize)
 		copy(ev, b)
 	}
-	ep, e := p.fget(a[0])
+	ep, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(ep)
-	fd, e := p.fget(a[2])
+	defer t.fput(ep)
+	fd, e := t.fget(a[2])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	return host(syscall.SYS_EPOLL_CTL, ep, uintptr(op), fd, uintptr(ptr(ev)))
 }
 
@@ -98,41 +98,41 @@ type epollWaitCall struct {
 // epollWait serves epoll_wait, epoll_pwait and epoll_pwait2 (k says
 // which). The signal mask for the wait is read but not applied, as in
 // ppoll and pselect.
-func (p *Process) epollWait(a *[6]uint64, k epollWaitCall) int64 {
+func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 	n := sint(a[2])
 	if n <= 0 || n > 0x7fffffff/epollEventSize {
 		return -abi.EINVAL
 	}
 	// Like Linux, only the range is checked before the wait: an
 	// unwritable buffer is EFAULT when there is an event to store.
-	if end := a[1] + uint64(n)*epollEventSize; end < a[1] || end > p.Mem.Limit {
+	if end := a[1] + uint64(n)*epollEventSize; end < a[1] || end > t.Mem.Limit {
 		return -abi.EFAULT
 	}
 	if k.sigmask && a[4] != 0 {
-		if p.ulong(a[5]) != 8 {
+		if t.ulong(a[5]) != 8 {
 			return -abi.EINVAL
 		}
-		if _, e := p.readMem(a[4], 8); e != 0 {
+		if _, e := t.readMem(a[4], 8); e != 0 {
 			return e
 		}
 	}
 	var ts []byte
 	if k.timespec && a[3] != 0 {
 		var e int64
-		if ts, e = p.timespecs(a[3], 1, true); e != 0 {
+		if ts, e = t.timespecs(a[3], 1, true); e != 0 {
 			return e
 		}
 	}
-	ep, e := p.fget(a[0])
+	ep, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(ep)
+	defer t.fput(ep)
 	hn := min(n, epollMaxEvents)
 	buf := hbuf(int(hn) * epollEventSize)
 	tsLeft, left := timespecLeft(ts), msLeft(int32(a[3]))
 	resumed := false
-	r := p.resumeWait(func() int64 {
+	r := t.resumeWait(func() int64 {
 		if k.timespec {
 			if resumed {
 				tsLeft() // the host does not leave the time left in ts
@@ -145,7 +145,7 @@ func (p *Process) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 	if r <= 0 {
 		return r
 	}
-	if e := p.writeMem(a[1], buf[:r*epollEventSize]); e != 0 {
+	if e := t.writeMem(a[1], buf[:r*epollEventSize]); e != 0 {
 		return e
 	}
 	return r

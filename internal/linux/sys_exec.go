@@ -57,12 +57,12 @@ const (
 	maxInterpDepth = 5
 )
 
-func sysExecve(p *Process, a *[6]uint64) int64 {
-	return p.execve(abi.AT_FDCWD, a[0], a[1], a[2], 0)
+func sysExecve(t *Thread, a *[6]uint64) int64 {
+	return t.execve(abi.AT_FDCWD, a[0], a[1], a[2], 0)
 }
 
-func sysExecveat(p *Process, a *[6]uint64) int64 {
-	return p.execve(sint(a[0]), a[1], a[2], a[3], sint(a[4]))
+func sysExecveat(t *Thread, a *[6]uint64) int64 {
+	return t.execve(sint(a[0]), a[1], a[2], a[3], sint(a[4]))
 }
 
 // execDirFD translates execveat's directory descriptor to the host's for
@@ -84,35 +84,35 @@ func (p *Process) execDirFD(dirfd int64, path string) (int64, int64) {
 
 // execve runs the program named by pathAddr (relative to dirfd) with the
 // guest's argument and environment arrays. It returns only on failure.
-func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags int64) int64 {
+func (t *Thread) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags int64) int64 {
 	if flags&^(atEmptyPath|atSymlinkNoFollow) != 0 {
 		return -abi.EINVAL
 	}
-	path, e := p.readPath(pathAddr)
+	path, e := t.readPath(pathAddr)
 	if e != 0 {
 		return e
 	}
-	hdir, e := p.execDirFD(dirfd, path)
+	hdir, e := t.execDirFD(dirfd, path)
 	if e != 0 {
 		return e
 	}
-	file, name, e := p.execTarget(dirfd, hdir, path, flags)
+	file, name, e := t.execTarget(dirfd, hdir, path, flags)
 	if e != 0 {
 		return e
 	}
 	if path != "" {
-		if file, e = p.execResolved(dirfd, path, file, flags&atSymlinkNoFollow != 0); e != 0 {
+		if file, e = t.execResolved(dirfd, path, file, flags&atSymlinkNoFollow != 0); e != 0 {
 			return e
 		}
 	}
 	if _, e := checkExecutable(file, flags&atSymlinkNoFollow != 0); e != 0 {
 		return e
 	}
-	argv, e := p.readStringArray(argvAddr)
+	argv, e := t.readStringArray(argvAddr)
 	if e != 0 {
 		return e
 	}
-	envp, e := p.readStringArray(envpAddr)
+	envp, e := t.readStringArray(envpAddr)
 	if e != 0 {
 		return e
 	}
@@ -120,11 +120,11 @@ func (p *Process) execve(dirfd int64, pathAddr, argvAddr, envpAddr uint64, flags
 		// Linux runs a program given no arguments with one empty one.
 		argv = []string{""}
 	}
-	prog, args, e := p.resolveExec(file, name, argv, 0)
+	prog, args, e := t.resolveExec(file, name, argv, 0)
 	if e != 0 {
 		return e
 	}
-	return p.execGemu(stablePath(prog), args, envp)
+	return t.execGemu(stablePath(prog), args, envp)
 }
 
 // execTarget returns the file to run for execveat's dirfd (the guest's
@@ -165,8 +165,8 @@ func (p *Process) execTarget(dirfd, hdir int64, path string, flags int64) (file,
 // /proc/self/exe, which the host would have followed to gemu's files).
 // The new gemu opens the program by name again: a link swapped in after
 // this check is not caught.
-func (p *Process) execResolved(dirfd int64, path, file string, nofollow bool) (string, int64) {
-	k := p.pathFD(uint64(dirfd), path, nofollow)
+func (t *Thread) execResolved(dirfd int64, path, file string, nofollow bool) (string, int64) {
+	k := t.pathFD(uint64(dirfd), path, nofollow)
 	if k < 0 {
 		return "", k
 	}
@@ -215,7 +215,7 @@ func stablePath(file string) string {
 
 // readStringArray reads a NULL-terminated array of string pointers (argv,
 // envp); a null array is empty.
-func (p *Process) readStringArray(addr uint64) ([]string, int64) {
+func (t *Thread) readStringArray(addr uint64) ([]string, int64) {
 	var out []string
 	if addr == 0 {
 		return nil, 0
@@ -224,14 +224,14 @@ func (p *Process) readStringArray(addr uint64) ([]string, int64) {
 		if i >= maxArgStrings {
 			return nil, -int64(syscall.E2BIG)
 		}
-		ptr, e := p.readLong(addr + i*uint64(p.w))
+		ptr, e := t.readLong(addr + i*uint64(t.w))
 		if e != 0 {
 			return nil, e
 		}
 		if ptr == 0 {
 			return out, 0
 		}
-		s, err := p.Mem.ReadString(ptr, maxArgStrlen)
+		s, err := t.Mem.ReadString(ptr, maxArgStrlen)
 		if err != nil {
 			return nil, -abi.EFAULT
 		}
@@ -436,15 +436,15 @@ func parseShebang(b []byte) (interp, arg string, ok bool) {
 
 // execGemu replaces this gemu with one that runs prog with argv and envp.
 // It returns only if the host's execve fails.
-func (p *Process) execGemu(prog string, argv, envp []string) int64 {
-	gargv := append([]string{os.Args[0]}, p.opts.Relaunch...)
+func (t *Thread) execGemu(prog string, argv, envp []string) int64 {
+	gargv := append([]string{os.Args[0]}, t.opts.Relaunch...)
 	if argv[0] != "" {
 		gargv = append(gargv, "-0", argv[0])
 	}
 	gargv = append(gargv, "--", prog)
 	gargv = append(gargv, argv[1:]...)
 
-	p.mergeAsync()
+	t.mergeAsync()
 	// The guest's variables never pass for gemu's hidden ones.
 	var env []string
 	for _, v := range envp {
@@ -452,13 +452,13 @@ func (p *Process) execGemu(prog string, argv, envp []string) int64 {
 			env = append(env, v)
 		}
 	}
-	env = append(env, envExecState+"="+p.execState().encode())
+	env = append(env, envExecState+"="+t.execState().encode())
 	// The guest's descriptors without the close-on-exec ones; their host
 	// descriptors lose the host's close-on-exec flag for the exec (and
 	// get it back if it fails). The others' are closed by the host.
 	var kept []fdSlot
 	var open []int
-	for _, s := range p.fds.snapshot() {
+	for _, s := range t.fds.snapshot() {
 		if !s.Cloexec {
 			kept = append(kept, s)
 			if s.Host > 2 {
@@ -467,7 +467,7 @@ func (p *Process) execGemu(prog string, argv, envp []string) int64 {
 		}
 	}
 	env = append(env, envFDs+"="+encodeFDs(kept))
-	logFD := p.opts.LogFD
+	logFD := t.opts.LogFD
 	if logFD > 0 {
 		env = append(env, envLogFD+"="+strconv.Itoa(logFD))
 		open = append(open, logFD)
@@ -475,17 +475,17 @@ func (p *Process) execGemu(prog string, argv, envp []string) int64 {
 	for _, h := range open {
 		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h), syscall.F_SETFD, 0)
 	}
-	if p.opts.Strace {
-		p.logf(" = 0\n")
+	if t.opts.Strace {
+		t.logf(" = 0\n")
 	}
-	p.RunExitHooks()
+	t.RunExitHooks()
 	undo := secureExec(prog)
 	err := syscall.Exec("/proc/self/exe", gargv, env)
 	undo()
 	for _, h := range open {
 		syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h), syscall.F_SETFD, syscall.FD_CLOEXEC)
 	}
-	p.unimpf("execve %s: the host refused to start gemu: %v\n", prog, err)
+	t.unimpf("execve %s: the host refused to start gemu: %v\n", prog, err)
 	return errno(err)
 }
 
@@ -495,10 +495,10 @@ type execState struct {
 	rlimits                map[int][2]uint64
 }
 
-func (p *Process) execState() execState {
-	st := execState{mask: p.sig.mask, pending: p.sig.pending, rlimits: p.rlimits}
+func (t *Thread) execState() execState {
+	st := execState{mask: t.mask, pending: t.sig.pending, rlimits: t.rlimits}
 	for sig := 1; sig < abi.NSIG; sig++ {
-		if p.sig.act[sig].Handler == abi.SIG_IGN {
+		if t.sig.act[sig].Handler == abi.SIG_IGN {
 			st.ignored |= sigBit(sig)
 		}
 	}
@@ -662,25 +662,25 @@ func (in *Inherited) Forked() bool { return in != nil && in.ForkFD >= 0 }
 // this gemu: mask, ignored and pending signals, resource limits. Such a
 // process may have children from before the execve: their SIGCHLD is
 // forwarded.
-func (p *Process) applyInherited() {
-	in := p.opts.Inherited
+func (t *Thread) applyInherited() {
+	in := t.opts.Inherited
 	if in == nil || in.exec == nil {
 		return
 	}
 	st := in.exec
-	p.setMask(st.mask)
+	t.setMask(st.mask)
 	for sig := 1; sig < abi.NSIG; sig++ {
 		if st.ignored&sigBit(sig) != 0 && sig != abi.SIGKILL && sig != abi.SIGSTOP {
-			p.sig.act[sig].Handler = abi.SIG_IGN
+			t.sig.act[sig].Handler = abi.SIG_IGN
 		}
 	}
 	for sig := 1; sig < abi.NSIG; sig++ {
 		if st.pending&sigBit(sig) != 0 {
-			p.queueSignal(newSigInfo(sig, siUser))
+			t.queueSignal(newSigInfo(sig, siUser))
 		}
 	}
 	if len(st.rlimits) > 0 {
-		p.rlimits = st.rlimits
+		t.rlimits = st.rlimits
 	}
-	p.watchChildren()
+	t.watchChildren()
 }

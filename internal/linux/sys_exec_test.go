@@ -93,8 +93,8 @@ func TestApplyInherited(t *testing.T) {
 	st := execState{mask: sigBit(abi.SIGTERM) | sigBit(abi.SIGHUP), ignored: sigBit(abi.SIGUSR1) | sigBit(abi.SIGKILL),
 		pending: sigBit(abi.SIGHUP), rlimits: map[int][2]uint64{rlimitStack: {1 << 20, rlimInf}}}
 	p := newTestProcess(t, 64, nil, nil, Options{Inherited: &Inherited{ForkFD: -1, LogFD: -1, exec: &st}})
-	if p.sig.mask != st.mask || p.sig.act[abi.SIGUSR1].Handler != abi.SIG_IGN || p.sig.act[abi.SIGKILL].Handler != abi.SIG_DFL {
-		t.Errorf("mask %#x, SIGUSR1 %#x, SIGKILL %#x", p.sig.mask, p.sig.act[abi.SIGUSR1].Handler, p.sig.act[abi.SIGKILL].Handler)
+	if p.mask != st.mask || p.sig.act[abi.SIGUSR1].Handler != abi.SIG_IGN || p.sig.act[abi.SIGKILL].Handler != abi.SIG_DFL {
+		t.Errorf("mask %#x, SIGUSR1 %#x, SIGKILL %#x", p.mask, p.sig.act[abi.SIGUSR1].Handler, p.sig.act[abi.SIGKILL].Handler)
 	}
 	if p.sig.pending != sigBit(abi.SIGHUP) || p.rlimits[rlimitStack] != st.rlimits[rlimitStack] {
 		t.Errorf("pending %#x rlimits %v", p.sig.pending, p.rlimits)

@@ -29,66 +29,66 @@ func init() {
 	reg(sysClose, "close")
 	reg(served(emuLseek, sysLseek), "lseek")
 	reg(served(emuLlseek, sysLlseek), "_llseek")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.pipe(a[0], 0) }, "pipe")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.pipe(a[0], uint32(a[1])) }, "pipe2")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fcntl(a, false) }, "fcntl")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fcntl(a, true) }, "fcntl64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.pipe(a[0], 0) }, "pipe")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.pipe(a[0], uint32(a[1])) }, "pipe2")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fcntl(a, false) }, "fcntl")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fcntl(a, true) }, "fcntl64")
 	reg(sysIoctl, "ioctl")
 	reg(sysGetdents64, "getdents64")
 	reg(sysGetdents, "getdents")
 	reg(sysGetcwd, "getcwd")
 	reg(sysChdir, "chdir")
 	reg(sysFD1(syscall.SYS_FCHDIR), "fchdir")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, false, false) }, "access")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, true, false) }, "faccessat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.access(a, true, true) }, "faccessat2")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.readlink(atArgs(a, false)) }, "readlink")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.readlink(atArgs(a, true)) }, "readlinkat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.unlink(cwdArg, a[0], 0) }, "unlink")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.unlinkat(a) }, "unlinkat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.unlink(cwdArg, a[0], atRemoveDir) }, "rmdir")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.mkdir(atArgs(a, false)) }, "mkdir")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.mkdir(atArgs(a, true)) }, "mkdirat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(cwdArg, a[0], cwdArg, a[1], 0) }, "rename")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(a[0], a[1], a[2], a[3], 0) }, "renameat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.rename(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "renameat2")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_UMASK, uintptr(a[0]&0o777)) }, "umask")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.access(a, false, false) }, "access")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.access(a, true, false) }, "faccessat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.access(a, true, true) }, "faccessat2")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.readlink(atArgs(a, false)) }, "readlink")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.readlink(atArgs(a, true)) }, "readlinkat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.unlink(cwdArg, a[0], 0) }, "unlink")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.unlinkat(a) }, "unlinkat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.unlink(cwdArg, a[0], atRemoveDir) }, "rmdir")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.mkdir(atArgs(a, false)) }, "mkdir")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.mkdir(atArgs(a, true)) }, "mkdirat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.rename(cwdArg, a[0], cwdArg, a[1], 0) }, "rename")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.rename(a[0], a[1], a[2], a[3], 0) }, "renameat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.rename(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "renameat2")
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_UMASK, uintptr(a[0]&0o777)) }, "umask")
 	reg(sysFD1(syscall.SYS_FSYNC), "fsync")
 	reg(sysFD1(syscall.SYS_FDATASYNC), "fdatasync")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.slong(a[1]), false) }, "truncate")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.off64(a), false) }, "truncate64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.slong(a[1]), true) }, "ftruncate")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.truncate(a[0], p.off64(a), true) }, "ftruncate64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.truncate(a[0], t.slong(a[1]), false) }, "truncate")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.truncate(a[0], t.off64(a), false) }, "truncate64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.truncate(a[0], t.slong(a[1]), true) }, "ftruncate")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.truncate(a[0], t.off64(a), true) }, "ftruncate64")
 	reg(sysFchmod, "fchmod")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chmod(atArgs(a, false)) }, "chmod")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chmod(atArgs(a, true)) }, "fchmodat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, false, p.w == 4) }, "chown")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, true, p.w == 4) }, "lchown")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fchown(a, p.w == 4) }, "fchown")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, false, false) }, "chown32")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.chown(a, true, false) }, "lchown32")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fchown(a, false) }, "fchown32")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chmod(atArgs(a, false)) }, "chmod")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chmod(atArgs(a, true)) }, "fchmodat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chown(a, false, t.w == 4) }, "chown")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chown(a, true, t.w == 4) }, "lchown")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fchown(a, t.w == 4) }, "fchown")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chown(a, false, false) }, "chown32")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.chown(a, true, false) }, "lchown32")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fchown(a, false) }, "fchown32")
 	reg(sysFchownat, "fchownat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.symlink(a[0], cwdArg, a[1]) }, "symlink")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.symlink(a[0], a[1], a[2]) }, "symlinkat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.link(cwdArg, a[0], cwdArg, a[1], 0) }, "link")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.link(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "linkat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.utimensat(a, false) }, "utimensat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.utimensat(a, true) }, "utimensat_time64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.utimes(a, false) }, "utimes")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.utimes(a, true) }, "utime")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.symlink(a[0], cwdArg, a[1]) }, "symlink")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.symlink(a[0], a[1], a[2]) }, "symlinkat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.link(cwdArg, a[0], cwdArg, a[1], 0) }, "link")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.link(a[0], a[1], a[2], a[3], uint64(uint32(a[4]))) }, "linkat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.utimensat(a, false) }, "utimensat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.utimensat(a, true) }, "utimensat_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.utimes(a, false) }, "utimes")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.utimes(a, true) }, "utime")
 	reg(sysPoll, "poll")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.ppoll(a, false) }, "ppoll")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.ppoll(a, true) }, "ppoll_time64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{block: p.w == 4}) }, "select")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{}) }, "_newselect")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{pselect: true}) }, "pselect6")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.selectWait(a, selectCall{pselect: true, time64: true}) }, "pselect6_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.ppoll(a, false) }, "ppoll")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.ppoll(a, true) }, "ppoll_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.selectWait(a, selectCall{block: t.w == 4}) }, "select")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.selectWait(a, selectCall{}) }, "_newselect")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.selectWait(a, selectCall{pselect: true}) }, "pselect6")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.selectWait(a, selectCall{pselect: true, time64: true}) }, "pselect6_time64")
 	reg(sysFadvise, "fadvise64")
 	reg(sysFadvise, "fadvise64_64") // i386's with a 64-bit length: the same checks
-	reg(func(p *Process, a *[6]uint64) int64 { return p.sendfile(a, p.w == 4) }, "sendfile")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.sendfile(a, false) }, "sendfile64")
-	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.sendfile(a, t.w == 4) }, "sendfile")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.sendfile(a, false) }, "sendfile64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
 }
 
 const (
@@ -110,12 +110,12 @@ const (
 // path reads a path argument as a NUL-terminated host string. The guest's
 // /proc/self/exe names the guest program, not gemu, and paths naming
 // descriptors name the guest's (hostPath).
-func (p *Process) path(addr uint64) ([]byte, int64) {
-	s, e := p.readPath(addr)
+func (t *Thread) path(addr uint64) ([]byte, int64) {
+	s, e := t.readPath(addr)
 	if e != 0 {
 		return nil, e
 	}
-	return cstr(p.hostPath(s)), 0
+	return cstr(t.hostPath(s)), 0
 }
 
 // isSelfExe reports whether path names the process's executable through
@@ -157,7 +157,7 @@ func (p *Process) readLoop(buf, n uint64, rd func(b []byte, done uint64) int64) 
 }
 
 // writeLoop writes up to n bytes of guest memory at buf using wr.
-func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64) int64 {
+func (t *Thread) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64) int64 {
 	n = min(n, maxRW)
 	if n == 0 {
 		return wr(nil, 0)
@@ -165,7 +165,7 @@ func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64)
 	var done uint64
 	for done < n {
 		chunk := min(n-done, ioChunk)
-		b, e := p.readMem(buf+done, int(chunk))
+		b, e := t.readMem(buf+done, int(chunk))
 		if e != 0 {
 			if done > 0 {
 				break
@@ -175,7 +175,7 @@ func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64)
 		r := wr(b, done)
 		if r < 0 {
 			if r == -abi.EPIPE {
-				p.sigpipe()
+				t.sigpipe()
 			}
 			if done > 0 {
 				break
@@ -192,96 +192,96 @@ func (p *Process) writeLoop(buf, n uint64, wr func(b []byte, done uint64) int64)
 
 // sysFD1 makes a handler for a call whose only argument is a descriptor.
 func sysFD1(nr uintptr) sysFn {
-	return func(p *Process, a *[6]uint64) int64 {
-		fd, e := p.fget(a[0])
+	return func(t *Thread, a *[6]uint64) int64 {
+		fd, e := t.fget(a[0])
 		if e != 0 {
 			return e
 		}
-		defer p.fput(fd)
+		defer t.fput(fd)
 		return host(nr, fd)
 	}
 }
 
-func sysRead(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysRead(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
+	defer t.fput(fd)
+	return t.readLoop(a[1], t.ulong(a[2]), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
 }
 
-func sysWrite(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysWrite(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, _ uint64) int64 {
+	defer t.fput(fd)
+	return t.writeLoop(a[1], t.ulong(a[2]), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b)))
 	})
 }
 
 // offset64 returns a 64-bit file offset argument: one register on x86-64,
 // a low/high register pair on i386.
-func (p *Process) offset64(a *[6]uint64, i int) int64 {
-	if p.w == 8 {
+func (t *Thread) offset64(a *[6]uint64, i int) int64 {
+	if t.w == 8 {
 		return int64(a[i])
 	}
 	return int64(a[i]&0xffffffff | a[i+1]<<32)
 }
 
-func sysPread(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysPread(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	off := p.offset64(a, 3)
+	defer t.fput(fd)
+	off := t.offset64(a, 3)
 	if off < 0 {
 		return -abi.EINVAL
 	}
-	return p.readLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
+	return t.readLoop(a[1], t.ulong(a[2]), func(b []byte, done uint64) int64 {
 		return host(syscall.SYS_PREAD64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off+int64(done)))
 	})
 }
 
-func sysPwrite(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysPwrite(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	off := p.offset64(a, 3)
+	defer t.fput(fd)
+	off := t.offset64(a, 3)
 	if off < 0 {
 		return -abi.EINVAL
 	}
-	return p.writeLoop(a[1], p.ulong(a[2]), func(b []byte, done uint64) int64 {
+	return t.writeLoop(a[1], t.ulong(a[2]), func(b []byte, done uint64) int64 {
 		return host(syscall.SYS_PWRITE64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off+int64(done)))
 	})
 }
 
 // iovecs reads a guest iovec array.
-func (p *Process) iovecs(addr uint64, cnt int64) ([][2]uint64, int64) {
+func (t *Thread) iovecs(addr uint64, cnt int64) ([][2]uint64, int64) {
 	if cnt < 0 || cnt > iovMax {
 		return nil, -abi.EINVAL
 	}
-	b, e := p.readMem(addr, int(cnt)*2*int(p.w))
+	b, e := t.readMem(addr, int(cnt)*2*int(t.w))
 	if e != 0 {
 		return nil, e
 	}
 	v := make([][2]uint64, cnt)
 	var total uint64
 	for i := range v {
-		v[i] = [2]uint64{p.w.Get(b, 2*i), p.w.Get(b, 2*i+1)}
-		if int64(v[i][1]) < 0 || (p.w == 4 && v[i][1] > 0x7fffffff) {
+		v[i] = [2]uint64{t.w.Get(b, 2*i), t.w.Get(b, 2*i+1)}
+		if int64(v[i][1]) < 0 || (t.w == 4 && v[i][1] > 0x7fffffff) {
 			return nil, -abi.EINVAL
 		}
 		total += v[i][1]
 	}
-	if total > 0x7fffffff && p.w == 4 {
+	if total > 0x7fffffff && t.w == 4 {
 		return nil, -abi.EINVAL
 	}
 	return v, 0
@@ -317,14 +317,14 @@ func (p *Process) readVec(iov [][2]uint64, rd func(b []byte) int64) int64 {
 }
 
 // writeVec gathers the iovecs into one Go buffer and writes it with wr.
-func (p *Process) writeVec(iov [][2]uint64, wr func(b []byte) int64) int64 {
+func (t *Thread) writeVec(iov [][2]uint64, wr func(b []byte) int64) int64 {
 	b := hbuf(0)
 	for _, v := range iov {
 		n := min(v[1], vecMax-uint64(len(b)))
 		if n == 0 {
 			continue
 		}
-		part, e := p.readMem(v[0], int(n))
+		part, e := t.readMem(v[0], int(n))
 		if e != 0 {
 			return e
 		}
@@ -335,74 +335,74 @@ func (p *Process) writeVec(iov [][2]uint64, wr func(b []byte) int64) int64 {
 	}
 	r := wr(b)
 	if r == -abi.EPIPE {
-		p.sigpipe()
+		t.sigpipe()
 	}
 	return r
 }
 
-func sysReadv(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysReadv(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	iov, e := p.iovecs(a[1], sint(a[2]))
+	defer t.fput(fd)
+	iov, e := t.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	return p.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b))) })
+	return t.readVec(iov, func(b []byte) int64 { return host(syscall.SYS_READ, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
-func sysWritev(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysWritev(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	iov, e := p.iovecs(a[1], sint(a[2]))
+	defer t.fput(fd)
+	iov, e := t.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	return p.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b))) })
+	return t.writeVec(iov, func(b []byte) int64 { return host(syscall.SYS_WRITE, fd, uintptr(ptr(b)), uintptr(len(b))) })
 }
 
 // vecOffset is preadv's offset: a low/high pair on both ABIs (the high
 // half is zero on x86-64).
-func (p *Process) vecOffset(a *[6]uint64) int64 {
-	if p.w == 8 {
+func (t *Thread) vecOffset(a *[6]uint64) int64 {
+	if t.w == 8 {
 		return int64(a[3])
 	}
 	return int64(a[3]&0xffffffff | a[4]<<32)
 }
 
-func sysPreadv(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysPreadv(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	iov, e := p.iovecs(a[1], sint(a[2]))
+	defer t.fput(fd)
+	iov, e := t.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	off := p.vecOffset(a)
-	return p.readVec(iov, func(b []byte) int64 {
+	off := t.vecOffset(a)
+	return t.readVec(iov, func(b []byte) int64 {
 		return host(syscall.SYS_PREAD64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
 
-func sysPwritev(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysPwritev(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	iov, e := p.iovecs(a[1], sint(a[2]))
+	defer t.fput(fd)
+	iov, e := t.iovecs(a[1], sint(a[2]))
 	if e != 0 {
 		return e
 	}
-	off := p.vecOffset(a)
-	return p.writeVec(iov, func(b []byte) int64 {
+	off := t.vecOffset(a)
+	return t.writeVec(iov, func(b []byte) int64 {
 		return host(syscall.SYS_PWRITE64, fd, uintptr(ptr(b)), uintptr(len(b)), uintptr(off))
 	})
 }
@@ -410,42 +410,42 @@ func sysPwritev(p *Process, a *[6]uint64) int64 {
 // openat opens a guest path relative to the guest's directory descriptor
 // dirArg as the lowest free guest descriptor. The host
 // descriptor is always close-on-exec; the guest's flag is in its entry.
-func (p *Process) openat(dirArg, pathAddr, flags, mode uint64) int64 {
-	s, e := p.readPath(pathAddr)
+func (t *Thread) openat(dirArg, pathAddr, flags, mode uint64) int64 {
+	s, e := t.readPath(pathAddr)
 	if e != 0 {
 		return e
 	}
-	dirfd, path, e := p.atPath(dirArg, pathAddr)
+	dirfd, path, e := t.atPath(dirArg, pathAddr)
 	if e != 0 {
 		return e
 	}
-	defer p.fput(dirfd)
-	fd, e := p.reserveFD()
+	defer t.fput(dirfd)
+	fd, e := t.reserveFD()
 	if e != 0 {
 		return e
 	}
 	gs := s // the guest's path, for hostOpen's own resolution
-	if s != "" && s[0] != '/' && p.isFdDir(sint(dirArg)) {
+	if s != "" && s[0] != '/' && t.isFdDir(sint(dirArg)) {
 		gs = "/proc/self/fd/" + s
 	}
 	if flags&oNofollow != 0 {
-		path = p.exeLink(s, path)
+		path = t.exeLink(s, path)
 	}
-	r := p.hostOpen(dirfd, gs, path, uint32(flags), uint32(mode))
-	r, file := p.procOpen(r, flags) // the guest's own /proc files (procfs.go)
+	r := t.hostOpen(dirfd, gs, path, uint32(flags), uint32(mode))
+	r, file := t.procOpen(r, flags) // the guest's own /proc files (procfs.go)
 	if file == nil {
-		file = emuFileOfKind(p.fdDirKind(s))
+		file = emuFileOfKind(t.fdDirKind(s))
 	}
-	r = p.fdinfoOpen(s, r, flags)
-	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, file)
+	r = t.fdinfoOpen(s, r, flags)
+	return t.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, file)
 }
 
-func sysOpen(p *Process, a *[6]uint64) int64 { return p.openat(cwdArg, a[0], a[1], a[2]) }
+func sysOpen(t *Thread, a *[6]uint64) int64 { return t.openat(cwdArg, a[0], a[1], a[2]) }
 
-func sysOpenat(p *Process, a *[6]uint64) int64 { return p.openat(a[0], a[1], a[2], a[3]) }
+func sysOpenat(t *Thread, a *[6]uint64) int64 { return t.openat(a[0], a[1], a[2], a[3]) }
 
-func sysCreat(p *Process, a *[6]uint64) int64 {
-	return p.openat(cwdArg, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, a[1])
+func sysCreat(t *Thread, a *[6]uint64) int64 {
+	return t.openat(cwdArg, a[0], abi.O_CREAT|abi.O_WRONLY|abi.O_TRUNC, a[1])
 }
 
 // lseek moves the offset of guest descriptor v; an emulated directory
@@ -463,22 +463,22 @@ func (p *Process) lseek(v uint64, off int64, whence uint32) int64 {
 	return host(syscall.SYS_LSEEK, uintptr(e.host), uintptr(off), uintptr(whence))
 }
 
-func sysLseek(p *Process, a *[6]uint64) int64 {
-	r := p.lseek(a[0], p.slong(a[1]), uint32(a[2]))
-	if p.w == 4 && r > 0x7fffffff {
+func sysLseek(t *Thread, a *[6]uint64) int64 {
+	r := t.lseek(a[0], t.slong(a[1]), uint32(a[2]))
+	if t.w == 4 && r > 0x7fffffff {
 		return -abi.EOVERFLOW
 	}
 	return r
 }
 
-func sysLlseek(p *Process, a *[6]uint64) int64 {
-	r := p.lseek(a[0], int64(a[1]<<32|a[2]&0xffffffff), uint32(a[4]))
+func sysLlseek(t *Thread, a *[6]uint64) int64 {
+	r := t.lseek(a[0], int64(a[1]<<32|a[2]&0xffffffff), uint32(a[4]))
 	if r < 0 {
 		return r
 	}
 	b := make([]byte, 8)
 	putLE64(b, uint64(r))
-	return p.writeMem(a[3], b)
+	return t.writeMem(a[3], b)
 }
 
 // pipe is pipe2(fds, flags); pipe has no flags.
@@ -522,24 +522,24 @@ const (
 
 // fcntl is fcntl or i386's fcntl64 (is64), the only one of the two that
 // takes the F_*LK64 commands there.
-func (p *Process) fcntl(a *[6]uint64, is64 bool) int64 {
+func (t *Thread) fcntl(a *[6]uint64, is64 bool) int64 {
 	cmd := int(sint(a[1]))
-	if r, ok := p.fcntlFD(sint(a[0]), cmd, a[2]); ok {
+	if r, ok := t.fcntlFD(sint(a[0]), cmd, a[2]); ok {
 		return r
 	}
-	fd, e := p.fget(a[0])
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	switch cmd {
 	case 0, 1, 2, 3, 4, 8, 9, 10, 11, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034:
 		// Integer argument (or none).
-		return host(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(p.ulong(a[2])))
+		return host(syscall.SYS_FCNTL, fd, uintptr(cmd), uintptr(t.ulong(a[2])))
 	case fGetlk, fSetlk, fSetlkw, fGetlk64, fSetlk64, fSetlkw64, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
 		layout := abi.HostFlockSize
 		hcmd := cmd
-		if p.w == 4 {
+		if t.w == 4 {
 			switch {
 			case cmd >= fGetlk64 && cmd <= fSetlkw64:
 				if !is64 {
@@ -554,7 +554,7 @@ func (p *Process) fcntl(a *[6]uint64, is64 bool) int64 {
 		} else if cmd >= fGetlk64 && cmd <= fSetlkw64 {
 			return -abi.EINVAL
 		}
-		gb, e := p.readMem(a[2], layout)
+		gb, e := t.readMem(a[2], layout)
 		if e != 0 {
 			return e
 		}
@@ -570,11 +570,11 @@ func (p *Process) fcntl(a *[6]uint64, is64 bool) int64 {
 			if layout == abi.Flock386Size && (f.Start != int64(int32(f.Start)) || f.Len != int64(int32(f.Len))) {
 				return -abi.EOVERFLOW
 			}
-			return p.writeMem(a[2], f.Encode(layout))
+			return t.writeMem(a[2], f.Encode(layout))
 		}
 		return r
 	case fSetownEx, fGetownEx:
-		b, e := p.readMem(a[2], 8)
+		b, e := t.readMem(a[2], 8)
 		if e != 0 {
 			return e
 		}
@@ -582,26 +582,26 @@ func (p *Process) fcntl(a *[6]uint64, is64 bool) int64 {
 		if r < 0 || cmd == fSetownEx {
 			return r
 		}
-		return p.writeMem(a[2], b)
+		return t.writeMem(a[2], b)
 	}
-	p.unimpf("Unsupported fcntl command: %d\n", cmd)
+	t.unimpf("Unsupported fcntl command: %d\n", cmd)
 	return -abi.EINVAL
 }
 
-func sysIoctl(p *Process, a *[6]uint64) int64 {
-	req, arg := uint32(a[1]), p.ulong(a[2])
+func sysIoctl(t *Thread, a *[6]uint64) int64 {
+	req, arg := uint32(a[1]), t.ulong(a[2])
 	if req == abi.FIOCLEX || req == abi.FIONCLEX {
 		// The close-on-exec flag is the guest's, in its table.
-		if !p.fds.setCloexec(sint(a[0]), req == abi.FIOCLEX) {
+		if !t.fds.setCloexec(sint(a[0]), req == abi.FIOCLEX) {
 			return -abi.EBADF
 		}
 		return 0
 	}
-	fd, e := p.fget(a[0])
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	// in/out: bytes the request reads from and writes to *arg.
 	var in, out int
 	switch req {
@@ -621,25 +621,25 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 		// The argument, if any, is a plain integer.
 		return host(syscall.SYS_IOCTL, fd, uintptr(req), uintptr(arg))
 	default:
-		p.unimpf("Unsupported ioctl: cmd=%#x\n", req)
+		t.unimpf("Unsupported ioctl: cmd=%#x\n", req)
 		return -abi.ENOTTY
 	}
 	b := hbuf(max(in, out))
 	if in > 0 {
-		g, e := p.readMem(arg, in)
+		g, e := t.readMem(arg, in)
 		if e != 0 {
 			return e
 		}
 		copy(b, g)
 	}
-	if out > 0 && !p.writable(arg, uint64(out)) {
+	if out > 0 && !t.writable(arg, uint64(out)) {
 		return -abi.EFAULT
 	}
 	r := host(syscall.SYS_IOCTL, fd, uintptr(req), uintptr(ptr(b)))
 	if r < 0 || out == 0 {
 		return r
 	}
-	if e := p.writeMem(arg, b[:out]); e != 0 {
+	if e := t.writeMem(arg, b[:out]); e != 0 {
 		return e
 	}
 	return r
@@ -648,18 +648,18 @@ func sysIoctl(p *Process, a *[6]uint64) int64 {
 // readDirents reads the host's getdents64 records for the guest's
 // getdents(64)(fd, buf, count), with i386 directory offsets replaced by
 // cookies. It returns the records, or nil and the result to return.
-func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
-	ent, e := p.fentry(a[0])
+func (t *Thread) readDirents(a *[6]uint64) ([]byte, int64) {
+	ent, e := t.fentry(a[0])
 	if e != 0 {
 		return nil, e
 	}
-	defer p.putHost(ent.host)
+	defer t.putHost(ent.host)
 	n := min(uint64(uint32(a[2])), ioChunk)
-	if !p.writable(a[1], n) {
+	if !t.writable(a[1], n) {
 		return nil, -abi.EFAULT
 	}
 	if d, ok := ent.file.(*fdDir); ok {
-		b, r := d.dirents(p.fds.list(), n)
+		b, r := d.dirents(t.fds.list(), n)
 		if r <= 0 {
 			return nil, r
 		}
@@ -667,22 +667,22 @@ func (p *Process) readDirents(a *[6]uint64) ([]byte, int64) {
 	}
 	b := hbuf(int(n))
 	r := host(syscall.SYS_GETDENTS64, uintptr(ent.host), uintptr(ptr(b)), uintptr(n))
-	r = p.procDirents(ent.host, b, r) // only guest threads in its task directory (procfs.go)
+	r = t.procDirents(ent.host, b, r) // only guest threads in its task directory (procfs.go)
 	if r <= 0 {
 		return nil, r
 	}
-	if p.w == 4 {
-		p.cookieDirents(ent.host, b[:r])
+	if t.w == 4 {
+		t.cookieDirents(ent.host, b[:r])
 	}
 	return b[:r], r
 }
 
-func sysGetdents64(p *Process, a *[6]uint64) int64 {
-	b, r := p.readDirents(a)
+func sysGetdents64(t *Thread, a *[6]uint64) int64 {
+	b, r := t.readDirents(a)
 	if b == nil {
 		return r
 	}
-	if e := p.writeMem(a[1], b); e != 0 {
+	if e := t.writeMem(a[1], b); e != 0 {
 		return e
 	}
 	return r
@@ -741,14 +741,14 @@ func (p *Process) seekOffset(fd int, off int64, whence uint32) int64 {
 // sysGetdents serves the old getdents, whose records have long-sized
 // inode and offset fields and the file type in the last byte; the host's
 // getdents64 records are never smaller, so the converted ones fit.
-func sysGetdents(p *Process, a *[6]uint64) int64 {
-	b, r := p.readDirents(a)
+func sysGetdents(t *Thread, a *[6]uint64) int64 {
+	b, r := t.readDirents(a)
 	if b == nil {
 		return r
 	}
 	var out []byte
 	for _, d := range abi.ParseDirents64(b) {
-		rec, ok := abi.EncodeDirent(p.w, d)
+		rec, ok := abi.EncodeDirent(t.w, d)
 		if !ok {
 			if len(out) == 0 {
 				return -abi.EOVERFLOW
@@ -760,20 +760,20 @@ func sysGetdents(p *Process, a *[6]uint64) int64 {
 	if uint64(len(out)) > min(uint64(uint32(a[2])), ioChunk) {
 		return -abi.EINVAL
 	}
-	if e := p.writeMem(a[1], out); e != 0 {
+	if e := t.writeMem(a[1], out); e != 0 {
 		return e
 	}
 	return int64(len(out))
 }
 
-func sysGetcwd(p *Process, a *[6]uint64) int64 {
-	size := min(p.ulong(a[1]), pathMax)
+func sysGetcwd(t *Thread, a *[6]uint64) int64 {
+	size := min(t.ulong(a[1]), pathMax)
 	b := hbuf(int(size))
 	r := host(syscall.SYS_GETCWD, uintptr(ptr(b)), uintptr(size))
 	if r < 0 {
 		return r
 	}
-	if e := p.writeMem(a[0], b[:r]); e != 0 {
+	if e := t.writeMem(a[0], b[:r]); e != 0 {
 		return e
 	}
 	return r
@@ -781,8 +781,8 @@ func sysGetcwd(p *Process, a *[6]uint64) int64 {
 
 // sysChdir changes to the directory the guest's path resolves to
 // (fchdir takes O_PATH descriptors).
-func sysChdir(p *Process, a *[6]uint64) int64 {
-	return p.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
+func sysChdir(t *Thread, a *[6]uint64) int64 {
+	return t.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
 		return host(syscall.SYS_FCHDIR, k)
 	})
 }
@@ -805,34 +805,34 @@ const cwdArg = uint64(0xffffff9c)
 // the caller releases it with fput) and the host path. A relative path
 // under an open /proc/self/fd (or fdinfo), whose listing is the guest's,
 // names a guest descriptor: it is translated as the absolute path.
-func (p *Process) atPath(dirArg, addr uint64) (uintptr, []byte, int64) {
-	s, e := p.readPath(addr)
+func (t *Thread) atPath(dirArg, addr uint64) (uintptr, []byte, int64) {
+	s, e := t.readPath(addr)
 	if e != 0 {
 		return atFDCWD, nil, e
 	}
-	return p.atPathString(dirArg, s)
+	return t.atPathString(dirArg, s)
 }
 
 // atPathString is atPath for a path already read.
-func (p *Process) atPathString(dirArg uint64, s string) (uintptr, []byte, int64) {
+func (t *Thread) atPathString(dirArg uint64, s string) (uintptr, []byte, int64) {
 	if s != "" && s[0] != '/' {
-		if ent, ok := p.fds.lookup(sint(dirArg)); ok {
+		if ent, ok := t.fds.lookup(sint(dirArg)); ok {
 			if d, ok := ent.file.(*fdDir); ok {
 				dir := "/proc/self/fd/"
 				if d.info {
 					dir = "/proc/self/fdinfo/"
 				}
-				return atFDCWD, cstr(p.fdPath(dir + s)), 0
+				return atFDCWD, cstr(t.fdPath(dir + s)), 0
 			}
 		}
 	}
-	return p.dirget(dirArg), cstr(p.hostPath(s)), 0
+	return t.dirget(dirArg), cstr(t.hostPath(s)), 0
 }
 
 const atEaccess = 0x200
 
 // access serves access, faccessat (at) and faccessat2 (at, withFlags).
-func (p *Process) access(a *[6]uint64, at, withFlags bool) int64 {
+func (t *Thread) access(a *[6]uint64, at, withFlags bool) int64 {
 	dirArg, r := atArgs(a, at)
 	var flags uint64
 	if withFlags {
@@ -843,23 +843,23 @@ func (p *Process) access(a *[6]uint64, at, withFlags bool) int64 {
 		return -abi.EINVAL
 	}
 	if flags&atEmptyPath != 0 {
-		if s, e := p.readPath(r[0]); e != 0 || s == "" {
-			dirfd, path, e := p.atPath(dirArg, r[0])
+		if s, e := t.readPath(r[0]); e != 0 || s == "" {
+			dirfd, path, e := t.atPath(dirArg, r[0])
 			if e != 0 {
 				return e
 			}
-			defer p.fput(dirfd)
+			defer t.fput(dirfd)
 			return host(sysFaccessat2, dirfd, uintptr(ptr(path)), mode, uintptr(flags))
 		}
 	}
-	return p.onPathArg(dirArg, r[0], flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
+	return t.onPathArg(dirArg, r[0], flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
 		return host(sysFaccessat2, atFDCWD, uintptr(ptr(kpath)), mode, uintptr(flags&atEaccess))
 	})
 }
 
 // readlink is readlink or readlinkat, its arguments split by atArgs.
-func (p *Process) readlink(dirArg uint64, r []uint64) int64 {
-	s, e := p.readPath(r[0])
+func (t *Thread) readlink(dirArg uint64, r []uint64) int64 {
+	s, e := t.readPath(r[0])
 	if e != 0 {
 		return e
 	}
@@ -869,11 +869,11 @@ func (p *Process) readlink(dirArg uint64, r []uint64) int64 {
 	}
 	size = min(size, pathMax)
 	var target []byte
-	if p.isSelfExe(s) {
-		target = []byte(p.ExePath)
+	if t.isSelfExe(s) {
+		target = []byte(t.ExePath)
 	} else {
 		b := hbuf(int(size))
-		n := p.onPath(dirArg, s, true, func(k uintptr, _ []byte) int64 {
+		n := t.onPath(dirArg, s, true, func(k uintptr, _ []byte) int64 {
 			n := host(syscall.SYS_READLINKAT, k, uintptr(ptr(emptyPath)), uintptr(ptr(b)), uintptr(size))
 			if n == -abi.ENOENT {
 				// The empty name of a file that is not a link.
@@ -889,39 +889,39 @@ func (p *Process) readlink(dirArg uint64, r []uint64) int64 {
 	if int64(len(target)) > size {
 		target = target[:size]
 	}
-	if e := p.writeMem(r[1], target); e != 0 {
+	if e := t.writeMem(r[1], target); e != 0 {
 		return e
 	}
 	return int64(len(target))
 }
 
-func (p *Process) unlinkat(a *[6]uint64) int64 {
+func (t *Thread) unlinkat(a *[6]uint64) int64 {
 	flags := uint64(uint32(a[2]))
 	if flags&^atRemoveDir != 0 {
 		return -abi.EINVAL
 	}
-	return p.unlink(a[0], a[1], flags)
+	return t.unlink(a[0], a[1], flags)
 }
 
 // unlink is unlinkat(dirArg, path, flags): unlink, or rmdir with
 // AT_REMOVEDIR.
-func (p *Process) unlink(dirArg, path, flags uint64) int64 {
-	return p.inDir(dirArg, path, func(d uintptr, name []byte) int64 {
+func (t *Thread) unlink(dirArg, path, flags uint64) int64 {
+	return t.inDir(dirArg, path, func(d uintptr, name []byte) int64 {
 		return host(syscall.SYS_UNLINKAT, d, uintptr(ptr(name)), uintptr(flags))
 	})
 }
 
 // mkdir is mkdir or mkdirat, its arguments split by atArgs.
-func (p *Process) mkdir(dirArg uint64, r []uint64) int64 {
-	return p.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
+func (t *Thread) mkdir(dirArg uint64, r []uint64) int64 {
+	return t.inDir(dirArg, r[0], func(d uintptr, name []byte) int64 {
 		return host(syscall.SYS_MKDIRAT, d, uintptr(ptr(name)), uintptr(uint32(r[1])))
 	})
 }
 
 // rename is renameat2: rename and renameat are it with fewer arguments.
-func (p *Process) rename(oldDir, oldP, newDir, newP, flags uint64) int64 {
-	return p.inDir(oldDir, oldP, func(od uintptr, op []byte) int64 {
-		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+func (t *Thread) rename(oldDir, oldP, newDir, newP, flags uint64) int64 {
+	return t.inDir(oldDir, oldP, func(od uintptr, op []byte) int64 {
+		return t.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
 			return host(sysRenameat2, od, uintptr(ptr(op)), nd, uintptr(ptr(np)), uintptr(flags))
 		})
 	})
@@ -929,41 +929,41 @@ func (p *Process) rename(oldDir, oldP, newDir, newP, flags uint64) int64 {
 
 // off64 is the length argument of truncate64 and ftruncate64: two
 // registers on i386, one on x86-64.
-func (p *Process) off64(a *[6]uint64) int64 {
-	if p.w == 4 {
+func (t *Thread) off64(a *[6]uint64) int64 {
+	if t.w == 4 {
 		return int64(a[1]&0xffffffff | a[2]<<32)
 	}
-	return p.slong(a[1])
+	return t.slong(a[1])
 }
 
 // truncate is truncate (of a path at arg) or ftruncate (fd, of the
 // descriptor arg) to length.
-func (p *Process) truncate(arg uint64, length int64, fd bool) int64 {
+func (t *Thread) truncate(arg uint64, length int64, fd bool) int64 {
 	if fd {
-		fd, e := p.fget(arg)
+		fd, e := t.fget(arg)
 		if e != 0 {
 			return e
 		}
-		defer p.fput(fd)
+		defer t.fput(fd)
 		return host(syscall.SYS_FTRUNCATE, fd, uintptr(length))
 	}
-	return p.onPathArg(cwdArg, arg, false, func(_ uintptr, kpath []byte) int64 {
+	return t.onPathArg(cwdArg, arg, false, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_TRUNCATE, uintptr(ptr(kpath)), uintptr(length))
 	})
 }
 
-func sysFchmod(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysFchmod(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	return host(syscall.SYS_FCHMOD, fd, uintptr(uint32(a[1])))
 }
 
 // chmod is chmod or fchmodat, its arguments split by atArgs.
-func (p *Process) chmod(dirArg uint64, r []uint64) int64 {
-	return p.onPathArg(dirArg, r[0], false, func(_ uintptr, kpath []byte) int64 {
+func (t *Thread) chmod(dirArg uint64, r []uint64) int64 {
+	return t.onPathArg(dirArg, r[0], false, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_FCHMODAT, atFDCWD, uintptr(ptr(kpath)), uintptr(uint32(r[1])))
 	})
 }
@@ -992,27 +992,27 @@ func (p *Process) fchown(a *[6]uint64, narrow bool) int64 {
 }
 
 // sysFchownat takes 32-bit ids on both ABIs.
-func sysFchownat(p *Process, a *[6]uint64) int64 {
+func sysFchownat(t *Thread, a *[6]uint64) int64 {
 	flags := uintptr(uint32(a[4]))
 	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
 		return -abi.EINVAL
 	}
 	uid, gid := id(a[2], false), id(a[3], false)
-	if s, e := p.readPath(a[1]); e == 0 && s == "" && flags&atEmptyPath != 0 {
-		dirfd := p.dirget(a[0])
-		defer p.fput(dirfd)
+	if s, e := t.readPath(a[1]); e == 0 && s == "" && flags&atEmptyPath != 0 {
+		dirfd := t.dirget(a[0])
+		defer t.fput(dirfd)
 		return host(syscall.SYS_FCHOWNAT, dirfd, uintptr(ptr(emptyPath)), uid, gid, flags)
 	}
-	return p.onPathArg(a[0], a[1], flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
+	return t.onPathArg(a[0], a[1], flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
 		return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
 	})
 }
 
 // chown is chown or lchown (nofollow), and i386's chown32 and lchown32
 // (narrow false).
-func (p *Process) chown(a *[6]uint64, nofollow, narrow bool) int64 {
+func (t *Thread) chown(a *[6]uint64, nofollow, narrow bool) int64 {
 	uid, gid := id(a[1], narrow), id(a[2], narrow)
-	return p.onPathArg(cwdArg, a[0], nofollow, func(k uintptr, _ []byte) int64 {
+	return t.onPathArg(cwdArg, a[0], nofollow, func(k uintptr, _ []byte) int64 {
 		return host(syscall.SYS_FCHOWNAT, k, uintptr(ptr(emptyPath)), uid, gid, atEmptyPath)
 	})
 }
@@ -1022,36 +1022,36 @@ var emptyPath = []byte{0}
 
 // symlink is symlinkat(target, dirArg, linkp); symlink's dirArg is the
 // current directory.
-func (p *Process) symlink(targetp, dirArg, linkp uint64) int64 {
-	target, e := p.readPath(targetp)
+func (t *Thread) symlink(targetp, dirArg, linkp uint64) int64 {
+	target, e := t.readPath(targetp)
 	if e != 0 {
 		return e
 	}
-	t := cstr(target)
-	return p.inDir(dirArg, linkp, func(d uintptr, lp []byte) int64 {
-		return host(syscall.SYS_SYMLINKAT, uintptr(ptr(t)), d, uintptr(ptr(lp)))
+	tb := cstr(target)
+	return t.inDir(dirArg, linkp, func(d uintptr, lp []byte) int64 {
+		return host(syscall.SYS_SYMLINKAT, uintptr(ptr(tb)), d, uintptr(ptr(lp)))
 	})
 }
 
 // link is linkat; link is it relative to the current directory.
-func (p *Process) link(oldDir, oldP, newDir, newP, flags uint64) int64 {
+func (t *Thread) link(oldDir, oldP, newDir, newP, flags uint64) int64 {
 	if flags&^(atSymlinkFollow|atEmptyPath) != 0 {
 		return -abi.EINVAL
 	}
-	if s, e := p.readPath(oldP); e == 0 && s == "" && flags&atEmptyPath != 0 {
+	if s, e := t.readPath(oldP); e == 0 && s == "" && flags&atEmptyPath != 0 {
 		// The guest's descriptor itself (which needs
 		// CAP_DAC_READ_SEARCH, natively too).
-		od := p.dirget(oldDir)
-		defer p.fput(od)
-		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+		od := t.dirget(oldDir)
+		defer t.fput(od)
+		return t.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
 			return host(syscall.SYS_LINKAT, od, uintptr(ptr(emptyPath)), nd, uintptr(ptr(np)), uintptr(flags))
 		})
 	}
 	// The old file resolved once, linked through its /proc/self/fd name
 	// (which AT_SYMLINK_FOLLOW follows to that file, a symbolic link
 	// itself when not following).
-	return p.onPathArg(oldDir, oldP, flags&atSymlinkFollow == 0, func(_ uintptr, kpath []byte) int64 {
-		return p.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
+	return t.onPathArg(oldDir, oldP, flags&atSymlinkFollow == 0, func(_ uintptr, kpath []byte) int64 {
+		return t.inDir(newDir, newP, func(nd uintptr, np []byte) int64 {
 			return host(syscall.SYS_LINKAT, atFDCWD, uintptr(ptr(kpath)), nd, uintptr(ptr(np)), atSymlinkFollow)
 		})
 	})
@@ -1061,25 +1061,25 @@ const atSymlinkFollow = 0x400
 
 // timespecs reads n guest timespecs (64-bit fields when t64) into host
 // layout.
-func (p *Process) timespecs(addr uint64, n int, t64 bool) ([]byte, int64) {
-	w := p.w
+func (t *Thread) timespecs(addr uint64, n int, t64 bool) ([]byte, int64) {
+	w := t.w
 	if t64 {
 		w = 8
 	}
-	g, e := p.readMem(addr, n*2*int(w))
+	g, e := t.readMem(addr, n*2*int(w))
 	if e != 0 {
 		return nil, e
 	}
 	h := hbuf(16 * n)
 	for i := 0; i < n; i++ {
-		t := abi.DecodeTimespec(w, g[i*2*int(w):])
-		copy(h[16*i:], t.Host64())
+		spec := abi.DecodeTimespec(w, g[i*2*int(w):])
+		copy(h[16*i:], spec.Host64())
 	}
 	return h, 0
 }
 
 // utimensat is utimensat or i386's utimensat_time64 (t64).
-func (p *Process) utimensat(a *[6]uint64, t64 bool) int64 {
+func (t *Thread) utimensat(a *[6]uint64, t64 bool) int64 {
 	flags := uintptr(uint32(a[3]))
 	if flags&^(atSymlinkNoFollow|atEmptyPath) != 0 {
 		return -abi.EINVAL
@@ -1087,14 +1087,14 @@ func (p *Process) utimensat(a *[6]uint64, t64 bool) int64 {
 	var s string
 	if a[1] != 0 {
 		var e int64
-		if s, e = p.readPath(a[1]); e != 0 {
+		if s, e = t.readPath(a[1]); e != 0 {
 			return e
 		}
 	}
 	var ts []byte
 	if a[2] != 0 {
 		var e int64
-		if ts, e = p.timespecs(a[2], 2, t64); e != 0 {
+		if ts, e = t.timespecs(a[2], 2, t64); e != 0 {
 			return e
 		}
 	}
@@ -1104,44 +1104,44 @@ func (p *Process) utimensat(a *[6]uint64, t64 bool) int64 {
 		if a[1] != 0 {
 			path = emptyPath
 		}
-		dirfd := p.dirget(a[0])
-		defer p.fput(dirfd)
+		dirfd := t.dirget(a[0])
+		defer t.fput(dirfd)
 		return host(syscall.SYS_UTIMENSAT, dirfd, uintptr(ptr(path)), uintptr(ptr(ts)), flags)
 	}
-	return p.onPath(a[0], s, flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
+	return t.onPath(a[0], s, flags&atSymlinkNoFollow != 0, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(kpath)), uintptr(ptr(ts)), 0)
 	})
 }
 
 // sysUtimes serves utimes (two timevals) and utime (struct utimbuf: two
 // longs of seconds: utimbuf) through utimensat.
-func (p *Process) utimes(a *[6]uint64, utimbuf bool) int64 {
+func (t *Thread) utimes(a *[6]uint64, utimbuf bool) int64 {
 	var ts []byte
 	if a[1] != 0 {
 		n := 4
 		if utimbuf {
 			n = 2
 		}
-		g, e := p.readMem(a[1], n*int(p.w))
+		g, e := t.readMem(a[1], n*int(t.w))
 		if e != 0 {
 			return e
 		}
 		ts = hbuf(32)
 		for i := 0; i < 2; i++ {
-			var t abi.Timespec
+			var spec abi.Timespec
 			if n == 2 {
-				t.Sec = p.w.GetSigned(g, i)
+				spec.Sec = t.w.GetSigned(g, i)
 			} else {
-				t = abi.DecodeTimespec(p.w, g[i*2*int(p.w):])
-				if t.Nsec < 0 || t.Nsec >= 1000000 {
+				spec = abi.DecodeTimespec(t.w, g[i*2*int(t.w):])
+				if spec.Nsec < 0 || spec.Nsec >= 1000000 {
 					return -abi.EINVAL
 				}
-				t.Nsec *= 1000
+				spec.Nsec *= 1000
 			}
-			copy(ts[16*i:], t.Host64())
+			copy(ts[16*i:], spec.Host64())
 		}
 	}
-	return p.onPathArg(cwdArg, a[0], false, func(_ uintptr, kpath []byte) int64 {
+	return t.onPathArg(cwdArg, a[0], false, func(_ uintptr, kpath []byte) int64 {
 		return host(syscall.SYS_UTIMENSAT, atFDCWD, uintptr(ptr(kpath)), uintptr(ptr(ts)), 0)
 	})
 }
@@ -1179,80 +1179,80 @@ func (p *Process) pollDone(fds []byte, guest []int32, held []int) {
 	}
 }
 
-func sysPoll(p *Process, a *[6]uint64) int64 {
+func sysPoll(t *Thread, a *[6]uint64) int64 {
 	n := uint64(uint32(a[1]))
 	if n > 65536 {
 		return -abi.EINVAL
 	}
-	fds, e := p.readMem(a[0], int(n)*8)
+	fds, e := t.readMem(a[0], int(n)*8)
 	if e != 0 {
 		return e
 	}
-	guest, held := p.pollFDs(fds)
+	guest, held := t.pollFDs(fds)
 	left := msLeft(int32(a[2]))
-	r := p.resumeWait(func() int64 {
+	r := t.resumeWait(func() int64 {
 		return host(syscall.SYS_POLL, uintptr(ptr(fds)), uintptr(n), uintptr(left()))
 	})
-	p.pollDone(fds, guest, held)
+	t.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
 	}
-	if e := p.writeMem(a[0], fds); e != 0 {
+	if e := t.writeMem(a[0], fds); e != 0 {
 		return e
 	}
 	return r
 }
 
 // ppoll is ppoll or i386's ppoll_time64 (t64).
-func (p *Process) ppoll(a *[6]uint64, t64 bool) int64 {
+func (t *Thread) ppoll(a *[6]uint64, t64 bool) int64 {
 	n := uint64(uint32(a[1]))
 	if n > 65536 {
 		return -abi.EINVAL
 	}
-	fds, e := p.readMem(a[0], int(n)*8)
+	fds, e := t.readMem(a[0], int(n)*8)
 	if e != 0 {
 		return e
 	}
 	var ts []byte
 	if a[2] != 0 {
-		if ts, e = p.timespecs(a[2], 1, t64); e != 0 {
+		if ts, e = t.timespecs(a[2], 1, t64); e != 0 {
 			return e
 		}
 	}
-	guest, held := p.pollFDs(fds)
-	r := p.resumeWait(func() int64 { // the host leaves the time left in ts
+	guest, held := t.pollFDs(fds)
+	r := t.resumeWait(func() int64 { // the host leaves the time left in ts
 		return host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
 	})
-	p.pollDone(fds, guest, held)
+	t.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
 	}
-	if e := p.writeMem(a[0], fds); e != 0 {
+	if e := t.writeMem(a[0], fds); e != 0 {
 		return e
 	}
 	if ts != nil {
-		p.putTimespec(a[2], abi.DecodeTimespec(8, ts), t64)
+		t.putTimespec(a[2], abi.DecodeTimespec(8, ts), t64)
 	}
 	return r
 }
 
 // putTimespec stores a timespec in the guest's layout (64-bit fields for
 // the *_time64 calls).
-func (p *Process) putTimespec(addr uint64, t abi.Timespec, t64 bool) int64 {
-	w := p.w
+func (t *Thread) putTimespec(addr uint64, spec abi.Timespec, t64 bool) int64 {
+	w := t.w
 	if t64 {
 		w = 8
 	}
-	if !t.FitsLong(w) {
+	if !spec.FitsLong(w) {
 		return -abi.EOVERFLOW
 	}
-	return p.writeMem(addr, w.Encode(uint64(t.Sec), uint64(t.Nsec)))
+	return t.writeMem(addr, w.Encode(uint64(spec.Sec), uint64(spec.Nsec)))
 }
 
 // sysFadvise: advice changes nothing gemu's guest can observe; the
 // descriptor must be the guest's.
-func sysFadvise(p *Process, a *[6]uint64) int64 {
-	if _, ok := p.fds.lookup(sint(a[0])); !ok {
+func sysFadvise(t *Thread, a *[6]uint64) int64 {
+	if _, ok := t.fds.lookup(sint(a[0])); !ok {
 		return -abi.EBADF
 	}
 	return 0
@@ -1270,10 +1270,10 @@ type selectCall struct {
 // bit fd of the little-endian array is descriptor fd) name guest
 // descriptors; the host's sets name the host descriptors they stand for,
 // and the results are mapped back.
-func (p *Process) selectWait(a *[6]uint64, k selectCall) int64 {
+func (t *Thread) selectWait(a *[6]uint64, k selectCall) int64 {
 	args := *a
 	if k.block {
-		b, e := p.readMem(a[0], 20)
+		b, e := t.readMem(a[0], 20)
 		if e != 0 {
 			return e
 		}
@@ -1285,19 +1285,19 @@ func (p *Process) selectWait(a *[6]uint64, k selectCall) int64 {
 	if n < 0 || n > 65536 {
 		return -abi.EINVAL
 	}
-	gsize := abi.FdSetBytes(p.w, int(n))
+	gsize := abi.FdSetBytes(t.w, int(n))
 	var gsets [3][]byte
 	for i := 0; i < 3; i++ {
 		if args[1+i] == 0 {
 			continue
 		}
-		g, e := p.readMem(args[1+i], gsize)
+		g, e := t.readMem(args[1+i], gsize)
 		if e != 0 {
 			return e
 		}
 		gsets[i] = g
 	}
-	pairs, e := p.selectFDs(gsets, int(n))
+	pairs, e := t.selectFDs(gsets, int(n))
 	if e != 0 {
 		return e
 	}
@@ -1323,26 +1323,26 @@ func (p *Process) selectWait(a *[6]uint64, k selectCall) int64 {
 	if args[4] != 0 {
 		if pselect {
 			var e int64
-			if tb, e = p.timespecs(args[4], 1, t64); e != 0 {
+			if tb, e = t.timespecs(args[4], 1, t64); e != 0 {
 				return e
 			}
 		} else {
-			g, e := p.readMem(args[4], 2*int(p.w))
+			g, e := t.readMem(args[4], 2*int(t.w))
 			if e != 0 {
 				return e
 			}
 			tb = hbuf(16)
-			copy(tb, abi.DecodeTimespec(p.w, g).Host64())
+			copy(tb, abi.DecodeTimespec(t.w, g).Host64())
 		}
 	}
-	r := p.resumeWait(func() int64 { // the host leaves the time left in tb
+	r := t.resumeWait(func() int64 { // the host leaves the time left in tb
 		if pselect {
 			return host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
 		}
 		return host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
 	})
 	for _, pr := range pairs {
-		p.putHost(pr[1])
+		t.putHost(pr[1])
 	}
 	if r < 0 {
 		return r
@@ -1361,16 +1361,16 @@ func (p *Process) selectWait(a *[6]uint64, k selectCall) int64 {
 				r++
 			}
 		}
-		if e := p.writeMem(args[1+i], out); e != 0 {
+		if e := t.writeMem(args[1+i], out); e != 0 {
 			return e
 		}
 	}
 	if tb != nil {
-		t := abi.DecodeTimespec(8, tb)
+		spec := abi.DecodeTimespec(8, tb)
 		if pselect {
-			p.putTimespec(args[4], t, t64)
+			t.putTimespec(args[4], spec, t64)
 		} else {
-			p.writeMem(args[4], p.w.Encode(uint64(t.Sec), uint64(t.Nsec)))
+			t.writeMem(args[4], t.w.Encode(uint64(spec.Sec), uint64(spec.Nsec)))
 		}
 	}
 	return r
@@ -1402,22 +1402,22 @@ func (p *Process) selectFDs(sets [3][]byte, n int) ([][2]int, int64) {
 func bitSet(b []byte, i int) bool { return i/8 < len(b) && b[i/8]&(1<<(i%8)) != 0 }
 
 // sendfile is sendfile64, or i386's sendfile (off32: a 32-bit offset).
-func (p *Process) sendfile(a *[6]uint64, off32 bool) int64 {
-	out, e := p.fget(a[0])
+func (t *Thread) sendfile(a *[6]uint64, off32 bool) int64 {
+	out, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(out)
-	in, e := p.fget(a[1])
+	defer t.fput(out)
+	in, e := t.fget(a[1])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(in)
-	count := p.ulong(a[3])
+	defer t.fput(in)
+	count := t.ulong(a[3])
 	if a[2] == 0 {
 		r := host(syscall.SYS_SENDFILE, out, in, 0, uintptr(min(count, maxRW)))
 		if r == -abi.EPIPE {
-			p.sigpipe()
+			t.sigpipe()
 		}
 		return r
 	}
@@ -1425,7 +1425,7 @@ func (p *Process) sendfile(a *[6]uint64, off32 bool) int64 {
 	if off32 {
 		size = 4
 	}
-	g, e := p.readMem(a[2], size)
+	g, e := t.readMem(a[2], size)
 	if e != 0 {
 		return e
 	}
@@ -1437,12 +1437,12 @@ func (p *Process) sendfile(a *[6]uint64, off32 bool) int64 {
 	}
 	r := host(syscall.SYS_SENDFILE, out, in, uintptr(ptr(off)), uintptr(min(count, maxRW)))
 	if r == -abi.EPIPE {
-		p.sigpipe()
+		t.sigpipe()
 	}
 	if r < 0 {
 		return r
 	}
-	if e := p.writeMem(a[2], off[:size]); e != 0 {
+	if e := t.writeMem(a[2], off[:size]); e != 0 {
 		return e
 	}
 	return r

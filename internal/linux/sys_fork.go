@@ -116,35 +116,35 @@ type cloneArgs struct {
 	TLS   uint64 // CLONE_SETTLS: FS base (x86-64) or user_desc pointer (i386)
 }
 
-func sysFork(p *Process, a *[6]uint64) int64 {
-	return p.clone(cloneArgs{Flags: abi.SIGCHLD})
+func sysFork(t *Thread, a *[6]uint64) int64 {
+	return t.clone(cloneArgs{Flags: abi.SIGCHLD})
 }
 
-func sysVfork(p *Process, a *[6]uint64) int64 {
-	return p.clone(cloneArgs{Flags: cloneVM | cloneVfork | abi.SIGCHLD})
+func sysVfork(t *Thread, a *[6]uint64) int64 {
+	return t.clone(cloneArgs{Flags: cloneVM | cloneVfork | abi.SIGCHLD})
 }
 
 // sysClone is clone(2). The argument order differs: x86-64 has (flags,
 // stack, parent_tid, child_tid, tls), i386 (flags, stack, parent_tid, tls,
 // child_tid).
-func sysClone(p *Process, a *[6]uint64) int64 {
-	ca := cloneArgs{Flags: a[0] & 0xffffffff, Stack: p.ulong(a[1]), Ptid: p.ulong(a[2])}
-	if p.w == 4 {
+func sysClone(t *Thread, a *[6]uint64) int64 {
+	ca := cloneArgs{Flags: a[0] & 0xffffffff, Stack: t.ulong(a[1]), Ptid: t.ulong(a[2])}
+	if t.w == 4 {
 		ca.TLS, ca.Ctid = a[3], a[4]
 	} else {
 		ca.Ctid, ca.TLS = a[3], a[4]
 	}
-	return p.clone(ca)
+	return t.clone(ca)
 }
 
 // sysClone3 is not implemented: the C libraries fall back to clone.
-func sysClone3(p *Process, a *[6]uint64) int64 {
-	p.unimpf("clone3 is not supported (the C library falls back to clone)\n")
+func sysClone3(t *Thread, a *[6]uint64) int64 {
+	t.unimpf("clone3 is not supported (the C library falls back to clone)\n")
 	return -abi.ENOSYS
 }
 
 // clone validates a clone request as Linux's copy_process does and forks.
-func (p *Process) clone(ca cloneArgs) int64 {
+func (t *Thread) clone(ca cloneArgs) int64 {
 	f := ca.Flags
 	switch {
 	case f&(cloneNewns|cloneFS) == cloneNewns|cloneFS, f&(cloneNewuser|cloneFS) == cloneNewuser|cloneFS:
@@ -152,26 +152,26 @@ func (p *Process) clone(ca cloneArgs) int64 {
 	case f&cloneThread != 0 && f&cloneSighand == 0, f&cloneSighand != 0 && f&cloneVM == 0:
 		return -abi.EINVAL
 	case f&cloneThread != 0:
-		return p.cloneThread(ca)
+		return t.cloneThread(ca)
 	case f&cloneVM != 0 && f&cloneVfork == 0:
-		p.unimpf("clone: a process sharing memory with its parent (CLONE_VM without CLONE_VFORK, flags %#x) is not supported\n", f)
+		t.unimpf("clone: a process sharing memory with its parent (CLONE_VM without CLONE_VFORK, flags %#x) is not supported\n", f)
 		return -abi.ENOSYS
 	case f&^cloneSupported != 0:
-		p.unimpf("clone: unsupported flags %#x\n", f&^cloneSupported)
+		t.unimpf("clone: unsupported flags %#x\n", f&^cloneSupported)
 		return -abi.ENOSYS
 	}
 	if sig := f & cloneSignalMask; sig != abi.SIGCHLD {
-		p.unimpf("clone: exit signal %d: the child reports SIGCHLD\n", sig)
+		t.unimpf("clone: exit signal %d: the child reports SIGCHLD\n", sig)
 	}
-	if f&cloneParentSettid != 0 && !p.writable(ca.Ptid, 4) {
+	if f&cloneParentSettid != 0 && !t.writable(ca.Ptid, 4) {
 		return -abi.EFAULT
 	}
-	pid, e := p.spawnChild(ca)
+	pid, e := t.spawnChild(ca)
 	if e != 0 {
 		return e
 	}
 	if f&cloneParentSettid != 0 {
-		p.writeMem(ca.Ptid, p32(uint32(pid)))
+		t.writeMem(ca.Ptid, p32(uint32(pid)))
 	}
 	return int64(pid)
 }
@@ -207,9 +207,9 @@ type forkState struct {
 
 // spawnChild starts the gemu that continues the guest as a forked child
 // and returns its pid.
-func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
-	p.flushLog()
-	p.watchChildren()
+func (t *Thread) spawnChild(ca cloneArgs) (int, int64) {
+	t.flushLog()
+	t.watchChildren()
 
 	// The child's host descriptors: standard input, output and error,
 	// those the guest's table names and gemu's own that the child needs
@@ -233,7 +233,7 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 	for fd := 0; fd <= 2; fd++ {
 		pass(fd)
 	}
-	for _, fd := range p.fds.hosts() {
+	for _, fd := range t.fds.hosts() {
 		pass(fd)
 	}
 
@@ -242,21 +242,21 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 		return 0, errno(err)
 	}
 	defer st.Close()
-	img := p.forkImage(ca)
+	img := t.forkImage(ca)
 	// The executable's pages that still hold the file's contents are not
 	// sent: the child reads them from the file, through the same open
 	// file, checked unchanged.
-	exe, exeFD := p.imageFile()
+	exe, exeFD := t.imageFile()
 	if exe != nil {
 		defer syscall.Close(exeFD)
 		img.Base = exe.stamp
 		img.BaseFD = pass(exeFD)
 	}
 	env := append(os.Environ(), envForkChild+"="+strconv.Itoa(pass(int(st.Fd()))))
-	if p.opts.LogFD > 0 {
-		env = append(env, envLogFD+"="+strconv.Itoa(pass(p.opts.LogFD)))
+	if t.opts.LogFD > 0 {
+		env = append(env, envLogFD+"="+strconv.Itoa(pass(t.opts.LogFD)))
 	}
-	for i, m := range p.shared {
+	for i, m := range t.shared {
 		img.Shared[i].FD = pass(m.fd)
 	}
 	vfork := [2]int{-1, -1}
@@ -287,7 +287,7 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 			}
 		}
 	}
-	err = writeForkState(st, img, p.Mem, exe)
+	err = writeForkState(st, img, t.Mem, exe)
 	if err == nil && exe != nil && !exe.unchanged(exeFD) {
 		// The file changed while it was compared: send every page.
 		img.BaseFD = -1
@@ -295,7 +295,7 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 			_, err = st.Seek(0, io.SeekStart)
 		}
 		if err == nil {
-			err = writeForkState(st, img, p.Mem, nil)
+			err = writeForkState(st, img, t.Mem, nil)
 		}
 	}
 	if err == nil {
@@ -303,12 +303,12 @@ func (p *Process) spawnChild(ca cloneArgs) (int, int64) {
 	}
 	if err != nil {
 		closeVfork()
-		p.unimpf("fork: cannot write the child's state: %v\n", err)
+		t.unimpf("fork: cannot write the child's state: %v\n", err)
 		return 0, -abi.ENOMEM
 	}
 
-	argv := append([]string{os.Args[0]}, p.opts.Relaunch...)
-	argv = append(argv, "--", p.ExePath)
+	argv := append([]string{os.Args[0]}, t.opts.Relaunch...)
+	argv = append(argv, "--", t.ExePath)
 	pid, err := syscall.ForkExec("/proc/self/exe", argv, &syscall.ProcAttr{Env: env, Files: files})
 	if err != nil {
 		closeVfork()
@@ -455,27 +455,27 @@ func loadCPU(ci *cpuImage, m *mem.Space) *x86.CPU {
 }
 
 // forkImage captures the process's state for a child.
-func (p *Process) forkImage(ca cloneArgs) *forkImage {
+func (t *Thread) forkImage(ca cloneArgs) *forkImage {
 	img := &forkImage{
-		Path: p.Path, ExePath: p.ExePath, Image: *p.Image, Layout: p.Layout, Stack: p.Stack,
-		BrkStart: p.brkStart, Brk: p.brk,
-		CPU: saveCPU(p.CPU), Gate: p.gate,
-		Sig: sigImage{Act: p.sig.act, Mask: p.sig.mask,
-			AltSP: p.sig.altstack.sp, AltFlags: p.sig.altstack.flags, AltLen: p.sig.altstack.size},
-		Rlimits: p.rlimits, CommName: p.commName, Proc: p.proc,
-		Clone: ca, FDs: p.fds.snapshot(), VforkFD: -1, BaseFD: -1, ShmFD: -1,
-		Shm: p.shmImages(),
+		Path: t.Path, ExePath: t.ExePath, Image: *t.Image, Layout: t.Layout, Stack: t.Stack,
+		BrkStart: t.brkStart, Brk: t.brk,
+		CPU: saveCPU(t.CPU), Gate: t.gate,
+		Sig: sigImage{Act: t.sig.act, Mask: t.mask,
+			AltSP: t.altstack.sp, AltFlags: t.altstack.flags, AltLen: t.altstack.size},
+		Rlimits: t.rlimits, CommName: t.commName, Proc: t.proc,
+		Clone: ca, FDs: t.fds.snapshot(), VforkFD: -1, BaseFD: -1, ShmFD: -1,
+		Shm: t.shmImages(),
 	}
-	if len(p.dirs) > 0 {
+	if len(t.dirs) > 0 {
 		img.Dirs = map[int]dirImage{}
-		for fd, d := range p.dirs {
+		for fd, d := range t.dirs {
 			img.Dirs[fd] = dirImage{Offs: d.offs, ByOff: d.byOff}
 		}
 	}
-	for pg := range p.busPages {
+	for pg := range t.busPages {
 		img.BusPages = append(img.BusPages, pg)
 	}
-	for _, m := range p.shared {
+	for _, m := range t.shared {
 		img.Shared = append(img.Shared, sharedImage{Addr: m.addr, Size: m.size, Off: m.off, FD: m.fd, Shadow: m.shadow})
 	}
 	return img
@@ -539,16 +539,12 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 	image := img.Image
 	p := &Process{opts: opts, Path: img.Path, ExePath: img.ExePath, Image: &image, Layout: img.Layout,
 		Stack: img.Stack, Mem: m, pid: os.Getpid(), brkStart: img.BrkStart, brk: img.Brk}
-	p.sys = abiFor(img.CPU.Mode)
-	p.w = abi.Words(img.CPU.Mode / 8)
-	c := loadCPU(&img.CPU, m)
-	c.Sys = p
-	p.CPU = c
-	p.gate = img.Gate
+	t := p.newMainThread(loadCPU(&img.CPU, m))
+	t.gate = img.Gate
 
 	p.sig.act = img.Sig.Act
-	p.setMask(img.Sig.Mask)
-	p.sig.altstack = altStack{sp: img.Sig.AltSP, flags: img.Sig.AltFlags, size: img.Sig.AltLen}
+	t.setMask(img.Sig.Mask)
+	t.altstack = altStack{sp: img.Sig.AltSP, flags: img.Sig.AltFlags, size: img.Sig.AltLen}
 	p.resetSignalsForFork()
 	p.rlimits = img.Rlimits
 	p.commName = img.CommName
@@ -570,22 +566,22 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 		p.shared = append(p.shared, &sharedMap{addr: s.Addr, size: s.Size, fd: s.FD, off: s.Off, shadow: s.Shadow})
 	}
 	p.shmReattach(img.Shm)
-	p.childReturn(&img.Clone)
+	t.childReturn(&img.Clone)
 	return p, img, nil
 }
 
 // childReturn makes the child's CPU return from the fork-like system call
 // with 0, as the parent's Syscall would, and applies the clone arguments
 // that concern the child.
-func (p *Process) childReturn(ca *cloneArgs) {
-	c := p.CPU
-	nr := p.callNumber(c)
-	p.fork.childCall = &nr
-	if p.gate == x86.GateSysenter {
+func (t *Thread) childReturn(ca *cloneArgs) {
+	c := t.CPU
+	nr := t.callNumber(c)
+	t.fork.childCall = &nr
+	if t.gate == x86.GateSysenter {
 		sp := c.R[x86.RBP] & 0xffffffff
 		var b [4]byte
-		p.Mem.Peek(sp, b[:])
-		p.sysenterReturn(c, sp, uint64(le32(b[:])), 0)
+		t.Mem.Peek(sp, b[:])
+		t.sysenterReturn(c, sp, uint64(le32(b[:])), 0)
 	} else {
 		c.R[x86.RAX] = 0
 	}
@@ -593,14 +589,14 @@ func (p *Process) childReturn(ca *cloneArgs) {
 		c.R[x86.RSP] = ca.Stack
 	}
 	if ca.Flags&cloneSettls != 0 {
-		if p.w == 8 {
+		if t.w == 8 {
 			c.SegBase[x86.FS] = ca.TLS
 		} else {
-			sysSetThreadArea(p, &[6]uint64{ca.TLS})
+			sysSetThreadArea(t, &[6]uint64{ca.TLS})
 		}
 	}
 	if ca.Flags&cloneChildSettid != 0 {
-		p.writeMem(ca.Ctid, p32(uint32(p.pid)))
+		t.writeMem(ca.Ctid, p32(uint32(t.pid)))
 	}
 }
 
@@ -750,8 +746,8 @@ type imageFile struct {
 // of the file for the child, which the caller closes: the mapping is the
 // last fork's if the file is still that version. It returns nil if the
 // file cannot be used.
-func (p *Process) imageFile() (*imageFile, int) {
-	fd, err := syscall.Open(p.ExePath, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+func (t *Thread) imageFile() (*imageFile, int) {
+	fd, err := syscall.Open(t.ExePath, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, -1
 	}
@@ -760,19 +756,19 @@ func (p *Process) imageFile() (*imageFile, int) {
 		syscall.Close(fd)
 		return nil, -1
 	}
-	if f := p.fork.exe; f != nil {
+	if f := t.fork.exe; f != nil {
 		if f.stamp == stampOf(&st) {
 			return f, fd
 		}
 		syscall.Munmap(f.data)
-		p.fork.exe = nil
+		t.fork.exe = nil
 	}
-	f := mapImage(fd, p.Layout.VDSO, p.CPU.Mode, false)
+	f := mapImage(fd, t.Layout.VDSO, t.CPU.Mode, false)
 	if f == nil {
 		syscall.Close(fd)
 		return nil, -1
 	}
-	p.fork.exe = f
+	t.fork.exe = f
 	return f, fd
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 // forkRoundTrip writes p's fork state and reads it back as the child.
-func forkRoundTrip(t *testing.T, p *Process, ca cloneArgs) (*Process, *forkImage) {
+func forkRoundTrip(t *testing.T, p *Thread, ca cloneArgs) (*Thread, *forkImage) {
 	t.Helper()
 	var buf bytes.Buffer
 	img := p.forkImage(ca)
@@ -27,7 +27,7 @@ func forkRoundTrip(t *testing.T, p *Process, ca cloneArgs) (*Process, *forkImage
 	if err != nil {
 		t.Fatal(err)
 	}
-	return child, got
+	return child.main, got
 }
 
 func TestForkStateRoundTrip(t *testing.T) {
@@ -49,7 +49,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		p.sig.act[abi.SIGUSR1] = abi.Sigaction{Handler: 0x401000, Flags: saRestart, Mask: 1 << 4}
 		p.sig.act[abi.SIGPIPE] = abi.Sigaction{Handler: abi.SIG_IGN}
 		p.setMask(sigBit(abi.SIGTERM))
-		p.sig.altstack = altStack{sp: 0x700000, size: 0x4000}
+		p.altstack = altStack{sp: 0x700000, size: 0x4000}
 		p.sig.pending = sigBit(abi.SIGHUP)
 		p.queueSignal(newSigInfo(abi.SIGHUP, siUser))
 		p.rlimits = map[int][2]uint64{rlimitStack: {1 << 20, rlimInf}}
@@ -86,7 +86,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		if child.brk != brk || child.brkStart != p.brkStart || child.Mem.Load32(p.brkStart+16) != 0xcafef00d {
 			t.Errorf("%d: brk %#x/%#x", bits, child.brk, child.brkStart)
 		}
-		if child.sig.act != p.sig.act || child.sig.mask != p.sig.mask || child.sig.altstack != p.sig.altstack {
+		if child.sig.act != p.sig.act || child.mask != p.mask || child.altstack != p.altstack {
 			t.Errorf("%d: signal dispositions, mask or altstack differ", bits)
 		}
 		if child.sig.pending != 0 {

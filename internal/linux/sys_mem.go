@@ -43,24 +43,24 @@ func (p *Process) free(addr, size uint64) bool {
 // page rounding wraps past the top of the address space (brk(-1) on
 // x86-64) or one that cannot be mapped leaves the break where it is and
 // returns it, as Linux does.
-func sysBrk(p *Process, a *[6]uint64) int64 {
-	want := p.ulong(a[0])
-	if want < p.brkStart || pageUp(want) < want {
-		return int64(p.brk)
+func sysBrk(t *Thread, a *[6]uint64) int64 {
+	want := t.ulong(a[0])
+	if want < t.brkStart || pageUp(want) < want {
+		return int64(t.brk)
 	}
-	oldTop, newTop := pageUp(p.brk), pageUp(want)
+	oldTop, newTop := pageUp(t.brk), pageUp(want)
 	switch {
 	case newTop > oldTop:
-		if newTop > p.Layout.MmapTop || newTop < oldTop || !p.free(oldTop, newTop-oldTop) {
-			return int64(p.brk)
+		if newTop > t.Layout.MmapTop || newTop < oldTop || !t.free(oldTop, newTop-oldTop) {
+			return int64(t.brk)
 		}
-		if p.Mem.Map(oldTop, newTop-oldTop, mem.Read|mem.Write) != nil {
-			return int64(p.brk)
+		if t.Mem.Map(oldTop, newTop-oldTop, mem.Read|mem.Write) != nil {
+			return int64(t.brk)
 		}
 	case newTop < oldTop:
-		p.Mem.Unmap(newTop, oldTop-newTop)
+		t.Mem.Unmap(newTop, oldTop-newTop)
 	}
-	p.brk = want
+	t.brk = want
 	return int64(want)
 }
 
@@ -80,10 +80,10 @@ func protPerm(prot uint64) mem.Perm {
 	return perm
 }
 
-func sysMmap(p *Process, a *[6]uint64) int64 {
-	if p.w == 4 {
+func sysMmap(t *Thread, a *[6]uint64) int64 {
+	if t.w == 4 {
 		// i386's old mmap takes a pointer to its six arguments.
-		b, e := p.readMem(a[0], 24)
+		b, e := t.readMem(a[0], 24)
 		if e != 0 {
 			return e
 		}
@@ -91,28 +91,28 @@ func sysMmap(p *Process, a *[6]uint64) int64 {
 		if off&(pageSize-1) != 0 {
 			return -abi.EINVAL
 		}
-		return p.mmap(uint64(le32(b)), uint64(le32(b[4:])), uint64(le32(b[8:])), uint64(le32(b[12:])), sint(uint64(le32(b[16:]))), off)
+		return t.mmap(uint64(le32(b)), uint64(le32(b[4:])), uint64(le32(b[8:])), uint64(le32(b[12:])), sint(uint64(le32(b[16:]))), off)
 	}
 	if a[5]&(pageSize-1) != 0 {
 		return -abi.EINVAL
 	}
-	return p.mmap(a[0], a[1], a[2], a[3], sint(a[4]), a[5])
+	return t.mmap(a[0], a[1], a[2], a[3], sint(a[4]), a[5])
 }
 
-func sysMmap2(p *Process, a *[6]uint64) int64 {
-	return p.mmap(a[0], a[1], a[2], a[3], sint(a[4]), (a[5]&0xffffffff)*pageSize)
+func sysMmap2(t *Thread, a *[6]uint64) int64 {
+	return t.mmap(a[0], a[1], a[2], a[3], sint(a[4]), (a[5]&0xffffffff)*pageSize)
 }
 
 // mmap implements mmap with a byte offset.
-func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) int64 {
-	fd = p.mmapFD(fd, flags) // the host descriptor (fdtable_sys.go)
-	addr, length = p.ulong(addr), p.ulong(length)
+func (t *Thread) mmap(addr, length, prot, flags uint64, fd int64, off uint64) int64 {
+	fd = t.mmapFD(fd, flags) // the host descriptor (fdtable_sys.go)
+	addr, length = t.ulong(addr), t.ulong(length)
 	flags &= 0xffffffff
 	if length == 0 {
 		return -abi.EINVAL
 	}
 	size := pageUp(length)
-	if size < length || size > p.Mem.Limit {
+	if size < length || size > t.Mem.Limit {
 		return -abi.ENOMEM
 	}
 	switch flags & abi.MAP_TYPE {
@@ -125,10 +125,10 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 		if addr&(pageSize-1) != 0 {
 			return -abi.EINVAL
 		}
-		if addr+size < addr || addr+size > p.taskSize() {
+		if addr+size < addr || addr+size > t.taskSize() {
 			return -abi.ENOMEM
 		}
-		if flags&abi.MAP_FIXED == 0 && !p.free(addr, size) {
+		if flags&abi.MAP_FIXED == 0 && !t.free(addr, size) {
 			return -abi.EEXIST
 		}
 	}
@@ -172,35 +172,35 @@ func (p *Process) mmap(addr, length, prot, flags uint64, fd int64, off uint64) i
 		}
 	}
 	if !fixed {
-		addr = p.findArea(addr, size, flags&abi.MAP_32BIT != 0)
+		addr = t.findArea(addr, size, flags&abi.MAP_32BIT != 0)
 		if addr == 0 {
 			return -abi.ENOMEM
 		}
 	}
-	if err := p.Mem.Map(addr, size, protPerm(prot)); err != nil {
+	if err := t.Mem.Map(addr, size, protPerm(prot)); err != nil {
 		return -abi.ENOMEM
 	}
-	p.clearBus(addr, size)
-	p.dropShared(addr, size)
-	if len(p.shm) > 0 {
-		p.shmRelease()
+	t.clearBus(addr, size)
+	t.dropShared(addr, size)
+	if len(t.shm) > 0 {
+		t.shmRelease()
 	}
-	p.noteMmap(addr, size, flags&abi.MAP_ANONYMOUS != 0, flags&abi.MAP_TYPE != abi.MAP_PRIVATE, fd, off)
+	t.noteMmap(addr, size, flags&abi.MAP_ANONYMOUS != 0, flags&abi.MAP_TYPE != abi.MAP_PRIVATE, fd, off)
 	if len(data) > 0 {
-		p.Mem.Poke(addr, data)
+		t.Mem.Poke(addr, data)
 	}
 	if flags&abi.MAP_ANONYMOUS == 0 && flags&abi.MAP_TYPE != abi.MAP_PRIVATE {
-		p.addShared(addr, size, fd, off, data)
+		t.addShared(addr, size, fd, off, data)
 	}
 	if busFrom < size {
 		// Pages wholly past the end of the file raise SIGBUS when touched:
 		// map them inaccessible and remember why they fault.
-		p.Mem.Protect(addr+busFrom, size-busFrom, 0)
-		if p.busPages == nil {
-			p.busPages = map[uint64]bool{}
+		t.Mem.Protect(addr+busFrom, size-busFrom, 0)
+		if t.busPages == nil {
+			t.busPages = map[uint64]bool{}
 		}
 		for a := addr + busFrom; a < addr+size; a += pageSize {
-			p.busPages[a>>12] = true
+			t.busPages[a>>12] = true
 		}
 	}
 	return int64(addr)
@@ -229,16 +229,16 @@ func (p *Process) clearBus(addr, size uint64) {
 // isBusPage reports whether addr lies in a file mapping past the file's end.
 func (p *Process) isBusPage(addr uint64) bool { return p.busPages[addr>>12] }
 
-func sysMincore(p *Process, a *[6]uint64) int64 {
-	addr, length := p.ulong(a[0]), p.ulong(a[1])
+func sysMincore(t *Thread, a *[6]uint64) int64 {
+	addr, length := t.ulong(a[0]), t.ulong(a[1])
 	if addr&(pageSize-1) != 0 {
 		return -abi.EINVAL
 	}
 	size := pageUp(length)
-	if size < length || addr+size < addr || addr+size > p.Mem.Limit {
+	if size < length || addr+size < addr || addr+size > t.Mem.Limit {
 		return -abi.ENOMEM
 	}
-	if !p.Mem.Mapped(addr, size) {
+	if !t.Mem.Mapped(addr, size) {
 		return -abi.ENOMEM
 	}
 	// Every mapped page counts as resident; the vector is written in
@@ -249,7 +249,7 @@ func sysMincore(p *Process, a *[6]uint64) int64 {
 	}
 	for n := size / pageSize; n > 0; {
 		k := min(n, uint64(len(vec)))
-		if e := p.writeMem(a[2], vec[:k]); e != 0 {
+		if e := t.writeMem(a[2], vec[:k]); e != 0 {
 			return e
 		}
 		a[2] += k
@@ -262,8 +262,8 @@ func sysMincore(p *Process, a *[6]uint64) int64 {
 // TASK_SIZE: x86-64 keeps the last page below 1<<47 unmappable (so no
 // instruction can run into the non-canonical hole), and a 64-bit kernel
 // gives i386 programs everything below 0xffffe000.
-func (p *Process) taskSize() uint64 {
-	if p.w == 4 {
+func (t *Thread) taskSize() uint64 {
+	if t.w == 4 {
 		return 0xffffe000
 	}
 	return Limit64 - pageSize
@@ -276,13 +276,13 @@ var compatMmapTop = LayoutFor(32).MmapTop
 // findArea picks an address for a mapping of size bytes: the hint if it
 // is free, else the highest free range below the mmap base, as Linux's
 // top-down allocator does. It returns 0 if there is no room.
-func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
+func (t *Thread) findArea(hint, size uint64, low32 bool) uint64 {
 	hint = pageDown(hint)
-	top := p.Layout.MmapTop
-	if p.w == 4 {
+	top := t.Layout.MmapTop
+	if t.w == 4 {
 		top = min(top, compatMmapTop) // int $0x80 from 64-bit code maps below 4 GiB
 	}
-	if hint >= mmapBottom && hint+size > hint && hint+size <= p.taskSize() && p.free(hint, size) {
+	if hint >= mmapBottom && hint+size > hint && hint+size <= t.taskSize() && t.free(hint, size) {
 		return hint
 	}
 	bottom := uint64(mmapBottom)
@@ -290,33 +290,33 @@ func (p *Process) findArea(hint, size uint64, low32 bool) uint64 {
 		top = 0x80000000
 		bottom = 0x40000000
 	}
-	a, ok := p.Mem.FindFreeDown(bottom, top, size)
+	a, ok := t.Mem.FindFreeDown(bottom, top, size)
 	if !ok {
 		// Below the mmap base is full: try above it, short of the stack.
-		if a, ok = p.Mem.FindFreeDown(top, min(p.stackBottom(), p.taskSize()), size); !ok {
+		if a, ok = t.Mem.FindFreeDown(top, min(t.stackBottom(), t.taskSize()), size); !ok {
 			return 0
 		}
 	}
 	return a
 }
 
-func sysMunmap(p *Process, a *[6]uint64) int64 {
-	addr, length := p.ulong(a[0]), p.ulong(a[1])
-	if addr&(pageSize-1) != 0 || length == 0 || addr+length < addr || addr+length > p.Mem.Limit {
+func sysMunmap(t *Thread, a *[6]uint64) int64 {
+	addr, length := t.ulong(a[0]), t.ulong(a[1])
+	if addr&(pageSize-1) != 0 || length == 0 || addr+length < addr || addr+length > t.Mem.Limit {
 		return -abi.EINVAL
 	}
-	p.Mem.Unmap(addr, pageUp(length))
-	p.clearBus(addr, pageUp(length))
-	p.dropShared(addr, pageUp(length))
-	p.proc.Files.clear(addr, addr+pageUp(length))
-	if len(p.shm) > 0 {
-		p.shmRelease()
+	t.Mem.Unmap(addr, pageUp(length))
+	t.clearBus(addr, pageUp(length))
+	t.dropShared(addr, pageUp(length))
+	t.proc.Files.clear(addr, addr+pageUp(length))
+	if len(t.shm) > 0 {
+		t.shmRelease()
 	}
 	return 0
 }
 
-func sysMprotect(p *Process, a *[6]uint64) int64 {
-	addr, length := p.ulong(a[0]), p.ulong(a[1])
+func sysMprotect(t *Thread, a *[6]uint64) int64 {
+	addr, length := t.ulong(a[0]), t.ulong(a[1])
 	if addr&(pageSize-1) != 0 || addr+length < addr {
 		return -abi.EINVAL
 	}
@@ -324,59 +324,59 @@ func sysMprotect(p *Process, a *[6]uint64) int64 {
 		return 0
 	}
 	perm := protPerm(a[2])
-	if perm&mem.Write != 0 && p.shmReadOnlyIn(addr, pageUp(length)) {
+	if perm&mem.Write != 0 && t.shmReadOnlyIn(addr, pageUp(length)) {
 		return -abi.EACCES // a SHM_RDONLY attachment cannot become writable
 	}
-	if err := p.Mem.Protect(addr, pageUp(length), perm); err != nil {
+	if err := t.Mem.Protect(addr, pageUp(length), perm); err != nil {
 		// Like Linux, change the pages before the first hole, then fail.
 		if f, ok := err.(*mem.Fault); ok && f.Addr > addr {
-			p.Mem.Protect(addr, f.Addr-addr, perm)
+			t.Mem.Protect(addr, f.Addr-addr, perm)
 		}
 		return -abi.ENOMEM
 	}
 	return 0
 }
 
-func sysMremap(p *Process, a *[6]uint64) int64 {
-	old, oldSize, newSize, flags, newAddr := p.ulong(a[0]), pageUp(p.ulong(a[1])), pageUp(p.ulong(a[2])), a[3], p.ulong(a[4])
+func sysMremap(t *Thread, a *[6]uint64) int64 {
+	old, oldSize, newSize, flags, newAddr := t.ulong(a[0]), pageUp(t.ulong(a[1])), pageUp(t.ulong(a[2])), a[3], t.ulong(a[4])
 	if old&(pageSize-1) != 0 || newSize == 0 || flags&^(abi.MREMAP_MAYMOVE|abi.MREMAP_FIXED) != 0 {
 		return -abi.EINVAL
 	}
 	if flags&abi.MREMAP_FIXED != 0 && flags&abi.MREMAP_MAYMOVE == 0 {
 		return -abi.EINVAL
 	}
-	if oldSize == 0 || !p.Mem.Mapped(old, oldSize) {
+	if oldSize == 0 || !t.Mem.Mapped(old, oldSize) {
 		return -abi.EFAULT
 	}
-	if p.shmOverlaps(old, oldSize) {
-		p.unimpf("gemu: mremap of a System V shared memory attachment is not supported\n")
+	if t.shmOverlaps(old, oldSize) {
+		t.unimpf("gemu: mremap of a System V shared memory attachment is not supported\n")
 		return -abi.EINVAL
 	}
-	if len(p.shm) > 0 {
-		defer p.shmRelease() // a moved mapping may land on an attachment
+	if len(t.shm) > 0 {
+		defer t.shmRelease() // a moved mapping may land on an attachment
 	}
 	if flags&abi.MREMAP_FIXED == 0 {
 		if newSize <= oldSize {
-			p.Mem.Unmap(old+newSize, oldSize-newSize)
-			p.proc.Files.clear(old+newSize, old+oldSize)
+			t.Mem.Unmap(old+newSize, oldSize-newSize)
+			t.proc.Files.clear(old+newSize, old+oldSize)
 			return int64(old)
 		}
-		perm, _ := p.Mem.PermAt(old + oldSize - 1)
-		if old+newSize <= p.Mem.Limit && p.free(old+oldSize, newSize-oldSize) {
-			if p.Mem.Map(old+oldSize, newSize-oldSize, perm) == nil {
-				p.proc.Files.move(old, oldSize, old, newSize)
+		perm, _ := t.Mem.PermAt(old + oldSize - 1)
+		if old+newSize <= t.Mem.Limit && t.free(old+oldSize, newSize-oldSize) {
+			if t.Mem.Map(old+oldSize, newSize-oldSize, perm) == nil {
+				t.proc.Files.move(old, oldSize, old, newSize)
 				return int64(old)
 			}
 		}
 		if flags&abi.MREMAP_MAYMOVE == 0 {
 			return -abi.ENOMEM
 		}
-		newAddr = p.findArea(0, newSize, false)
+		newAddr = t.findArea(0, newSize, false)
 		if newAddr == 0 {
 			return -abi.ENOMEM
 		}
 	} else {
-		if newAddr&(pageSize-1) != 0 || newAddr+newSize > p.Mem.Limit || newAddr+newSize < newAddr {
+		if newAddr&(pageSize-1) != 0 || newAddr+newSize > t.Mem.Limit || newAddr+newSize < newAddr {
 			return -abi.EINVAL
 		}
 		if newAddr < old+oldSize && old < newAddr+newSize {
@@ -385,31 +385,31 @@ func sysMremap(p *Process, a *[6]uint64) int64 {
 	}
 	// Move: the regions and the written pages, whatever the size.
 	n := min(oldSize, newSize)
-	lastPerm, _ := p.Mem.PermAt(old + n - 1)
-	if p.Mem.Move(old, newAddr, n) != nil {
+	lastPerm, _ := t.Mem.PermAt(old + n - 1)
+	if t.Mem.Move(old, newAddr, n) != nil {
 		return -abi.EINVAL
 	}
-	p.Mem.Unmap(old, oldSize)
+	t.Mem.Unmap(old, oldSize)
 	if newSize > n {
-		p.Mem.Map(newAddr+n, newSize-n, lastPerm)
+		t.Mem.Map(newAddr+n, newSize-n, lastPerm)
 	}
-	p.proc.Files.move(old, oldSize, newAddr, newSize)
+	t.proc.Files.move(old, oldSize, newAddr, newSize)
 	return int64(newAddr)
 }
 
 const madvDontneed = 4
 
-func sysMadvise(p *Process, a *[6]uint64) int64 {
-	addr, length := p.ulong(a[0]), p.ulong(a[1])
+func sysMadvise(t *Thread, a *[6]uint64) int64 {
+	addr, length := t.ulong(a[0]), t.ulong(a[1])
 	if addr&(pageSize-1) != 0 {
 		return -abi.EINVAL
 	}
 	if sint(a[2]) == madvDontneed && length > 0 {
 		size := pageUp(length)
-		if size < length || addr+size < addr || !p.Mem.Mapped(addr, size) {
+		if size < length || addr+size < addr || !t.Mem.Mapped(addr, size) {
 			return -abi.ENOMEM
 		}
-		p.dontNeed(addr, addr+size)
+		t.dontNeed(addr, addr+size)
 	}
 	return 0
 }
@@ -471,12 +471,12 @@ func (p *Process) refill(f *FileRange, s, e uint64) {
 	}
 }
 
-func sysMsync(p *Process, a *[6]uint64) int64 {
-	addr, length := p.ulong(a[0]), p.ulong(a[1])
+func sysMsync(t *Thread, a *[6]uint64) int64 {
+	addr, length := t.ulong(a[0]), t.ulong(a[1])
 	if addr&(pageSize-1) != 0 {
 		return -abi.EINVAL
 	}
-	if length > 0 && !p.Mem.Mapped(addr, pageUp(length)) {
+	if length > 0 && !t.Mem.Mapped(addr, pageUp(length)) {
 		return -abi.ENOMEM
 	}
 	return 0
@@ -579,4 +579,4 @@ func (p *Process) syncSharedIn() {
 }
 
 // sysNop is a call that has nothing to do and succeeds.
-func sysNop(p *Process, a *[6]uint64) int64 { return 0 }
+func sysNop(t *Thread, a *[6]uint64) int64 { return 0 }

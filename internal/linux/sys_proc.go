@@ -11,84 +11,84 @@ import (
 func init() {
 	reg(sysExit, "exit_group")
 	reg(sysExitThread, "exit")
-	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.pid) }, "getpid")
-	reg(func(p *Process, a *[6]uint64) int64 { return int64(p.gettid()) }, "gettid")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPPID) }, "getppid")
+	reg(func(t *Thread, a *[6]uint64) int64 { return int64(t.pid) }, "getpid")
+	reg(func(t *Thread, a *[6]uint64) int64 { return int64(t.gettid()) }, "gettid")
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_GETPPID) }, "getppid")
 	regID(sysGetuid, "getuid", "getgid")
 	regID(sysGeteuid, "geteuid", "getegid")
 	regID(sysGetresuid, "getresuid", "getresgid")
 	regID(sysGetgroups, "getgroups", "")
 	reg(sysUname, "uname")
 	reg(sysPrlimit64, "prlimit64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.getrlimit(a, true) }, "getrlimit")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.getrlimit(a, false) }, "ugetrlimit")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.getrlimit(a, true) }, "getrlimit")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.getrlimit(a, false) }, "ugetrlimit")
 	reg(sysSetrlimit, "setrlimit")
 	reg(sysSchedGetaffinity, "sched_getaffinity")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SCHED_YIELD) }, "sched_yield")
-	reg(func(p *Process, a *[6]uint64) int64 {
-		p.clearTID = p.ulong(a[0])
-		return int64(p.gettid())
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_SCHED_YIELD) }, "sched_yield")
+	reg(func(t *Thread, a *[6]uint64) int64 {
+		t.clearTID = t.ulong(a[0])
+		return int64(t.gettid())
 	}, "set_tid_address")
-	reg(func(p *Process, a *[6]uint64) int64 { return 0 }, "set_robust_list")
-	reg(func(p *Process, a *[6]uint64) int64 { return -abi.ENOSYS }, "rseq")
+	reg(func(t *Thread, a *[6]uint64) int64 { return 0 }, "set_robust_list")
+	reg(func(t *Thread, a *[6]uint64) int64 { return -abi.ENOSYS }, "rseq")
 	reg(sysSysinfo, "sysinfo")
 	reg(sysGetrusage, "getrusage")
 	reg(sysTimes, "times")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPGRP) }, "getpgrp")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETPGID, uintptr(sint(a[0]))) }, "getpgid")
-	reg(func(p *Process, a *[6]uint64) int64 {
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_GETPGRP) }, "getpgrp")
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_GETPGID, uintptr(sint(a[0]))) }, "getpgid")
+	reg(func(t *Thread, a *[6]uint64) int64 {
 		return host(syscall.SYS_SETPGID, uintptr(sint(a[0])), uintptr(sint(a[1])))
 	}, "setpgid")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_GETSID, uintptr(sint(a[0]))) }, "getsid")
-	reg(func(p *Process, a *[6]uint64) int64 { return host(syscall.SYS_SETSID) }, "setsid")
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_GETSID, uintptr(sint(a[0]))) }, "getsid")
+	reg(func(t *Thread, a *[6]uint64) int64 { return host(syscall.SYS_SETSID) }, "setsid")
 	reg(sysPrctl, "prctl")
 	reg(sysPersonality, "personality")
 	reg(sysGetcpu, "getcpu")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.futex(a, false) }, "futex")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.futex(a, true) }, "futex_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.futex(a, false) }, "futex")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.futex(a, true) }, "futex_time64")
 }
 
 // sysExitThread is exit: it ends the calling thread, and the process with
 // the last one.
-func sysExitThread(p *Process, a *[6]uint64) int64 {
-	if p.threadExit(int(a[0])) {
+func sysExitThread(t *Thread, a *[6]uint64) int64 {
+	if t.threadExit(int(a[0])) {
 		return 0
 	}
-	p.exit(int(a[0]))
+	t.exit(int(a[0]))
 	return 0
 }
 
-func sysExit(p *Process, a *[6]uint64) int64 {
-	p.exit(int(a[0]))
+func sysExit(t *Thread, a *[6]uint64) int64 {
+	t.exit(int(a[0]))
 	return 0
 }
 
 // uid16 narrows an id for the i386 16-bit calls (getuid, not getuid32):
 // ids above 65535 read as the overflow id 65534.
-func (p *Process) uid16(id int64, k idCall) int64 {
-	if p.id16(k) && id > 0xffff {
+func (t *Thread) uid16(id int64, k idCall) int64 {
+	if t.id16(k) && id > 0xffff {
 		return 65534
 	}
 	return id
 }
 
 // sysGetuid is getuid or getgid.
-func sysGetuid(p *Process, a *[6]uint64, k idCall) int64 {
+func sysGetuid(t *Thread, a *[6]uint64, k idCall) int64 {
 	if k.gid {
-		return p.uid16(host(syscall.SYS_GETGID), k)
+		return t.uid16(host(syscall.SYS_GETGID), k)
 	}
-	return p.uid16(host(syscall.SYS_GETUID), k)
+	return t.uid16(host(syscall.SYS_GETUID), k)
 }
 
 // sysGeteuid is geteuid or getegid.
-func sysGeteuid(p *Process, a *[6]uint64, k idCall) int64 {
+func sysGeteuid(t *Thread, a *[6]uint64, k idCall) int64 {
 	if k.gid {
-		return p.uid16(host(syscall.SYS_GETEGID), k)
+		return t.uid16(host(syscall.SYS_GETEGID), k)
 	}
-	return p.uid16(host(syscall.SYS_GETEUID), k)
+	return t.uid16(host(syscall.SYS_GETEUID), k)
 }
 
-func sysGetresuid(p *Process, a *[6]uint64, k idCall) int64 {
+func sysGetresuid(t *Thread, a *[6]uint64, k idCall) int64 {
 	nr := uintptr(syscall.SYS_GETRESUID)
 	if k.gid {
 		nr = syscall.SYS_GETRESGID
@@ -98,7 +98,7 @@ func sysGetresuid(p *Process, a *[6]uint64, k idCall) int64 {
 		return r
 	}
 	size := 4
-	if p.id16(k) {
+	if t.id16(k) {
 		size = 2
 	}
 	for i := 0; i < 3; i++ {
@@ -108,14 +108,14 @@ func sysGetresuid(p *Process, a *[6]uint64, k idCall) int64 {
 			v = 65534
 		}
 		out[0], out[1], out[2], out[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-		if e := p.writeMem(a[i], out[:size]); e != 0 {
+		if e := t.writeMem(a[i], out[:size]); e != 0 {
 			return e
 		}
 	}
 	return 0
 }
 
-func sysGetgroups(p *Process, a *[6]uint64, k idCall) int64 {
+func sysGetgroups(t *Thread, a *[6]uint64, k idCall) int64 {
 	size := sint(a[0])
 	if size < 0 {
 		return -abi.EINVAL
@@ -127,7 +127,7 @@ func sysGetgroups(p *Process, a *[6]uint64, k idCall) int64 {
 		return n
 	}
 	elem := 4
-	if p.id16(k) {
+	if t.id16(k) {
 		elem = 2
 	}
 	out := make([]byte, int(n)*elem)
@@ -142,13 +142,13 @@ func sysGetgroups(p *Process, a *[6]uint64, k idCall) int64 {
 			copy(out[4*i:], b[4*i:4*i+4])
 		}
 	}
-	if e := p.writeMem(a[1], out); e != 0 {
+	if e := t.writeMem(a[1], out); e != 0 {
 		return e
 	}
 	return n
 }
 
-func sysUname(p *Process, a *[6]uint64) int64 {
+func sysUname(t *Thread, a *[6]uint64) int64 {
 	var u syscall.Utsname
 	if err := syscall.Uname(&u); err != nil {
 		return errno(err)
@@ -169,7 +169,7 @@ func sysUname(p *Process, a *[6]uint64) int64 {
 	if host(syscall.SYS_PERSONALITY, personalityQuery)&perMask == perLinux32 {
 		machine = "i686"
 	}
-	return p.writeMem(a[0], abi.Utsname(str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)))
+	return t.writeMem(a[0], abi.Utsname(str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)))
 }
 
 const (
@@ -222,24 +222,24 @@ func (p *Process) setRlimit(res int, cur, max uint64) int64 {
 	return host(syscall.SYS_PRLIMIT64, 0, uintptr(res), uintptr(ptr(b)), 0)
 }
 
-func sysPrlimit64(p *Process, a *[6]uint64) int64 {
+func sysPrlimit64(t *Thread, a *[6]uint64) int64 {
 	pid, res := sint(a[0]), int(sint(a[1]))
-	if pid != 0 && pid != int64(p.pid) {
+	if pid != 0 && pid != int64(t.pid) {
 		return -abi.EPERM
 	}
 	if res < 0 || res >= 16 {
 		return -abi.EINVAL
 	}
-	cur, max, e := p.rlimit(res)
+	cur, max, e := t.rlimit(res)
 	if e != 0 {
 		return e
 	}
 	if a[2] != 0 {
-		nb, e := p.readMem(a[2], 16)
+		nb, e := t.readMem(a[2], 16)
 		if e != 0 {
 			return e
 		}
-		if e := p.setRlimit(res, le64(nb), le64(nb[8:])); e != 0 {
+		if e := t.setRlimit(res, le64(nb), le64(nb[8:])); e != 0 {
 			return e
 		}
 	}
@@ -247,7 +247,7 @@ func sysPrlimit64(p *Process, a *[6]uint64) int64 {
 		b := make([]byte, 16)
 		putLE64(b, cur)
 		putLE64(b[8:], max)
-		return p.writeMem(a[3], b)
+		return t.writeMem(a[3], b)
 	}
 	return 0
 }
@@ -256,8 +256,8 @@ func sysPrlimit64(p *Process, a *[6]uint64) int64 {
 // ugetrlimit reports values that do not fit in 32 bits as infinity
 // (0xffffffff); its old getrlimit clamps to 0x7fffffff.
 // old says the call is getrlimit, not ugetrlimit.
-func (p *Process) rlimitOut(v uint64, old bool) uint64 {
-	if p.w == 8 {
+func (t *Thread) rlimitOut(v uint64, old bool) uint64 {
+	if t.w == 8 {
 		return v
 	}
 	if old {
@@ -270,29 +270,29 @@ func (p *Process) rlimitOut(v uint64, old bool) uint64 {
 }
 
 // getrlimit is getrlimit (old) or ugetrlimit.
-func (p *Process) getrlimit(a *[6]uint64, old bool) int64 {
+func (t *Thread) getrlimit(a *[6]uint64, old bool) int64 {
 	res := int(sint(a[0]))
 	if res < 0 || res >= 16 {
 		return -abi.EINVAL
 	}
-	cur, max, e := p.rlimit(res)
+	cur, max, e := t.rlimit(res)
 	if e != 0 {
 		return e
 	}
-	return p.writeMem(a[1], p.w.Encode(p.rlimitOut(cur, old), p.rlimitOut(max, old)))
+	return t.writeMem(a[1], t.w.Encode(t.rlimitOut(cur, old), t.rlimitOut(max, old)))
 }
 
-func sysSetrlimit(p *Process, a *[6]uint64) int64 {
+func sysSetrlimit(t *Thread, a *[6]uint64) int64 {
 	res := int(sint(a[0]))
 	if res < 0 || res >= 16 {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(a[1], 2*int(p.w))
+	b, e := t.readMem(a[1], 2*int(t.w))
 	if e != 0 {
 		return e
 	}
-	cur, max := p.w.Get(b, 0), p.w.Get(b, 1)
-	if p.w == 4 {
+	cur, max := t.w.Get(b, 0), t.w.Get(b, 1)
+	if t.w == 4 {
 		if cur == 0xffffffff {
 			cur = rlimInf
 		}
@@ -300,12 +300,12 @@ func sysSetrlimit(p *Process, a *[6]uint64) int64 {
 			max = rlimInf
 		}
 	}
-	return p.setRlimit(res, cur, max)
+	return t.setRlimit(res, cur, max)
 }
 
-func sysSchedGetaffinity(p *Process, a *[6]uint64) int64 {
-	size := p.ulong(a[1])
-	if size&(uint64(p.w)-1) != 0 || size == 0 {
+func sysSchedGetaffinity(t *Thread, a *[6]uint64) int64 {
+	size := t.ulong(a[1])
+	if size&(uint64(t.w)-1) != 0 || size == 0 {
 		return -abi.EINVAL
 	}
 	hsize := min((size+7)&^7, 8192)
@@ -315,43 +315,43 @@ func sysSchedGetaffinity(p *Process, a *[6]uint64) int64 {
 		return r
 	}
 	n := min(uint64(r), size)
-	if e := p.writeMem(a[2], b[:n]); e != 0 {
+	if e := t.writeMem(a[2], b[:n]); e != 0 {
 		return e
 	}
 	return int64(n)
 }
 
-func sysSysinfo(p *Process, a *[6]uint64) int64 {
+func sysSysinfo(t *Thread, a *[6]uint64) int64 {
 	b := hbuf(abi.HostSysinfoSize)
 	if r := host(syscall.SYS_SYSINFO, uintptr(ptr(b))); r < 0 {
 		return r
 	}
-	if p.w == 4 {
+	if t.w == 4 {
 		b = abi.ConvertSysinfo386(b)
 	}
-	return p.writeMem(a[0], b)
+	return t.writeMem(a[0], b)
 }
 
-func sysGetrusage(p *Process, a *[6]uint64) int64 {
+func sysGetrusage(t *Thread, a *[6]uint64) int64 {
 	b := hbuf(abi.HostRusageSize)
 	if r := host(syscall.SYS_GETRUSAGE, uintptr(sint(a[0])), uintptr(ptr(b))); r < 0 {
 		return r
 	}
-	return p.writeMem(a[1], abi.ConvertRusage(p.w, b))
+	return t.writeMem(a[1], abi.ConvertRusage(t.w, b))
 }
 
-func sysTimes(p *Process, a *[6]uint64) int64 {
+func sysTimes(t *Thread, a *[6]uint64) int64 {
 	b := hbuf(32)
 	r := host(syscall.SYS_TIMES, uintptr(ptr(b)))
 	if r < 0 && r > -4096 {
 		return r
 	}
 	if a[0] != 0 {
-		if e := p.writeMem(a[0], abi.ConvertLongs(p.w, b, 4)); e != 0 {
+		if e := t.writeMem(a[0], abi.ConvertLongs(t.w, b, 4)); e != 0 {
 			return e
 		}
 	}
-	if p.w == 4 {
+	if t.w == 4 {
 		r &= 0x7fffffff
 	}
 	return r
@@ -367,7 +367,7 @@ const (
 	prGetName      = 16
 )
 
-func sysPrctl(p *Process, a *[6]uint64) int64 {
+func sysPrctl(t *Thread, a *[6]uint64) int64 {
 	switch sint(a[0]) {
 	case prSetPdeathsig:
 		// gemu's own: the guest thread that forked this process is the
@@ -386,31 +386,31 @@ func sysPrctl(p *Process, a *[6]uint64) int64 {
 		if r := host(syscall.SYS_PRCTL, prGetPdeathsig, uintptr(ptr(b))); r < 0 {
 			return r
 		}
-		return p.writeMem(a[1], b)
+		return t.writeMem(a[1], b)
 	case prGetDumpable:
 		return 1
 	case prSetDumpable:
 		return 0
 	case prSetName:
-		s, err := p.Mem.ReadString(a[1], 16)
+		s, err := t.Mem.ReadString(a[1], 16)
 		if err != nil {
 			return -abi.EFAULT
 		}
 		if len(s) > 15 {
 			s = s[:15]
 		}
-		p.commName = s
+		t.commName = s
 		return 0
 	case prGetName:
-		name := p.commName
+		name := t.commName
 		if name == "" {
-			name = baseName(p.Path)
+			name = baseName(t.Path)
 		}
 		b := make([]byte, 16)
 		copy(b[:15], name)
-		return p.writeMem(a[1], b)
+		return t.writeMem(a[1], b)
 	}
-	p.unimpf("Unsupported prctl option: %d\n", sint(a[0]))
+	t.unimpf("Unsupported prctl option: %d\n", sint(a[0]))
 	return -abi.EINVAL
 }
 
@@ -431,7 +431,7 @@ const (
 //
 // Only uname looks at it: gemu's layout of the guest is not randomized,
 // and READ_IMPLIES_EXEC does not add PROT_EXEC to the guest's mappings.
-func sysPersonality(p *Process, a *[6]uint64) int64 {
+func sysPersonality(t *Thread, a *[6]uint64) int64 {
 	return host(syscall.SYS_PERSONALITY, uintptr(uint32(a[0])))
 }
 
@@ -487,10 +487,10 @@ func baseName(s string) string {
 	return s
 }
 
-func sysGetcpu(p *Process, a *[6]uint64) int64 {
+func sysGetcpu(t *Thread, a *[6]uint64) int64 {
 	for _, addr := range a[:2] {
 		if addr != 0 {
-			if e := p.writeMem(addr, []byte{0, 0, 0, 0}); e != 0 {
+			if e := t.writeMem(addr, []byte{0, 0, 0, 0}); e != 0 {
 				return e
 			}
 		}

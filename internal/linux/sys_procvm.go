@@ -27,24 +27,24 @@ import (
 // not, as Linux says for a pid it cannot find.
 
 func init() {
-	reg(func(p *Process, a *[6]uint64) int64 { return p.processVM(a, false) }, "process_vm_readv")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.processVM(a, true) }, "process_vm_writev")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.processVM(a, false) }, "process_vm_readv")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.processVM(a, true) }, "process_vm_writev")
 }
 
 // processVM serves both calls: (pid, local_iov, liovcnt, remote_iov,
 // riovcnt, flags), checked in the kernel's order.
-func (p *Process) processVM(a *[6]uint64, write bool) int64 {
-	if p.ulong(a[5]) != 0 {
+func (t *Thread) processVM(a *[6]uint64, write bool) int64 {
+	if t.ulong(a[5]) != 0 {
 		return -abi.EINVAL
 	}
-	local, e := p.vmIovecs(a[1], a[2])
+	local, e := t.vmIovecs(a[1], a[2])
 	if e != 0 {
 		return e
 	}
 	if iovTotal(local) == 0 {
 		return 0
 	}
-	remote, e := p.vmIovecs(a[3], a[4])
+	remote, e := t.vmIovecs(a[3], a[4])
 	if e != 0 {
 		return e
 	}
@@ -55,7 +55,7 @@ func (p *Process) processVM(a *[6]uint64, write bool) int64 {
 	if pid <= 0 {
 		return -abi.ESRCH
 	}
-	if !p.isThread(pid) {
+	if !t.isThread(pid) {
 		if r := host(syscall.SYS_KILL, uintptr(pid), 0); r == -abi.ESRCH {
 			return r
 		}
@@ -63,19 +63,19 @@ func (p *Process) processVM(a *[6]uint64, write bool) int64 {
 		if write {
 			name = "process_vm_writev"
 		}
-		p.unimpf("%s: the memory of another process (%d) is not supported\n", name, pid)
+		t.unimpf("%s: the memory of another process (%d) is not supported\n", name, pid)
 		return -abi.EPERM
 	}
-	return p.copyVM(local, remote, write)
+	return t.copyVM(local, remote, write)
 }
 
 // vmIovecs reads an iovec array whose count is an unsigned long.
-func (p *Process) vmIovecs(addr, cnt uint64) ([][2]uint64, int64) {
-	cnt = p.ulong(cnt)
+func (t *Thread) vmIovecs(addr, cnt uint64) ([][2]uint64, int64) {
+	cnt = t.ulong(cnt)
 	if cnt > iovMax {
 		return nil, -abi.EINVAL
 	}
-	return p.iovecs(addr, int64(cnt))
+	return t.iovecs(addr, int64(cnt))
 }
 
 func iovTotal(v [][2]uint64) uint64 {

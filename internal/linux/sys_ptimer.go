@@ -88,10 +88,10 @@ type posixTimers struct {
 
 func init() {
 	reg(sysTimerCreate, "timer_create")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.timerSettime(a, p.w == 8) }, "timer_settime")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.timerSettime(a, true) }, "timer_settime64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.timerGettime(a, p.w == 8) }, "timer_gettime")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.timerGettime(a, true) }, "timer_gettime64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.timerSettime(a, t.w == 8) }, "timer_settime")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.timerSettime(a, true) }, "timer_settime64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.timerGettime(a, t.w == 8) }, "timer_gettime")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.timerGettime(a, true) }, "timer_gettime64")
 	reg(sysTimerGetoverrun, "timer_getoverrun")
 	reg(sysTimerDelete, "timer_delete")
 }
@@ -125,51 +125,51 @@ func (p *Process) lookupTimer(id uint64) *posixTimer {
 	return pt.m[int32(id)]
 }
 
-func sysTimerCreate(p *Process, a *[6]uint64) int64 {
+func sysTimerCreate(t *Thread, a *[6]uint64) int64 {
 	clock := int32(a[0])
-	t := &posixTimer{clock: clock, notify: sigevSignal, signo: abi.SIGALRM}
+	tm := &posixTimer{clock: clock, notify: sigevSignal, signo: abi.SIGALRM}
 	haveEvent := a[1] != 0
 	if haveEvent {
-		b, e := p.readMem(p.ulong(a[1]), 64)
+		b, e := t.readMem(t.ulong(a[1]), 64)
 		if e != 0 {
 			return e
 		}
-		w := int(p.w)
-		t.value = p.w.Get(b, 0)
-		t.signo = int32(le32(b[w:]))
-		t.notify = int32(le32(b[w+4:]))
-		t.tid = int32(le32(b[w+8:]))
+		w := int(t.w)
+		tm.value = t.w.Get(b, 0)
+		tm.signo = int32(le32(b[w:]))
+		tm.notify = int32(le32(b[w+4:]))
+		tm.tid = int32(le32(b[w+8:]))
 	}
 	if r := probeClock(clock); r < 0 {
 		return r
 	}
 	switch clock {
 	case clockProcessCPU:
-		t.cpu = true
+		tm.cpu = true
 	case clockThreadCPU:
-		t.clock = int32((^int64(p.gettid()))<<3 | 6) // CPUCLOCK_PERTHREAD_MASK | CPUCLOCK_SCHED
+		tm.clock = int32((^int64(t.gettid()))<<3 | 6) // CPUCLOCK_PERTHREAD_MASK | CPUCLOCK_SCHED
 	default:
 		// A CPU clock of a process (not a thread) by its id.
-		t.cpu = clock < 0 && clock&4 == 0
+		tm.cpu = clock < 0 && clock&4 == 0
 	}
-	switch t.notify {
+	switch tm.notify {
 	case sigevThreadID:
-		if t.tid <= 0 || !p.isThread(int64(t.tid)) {
+		if tm.tid <= 0 || !t.isThread(int64(tm.tid)) {
 			return -abi.EINVAL
 		}
 		fallthrough
 	case sigevSignal, sigevThread:
-		if t.signo <= 0 || t.signo >= abi.NSIG {
+		if tm.signo <= 0 || tm.signo >= abi.NSIG {
 			return -abi.EINVAL
 		}
 	case sigevNone:
 	default:
 		return -abi.EINVAL
 	}
-	if t.notify != sigevThreadID {
-		t.tid = 0
+	if tm.notify != sigevThreadID {
+		tm.tid = 0
 	}
-	pt := &p.sig.ptimers
+	pt := &t.sig.ptimers
 	pt.mu.Lock()
 	if pt.m == nil {
 		pt.m = map[int32]*posixTimer{}
@@ -177,15 +177,15 @@ func sysTimerCreate(p *Process, a *[6]uint64) int64 {
 	for pt.m[pt.next] != nil {
 		pt.next = (pt.next + 1) & delaytimerMax
 	}
-	t.id = pt.next
+	tm.id = pt.next
 	pt.next = (pt.next + 1) & delaytimerMax
-	pt.m[t.id] = t
+	pt.m[tm.id] = tm
 	pt.mu.Unlock()
 	if !haveEvent {
-		t.value = uint64(t.id)
+		tm.value = uint64(tm.id)
 	}
-	if e := p.writeMem(p.ulong(a[2]), p32(uint32(t.id))); e != 0 {
-		p.deleteTimer(t)
+	if e := t.writeMem(t.ulong(a[2]), p32(uint32(tm.id))); e != 0 {
+		t.deleteTimer(tm)
 		return e
 	}
 	return 0
@@ -294,21 +294,21 @@ func (t *posixTimer) timerValue() (value, interval int64) {
 }
 
 // putItimerspec stores an itimerspec {interval, value} for the guest.
-func (p *Process) putItimerspec(addr uint64, value, interval int64, t64 bool) int64 {
-	w := p.w
+func (t *Thread) putItimerspec(addr uint64, value, interval int64, t64 bool) int64 {
+	w := t.w
 	if t64 {
 		w = 8
 	}
-	return p.writeMem(addr, w.Encode(uint64(interval/1e9), uint64(interval%1e9), uint64(value/1e9), uint64(value%1e9)))
+	return t.writeMem(addr, w.Encode(uint64(interval/1e9), uint64(interval%1e9), uint64(value/1e9), uint64(value%1e9)))
 }
 
 // timerSettime is timer_settime; t64 says its itimerspecs have 64-bit
 // fields (x86-64, or i386's timer_settime64).
-func (p *Process) timerSettime(a *[6]uint64, t64 bool) int64 {
+func (t *Thread) timerSettime(a *[6]uint64, t64 bool) int64 {
 	if a[2] == 0 {
 		return -abi.EINVAL
 	}
-	b, e := p.timespecs(p.ulong(a[2]), 2, t64)
+	b, e := t.timespecs(t.ulong(a[2]), 2, t64)
 	if e != 0 {
 		return e
 	}
@@ -324,72 +324,72 @@ func (p *Process) timerSettime(a *[6]uint64, t64 bool) int64 {
 		}
 	}
 	interval, value := ns[0], ns[1]
-	t := p.lookupTimer(a[0])
-	if t == nil {
+	tm := t.lookupTimer(a[0])
+	if tm == nil {
 		return -abi.EINVAL
 	}
-	pt := &p.sig.ptimers
+	pt := &t.sig.ptimers
 	pt.mu.Lock()
-	oldValue, oldInterval := t.timerValue()
-	t.gen++
-	if t.stop != nil {
-		close(t.stop)
-		t.stop = nil
+	oldValue, oldInterval := tm.timerValue()
+	tm.gen++
+	if tm.stop != nil {
+		close(tm.stop)
+		tm.stop = nil
 	}
 	// As Linux: the interval is kept only for an armed timer, and the
 	// overrun count starts again.
-	t.armed = value != 0
-	t.interval = 0
-	if t.armed {
-		t.interval = interval
+	tm.armed = value != 0
+	tm.interval = 0
+	if tm.armed {
+		tm.interval = interval
 	}
-	t.overrunLast = 0
-	if t.armed {
+	tm.overrunLast = 0
+	if tm.armed {
 		if sint(a[1])&timerAbstime != 0 {
-			t.deadline = value
+			tm.deadline = value
 		} else {
-			t.deadline = clockNow(t.clock) + value
+			tm.deadline = clockNow(tm.clock) + value
 		}
-		if t.notify != sigevNone {
-			t.stop = make(chan struct{})
-			go p.runPosixTimer(t, t.gen, t.stop)
+		if tm.notify != sigevNone {
+			tm.stop = make(chan struct{})
+			go t.runPosixTimer(tm, tm.gen, tm.stop)
 		}
 	}
 	pt.mu.Unlock()
-	t.overrun = 0
+	tm.overrun = 0
 	if a[3] != 0 {
-		return p.putItimerspec(p.ulong(a[3]), oldValue, oldInterval, t64)
+		return t.putItimerspec(t.ulong(a[3]), oldValue, oldInterval, t64)
 	}
 	return 0
 }
 
 // timerGettime is timer_gettime, t64 as for timerSettime.
-func (p *Process) timerGettime(a *[6]uint64, t64 bool) int64 {
-	t := p.lookupTimer(a[0])
-	if t == nil {
+func (t *Thread) timerGettime(a *[6]uint64, t64 bool) int64 {
+	tm := t.lookupTimer(a[0])
+	if tm == nil {
 		return -abi.EINVAL
 	}
-	pt := &p.sig.ptimers
+	pt := &t.sig.ptimers
 	pt.mu.Lock()
-	v, i := t.timerValue()
+	v, i := tm.timerValue()
 	pt.mu.Unlock()
-	return p.putItimerspec(p.ulong(a[1]), v, i, t64)
+	return t.putItimerspec(t.ulong(a[1]), v, i, t64)
 }
 
-func sysTimerGetoverrun(p *Process, a *[6]uint64) int64 {
-	t := p.lookupTimer(a[0])
-	if t == nil {
+func sysTimerGetoverrun(t *Thread, a *[6]uint64) int64 {
+	tm := t.lookupTimer(a[0])
+	if tm == nil {
 		return -abi.EINVAL
 	}
-	return t.overrunLast
+	return tm.overrunLast
 }
 
-func sysTimerDelete(p *Process, a *[6]uint64) int64 {
-	t := p.lookupTimer(a[0])
-	if t == nil {
+func sysTimerDelete(t *Thread, a *[6]uint64) int64 {
+	tm := t.lookupTimer(a[0])
+	if tm == nil {
 		return -abi.EINVAL
 	}
-	p.deleteTimer(t)
+	t.deleteTimer(tm)
 	return 0
 }
 

@@ -77,30 +77,30 @@ type shmAttach struct {
 	readOnly bool
 }
 
-func sysShmget(p *Process, a *[6]uint64) int64 {
+func sysShmget(t *Thread, a *[6]uint64) int64 {
 	// key, size and flags mean the same to the host.
-	return host(syscall.SYS_SHMGET, uintptr(int32(a[0])), uintptr(p.ulong(a[1])), uintptr(int32(a[2])))
+	return host(syscall.SYS_SHMGET, uintptr(int32(a[0])), uintptr(t.ulong(a[1])), uintptr(int32(a[2])))
 }
 
-func sysShmat(p *Process, a *[6]uint64) int64 {
-	addr, e := p.shmat(sint(a[0]), p.ulong(a[1]), sint(a[2]))
+func sysShmat(t *Thread, a *[6]uint64) int64 {
+	addr, e := t.shmat(sint(a[0]), t.ulong(a[1]), sint(a[2]))
 	if e != 0 {
 		return e
 	}
 	return int64(addr)
 }
 
-func sysShmdt(p *Process, a *[6]uint64) int64 { return p.shmdt(p.ulong(a[0])) }
+func sysShmdt(t *Thread, a *[6]uint64) int64 { return t.shmdt(t.ulong(a[0])) }
 
 // sysShmctl is shmctl. x86-64 has one layout of the structures (an
 // IPC_64 bit in the command is EINVAL there); an i386 shmctl always uses
 // the ipc64 ones and accepts the bit, as the kernel's compat call does.
-func sysShmctl(p *Process, a *[6]uint64) int64 {
+func sysShmctl(t *Thread, a *[6]uint64) int64 {
 	cmd := sint(a[1])
-	if p.w == 4 {
+	if t.w == 4 {
 		cmd &^= ipc64
 	}
-	return p.shmctl(sint(a[0]), cmd, p.ulong(a[2]), true)
+	return t.shmctl(sint(a[0]), cmd, t.ulong(a[2]), true)
 }
 
 // sysIpc is i386's ipc(call, first, second, third, ptr, fifth)
@@ -108,7 +108,7 @@ func sysShmctl(p *Process, a *[6]uint64) int64 {
 // long at third, and the call returns 0. shmctl's structures are the
 // ipc64 ones if the command has IPC_64, else the old 16-bit ones.
 // Semaphores and message queues are not implemented.
-func sysIpc(p *Process, a *[6]uint64) int64 {
+func sysIpc(t *Thread, a *[6]uint64) int64 {
 	call, first, second, third, ptr := a[0]&0xffff, a[1], a[2], a[3], a[4]
 	version := a[0] >> 16 & 0xffff
 	switch call {
@@ -116,20 +116,20 @@ func sysIpc(p *Process, a *[6]uint64) int64 {
 		if version == 1 {
 			return -abi.EINVAL // the iBCS2 variant, which Linux refuses here
 		}
-		addr, e := p.shmat(sint(first), p.ulong(ptr), sint(second))
+		addr, e := t.shmat(sint(first), t.ulong(ptr), sint(second))
 		if e != 0 {
 			return e
 		}
-		return p.writeLong(p.ulong(third), addr)
+		return t.writeLong(t.ulong(third), addr)
 	case ipcShmdt:
-		return p.shmdt(p.ulong(ptr))
+		return t.shmdt(t.ulong(ptr))
 	case ipcShmget:
-		return sysShmget(p, &[6]uint64{first, second, third})
+		return sysShmget(t, &[6]uint64{first, second, third})
 	case ipcShmctl:
 		cmd := sint(second)
-		return p.shmctl(sint(first), cmd&^ipc64, p.ulong(ptr), cmd&ipc64 != 0)
+		return t.shmctl(sint(first), cmd&^ipc64, t.ulong(ptr), cmd&ipc64 != 0)
 	}
-	p.unimpf("ipc: call %d (semaphores and message queues) is not supported\n", call)
+	t.unimpf("ipc: call %d (semaphores and message queues) is not supported\n", call)
 	return -abi.ENOSYS
 }
 
@@ -151,7 +151,7 @@ func hostShmStat(id int64, cmd int64) ([]byte, int64) {
 
 // shmat attaches segment id at addr (0: where gemu chooses) as Linux's
 // do_shmat does, and returns the guest address.
-func (p *Process) shmat(id int64, addr uint64, flg int64) (uint64, int64) {
+func (t *Thread) shmat(id int64, addr uint64, flg int64) (uint64, int64) {
 	if id < 0 {
 		return 0, -abi.EINVAL
 	}
@@ -196,28 +196,28 @@ func (p *Process) shmat(id int64, addr uint64, flg int64) (uint64, int64) {
 	case size == 0:
 		return fail(-abi.EINVAL)
 	case addr != 0:
-		if addr+size < addr || addr+size > p.taskSize() {
+		if addr+size < addr || addr+size > t.taskSize() {
 			return fail(-abi.ENOMEM)
 		}
-		if flg&shmRemap == 0 && !p.free(addr, size) {
+		if flg&shmRemap == 0 && !t.free(addr, size) {
 			return fail(-abi.EINVAL)
 		}
 	default:
-		if addr = p.findArea(0, size, false); addr == 0 {
+		if addr = t.findArea(0, size, false); addr == 0 {
 			return fail(-abi.ENOMEM)
 		}
 	}
-	if err := p.Mem.Map(addr, size, perm); err != nil {
+	if err := t.Mem.Map(addr, size, perm); err != nil {
 		return fail(-abi.ENOMEM)
 	}
 	at := &shmAttach{addr: addr, id: int(id), host: hostMemory(uintptr(h), int(size)), readOnly: readOnly}
-	p.Mem.Back(addr, at.host, readOnly)
-	p.clearBus(addr, size)
-	p.dropShared(addr, size)
-	p.proc.Files.set(FileRange{Start: addr, End: addr + size, Minor: shmDevMinor, Ino: uint64(id),
+	t.Mem.Back(addr, at.host, readOnly)
+	t.clearBus(addr, size)
+	t.dropShared(addr, size)
+	t.proc.Files.set(FileRange{Start: addr, End: addr + size, Minor: shmDevMinor, Ino: uint64(id),
 		Name: fmt.Sprintf("/SYSV%08x (deleted)", le32(st)), Shared: true})
-	p.shm = append(p.shm, at)
-	p.shmRelease() // SHM_REMAP may have replaced another attachment
+	t.shm = append(t.shm, at)
+	t.shmRelease() // SHM_REMAP may have replaced another attachment
 	return addr, 0
 }
 
@@ -299,7 +299,7 @@ func (p *Process) shmReadOnlyIn(addr, size uint64) bool {
 
 // shmctl is shmctl(id, cmd, buf) with cmd stripped of IPC_64; ipc64 says
 // which of i386's structure layouts buf has (x86-64 has one).
-func (p *Process) shmctl(id, cmd int64, buf uint64, ipc64 bool) int64 {
+func (t *Thread) shmctl(id, cmd int64, buf uint64, ipc64 bool) int64 {
 	if id < 0 || cmd < 0 {
 		return -abi.EINVAL
 	}
@@ -311,12 +311,12 @@ func (p *Process) shmctl(id, cmd int64, buf uint64, ipc64 bool) int64 {
 		if r < 0 {
 			return r
 		}
-		if e := p.writeMem(buf, p.guestShmidDS(st, ipc64)); e != 0 {
+		if e := t.writeMem(buf, t.guestShmidDS(st, ipc64)); e != 0 {
 			return e
 		}
 		return r
 	case ipcSet:
-		hb, e := p.hostShmidSet(buf, ipc64)
+		hb, e := t.hostShmidSet(buf, ipc64)
 		if e != 0 {
 			return e
 		}
@@ -327,7 +327,7 @@ func (p *Process) shmctl(id, cmd int64, buf uint64, ipc64 bool) int64 {
 		if r < 0 {
 			return r
 		}
-		if e := p.writeMem(buf, p.guestShmInfo(hb, cmd, ipc64)); e != 0 {
+		if e := t.writeMem(buf, t.guestShmInfo(hb, cmd, ipc64)); e != 0 {
 			return e
 		}
 		return r
@@ -340,8 +340,8 @@ func (p *Process) shmctl(id, cmd int64, buf uint64, ipc64 bool) int64 {
 // sizes, times split in low and high halves) or the old one (48 bytes:
 // 16-bit ids, mode, pids and attach count; ids above 65535 shown as the
 // overflow id 65534, as the kernel does).
-func (p *Process) guestShmidDS(h []byte, ipc64 bool) []byte {
-	if p.w == 8 {
+func (t *Thread) guestShmidDS(h []byte, ipc64 bool) []byte {
+	if t.w == 8 {
 		return h
 	}
 	key, uid, gid, cuid, cgid, mode, seq := le32(h), le32(h[4:]), le32(h[8:]), le32(h[12:]), le32(h[16:]), le32(h[20:]), le32(h[24:])&0xffff
@@ -392,17 +392,17 @@ func (p *Process) guestShmidDS(h []byte, ipc64 bool) []byte {
 
 // hostShmidSet reads the guest's struct shmid_ds for IPC_SET, of which the
 // kernel uses the owner's uid and gid and the mode, into a host one.
-func (p *Process) hostShmidSet(buf uint64, ipc64 bool) ([]byte, int64) {
+func (t *Thread) hostShmidSet(buf uint64, ipc64 bool) ([]byte, int64) {
 	hb := hbuf(hostShmidDS)
 	switch {
-	case p.w == 8:
-		g, e := p.readMem(buf, hostShmidDS)
+	case t.w == 8:
+		g, e := t.readMem(buf, hostShmidDS)
 		if e != 0 {
 			return nil, e
 		}
 		copy(hb, g)
 	case ipc64:
-		g, e := p.readMem(buf, 84)
+		g, e := t.readMem(buf, 84)
 		if e != 0 {
 			return nil, e
 		}
@@ -410,7 +410,7 @@ func (p *Process) hostShmidSet(buf uint64, ipc64 bool) ([]byte, int64) {
 		putLE32(hb[8:], le32(g[8:]))
 		putLE32(hb[20:], uint32(le16(g[20:])))
 	default:
-		g, e := p.readMem(buf, 48)
+		g, e := t.readMem(buf, 48)
 		if e != 0 {
 			return nil, e
 		}
@@ -426,8 +426,8 @@ func (p *Process) hostShmidSet(buf uint64, ipc64 bool) ([]byte, int64) {
 // the guest's layout: x86-64's is the host's; i386's has 32-bit longs,
 // and its old IPC_INFO form (struct shminfo) only the first five, as ints
 // with the maximum size capped at INT_MAX.
-func (p *Process) guestShmInfo(h []byte, cmd int64, ipc64 bool) []byte {
-	if p.w == 8 {
+func (t *Thread) guestShmInfo(h []byte, cmd int64, ipc64 bool) []byte {
+	if t.w == 8 {
 		if cmd == shmInfo {
 			return h[:48]
 		}

@@ -32,7 +32,7 @@ func TestShmidDSLayouts(t *testing.T) {
 	put(84, 70000, 4)         // lpid
 	put(88, 3, 8)             // nattch
 
-	p := &Process{w: 8}
+	p := &Thread{Process: &Process{}, w: 8}
 	if g := p.guestShmidDS(h, true); !bytes.Equal(g, h) {
 		t.Errorf("x86-64: converted, want the host's bytes")
 	}

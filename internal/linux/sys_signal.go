@@ -34,8 +34,8 @@ func init() {
 	reg(sysRtSigsuspend, "rt_sigsuspend")
 	reg(sysSigsuspend, "sigsuspend")
 	reg(sysPause, "pause")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.rtSigtimedwait(a, p.w == 8) }, "rt_sigtimedwait")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.rtSigtimedwait(a, true) }, "rt_sigtimedwait_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.rtSigtimedwait(a, t.w == 8) }, "rt_sigtimedwait")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.rtSigtimedwait(a, true) }, "rt_sigtimedwait_time64")
 	reg(sysRestartSyscall, "restart_syscall")
 
 	for name, spec := range map[string]string{
@@ -48,45 +48,45 @@ func init() {
 	}
 }
 
-func sysRtSigaction(p *Process, a *[6]uint64) int64 {
-	if p.ulong(a[3]) != 8 {
+func sysRtSigaction(t *Thread, a *[6]uint64) int64 {
+	if t.ulong(a[3]) != 8 {
 		return -abi.EINVAL
 	}
-	return p.sigaction(int(sint(a[0])), a[1], a[2], false)
+	return t.sigaction(int(sint(a[0])), a[1], a[2], false)
 }
 
 // sigaction implements rt_sigaction (old=false) and i386's old sigaction,
 // whose struct is {handler, mask (32 bits), flags, restorer}.
-func (p *Process) sigaction(sig int, act, oact uint64, old bool) int64 {
+func (t *Thread) sigaction(sig int, act, oact uint64, old bool) int64 {
 	if sig < 1 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
-	prev := p.sig.act[sig]
+	prev := t.sig.act[sig]
 	if act != 0 {
 		if sig == abi.SIGKILL || sig == abi.SIGSTOP {
 			return -abi.EINVAL
 		}
 		var sa abi.Sigaction
 		if old {
-			b, e := p.readMem(act, 16)
+			b, e := t.readMem(act, 16)
 			if e != 0 {
 				return e
 			}
 			sa = abi.Sigaction{Handler: uint64(le32(b)), Mask: uint64(le32(b[4:])), Flags: uint64(le32(b[8:])), Restorer: uint64(le32(b[12:]))}
 		} else {
-			b, e := p.readMem(act, abi.SigactionSize(p.w))
+			b, e := t.readMem(act, abi.SigactionSize(t.w))
 			if e != 0 {
 				return e
 			}
-			sa = abi.DecodeSigaction(p.w, b)
+			sa = abi.DecodeSigaction(t.w, b)
 		}
 		sa.Mask &^= unblockable
-		p.sig.act[sig] = sa
-		p.syncHostIgnore(sig)
+		t.sig.act[sig] = sa
+		t.syncHostIgnore(sig)
 		// POSIX: setting a pending signal to be ignored discards it.
-		if p.ignored(sig) {
-			p.sig.pending &^= sigBit(sig)
-			p.sig.queue[sig] = nil
+		if t.ignored(sig) {
+			t.sig.pending &^= sigBit(sig)
+			t.sig.queue[sig] = nil
 		}
 	}
 	if oact != 0 {
@@ -94,54 +94,54 @@ func (p *Process) sigaction(sig int, act, oact uint64, old bool) int64 {
 		if old {
 			b = abi.Words(4).Encode(prev.Handler, prev.Mask&0xffffffff, prev.Flags, prev.Restorer)
 		} else {
-			b = prev.Encode(p.w)
+			b = prev.Encode(t.w)
 		}
-		if e := p.writeMem(oact, b); e != 0 {
+		if e := t.writeMem(oact, b); e != 0 {
 			return e
 		}
 	}
 	return 0
 }
 
-func sysSigaction(p *Process, a *[6]uint64) int64 {
-	return p.sigaction(int(sint(a[0])), a[1], a[2], true)
+func sysSigaction(t *Thread, a *[6]uint64) int64 {
+	return t.sigaction(int(sint(a[0])), a[1], a[2], true)
 }
 
 // sysSignal is i386's signal(2): set a handler and return the old one.
-func sysSignal(p *Process, a *[6]uint64) int64 {
+func sysSignal(t *Thread, a *[6]uint64) int64 {
 	sig := int(sint(a[0]))
 	if sig < 1 || sig >= abi.NSIG || sig == abi.SIGKILL || sig == abi.SIGSTOP {
 		return -abi.EINVAL
 	}
-	old := p.sig.act[sig].Handler
+	old := t.sig.act[sig].Handler
 	// SA_ONESHOT | SA_NOMASK, as the kernel does.
-	p.sig.act[sig] = abi.Sigaction{Handler: a[1] & 0xffffffff, Flags: saResethand | saNodefer}
-	p.syncHostIgnore(sig)
-	if p.ignored(sig) {
-		p.sig.pending &^= sigBit(sig)
-		p.sig.queue[sig] = nil
+	t.sig.act[sig] = abi.Sigaction{Handler: a[1] & 0xffffffff, Flags: saResethand | saNodefer}
+	t.syncHostIgnore(sig)
+	if t.ignored(sig) {
+		t.sig.pending &^= sigBit(sig)
+		t.sig.queue[sig] = nil
 	}
 	return int64(old)
 }
 
-func sysRtSigprocmask(p *Process, a *[6]uint64) int64 {
-	if p.ulong(a[3]) != 8 {
+func sysRtSigprocmask(t *Thread, a *[6]uint64) int64 {
+	if t.ulong(a[3]) != 8 {
 		return -abi.EINVAL
 	}
-	return p.sigprocmask(int(sint(a[0])), a[1], a[2], 8)
+	return t.sigprocmask(int(sint(a[0])), a[1], a[2], 8)
 }
 
-func sysSigprocmask(p *Process, a *[6]uint64) int64 {
-	return p.sigprocmask(int(sint(a[0])), a[1], a[2], 4)
+func sysSigprocmask(t *Thread, a *[6]uint64) int64 {
+	return t.sigprocmask(int(sint(a[0])), a[1], a[2], 4)
 }
 
 // sigprocmask implements rt_sigprocmask (size 8) and the old 32-bit
 // sigprocmask (size 4), which changes only the first 32 signals. A signal
 // it unblocks is delivered as the call returns.
-func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
-	old := p.sig.mask
+func (t *Thread) sigprocmask(how int, set, oset uint64, size int) int64 {
+	old := t.mask
 	if set != 0 {
-		b, e := p.readMem(set, size)
+		b, e := t.readMem(set, size)
 		if e != 0 {
 			return e
 		}
@@ -153,14 +153,14 @@ func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
 		}
 		switch how {
 		case abi.SIG_BLOCK:
-			p.setMask(old | m)
+			t.setMask(old | m)
 		case abi.SIG_UNBLOCK:
-			p.setMask(old &^ m)
+			t.setMask(old &^ m)
 		case abi.SIG_SETMASK:
 			if size == 4 {
 				m |= old &^ 0xffffffff
 			}
-			p.setMask(m)
+			t.setMask(m)
 		default:
 			return -abi.EINVAL
 		}
@@ -168,50 +168,50 @@ func (p *Process) sigprocmask(how int, set, oset uint64, size int) int64 {
 	if oset != 0 {
 		b := make([]byte, 8)
 		putLE64(b, old)
-		if e := p.writeMem(oset, b[:size]); e != 0 {
+		if e := t.writeMem(oset, b[:size]); e != 0 {
 			return e
 		}
 	}
 	return 0
 }
 
-func sysRtSigpending(p *Process, a *[6]uint64) int64 {
-	size := p.ulong(a[1])
+func sysRtSigpending(t *Thread, a *[6]uint64) int64 {
+	size := t.ulong(a[1])
 	if size > 8 {
 		return -abi.EINVAL
 	}
-	p.mergeAsync()
+	t.mergeAsync()
 	b := make([]byte, 8)
-	putLE64(b, p.pendingHere()&p.sig.mask)
-	return p.writeMem(a[0], b[:size])
+	putLE64(b, t.pendingHere()&t.mask)
+	return t.writeMem(a[0], b[:size])
 }
 
 // sysSigpending is i386's sigpending: the first 32 signals.
-func sysSigpending(p *Process, a *[6]uint64) int64 {
-	p.mergeAsync()
+func sysSigpending(t *Thread, a *[6]uint64) int64 {
+	t.mergeAsync()
 	b := make([]byte, 8)
-	putLE64(b, p.pendingHere()&p.sig.mask)
-	return p.writeMem(a[0], b[:4])
+	putLE64(b, t.pendingHere()&t.mask)
+	return t.writeMem(a[0], b[:4])
 }
 
-func sysSigaltstack(p *Process, a *[6]uint64) int64 {
-	c := p.CPU
+func sysSigaltstack(t *Thread, a *[6]uint64) int64 {
+	c := t.CPU
 	sp := c.R[4] & c.AddrMask
-	as := p.sig.altstack
-	old := p.w.Encode(as.sp, 0, as.size)
-	le32put(old[int(p.w):], uint32(p.sasFlags(sp)|as.flags&ssAutodisarm))
+	as := t.altstack
+	old := t.w.Encode(as.sp, 0, as.size)
+	le32put(old[int(t.w):], uint32(t.sasFlags(sp)|as.flags&ssAutodisarm))
 	if a[0] != 0 {
-		b, e := p.readMem(a[0], 3*int(p.w)) // ss_sp, ss_flags (int, padded on x86-64), ss_size
+		b, e := t.readMem(a[0], 3*int(t.w)) // ss_sp, ss_flags (int, padded on x86-64), ss_size
 		if e != 0 {
 			return e
 		}
-		ss := [3]uint64{p.w.Get(b, 0), uint64(le32(b[int(p.w):])), p.w.Get(b, 2)}
-		if e := p.setAltstack(ss, sp); e != 0 {
+		ss := [3]uint64{t.w.Get(b, 0), uint64(le32(b[int(t.w):])), t.w.Get(b, 2)}
+		if e := t.setAltstack(ss, sp); e != 0 {
 			return e
 		}
 	}
 	if a[1] != 0 {
-		return p.writeMem(a[1], old)
+		return t.writeMem(a[1], old)
 	}
 	return 0
 }
@@ -220,20 +220,20 @@ func le32put(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
-func sysKill(p *Process, a *[6]uint64) int64 {
+func sysKill(t *Thread, a *[6]uint64) int64 {
 	pid, sig := sint(a[0]), int(sint(a[1]))
 	if sig < 0 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
-	if pid == int64(p.pid) {
-		return p.raise(sig, siUser)
+	if pid == int64(t.pid) {
+		return t.raise(sig, siUser)
 	}
 	if pid == -1 {
-		p.unimpf("gemu: kill(-1, %d) refused\n", sig)
+		t.unimpf("gemu: kill(-1, %d) refused\n", sig)
 		return -abi.EPERM
 	}
 	if pid == 0 || pid < 0 && -pid == int64(syscall.Getpgrp()) {
-		return p.killOwnGroup(pid, sig)
+		return t.killOwnGroup(pid, sig)
 	}
 	return host(syscall.SYS_KILL, uintptr(pid), uintptr(sig))
 }
@@ -244,7 +244,7 @@ func sysKill(p *Process, a *[6]uint64) int64 {
 // before kill returns, and the copy gemu receives is dropped
 // (hostSigInfo). SIGKILL, SIGSTOP and SIGCONT act on gemu itself through
 // the host.
-func (p *Process) killOwnGroup(pid int64, sig int) int64 {
+func (t *Thread) killOwnGroup(pid int64, sig int) int64 {
 	viaHost := hostCaught(sig)
 	local := sig != 0 && sig != abi.SIGKILL && sig != abi.SIGSTOP
 	if local && viaHost {
@@ -258,29 +258,29 @@ func (p *Process) killOwnGroup(pid int64, sig int) int64 {
 		return r
 	}
 	if local {
-		p.raise(sig, siUser)
+		t.raise(sig, siUser)
 	}
 	return r
 }
 
-func sysTgkill(p *Process, a *[6]uint64) int64 {
+func sysTgkill(t *Thread, a *[6]uint64) int64 {
 	tgid, tid, sig := sint(a[0]), sint(a[1]), int(sint(a[2]))
 	if sig < 0 || sig >= abi.NSIG || tgid <= 0 || tid <= 0 {
 		return -abi.EINVAL
 	}
-	if tgid == int64(p.pid) && p.isThread(tid) {
-		return p.raiseTo(sig, siTkill, tid)
+	if tgid == int64(t.pid) && t.isThread(tid) {
+		return t.raiseTo(sig, siTkill, tid)
 	}
 	return -abi.ESRCH
 }
 
-func sysTkill(p *Process, a *[6]uint64) int64 {
+func sysTkill(t *Thread, a *[6]uint64) int64 {
 	tid, sig := sint(a[0]), int(sint(a[1]))
 	if sig < 0 || sig >= abi.NSIG || tid <= 0 {
 		return -abi.EINVAL
 	}
-	if p.isThread(tid) {
-		return p.raiseTo(sig, siTkill, tid)
+	if t.isThread(tid) {
+		return t.raiseTo(sig, siTkill, tid)
 	}
 	return -abi.ESRCH
 }
@@ -288,23 +288,23 @@ func sysTkill(p *Process, a *[6]uint64) int64 {
 // raise sends sig to the guest itself with si_code code (SI_USER for
 // kill, SI_TKILL for tkill and tgkill); it is delivered when the system
 // call returns.
-func (p *Process) raise(sig int, code int32) int64 {
+func (t *Thread) raise(sig int, code int32) int64 {
 	if sig == 0 {
 		return 0
 	}
-	p.queueSignal(p.userInfo(sig, code))
+	t.queueSignal(t.userInfo(sig, code))
 	return 0
 }
 
-func sysRtSigqueueinfo(p *Process, a *[6]uint64) int64 {
-	return p.sigqueueinfo(sint(a[0]), sint(a[0]), int(sint(a[1])), a[2], false)
+func sysRtSigqueueinfo(t *Thread, a *[6]uint64) int64 {
+	return t.sigqueueinfo(sint(a[0]), sint(a[0]), int(sint(a[1])), a[2], false)
 }
 
-func sysRtTgsigqueueinfo(p *Process, a *[6]uint64) int64 {
+func sysRtTgsigqueueinfo(t *Thread, a *[6]uint64) int64 {
 	if sint(a[0]) <= 0 || sint(a[1]) <= 0 {
 		return -abi.EINVAL
 	}
-	return p.sigqueueinfo(sint(a[0]), sint(a[1]), int(sint(a[2])), a[3], true)
+	return t.sigqueueinfo(sint(a[0]), sint(a[1]), int(sint(a[2])), a[3], true)
 }
 
 // sigqueueinfo sends sig with the guest's siginfo at uinfo (sigqueue).
@@ -312,26 +312,26 @@ func sysRtTgsigqueueinfo(p *Process, a *[6]uint64) int64 {
 // converted and sent by the host, which allows only negative si_codes
 // there, like Linux. toThread (rt_tgsigqueueinfo) directs it at thread tid
 // alone.
-func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64, toThread bool) int64 {
+func (t *Thread) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64, toThread bool) int64 {
 	if sig < 0 || sig >= abi.NSIG {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(uinfo, siginfoSize)
+	b, e := t.readMem(uinfo, siginfoSize)
 	if e != 0 {
 		return e
 	}
-	code, pid, uid, value := decodeGuestInfo(p.w, b)
-	if tgid == int64(p.pid) && p.isThread(tid) {
+	code, pid, uid, value := decodeGuestInfo(t.w, b)
+	if tgid == int64(t.pid) && t.isThread(tid) {
 		if sig == 0 {
 			return 0
 		}
 		si := sigInfo{signo: int32(sig), layout: silRaw, raw: b, code: code, pid: pid, uid: uid, value: value}
 		if toThread {
 			// For that thread alone, as tgkill's (pthread_sigqueue).
-			p.directTo(&si, tid)
+			t.directTo(&si, tid)
 		}
-		if p.queueSignal(si) && si.tid != 0 {
-			p.notifyThread(si.tid)
+		if t.queueSignal(si) && si.tid != 0 {
+			t.notifyThread(si.tid)
 		}
 		return 0
 	}
@@ -347,49 +347,49 @@ func (p *Process) sigqueueinfo(tgid, tid int64, sig int, uinfo uint64, toThread 
 
 // sigsuspend replaces the mask with m until a signal is delivered; the
 // handler's frame saves the old mask, so returning from it restores it.
-func (p *Process) sigsuspend(m uint64) int64 {
-	p.sig.savedMask = p.sig.mask
-	p.sig.restoreMask = true
-	p.setMask(m)
-	p.waitSignal(0, 0)
+func (t *Thread) sigsuspend(m uint64) int64 {
+	t.savedMask = t.mask
+	t.restoreMask = true
+	t.setMask(m)
+	t.waitSignal(0, 0)
 	return -abi.EINTR
 }
 
-func sysRtSigsuspend(p *Process, a *[6]uint64) int64 {
-	if p.ulong(a[1]) != 8 {
+func sysRtSigsuspend(t *Thread, a *[6]uint64) int64 {
+	if t.ulong(a[1]) != 8 {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(a[0], 8)
+	b, e := t.readMem(a[0], 8)
 	if e != 0 {
 		return e
 	}
-	return p.sigsuspend(le64(b))
+	return t.sigsuspend(le64(b))
 }
 
 // sysSigsuspend is i386's sigsuspend(int, int, old_sigset_t mask).
-func sysSigsuspend(p *Process, a *[6]uint64) int64 {
-	return p.sigsuspend(a[2] & 0xffffffff)
+func sysSigsuspend(t *Thread, a *[6]uint64) int64 {
+	return t.sigsuspend(a[2] & 0xffffffff)
 }
 
-func sysPause(p *Process, a *[6]uint64) int64 {
-	p.waitSignal(0, 0)
+func sysPause(t *Thread, a *[6]uint64) int64 {
+	t.waitSignal(0, 0)
 	return -abi.EINTR
 }
 
 // sysRestartSyscall is restart_syscall, which the kernel's restart blocks
 // use; gemu never sets one up, so it fails as do_no_restart_syscall does.
-func sysRestartSyscall(p *Process, a *[6]uint64) int64 { return -abi.EINTR }
+func sysRestartSyscall(t *Thread, a *[6]uint64) int64 { return -abi.EINTR }
 
 // sysRtSigtimedwait waits for one of the signals in a set and takes it
 // without running its handler (sigwaitinfo, sigtimedwait). A signal
 // outside the set that the mask lets through ends the wait with EINTR.
 // rtSigtimedwait is rt_sigtimedwait; t64 says its timeout has 64-bit
 // fields (x86-64, or i386's rt_sigtimedwait_time64).
-func (p *Process) rtSigtimedwait(a *[6]uint64, t64 bool) int64 {
-	if p.ulong(a[3]) != 8 {
+func (t *Thread) rtSigtimedwait(a *[6]uint64, t64 bool) int64 {
+	if t.ulong(a[3]) != 8 {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(a[0], 8)
+	b, e := t.readMem(a[0], 8)
 	if e != 0 {
 		return e
 	}
@@ -397,41 +397,41 @@ func (p *Process) rtSigtimedwait(a *[6]uint64, t64 bool) int64 {
 	var deadline int64
 	poll := false
 	if a[2] != 0 {
-		ts, e := p.timespecs(a[2], 1, t64)
+		ts, e := t.timespecs(a[2], 1, t64)
 		if e != 0 {
 			return e
 		}
-		t := abi.DecodeTimespec(8, ts)
-		if t.Sec < 0 || t.Nsec < 0 || t.Nsec >= 1e9 {
+		spec := abi.DecodeTimespec(8, ts)
+		if spec.Sec < 0 || spec.Nsec < 0 || spec.Nsec >= 1e9 {
 			return -abi.EINVAL
 		}
-		d := time.Duration(t.Sec)*time.Second + time.Duration(t.Nsec)
+		d := time.Duration(spec.Sec)*time.Second + time.Duration(spec.Nsec)
 		poll = d == 0
 		deadline = time.Now().Add(d).UnixNano()
 	}
 	for {
-		p.mergeAsync()
-		sig := p.nextSignal(set)
+		t.mergeAsync()
+		sig := t.nextSignal(set)
 		if sig == 0 {
 			if poll {
 				return -abi.EAGAIN
 			}
-			p.waitSignal(set, deadline)
-			if sig = p.nextSignal(set); sig == 0 {
-				if p.hasDeliverable() {
+			t.waitSignal(set, deadline)
+			if sig = t.nextSignal(set); sig == 0 {
+				if t.hasDeliverable() {
 					return -abi.EINTR
 				}
 				return -abi.EAGAIN
 			}
 		}
-		si := p.dequeue(sig)
+		si := t.dequeue(sig)
 		if si.signo == 0 {
 			continue // a stale POSIX timer's signal, dropped
 		}
 		if a[1] != 0 {
 			ib := make([]byte, siginfoSize)
-			si.encode(p.w, ib)
-			if e := p.writeMem(a[1], ib); e != 0 {
+			si.encode(t.w, ib)
+			if e := t.writeMem(a[1], ib); e != 0 {
 				return e
 			}
 		}

@@ -15,13 +15,13 @@ import (
 func init() {
 	reg(sysSocket, "socket")
 	reg(sysSocketpair, "socketpair")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.bindConnect(a, syscall.SYS_BIND) }, "bind")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.bindConnect(a, syscall.SYS_CONNECT) }, "connect")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.bindConnect(a, syscall.SYS_BIND) }, "bind")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.bindConnect(a, syscall.SYS_CONNECT) }, "connect")
 	reg(sysFDInt(syscall.SYS_LISTEN), "listen")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.accept(a, 0) }, "accept")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.accept(a, uint32(a[3])) }, "accept4")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.sockname(a, syscall.SYS_GETSOCKNAME) }, "getsockname")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.sockname(a, syscall.SYS_GETPEERNAME) }, "getpeername")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.accept(a, 0) }, "accept")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.accept(a, uint32(a[3])) }, "accept4")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.sockname(a, syscall.SYS_GETSOCKNAME) }, "getsockname")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.sockname(a, syscall.SYS_GETPEERNAME) }, "getpeername")
 	reg(sysSendto, "sendto")
 	reg(sysRecvfrom, "recvfrom")
 	reg(sysFDInt(syscall.SYS_SHUTDOWN), "shutdown")
@@ -46,47 +46,47 @@ const (
 
 // sysFDInt makes a handler for a call taking a descriptor and an int.
 func sysFDInt(nr uintptr) sysFn {
-	return func(p *Process, a *[6]uint64) int64 {
-		fd, e := p.fget(a[0])
+	return func(t *Thread, a *[6]uint64) int64 {
+		fd, e := t.fget(a[0])
 		if e != 0 {
 			return e
 		}
-		defer p.fput(fd)
+		defer t.fput(fd)
 		return host(nr, fd, uintptr(sint(a[1])))
 	}
 }
 
-func sysSocket(p *Process, a *[6]uint64) int64 {
-	fd, e := p.reserveFD()
+func sysSocket(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.reserveFD()
 	if e != 0 {
 		return e
 	}
 	typ := uint32(a[1])
 	r := host(syscall.SYS_SOCKET, uintptr(sint(a[0])), uintptr(typ|sockCloexec), uintptr(sint(a[2])))
-	return p.fillFD(fd, r, typ&sockCloexec != 0, nil)
+	return t.fillFD(fd, r, typ&sockCloexec != 0, nil)
 }
 
-func sysSocketpair(p *Process, a *[6]uint64) int64 {
-	if !p.writable(a[3], 8) {
+func sysSocketpair(t *Thread, a *[6]uint64) int64 {
+	if !t.writable(a[3], 8) {
 		return -abi.EFAULT
 	}
-	s0, s1, e := p.reserveFDPair()
+	s0, s1, e := t.reserveFDPair()
 	if e != 0 {
 		return e
 	}
 	b := hbuf(8)
 	typ := uint32(a[1])
 	if r := host(syscall.SYS_SOCKETPAIR, uintptr(sint(a[0])), uintptr(typ|sockCloexec), uintptr(sint(a[2])), uintptr(ptr(b))); r < 0 {
-		p.fds.cancel(s0)
-		p.fds.cancel(s1)
+		t.fds.cancel(s0)
+		t.fds.cancel(s1)
 		return r
 	}
 	ce := typ&sockCloexec != 0
-	p.fillFD(s0, int64(le32(b)), ce, nil)
-	p.fillFD(s1, int64(le32(b[4:])), ce, nil)
+	t.fillFD(s0, int64(le32(b)), ce, nil)
+	t.fillFD(s1, int64(le32(b[4:])), ce, nil)
 	putLE32(b, uint32(s0))
 	putLE32(b[4:], uint32(s1))
-	return p.writeMem(a[3], b)
+	return t.writeMem(a[3], b)
 }
 
 // sockaddrIn reads a socket address argument.
@@ -197,29 +197,29 @@ func (p *Process) sockname(a *[6]uint64, nr uintptr) int64 {
 	return p.sockaddrDone(a[1], a[2], buf, lb, guestLen)
 }
 
-func sysSendto(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysSendto(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	sa, e := p.sockaddrIn(a[4], uint64(uint32(a[5])))
+	defer t.fput(fd)
+	sa, e := t.sockaddrIn(a[4], uint64(uint32(a[5])))
 	if e != 0 {
 		return e
 	}
 	flags := uintptr(uint32(a[3]))
-	return p.writeLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
+	return t.writeLoop(a[1], min(t.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_SENDTO, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(sa)), uintptr(len(sa)))
 	})
 }
 
-func sysRecvfrom(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysRecvfrom(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	buf, lb, e := p.sockaddrOut(a[4], a[5])
+	defer t.fput(fd)
+	buf, lb, e := t.sockaddrOut(a[4], a[5])
 	if e != 0 {
 		return e
 	}
@@ -229,13 +229,13 @@ func sysRecvfrom(p *Process, a *[6]uint64) int64 {
 		lb[0], lb[1], lb[2], lb[3] = maxSockaddr, 0, 0, 0
 	}
 	flags := uintptr(uint32(a[3]))
-	r := p.readLoop(a[1], min(p.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
+	r := t.readLoop(a[1], min(t.ulong(a[2]), ioChunk), func(b []byte, _ uint64) int64 {
 		return host(syscall.SYS_RECVFROM, fd, uintptr(ptr(b)), uintptr(len(b)), flags, uintptr(ptr(buf)), uintptr(ptr(lb)))
 	})
 	if r < 0 {
 		return r
 	}
-	if e := p.sockaddrDone(a[4], a[5], buf, lb, guestLen); e != 0 {
+	if e := t.sockaddrDone(a[4], a[5], buf, lb, guestLen); e != 0 {
 		return e
 	}
 	return r
@@ -249,25 +249,25 @@ const (
 	maxSockoptSize = 1024
 )
 
-func (p *Process) timevalOpt(level, name int64) bool {
-	return p.w == 4 && level == solSocket && (name == soRcvtimeoOld || name == soSndtimeoOld)
+func (t *Thread) timevalOpt(level, name int64) bool {
+	return t.w == 4 && level == solSocket && (name == soRcvtimeoOld || name == soSndtimeoOld)
 }
 
-func sysSetsockopt(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysSetsockopt(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	level, name, n := sint(a[1]), sint(a[2]), uint64(uint32(a[4]))
 	if n > maxSockoptSize {
 		return -abi.EINVAL
 	}
-	v, e := p.readMem(a[3], int(n))
+	v, e := t.readMem(a[3], int(n))
 	if e != 0 {
 		return e
 	}
-	if p.timevalOpt(level, name) && len(v) >= 8 {
+	if t.timevalOpt(level, name) && len(v) >= 8 {
 		v = abi.DecodeTimespec(4, v).Host64()
 	}
 	hv := hbuf(len(v))
@@ -275,14 +275,14 @@ func sysSetsockopt(p *Process, a *[6]uint64) int64 {
 	return host(syscall.SYS_SETSOCKOPT, fd, uintptr(level), uintptr(name), uintptr(ptr(hv)), uintptr(len(hv)))
 }
 
-func sysGetsockopt(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysGetsockopt(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	level, name := sint(a[1]), sint(a[2])
-	l, e := p.readMem(a[4], 4)
+	l, e := t.readMem(a[4], 4)
 	if e != 0 {
 		return e
 	}
@@ -297,15 +297,15 @@ func sysGetsockopt(p *Process, a *[6]uint64) int64 {
 		return r
 	}
 	out := v[:min(le32(lb), maxSockoptSize)]
-	if p.timevalOpt(level, name) && len(out) == 16 {
+	if t.timevalOpt(level, name) && len(out) == 16 {
 		out = abi.Words(4).Encode(le64(out), le64(out[8:]))
 	}
 	n := min(uint32(len(out)), glen)
-	if e := p.writeMem(a[3], out[:n]); e != 0 {
+	if e := t.writeMem(a[3], out[:n]); e != 0 {
 		return e
 	}
 	putLE32(lb, n)
-	return p.writeMem(a[4], lb)
+	return t.writeMem(a[4], lb)
 }
 
 func putLE32(b []byte, v uint32) {
@@ -318,14 +318,14 @@ type msghdr struct {
 }
 
 // msghdrSize is the size of the guest's struct msghdr.
-func (p *Process) msghdrSize() int { return 7 * int(p.w) }
+func (t *Thread) msghdrSize() int { return 7 * int(t.w) }
 
-func (p *Process) readMsghdr(addr uint64) (msghdr, int64) {
-	b, e := p.readMem(addr, p.msghdrSize())
+func (t *Thread) readMsghdr(addr uint64) (msghdr, int64) {
+	b, e := t.readMem(addr, t.msghdrSize())
 	if e != 0 {
 		return msghdr{}, e
 	}
-	w := p.w
+	w := t.w
 	if w == 4 {
 		return msghdr{w.Get(b, 0), w.Get(b, 1), w.Get(b, 2), w.Get(b, 3), w.Get(b, 4), w.Get(b, 5), w.Get(b, 6)}, 0
 	}
@@ -451,21 +451,21 @@ func (p *Process) closeRights(msgs []cmsg) {
 	}
 }
 
-func sysSendmsg(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysSendmsg(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	m, e := p.readMsghdr(a[1])
+	defer t.fput(fd)
+	m, e := t.readMsghdr(a[1])
 	if e != 0 {
 		return e
 	}
-	name, e := p.sockaddrIn(m.name, m.namelen)
+	name, e := t.sockaddrIn(m.name, m.namelen)
 	if e != 0 {
 		return e
 	}
-	iov, e := p.iovecs(m.iov, int64(m.iovlen))
+	iov, e := t.iovecs(m.iov, int64(m.iovlen))
 	if e != 0 {
 		return e
 	}
@@ -474,18 +474,18 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 		if m.controllen > 64<<10 {
 			return -abi.ENOBUFS
 		}
-		g, e := p.readMem(m.control, int(m.controllen))
+		g, e := t.readMem(m.control, int(m.controllen))
 		if e != 0 {
 			return e
 		}
-		msgs := parseCmsgs(p.w, g)
-		held, e := p.rightsToHost(msgs)
+		msgs := parseCmsgs(t.w, g)
+		held, e := t.rightsToHost(msgs)
 		if e != 0 {
 			return e
 		}
 		defer func() {
 			for _, h := range held {
-				p.putHost(h)
+				t.putHost(h)
 			}
 		}()
 		c := encodeCmsgs(8, msgs)
@@ -493,7 +493,7 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 		copy(control, c)
 	}
 	flags := uintptr(uint32(a[2]))
-	return p.writeVec(iov, func(b []byte) int64 {
+	return t.writeVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
 		putLE64(hiov, uint64(uintptr(ptr(b))))
 		putLE64(hiov[8:], uint64(len(b)))
@@ -504,17 +504,17 @@ func sysSendmsg(p *Process, a *[6]uint64) int64 {
 	})
 }
 
-func sysRecvmsg(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysRecvmsg(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	m, e := p.readMsghdr(a[1])
+	defer t.fput(fd)
+	m, e := t.readMsghdr(a[1])
 	if e != 0 {
 		return e
 	}
-	iov, e := p.iovecs(m.iov, int64(m.iovlen))
+	iov, e := t.iovecs(m.iov, int64(m.iovlen))
 	if e != 0 {
 		return e
 	}
@@ -529,7 +529,7 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 	gflags := uint32(a[2])
 	flags := uintptr(gflags | msgCmsgCloexec)
 	var h []byte
-	r := p.readVec(iov, func(b []byte) int64 {
+	r := t.readVec(iov, func(b []byte) int64 {
 		hiov := hbuf(16)
 		putLE64(hiov, uint64(uintptr(ptr(b))))
 		putLE64(hiov[8:], uint64(len(b)))
@@ -546,13 +546,13 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 	var nameLen uint64
 	if name != nil {
 		nameLen = uint64(le32(h[8:]))
-		if e := p.writeMem(m.name, name[:min(nameLen, m.namelen, maxSockaddr)]); e != 0 {
+		if e := t.writeMem(m.name, name[:min(nameLen, m.namelen, maxSockaddr)]); e != 0 {
 			return e
 		}
 	}
 	var clen uint64
 	if control != nil {
-		msgs, trunc := p.rightsToGuest(parseCmsgs(8, control[:le64(h[40:])]), gflags&msgCmsgCloexec != 0)
+		msgs, trunc := t.rightsToGuest(parseCmsgs(8, control[:le64(h[40:])]), gflags&msgCmsgCloexec != 0)
 		if trunc {
 			outFlags |= msgCtrunc
 		}
@@ -560,26 +560,26 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 		// others are closed.
 		var c []byte
 		for i, cm := range msgs {
-			rec := encodeCmsgs(p.w, msgs[i:i+1])
+			rec := encodeCmsgs(t.w, msgs[i:i+1])
 			if uint64(len(c)+len(rec)) > m.controllen {
 				if cm.level != solSocket || cm.typ != scmRights {
 					c = append(c, rec[:m.controllen-uint64(len(c))]...)
 					i++
 				}
-				p.closeRights(msgs[i:])
+				t.closeRights(msgs[i:])
 				outFlags |= msgCtrunc
 				break
 			}
 			c = append(c, rec...)
 		}
-		if e := p.writeMem(m.control, c); e != 0 {
+		if e := t.writeMem(m.control, c); e != 0 {
 			return e
 		}
 		clen = uint64(len(c))
 	}
 	m.namelen, m.controllen, m.flags = nameLen, clen, uint64(outFlags)
 	var out []byte
-	if p.w == 4 {
+	if t.w == 4 {
 		out = abi.Words(4).Encode(m.name, m.namelen, m.iov, m.iovlen, m.control, m.controllen, m.flags)
 	} else {
 		out = make([]byte, 56)
@@ -591,7 +591,7 @@ func sysRecvmsg(p *Process, a *[6]uint64) int64 {
 		putLE64(out[40:], m.controllen)
 		putLE32(out[48:], uint32(m.flags))
 	}
-	if e := p.writeMem(a[1], out); e != 0 {
+	if e := t.writeMem(a[1], out); e != 0 {
 		return e
 	}
 	return r
@@ -612,13 +612,13 @@ var socketcallNames = [...]string{"", "socket", "bind", "connect", "listen", "ac
 
 // sysSocketcall is i386's socket multiplexer: call number and a pointer
 // to the call's arguments.
-func sysSocketcall(p *Process, a *[6]uint64) int64 {
+func sysSocketcall(t *Thread, a *[6]uint64) int64 {
 	call := int(sint(a[0]))
 	if call < 1 || call >= len(socketcallArgs) {
-		p.unimpf("Unsupported socketcall: %d\n", call)
+		t.unimpf("Unsupported socketcall: %d\n", call)
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(a[1], 4*socketcallArgs[call])
+	b, e := t.readMem(a[1], 4*socketcallArgs[call])
 	if e != 0 {
 		return e
 	}
@@ -633,5 +633,5 @@ func sysSocketcall(p *Process, a *[6]uint64) int64 {
 	case "recv":
 		name, args[4], args[5] = "recvfrom", 0, 0
 	}
-	return handlers[name](p, &args)
+	return handlers[name](t, &args)
 }

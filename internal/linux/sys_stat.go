@@ -13,19 +13,19 @@ import (
 func init() {
 	// old: i386's original struct stat, not stat64 (x86-64's stat,
 	// lstat and fstat fill the host's own struct either way).
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, 0, true) }, "stat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, atSymlinkNoFollow, true) }, "lstat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fstat(a, true) }, "fstat")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, 0, false) }, "stat64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statPath(a, atSymlinkNoFollow, false) }, "lstat64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.fstat(a, false) }, "fstat64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statPath(a, 0, true) }, "stat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statPath(a, atSymlinkNoFollow, true) }, "lstat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fstat(a, true) }, "fstat")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statPath(a, 0, false) }, "stat64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statPath(a, atSymlinkNoFollow, false) }, "lstat64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.fstat(a, false) }, "fstat64")
 	reg(sysFstatat, "newfstatat") // x86-64's name
 	reg(sysFstatat, "fstatat64")  // i386's name of the same call
 	reg(sysStatx, "statx")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, false, false) }, "statfs")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, true, false) }, "fstatfs")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, false, true) }, "statfs64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.statfs(a, true, true) }, "fstatfs64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statfs(a, false, false) }, "statfs")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statfs(a, true, false) }, "fstatfs")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statfs(a, false, true) }, "statfs64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.statfs(a, true, true) }, "fstatfs64")
 }
 
 const (
@@ -34,44 +34,44 @@ const (
 )
 
 // fstat is fstat(fd, buf) or i386's fstat64 (old false).
-func (p *Process) fstat(a *[6]uint64, old bool) int64 {
-	fd, e := p.fget(a[0])
+func (t *Thread) fstat(a *[6]uint64, old bool) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	hb := hbuf(abi.HostStatSize)
-	return p.statOut(a[1], hb, host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb))), old)
+	return t.statOut(a[1], hb, host(syscall.SYS_FSTAT, fd, uintptr(ptr(hb))), old)
 }
 
 // statPath is stat or lstat (flags AT_SYMLINK_NOFOLLOW) of a path, or
 // i386's stat64 and lstat64 (old false).
-func (p *Process) statPath(a *[6]uint64, flags uint32, old bool) int64 {
+func (t *Thread) statPath(a *[6]uint64, flags uint32, old bool) int64 {
 	hb := hbuf(abi.HostStatSize)
-	r := p.statAt(cwdArg, a[0], flags, false, func(d uintptr, path []byte, flags uintptr) int64 {
+	r := t.statAt(cwdArg, a[0], flags, false, func(d uintptr, path []byte, flags uintptr) int64 {
 		return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
 	})
-	return p.statOut(a[1], hb, r, old)
+	return t.statOut(a[1], hb, r, old)
 }
 
 // sysFstatat is newfstatat (x86-64) and fstatat64 (i386).
-func sysFstatat(p *Process, a *[6]uint64) int64 {
+func sysFstatat(t *Thread, a *[6]uint64) int64 {
 	hb := hbuf(abi.HostStatSize)
-	r := p.statAt(a[0], a[1], uint32(a[3]), false, func(d uintptr, path []byte, flags uintptr) int64 {
+	r := t.statAt(a[0], a[1], uint32(a[3]), false, func(d uintptr, path []byte, flags uintptr) int64 {
 		return host(syscall.SYS_NEWFSTATAT, d, uintptr(ptr(path)), uintptr(ptr(hb)), flags)
 	})
-	return p.statOut(a[2], hb, r, false)
+	return t.statOut(a[2], hb, r, false)
 }
 
 // statOut stores the host's struct stat hb, filled by a call that
 // returned r, at out as the guest's struct: the host's own on x86-64,
 // i386's struct stat (old) or stat64.
-func (p *Process) statOut(out uint64, hb []byte, r int64, old bool) int64 {
+func (t *Thread) statOut(out uint64, hb []byte, r int64, old bool) int64 {
 	if r < 0 {
 		return r
 	}
-	if p.w == 8 {
-		return p.writeMem(out, hb)
+	if t.w == 8 {
+		return t.writeMem(out, hb)
 	}
 	st := abi.DecodeHostStat(hb)
 	if old {
@@ -79,9 +79,9 @@ func (p *Process) statOut(out uint64, hb []byte, r int64, old bool) int64 {
 		if !ok {
 			return -abi.EOVERFLOW
 		}
-		return p.writeMem(out, b)
+		return t.writeMem(out, b)
 	}
-	return p.writeMem(out, abi.EncodeStat64386(&st))
+	return t.writeMem(out, abi.EncodeStat64386(&st))
 }
 
 // statxSize is the size of struct statx, the same on every ABI.
@@ -100,14 +100,14 @@ const (
 // (pathFD) and the call made on that descriptor with AT_EMPTY_PATH; an
 // empty path with AT_EMPTY_PATH (or none, for statx) is the guest's
 // descriptor dirArg itself. nullPath (statx) allows a NULL path.
-func (p *Process) statAt(dirArg, addr uint64, flags uint32, nullPath bool, call func(d uintptr, path []byte, flags uintptr) int64) int64 {
+func (t *Thread) statAt(dirArg, addr uint64, flags uint32, nullPath bool, call func(d uintptr, path []byte, flags uintptr) int64) int64 {
 	if flags&^(atSymlinkNoFollow|atNoAutomount|atEmptyPath|atStatxSync) != 0 {
 		return -abi.EINVAL
 	}
 	var s string
 	if addr != 0 || !nullPath {
 		var e int64
-		if s, e = p.readPath(addr); e != 0 {
+		if s, e = t.readPath(addr); e != 0 {
 			return e
 		}
 	}
@@ -116,36 +116,36 @@ func (p *Process) statAt(dirArg, addr uint64, flags uint32, nullPath bool, call 
 		if addr != 0 {
 			path = emptyPath
 		}
-		d := p.dirget(dirArg)
-		defer p.fput(d)
+		d := t.dirget(dirArg)
+		defer t.fput(d)
 		return call(d, path, uintptr(flags))
 	}
-	return p.onPath(dirArg, s, flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
+	return t.onPath(dirArg, s, flags&atSymlinkNoFollow != 0, func(k uintptr, _ []byte) int64 {
 		return call(k, emptyPath, uintptr(flags&^atSymlinkNoFollow|atEmptyPath))
 	})
 }
 
-func sysStatx(p *Process, a *[6]uint64) int64 {
+func sysStatx(t *Thread, a *[6]uint64) int64 {
 	flags := uint32(a[2])
 	if flags&atStatxSync == atStatxSync {
 		return -abi.EINVAL
 	}
-	if !p.writable(a[4], statxSize) {
+	if !t.writable(a[4], statxSize) {
 		return -abi.EFAULT
 	}
 	b := hbuf(statxSize)
-	r := p.statAt(a[0], a[1], flags, true, func(d uintptr, path []byte, flags uintptr) int64 {
+	r := t.statAt(a[0], a[1], flags, true, func(d uintptr, path []byte, flags uintptr) int64 {
 		return host(sysStatxNr, d, uintptr(ptr(path)), flags, uintptr(uint32(a[3])), uintptr(ptr(b)))
 	})
 	if r < 0 {
 		return r
 	}
-	return p.writeMem(a[4], b)
+	return t.writeMem(a[4], b)
 }
 
 // statfs is statfs (or of a descriptor: fstatfs) and i386's statfs64 and
 // fstatfs64 (is64).
-func (p *Process) statfs(a *[6]uint64, fd, is64 bool) int64 {
+func (t *Thread) statfs(a *[6]uint64, fd, is64 bool) int64 {
 	hb := hbuf(abi.HostStatfsSize)
 	out := a[1]
 	if is64 {
@@ -157,26 +157,26 @@ func (p *Process) statfs(a *[6]uint64, fd, is64 bool) int64 {
 	}
 	var r int64
 	if fd {
-		k, e := p.fget(a[0])
+		k, e := t.fget(a[0])
 		if e != 0 {
 			return e
 		}
-		defer p.fput(k)
+		defer t.fput(k)
 		r = host(syscall.SYS_FSTATFS, k, uintptr(ptr(hb)))
 	} else {
-		r = p.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
+		r = t.onPathArg(cwdArg, a[0], false, func(k uintptr, _ []byte) int64 {
 			return host(syscall.SYS_FSTATFS, k, uintptr(ptr(hb)))
 		})
 	}
 	if r < 0 {
 		return r
 	}
-	if p.w == 8 {
-		return p.writeMem(out, hb)
+	if t.w == 8 {
+		return t.writeMem(out, hb)
 	}
 	b, ok := abi.ConvertStatfs386(hb, is64)
 	if !ok {
 		return -abi.EOVERFLOW
 	}
-	return p.writeMem(out, b)
+	return t.writeMem(out, b)
 }

@@ -11,15 +11,15 @@ import (
 // *_time64 successors; x86-64's are the host's.
 
 func init() {
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, false, false) }, "clock_gettime")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, false, true) }, "clock_gettime64")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, true, false) }, "clock_getres")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockGettime(a, true, true) }, "clock_getres_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockGettime(a, false, false) }, "clock_gettime")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockGettime(a, false, true) }, "clock_gettime64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockGettime(a, true, false) }, "clock_getres")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockGettime(a, true, true) }, "clock_getres_time64")
 	reg(sysGettimeofday, "gettimeofday")
 	reg(sysTime, "time")
 	reg(sysNanosleep, "nanosleep")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockNanosleep(a, p.w == 8) }, "clock_nanosleep")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.clockNanosleep(a, true) }, "clock_nanosleep_time64")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockNanosleep(a, t.w == 8) }, "clock_nanosleep")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.clockNanosleep(a, true) }, "clock_nanosleep_time64")
 	reg(sysGetrandom, "getrandom")
 }
 
@@ -28,7 +28,7 @@ func init() {
 // pointer is allowed for clock_getres (it only checks the clock) but is
 // EFAULT for clock_gettime, like any unwritable one. time64 says the
 // call is i386's *_time64 one (64-bit time fields, as on x86-64).
-func (p *Process) clockGettime(a *[6]uint64, getres, time64 bool) int64 {
+func (t *Thread) clockGettime(a *[6]uint64, getres, time64 bool) int64 {
 	nr := uintptr(syscall.SYS_CLOCK_GETTIME)
 	if getres {
 		nr = syscall.SYS_CLOCK_GETRES
@@ -43,63 +43,63 @@ func (p *Process) clockGettime(a *[6]uint64, getres, time64 bool) int64 {
 		}
 		return -abi.EFAULT
 	}
-	return p.putTimespec(a[1], abi.DecodeTimespec(8, b), time64 || p.w == 8)
+	return t.putTimespec(a[1], abi.DecodeTimespec(8, b), time64 || t.w == 8)
 }
 
-func sysGettimeofday(p *Process, a *[6]uint64) int64 {
+func sysGettimeofday(t *Thread, a *[6]uint64) int64 {
 	tv, tz := hbuf(16), hbuf(8)
 	if r := host(syscall.SYS_GETTIMEOFDAY, uintptr(ptr(tv)), uintptr(ptr(tz))); r < 0 {
 		return r
 	}
 	if a[0] != 0 {
-		t := abi.DecodeTimespec(8, tv)
-		if !t.FitsLong(p.w) {
+		tm := abi.DecodeTimespec(8, tv)
+		if !tm.FitsLong(t.w) {
 			return -abi.EOVERFLOW
 		}
-		if e := p.writeMem(a[0], p.w.Encode(uint64(t.Sec), uint64(t.Nsec))); e != 0 {
+		if e := t.writeMem(a[0], t.w.Encode(uint64(tm.Sec), uint64(tm.Nsec))); e != 0 {
 			return e
 		}
 	}
 	if a[1] != 0 {
-		return p.writeMem(a[1], tz)
+		return t.writeMem(a[1], tz)
 	}
 	return 0
 }
 
-func sysTime(p *Process, a *[6]uint64) int64 {
+func sysTime(t *Thread, a *[6]uint64) int64 {
 	b := hbuf(16)
 	if r := host(syscall.SYS_CLOCK_GETTIME, 0, uintptr(ptr(b))); r < 0 {
 		return r
 	}
-	t := int64(le64(b))
+	tm := int64(le64(b))
 	if a[0] != 0 {
-		if e := p.writeLong(a[0], uint64(t)); e != 0 {
+		if e := t.writeLong(a[0], uint64(tm)); e != 0 {
 			return e
 		}
 	}
-	return t
+	return tm
 }
 
 // sleepArgs reads a request timespec and checks it like the kernel.
-func (p *Process) sleepArgs(addr uint64, t64 bool) ([]byte, int64) {
-	ts, e := p.timespecs(addr, 1, t64)
+func (t *Thread) sleepArgs(addr uint64, t64 bool) ([]byte, int64) {
+	ts, e := t.timespecs(addr, 1, t64)
 	if e != 0 {
 		return nil, e
 	}
-	t := abi.DecodeTimespec(8, ts)
-	if t.Sec < 0 || t.Nsec < 0 || t.Nsec >= 1e9 {
+	spec := abi.DecodeTimespec(8, ts)
+	if spec.Sec < 0 || spec.Nsec < 0 || spec.Nsec >= 1e9 {
 		return nil, -abi.EINVAL
 	}
 	return ts, 0
 }
 
-func sysNanosleep(p *Process, a *[6]uint64) int64 {
-	ts, e := p.sleepArgs(a[0], false)
+func sysNanosleep(t *Thread, a *[6]uint64) int64 {
+	ts, e := t.sleepArgs(a[0], false)
 	if e != 0 {
 		return e
 	}
 	rem := hbuf(16)
-	r := p.resumeWait(func() int64 {
+	r := t.resumeWait(func() int64 {
 		r := host(syscall.SYS_NANOSLEEP, uintptr(ptr(ts)), uintptr(ptr(rem)))
 		if r == -abi.EINTR {
 			copy(ts, rem)
@@ -107,19 +107,19 @@ func sysNanosleep(p *Process, a *[6]uint64) int64 {
 		return r
 	})
 	if r == -abi.EINTR && a[1] != 0 {
-		p.putTimespec(a[1], abi.DecodeTimespec(8, rem), false)
+		t.putTimespec(a[1], abi.DecodeTimespec(8, rem), false)
 	}
 	return r
 }
 
-func (p *Process) clockNanosleep(a *[6]uint64, t64 bool) int64 {
-	ts, e := p.sleepArgs(a[2], t64)
+func (t *Thread) clockNanosleep(a *[6]uint64, t64 bool) int64 {
+	ts, e := t.sleepArgs(a[2], t64)
 	if e != 0 {
 		return e
 	}
 	rem := hbuf(16)
 	relative := a[1]&1 == 0 // not TIMER_ABSTIME
-	r := p.resumeWait(func() int64 {
+	r := t.resumeWait(func() int64 {
 		r := host(syscall.SYS_CLOCK_NANOSLEEP, uintptr(sint(a[0])), uintptr(uint32(a[1])), uintptr(ptr(ts)), uintptr(ptr(rem)))
 		if r == -abi.EINTR && relative {
 			copy(ts, rem)
@@ -127,7 +127,7 @@ func (p *Process) clockNanosleep(a *[6]uint64, t64 bool) int64 {
 		return r
 	})
 	if r == -abi.EINTR && a[3] != 0 && relative {
-		p.putTimespec(a[3], abi.DecodeTimespec(8, rem), t64)
+		t.putTimespec(a[3], abi.DecodeTimespec(8, rem), t64)
 	}
 	return r
 }
@@ -142,14 +142,14 @@ func (p *Process) clockNanosleep(a *[6]uint64, t64 bool) int64 {
 // msLeft and timespecLeft recompute it for the others). Restarting the
 // guest's call instead would wait the whole time again at each wake-up: a
 // blocked periodic timer faster than the wait made it last forever.
-func (p *Process) resumeWait(call func() int64) int64 {
+func (t *Thread) resumeWait(call func() int64) int64 {
 	for {
 		r := call()
 		if r != -abi.EINTR {
 			return r
 		}
-		p.mergeAsync()
-		if p.hasDeliverable() || p.CPU.Exited {
+		t.mergeAsync()
+		if t.hasDeliverable() || t.CPU.Exited {
 			return r
 		}
 	}
@@ -188,9 +188,9 @@ func timespecLeft(ts []byte) func() {
 	}
 }
 
-func sysGetrandom(p *Process, a *[6]uint64) int64 {
-	n := min(p.ulong(a[1]), ioChunk)
-	if !p.writable(a[0], n) {
+func sysGetrandom(t *Thread, a *[6]uint64) int64 {
+	n := min(t.ulong(a[1]), ioChunk)
+	if !t.writable(a[0], n) {
 		return -abi.EFAULT
 	}
 	b := hbuf(int(n))
@@ -198,7 +198,7 @@ func sysGetrandom(p *Process, a *[6]uint64) int64 {
 	if r <= 0 {
 		return r
 	}
-	if e := p.writeMem(a[0], b[:r]); e != 0 {
+	if e := t.writeMem(a[0], b[:r]); e != 0 {
 		return e
 	}
 	return r

@@ -25,11 +25,11 @@ const (
 	archGetGS = 0x1004
 )
 
-func sysArchPrctl(p *Process, a *[6]uint64) int64 {
-	c := p.CPU
+func sysArchPrctl(t *Thread, a *[6]uint64) int64 {
+	c := t.CPU
 	switch sint(a[0]) {
 	case archSetFS, archSetGS:
-		if p.w == 4 {
+		if t.w == 4 {
 			return -abi.EINVAL
 		}
 		if a[1] >= Limit64 {
@@ -43,16 +43,16 @@ func sysArchPrctl(p *Process, a *[6]uint64) int64 {
 		c.Seg[seg] = 0
 		return 0
 	case archGetFS, archGetGS:
-		if p.w == 4 {
+		if t.w == 4 {
 			return -abi.EINVAL
 		}
 		seg := x86.FS
 		if sint(a[0]) == archGetGS {
 			seg = x86.GS
 		}
-		return p.writeMem(a[1], p.w.Encode(c.SegBase[seg]))
+		return t.writeMem(a[1], t.w.Encode(c.SegBase[seg]))
 	}
-	p.unimpf("Unsupported arch_prctl code: %#x\n", a[0])
+	t.unimpf("Unsupported arch_prctl code: %#x\n", a[0])
 	return -abi.EINVAL
 }
 
@@ -73,13 +73,13 @@ const (
 	udLM         = 1 << 7
 )
 
-func sysSetThreadArea(p *Process, a *[6]uint64) int64 {
-	b, e := p.readMem(a[0], abi.UserDescSize)
+func sysSetThreadArea(t *Thread, a *[6]uint64) int64 {
+	b, e := t.readMem(a[0], abi.UserDescSize)
 	if e != 0 {
 		return e
 	}
 	u := abi.DecodeUserDesc(b)
-	c := p.CPU
+	c := t.CPU
 	idx := u.Entry
 	if idx == 0xffffffff {
 		idx = 0
@@ -93,7 +93,7 @@ func sysSetThreadArea(p *Process, a *[6]uint64) int64 {
 			return -abi.ESRCH
 		}
 		u.Entry = idx
-		if e := p.writeMem(a[0], u.Encode()); e != 0 {
+		if e := t.writeMem(a[0], u.Encode()); e != 0 {
 			return e
 		}
 	}
@@ -118,8 +118,8 @@ func sysSetThreadArea(p *Process, a *[6]uint64) int64 {
 	return 0
 }
 
-func sysGetThreadArea(p *Process, a *[6]uint64) int64 {
-	b, e := p.readMem(a[0], abi.UserDescSize)
+func sysGetThreadArea(t *Thread, a *[6]uint64) int64 {
+	b, e := t.readMem(a[0], abi.UserDescSize)
 	if e != 0 {
 		return e
 	}
@@ -127,12 +127,12 @@ func sysGetThreadArea(p *Process, a *[6]uint64) int64 {
 	if u.Entry < tlsFirst || u.Entry > tlsLast {
 		return -abi.EINVAL
 	}
-	d := p.CPU.GDT[u.Entry]
+	d := t.CPU.GDT[u.Entry]
 	u.Base, u.Limit, u.Flags = d.Base, d.Limit, d.Flags
 	if !d.Present {
 		u.Flags = udReadExec | udNotPresent
 	}
-	return p.writeMem(a[0], u.Encode())
+	return t.writeMem(a[0], u.Encode())
 }
 
 func init() {
@@ -152,16 +152,16 @@ const (
 // 128 bytes at most on an x86-64 kernel. The kernel returns an int in a
 // long, so on x86-64 an error arrives zero-extended (0xffffffea for
 // EINVAL) and the C library does not take it for an error.
-func sysModifyLDT(p *Process, a *[6]uint64) int64 {
-	r := modifyLDT(p, a)
-	if p.w == 8 {
+func sysModifyLDT(t *Thread, a *[6]uint64) int64 {
+	r := modifyLDT(t, a)
+	if t.w == 8 {
 		return int64(uint32(r))
 	}
 	return r
 }
 
-func modifyLDT(p *Process, a *[6]uint64) int64 {
-	c := p.CPU
+func modifyLDT(t *Thread, a *[6]uint64) int64 {
+	c := t.CPU
 	ptr, n := a[1], a[2]
 	switch uint32(a[0]) {
 	case 0:
@@ -179,20 +179,20 @@ func modifyLDT(p *Process, a *[6]uint64) int64 {
 		}
 		if len(e)*ldtEntrySize > len(b) {
 			// A partial last entry.
-			var t [ldtEntrySize]byte
+			var tm [ldtEntrySize]byte
 			i := len(b) / ldtEntrySize
-			binary.LittleEndian.PutUint64(t[:], e[i].Encode())
-			copy(b[i*ldtEntrySize:], t[:])
+			binary.LittleEndian.PutUint64(tm[:], e[i].Encode())
+			copy(b[i*ldtEntrySize:], tm[:])
 		}
-		if e := p.writeMem(ptr, b); e != 0 {
+		if e := t.writeMem(ptr, b); e != 0 {
 			return e
 		}
 		return int64(n)
 	case 1, 0x11:
-		return writeLDT(p, ptr, n, uint32(a[0]) == 1)
+		return writeLDT(t, ptr, n, uint32(a[0]) == 1)
 	case 2:
 		n = min(n, 128)
-		if e := p.writeMem(ptr, make([]byte, n)); e != 0 {
+		if e := t.writeMem(ptr, make([]byte, n)); e != 0 {
 			return e
 		}
 		return int64(n)
@@ -200,11 +200,11 @@ func modifyLDT(p *Process, a *[6]uint64) int64 {
 	return -abi.ENOSYS
 }
 
-func writeLDT(p *Process, ptr, n uint64, old bool) int64 {
+func writeLDT(t *Thread, ptr, n uint64, old bool) int64 {
 	if n != abi.UserDescSize {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(ptr, abi.UserDescSize)
+	b, e := t.readMem(ptr, abi.UserDescSize)
 	if e != 0 {
 		return e
 	}
@@ -226,7 +226,7 @@ func writeLDT(p *Process, ptr, n uint64, old bool) int64 {
 		}
 		d = x86.SegDesc{Base: u.Base, Limit: u.Limit & 0xfffff, Flags: f & 0xff, Present: u.Flags&udNotPresent == 0}
 	}
-	c := p.CPU
+	c := t.CPU
 	cur := c.LDT.Entries()
 	next := make([]x86.SegDesc, max(len(cur), int(u.Entry)+1))
 	copy(next, cur)

@@ -34,25 +34,25 @@ const (
 	waitidOpts = wNohang | wStopped | wExited | wContinue | wNowait | wNothread | wAll | wClone
 )
 
-func sysWait4(p *Process, a *[6]uint64) int64 {
-	return p.wait4(sint(a[0]), a[1], a[2]&0xffffffff, a[3])
+func sysWait4(t *Thread, a *[6]uint64) int64 {
+	return t.wait4(sint(a[0]), a[1], a[2]&0xffffffff, a[3])
 }
 
 // sysWaitpid is i386's waitpid: wait4 without rusage.
-func sysWaitpid(p *Process, a *[6]uint64) int64 {
-	return p.wait4(sint(a[0]), a[1], a[2]&0xffffffff, 0)
+func sysWaitpid(t *Thread, a *[6]uint64) int64 {
+	return t.wait4(sint(a[0]), a[1], a[2]&0xffffffff, 0)
 }
 
 // rusageSize is the size of the guest's struct rusage: two timevals and
 // fourteen longs.
-func (p *Process) rusageSize() uint64 { return 18 * uint64(p.w) }
+func (t *Thread) rusageSize() uint64 { return 18 * uint64(t.w) }
 
-func (p *Process) wait4(pid int64, status, options, rusage uint64) int64 {
+func (t *Thread) wait4(pid int64, status, options, rusage uint64) int64 {
 	if options&^wait4Flags != 0 {
 		return -abi.EINVAL
 	}
 	// Refuse bad buffers before a child is reaped and lost.
-	if status != 0 && !p.writable(status, 4) || rusage != 0 && !p.writable(rusage, p.rusageSize()) {
+	if status != 0 && !t.writable(status, 4) || rusage != 0 && !t.writable(rusage, t.rusageSize()) {
 		return -abi.EFAULT
 	}
 	st := hbuf(4)
@@ -65,12 +65,12 @@ func (p *Process) wait4(pid int64, status, options, rusage uint64) int64 {
 		return r
 	}
 	if status != 0 {
-		if e := p.writeMem(status, st); e != 0 {
+		if e := t.writeMem(status, st); e != 0 {
 			return e
 		}
 	}
 	if rusage != 0 {
-		if e := p.writeMem(rusage, abi.ConvertRusage(p.w, ru)); e != 0 {
+		if e := t.writeMem(rusage, abi.ConvertRusage(t.w, ru)); e != 0 {
 			return e
 		}
 	}
@@ -80,12 +80,12 @@ func (p *Process) wait4(pid int64, status, options, rusage uint64) int64 {
 // sysWaitid is waitid(idtype, id, infop, options, rusage). Like the
 // kernel, it stores only siginfo's signo, errno, code, pid, uid and status
 // (all zero when WNOHANG found no child), and rusage only for a child.
-func sysWaitid(p *Process, a *[6]uint64) int64 {
+func sysWaitid(t *Thread, a *[6]uint64) int64 {
 	idtype, id, infop, options, rusage := sint(a[0]), sint(a[1]), a[2], a[3]&0xffffffff, a[4]
 	if options&^waitidOpts != 0 || options&(wExited|wStopped|wContinue) == 0 {
 		return -abi.EINVAL
 	}
-	if infop != 0 && !p.writable(infop, siginfoSize) || rusage != 0 && !p.writable(rusage, p.rusageSize()) {
+	if infop != 0 && !t.writable(infop, siginfoSize) || rusage != 0 && !t.writable(rusage, t.rusageSize()) {
 		return -abi.EFAULT
 	}
 	si := hbuf(siginfoSize)
@@ -96,16 +96,16 @@ func sysWaitid(p *Process, a *[6]uint64) int64 {
 	}
 	found := le32(si[0:]) == abi.SIGCHLD
 	if found && rusage != 0 {
-		if e := p.writeMem(rusage, abi.ConvertRusage(p.w, ru)); e != 0 {
+		if e := t.writeMem(rusage, abi.ConvertRusage(t.w, ru)); e != 0 {
 			return e
 		}
 	}
 	if infop != 0 {
-		head, union := waitidInfo(p.w, si)
-		if e := p.writeMem(infop, head); e != 0 {
+		head, union := waitidInfo(t.w, si)
+		if e := t.writeMem(infop, head); e != 0 {
 			return e
 		}
-		if e := p.writeMem(infop+uint64(unionOffset(p.w)), union); e != 0 {
+		if e := t.writeMem(infop+uint64(unionOffset(t.w)), union); e != 0 {
 			return e
 		}
 	}

@@ -11,17 +11,17 @@ import (
 // the guest's, resolved once (onPath); descriptors are translated (fget).
 
 func init() {
-	reg(func(p *Process, a *[6]uint64) int64 { return p.getxattr(a, false) }, "getxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.getxattr(a, true) }, "lgetxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.getxattr(a, false) }, "getxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.getxattr(a, true) }, "lgetxattr")
 	reg(sysFgetxattr, "fgetxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.listxattr(a, false) }, "listxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.listxattr(a, true) }, "llistxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.listxattr(a, false) }, "listxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.listxattr(a, true) }, "llistxattr")
 	reg(sysFlistxattr, "flistxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.setxattr(a, false) }, "setxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.setxattr(a, true) }, "lsetxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.setxattr(a, false) }, "setxattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.setxattr(a, true) }, "lsetxattr")
 	reg(sysFsetxattr, "fsetxattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.removexattr(a, false) }, "removexattr")
-	reg(func(p *Process, a *[6]uint64) int64 { return p.removexattr(a, true) }, "lremovexattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.removexattr(a, false) }, "removexattr")
+	reg(func(t *Thread, a *[6]uint64) int64 { return t.removexattr(a, true) }, "lremovexattr")
 	reg(sysFremovexattr, "fremovexattr")
 }
 
@@ -54,59 +54,59 @@ func (p *Process) xattrOut(dst, size uint64, call func(buf []byte) int64) int64 
 }
 
 // getxattr is getxattr or, with nofollow, lgetxattr.
-func (p *Process) getxattr(a *[6]uint64, nofollow bool) int64 {
-	path, e := p.readPath(a[0])
+func (t *Thread) getxattr(a *[6]uint64, nofollow bool) int64 {
+	path, e := t.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	name, e := p.readPath(a[1])
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
-		return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
+	return t.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
+		return t.xattrOut(a[2], a[3], func(buf []byte) int64 {
 			return host(syscall.SYS_GETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 		})
 	})
 }
 
-func sysFgetxattr(p *Process, a *[6]uint64) int64 {
-	name, e := p.readPath(a[1])
+func sysFgetxattr(t *Thread, a *[6]uint64) int64 {
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
-	fd, e := p.fget(a[0])
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	cn := cstr(name)
-	return p.xattrOut(a[2], a[3], func(buf []byte) int64 {
+	return t.xattrOut(a[2], a[3], func(buf []byte) int64 {
 		return host(syscall.SYS_FGETXATTR, fd, uintptr(ptr(cn)), uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
 
 // listxattr is listxattr or, with nofollow, llistxattr.
-func (p *Process) listxattr(a *[6]uint64, nofollow bool) int64 {
-	path, e := p.readPath(a[0])
+func (t *Thread) listxattr(a *[6]uint64, nofollow bool) int64 {
+	path, e := t.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
-		return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
+	return t.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
+		return t.xattrOut(a[1], a[2], func(buf []byte) int64 {
 			return host(syscall.SYS_LISTXATTR, uintptr(ptr(kp)), uintptr(ptr(buf)), uintptr(len(buf)))
 		})
 	})
 }
 
-func sysFlistxattr(p *Process, a *[6]uint64) int64 {
-	fd, e := p.fget(a[0])
+func sysFlistxattr(t *Thread, a *[6]uint64) int64 {
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
-	return p.xattrOut(a[1], a[2], func(buf []byte) int64 {
+	defer t.fput(fd)
+	return t.xattrOut(a[1], a[2], func(buf []byte) int64 {
 		return host(syscall.SYS_FLISTXATTR, fd, uintptr(ptr(buf)), uintptr(len(buf)))
 	})
 }
@@ -120,67 +120,67 @@ func (p *Process) xattrValue(addr, size uint64) ([]byte, int64) {
 }
 
 // setxattr is setxattr or, with nofollow, lsetxattr.
-func (p *Process) setxattr(a *[6]uint64, nofollow bool) int64 {
-	path, e := p.readPath(a[0])
+func (t *Thread) setxattr(a *[6]uint64, nofollow bool) int64 {
+	path, e := t.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	name, e := p.readPath(a[1])
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
-	val, e := p.xattrValue(a[2], a[3])
+	val, e := t.xattrValue(a[2], a[3])
 	if e != 0 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
+	return t.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return host(syscall.SYS_SETXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 	})
 }
 
-func sysFsetxattr(p *Process, a *[6]uint64) int64 {
-	name, e := p.readPath(a[1])
+func sysFsetxattr(t *Thread, a *[6]uint64) int64 {
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
-	val, e := p.xattrValue(a[2], a[3])
+	val, e := t.xattrValue(a[2], a[3])
 	if e != 0 {
 		return e
 	}
-	fd, e := p.fget(a[0])
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	return host(syscall.SYS_FSETXATTR, fd, uintptr(ptr(cstr(name))), uintptr(ptr(val)), uintptr(len(val)), uintptr(sint(a[4])))
 }
 
 // removexattr is removexattr or, with nofollow, lremovexattr.
-func (p *Process) removexattr(a *[6]uint64, nofollow bool) int64 {
-	path, e := p.readPath(a[0])
+func (t *Thread) removexattr(a *[6]uint64, nofollow bool) int64 {
+	path, e := t.readPath(a[0])
 	if e != 0 {
 		return e
 	}
-	name, e := p.readPath(a[1])
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
 	cn := cstr(name)
-	return p.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
+	return t.onPath(cwdArg, path, nofollow, func(_ uintptr, kp []byte) int64 {
 		return host(syscall.SYS_REMOVEXATTR, uintptr(ptr(kp)), uintptr(ptr(cn)))
 	})
 }
 
-func sysFremovexattr(p *Process, a *[6]uint64) int64 {
-	name, e := p.readPath(a[1])
+func sysFremovexattr(t *Thread, a *[6]uint64) int64 {
+	name, e := t.readPath(a[1])
 	if e != 0 {
 		return e
 	}
-	fd, e := p.fget(a[0])
+	fd, e := t.fget(a[0])
 	if e != 0 {
 		return e
 	}
-	defer p.fput(fd)
+	defer t.fput(fd)
 	return host(syscall.SYS_FREMOVEXATTR, fd, uintptr(ptr(cstr(name))))
 }

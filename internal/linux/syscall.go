@@ -12,11 +12,13 @@ import (
 // System call dispatch. Handlers are registered by their Linux name from
 // each sys_*.go file; every ABI's table maps its numbers to names
 // (abi.Names32, abi.Names64), so a handler serves both ABIs and looks at
-// p.w (the guest's long width) where their structures differ.
+// t.w (the long width of the calling thread's current call) where their
+// structures differ. A handler receives the calling Thread and reaches
+// the process's state through it (Thread embeds its Process).
 
 // sysFn is a system call handler. It receives the six raw argument
 // registers and returns the result or a negative errno.
-type sysFn func(p *Process, a *[6]uint64) int64
+type sysFn func(t *Thread, a *[6]uint64) int64
 
 // maxSys bounds system call numbers on both ABIs.
 const maxSys = 512
@@ -69,11 +71,11 @@ func buildTables() {
 }
 
 // Name returns the name of system call nr in the process's ABI, or "".
-func (p *Process) syscallName(nr uint64) string {
+func (t *Thread) syscallName(nr uint64) string {
 	if nr >= maxSys {
 		return ""
 	}
-	return p.sys.name[nr]
+	return t.sys.name[nr]
 }
 
 // Syscall serves a system call instruction (x86.Syscaller). RIP already
@@ -91,10 +93,10 @@ func (p *Process) syscallName(nr uint64) string {
 // register but rax preserved (r8-r11 too, as since Linux 4.17). rax gets
 // the result as the kernel's long: an error sign-extended, any other
 // value zero-extended from 32 bits.
-func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
+func (t *Thread) Syscall(c *x86.CPU, gate x86.Gate) {
 	var nr uint64
 	var a [6]uint64
-	p.gate = gate
+	t.gate = gate
 	compat := gate == x86.GateInt80 && c.Mode == 64
 	if gate == x86.GateSyscall {
 		nr = c.R[x86.RAX]
@@ -109,46 +111,46 @@ func (p *Process) Syscall(c *x86.CPU, gate x86.Gate) {
 	entrySP := a[5]
 	if gate == x86.GateSysenter {
 		var b [4]byte
-		if p.Mem.Read(entrySP, b[:]) != nil {
+		if t.Mem.Read(entrySP, b[:]) != nil {
 			ret = -abi.EFAULT
-			p.sysenterReturn(c, entrySP, a[5], ret)
+			t.sysenterReturn(c, entrySP, a[5], ret)
 			return
 		}
 		a[5] = uint64(le32(b[:]))
 	}
-	p.noteFatal()
+	t.noteFatal()
 	if compat {
-		p.w, p.sys = 4, &abi32
+		t.w, t.sys = 4, &abi32
 	}
 	class := errRestartSys
 	if nr < maxSys {
-		class = int(p.sys.restart[nr])
+		class = int(t.sys.restart[nr])
 	}
-	ret = p.dispatch(c, nr, &a)
+	ret = t.dispatch(c, nr, &a)
 	if compat {
-		p.w, p.sys = 8, &abi64
+		t.w, t.sys = 8, &abi64
 	}
 	if c.Exited {
 		return
 	}
 	switch {
-	case p.sig.regsLoaded:
+	case t.regsLoaded:
 		// sigreturn loaded every register from the signal frame.
 	case gate == x86.GateSyscall:
 		c.R[x86.RAX] = uint64(ret)
 	case gate == x86.GateSysenter:
-		p.sysenterReturn(c, entrySP, a[5], ret)
+		t.sysenterReturn(c, entrySP, a[5], ret)
 	case compat:
 		c.R[x86.RAX] = compatResult(ret)
 	default:
 		c.R[x86.RAX] = uint64(ret) & 0xffffffff
 	}
 	// Observers see the call's result in the guest's registers.
-	if obs := p.opts.Observer; obs != nil {
+	if obs := t.opts.Observer; obs != nil {
 		obs.SyscallExit(c, nr, ret)
 	}
 	// Pending signals are delivered on the way back to the guest.
-	p.syscallExit(c, gate, nr, class, ret)
+	t.syscallExit(c, gate, nr, class, ret)
 }
 
 // compatResult is rax after an i386 system call made from 64-bit code:
@@ -169,44 +171,44 @@ func (p *Process) sysenterReturn(c *x86.CPU, sp, bp uint64, ret int64) {
 }
 
 // dispatch runs system call nr with its observers and tracing.
-func (p *Process) dispatch(c *x86.CPU, nr uint64, a *[6]uint64) int64 {
-	obs := p.opts.Observer
+func (t *Thread) dispatch(c *x86.CPU, nr uint64, a *[6]uint64) int64 {
+	obs := t.opts.Observer
 	if obs != nil {
 		obs.SyscallEntry(c, nr, *a)
 	}
-	if p.opts.Strace {
-		p.straceEntry(nr, a)
+	if t.opts.Strace {
+		t.straceEntry(nr, a)
 	}
 	var fn sysFn
 	if nr < maxSys {
-		fn = p.sys.fns[nr]
+		fn = t.sys.fns[nr]
 	}
 	var ret int64
-	if len(p.shared) > 0 {
-		p.syncSharedOut()
+	if len(t.shared) > 0 {
+		t.syncSharedOut()
 	}
 	if fn == nil {
-		p.unimpf("Unsupported syscall: %d\n", nr)
+		t.unimpf("Unsupported syscall: %d\n", nr)
 		ret = -abi.ENOSYS
 	} else {
-		ret = fn(p, a)
+		ret = fn(t, a)
 	}
-	if len(p.shared) > 0 {
-		p.syncSharedIn()
+	if len(t.shared) > 0 {
+		t.syncSharedIn()
 	}
 	if c.Exited {
-		if p.opts.Strace {
-			p.logf("\n")
-			p.flushLog()
+		if t.opts.Strace {
+			t.logf("\n")
+			t.flushLog()
 		}
 		return ret
 	}
-	if p.w == 4 {
+	if t.w == 4 {
 		// Results are 32-bit: sign-extend so errors compare as negative.
 		ret = int64(int32(ret))
 	}
-	if p.opts.Strace {
-		p.straceExit(nr, a, ret)
+	if t.opts.Strace {
+		t.straceExit(nr, a, ret)
 	}
 	return ret
 }
@@ -255,17 +257,17 @@ func (p *Process) readPath(addr uint64) (string, int64) {
 }
 
 // readLong reads a guest long (4 or 8 bytes).
-func (p *Process) readLong(addr uint64) (uint64, int64) {
-	b, e := p.readMem(addr, int(p.w))
+func (t *Thread) readLong(addr uint64) (uint64, int64) {
+	b, e := t.readMem(addr, int(t.w))
 	if e != 0 {
 		return 0, e
 	}
-	return p.w.Get(b, 0), 0
+	return t.w.Get(b, 0), 0
 }
 
 // writeLong stores a guest long.
-func (p *Process) writeLong(addr, v uint64) int64 {
-	return p.writeMem(addr, p.w.Encode(v))
+func (t *Thread) writeLong(addr, v uint64) int64 {
+	return t.writeMem(addr, t.w.Encode(v))
 }
 
 // writable reports whether [addr, addr+n) is mapped writable, so that a
@@ -290,16 +292,16 @@ func (p *Process) writable(addr, n uint64) bool {
 func sint(v uint64) int64 { return int64(int32(v)) }
 
 // slong is a long argument of the guest's width, sign-extended.
-func (p *Process) slong(v uint64) int64 {
-	if p.w == 4 {
+func (t *Thread) slong(v uint64) int64 {
+	if t.w == 4 {
 		return int64(int32(v))
 	}
 	return int64(v)
 }
 
 // ulong is an unsigned long argument of the guest's width.
-func (p *Process) ulong(v uint64) uint64 {
-	if p.w == 4 {
+func (t *Thread) ulong(v uint64) uint64 {
+	if t.w == 4 {
 		return v & 0xffffffff
 	}
 	return v
@@ -317,7 +319,7 @@ func (p *Process) ulong(v uint64) uint64 {
 func host(nr uintptr, args ...uintptr) int64 {
 	var a [6]uintptr
 	copy(a[:], args)
-	var t *thread
+	var t *Thread
 	g := activeGroup.Load()
 	if g != nil {
 		t = g.release()

@@ -26,17 +26,18 @@ import (
 // ticker stops the running CPU; Interrupt yields).
 //
 // The kernel state that is per thread in Linux (the CPU, the signal mask,
-// the alternate stack, the gate of the current system call...) lives in
-// the Process fields the single-threaded code uses: the thread that takes
-// the lock loads its threadCtx into them, and saves them back when it
-// releases the lock. Pending signals are queued per process, those sent
-// to one thread (tgkill, SIGEV_THREAD_ID timers) marked with its id and
-// taken by it alone (signal_thread.go). Asynchronous process signals kick
-// only the main host thread out of blocking host calls; a signal for one
-// thread kicks that thread's.
+// the alternate stack, the gate and ABI of the current system call...)
+// lives in each thread's Thread, which system call handlers, fault
+// delivery and Interrupt receive (the CPU's Syscaller is its Thread); the
+// lock hand-off copies nothing. Pending signals are queued per process,
+// those sent to one thread (tgkill, SIGEV_THREAD_ID timers) marked with
+// its id and taken by it alone (signal_thread.go). Asynchronous process
+// signals kick only the main host thread out of blocking host calls; a
+// signal for one thread kicks that thread's.
 //
-// A process that never clones a thread has no threadGroup: none of this
-// costs anything on its paths but a nil check.
+// A process that never clones a thread has no threadGroup (its first
+// Thread exists from New on): the lock, the ticker and the futex queues
+// cost nothing on its paths but a nil check.
 
 // Runner is an execution engine for one guest CPU: Run executes until the
 // CPU stops or exits; InvalidatePage drops the engine's translations of a
@@ -60,33 +61,46 @@ func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner, end func(c *x86.CP
 	p.newEngine, p.endThread = f, end
 }
 
-// threadCtx is the per-thread kernel state that lives in the Process while
-// the thread holds the emulator lock.
-type threadCtx struct {
-	tid         int
-	clearTID    uint64
-	gate        x86.Gate
-	mask        uint64
-	altstack    altStack
-	trapNo      uint64
-	errCode     uint64
-	cr2         uint64
-	regsLoaded  bool
+// Thread is one guest thread: its CPU and the kernel state Linux keeps
+// per thread. It embeds its Process, the state its threads share (address
+// space, descriptors, signal dispositions and process-wide pending
+// signals, credentials, limits, children...), so a handler reaches both
+// through the Thread it is given. Its fields are the thread's own: only
+// its goroutine, holding the emulator lock, touches them, except where a
+// field says otherwise.
+type Thread struct {
+	*Process
+
+	// CPU is the thread's CPU; its Syscaller is this Thread. It never
+	// changes, so goroutines without the lock (the ticker, signal
+	// posters) may read it to stop the CPU.
+	CPU *x86.CPU
+
+	// tid is the thread's id, 0 for the first thread (whose id is the
+	// pid); clearTID its set_tid_address (CLONE_CHILD_CLEARTID) address.
+	tid      int
+	clearTID uint64
+	// gate is how the current system call was entered; w and sys are its
+	// ABI: the process's, or the i386 one in a 64-bit process's int $0x80
+	// (syscall.go).
+	gate x86.Gate
+	w    abi.Words // guest long width of the call: 4 or 8
+	sys  *sysABI
+
+	// The thread's signal state: mask, alternate stack, the last
+	// exception (reported in signal frames like the kernel's
+	// thread.trap_nr, error_code and cr2).
+	mask                 uint64
+	altstack             altStack
+	trapNo, errCode, cr2 uint64
+	// regsLoaded is set by sigreturn: the system call return must not
+	// store a result over the registers it loaded.
+	regsLoaded bool
+	// savedMask is the mask to put back after a sigsuspend-like call
+	// (the kernel's saved_sigmask), when restoreMask is set.
 	savedMask   uint64
 	restoreMask bool
-	// w and sys are the ABI of the call being served: the i386 one in
-	// a 64-bit process's int $0x80 (syscall.go).
-	w   abi.Words
-	sys *sysABI
-}
 
-// thread is one guest thread of a multithreaded process.
-type thread struct {
-	// cpu is the thread's CPU, p.CPU while it holds the lock. It never
-	// changes once the thread is published, so goroutines without the
-	// lock (the ticker, signal posters) may read it to stop the CPU.
-	cpu  *x86.CPU
-	ctx  threadCtx
 	main bool // the thread cmd/gemu runs (the process's first)
 	run  Runner
 	done bool // ended by exit while others go on
@@ -99,9 +113,9 @@ type thread struct {
 type threadGroup struct {
 	mu      sync.Mutex // the global emulator lock
 	p       *Process
-	threads []*thread
-	n       atomic.Int32 // len(threads), for the ticker
-	cur     atomic.Pointer[thread]
+	threads []*Thread
+	n       atomic.Int32           // len(threads), for the ticker
+	cur     atomic.Pointer[Thread] // the thread holding mu
 	futex   map[uint64][]*futexWaiter
 }
 
@@ -110,47 +124,25 @@ type threadGroup struct {
 // one process.
 var activeGroup atomic.Pointer[threadGroup]
 
-// saveCtx stores the Process's per-thread fields into t.
-func (p *Process) saveCtx(t *thread) {
-	x := &t.ctx
-	x.tid, x.clearTID, x.gate = p.tid, p.clearTID, p.gate
-	s := &p.sig
-	x.mask, x.altstack, x.trapNo, x.errCode, x.cr2 = s.mask, s.altstack, s.trapNo, s.errCode, s.cr2
-	x.regsLoaded, x.savedMask, x.restoreMask = s.regsLoaded, s.savedMask, s.restoreMask
-	x.w, x.sys = p.w, p.sys
-}
-
-// loadCtx loads t's per-thread state into the Process.
-func (p *Process) loadCtx(t *thread) {
-	x := &t.ctx
-	p.CPU, p.tid, p.clearTID, p.gate = t.cpu, x.tid, x.clearTID, x.gate
-	s := &p.sig
-	s.mask, s.altstack, s.trapNo, s.errCode, s.cr2 = x.mask, x.altstack, x.trapNo, x.errCode, x.cr2
-	s.regsLoaded, s.savedMask, s.restoreMask = x.regsLoaded, x.savedMask, x.restoreMask
-	p.w, p.sys = x.w, x.sys
-}
-
-// release saves the running thread's state and lets another thread run;
-// it returns the thread for acquire.
-func (g *threadGroup) release() *thread {
+// release lets another thread run; it returns the thread that held the
+// lock, for acquire.
+func (g *threadGroup) release() *Thread {
 	t := g.cur.Load()
-	g.p.saveCtx(t)
 	g.cur.Store(nil)
 	g.mu.Unlock()
 	return t
 }
 
-// acquire takes the emulator lock for t and loads its state. A signal
-// posted while no thread held the lock stopped no CPU: t's stops at its
-// next block boundary to act on it. (A post that found t running already
-// stopped it: either the poster sees t in cur or this sees its post.)
-func (g *threadGroup) acquire(t *thread) {
+// acquire takes the emulator lock for t. A signal posted while no thread
+// held the lock stopped no CPU: t's stops at its next block boundary to
+// act on it. (A post that found t running already stopped it: either the
+// poster sees t in cur or this sees its post.)
+func (g *threadGroup) acquire(t *Thread) {
 	g.mu.Lock()
 	g.cur.Store(t)
-	g.p.loadCtx(t)
 	t.sigs.kick.Store(false)
-	if g.p.sig.async.posted() || g.p.sig.directed != 0 && g.p.hasDeliverable() {
-		t.cpu.Stop.Store(true)
+	if g.p.sig.async.posted() || g.p.sig.directed != 0 && t.hasDeliverable() {
+		t.CPU.Stop.Store(true)
 	}
 }
 
@@ -158,7 +150,7 @@ func (g *threadGroup) acquire(t *thread) {
 // at its next block boundary; it may be called from any goroutine.
 func (g *threadGroup) stopRunning() {
 	if t := g.cur.Load(); t != nil {
-		t.cpu.Stop.Store(true)
+		t.CPU.Stop.Store(true)
 	}
 }
 
@@ -182,29 +174,28 @@ func (g *threadGroup) yield() {
 	g.acquire(t)
 }
 
-// gettid is the calling thread's id: the process id for the first thread.
-func (p *Process) gettid() int {
-	if p.tid != 0 {
-		return p.tid
+// gettid is the thread's id: the process id for the first thread.
+func (t *Thread) gettid() int {
+	if t.tid != 0 {
+		return t.tid
 	}
-	return p.pid
+	return t.pid
 }
 
 // threadGroup returns the process's thread group, creating it for a first
-// clone: the calling thread becomes its main thread and holds the lock.
-func (p *Process) threadGroup() *threadGroup {
+// clone (by t, the only thread so far, which then holds the lock).
+func (t *Thread) threadGroup() *threadGroup {
+	p := t.Process
 	if p.mt != nil {
 		return p.mt
 	}
 	g := &threadGroup{p: p, futex: map[uint64][]*futexWaiter{}}
-	main := &thread{main: true, sigs: threadSignals{wake: make(chan struct{}, 1)}}
-	main.cpu = p.CPU
-	if r, ok := p.CPU.Engine.(Runner); ok {
-		main.run = r
+	if r, ok := t.CPU.Engine.(Runner); ok {
+		t.run = r
 	}
 	g.mu.Lock()
-	g.cur.Store(main)
-	g.threads = []*thread{main}
+	g.cur.Store(t)
+	g.threads = []*Thread{t}
 	g.n.Store(1)
 	p.mt = g
 	p.sig.async.setGroup(g)
@@ -239,8 +230,9 @@ func (g *threadGroup) tick() {
 	}
 }
 
-// cloneThread creates a thread (clone with CLONE_THREAD).
-func (p *Process) cloneThread(ca cloneArgs) int64 {
+// cloneThread creates a thread (clone with CLONE_THREAD) as a copy of t.
+func (t *Thread) cloneThread(ca cloneArgs) int64 {
+	p := t.Process
 	f := ca.Flags
 	if f&cloneVM == 0 || f&cloneVfork != 0 {
 		return -abi.EINVAL
@@ -249,22 +241,22 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 		p.unimpf("clone: threads need an engine factory (SetEngineFactory)\n")
 		return -abi.ENOSYS
 	}
-	if f&cloneParentSettid != 0 && !p.writable(ca.Ptid, 4) {
+	if f&cloneParentSettid != 0 && !t.writable(ca.Ptid, 4) {
 		return -abi.EFAULT
 	}
-	g := p.threadGroup()
-	pc := p.CPU
-	nc := pc.NewThread() // the ticker may be stopping pc meanwhile
-	t := &thread{cpu: nc, call: p.callNumber(pc), sigs: threadSignals{wake: make(chan struct{}, 1)}}
-	p.saveCtx(t) // the parent's state, then the child's differences
-	t.ctx.altstack = altStack{flags: ssDisable}
-	t.ctx.regsLoaded, t.ctx.restoreMask, t.ctx.clearTID = false, false, 0
+	g := t.threadGroup()
+	nc := t.CPU.NewThread() // the ticker may be stopping t.CPU meanwhile
+	// The parent's state, then the child's differences.
+	nt := &Thread{Process: p, CPU: nc, gate: t.gate, w: t.w, sys: t.sys, mask: t.mask,
+		altstack: altStack{flags: ssDisable}, trapNo: t.trapNo, errCode: t.errCode, cr2: t.cr2,
+		call: t.callNumber(t.CPU), sigs: threadSignals{wake: make(chan struct{}, 1)}}
+	nc.Sys = nt
 	if nc.Mode == 64 { // a clone made by int $0x80: the child runs 64-bit code
-		t.ctx.w, t.ctx.sys = 8, &abi64
+		nt.w, nt.sys = 8, &abi64
 	}
 
 	// The child returns 0 from clone, on its new stack, with its TLS.
-	if p.gate == x86.GateSysenter {
+	if t.gate == x86.GateSysenter {
 		sp := nc.R[x86.RBP] & 0xffffffff
 		var b [4]byte
 		p.Mem.Peek(sp, b[:])
@@ -276,44 +268,46 @@ func (p *Process) cloneThread(ca cloneArgs) int64 {
 		nc.R[x86.RSP] = ca.Stack
 	}
 	if f&cloneSettls != 0 {
-		if p.w == 8 {
+		if t.w == 8 {
 			nc.SegBase[x86.FS] = ca.TLS
 		} else {
-			p.CPU = nc
-			e := sysSetThreadArea(p, &[6]uint64{ca.TLS})
-			p.CPU = pc
+			// set_thread_area on the child's CPU, in the parent's ABI.
+			w, sys := nt.w, nt.sys
+			nt.w, nt.sys = t.w, t.sys
+			e := sysSetThreadArea(nt, &[6]uint64{ca.TLS})
+			nt.w, nt.sys = w, sys
 			if e != 0 {
 				return e
 			}
 		}
 	}
-	t.run = p.newEngine(nc)
-	if r, ok := nc.Engine.(Runner); ok && t.run == nil {
-		t.run = r
+	nt.run = p.newEngine(nc)
+	if r, ok := nc.Engine.(Runner); ok && nt.run == nil {
+		nt.run = r
 	}
 	p.Mem.OnCodeWrite = g.codeWrite // the engine set its own
 
 	tidC := make(chan int)
-	go g.threadMain(t, tidC)
+	go g.threadMain(nt, tidC)
 	tid := <-tidC
-	t.ctx.tid = tid
+	nt.tid = tid
 	if f&cloneChildCleartid != 0 {
-		t.ctx.clearTID = ca.Ctid
+		nt.clearTID = ca.Ctid
 	}
 	if f&cloneChildSettid != 0 {
-		p.writeMem(ca.Ctid, p32(uint32(tid)))
+		t.writeMem(ca.Ctid, p32(uint32(tid)))
 	}
 	if f&cloneParentSettid != 0 {
-		p.writeMem(ca.Ptid, p32(uint32(tid)))
+		t.writeMem(ca.Ptid, p32(uint32(tid)))
 	}
-	g.threads = append(g.threads, t)
+	g.threads = append(g.threads, nt)
 	g.n.Add(1)
 	return int64(tid)
 }
 
 // threadMain is a new thread's goroutine: it waits for the lock, runs the
 // guest, and ends the thread or, if the guest ended, the process.
-func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
+func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 	runtime.LockOSThread() // never unlocked: the host thread ends with it
 	tid, _, _ := syscall.RawSyscall(syscall.SYS_GETTID, 0, 0, 0)
 	tidC <- int(tid)
@@ -321,7 +315,7 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 	p := g.p
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x (thread %d)\n", r, t.cpu.RIP, tid)
+			fmt.Fprintf(os.Stderr, "gemu: internal error: %v at pc %#x (thread %d)\n", r, t.CPU.RIP, tid)
 			if p.opts.LogFaults {
 				os.Stderr.Write(debug.Stack())
 			}
@@ -329,14 +323,14 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 			os.Exit(1)
 		}
 	}()
-	p.observeChildReturn(t.cpu, t.call)
+	t.observeChildReturn(t.CPU, t.call)
 	t.run.Run()
 	if t.done {
 		// The thread is out of g.threads and the futex queues; once the
 		// factory's attachments are gone and g.cur no longer names it,
 		// its CPU, engine and blocks are garbage.
 		if p.endThread != nil {
-			p.endThread(t.cpu)
+			p.endThread(t.CPU)
 		}
 		g.cur.Store(nil)
 		g.mu.Unlock()
@@ -347,19 +341,17 @@ func (g *threadGroup) threadMain(t *thread, tidC chan<- int) {
 	p.Finish()
 }
 
-// threadExit ends the calling thread (exit) if others remain, as Linux's
-// exit does; it reports false for the last thread, whose exit ends the
-// process.
-func (p *Process) threadExit(code int) bool {
-	g := p.mt
+// threadExit ends thread t (exit) if others remain, as Linux's exit does;
+// it reports false for the last thread, whose exit ends the process.
+func (t *Thread) threadExit(code int) bool {
+	g := t.mt
 	if g == nil || len(g.threads) <= 1 {
 		return false
 	}
-	t := g.cur.Load()
-	p.dropThreadSignals(int32(p.gettid()))
-	if p.clearTID != 0 {
-		if p.writeMem(p.clearTID, p32(0)) == 0 {
-			g.wake(p.clearTID, 1, ^uint32(0))
+	t.dropThreadSignals(int32(t.gettid()))
+	if t.clearTID != 0 {
+		if t.writeMem(t.clearTID, p32(0)) == 0 {
+			g.wake(t.clearTID, 1, ^uint32(0))
 		}
 	}
 	for i, o := range g.threads {
@@ -377,9 +369,9 @@ func (p *Process) threadExit(code int) bool {
 		select {}
 	}
 	t.done = true
-	p.CPU.Exited = true
-	p.CPU.Stop.Store(true)
-	p.CPU.ExitCode = code
+	t.CPU.Exited = true
+	t.CPU.Stop.Store(true)
+	t.CPU.ExitCode = code
 	return true
 }
 
@@ -412,13 +404,13 @@ const (
 
 // futex serves futex and futex_time64 (time64: the timeout's fields are
 // 64-bit on i386 too).
-func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
+func (t *Thread) futex(a *[6]uint64, time64 bool) int64 {
 	op := sint(a[1])
-	addr, val := p.ulong(a[0]), uint32(a[2])
+	addr, val := t.ulong(a[0]), uint32(a[2])
 	if addr&3 != 0 {
 		return -abi.EINVAL
 	}
-	g := p.mt
+	g := t.mt
 	switch op & futexCmdMask {
 	case futexWake, futexWakeBitset:
 		bits := ^uint32(0)
@@ -440,7 +432,7 @@ func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
 		}
 		var deadline time.Time
 		if a[3] != 0 {
-			ts, e := p.timespecs(a[3], 1, time64)
+			ts, e := t.timespecs(a[3], 1, time64)
 			if e != 0 {
 				return e
 			}
@@ -461,7 +453,7 @@ func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
 			}
 			deadline = time.Now().Add(d)
 		}
-		b, e := p.readMem(addr, 4)
+		b, e := t.readMem(addr, 4)
 		if e != 0 {
 			return e
 		}
@@ -474,22 +466,22 @@ func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
 			// another process sharing the memory may change it (a wake
 			// may return early).
 			for deadline.IsZero() {
-				if p.waitSignal(0, time.Now().Add(20*time.Millisecond).UnixNano()) {
+				if t.waitSignal(0, time.Now().Add(20*time.Millisecond).UnixNano()) {
 					return -abi.EINTR
 				}
-				if b, e := p.readMem(addr, 4); e != 0 || le32(b) != val {
+				if b, e := t.readMem(addr, 4); e != 0 || le32(b) != val {
 					return 0
 				}
 			}
-			if p.waitSignal(0, deadline.UnixNano()) {
+			if t.waitSignal(0, deadline.UnixNano()) {
 				return -abi.EINTR
 			}
 			return -etimedout
 		}
-		return g.wait(addr, bits, deadline)
+		return g.wait(t, addr, bits, deadline)
 	case futexRequeue, futexCmpRequeue:
 		if op&futexCmdMask == futexCmpRequeue {
-			b, e := p.readMem(addr, 4)
+			b, e := t.readMem(addr, 4)
 			if e != 0 {
 				return e
 			}
@@ -500,22 +492,22 @@ func (p *Process) futex(a *[6]uint64, time64 bool) int64 {
 		if g == nil {
 			return 0
 		}
-		return int64(g.requeue(addr, p.ulong(a[4]), int(val), int(uint32(a[3]))))
+		return int64(g.requeue(addr, t.ulong(a[4]), int(val), int(uint32(a[3]))))
 	case futexWakeOp:
-		return p.futexWakeOp(addr, p.ulong(a[4]), int(val), int(uint32(a[3])), uint32(a[5]))
+		return t.futexWakeOp(addr, t.ulong(a[4]), int(val), int(uint32(a[3])), uint32(a[5]))
 	}
-	p.unimpf("Unsupported futex operation: %d\n", op)
+	t.unimpf("Unsupported futex operation: %d\n", op)
 	return -abi.ENOSYS
 }
 
-// wait queues the calling thread on addr and waits without the lock for a
-// wake, the deadline (zero: none) or a signal.
-func (g *threadGroup) wait(addr uint64, bits uint32, deadline time.Time) int64 {
+// wait queues thread t on addr and waits without the lock for a wake, the
+// deadline (zero: none) or a signal.
+func (g *threadGroup) wait(t *Thread, addr uint64, bits uint32, deadline time.Time) int64 {
 	w := &futexWaiter{addr: addr, bitset: bits, ch: make(chan struct{}, 1)}
 	g.futex[addr] = append(g.futex[addr], w)
 	p := g.p
 	sigC := p.sig.async.wakeChan()
-	pending := p.sig.async.gen.Load() != p.sig.async.seen.Load() || p.hasDeliverable()
+	pending := p.sig.async.gen.Load() != p.sig.async.seen.Load() || t.hasDeliverable()
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
 		tm := time.NewTimer(time.Until(deadline))
@@ -524,7 +516,7 @@ func (g *threadGroup) wait(addr uint64, bits uint32, deadline time.Time) int64 {
 	}
 	result := int64(0)
 	if !pending {
-		t := g.release()
+		g.release()
 		select {
 		case <-w.ch:
 		case <-timeout:
@@ -667,7 +659,7 @@ func (p *Process) isThread(tid int64) bool {
 	}
 	if p.mt != nil {
 		for _, t := range p.mt.threads {
-			if int64(t.ctx.tid) == tid || t == p.mt.cur.Load() && int64(p.tid) == tid {
+			if int64(t.tid) == tid {
 				return true
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"gemu/internal/linux/abi"
 	"gemu/internal/mem"
+	"gemu/internal/x86"
 )
 
 // futexTest is a process with a thread group whose second thread is a
@@ -13,9 +14,9 @@ import (
 // call would.
 type futexTest struct {
 	t    *testing.T
-	p    *Process
+	p    *Thread // the main thread
 	g    *threadGroup
-	peer *thread
+	peer *Thread
 }
 
 const futexPage = 0x5000_0000
@@ -30,9 +31,9 @@ func newFutexTest(t *testing.T) *futexTest {
 		activeGroup.Store(nil)
 		g.mu.Unlock()
 	})
-	peer := &thread{cpu: p.CPU.NewThread()}
-	p.saveCtx(peer)
-	peer.ctx.tid = 4242
+	peer := &Thread{Process: p.Process, CPU: p.CPU.NewThread(), tid: 4242, w: p.w, sys: p.sys, mask: p.mask,
+		sigs: threadSignals{wake: make(chan struct{}, 1)}}
+	peer.CPU.Sys = peer
 	g.threads = append(g.threads, peer)
 	return &futexTest{t: t, p: p, g: g, peer: peer}
 }
@@ -45,7 +46,7 @@ func (f *futexTest) futex(args ...uint64) <-chan int64 {
 		f.g.acquire(f.peer)
 		var a [6]uint64
 		copy(a[:], args)
-		r := f.p.futex(&a, false)
+		r := f.peer.futex(&a, false)
 		f.g.release()
 		res <- r
 	}()
@@ -207,23 +208,63 @@ func TestPostStopsRunningThread(t *testing.T) {
 		<-done
 	}
 	post()
-	if !main.cpu.Stop.Load() || f.peer.cpu.Stop.Load() {
+	if !main.CPU.Stop.Load() || f.peer.CPU.Stop.Load() {
 		t.Errorf("post with the main thread running: stop main %v, peer %v; want true, false",
-			main.cpu.Stop.Load(), f.peer.cpu.Stop.Load())
+			main.CPU.Stop.Load(), f.peer.CPU.Stop.Load())
 	}
-	main.cpu.Stop.Store(false)
+	main.CPU.Stop.Store(false)
 	f.p.mergeAsync()
 
 	f.g.release()
 	post()
-	if main.cpu.Stop.Load() || f.peer.cpu.Stop.Load() {
+	if main.CPU.Stop.Load() || f.peer.CPU.Stop.Load() {
 		t.Error("a post with no thread running stopped a parked thread")
 	}
 	f.g.acquire(f.peer)
-	if !f.peer.cpu.Stop.Load() {
+	if !f.peer.CPU.Stop.Load() {
 		t.Error("the thread taking the lock after a post was not stopped")
 	}
-	f.p.mergeAsync()
+	f.peer.mergeAsync()
 	f.g.release()
 	f.g.acquire(main)
+}
+
+// TestThreadStateIsPerThread checks that each thread's kernel state is its
+// own with no hand-off copying: the CPU's Syscaller is its Thread, a fault
+// on the peer's CPU is delivered on that CPU with the peer's mask saved in
+// the frame and the exception recorded in the peer, and sigprocmask in one
+// thread leaves the other's mask alone.
+func TestThreadStateIsPerThread(t *testing.T) {
+	f := newFutexTest(t)
+	main, peer := f.p, f.peer
+	if main.CPU.Sys != main || peer.CPU.Sys != peer {
+		t.Fatalf("Syscallers: main %T %v, peer %v; want each CPU's own Thread", main.CPU.Sys, main.CPU.Sys == main, peer.CPU.Sys == peer)
+	}
+	main.setMask(sigBit(abi.SIGUSR1))
+	peer.setMask(sigBit(abi.SIGUSR2))
+	setAction(main, abi.SIGSEGV, abi.Sigaction{Handler: 0x401100, Flags: saSiginfo | saRestorer, Restorer: 0x401200})
+	mainRIP, mainSP := main.CPU.RIP, main.CPU.R[x86.RSP]
+	peer.CPU.RIP = 0x401000
+	HandleFault(peer.CPU, &x86.Trap{Kind: x86.TrapPage, Addr: 0x10, Mem: &mem.Fault{Addr: 0x10, Access: mem.AccRead, Unmapped: true}})
+	if peer.CPU.Exited || peer.CPU.RIP != 0x401100 || peer.CPU.R[x86.RDI] != abi.SIGSEGV {
+		t.Fatalf("peer after the fault: exited %v rip %#x rdi %d; want the handler with SIGSEGV", peer.CPU.Exited, peer.CPU.RIP, peer.CPU.R[x86.RDI])
+	}
+	if main.CPU.RIP != mainRIP || main.CPU.R[x86.RSP] != mainSP {
+		t.Errorf("main's CPU moved: rip %#x sp %#x, want %#x %#x", main.CPU.RIP, main.CPU.R[x86.RSP], mainRIP, mainSP)
+	}
+	if peer.trapNo != trapPF || peer.cr2 != 0x10 || main.trapNo != 0 || main.cr2 != 0 {
+		t.Errorf("exception recorded: peer trap %d cr2 %#x, main trap %d cr2 %#x; want 14 0x10 in the peer only",
+			peer.trapNo, peer.cr2, main.trapNo, main.cr2)
+	}
+	// The frame's uc_sigmask (the ucontext is at rdx) is the peer's mask
+	// before the handler.
+	if got := rd(t, peer, peer.CPU.R[x86.RDX]+uc64Sigmask, 8); got != sigBit(abi.SIGUSR2) {
+		t.Errorf("saved mask %#x, want the peer's %#x", got, sigBit(abi.SIGUSR2))
+	}
+	if main.mask != sigBit(abi.SIGUSR1) {
+		t.Errorf("main's mask %#x after the peer's signal, want %#x", main.mask, sigBit(abi.SIGUSR1))
+	}
+	if peer.mask&sigBit(abi.SIGSEGV) == 0 {
+		t.Errorf("peer's mask %#x during the handler lacks SIGSEGV", peer.mask)
+	}
 }

@@ -34,16 +34,16 @@ const userTop = 0x7ffffffff000
 // range raises SIGSEGV (SEGV_MAPERR) at that pointer. It reports whether
 // it handled the trap; the signal it may have queued is the caller's to
 // deliver.
-func (p *Process) vsyscall(c *x86.CPU, t *x86.Trap) bool {
-	f := t.Mem
-	if p.w != 8 || t.Kind != x86.TrapPage || f == nil || f.Access != mem.AccExec ||
+func (t *Thread) vsyscall(c *x86.CPU, trap *x86.Trap) bool {
+	f := trap.Mem
+	if t.w != 8 || trap.Kind != x86.TrapPage || f == nil || f.Access != mem.AccExec ||
 		f.Addr&^(pageSize-1) != vsyscallAddr || f.Addr != c.RIP {
 		return false
 	}
 	segv := func(code int32, addr uint64) bool {
 		si := newSigInfo(abi.SIGSEGV, code)
 		si.addr = addr
-		p.forceSignal(si)
+		t.forceSignal(si)
 		return true
 	}
 	type arg struct{ ptr, size uint64 }
@@ -60,18 +60,18 @@ func (p *Process) vsyscall(c *x86.CPU, t *x86.Trap) bool {
 		return segv(siKernel, 0)
 	}
 	var ret [8]byte
-	if p.Mem.Read(c.R[x86.RSP], ret[:]) != nil {
+	if t.Mem.Read(c.R[x86.RSP], ret[:]) != nil {
 		return segv(siKernel, 0)
 	}
 	for _, a := range args {
 		if a.ptr+a.size < a.ptr || a.ptr+a.size > userTop {
-			p.sig.trapNo, p.sig.cr2, p.sig.errCode = trapPF, a.ptr, 6 // user-mode write
+			t.trapNo, t.cr2, t.errCode = trapPF, a.ptr, 6 // user-mode write
 			return segv(segvMaperr, a.ptr)
 		}
 	}
 	// getcpu's third argument (its cache) is passed as 0, as the kernel does.
 	regs := [6]uint64{c.R[x86.RDI], c.R[x86.RSI]}
-	r := handlers[name](p, &regs)
+	r := handlers[name](t, &regs)
 	if r == -abi.EFAULT {
 		return segv(siKernel, 0)
 	}
