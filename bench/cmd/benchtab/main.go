@@ -10,7 +10,8 @@
 //	ID  VARIANT  GROUP  REPEAT  LABEL  ARGV0  ARGV1 ...
 //
 // ID is the workload (W1, W3-32, ...), VARIANT the way it is run (native,
-// gemu, qemu, or NAME@SIZE for the instrumentation workload), GROUP the
+// gemu, qemu, NAME@SIZE for the instrumentation workload, or KIND:Nw for
+// a thread-scaling workload: KIND run with N worker threads), GROUP the
 // set of variants whose outputs must agree (the first variant of a group
 // is the reference), REPEAT how many times the command is run in a row
 // for one timed unit (0: the variant is skipped and LABEL says why), and
@@ -23,7 +24,15 @@
 // variant, then round 2, ...), so that slow drifts of the machine affect
 // them alike. A variant that fails (non-zero exit, signal, timeout) is not
 // run again. The medians and all samples are appended to the results file
-// as JSON lines, which report turns into tables.
+// as JSON lines, with the largest peak resident set (ru_maxrss) of the
+// processes run, which report turns into tables.
+//
+// report makes one table of the plain workloads (native, gemu, qemu),
+// one of the instrumentation workloads (NAME@SIZE variants), one per
+// thread-scaling workload (KIND:Nw variants: the wall time with each
+// worker count and the speedup from the fewest to the most workers), and
+// with -rss IDS (comma-separated workload ids) one of those workloads'
+// peak memory.
 package main
 
 import (
@@ -40,6 +49,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +79,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: benchtab run -spec FILE -results FILE [-runs N] [-timeout D] [-outdir DIR]\n"+
-		"       benchtab report [-format text|md] [-strict] RESULTS")
+		"       benchtab report [-format text|md] [-strict] [-rss IDS] RESULTS")
 	os.Exit(2)
 }
 
@@ -92,7 +102,8 @@ type Result struct {
 	Median  float64   `json:"median"`  // seconds; 0 if no sample
 	Status  string    `json:"status"`  // ok, skipped, failed, mismatch
 	Detail  string    `json:"detail,omitempty"`
-	Count   int64     `json:"count"` // instruction count found in the output, -1 if none
+	Count   int64     `json:"count"`      // instruction count found in the output, -1 if none
+	MaxRSS  int64     `json:"max_rss_kb"` // largest peak resident set of the processes run, KiB
 	OutHash string    `json:"out_hash,omitempty"`
 }
 
@@ -177,13 +188,14 @@ func cmdRun(args []string) error {
 				lineID = st.v.ID
 			}
 			base := filepath.Join(*outdir, fileName(st.v.ID+"."+st.v.Name))
-			secs, err := timeUnit(st.v, base+".out", base+".err", *timeout)
+			secs, rss, err := timeUnit(st.v, base+".out", base+".err", *timeout)
 			if err != nil {
 				st.res.Status, st.res.Detail, st.stopped = "failed", err.Error()+tail(base+".err"), true
 				line = append(line, fmt.Sprintf("%s FAILED (%v)", st.v.Name, err))
 				continue
 			}
 			st.res.Samples = append(st.res.Samples, secs)
+			st.res.MaxRSS = max(st.res.MaxRSS, rss)
 			line = append(line, fmt.Sprintf("%s %.3fs", st.v.Name, secs))
 			stdout, _ := os.ReadFile(base + ".out")
 			stderr, _ := os.ReadFile(base + ".err")
@@ -251,19 +263,21 @@ func fileName(s string) string {
 }
 
 // timeUnit runs v.Argv v.Repeat times in a row and returns the wall time
-// of the whole. stdout of the last repetition and stderr of all go to the
+// of the whole and the largest peak resident set size (KiB) of the
+// processes. stdout of the last repetition and stderr of all go to the
 // two files.
-func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float64, error) {
+func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float64, int64, error) {
 	out, err := os.Create(outPath)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer out.Close()
 	errf, err := os.Create(errPath)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer errf.Close()
+	var rss int64
 
 	deadline := time.Now().Add(timeout)
 	start := time.Now()
@@ -272,17 +286,17 @@ func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float6
 			// Keep the output of one program run only: the outputs of
 			// the repetitions are alike, and only one is compared.
 			if err := out.Truncate(0); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			if _, err := out.Seek(0, io.SeekStart); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		cmd := exec.Command(v.Argv[0], v.Argv[1:]...)
 		cmd.Stdout, cmd.Stderr = out, errf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		var timedOut atomic.Bool
 		timer := time.AfterFunc(time.Until(deadline), func() {
@@ -292,20 +306,23 @@ func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float6
 		err := cmd.Wait()
 		timer.Stop()
 		if timedOut.Load() {
-			return 0, fmt.Errorf("timed out after %v", timeout)
+			return 0, 0, fmt.Errorf("timed out after %v", timeout)
 		}
 		if err != nil {
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
 				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					return 0, fmt.Errorf("killed by signal %v (repetition %d)", ws.Signal(), i+1)
+					return 0, 0, fmt.Errorf("killed by signal %v (repetition %d)", ws.Signal(), i+1)
 				}
-				return 0, fmt.Errorf("exit status %d (repetition %d)", ee.ExitCode(), i+1)
+				return 0, 0, fmt.Errorf("exit status %d (repetition %d)", ee.ExitCode(), i+1)
 			}
-			return 0, err
+			return 0, 0, err
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = max(rss, int64(ru.Maxrss)) // KiB on Linux
 		}
 	}
-	return time.Since(start).Seconds(), nil
+	return time.Since(start).Seconds(), rss, nil
 }
 
 // tail returns the last line of a file, to explain a failure.
@@ -420,6 +437,7 @@ func cmdReport(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
 	format := fs.String("format", "text", "text or md")
 	strict := fs.Bool("strict", false, "exit with status 3 if a result failed or differs")
+	rssIDs := fs.String("rss", "", "comma-separated workload ids whose peak memory is tabled")
 	fs.Parse(args)
 	if fs.NArg() != 1 || (*format != "text" && *format != "md") {
 		usage()
@@ -428,7 +446,11 @@ func cmdReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	problems := report(os.Stdout, rs, *format == "md")
+	var rss []string
+	if *rssIDs != "" {
+		rss = strings.Split(*rssIDs, ",")
+	}
+	problems := report(os.Stdout, rs, *format == "md", rss...)
 	if *strict && problems > 0 {
 		os.Exit(3)
 	}
@@ -464,17 +486,23 @@ func group(rs []Result) []*workload {
 }
 
 // report writes the tables and returns the number of problems (failures
-// and mismatches).
-func report(w io.Writer, rs []Result, md bool) int {
+// and mismatches). The workloads named in rssIDs get a table of their
+// peak memory too.
+func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 	problems := 0
 	var notes []string
 	ws := group(rs)
 
 	rows := [][]string{{"workload", "what", "native s", "gemu s", "qemu s", "gemu/native", "gemu/qemu", "qemu/native", "check"}}
-	var instr []*workload
+	var instr, scaling []*workload
 	for _, w := range ws {
-		if strings.Contains(strings.Join(w.order, " "), "@") {
+		vs := strings.Join(w.order, " ")
+		if strings.Contains(vs, "@") {
 			instr = append(instr, w)
+			continue
+		}
+		if strings.Contains(vs, ":") {
+			scaling = append(scaling, w)
 			continue
 		}
 		n, g, q := w.vars["native"], w.vars["gemu"], w.vars["qemu"]
@@ -553,6 +581,32 @@ func report(w io.Writer, rs []Result, md bool) int {
 		table(w, t, md, 3)
 	}
 
+	for _, wl := range scaling {
+		fmt.Fprintln(w)
+		problems += scalingTable(w, wl, md, &notes)
+	}
+	var rssRows [][]string
+	for _, wl := range ws {
+		if slices.Contains(rssIDs, wl.id) {
+			c := "ok"
+			for _, r := range wl.vars {
+				if r.Status != "ok" && r.Status != "skipped" {
+					c = "WARNING: see the notes"
+				}
+			}
+			rssRows = append(rssRows, []string{wl.id, wl.label, mib(wl.vars["native"]), mib(wl.vars["gemu"]), mib(wl.vars["qemu"]), c})
+		}
+	}
+	if len(rssRows) > 0 {
+		fmt.Fprintln(w)
+		if md {
+			fmt.Fprint(w, "**Peak memory** (largest ru_maxrss of the processes of a timed unit, over all runs)\n\n")
+		} else {
+			fmt.Fprintln(w, "peak memory (largest ru_maxrss of the processes of a timed unit, over all runs)")
+		}
+		table(w, append([][]string{{"workload", "what", "native MiB", "gemu MiB", "qemu MiB", "check"}}, rssRows...), md, 2)
+	}
+
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
 		if md {
@@ -566,6 +620,90 @@ func report(w io.Writer, rs []Result, md bool) int {
 		}
 	}
 	return problems
+}
+
+// scalingTable writes the table of a thread-scaling workload, whose
+// variants are KIND:Nw (KIND run with N workers): one row per KIND with
+// its time for each N and the speedup from the fewest workers to the most
+// (time with the fewest over time with the most). It returns the number
+// of problems and adds notes for them.
+func scalingTable(w io.Writer, wl *workload, md bool, notes *[]string) int {
+	problems := 0
+	var kinds []string
+	var counts []int
+	res := map[string]map[int]*Result{}
+	for _, name := range wl.order {
+		kind, nw, _ := strings.Cut(name, ":")
+		n, err := strconv.Atoi(strings.TrimSuffix(nw, "w"))
+		if err != nil || !strings.HasSuffix(nw, "w") {
+			*notes = append(*notes, fmt.Sprintf("%s %s: not a KIND:Nw variant name, left out", wl.id, name))
+			continue
+		}
+		if res[kind] == nil {
+			res[kind] = map[int]*Result{}
+			kinds = append(kinds, kind)
+		}
+		res[kind][n] = wl.vars[name]
+		if !slices.Contains(counts, n) {
+			counts = append(counts, n)
+		}
+	}
+	if len(counts) == 0 {
+		return 0
+	}
+	slices.Sort(counts)
+	lo, hi := counts[0], counts[len(counts)-1]
+	if md {
+		fmt.Fprintf(w, "**%s: %s** (the same total work split among the workers; speedup = time with %d over time with %d)\n\n", wl.id, wl.label, lo, hi)
+	} else {
+		fmt.Fprintf(w, "%s: %s (the same total work split among the workers; speedup = time with %d over time with %d)\n", wl.id, wl.label, lo, hi)
+	}
+	head := []string{"run by"}
+	for _, n := range counts {
+		if n == 1 {
+			head = append(head, "1 worker s")
+		} else {
+			head = append(head, fmt.Sprintf("%d workers s", n))
+		}
+	}
+	head = append(head, fmt.Sprintf("speedup %d->%d", lo, hi), "check")
+	t := [][]string{head}
+	for _, kind := range kinds {
+		row := []string{kind}
+		var check []string
+		for _, n := range counts {
+			r := res[kind][n]
+			row = append(row, secs(r))
+			if r == nil {
+				continue
+			}
+			switch r.Status {
+			case "ok":
+			case "skipped":
+				*notes = append(*notes, fmt.Sprintf("%s %s:%dw: skipped: %s", wl.id, kind, n, r.Detail))
+			default:
+				problems++
+				check = append(check, fmt.Sprintf("%dw %s", n, shortStatus(r)))
+				*notes = append(*notes, fmt.Sprintf("%s %s:%dw: %s: %s", wl.id, kind, n, r.Status, r.Detail))
+			}
+		}
+		c := "ok"
+		if len(check) > 0 {
+			c = "WARNING: " + strings.Join(check, ", ")
+		}
+		row = append(row, ratio(res[kind][lo], res[kind][hi]), c)
+		t = append(t, row)
+	}
+	table(w, t, md, 1)
+	return problems
+}
+
+// mib is a result's peak memory in MiB.
+func mib(r *Result) string {
+	if !ok(r) || r.MaxRSS <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(r.MaxRSS)/1024)
 }
 
 func ok(r *Result) bool { return r != nil && r.Status != "skipped" && len(r.Samples) > 0 }

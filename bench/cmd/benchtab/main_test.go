@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,10 @@ func TestRunAndReport(t *testing.T) {
 		"W8\tinsn@1M\t1M\t1\tsh\tsh\t-c\techo x; echo 'insns: 1000' >&2",
 		"W8\tgocount@1M\t1M\t0\tno such plugin",
 		"W8\tbad@1M\t1M\t1\tsh\tsh\t-c\texit 7",
+		"W6\tnative:1w\tout\t1\tworkers\tsh\t-c\tsleep 0.2; echo sum",
+		"W6\tnative:2w\tout\t1\tworkers\tsh\t-c\tsleep 0.1; echo sum",
+		"W6\tgemu:1w\tout\t1\tworkers\tsh\t-c\techo sum",
+		"W6\tgemu:2w\tout\t1\tworkers\tsh\t-c\techo other",
 	}
 	if err := os.WriteFile(spec, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -103,12 +108,23 @@ func TestRunAndReport(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if n := report(&b, rs, true); n != 2 {
-		t.Errorf("report found %d problems, want 2\n%s", n, b.String())
+	if n := report(&b, rs, true, "W7"); n != 3 {
+		t.Errorf("report found %d problems, want 3\n%s", n, b.String())
 	}
-	for _, s := range []string{"| W9 ", "qemu output differs", "| insn@1M ", "1000 |", "skipped: no such plugin"} {
+	for _, s := range []string{"| W9 ", "qemu output differs", "| insn@1M ", "1000 |", "skipped: no such plugin",
+		"**W6: workers**", "| 1 worker s | 2 workers s | speedup 1->2 |", "WARNING: 2w output differs",
+		"**Peak memory**", "| W7       | other id |", "| ok    |"} {
 		if !strings.Contains(b.String(), s) {
 			t.Errorf("report lacks %q:\n%s", s, b.String())
+		}
+	}
+	// The W6 rows: the native speedup is 0.2 s over 0.1 s, about 2.
+	if !regexp.MustCompile(`\| native +\| +0\.2\d\d \| +0\.1\d\d \| +(1\.[5-9]\d|2\.\d\d)x \| ok`).MatchString(b.String()) {
+		t.Errorf("no native row with a speedup near 2:\n%s", b.String())
+	}
+	for _, r := range rs {
+		if r.ID == "W7" && r.Status == "ok" && r.MaxRSS <= 0 {
+			t.Errorf("W7 %s: peak RSS %d KiB", r.Variant, r.MaxRSS)
 		}
 	}
 }
@@ -117,7 +133,7 @@ func TestTimeout(t *testing.T) {
 	dir := t.TempDir()
 	v := Variant{ID: "T", Name: "sleep", Repeat: 1, Argv: []string{"sleep", "5"}}
 	start := time.Now()
-	_, err := timeUnit(v, filepath.Join(dir, "o"), filepath.Join(dir, "e"), 200*time.Millisecond)
+	_, _, err := timeUnit(v, filepath.Join(dir, "o"), filepath.Join(dir, "e"), 200*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("err = %v", err)
 	}
