@@ -117,7 +117,7 @@ func (t *Thread) notifyThread(tid int32) {
 // thread finds the thread with guest id tid (the first thread's tid field
 // holds 0: its id is the process id pid).
 func (g *threadGroup) thread(tid int32, pid int) *Thread {
-	for _, t := range g.threads {
+	for _, t := range g.list() {
 		if id := t.tid; int32(id) == tid || id == 0 && tid == int32(pid) {
 			return t
 		}

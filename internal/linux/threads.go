@@ -23,7 +23,9 @@ import (
 // guest code and while system call handlers touch guest memory or process
 // state, and releases it around blocking host system calls (host), futex
 // waits and signal waits, and every few milliseconds for fairness (a
-// ticker stops the running CPU; Interrupt yields).
+// ticker stops the running CPU; Interrupt yields). The futex queues and
+// the thread list have a small lock of their own (threadGroup.qmu), which
+// does not rely on the emulator lock.
 //
 // The kernel state that is per thread in Linux (the CPU, the signal mask,
 // the alternate stack, the gate and ABI of the current system call...)
@@ -109,14 +111,70 @@ type Thread struct {
 	sigs threadSignals // directed signals (signal_thread.go)
 }
 
-// threadGroup is the threads of a process that created one.
+// threadGroup is the threads of a process that created one, and the
+// locks between them.
+//
+// mu is the global emulator lock. A thread holds it while it runs guest
+// code and while it serves a system call (but around blocking host calls
+// and waits); it guards the guest's memory as system calls see it, the
+// Process's state and each Thread's fields (but those documented
+// otherwise).
+//
+// qmu guards the futex queues (futex, and the addr and woken of each
+// queued futexWaiter) and the changes of the thread list (threads, n). It
+// is a leaf: no other lock is taken, nothing blocks and guest memory is
+// at most read while it is held. The thread list is a copy-on-write
+// snapshot that anyone may load without a lock (list). Neither depends on
+// mu, so both stay correct once mu no longer serializes the threads.
 type threadGroup struct {
-	mu      sync.Mutex // the global emulator lock
-	p       *Process
-	threads []*Thread
-	n       atomic.Int32           // len(threads), for the ticker
-	cur     atomic.Pointer[Thread] // the thread holding mu
+	mu  sync.Mutex
+	p   *Process
+	cur atomic.Pointer[Thread] // the thread holding mu
+
+	qmu sync.Mutex
+	// threads are the live threads: replaced under qmu, never changed in
+	// place once stored.
+	threads atomic.Pointer[[]*Thread]
+	n       atomic.Int32 // the number of threads, for the ticker and /proc
 	futex   map[uint64][]*futexWaiter
+}
+
+// list returns the live threads: a snapshot, not to be modified.
+func (g *threadGroup) list() []*Thread {
+	if l := g.threads.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// addThread adds t to the thread list.
+func (g *threadGroup) addThread(t *Thread) {
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
+	old := g.list()
+	l := append(old[:len(old):len(old)], t) // a new array: snapshots stay as they were
+	g.threads.Store(&l)
+	g.n.Add(1)
+}
+
+// removeThread takes t out of the thread list unless it is the last
+// thread; it reports whether it did.
+func (g *threadGroup) removeThread(t *Thread) bool {
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
+	old := g.list()
+	if len(old) <= 1 {
+		return false
+	}
+	l := make([]*Thread, 0, len(old)-1)
+	for _, o := range old {
+		if o != t {
+			l = append(l, o)
+		}
+	}
+	g.threads.Store(&l)
+	g.n.Add(-1)
+	return true
 }
 
 // activeGroup is the thread group of the process this gemu runs, once it
@@ -195,8 +253,7 @@ func (t *Thread) threadGroup() *threadGroup {
 	}
 	g.mu.Lock()
 	g.cur.Store(t)
-	g.threads = []*Thread{t}
-	g.n.Store(1)
+	g.addThread(t)
 	p.mt = g
 	p.sig.async.setGroup(g)
 	p.Mem.OnCodeWrite = g.codeWrite
@@ -210,7 +267,7 @@ func (t *Thread) threadGroup() *threadGroup {
 // executing the writing block.
 func (g *threadGroup) codeWrite(addr uint64) {
 	cur := g.cur.Load()
-	for _, t := range g.threads {
+	for _, t := range g.list() {
 		if t.run != nil {
 			t.run.InvalidatePage(addr, t == cur)
 		}
@@ -300,8 +357,7 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 	if f&cloneParentSettid != 0 {
 		t.writeMem(ca.Ptid, p32(uint32(tid)))
 	}
-	g.threads = append(g.threads, nt)
-	g.n.Add(1)
+	g.addThread(nt)
 	return int64(tid)
 }
 
@@ -345,7 +401,7 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 // it reports false for the last thread, whose exit ends the process.
 func (t *Thread) threadExit(code int) bool {
 	g := t.mt
-	if g == nil || len(g.threads) <= 1 {
+	if g == nil || !g.removeThread(t) {
 		return false
 	}
 	t.dropThreadSignals(int32(t.gettid()))
@@ -354,13 +410,6 @@ func (t *Thread) threadExit(code int) bool {
 			g.wake(t.clearTID, 1, ^uint32(0))
 		}
 	}
-	for i, o := range g.threads {
-		if o == t {
-			g.threads = append(g.threads[:i:i], g.threads[i+1:]...)
-			break
-		}
-	}
-	g.n.Add(-1)
 	if t.main {
 		// cmd/gemu's goroutine must not return (it would end the
 		// process): it waits for the end of the process without the lock.
@@ -375,9 +424,10 @@ func (t *Thread) threadExit(code int) bool {
 	return true
 }
 
-// Futexes. Waiters queue by guest address, under the emulator lock: the
-// check of the futex word and the enqueue happen under it, so a wake
-// cannot be lost.
+// Futexes. Waiters queue by guest address under the queue lock (qmu): the
+// check of the futex word and the enqueue happen under it, and a waker
+// (who changed the word before its wake, like the kernel's futex_wake)
+// takes it too, so a wake cannot be lost.
 
 // futexWaiter is a thread waiting in futex.
 type futexWaiter struct {
@@ -453,6 +503,9 @@ func (t *Thread) futex(a *[6]uint64, time64 bool) int64 {
 			}
 			deadline = time.Now().Add(d)
 		}
+		if g != nil {
+			return g.wait(t, addr, val, bits, deadline)
+		}
 		b, e := t.readMem(addr, 4)
 		if e != 0 {
 			return e
@@ -460,25 +513,22 @@ func (t *Thread) futex(a *[6]uint64, time64 bool) int64 {
 		if le32(b) != val {
 			return -abi.EAGAIN
 		}
-		if g == nil {
-			// No other thread can wake it: wait for the timeout or a
-			// signal. Without a timeout, look at the word now and then:
-			// another process sharing the memory may change it (a wake
-			// may return early).
-			for deadline.IsZero() {
-				if t.waitSignal(0, time.Now().Add(20*time.Millisecond).UnixNano()) {
-					return -abi.EINTR
-				}
-				if b, e := t.readMem(addr, 4); e != 0 || le32(b) != val {
-					return 0
-				}
-			}
-			if t.waitSignal(0, deadline.UnixNano()) {
+		// No other thread can wake it: wait for the timeout or a signal.
+		// Without a timeout, look at the word now and then: another
+		// process sharing the memory may change it (a wake may return
+		// early).
+		for deadline.IsZero() {
+			if t.waitSignal(0, time.Now().Add(20*time.Millisecond).UnixNano()) {
 				return -abi.EINTR
 			}
-			return -etimedout
+			if b, e := t.readMem(addr, 4); e != 0 || le32(b) != val {
+				return 0
+			}
 		}
-		return g.wait(t, addr, bits, deadline)
+		if t.waitSignal(0, deadline.UnixNano()) {
+			return -abi.EINTR
+		}
+		return -etimedout
 	case futexRequeue, futexCmpRequeue:
 		if op&futexCmdMask == futexCmpRequeue {
 			b, e := t.readMem(addr, 4)
@@ -500,11 +550,22 @@ func (t *Thread) futex(a *[6]uint64, time64 bool) int64 {
 	return -abi.ENOSYS
 }
 
-// wait queues thread t on addr and waits without the lock for a wake, the
-// deadline (zero: none) or a signal.
-func (g *threadGroup) wait(t *Thread, addr uint64, bits uint32, deadline time.Time) int64 {
+// wait queues thread t on addr if the word there still holds val (else
+// EAGAIN) and waits without the emulator lock for a wake, the deadline
+// (zero: none) or a signal.
+func (g *threadGroup) wait(t *Thread, addr uint64, val, bits uint32, deadline time.Time) int64 {
 	w := &futexWaiter{addr: addr, bitset: bits, ch: make(chan struct{}, 1)}
+	g.qmu.Lock()
+	b, e := t.readMem(addr, 4)
+	if e == 0 && le32(b) != val {
+		e = -abi.EAGAIN
+	}
+	if e != 0 {
+		g.qmu.Unlock()
+		return e
+	}
 	g.futex[addr] = append(g.futex[addr], w)
+	g.qmu.Unlock()
 	p := g.p
 	sigC := p.sig.async.wakeChan()
 	pending := p.sig.async.gen.Load() != p.sig.async.seen.Load() || t.hasDeliverable()
@@ -530,6 +591,8 @@ func (g *threadGroup) wait(t *Thread, addr uint64, bits uint32, deadline time.Ti
 	} else {
 		result = -abi.EINTR
 	}
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
 	if w.woken {
 		return 0
 	}
@@ -551,6 +614,13 @@ func (g *threadGroup) wait(t *Thread, addr uint64, bits uint32, deadline time.Ti
 // wake wakes up to n waiters on addr whose bitset meets bits and returns
 // how many it woke.
 func (g *threadGroup) wake(addr uint64, n int, bits uint32) int {
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
+	return g.wakeLocked(addr, n, bits)
+}
+
+// wakeLocked is wake with qmu held.
+func (g *threadGroup) wakeLocked(addr uint64, n int, bits uint32) int {
 	q := g.futex[addr]
 	woken := 0
 	var rest []*futexWaiter
@@ -574,7 +644,9 @@ func (g *threadGroup) wake(addr uint64, n int, bits uint32) int {
 // requeue wakes up to n waiters on addr and moves up to n2 of the others
 // to addr2; it returns the number woken and moved.
 func (g *threadGroup) requeue(addr, addr2 uint64, n, n2 int) int {
-	woken := g.wake(addr, n, ^uint32(0))
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
+	woken := g.wakeLocked(addr, n, ^uint32(0))
 	q := g.futex[addr]
 	moved := min(n2, len(q))
 	for _, w := range q[:moved] {
@@ -591,7 +663,10 @@ func (g *threadGroup) requeue(addr, addr2 uint64, n, n2 int) int {
 
 // futexWakeOp is FUTEX_WAKE_OP: it changes the word at addr2 by the
 // operation encoded in op, wakes n waiters on addr and, if the old value
-// at addr2 passes op's comparison, n2 waiters on addr2.
+// at addr2 passes op's comparison, n2 waiters on addr2. The change of the word
+// is atomic with respect to the other threads through the emulator lock
+// only (guest memory is not written under qmu, whose holder may not take
+// another lock, as a write to code would for its invalidation).
 func (p *Process) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
 	if addr2&3 != 0 {
 		return -abi.EINVAL
@@ -658,7 +733,7 @@ func (p *Process) isThread(tid int64) bool {
 		return true
 	}
 	if p.mt != nil {
-		for _, t := range p.mt.threads {
+		for _, t := range p.mt.list() {
 			if int64(t.tid) == tid {
 				return true
 			}

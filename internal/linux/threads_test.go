@@ -34,8 +34,18 @@ func newFutexTest(t *testing.T) *futexTest {
 	peer := &Thread{Process: p.Process, CPU: p.CPU.NewThread(), tid: 4242, w: p.w, sys: p.sys, mask: p.mask,
 		sigs: threadSignals{wake: make(chan struct{}, 1)}}
 	peer.CPU.Sys = peer
-	g.threads = append(g.threads, peer)
+	// Listed as a thread, but not counted: the ticker leaves the test's
+	// CPUs alone.
+	l := append(g.list()[:1:1], peer)
+	g.threads.Store(&l)
 	return &futexTest{t: t, p: p, g: g, peer: peer}
+}
+
+// queued is the number of waiters on addr.
+func (g *threadGroup) queued(addr uint64) int {
+	g.qmu.Lock()
+	defer g.qmu.Unlock()
+	return len(g.futex[addr])
 }
 
 // futex makes the peer thread call futex with args and returns a channel
@@ -57,14 +67,14 @@ func (f *futexTest) futex(args ...uint64) <-chan int64 {
 func (f *futexTest) waiters(addr uint64, n int) {
 	f.t.Helper()
 	for i := 0; i < 2000; i++ {
-		if len(f.g.futex[addr]) == n {
+		if f.g.queued(addr) == n {
 			return
 		}
 		t := f.g.release()
 		time.Sleep(time.Millisecond)
 		f.g.acquire(t)
 	}
-	f.t.Fatalf("%d waiters on %#x, want %d", len(f.g.futex[addr]), addr, n)
+	f.t.Fatalf("%d waiters on %#x, want %d", f.g.queued(addr), addr, n)
 }
 
 // result waits for the peer's result without the lock.
@@ -159,8 +169,8 @@ func TestFutexRequeue(t *testing.T) {
 	if r := f.call(w, futexCmpRequeue, 0, 1, w2, 1); r != 1 {
 		t.Errorf("cmp_requeue = %d, want 1 (requeued)", r)
 	}
-	if len(f.g.futex[w]) != 0 || len(f.g.futex[w2]) != 1 {
-		t.Fatalf("after requeue: %d waiters on the first word, %d on the second", len(f.g.futex[w]), len(f.g.futex[w2]))
+	if f.g.queued(w) != 0 || f.g.queued(w2) != 1 {
+		t.Fatalf("after requeue: %d waiters on the first word, %d on the second", f.g.queued(w), f.g.queued(w2))
 	}
 	if r := f.call(w2, futexWake, 1); r != 1 {
 		t.Errorf("wake of the second word = %d, want 1", r)
@@ -266,5 +276,25 @@ func TestThreadStateIsPerThread(t *testing.T) {
 	}
 	if peer.mask&sigBit(abi.SIGSEGV) == 0 {
 		t.Errorf("peer's mask %#x during the handler lacks SIGSEGV", peer.mask)
+	}
+}
+
+// TestThreadList checks the copy-on-write thread list: a snapshot taken
+// before a change keeps its threads, and the last thread is never removed.
+func TestThreadList(t *testing.T) {
+	f := newFutexTest(t)
+	g, main := f.g, f.p
+	before := g.list()
+	other := &Thread{Process: main.Process, tid: 77}
+	g.addThread(other)
+	after := g.list()
+	if len(before) != 2 || len(after) != 3 || after[2] != other || g.n.Load() != 2 {
+		t.Fatalf("add: snapshot %d threads, list %d, n %d; want 2, 3 with the new one last, 2 counted", len(before), len(after), g.n.Load())
+	}
+	if !g.removeThread(other) || len(g.list()) != 2 || len(after) != 3 || g.n.Load() != 1 {
+		t.Fatalf("remove: list %d, old snapshot %d, n %d; want 2, 3, 1", len(g.list()), len(after), g.n.Load())
+	}
+	if !g.removeThread(f.peer) || g.removeThread(main) || len(g.list()) != 1 || g.list()[0] != main {
+		t.Fatalf("removing down to the last thread: list %v", g.list())
 	}
 }
