@@ -92,15 +92,13 @@ func sysShmat(t *Thread, a *[6]uint64) int64 {
 
 func sysShmdt(t *Thread, a *[6]uint64) int64 { return t.shmdt(t.ulong(a[0])) }
 
-// sysShmctl is shmctl. x86-64 has one layout of the structures (an
-// IPC_64 bit in the command is EINVAL there); an i386 shmctl always uses
-// the ipc64 ones and accepts the bit, as the kernel's compat call does.
+// sysShmctl is shmctl. x86-64 has one layout of the structures, and an
+// i386 shmctl (Linux 5.1's direct call) always uses the ipc64 ones: on
+// both an IPC_64 bit in the command is an unknown command, EINVAL, as in
+// the x86-64 kernel's compat call, which passes the command on unparsed
+// (only the ipc multiplexer strips the bit, sysIpc).
 func sysShmctl(t *Thread, a *[6]uint64) int64 {
-	cmd := sint(a[1])
-	if t.w == 4 {
-		cmd &^= ipc64
-	}
-	return t.shmctl(sint(a[0]), cmd, t.ulong(a[2]), true)
+	return t.shmctl(sint(a[0]), sint(a[1]), t.ulong(a[2]), true)
 }
 
 // sysIpc is i386's ipc(call, first, second, third, ptr, fifth)

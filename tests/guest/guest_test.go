@@ -71,6 +71,7 @@ var qemuRefGaps = map[string]string{
 
 	"threads_tgkill":  "runs some handlers of signals sent to one thread (pthread_kill, pthread_sigqueue) on no thread at all and keeps none pending for the thread that blocks it",
 	"shm_sysv":        "crashes (SIGSEGV) reading a segment attached at a given address (shmat with shmaddr)",
+	"shm_ipc":         "accepts the IPC_64 bit in the direct shmctl call, which an x86-64 kernel's compat call refuses (EINVAL)",
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
 }
 

@@ -5,8 +5,9 @@
 // structures and the ipc64 ones' padding wrong, so those are left to
 // internal/linux's TestShmidDSLayouts) and
 // the direct shmget/shmctl/shmat/shmdt calls of Linux 5.1 (ipc64
-// structures, IPC_64 accepted). x86-64: shmctl with the IPC_64 bit is
-// EINVAL, IPC_INFO, SHM_INFO and SHM_STAT. No ids, pids or times are
+// structures; the IPC_64 bit is EINVAL there, as an x86-64 kernel's
+// compat call has it: qemu-i386 accepts it). x86-64: shmctl with the
+// IPC_64 bit is EINVAL, IPC_INFO, SHM_INFO and SHM_STAT. No ids, pids or times are
 // printed.
 #include "gt.h"
 #include <errno.h>
