@@ -301,7 +301,7 @@ func (m *Manager) WantsSyscalls() bool {
 // SyscallEntry reports system call num with its six argument registers to
 // the plugins, before the call is performed.
 func (m *Manager) SyscallEntry(c *x86.CPU, num uint64, args [6]uint64) {
-	if c.Mode != 64 {
+	if c.ProcMode != 64 {
 		for i := range args {
 			args[i] &= 0xffffffff
 		}
@@ -315,7 +315,7 @@ func (m *Manager) SyscallEntry(c *x86.CPU, num uint64, args [6]uint64) {
 // the guest registers hold it. For i386 guests ret is sign-extended from
 // 32 bits.
 func (m *Manager) SyscallExit(c *x86.CPU, num uint64, ret int64) {
-	if c.Mode != 64 {
+	if c.ProcMode != 64 {
 		ret = int64(int32(ret))
 	}
 	for _, f := range m.sysRet {

@@ -170,7 +170,7 @@ var ErrUnmapped = errors.New("guest memory not mapped")
 
 // Arch returns the guest architecture: "i386" or "x86_64".
 func (c *CPU) Arch() string {
-	if c.Mode == 64 {
+	if c.ProcMode == 64 {
 		return "x86_64"
 	}
 	return "i386"

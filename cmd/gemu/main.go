@@ -104,7 +104,7 @@ func main() {
 	}
 	t := p.MainThread()
 	arch := "i386"
-	if t.CPU.Mode == 64 {
+	if t.CPU.ProcMode == 64 {
 		arch = "x86_64"
 	}
 	if err := plugins.Load(specs, log, arch); err != nil {

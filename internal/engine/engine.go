@@ -89,6 +89,10 @@ type Engine struct {
 	hasPosted atomic.Bool
 	spare     []uint64 // the other buffer, so that applying allocates nothing
 
+	// mode is the CPU mode (32 or 64) the cached blocks were translated
+	// for; see flushForMode.
+	mode int
+
 	// Translated counts blocks translated, for statistics and tests.
 	Translated int
 }
@@ -102,6 +106,7 @@ func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engi
 		fault:  fault,
 		blocks: make(map[uint64]*Block),
 		byPage: make(map[uint64][]*Block),
+		mode:   c.Mode,
 	}
 	c.Engine = e
 	c.Mem.OnCodeWrite = e.invalidateRunning
@@ -342,6 +347,9 @@ func (e *Engine) recoverFault(r any) {
 
 func (e *Engine) loop() {
 	c := e.cpu
+	if c.Mode != e.mode {
+		e.flushForMode()
+	}
 	var prev *Block
 	for !c.Stop.Load() {
 		pc := c.RIP
@@ -394,6 +402,21 @@ func (e *Engine) lookup(pc uint64) *Block {
 	}
 	e.jcache[h] = b
 	return b
+}
+
+// flushForMode drops every block when the CPU's mode changed (a far
+// transfer or sigreturn between 64-bit code and compatibility mode): a
+// block is decoded for one mode, and the same bytes mean other
+// instructions in the other. Whatever changes the mode leaves the run
+// loop (x86.TrapResume, or c.Stop from the OS layer), and loop checks the
+// mode on entry, so no block of the old mode runs or is chained to in the
+// new one. Flushing rather than keying the cache by mode keeps the hot
+// paths (chaining, the jump cache) as they are; programs switch modes
+// rarely (a thunk into 32-bit code and back), and each switch costs the
+// retranslation of the blocks run after it.
+func (e *Engine) flushForMode() {
+	e.invalidateAll()
+	e.mode = e.cpu.Mode
 }
 
 // invalidatePage drops the blocks holding code from the page at addr. If

@@ -417,3 +417,27 @@ func TestFetchFaultRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestModeSwitchFlushes runs the same bytes in 64-bit code and in
+// compatibility mode: 48 ff c0 is inc rax in one and dec eax; inc eax in
+// the other. The block translated for 64-bit code must not run after the
+// far call to 0x23.
+func TestModeSwitchFlushes(t *testing.T) {
+	d := uint32(dataAddr)
+	abs := []byte{byte(d), byte(d >> 8), byte(d >> 16), byte(d >> 24)}
+	code := make([]byte, 40)
+	copy(code, []byte{0x31, 0xc0}) // xor eax, eax
+	// lcall *[dataAddr] (F:0x33); lcall *[dataAddr+8] (F:0x23); hlt
+	copy(code[2:], append([]byte{0xff, 0x1c, 0x25}, abs...))
+	copy(code[9:], append([]byte{0xff, 0x1c, 0x25, abs[0] + 8}, abs[1:]...))
+	code[16] = 0xf4
+	copy(code[32:], []byte{0x48, 0xff, 0xc0, 0xcb}) // F: inc rax | dec eax; inc eax; then retf
+	m := newMachine(t, 64, code, Options{}, nil)
+	f := uint32(codeAddr + 32)
+	m.cpu.Mem.Poke(dataAddr, []byte{byte(f), byte(f >> 8), byte(f >> 16), byte(f >> 24), 0x33, 0, 0, 0,
+		byte(f), byte(f >> 8), byte(f >> 16), byte(f >> 24), 0x23, 0})
+	m.run(t)
+	if m.cpu.R[x86.RAX] != 1 || m.pcs[0] != codeAddr+16 || m.cpu.Mode != 64 {
+		t.Errorf("rax %#x at %#x mode %d, want 1 at %#x in 64-bit mode", m.cpu.R[x86.RAX], m.pcs[0], m.cpu.Mode, codeAddr+16)
+	}
+}

@@ -197,7 +197,7 @@ func (e *Engine) logInst(pc uint64) x86.Inst {
 // DumpCPU formats the registers like QEMU's -d cpu.
 func DumpCPU(c *x86.CPU) string {
 	var s strings.Builder
-	if c.Mode == 64 {
+	if c.ProcMode == 64 {
 		names := []string{"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
 		order := []int{0, 3, 1, 2, 6, 7, 5, 4, 8, 9, 10, 11, 12, 13, 14, 15}
 		for i, r := range order {

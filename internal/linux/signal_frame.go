@@ -338,7 +338,13 @@ func (t *Thread) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask
 	f := buf[:rt64Size]
 	le.PutUint64(f[rt64Pretcode:], sa.Restorer)
 	uc := f[rt64UC:]
-	le.PutUint64(uc[uc64Flags:], ucSigcontextSS|ucStrictRestoreSS)
+	// As the kernel's frame_uc_flags: sigreturn restores SS strictly
+	// only for a frame made in 64-bit code (not compatibility mode).
+	ucFlags := uint64(ucSigcontextSS)
+	if c.Mode == 64 {
+		ucFlags |= ucStrictRestoreSS
+	}
+	le.PutUint64(uc[uc64Flags:], ucFlags)
 	le.PutUint64(uc[uc64Link:], 0)
 	t.putAltstack(uc[uc64Stack:])
 	sc := uc[uc64Mcontext:]
@@ -371,7 +377,7 @@ func (t *Thread) setupFrame64(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask
 	c.R[x86.RDX] = g.frame + rt64UC
 	c.R[x86.RSP] = g.frame
 	c.RIP = sa.Handler
-	c.Seg[x86.CS] = userCS64
+	c.SetCS(userCS64) // from compatibility mode too: handlers run 64-bit code
 	return true
 }
 
@@ -451,7 +457,8 @@ func (t *Thread) setupFrame32(c *x86.CPU, info *sigInfo, sa *abi.Sigaction, mask
 		c.R[x86.RDX], c.R[x86.RCX] = 0, 0
 	}
 	c.Seg[x86.DS], c.Seg[x86.ES] = userDS, userDS
-	c.Seg[x86.CS], c.Seg[x86.SS] = userCS32, userDS
+	c.SetCS(userCS32) // an i386 process's handlers run 32-bit code
+	c.Seg[x86.SS] = userDS
 	c.SegBase[x86.DS], c.SegBase[x86.ES], c.SegBase[x86.SS] = 0, 0, 0
 	return true
 }
@@ -468,6 +475,7 @@ func (t *Thread) putAltstack(b []byte) {
 // sigreturnFrame is what sigreturn found in a frame.
 type sigreturnFrame struct {
 	sc      []byte // the sigcontext
+	ucFlags uint64 // uc_flags (rt frames)
 	mask    uint64
 	stack   []byte // uc_stack, nil for i386's old sigreturn
 	fpstate uint64
@@ -527,9 +535,10 @@ func (t *Thread) readRtFrame(frame, ucOff, mcOff, scSize, maskOff, stackOff uint
 		return sigreturnFrame{}, false
 	}
 	return sigreturnFrame{
-		sc:    uc[mcOff : mcOff+scSize],
-		mask:  binary.LittleEndian.Uint64(uc[maskOff:]),
-		stack: uc[stackOff : stackOff+3*uint64(t.w)],
+		sc:      uc[mcOff : mcOff+scSize],
+		ucFlags: t.w.Get(uc, 0),
+		mask:    binary.LittleEndian.Uint64(uc[maskOff:]),
+		stack:   uc[stackOff : stackOff+3*uint64(t.w)],
 	}, true
 }
 
@@ -550,6 +559,10 @@ func (t *Thread) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		}
 		c.RIP = le.Uint64(sc[sc64RIP:])
 		c.SetFlags(le.Uint64(sc[sc64Flags:]), fixEflags)
+		if !restoreCSSS(c, le.Uint16(sc[sc64CS:]), le.Uint16(sc[sc64SS:]), fr.ucFlags) {
+			t.badFrame(c, fr.call)
+			return int64(c.R[x86.RAX])
+		}
 	} else {
 		for r, off := range sc32Reg {
 			c.R[r] = uint64(le.Uint32(sc[off:]))
@@ -576,6 +589,30 @@ func (t *Thread) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		t.setAltstack(ss, c.R[x86.RSP]&c.AddrMask) // errors are ignored, as Linux does
 	}
 	return int64(c.R[x86.RAX])
+}
+
+// restoreCSSS loads CS and SS from an x86-64 sigcontext, RPL forced to
+// 3, as the kernel's restore_sigcontext and its return to user mode do:
+// CS may select compatibility mode (0x23) or 64-bit code (0x33). A frame
+// made in compatibility mode (no UC_STRICT_RESTORE_SS) that returns to
+// 64-bit code gets a valid SS if its own is not (force_valid_ss). It
+// reports false if the kernel's IRET would fault on the selectors.
+func restoreCSSS(c *x86.CPU, cs, ss uint16, ucFlags uint64) bool {
+	oldCS, oldSS, oldBase := c.Seg[x86.CS], c.Seg[x86.SS], c.SegBase[x86.SS]
+	if !c.SetCS(cs) {
+		return false
+	}
+	reloadSeg(c, x86.SS, ss|3)
+	if c.Seg[x86.SS] == ss|3 {
+		return true
+	}
+	if ucFlags&ucStrictRestoreSS == 0 && c.Mode == 64 {
+		reloadSeg(c, x86.SS, userDS)
+		return true
+	}
+	c.SetCS(oldCS)
+	c.Seg[x86.SS], c.SegBase[x86.SS] = oldSS, oldBase
+	return false
 }
 
 // reloadSeg loads a data segment register from a sigcontext, as the

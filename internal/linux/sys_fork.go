@@ -404,7 +404,7 @@ type forkImage struct {
 
 // cpuImage is the architectural state of the CPU.
 type cpuImage struct {
-	Mode    int
+	Mode    int // the process's (x86.CPU.ProcMode); CS in Seg gives the CPU's
 	R       [16]uint64
 	RIP     uint64
 	Flags   uint64
@@ -439,7 +439,7 @@ type sharedImage struct {
 }
 
 func saveCPU(c *x86.CPU) cpuImage {
-	return cpuImage{Mode: c.Mode, R: c.R, RIP: c.RIP, Flags: c.Flags(), Seg: c.Seg, SegBase: c.SegBase,
+	return cpuImage{Mode: c.ProcMode, R: c.R, RIP: c.RIP, Flags: c.Flags(), Seg: c.Seg, SegBase: c.SegBase,
 		GDT: c.GDT, LDT: c.LDT.Entries(), X87: c.X87, XMM: c.XMM, MXCSR: c.MXCSR}
 }
 
@@ -451,6 +451,8 @@ func loadCPU(ci *cpuImage, m *mem.Space) *x86.CPU {
 		c.LDT.Set(ci.LDT)
 	}
 	c.SetFlags(ci.Flags, ^uint64(0))
+	// The parent may have forked from compatibility mode (int $0x80).
+	c.SetCS(ci.Seg[x86.CS])
 	return c
 }
 
@@ -763,7 +765,7 @@ func (t *Thread) imageFile() (*imageFile, int) {
 		syscall.Munmap(f.data)
 		t.fork.exe = nil
 	}
-	f := mapImage(fd, t.Layout.VDSO, t.CPU.Mode, false)
+	f := mapImage(fd, t.Layout.VDSO, t.CPU.ProcMode, false)
 	if f == nil {
 		syscall.Close(fd)
 		return nil, -1

@@ -86,18 +86,22 @@ func (t *Thread) syscallName(nr uint64) string {
 // sixth argument is the dword at [ebp], and returns to the vDSO's landing
 // pad with esp = that ebp and ebp reloaded from it.
 //
-// INT 0x80 from 64-bit code is an i386 system call, as on an x86-64
-// kernel with IA-32 emulation: i386 numbers and structure layouts, the
+// INT 0x80 in an x86-64 process (from 64-bit code or compatibility
+// mode) is an i386 system call, as on an x86-64 kernel with IA-32
+// emulation: i386 numbers and structure layouts, the
 // six arguments' low 32 bits (so a pointer above 4 GiB is EFAULT or
 // names other memory), mappings it creates below 4 GiB, and every
 // register but rax preserved (r8-r11 too, as since Linux 4.17). rax gets
 // the result as the kernel's long: an error sign-extended, any other
-// value zero-extended from 32 bits.
+// value zero-extended from 32 bits. The other way round, SYSCALL in an
+// i386 process (from 64-bit code reached by a far jump to 0x33) is an
+// x86-64 system call, as the kernel's entry_SYSCALL_64 makes it.
 func (t *Thread) Syscall(c *x86.CPU, gate x86.Gate) {
 	var nr uint64
 	var a [6]uint64
 	t.gate = gate
-	compat := gate == x86.GateInt80 && c.Mode == 64
+	compat := gate == x86.GateInt80 && c.ProcMode == 64
+	long := gate == x86.GateSyscall && c.ProcMode == 32
 	if gate == x86.GateSyscall {
 		nr = c.R[x86.RAX]
 		a = [6]uint64{c.R[x86.RDI], c.R[x86.RSI], c.R[x86.RDX], c.R[x86.R10], c.R[x86.R8], c.R[x86.R9]}
@@ -122,6 +126,9 @@ func (t *Thread) Syscall(c *x86.CPU, gate x86.Gate) {
 	if compat {
 		t.w, t.sys = 4, &abi32
 	}
+	if long {
+		t.w, t.sys = 8, &abi64
+	}
 	class := errRestartSys
 	if nr < maxSys {
 		class = int(t.sys.restart[nr])
@@ -129,6 +136,9 @@ func (t *Thread) Syscall(c *x86.CPU, gate x86.Gate) {
 	ret = t.dispatch(c, nr, &a)
 	if compat {
 		t.w, t.sys = 8, &abi64
+	}
+	if long {
+		t.w, t.sys = 4, &abi32
 	}
 	if c.Exited {
 		return

@@ -308,7 +308,7 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 		altstack: altStack{flags: ssDisable}, trapNo: t.trapNo, errCode: t.errCode, cr2: t.cr2,
 		call: t.callNumber(t.CPU), sigs: threadSignals{wake: make(chan struct{}, 1)}}
 	nc.Sys = nt
-	if nc.Mode == 64 { // a clone made by int $0x80: the child runs 64-bit code
+	if nc.ProcMode == 64 { // a clone made by int $0x80: the child is an x86-64 thread
 		nt.w, nt.sys = 8, &abi64
 	}
 

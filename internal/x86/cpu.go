@@ -156,8 +156,16 @@ type state struct {
 	// MXCSR is the SSE control and status register.
 	MXCSR uint32
 
-	Mem  *mem.Space
-	Mode int // 32 or 64
+	Mem *mem.Space
+	// Mode is the width of the code running now, 32 or 64: what the
+	// descriptor of CS says (segments.go). A far transfer or sigreturn
+	// may change it: an x86-64 process runs 32-bit code in compatibility
+	// mode after loading CS with 0x23, an i386 one 64-bit code after
+	// loading 0x33.
+	Mode int
+	// ProcMode is the process's width, 32 (i386) or 64 (x86-64), fixed
+	// at New: its system call ABI, signal frames and register numbering.
+	ProcMode int
 	// AddrMask masks linear addresses: 0xffffffff in 32-bit mode.
 	AddrMask uint64
 
@@ -214,12 +222,11 @@ type F80 struct {
 // mode (32 or 64) using m as its address space.
 func New(mode int, m *mem.Space) *CPU {
 	c := &CPU{}
-	c.Mem, c.Mode = m, mode
+	c.Mem, c.ProcMode = m, mode
+	c.setMode(mode)
 	if mode == 32 {
-		c.AddrMask = 0xffffffff
 		c.Seg = [6]uint16{0x2b, 0x23, 0x2b, 0x2b, 0, 0}
 	} else {
-		c.AddrMask = ^uint64(0)
 		c.Seg = [6]uint16{0, 0x33, 0x2b, 0, 0, 0}
 	}
 	c.LDT = &LDT{}

@@ -81,7 +81,7 @@ var gdbSeg = [6]int{CS, SS, DS, ES, FS, GS}
 // hardware order.
 var gdbAMD64 = [16]int{RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15}
 
-// GDBRegister returns register num of the guest's architecture (c.Mode) in
+// GDBRegister returns register num of the guest's architecture (c.ProcMode) in
 // GDB's numbering, little-endian in val, and its size in bytes; size is 0
 // for a number that names no register. See include/regnum.h for the table.
 func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
@@ -90,7 +90,7 @@ func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 	}
 	ngpr, word := 8, 4 // i386
 	nxmm := 8
-	if c.Mode == 64 {
+	if c.ProcMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
 	}
 	put := func(v uint64, n int) ([16]byte, int) {
@@ -102,7 +102,7 @@ func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 	}
 	if num < ngpr {
 		r := num
-		if c.Mode == 64 {
+		if c.ProcMode == 64 {
 			r = gdbAMD64[num]
 		}
 		return put(c.R[r], word)
@@ -169,9 +169,9 @@ func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 }
 
 // GDBNumRegs returns how many register numbers GDBRegister answers for the
-// CPU's mode: I386_NUM_REGS (47) or AMD64_NUM_REGS (63) of regnum.h.
+// process's mode: I386_NUM_REGS (47) or AMD64_NUM_REGS (63) of regnum.h.
 func (c *CPU) GDBNumRegs() int {
-	if c.Mode == 64 {
+	if c.ProcMode == 64 {
 		return 63
 	}
 	return 47

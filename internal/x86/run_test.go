@@ -45,13 +45,15 @@ func newTestCPU(t testing.TB, mode int, code []byte) *CPU {
 	return c
 }
 
-// step executes one instruction and returns the trap it raised, if any.
+// step executes one instruction and returns the trap it raised, if any;
+// TrapResume (the instruction completed and wants its block ended, as a
+// mode switch does) is none.
 func step(c *CPU) (trap any) {
 	var buf [MaxInstLen]byte
 	n := c.Mem.Fetch(c.RIP, buf[:])
 	in, _ := Decode(c.Mode, c.RIP, buf[:n])
 	defer func() {
-		if r := recover(); r != nil {
+		if r := recover(); r != nil && r != resume {
 			trap = r
 		}
 	}()

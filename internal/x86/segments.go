@@ -13,14 +13,20 @@ import (
 // transfers (far JMP, CALL, RET, IRET) and their faults follow the
 // protected-mode checks at CPL 3.
 //
+// Code segments set the mode (Mode, AddrMask): an x86-64 process runs
+// 32-bit code in compatibility mode after a far transfer to 0x23
+// (__USER32_CS), back in 64-bit mode after one to 0x33, and an i386
+// process 64-bit code after one to 0x33, as on an x86-64 kernel. The
+// engine translates blocks for one mode, so a CS load that changes it
+// ends the block (TrapResume) and the engine starts over in the new mode.
+//
 // What gemu does not model: segment limits (never checked), bases of
 // DS, ES and SS for the instructions that use them by default (a base is
 // applied only to FS and GS, and in 32-bit code to a memory operand with
-// an explicit segment prefix), and code segments other than the
-// process's own width at base 0: a far transfer to the other width
-// (compatibility mode in an x86-64 process, 64-bit code in an i386 one),
-// to 16-bit code or to a code segment with a nonzero base raises #GP with
-// the selector, as a refused selector does.
+// an explicit segment prefix), a null DS or ES used in 32-bit code
+// (hardware: #GP; gemu reads and writes flat memory), and 16-bit code
+// segments or code segments with a nonzero base: a far transfer to one
+// raises #GP with the selector, as a refused selector does.
 
 // User-mode GDT selectors of an x86-64 kernel.
 const (
@@ -152,11 +158,6 @@ func (c *CPU) desc(sel uint16) (d descInfo, ok bool) {
 	case 3: // kernel data
 		return descInfo{kind: segData, present: true, writable: true}, true
 	case 4: // user 32-bit code
-		if c.Mode == 64 {
-			// As on a kernel without IA-32 emulation (the reference
-			// machines): gemu runs an x86-64 process in 64-bit mode only.
-			return descInfo{}, true
-		}
 		return descInfo{kind: segCode, present: true, dpl: 3, readable: true, big: true}, true
 	case 5: // user data
 		return descInfo{kind: segData, present: true, dpl: 3, writable: true}, true
@@ -193,7 +194,7 @@ func (c *CPU) LoadSeg(seg int, sel uint16) {
 			segFault(TrapGP, 0)
 		}
 		c.Seg[seg] = sel
-		if c.Mode == 32 {
+		if c.Mode == 32 || seg != FS && seg != GS {
 			c.SegBase[seg] = 0
 		}
 		return
@@ -222,15 +223,15 @@ func (c *CPU) LoadSeg(seg int, sel uint16) {
 		}
 	}
 	c.Seg[seg] = sel
-	if c.Mode == 32 || seg == FS || seg == GS {
-		c.SegBase[seg] = uint64(d.base)
-	}
+	// 64-bit code ignores the bases of DS, ES and SS, but the CPU loads
+	// them all the same: compatibility mode uses them.
+	c.SegBase[seg] = uint64(d.base)
 }
 
 // farTarget checks sel as the new CS of a far JMP or CALL (ret false) or
 // a far RET or IRET (ret true) at CPL 3 and returns the selector CS gets
-// (its RPL set to 3).
-func (c *CPU) farTarget(sel uint16, ret bool) uint16 {
+// (its RPL set to 3) and the mode of its code.
+func (c *CPU) farTarget(sel uint16, ret bool) (uint16, int) {
 	if sel&^3 == 0 {
 		segFault(TrapGP, 0)
 	}
@@ -248,11 +249,90 @@ func (c *CPU) farTarget(sel uint16, ret bool) uint16 {
 	if !d.present {
 		segFault(TrapNotPresent, sel)
 	}
-	if d.long != (c.Mode == 64) || (c.Mode == 32 && !d.big) || d.base != 0 {
-		// Another code width or a based code segment: not emulated.
+	mode := d.codeMode()
+	if mode == 0 {
+		// 16-bit code or a based code segment: not emulated.
 		segFault(TrapGP, sel)
 	}
-	return sel | 3
+	return sel | 3, mode
+}
+
+// codeMode returns the mode of the code a code descriptor holds: 64 for
+// a 64-bit segment (L), 32 for a 32-bit one (D) at base 0, and 0 for
+// what gemu does not run (16-bit code, a nonzero base).
+func (d descInfo) codeMode() int {
+	switch {
+	case d.base != 0:
+		return 0
+	case d.long:
+		return 64
+	case d.big:
+		return 32
+	}
+	return 0
+}
+
+// setMode makes the CPU run 32- or 64-bit code.
+func (c *CPU) setMode(mode int) {
+	c.Mode = mode
+	if mode == 32 {
+		c.AddrMask = 0xffffffff
+	} else {
+		c.AddrMask = ^uint64(0)
+	}
+}
+
+// loadCS loads CS with sel, a code segment of the given mode, and jumps
+// to off. RIP keeps the low 32 bits of off in 32-bit code. Entering
+// 32-bit code from 64-bit code also drops the upper half of RSP: in
+// compatibility mode only ESP exists, and the frame of a later exception
+// or system call shows RSP zero-extended from it, as hardware saves it.
+// It reports whether the mode changed: the caller then ends the block
+// (the engine translated it for the old mode).
+func (c *CPU) loadCS(sel uint16, mode int, off uint64) bool {
+	c.Seg[CS] = sel
+	if mode == 32 {
+		off &= 0xffffffff
+	}
+	c.RIP = off
+	if mode == c.Mode {
+		return false
+	}
+	c.setMode(mode)
+	if mode == 32 {
+		c.R[RSP] &= 0xffffffff
+	}
+	return true
+}
+
+// farJump finishes a far transfer to sel:off: it loads CS and, if the
+// mode changed, leaves the block.
+func (c *CPU) farJump(sel uint16, mode int, off uint64) {
+	if c.loadCS(sel, mode, off) {
+		panic(resume)
+	}
+}
+
+// SetCS loads CS with sel as the OS layer does when it returns to user
+// code (sigreturn's frame, signal delivery, a forked child's state):
+// sel's RPL is forced to 3 and its descriptor must be a code segment
+// gemu runs; if not, SetCS changes nothing and returns false. A mode
+// change sets c.Stop, so that the engine leaves the blocks of the old
+// mode before running the new one.
+func (c *CPU) SetCS(sel uint16) bool {
+	sel |= 3
+	d, ok := c.desc(sel)
+	if !ok || d.kind != segCode || !d.present || !d.conforming && d.dpl != 3 {
+		return false
+	}
+	mode := d.codeMode()
+	if mode == 0 {
+		return false
+	}
+	if c.loadCS(sel, mode, c.RIP) {
+		c.Stop.Store(true)
+	}
+	return true
 }
 
 // opLret is a far return (RET FAR, with an optional stack release): pop
@@ -263,14 +343,13 @@ func opLret(c *CPU, in *Inst) {
 	sp := c.R[RSP] & mask
 	off := c.Mem.LoadN(sp, int(n))
 	sel := uint16(c.Mem.LoadN((sp+n)&mask, int(n)))
-	cs := c.farTarget(sel, true)
+	cs, mode := c.farTarget(sel, true)
 	sp += 2 * n
 	if in.NArgs > 0 {
 		sp += in.Imm & 0xffff
 	}
 	c.setRegN(RSP, c.Mode/8, sp&mask)
-	c.Seg[CS] = cs
-	c.RIP = off
+	c.farJump(cs, mode, off)
 }
 
 // farPointer returns the target of a far JMP or CALL: the direct
@@ -291,23 +370,22 @@ func (c *CPU) farPointer(in *Inst) (off uint64, sel uint16) {
 
 func opLjmp(c *CPU, in *Inst) {
 	off, sel := c.farPointer(in)
-	c.Seg[CS] = c.farTarget(sel, false)
-	c.RIP = off
+	cs, mode := c.farTarget(sel, false)
+	c.farJump(cs, mode, off)
 }
 
 // opLcall pushes CS and the return offset, each of the operand size, and
 // jumps; nothing changes if the target is refused or a push faults.
 func opLcall(c *CPU, in *Inst) {
 	off, sel := c.farPointer(in)
-	cs := c.farTarget(sel, false)
+	cs, mode := c.farTarget(sel, false)
 	n := uint64(in.OSize)
 	mask := c.AddrMask
 	sp := c.R[RSP] & mask
 	c.Mem.StoreN((sp-n)&mask, int(n), uint64(c.Seg[CS]))
 	c.Mem.StoreN((sp-2*n)&mask, int(n), in.Next)
 	c.setRegN(RSP, c.Mode/8, (sp-2*n)&mask)
-	c.Seg[CS] = cs
-	c.RIP = off
+	c.farJump(cs, mode, off)
 }
 
 // buildFar keeps the selector of a direct far JMP or CALL (ptr16:16 or
@@ -336,7 +414,7 @@ func opIret(c *CPU, in *Inst) {
 	sp := c.R[RSP] & mask
 	at := func(i uint64) uint64 { return c.Mem.LoadN((sp+i*n)&mask, int(n)) }
 	off, sel, fl := at(0), uint16(at(1)), at(2)
-	cs := c.farTarget(sel, true)
+	cs, mode := c.farTarget(sel, true)
 	newSP := (sp + 3*n) & mask
 	ss, loadSS := uint16(0), c.Mode == 64
 	if loadSS {
@@ -358,9 +436,7 @@ func opIret(c *CPU, in *Inst) {
 	tf := c.TF()
 	c.SetFlags(fl, m)
 	c.setRegN(RSP, c.Mode/8, newSP)
-	c.Seg[CS] = cs
-	c.RIP = off
-	if !tf && c.TF() {
+	if c.loadCS(cs, mode, off) || !tf && c.TF() {
 		panic(resume)
 	}
 }
@@ -415,9 +491,6 @@ func init() {
 func (c *CPU) gdtRights(idx int) (hi, limit uint32, ok bool) {
 	switch idx {
 	case 4:
-		if c.Mode == 64 {
-			return 0, 0, false
-		}
 		return 0x00cffb00, 0xffffffff, true
 	case 5:
 		return 0x00cff300, 0xffffffff, true

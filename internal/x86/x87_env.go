@@ -112,7 +112,8 @@ func (c *CPU) X87Restore(b []byte, o16 bool) {
 // data pointers. The pointers and FOP are saved only while an unmasked
 // exception is pending (ES), like the AMD processors gemu is checked
 // against. Bytes 464..511 (and XMM8..15 outside 64-bit mode) are left
-// alone.
+// alone; an x86-64 process's signal frames (rex, from the OS layer) hold
+// XMM8..15 also when it was interrupted in compatibility mode.
 func (c *CPU) FXSave(b []byte, rex bool) {
 	_ = b[FXSaveSize-1]
 	x := &c.X87
@@ -147,7 +148,7 @@ func (c *CPU) FXSave(b []byte, rex bool) {
 		clear(r[10:])
 	}
 	n := 8
-	if c.Mode == 64 {
+	if c.Mode == 64 || rex && c.ProcMode == 64 {
 		n = 16
 	}
 	for i := range n {
@@ -191,7 +192,7 @@ func (c *CPU) FXRestore(b []byte, rex bool) bool {
 		x.St[x.phys(uint8(i))] = F80(softfloat.FromBytes(b[32+16*i:]))
 	}
 	n := 8
-	if c.Mode == 64 {
+	if c.Mode == 64 || rex && c.ProcMode == 64 {
 		n = 16
 	}
 	for i := range n {
