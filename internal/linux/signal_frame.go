@@ -574,6 +574,12 @@ func (t *Thread) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 		}{{sc32GS, x86.GS}, {sc32FS, x86.FS}, {sc32DS, x86.DS}, {sc32ES, x86.ES}} {
 			reloadSeg(c, s.seg, le.Uint16(sc[s.off:])|3)
 		}
+		// The i386 frames' CS and SS too (0x33 where 64-bit code was
+		// interrupted), without force_valid_ss.
+		if !restoreCSSS(c, le.Uint16(sc[sc32CS:]), le.Uint16(sc[sc32SS:]), ucStrictRestoreSS) {
+			t.badFrame(c, fr.call)
+			return int64(c.R[x86.RAX])
+		}
 	}
 	if c.TF() {
 		// The engine single-steps from the restored context on: stop
@@ -591,9 +597,10 @@ func (t *Thread) sigreturn(c *x86.CPU, fr sigreturnFrame, ok bool) int64 {
 	return int64(c.R[x86.RAX])
 }
 
-// restoreCSSS loads CS and SS from an x86-64 sigcontext, RPL forced to
-// 3, as the kernel's restore_sigcontext and its return to user mode do:
-// CS may select compatibility mode (0x23) or 64-bit code (0x33). A frame
+// restoreCSSS loads CS and SS from a sigcontext, RPL forced to 3, as the
+// kernel's restore_sigcontext (ia32_restore_sigcontext for i386 frames)
+// and its return to user mode do: CS may select 32-bit code (0x23) or
+// 64-bit code (0x33). A frame
 // made in compatibility mode (no UC_STRICT_RESTORE_SS) that returns to
 // 64-bit code gets a valid SS if its own is not (force_valid_ss). It
 // reports false if the kernel's IRET would fault on the selectors.

@@ -333,15 +333,35 @@ int main(void)
 
 unsigned int o[4];
 
+static void handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	greg_t *g = uc->uc_mcontext.gregs;
+	unsigned short cs;
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	printf("  sig %d code %d: frame cs %#x ss %#x, handler cs %#x\n", sig, si->si_code,
+	       (unsigned)g[REG_CS] & 0xffff, (unsigned)g[REG_SS] & 0xffff, cs);
+	g[REG_EIP] += 2;
+}
+
 int main(void)
 {
 	// An i386 process far-jumps to 0x33 (__USER_CS) and runs 64-bit
 	// code: 64-bit arithmetic, SYSCALL (the x86-64 table: 39 is getpid),
-	// and a far return (lretq) to 0x23.
+	// a ud2 whose SIGILL reaches the 32-bit handler with cs 0x33 in the
+	// frame (sigreturn resumes in 64-bit code), and a far return (lretq)
+	// to 0x23.
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGILL, &sa, 0);
+	fflush(stdout);
 	asm volatile("mov $o, %%esi\n\t"
 		     "ljmp $0x33, $1f\n\t"
 		     ".code64\n"
 		     "1:	mov %%esi, %%esi\n\t"
+		     "ud2\n\t"
 		     "movabs $0x100000005, %%rax\n\t"
 		     "shr $16, %%rax\n\t"
 		     "mov %%eax, (%%rsi)\n\t"
