@@ -567,7 +567,7 @@ func (t *Thread) procStat(tid int) []byte {
 	u(28, t.Stack.SP)
 	u(29, 0)
 	u(30, 0)
-	u(31, t.sig.pending)
+	u(31, t.allPending())
 	u(32, t.mask)
 	u(33, ign)
 	u(34, catch)
@@ -682,7 +682,7 @@ func (t *Thread) procStatus(tid int) []byte {
 		"VmPeak": kb(vsize), "VmSize": kb(vsize), "VmHWM": kb(rss), "VmRSS": kb(rss),
 		"RssAnon": kb(anon), "RssFile": kb(rss - anon), "VmData": kb(data), "VmStk": kb(stack),
 		"VmExe": kb(exe), "VmLib": kb(lib), "Threads": strconv.Itoa(threads),
-		"SigPnd": hex(0), "ShdPnd": hex(t.sig.pending), "SigBlk": hex(t.mask),
+		"SigPnd": hex(0), "ShdPnd": hex(t.allPending()), "SigBlk": hex(t.mask),
 		"SigIgn": hex(ign), "SigCgt": hex(catch),
 	}
 	var b bytes.Buffer

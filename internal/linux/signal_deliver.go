@@ -100,6 +100,7 @@ type sigInfo struct {
 	raw                []byte // silRaw: guest bytes of the whole siginfo
 	forced             bool   // a synchronous exception: cannot be blocked or ignored
 	tid                int32  // the thread it is pending for; 0: the process (signal_thread.go)
+	seq                uint64 // when it was queued: the order among the process's and a thread's queues
 	timer              *posixTimer
 	timerGen           uint64 // the setting of timer that sent it (sys_ptimer.go)
 }
@@ -255,10 +256,12 @@ type altStack struct {
 // pending signals and the asynchronous sources. The mask, the alternate
 // stack and the last exception are each thread's (Thread).
 type signalState struct {
-	act      [abi.NSIG]abi.Sigaction
-	pending  uint64 // signals with a queued siginfo
-	directed uint64 // signals with an instance pending for one thread
-	queue    [abi.NSIG][]sigInfo
+	act [abi.NSIG]abi.Sigaction
+	// q are the signals pending for the process (any thread may take
+	// them); each thread's own are its Thread.pend.
+	q sigQueue
+	// seq numbers the signals queued so far (sigInfo.seq).
+	seq uint64
 
 	async   asyncSignals
 	timers  itimers
@@ -412,26 +415,32 @@ func (t *Thread) queueSignal(si sigInfo) bool {
 	case abi.DefaultAction(sig) == abi.DefStop:
 		t.discardPending(abi.SIGCONT)
 	}
-	if sig < 32 && t.sig.pending&sigBit(sig) != 0 {
-		for i := range t.sig.queue[sig] {
-			if t.sig.queue[sig][i].tid == si.tid {
-				return false
-			}
+	q := &t.sig.q
+	if si.tid != 0 && int(si.tid) != t.gettid() {
+		var o *Thread
+		if t.mt != nil {
+			o = t.mt.thread(si.tid, t.pid)
 		}
+		if o == nil {
+			return false // the thread has ended
+		}
+		q = &o.pend
+	} else if si.tid != 0 {
+		q = &t.pend
 	}
-	t.sig.queue[sig] = append(t.sig.queue[sig], si)
-	t.sig.pending |= sigBit(sig)
-	if si.tid != 0 {
-		t.sig.directed |= sigBit(sig)
+	if sig < 32 && q.pending&sigBit(sig) != 0 {
+		return false
 	}
+	t.sig.seq++
+	si.seq = t.sig.seq
+	q.put(si)
 	return true
 }
 
-// discardPending drops every queued instance of sig.
+// discardPending drops every queued instance of sig, for the process and
+// for each thread.
 func (p *Process) discardPending(sig int) {
-	p.sig.pending &^= sigBit(sig)
-	p.sig.directed &^= sigBit(sig)
-	p.sig.queue[sig] = nil
+	p.eachQueue(func(q *sigQueue) { q.discard(sig) })
 }
 
 // forceSignal generates a synchronous signal (the kernel's
@@ -450,10 +459,7 @@ func (t *Thread) forceSignal(si sigInfo) {
 // nextSignal picks the pending signal to deliver among those in set:
 // synchronous ones first, then the lowest number. It returns 0 if none.
 func (t *Thread) nextSignal(set uint64) int {
-	x := t.sig.pending & set
-	if x&t.sig.directed != 0 {
-		x &= t.pendingHere()
-	}
+	x := t.pendingHere() & set
 	if x == 0 {
 		return 0
 	}
@@ -472,21 +478,11 @@ func (t *Thread) nextSignal(set uint64) int {
 // thread may take (nextSignal found one). A signal of a POSIX timer that
 // was set again or deleted since is dropped: then signo is 0.
 func (t *Thread) dequeue(sig int) sigInfo {
-	q := t.sig.queue[sig]
-	i := 0
-	for i < len(q)-1 && !t.forThread(&q[i]) {
-		i++
+	q := &t.sig.q
+	if o := t.pend.queue[sig]; len(o) > 0 && (q.pending&sigBit(sig) == 0 || o[0].seq < q.queue[sig][0].seq) {
+		q = &t.pend
 	}
-	si := q[i]
-	copy(q[i:], q[i+1:])
-	q = q[:len(q)-1]
-	t.sig.queue[sig] = q
-	if len(q) == 0 {
-		t.sig.pending &^= sigBit(sig)
-		t.sig.directed &^= sigBit(sig)
-	} else if t.sig.directed&sigBit(sig) != 0 {
-		t.noteQueued(sig)
-	}
+	si := q.take(sig)
 	if si.timer != nil && !t.timerSignalTaken(&si) {
 		si.signo = 0
 	}
@@ -495,11 +491,7 @@ func (t *Thread) dequeue(sig int) sigInfo {
 
 // hasDeliverable reports whether a pending signal is not blocked.
 func (t *Thread) hasDeliverable() bool {
-	x := t.sig.pending &^ t.mask
-	if x&t.sig.directed != 0 {
-		x &= t.pendingHere()
-	}
-	return x != 0
+	return t.pendingHere()&^t.mask != 0
 }
 
 // deliverSignals delivers every pending unblocked signal, as the kernel's
@@ -872,9 +864,7 @@ func (t *Thread) waitSignal(set uint64, deadline int64) bool {
 // signals and no interval timers; dispositions, mask and alternate stack
 // are inherited. For the fork implementation to call in the child.
 func (p *Process) resetSignalsForFork() {
-	p.sig.pending = 0
-	p.sig.directed = 0
-	p.sig.queue = [abi.NSIG][]sigInfo{}
+	p.eachQueue(func(q *sigQueue) { *q = sigQueue{} })
 	p.sig.timers = itimers{}
 	p.sig.ptimers = posixTimers{}
 	p.sig.async = asyncSignals{}

@@ -366,12 +366,12 @@ func TestDeliveryRules(t *testing.T) {
 	p.raise(40, siUser)
 	p.raise(40, siUser)
 	p.raise(abi.SIGCHLD, siUser) // blocked: kept even though ignored by default
-	if len(p.sig.queue[abi.SIGUSR1]) != 1 || len(p.sig.queue[40]) != 2 || p.sig.pending&sigBit(abi.SIGCHLD) == 0 {
-		t.Errorf("queues: usr1 %d rt %d pending %#x", len(p.sig.queue[abi.SIGUSR1]), len(p.sig.queue[40]), p.sig.pending)
+	if len(p.sig.q.queue[abi.SIGUSR1]) != 1 || len(p.sig.q.queue[40]) != 2 || p.sig.q.pending&sigBit(abi.SIGCHLD) == 0 {
+		t.Errorf("queues: usr1 %d rt %d pending %#x", len(p.sig.q.queue[abi.SIGUSR1]), len(p.sig.q.queue[40]), p.sig.q.pending)
 	}
 	p.setMask(0)
 	p.raise(abi.SIGWINCH, siUser)
-	if p.sig.pending&sigBit(abi.SIGWINCH) != 0 {
+	if p.sig.q.pending&sigBit(abi.SIGWINCH) != 0 {
 		t.Error("an unblocked ignored signal was queued")
 	}
 	// Synchronous signals come first.

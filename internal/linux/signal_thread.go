@@ -4,17 +4,21 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"gemu/internal/linux/abi"
 )
 
-// Thread-directed signals. Pending signals live in one per-process queue
-// (signalState.queue); an instance with a nonzero sigInfo.tid is pending
-// for that thread only, as Linux's per-thread pending set: tgkill, tkill,
-// rt_tgsigqueueinfo to another thread and timers with SIGEV_THREAD_ID.
-// Only the thread it names dequeues it; signalState.directed marks the
-// signals that have such instances, so that a process without any pays
-// one test. glibc depends on this: its set*id broadcast (SIGSETXID) waits
-// until each thread ran the handler itself, and its SIGEV_THREAD timers
-// signal a helper thread that alone waits for that signal.
+// Thread-directed signals. A signal generated for the process is pending
+// in the process's queue (signalState.q), which any thread that does not
+// block it may take; one generated for one thread (an instance with a
+// nonzero sigInfo.tid: tgkill, tkill, rt_tgsigqueueinfo to another
+// thread, timers with SIGEV_THREAD_ID) is pending in that thread's own
+// queue (Thread.pend), as Linux's per-thread pending set, and only that
+// thread takes it. A thread picks among both as if they were one queue in
+// the order the signals were generated (sigInfo.seq). glibc depends on
+// this: its set*id broadcast (SIGSETXID) waits until each thread ran the
+// handler itself, and its SIGEV_THREAD timers signal a helper thread that
+// alone waits for that signal.
 //
 // The thread named is woken where it waits: in a futex wait or a signal
 // wait through its wake channel, in a blocking host system call by
@@ -22,66 +26,75 @@ import (
 // lock again: a kick just before the call starts is lost), and if it
 // waits for the lock, it looks when it gets it (threadGroup.acquire).
 
-// threadSignals is the per-thread part of directed signals.
+// sigQueue is a set of pending signals and their queued instances, in the
+// order they were generated.
+type sigQueue struct {
+	pending uint64 // signals with a queued siginfo
+	queue   [abi.NSIG][]sigInfo
+}
+
+// put queues si.
+func (q *sigQueue) put(si sigInfo) {
+	sig := int(si.signo)
+	q.queue[sig] = append(q.queue[sig], si)
+	q.pending |= sigBit(sig)
+}
+
+// take removes and returns the oldest instance of sig, which is queued.
+func (q *sigQueue) take(sig int) sigInfo {
+	l := q.queue[sig]
+	si := l[0]
+	copy(l, l[1:])
+	l = l[:len(l)-1]
+	q.queue[sig] = l
+	if len(l) == 0 {
+		q.pending &^= sigBit(sig)
+	}
+	return si
+}
+
+// discard drops every queued instance of sig.
+func (q *sigQueue) discard(sig int) {
+	q.pending &^= sigBit(sig)
+	q.queue[sig] = nil
+}
+
+// threadSignals is the per-thread part of directed signals (the queue of
+// them is Thread.pend).
 type threadSignals struct {
 	wake    chan struct{} // a directed signal was queued for the thread
 	kick    atomic.Bool   // kick the host thread until it takes the lock
 	kicking atomic.Bool   // a goroutine is kicking it
 }
 
-// forThread reports whether the queued instance si may be taken by the
-// calling thread.
-func (t *Thread) forThread(si *sigInfo) bool {
-	return si.tid == 0 || int(si.tid) == t.gettid()
-}
-
 // pendingHere is the set of pending signals the calling thread may take:
 // the process's and its own.
 func (t *Thread) pendingHere() uint64 {
-	x := t.sig.pending
-	d := x & t.sig.directed
-	for d != 0 {
-		sig := lowestSig(d)
-		d &^= sigBit(sig)
-		mine := false
-		for i := range t.sig.queue[sig] {
-			if t.forThread(&t.sig.queue[sig][i]) {
-				mine = true
-				break
-			}
-		}
-		if !mine {
-			x &^= sigBit(sig)
-		}
+	return t.sig.q.pending | t.pend.pending
+}
+
+// allPending is the set of signals pending for the process or any of its
+// threads.
+func (p *Process) allPending() uint64 {
+	x := p.sig.q.pending
+	if p.mt == nil {
+		return x | p.main.pend.pending
+	}
+	for _, t := range p.mt.list() {
+		x |= t.pend.pending
 	}
 	return x
 }
 
-// lowestSig is the lowest signal in the nonzero set s.
-func lowestSig(s uint64) int {
-	sig := 1
-	for s&1 == 0 {
-		s >>= 1
-		sig++
-	}
-	return sig
-}
-
-// noteQueued updates the summary bits after sig's queue changed.
-func (p *Process) noteQueued(sig int) {
-	q := p.sig.queue[sig]
-	if len(q) == 0 {
-		p.sig.pending &^= sigBit(sig)
-		p.sig.directed &^= sigBit(sig)
+// eachQueue calls f for the process's queue and every thread's own.
+func (p *Process) eachQueue(f func(q *sigQueue)) {
+	f(&p.sig.q)
+	if p.mt == nil {
+		f(&p.main.pend)
 		return
 	}
-	p.sig.pending |= sigBit(sig)
-	p.sig.directed &^= sigBit(sig)
-	for i := range q {
-		if q[i].tid != 0 {
-			p.sig.directed |= sigBit(sig)
-			return
-		}
+	for _, t := range p.mt.list() {
+		f(&t.pend)
 	}
 }
 
@@ -164,22 +177,10 @@ func kickThread(pid, tid int, t *Thread) {
 	}
 }
 
-// dropThreadSignals discards the signals pending for thread tid, which
+// dropThreadSignals discards the signals pending for thread t, which
 // ended.
-func (p *Process) dropThreadSignals(tid int32) {
-	d := p.sig.pending & p.sig.directed
-	for d != 0 {
-		sig := lowestSig(d)
-		d &^= sigBit(sig)
-		q := p.sig.queue[sig][:0]
-		for _, si := range p.sig.queue[sig] {
-			if si.tid != tid {
-				q = append(q, si)
-			}
-		}
-		p.sig.queue[sig] = q
-		p.noteQueued(sig)
-	}
+func (t *Thread) dropThreadSignals() {
+	t.pend = sigQueue{}
 }
 
 // blockedIn reports whether sig is blocked by thread tid (0: the calling

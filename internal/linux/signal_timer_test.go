@@ -34,7 +34,7 @@ func TestTimerInterruptsBlockingRead(t *testing.T) {
 		t.Errorf("interrupted after %v, before the timer", d)
 	}
 	p.mergeAsync()
-	if p.sig.pending&sigBit(abi.SIGALRM) == 0 {
+	if p.sig.q.pending&sigBit(abi.SIGALRM) == 0 {
 		t.Error("SIGALRM not pending")
 	}
 }
@@ -81,11 +81,11 @@ func TestVirtualTimer(t *testing.T) {
 			x = x*7 + i
 		}
 		p.mergeAsync()
-		if p.sig.pending&sigBit(abi.SIGVTALRM) != 0 {
+		if p.sig.q.pending&sigBit(abi.SIGVTALRM) != 0 {
 			break
 		}
 	}
-	if p.sig.pending&sigBit(abi.SIGVTALRM) == 0 {
+	if p.sig.q.pending&sigBit(abi.SIGVTALRM) == 0 {
 		t.Fatalf("no SIGVTALRM after %v (%d)", time.Since(start), x)
 	}
 	if d := time.Since(start); d < 15*time.Millisecond {
@@ -117,8 +117,8 @@ func TestSigtimedwait(t *testing.T) {
 	if r := call(t, p, x86.GateSyscall, "rt_sigtimedwait", set, 0, ts, 8); r != abi.SIGALRM {
 		t.Errorf("rt_sigtimedwait for the timer = %d, want SIGALRM", r)
 	}
-	if p.sig.pending != 0 {
-		t.Errorf("pending %#x after taking the signal", p.sig.pending)
+	if p.sig.q.pending != 0 {
+		t.Errorf("pending %#x after taking the signal", p.sig.q.pending)
 	}
 }
 

@@ -496,7 +496,7 @@ type execState struct {
 }
 
 func (t *Thread) execState() execState {
-	st := execState{mask: t.mask, pending: t.sig.pending, rlimits: t.rlimits}
+	st := execState{mask: t.mask, pending: t.pendingHere(), rlimits: t.rlimits}
 	for sig := 1; sig < abi.NSIG; sig++ {
 		if t.sig.act[sig].Handler == abi.SIG_IGN {
 			st.ignored |= sigBit(sig)

@@ -96,8 +96,8 @@ func TestApplyInherited(t *testing.T) {
 	if p.mask != st.mask || p.sig.act[abi.SIGUSR1].Handler != abi.SIG_IGN || p.sig.act[abi.SIGKILL].Handler != abi.SIG_DFL {
 		t.Errorf("mask %#x, SIGUSR1 %#x, SIGKILL %#x", p.mask, p.sig.act[abi.SIGUSR1].Handler, p.sig.act[abi.SIGKILL].Handler)
 	}
-	if p.sig.pending != sigBit(abi.SIGHUP) || p.rlimits[rlimitStack] != st.rlimits[rlimitStack] {
-		t.Errorf("pending %#x rlimits %v", p.sig.pending, p.rlimits)
+	if p.sig.q.pending != sigBit(abi.SIGHUP) || p.rlimits[rlimitStack] != st.rlimits[rlimitStack] {
+		t.Errorf("pending %#x rlimits %v", p.sig.q.pending, p.rlimits)
 	}
 	// And its own state goes to the next program: handlers reset, ignored
 	// signals stay ignored.

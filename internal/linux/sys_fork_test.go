@@ -50,7 +50,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		p.sig.act[abi.SIGPIPE] = abi.Sigaction{Handler: abi.SIG_IGN}
 		p.setMask(sigBit(abi.SIGTERM))
 		p.altstack = altStack{sp: 0x700000, size: 0x4000}
-		p.sig.pending = sigBit(abi.SIGHUP)
+		p.sig.q.pending = sigBit(abi.SIGHUP)
 		p.queueSignal(newSigInfo(abi.SIGHUP, siUser))
 		p.rlimits = map[int][2]uint64{rlimitStack: {1 << 20, rlimInf}}
 		p.commName = "renamed"
@@ -89,8 +89,8 @@ func TestForkStateRoundTrip(t *testing.T) {
 		if child.sig.act != p.sig.act || child.mask != p.mask || child.altstack != p.altstack {
 			t.Errorf("%d: signal dispositions, mask or altstack differ", bits)
 		}
-		if child.sig.pending != 0 {
-			t.Errorf("%d: pending signals %#x inherited", bits, child.sig.pending)
+		if child.sig.q.pending != 0 {
+			t.Errorf("%d: pending signals %#x inherited", bits, child.sig.q.pending)
 		}
 		if child.rlimits[rlimitStack] != p.rlimits[rlimitStack] || child.commName != "renamed" ||
 			child.dirs[5].offs[0] != 1<<40 || child.dirs[5].byOff[1<<40] != 1 || !child.busPages[0x1234] {

@@ -209,12 +209,15 @@ func (p *Process) deleteTimer(t *posixTimer) {
 
 // timerSignalQueued reports whether t's signal of setting gen is pending.
 func (p *Process) timerSignalQueued(t *posixTimer, gen uint64) bool {
-	for i := range p.sig.queue[t.signo] {
-		if si := &p.sig.queue[t.signo][i]; si.timer == t && si.timerGen == gen {
-			return true
+	found := false
+	p.eachQueue(func(q *sigQueue) {
+		for i := range q.queue[t.signo] {
+			if si := &q.queue[t.signo][i]; si.timer == t && si.timerGen == gen {
+				found = true
+			}
 		}
-	}
-	return false
+	})
+	return found
 }
 
 // timerSignalMerge decides, when a posted timer signal is merged, whether

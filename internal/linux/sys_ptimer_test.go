@@ -9,30 +9,44 @@ import (
 )
 
 // A signal pending for another thread is invisible to the calling one:
-// not deliverable, not dequeued; its own thread takes it.
+// not deliverable, not dequeued; its own thread takes it, in the order
+// the signals were generated among the process's and its own.
 func TestDirectedSignalQueue(t *testing.T) {
-	p := newTestProcess(t, 64, nil, nil, Options{})
+	f := newFutexTest(t)
+	p, peer := f.p, f.peer
+	p.queueSignal(newSigInfo(40, siTkill)) // one for the process
 	si := newSigInfo(40, siTkill)
-	si.tid = 12345
+	si.tid = int32(peer.tid)
 	if !p.queueSignal(si) {
 		t.Fatal("not queued")
 	}
-	p.queueSignal(newSigInfo(40, siTkill)) // one for the process
-	if p.sig.directed != sigBit(40) {
-		t.Fatalf("directed %#x", p.sig.directed)
+	p.queueSignal(newSigInfo(40, siTkill)) // a second one for the process
+	if peer.pend.pending != sigBit(40) || len(peer.pend.queue[40]) != 1 || len(p.sig.q.queue[40]) != 2 {
+		t.Fatalf("queues: thread %#x (%d), process %d", peer.pend.pending, len(peer.pend.queue[40]), len(p.sig.q.queue[40]))
 	}
 	if got := p.dequeue(p.nextSignal(^uint64(0))); got.tid != 0 {
 		t.Fatalf("took the other thread's instance (tid %d)", got.tid)
 	}
-	if p.hasDeliverable() || p.nextSignal(^uint64(0)) != 0 || p.pendingHere() != 0 {
-		t.Fatal("the other thread's signal is deliverable here")
+	if got := peer.dequeue(peer.nextSignal(^uint64(0))); got.tid != int32(peer.tid) {
+		t.Fatalf("the thread took tid %d first, want its own, queued before the process's second", got.tid)
 	}
-	p.tid = 12345
-	if !p.hasDeliverable() || p.nextSignal(^uint64(0)) != 40 {
-		t.Fatal("its thread does not see it")
+	if !p.hasDeliverable() || peer.pend.pending != 0 {
+		t.Fatalf("after: main deliverable %v, thread pending %#x", p.hasDeliverable(), peer.pend.pending)
 	}
-	if got := p.dequeue(40); got.tid != 12345 || p.sig.pending != 0 || p.sig.directed != 0 {
-		t.Fatalf("dequeue: tid %d pending %#x directed %#x", got.tid, p.sig.pending, p.sig.directed)
+	if got := p.dequeue(40); got.tid != 0 || p.sig.q.pending != 0 || p.hasDeliverable() || peer.hasDeliverable() {
+		t.Fatalf("last: tid %d pending %#x", got.tid, p.sig.q.pending)
+	}
+	// A signal for the thread while it blocks it waits in its queue.
+	peer.setMask(sigBit(41))
+	si = newSigInfo(41, siTkill)
+	si.tid = int32(peer.tid)
+	p.queueSignal(si)
+	if peer.hasDeliverable() || p.hasDeliverable() || p.pendingHere() != 0 || peer.pendingHere() != sigBit(41) {
+		t.Fatalf("blocked directed signal: thread deliverable %v, main %v", peer.hasDeliverable(), p.hasDeliverable())
+	}
+	peer.dropThreadSignals()
+	if p.allPending() != 0 {
+		t.Fatalf("pending after the thread ended: %#x", p.allPending())
 	}
 }
 
@@ -57,18 +71,18 @@ func TestPosixTimerOverrunAndStale(t *testing.T) {
 		t.Fatalf("timer_settime = %d", r)
 	}
 	queued := func() int {
-		for i := 0; i < 5000 && len(p.sig.queue[35]) == 0; i++ {
+		for i := 0; i < 5000 && len(p.sig.q.queue[35]) == 0; i++ {
 			time.Sleep(time.Millisecond)
 			p.mergeAsync()
 		}
-		return len(p.sig.queue[35])
+		return len(p.sig.q.queue[35])
 	}
 	queued()
 	time.Sleep(time.Until(start.Add(30 * time.Millisecond)))
 	p.mergeAsync()
 	sig := p.nextSignal(^uint64(0))
-	if sig != 35 || len(p.sig.queue[sig]) != 1 {
-		t.Fatalf("next signal %d, queued %d", sig, len(p.sig.queue[35]))
+	if sig != 35 || len(p.sig.q.queue[sig]) != 1 {
+		t.Fatalf("next signal %d, queued %d", sig, len(p.sig.q.queue[35]))
 	}
 	si := p.dequeue(sig)
 	if si.signo == 0 || si.code != siTimer || si.value != 77 || si.pid != uint32(id) || si.uid < 20 {

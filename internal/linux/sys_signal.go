@@ -85,8 +85,7 @@ func (t *Thread) sigaction(sig int, act, oact uint64, old bool) int64 {
 		t.syncHostIgnore(sig)
 		// POSIX: setting a pending signal to be ignored discards it.
 		if t.ignored(sig) {
-			t.sig.pending &^= sigBit(sig)
-			t.sig.queue[sig] = nil
+			t.discardPending(sig)
 		}
 	}
 	if oact != 0 {
@@ -118,8 +117,7 @@ func sysSignal(t *Thread, a *[6]uint64) int64 {
 	t.sig.act[sig] = abi.Sigaction{Handler: a[1] & 0xffffffff, Flags: saResethand | saNodefer}
 	t.syncHostIgnore(sig)
 	if t.ignored(sig) {
-		t.sig.pending &^= sigBit(sig)
-		t.sig.queue[sig] = nil
+		t.discardPending(sig)
 	}
 	return int64(old)
 }

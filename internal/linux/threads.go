@@ -108,7 +108,10 @@ type Thread struct {
 	done bool // ended by exit while others go on
 	// call is the clone it returns from first (observeChildReturn).
 	call uint64
-	sigs threadSignals // directed signals (signal_thread.go)
+	// pend are the signals pending for this thread alone; sigs wakes it
+	// for them (signal_thread.go).
+	pend sigQueue
+	sigs threadSignals
 }
 
 // threadGroup is the threads of a process that created one, and the
@@ -199,7 +202,7 @@ func (g *threadGroup) acquire(t *Thread) {
 	g.mu.Lock()
 	g.cur.Store(t)
 	t.sigs.kick.Store(false)
-	if g.p.sig.async.posted() || g.p.sig.directed != 0 && t.hasDeliverable() {
+	if g.p.sig.async.posted() || t.pend.pending != 0 && t.hasDeliverable() {
 		t.CPU.Stop.Store(true)
 	}
 }
@@ -404,7 +407,7 @@ func (t *Thread) threadExit(code int) bool {
 	if g == nil || !g.removeThread(t) {
 		return false
 	}
-	t.dropThreadSignals(int32(t.gettid()))
+	t.dropThreadSignals()
 	if t.clearTID != 0 {
 		if t.writeMem(t.clearTID, p32(0)) == 0 {
 			g.wake(t.clearTID, 1, ^uint32(0))
