@@ -10,7 +10,7 @@
 //	ID  VARIANT  GROUP  REPEAT  LABEL  ARGV0  ARGV1 ...
 //
 // ID is the workload (W1, W3-32, ...), VARIANT the way it is run (native,
-// gemu, qemu, NAME@SIZE for the instrumentation workload, or KIND:Nw for
+// gemu, qemu, base: another gemu to compare with, NAME@SIZE for the instrumentation workload, or KIND:Nw for
 // a thread-scaling workload: KIND run with N worker threads), GROUP the
 // set of variants whose outputs must agree (the first variant of a group
 // is the reference), REPEAT how many times the command is run in a row
@@ -493,7 +493,21 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 	var notes []string
 	ws := group(rs)
 
-	rows := [][]string{{"workload", "what", "native s", "gemu s", "qemu s", "gemu/native", "gemu/qemu", "qemu/native", "check"}}
+	// A "base" variant (another gemu, e.g. the build before a change, run
+	// interleaved with the others) adds a column and gemu/base.
+	hasBase := false
+	for _, r := range rs {
+		hasBase = hasBase || r.Variant == "base"
+	}
+	head := []string{"workload", "what", "native s", "gemu s", "qemu s"}
+	if hasBase {
+		head = append(head, "base s")
+	}
+	head = append(head, "gemu/native", "gemu/qemu", "qemu/native")
+	if hasBase {
+		head = append(head, "gemu/base")
+	}
+	rows := [][]string{append(head, "check")}
 	var instr, scaling []*workload
 	for _, w := range ws {
 		vs := strings.Join(w.order, " ")
@@ -523,8 +537,15 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 		if len(check) > 0 {
 			c = "WARNING: " + strings.Join(check, ", ")
 		}
-		rows = append(rows, []string{w.id, w.label, secs(n), secs(g), secs(q),
-			ratio(g, n), ratio(g, q), ratio(q, n), c})
+		row := []string{w.id, w.label, secs(n), secs(g), secs(q)}
+		if hasBase {
+			row = append(row, secs(w.vars["base"]))
+		}
+		row = append(row, ratio(g, n), ratio(g, q), ratio(q, n))
+		if hasBase {
+			row = append(row, ratio(g, w.vars["base"]))
+		}
+		rows = append(rows, append(row, c))
 	}
 	if len(rows) > 1 {
 		table(w, rows, md, 2)

@@ -107,6 +107,11 @@ func TestRunAndReport(t *testing.T) {
 			t.Errorf("%s: status %q, want %q", k, status[k], v)
 		}
 	}
+	var plain bytes.Buffer
+	report(&plain, rs, false)
+	if strings.Contains(plain.String(), "base") {
+		t.Errorf("a base column without a base variant:\n%s", plain.String())
+	}
 	var b bytes.Buffer
 	if n := report(&b, rs, true, "W7"); n != 3 {
 		t.Errorf("report found %d problems, want 3\n%s", n, b.String())
@@ -139,5 +144,25 @@ func TestTimeout(t *testing.T) {
 	}
 	if time.Since(start) > 3*time.Second {
 		t.Errorf("timeout took %v", time.Since(start))
+	}
+}
+
+func TestReportBase(t *testing.T) {
+	rs := []Result{
+		{ID: "W1", Variant: "native", Label: "l", Status: "ok", Samples: []float64{0.1}, Median: 0.1},
+		{ID: "W1", Variant: "gemu", Label: "l", Status: "ok", Samples: []float64{4.2}, Median: 4.2},
+		{ID: "W1", Variant: "qemu", Label: "l", Status: "ok", Samples: []float64{0.3}, Median: 0.3},
+		{ID: "W1", Variant: "base", Label: "l", Status: "ok", Samples: []float64{4.0}, Median: 4.0},
+		{ID: "W4", Variant: "native", Label: "m", Status: "ok", Samples: []float64{0.2}, Median: 0.2},
+	}
+	var b bytes.Buffer
+	if n := report(&b, rs, false); n != 0 {
+		t.Errorf("%d problems", n)
+	}
+	out := b.String()
+	for _, s := range []string{"base s", "gemu/base", "4.000", "1.05x"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("report lacks %q:\n%s", s, out)
+		}
 	}
 }
