@@ -320,3 +320,30 @@ func TestAtomicGuestThreads(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLocked compares locked read-modify-writes with their unlocked
+// forms, one goroutine, operand in a cached page.
+func BenchmarkLocked(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		code []byte
+	}{
+		{"add", []byte{0x01, 0x06}},
+		{"lock_add", []byte{0xf0, 0x01, 0x06}},
+		{"or", []byte{0x09, 0x06}},
+		{"lock_or", []byte{0xf0, 0x09, 0x06}},
+		{"cmpxchg", []byte{0x0f, 0xb1, 0x0e}},
+		{"lock_cmpxchg", []byte{0xf0, 0x0f, 0xb1, 0x0e}},
+		{"xchg", []byte{0x87, 0x06}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := newTestCPU(b, 64, nil)
+			in := decodeTest(b, 64, bc.code)
+			c.R[RSI], c.R[RAX] = testData+0x40, 1
+			c.Mem.Store32(testData+0x40, 0)
+			for i := 0; i < b.N; i++ {
+				in.Fn(c, &in)
+			}
+		})
+	}
+}

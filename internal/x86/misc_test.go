@@ -601,6 +601,15 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		{"repne scasb", []byte{0xf2, 0xae}},
 		{"pushfq; popfq", []byte{0x9c}},
 		{"cpuid", []byte{0x0f, 0xa2}},
+		{"lock add [rsi], eax", []byte{0xf0, 0x01, 0x06}},
+		{"lock or [rsi], eax", []byte{0xf0, 0x09, 0x06}},
+		{"lock inc qword [rsi]", []byte{0xf0, 0x48, 0xff, 0x06}},
+		{"lock xadd [rsi], eax", []byte{0xf0, 0x0f, 0xc1, 0x06}},
+		{"lock cmpxchg [rsi], ecx", []byte{0xf0, 0x0f, 0xb1, 0x0e}},
+		{"lock cmpxchg16b [rsi]", []byte{0xf0, 0x48, 0x0f, 0xc7, 0x0e}},
+		{"lock bts [rsi], edx", []byte{0xf0, 0x0f, 0xab, 0x16}},
+		{"xchg [rsi], eax", []byte{0x87, 0x06}},
+		{"mfence", []byte{0x0f, 0xae, 0xf0}},
 	} {
 		c := newTestCPU(t, 64, tc.code)
 		in, err := Decode(64, testCode, tc.code)
