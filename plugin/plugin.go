@@ -206,7 +206,7 @@ func (c *CPU) ReadRegister(num int, buf []byte) int {
 // signalled to the guest. It returns ErrUnmapped, leaving buf unspecified,
 // if any byte of the range is not mapped.
 func (c *CPU) ReadMemory(addr uint64, buf []byte) error {
-	if !readGuest(c.Mem, addr, buf) {
+	if !readGuest(c.Mem.Space, addr, buf) {
 		return ErrUnmapped
 	}
 	return nil

@@ -93,6 +93,10 @@ type Engine struct {
 	// for; see flushForMode.
 	mode int
 
+	// kicked is set when an exclusive section of the address space
+	// stopped the CPU (its view's kick), not the OS layer.
+	kicked atomic.Bool
+
 	// Translated counts blocks translated, for statistics and tests.
 	Translated int
 }
@@ -110,6 +114,10 @@ func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engi
 	}
 	c.Engine = e
 	c.Mem.OnCodeWrite = e.invalidateRunning
+	c.Mem.SetKick(func() {
+		e.kicked.Store(true)
+		c.Stop.Store(true)
+	})
 	return e
 }
 
@@ -219,8 +227,18 @@ type Interrupter interface {
 // single-steps (step); the flag is looked at only here, so blocks run
 // at no extra cost: what sets it leaves the block (x86.TrapResume) or
 // stops the CPU.
+//
+// Run holds the CPU's memory view entered (mem.View.Enter) while it runs
+// guest code, and leaves it around everything that calls out to the OS
+// layer (system call instructions, the fault handler, Interrupt), which
+// may wait for other threads or change the address space. A stop asked
+// by an exclusive section of the address space (the view's kick) just
+// leaves and enters again, then offers the stop to Interrupt as any
+// other: with no Interrupter, a kick does not end Run.
 func (e *Engine) Run() {
 	c := e.cpu
+	c.Mem.Enter()
+	defer c.Mem.Leave()
 	for !c.Exited {
 		// Posted invalidations first: their stop may have been consumed
 		// (by the Store below, at the end of an earlier Run).
@@ -230,7 +248,12 @@ func (e *Engine) Run() {
 		// Swap, not a load and a store: a stop requested between the two
 		// would be lost.
 		if c.Stop.Swap(false) {
-			if in, ok := c.Sys.(Interrupter); !ok || !in.Interrupt(c) {
+			kicked := e.kicked.Swap(false)
+			c.Mem.Leave()
+			in, ok := c.Sys.(Interrupter)
+			more := ok && in.Interrupt(c) || !ok && kicked
+			c.Mem.Enter()
+			if !more {
 				break
 			}
 			continue
@@ -279,7 +302,7 @@ func (e *Engine) step() {
 	}
 	e.cur = nil
 	if !quiet && !c.Exited {
-		e.fault(c, &stepTrap)
+		e.deliver(&stepTrap)
 	}
 }
 
@@ -342,6 +365,15 @@ func (e *Engine) recoverFault(r any) {
 		}
 	}
 	e.cur = nil
+	e.deliver(trap)
+}
+
+// deliver hands a trap to the fault handler, with the CPU's memory view
+// left: delivering a signal may wait for other threads.
+func (e *Engine) deliver(trap *x86.Trap) {
+	c := e.cpu
+	c.Mem.Leave()
+	defer c.Mem.Enter()
 	e.fault(c, trap)
 }
 

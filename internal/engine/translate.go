@@ -72,6 +72,9 @@ func (e *Engine) translateN(pc uint64, limit int) *Block {
 				in = traced(in, t)
 			}
 		}
+		if isSyscall(&in) {
+			in = leaving(in)
+		}
 		if e.opts.LogInAsm {
 			fmt.Fprintf(&asm, "0x%08x:  %s\n", addr, in.String())
 		}
@@ -165,6 +168,20 @@ func (e *Engine) fetchFault(pc, addr uint64) x86.Inst {
 			panic(&mem.Fault{Addr: in.Imm, Access: mem.AccExec, Unmapped: !mapped})
 		},
 	}
+}
+
+// leaving wraps a system call instruction so that the CPU's memory view
+// is left while the OS layer serves the call, which may wait for other
+// threads (futexes, the emulator lock) or change the address space in
+// exclusive sections that must not wait for this CPU.
+func leaving(in x86.Inst) x86.Inst {
+	inner := in.Fn
+	in.Fn = func(c *x86.CPU, in *x86.Inst) {
+		c.Mem.Leave()
+		defer c.Mem.Enter()
+		inner(c, in)
+	}
+	return in
 }
 
 // traced wraps an instruction so that its memory accesses are reported.

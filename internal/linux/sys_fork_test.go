@@ -59,7 +59,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		p.fds.dupTo(1, 7, true)
 		brk := p.brk + 0x3000
 		sysBrk(p, &[6]uint64{brk})
-		p.Mem.Store32(p.brkStart+16, 0xcafef00d)
+		p.CPU.Mem.Store32(p.brkStart+16, 0xcafef00d)
 		p.gate = x86.GateSyscall
 		if bits == 32 {
 			p.gate = x86.GateInt80
@@ -76,14 +76,14 @@ func TestForkStateRoundTrip(t *testing.T) {
 			cc.MXCSR != c.MXCSR || cc.X87 != c.X87 || cc.AddrMask != c.AddrMask {
 			t.Errorf("%d: segment, SSE or x87 state differs", bits)
 		}
-		if cc.Sys != child || child.CPU.Mem != child.Mem || child.Mem == p.Mem {
+		if cc.Sys != child || child.CPU.Mem.Space != child.Mem || child.Mem == p.Mem {
 			t.Errorf("%d: child wiring", bits)
 		}
 		if child.pid != os.Getpid() || child.Path != p.Path || child.ExePath != p.ExePath ||
 			*child.Image != *p.Image || child.Layout != p.Layout || child.Stack != p.Stack {
 			t.Errorf("%d: process identity differs", bits)
 		}
-		if child.brk != brk || child.brkStart != p.brkStart || child.Mem.Load32(p.brkStart+16) != 0xcafef00d {
+		if child.brk != brk || child.brkStart != p.brkStart || child.CPU.Mem.Load32(p.brkStart+16) != 0xcafef00d {
 			t.Errorf("%d: brk %#x/%#x", bits, child.brk, child.brkStart)
 		}
 		if child.sig.act != p.sig.act || child.mask != p.mask || child.altstack != p.altstack {
@@ -159,10 +159,10 @@ func TestForkChildCloneArgs(t *testing.T) {
 		if cc.R[x86.RSP] != ca.Stack {
 			t.Errorf("%d: child sp %#x, want %#x", bits, cc.R[x86.RSP], ca.Stack)
 		}
-		if got := child.Mem.Load32(ctid); got != uint32(os.Getpid()) {
+		if got := child.CPU.Mem.Load32(ctid); got != uint32(os.Getpid()) {
 			t.Errorf("%d: CLONE_CHILD_SETTID stored %d", bits, got)
 		}
-		if p.Mem.Load32(ctid) != 0 || p.CPU.R[x86.RSP] == ca.Stack {
+		if p.CPU.Mem.Load32(ctid) != 0 || p.CPU.R[x86.RSP] == ca.Stack {
 			t.Errorf("%d: the parent changed", bits)
 		}
 		if bits == 64 && cc.SegBase[x86.FS] != ca.TLS {
@@ -334,11 +334,11 @@ func TestWaitForHostChild(t *testing.T) {
 		if r := p.wait4(int64(pid), buf, 0, buf+16); r != int64(pid) {
 			t.Fatalf("%d: wait4 = %d, want %d", bits, r, pid)
 		}
-		if st := p.Mem.Load32(buf); st != 7<<8 {
+		if st := p.CPU.Mem.Load32(buf); st != 7<<8 {
 			t.Errorf("%d: status %#x", bits, st)
 		}
 		// ru_maxrss, the third long after two timevals, is nonzero.
-		if rss := p.Mem.LoadN(buf+16+4*uint64(p.w), int(p.w)); rss == 0 {
+		if rss := p.CPU.Mem.LoadN(buf+16+4*uint64(p.w), int(p.w)); rss == 0 {
 			t.Errorf("%d: rusage not filled", bits)
 		}
 		if r := p.wait4(-1, 0, wNohang, 0); r != -abi.ECHILD {
@@ -349,16 +349,16 @@ func TestWaitForHostChild(t *testing.T) {
 		}
 
 		pid = start("3")
-		p.Mem.StoreBytes(buf, bytes.Repeat([]byte{0xaa}, siginfoSize))
+		p.CPU.Mem.StoreBytes(buf, bytes.Repeat([]byte{0xaa}, siginfoSize))
 		if r := sysWaitid(p, &[6]uint64{pAll, 0, buf, wExited, 0}); r != 0 {
 			t.Fatalf("%d: waitid = %d", bits, r)
 		}
 		u := uint64(unionOffset(p.w))
-		if p.Mem.Load32(buf) != abi.SIGCHLD || p.Mem.Load32(buf+8) != cldExited ||
-			p.Mem.Load32(buf+u) != uint32(pid) || p.Mem.Load32(buf+u+8) != 3 {
-			t.Errorf("%d: siginfo %x", bits, p.Mem.Load64(buf+u))
+		if p.CPU.Mem.Load32(buf) != abi.SIGCHLD || p.CPU.Mem.Load32(buf+8) != cldExited ||
+			p.CPU.Mem.Load32(buf+u) != uint32(pid) || p.CPU.Mem.Load32(buf+u+8) != 3 {
+			t.Errorf("%d: siginfo %x", bits, p.CPU.Mem.Load64(buf+u))
 		}
-		if p.Mem.Load8(buf+u+12) != 0xaa {
+		if p.CPU.Mem.Load8(buf+u+12) != 0xaa {
 			t.Errorf("%d: waitid wrote past si_status", bits)
 		}
 		if r := sysWaitid(p, &[6]uint64{pAll, 0, buf, wExited | wNohang, 0}); r != -abi.ECHILD {

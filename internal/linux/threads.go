@@ -391,6 +391,7 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 		if p.endThread != nil {
 			p.endThread(t.CPU)
 		}
+		t.CPU.Mem.Close() // its translation caches go with it
 		g.cur.Store(nil)
 		g.mu.Unlock()
 		return

@@ -2,212 +2,332 @@ package mem
 
 import "encoding/binary"
 
-// The Load and Store functions are the guest's data accesses. They check
-// permissions and panic with a *Fault when the access is refused; the engine
-// recovers the panic and turns it into a guest signal. The fast path is a hit
-// in the per-kind translation cache for an access that stays inside a page.
+// The Load and Store functions are the guest's data accesses through a
+// vCPU's view. They check permissions and panic with a *Fault when the
+// access is refused; the engine recovers the panic and turns it into a
+// guest signal. The fast path is a hit in the view's per-kind translation
+// cache for an access that stays inside a page: no lock, no call. The
+// functions that touch page contents are //go:norace: guest memory is
+// shared by the vCPUs without synchronization, as a multiprocessor's is,
+// and a guest's own races (a spinlock released by a plain store is legal
+// x86) are not gemu's. An aligned access of up to 8 bytes stays a single
+// host load or store (binary.LittleEndian compiles to one MOV).
 
 // rpage returns the page holding address a for reading. A refused access
 // faults at a, the first byte of the access in that page.
-func (s *Space) rpage(a uint64) *[PageSize]byte {
+func (v *View) rpage(a uint64) *[PageSize]byte {
 	pn := a >> PageShift
-	e := &s.rtlb[pn%tlbSize]
+	e := &v.rtlb[pn%tlbSize]
 	if e.tag == pn+1 {
 		return e.data
 	}
-	r := s.find(a)
-	if r == nil {
-		panic(&Fault{Addr: a, Access: AccRead, Unmapped: true})
+	return v.rmiss(a)
+}
+
+// rmiss is rpage's lookup in the space, which fills the cache.
+func (v *View) rmiss(a uint64) *[PageSize]byte {
+	s := v.Space
+	pn := a >> PageShift
+	for {
+		s.mu.RLock()
+		r := s.find(a)
+		if r == nil || r.perm&Read == 0 {
+			s.mu.RUnlock()
+			panic(&Fault{Addr: a, Access: AccRead, Unmapped: r == nil})
+		}
+		var d *[PageSize]byte
+		switch p := s.pages[pn]; {
+		case p != nil && p.data != nil:
+			d = p.data
+		case !s.multi:
+			d = &zeroPage
+		case p != nil:
+			p.zeroBy.Or(v.bit)
+			d = &zeroPage
+		default:
+			// Record the zero translation on a page entry of its own.
+			s.mu.RUnlock()
+			s.mu.Lock()
+			if s.pages[pn] == nil && s.find(a) != nil {
+				s.pages[pn] = &page{}
+			}
+			s.mu.Unlock()
+			continue
+		}
+		if v.trace == nil {
+			e := &v.rtlbMain[pn%tlbSize]
+			e.tag, e.data = pn+1, d
+		}
+		s.mu.RUnlock()
+		return d
 	}
-	if r.perm&Read == 0 {
-		panic(&Fault{Addr: a, Access: AccRead})
-	}
-	d := s.contents(pn)
-	if s.trace == nil {
-		e.tag, e.data = pn+1, d
-	}
-	return d
 }
 
 // wpage returns the page holding address a for writing, like rpage.
-func (s *Space) wpage(a uint64) *[PageSize]byte {
+func (v *View) wpage(a uint64) *[PageSize]byte {
 	pn := a >> PageShift
-	e := &s.wtlb[pn%tlbSize]
+	e := &v.wtlb[pn%tlbSize]
 	if e.tag == pn+1 {
 		return e.data
 	}
-	r := s.find(a)
-	if r == nil {
-		panic(&Fault{Addr: a, Access: AccWrite, Unmapped: true})
+	return v.wmiss(a)
+}
+
+// wmiss is wpage's lookup in the space: a page gets its data, and loses
+// its code mark (OnCodeWrite), before the cache is filled.
+func (v *View) wmiss(a uint64) *[PageSize]byte {
+	s := v.Space
+	pn := a >> PageShift
+	for {
+		s.mu.RLock()
+		r := s.find(a)
+		if r == nil || r.perm&Write == 0 {
+			s.mu.RUnlock()
+			panic(&Fault{Addr: a, Access: AccWrite, Unmapped: r == nil})
+		}
+		p := s.pages[pn]
+		if p != nil && p.readOnly {
+			s.mu.RUnlock()
+			panic(&Fault{Addr: a, Access: AccWrite}) // read-only foreign memory
+		}
+		if p != nil && p.data != nil && !p.code {
+			d := p.data
+			if v.trace == nil {
+				e := &v.wtlbMain[pn%tlbSize]
+				e.tag, e.data = pn+1, d
+			}
+			s.mu.RUnlock()
+			return d
+		}
+		s.mu.RUnlock()
+		s.materialize(v, pn, pn+1)
 	}
-	if r.perm&Write == 0 {
-		panic(&Fault{Addr: a, Access: AccWrite})
+}
+
+// materialize readies the mapped pages of [first, end) for stores: each
+// gets data and loses its code mark, reported to OnCodeWrite. Read
+// translations of the shared zero page that other views may hold are shot
+// down; self (the calling vCPU's view, or nil) drops its own. Callers
+// check permissions before and look again after: the space may change in
+// between.
+func (s *Space) materialize(self *View, first, end uint64) {
+	var bit uint64
+	if self != nil {
+		bit = self.bit
 	}
-	if p := s.pages[pn]; p != nil && p.readOnly {
-		panic(&Fault{Addr: a, Access: AccWrite}) // read-only foreign memory
+	shoot := false
+	s.mu.Lock()
+	for pn := first; pn < end; pn++ {
+		if s.find(pn<<PageShift) == nil {
+			continue
+		}
+		p := s.pages[pn]
+		if p == nil {
+			p = &page{}
+			s.pages[pn] = p
+		}
+		s.dropCode(pn, p)
+		if p.data == nil {
+			p.data = new([PageSize]byte)
+			// With a single view, only the caller's may hold a zero
+			// translation, but a caller without a view cannot drop it.
+			z := p.zeroBy.Swap(0)
+			shoot = shoot || s.multi && z&^bit != 0 || !s.multi && self == nil
+		}
 	}
-	d := s.writable(pn).data
-	if s.trace == nil {
-		e.tag, e.data = pn+1, d
+	s.unlock()
+	if self != nil {
+		self.flushRRange(first, end)
 	}
-	return d
+	if shoot {
+		s.exclusiveFrom(self, func() {
+			for _, v := range s.views {
+				v.flushRRange(first, end)
+			}
+		})
+	}
 }
 
 // loadSlow assembles a little-endian value of n bytes that may cross pages.
-func (s *Space) loadSlow(a uint64, n int) uint64 {
+//
+//go:norace
+func (v *View) loadSlow(a uint64, n int) uint64 {
 	// Check every page first so a fault is reported at the right address
 	// regardless of which byte is unmapped.
-	var v uint64
+	var x uint64
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		d := s.rpage(ai)
-		v |= uint64(d[ai&PageMask]) << (8 * i)
+		d := v.rpage(ai)
+		x |= uint64(d[ai&PageMask]) << (8 * i)
 	}
-	if s.trace != nil {
-		s.trace(a, n, false, v)
+	if v.trace != nil {
+		v.trace(a, n, false, x)
 	}
-	return v
+	return x
 }
 
-func (s *Space) storeSlow(a uint64, n int, v uint64) {
+//go:norace
+func (v *View) storeSlow(a uint64, n int, x uint64) {
 	// Probe both pages before writing anything: a store is all or nothing.
-	s.wpage(a)
+	v.wpage(a)
 	if last := a + uint64(n) - 1; last>>PageShift != a>>PageShift {
-		s.wpage(last &^ PageMask)
+		v.wpage(last &^ PageMask)
 	}
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		d := s.wpage(ai)
-		d[ai&PageMask] = byte(v >> (8 * i))
+		d := v.wpage(ai)
+		d[ai&PageMask] = byte(x >> (8 * i))
 	}
-	if s.trace != nil {
-		s.trace(a, n, true, v)
+	if v.trace != nil {
+		v.trace(a, n, true, x)
 	}
 }
 
 // Load8 loads a byte.
-func (s *Space) Load8(a uint64) uint8 {
+//
+//go:norace
+func (v *View) Load8(a uint64) uint8 {
 	pn := a >> PageShift
-	e := &s.rtlb[pn%tlbSize]
+	e := &v.rtlb[pn%tlbSize]
 	if e.tag == pn+1 {
 		return e.data[a&PageMask]
 	}
-	return uint8(s.loadSlow(a, 1))
+	return uint8(v.loadSlow(a, 1))
 }
 
 // Load16 loads a little-endian 16-bit value.
-func (s *Space) Load16(a uint64) uint16 {
+//
+//go:norace
+func (v *View) Load16(a uint64) uint16 {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.rtlb[pn%tlbSize]
+	e := &v.rtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-2 {
 		return binary.LittleEndian.Uint16(e.data[off:])
 	}
-	return uint16(s.loadSlow(a, 2))
+	return uint16(v.loadSlow(a, 2))
 }
 
 // Load32 loads a little-endian 32-bit value.
-func (s *Space) Load32(a uint64) uint32 {
+//
+//go:norace
+func (v *View) Load32(a uint64) uint32 {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.rtlb[pn%tlbSize]
+	e := &v.rtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-4 {
 		return binary.LittleEndian.Uint32(e.data[off:])
 	}
-	return uint32(s.loadSlow(a, 4))
+	return uint32(v.loadSlow(a, 4))
 }
 
 // Load64 loads a little-endian 64-bit value.
-func (s *Space) Load64(a uint64) uint64 {
+//
+//go:norace
+func (v *View) Load64(a uint64) uint64 {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.rtlb[pn%tlbSize]
+	e := &v.rtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-8 {
 		return binary.LittleEndian.Uint64(e.data[off:])
 	}
-	return s.loadSlow(a, 8)
+	return v.loadSlow(a, 8)
 }
 
 // Store8 stores a byte.
-func (s *Space) Store8(a uint64, v uint8) {
+//
+//go:norace
+func (v *View) Store8(a uint64, x uint8) {
 	pn := a >> PageShift
-	e := &s.wtlb[pn%tlbSize]
+	e := &v.wtlb[pn%tlbSize]
 	if e.tag == pn+1 {
-		e.data[a&PageMask] = v
+		e.data[a&PageMask] = x
 		return
 	}
-	s.storeSlow(a, 1, uint64(v))
+	v.storeSlow(a, 1, uint64(x))
 }
 
 // Store16 stores a little-endian 16-bit value.
-func (s *Space) Store16(a uint64, v uint16) {
+//
+//go:norace
+func (v *View) Store16(a uint64, x uint16) {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.wtlb[pn%tlbSize]
+	e := &v.wtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-2 {
-		binary.LittleEndian.PutUint16(e.data[off:], v)
+		binary.LittleEndian.PutUint16(e.data[off:], x)
 		return
 	}
-	s.storeSlow(a, 2, uint64(v))
+	v.storeSlow(a, 2, uint64(x))
 }
 
 // Store32 stores a little-endian 32-bit value.
-func (s *Space) Store32(a uint64, v uint32) {
+//
+//go:norace
+func (v *View) Store32(a uint64, x uint32) {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.wtlb[pn%tlbSize]
+	e := &v.wtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-4 {
-		binary.LittleEndian.PutUint32(e.data[off:], v)
+		binary.LittleEndian.PutUint32(e.data[off:], x)
 		return
 	}
-	s.storeSlow(a, 4, uint64(v))
+	v.storeSlow(a, 4, uint64(x))
 }
 
 // Store64 stores a little-endian 64-bit value.
-func (s *Space) Store64(a uint64, v uint64) {
+//
+//go:norace
+func (v *View) Store64(a uint64, x uint64) {
 	pn, off := a>>PageShift, a&PageMask
-	e := &s.wtlb[pn%tlbSize]
+	e := &v.wtlb[pn%tlbSize]
 	if e.tag == pn+1 && off <= PageSize-8 {
-		binary.LittleEndian.PutUint64(e.data[off:], v)
+		binary.LittleEndian.PutUint64(e.data[off:], x)
 		return
 	}
-	s.storeSlow(a, 8, v)
+	v.storeSlow(a, 8, x)
 }
 
 // LoadN loads n (1, 2, 4 or 8) bytes zero-extended.
-func (s *Space) LoadN(a uint64, n int) uint64 {
+//
+//go:norace
+func (v *View) LoadN(a uint64, n int) uint64 {
 	switch n {
 	case 1:
-		return uint64(s.Load8(a))
+		return uint64(v.Load8(a))
 	case 2:
-		return uint64(s.Load16(a))
+		return uint64(v.Load16(a))
 	case 4:
-		return uint64(s.Load32(a))
+		return uint64(v.Load32(a))
 	}
-	return s.Load64(a)
+	return v.Load64(a)
 }
 
-// StoreN stores the low n (1, 2, 4 or 8) bytes of v.
-func (s *Space) StoreN(a uint64, n int, v uint64) {
+// StoreN stores the low n (1, 2, 4 or 8) bytes of x.
+//
+//go:norace
+func (v *View) StoreN(a uint64, n int, x uint64) {
 	switch n {
 	case 1:
-		s.Store8(a, uint8(v))
+		v.Store8(a, uint8(x))
 	case 2:
-		s.Store16(a, uint16(v))
+		v.Store16(a, uint16(x))
 	case 4:
-		s.Store32(a, uint32(v))
+		v.Store32(a, uint32(x))
 	default:
-		s.Store64(a, v)
+		v.Store64(a, x)
 	}
 }
 
 // LoadBytes fills dst from guest memory at a, with read permission checks;
 // it panics with *Fault like the Load functions.
-func (s *Space) LoadBytes(a uint64, dst []byte) {
+//
+//go:norace
+func (v *View) LoadBytes(a uint64, dst []byte) {
 	a0, all := a, dst
 	for len(dst) > 0 {
-		d := s.rpage(a)
+		d := v.rpage(a)
 		n := copy(dst, d[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
-	if s.trace != nil && len(all) > 0 {
-		s.trace(a0, len(all), false, low8(all))
+	if v.trace != nil && len(all) > 0 {
+		v.trace(a0, len(all), false, low8(all))
 	}
 }
 
@@ -223,61 +343,109 @@ func low8(b []byte) uint64 {
 
 // StoreBytes copies src to guest memory at a, with write permission checks;
 // it panics with *Fault like the Store functions. All pages are probed first.
-func (s *Space) StoreBytes(a uint64, src []byte) {
+//
+//go:norace
+func (v *View) StoreBytes(a uint64, src []byte) {
 	if len(src) == 0 {
 		return
 	}
 	for pn := a >> PageShift; pn <= (a+uint64(len(src))-1)>>PageShift; pn++ {
-		s.wpage(max(a, pn<<PageShift))
+		v.wpage(max(a, pn<<PageShift))
 	}
 	a0, all := a, src
 	for len(src) > 0 {
-		d := s.wpage(a)
+		d := v.wpage(a)
 		n := copy(d[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)
 	}
-	if s.trace != nil {
-		s.trace(a0, len(all), true, low8(all))
+	if v.trace != nil {
+		v.trace(a0, len(all), true, low8(all))
 	}
 }
 
-// catch runs f and converts a *Fault panic into an error.
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if flt, ok := r.(*Fault); ok {
-				err = flt
-				return
-			}
-			panic(r)
-		}
-	}()
-	f()
-	return nil
-}
+// The Space's accessors below are for system calls, loaders and debuggers:
+// they return errors instead of panicking, work from any goroutine, and
+// look pages up under the space's lock, never through a view's caches.
 
 // Read copies guest memory into dst with read permission checks and returns
-// a *Fault error instead of panicking. Used by system calls.
+// a *Fault error instead of panicking. Used by system calls. A fault leaves
+// the bytes before the faulting page copied.
+//
+//go:norace
 func (s *Space) Read(a uint64, dst []byte) error {
 	if a+uint64(len(dst)) < a || a+uint64(len(dst)) > s.Limit {
 		return &Fault{Addr: a, Unmapped: true}
 	}
-	return catch(func() { s.LoadBytes(a, dst) })
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for len(dst) > 0 {
+		r := s.find(a)
+		if r == nil || r.perm&Read == 0 {
+			return &Fault{Addr: a, Access: AccRead, Unmapped: r == nil}
+		}
+		n := copy(dst, s.contents(a >> PageShift)[a&PageMask:])
+		dst = dst[n:]
+		a += uint64(n)
+	}
+	return nil
 }
 
 // Write copies src into guest memory with write permission checks and
-// returns a *Fault error instead of panicking. Used by system calls.
-func (s *Space) Write(a uint64, src []byte) error {
+// returns a *Fault error instead of panicking, writing nothing then. Used
+// by system calls.
+func (s *Space) Write(a uint64, src []byte) error { return s.write(nil, a, src) }
+
+// Write is Space.Write from the view's vCPU, which may be running.
+func (v *View) Write(a uint64, src []byte) error { return v.Space.write(v, a, src) }
+
+//go:norace
+func (s *Space) write(self *View, a uint64, src []byte) error {
 	if a+uint64(len(src)) < a || a+uint64(len(src)) > s.Limit {
 		return &Fault{Addr: a, Access: AccWrite, Unmapped: true}
 	}
-	return catch(func() { s.StoreBytes(a, src) })
+	if len(src) == 0 {
+		return nil
+	}
+	first, end := pageRange(a, uint64(len(src)))
+	for {
+		s.mu.RLock()
+		ready := true
+		for pn := first; pn < end; pn++ {
+			pa := max(a, pn<<PageShift)
+			r := s.find(pa)
+			if r == nil || r.perm&Write == 0 {
+				s.mu.RUnlock()
+				return &Fault{Addr: pa, Access: AccWrite, Unmapped: r == nil}
+			}
+			p := s.pages[pn]
+			if p != nil && p.readOnly {
+				s.mu.RUnlock()
+				return &Fault{Addr: pa, Access: AccWrite}
+			}
+			ready = ready && p != nil && p.data != nil && !p.code
+		}
+		if ready {
+			for len(src) > 0 {
+				n := copy(s.pages[a>>PageShift].data[a&PageMask:], src)
+				src = src[n:]
+				a += uint64(n)
+			}
+			s.mu.RUnlock()
+			return nil
+		}
+		s.mu.RUnlock()
+		s.materialize(self, first, end)
+	}
 }
 
 // Peek reads guest memory the way a debugger does: it ignores permissions
 // and reports false if any byte is unmapped, never faulting.
+//
+//go:norace
 func (s *Space) Peek(a uint64, dst []byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	for len(dst) > 0 {
 		if a >= s.Limit {
 			return false
@@ -296,21 +464,49 @@ func (s *Space) Peek(a uint64, dst []byte) bool {
 // kernel-made data such as the initial stack). It reports false, writing
 // nothing, if any byte is unmapped or lies in read-only foreign memory
 // (Back); code pages are invalidated.
-func (s *Space) Poke(a uint64, src []byte) bool {
-	if !s.Mapped(a, uint64(len(src))) || len(src) > 0 && s.readOnlyIn(a, uint64(len(src))) {
-		return false
+func (s *Space) Poke(a uint64, src []byte) bool { return s.poke(nil, a, src) }
+
+// Poke is Space.Poke from the view's vCPU, which may be running.
+func (v *View) Poke(a uint64, src []byte) bool { return v.Space.poke(v, a, src) }
+
+//go:norace
+func (s *Space) poke(self *View, a uint64, src []byte) bool {
+	if len(src) == 0 {
+		return s.Mapped(a, 0)
 	}
-	for len(src) > 0 {
-		n := copy(s.writable(a >> PageShift).data[a&PageMask:], src)
-		src = src[n:]
-		a += uint64(n)
+	first, end := pageRange(a, uint64(len(src)))
+	for {
+		s.mu.RLock()
+		if _, ok := s.covered(a, uint64(len(src))); !ok || s.readOnlyIn(a, uint64(len(src))) {
+			s.mu.RUnlock()
+			return false
+		}
+		ready := true
+		for pn := first; pn < end && ready; pn++ {
+			p := s.pages[pn]
+			ready = p != nil && p.data != nil && !p.code
+		}
+		if ready {
+			for len(src) > 0 {
+				n := copy(s.pages[a>>PageShift].data[a&PageMask:], src)
+				src = src[n:]
+				a += uint64(n)
+			}
+			s.mu.RUnlock()
+			return true
+		}
+		s.mu.RUnlock()
+		s.materialize(self, first, end)
 	}
-	return true
 }
 
 // Fetch copies up to len(dst) instruction bytes at a into dst, stopping at
 // the first byte that is unmapped or not executable. It returns the count.
+//
+//go:norace
 func (s *Space) Fetch(a uint64, dst []byte) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	n := 0
 	for n < len(dst) {
 		if a >= s.Limit {
@@ -327,7 +523,11 @@ func (s *Space) Fetch(a uint64, dst []byte) int {
 }
 
 // ReadString reads a NUL-terminated string of at most max bytes.
+//
+//go:norace
 func (s *Space) ReadString(a uint64, max int) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var buf []byte
 	for len(buf) < max {
 		r := s.find(a)

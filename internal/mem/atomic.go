@@ -31,7 +31,7 @@ var crossMu sync.Mutex
 // Report. It holds no lock and lives for one instruction.
 type Locked struct {
 	p unsafe.Pointer // host address of the operand; nil if it crosses a page
-	s *Space
+	v *View
 	a uint64
 	n int
 }
@@ -39,17 +39,17 @@ type Locked struct {
 // LockedAt checks that the n bytes (1, 2, 4 or 8) at a may be stored to,
 // faulting as StoreN would (code pages lose their translations first, as
 // for a store), and returns them as a locked operand.
-func (s *Space) LockedAt(a uint64, n int) Locked {
+func (v *View) LockedAt(a uint64, n int) Locked {
 	pn, off := a>>PageShift, a&PageMask
-	if e := &s.wtlb[pn%tlbSize]; e.tag == pn+1 && off <= PageSize-uint64(n) {
-		return Locked{p: unsafe.Pointer(&e.data[off]), s: s, a: a, n: n}
+	if e := &v.wtlb[pn%tlbSize]; e.tag == pn+1 && off <= PageSize-uint64(n) {
+		return Locked{p: unsafe.Pointer(&e.data[off]), v: v, a: a, n: n}
 	}
-	d := s.wpage(a)
+	d := v.wpage(a)
 	if off <= PageSize-uint64(n) {
-		return Locked{p: unsafe.Pointer(&d[off]), s: s, a: a, n: n}
+		return Locked{p: unsafe.Pointer(&d[off]), v: v, a: a, n: n}
 	}
-	s.wpage((a + uint64(n) - 1) &^ PageMask)
-	return Locked{s: s, a: a, n: n}
+	v.wpage((a + uint64(n) - 1) &^ PageMask)
+	return Locked{v: v, a: a, n: n}
 }
 
 // Load returns the operand's current value, read in one access (for a
@@ -58,7 +58,7 @@ func (l Locked) Load() uint64 {
 	switch {
 	case l.p == nil:
 		crossMu.Lock()
-		v := l.s.crossLoad(l.a, l.n)
+		v := l.v.crossLoad(l.a, l.n)
 		crossMu.Unlock()
 		return v
 	case l.n == 1:
@@ -78,9 +78,9 @@ func (l Locked) CompareAndSwap(old, new uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
 		crossMu.Lock()
-		prev = l.s.crossLoad(l.a, l.n)
+		prev = l.v.crossLoad(l.a, l.n)
 		if prev == old {
-			l.s.crossStore(l.a, l.n, new)
+			l.v.crossStore(l.a, l.n, new)
 		}
 		crossMu.Unlock()
 		return prev
@@ -100,8 +100,8 @@ func (l Locked) Xadd(v uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
 		crossMu.Lock()
-		prev = l.s.crossLoad(l.a, l.n)
-		l.s.crossStore(l.a, l.n, prev+v)
+		prev = l.v.crossLoad(l.a, l.n)
+		l.v.crossStore(l.a, l.n, prev+v)
 		crossMu.Unlock()
 	case l.n == 1:
 		prev = lockXadd8(l.p, v)
@@ -112,7 +112,7 @@ func (l Locked) Xadd(v uint64) (prev uint64) {
 	default:
 		prev = lockXadd64(l.p, v)
 	}
-	if l.s.trace != nil {
+	if l.v.trace != nil {
 		l.Report(prev, prev+v)
 	}
 	return prev
@@ -124,8 +124,8 @@ func (l Locked) Swap(v uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
 		crossMu.Lock()
-		prev = l.s.crossLoad(l.a, l.n)
-		l.s.crossStore(l.a, l.n, v)
+		prev = l.v.crossLoad(l.a, l.n)
+		l.v.crossStore(l.a, l.n, v)
 		crossMu.Unlock()
 	case l.n == 1:
 		prev = lockXchg8(l.p, v)
@@ -136,7 +136,7 @@ func (l Locked) Swap(v uint64) (prev uint64) {
 	default:
 		prev = lockXchg64(l.p, v)
 	}
-	if l.s.trace != nil {
+	if l.v.trace != nil {
 		l.Report(prev, v)
 	}
 	return prev
@@ -145,7 +145,7 @@ func (l Locked) Swap(v uint64) (prev uint64) {
 // Report tells the tracer, if one is on, that the operand was loaded
 // (old) and stored (new), as an unlocked read-modify-write reports it.
 func (l Locked) Report(old, new uint64) {
-	if t := l.s.trace; t != nil {
+	if t := l.v.trace; t != nil {
 		m := sizeMask(l.n)
 		t(l.a, l.n, false, old&m)
 		t(l.a, l.n, true, new&m)
@@ -161,19 +161,22 @@ func sizeMask(n int) uint64 {
 
 // crossLoad and crossStore access the bytes of an operand crossing a page
 // boundary, whose pages LockedAt made writable; under crossMu.
-func (s *Space) crossLoad(a uint64, n int) uint64 {
-	var v uint64
+//
+//go:norace
+func (v *View) crossLoad(a uint64, n int) uint64 {
+	var x uint64
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		v |= uint64(s.wpage(ai)[ai&PageMask]) << (8 * i)
+		x |= uint64(v.wpage(ai)[ai&PageMask]) << (8 * i)
 	}
-	return v
+	return x
 }
 
-func (s *Space) crossStore(a uint64, n int, v uint64) {
+//go:norace
+func (v *View) crossStore(a uint64, n int, x uint64) {
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
-		s.wpage(ai)[ai&PageMask] = byte(v >> (8 * i))
+		v.wpage(ai)[ai&PageMask] = byte(x >> (8 * i))
 	}
 }
 
@@ -182,23 +185,23 @@ func (s *Space) crossStore(a uint64, n int, v uint64) {
 // quadword first) they receive new, atomically. It returns what they
 // held, faults as a 16-byte store would, and reports a load and a store
 // (of the low quadwords) to the tracer.
-func (s *Space) CmpXchg16(a uint64, oldLo, oldHi, newLo, newHi uint64) (lo, hi uint64) {
-	l0 := s.LockedAt(a, 8)
-	l1 := s.LockedAt(a+8, 8)
+func (v *View) CmpXchg16(a uint64, oldLo, oldHi, newLo, newHi uint64) (lo, hi uint64) {
+	l0 := v.LockedAt(a, 8)
+	l1 := v.LockedAt(a+8, 8)
 	if l0.p != nil && l1.p != nil && uintptr(l0.p)&15 == 0 && uintptr(l1.p) == uintptr(l0.p)+8 {
 		lo, hi = lockCas128(l0.p, oldLo, oldHi, newLo, newHi)
 	} else {
 		// Not one host location (a misaligned guest address): under the
 		// mutex, like an access crossing pages.
 		crossMu.Lock()
-		lo, hi = s.crossLoad(a, 8), s.crossLoad(a+8, 8)
+		lo, hi = v.crossLoad(a, 8), v.crossLoad(a+8, 8)
 		if lo == oldLo && hi == oldHi {
-			s.crossStore(a, 8, newLo)
-			s.crossStore(a+8, 8, newHi)
+			v.crossStore(a, 8, newLo)
+			v.crossStore(a+8, 8, newHi)
 		}
 		crossMu.Unlock()
 	}
-	if t := s.trace; t != nil {
+	if t := v.trace; t != nil {
 		stored := lo
 		if lo == oldLo && hi == oldHi {
 			stored = newLo

@@ -7,6 +7,7 @@ import (
 
 func TestLockedOps(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	if err := s.Map(0x10000, 2*PageSize, Read|Write); err != nil {
 		t.Fatal(err)
 	}
@@ -15,27 +16,27 @@ func TestLockedOps(t *testing.T) {
 	for _, n := range []int{1, 2, 4, 8} {
 		for _, a := range []uint64{0x10100, 0x10203, 0x10fff} { // the last crosses for n > 1
 			m := sizeMask(n)
-			s.Store64(a-8, 0x5a5a5a5a5a5a5a5a)
-			s.Store64(a+uint64(n), 0xa5a5a5a5a5a5a5a5)
-			s.StoreN(a, n, 0x8877665544332211&m)
-			l := s.LockedAt(a, n)
+			v.Store64(a-8, 0x5a5a5a5a5a5a5a5a)
+			v.Store64(a+uint64(n), 0xa5a5a5a5a5a5a5a5)
+			v.StoreN(a, n, 0x8877665544332211&m)
+			l := v.LockedAt(a, n)
 			if got := l.Load(); got != 0x8877665544332211&m {
 				t.Fatalf("n=%d a=%#x: Load %#x", n, a, got)
 			}
-			if prev := l.Xadd(0xff); prev != 0x8877665544332211&m || s.LoadN(a, n) != (0x8877665544332211+0xff)&m {
-				t.Fatalf("n=%d a=%#x: Xadd prev %#x, now %#x", n, a, prev, s.LoadN(a, n))
+			if prev := l.Xadd(0xff); prev != 0x8877665544332211&m || v.LoadN(a, n) != (0x8877665544332211+0xff)&m {
+				t.Fatalf("n=%d a=%#x: Xadd prev %#x, now %#x", n, a, prev, v.LoadN(a, n))
 			}
-			if prev := l.Swap(0x0102030405060708); prev != (0x8877665544332211+0xff)&m || s.LoadN(a, n) != 0x0102030405060708&m {
-				t.Fatalf("n=%d a=%#x: Swap prev %#x, now %#x", n, a, prev, s.LoadN(a, n))
+			if prev := l.Swap(0x0102030405060708); prev != (0x8877665544332211+0xff)&m || v.LoadN(a, n) != 0x0102030405060708&m {
+				t.Fatalf("n=%d a=%#x: Swap prev %#x, now %#x", n, a, prev, v.LoadN(a, n))
 			}
-			if prev := l.CompareAndSwap(1, 2); prev != 0x0102030405060708&m || s.LoadN(a, n) != 0x0102030405060708&m {
-				t.Fatalf("n=%d a=%#x: failed CAS prev %#x, now %#x", n, a, prev, s.LoadN(a, n))
+			if prev := l.CompareAndSwap(1, 2); prev != 0x0102030405060708&m || v.LoadN(a, n) != 0x0102030405060708&m {
+				t.Fatalf("n=%d a=%#x: failed CAS prev %#x, now %#x", n, a, prev, v.LoadN(a, n))
 			}
-			if prev := l.CompareAndSwap(0x0102030405060708&m, 0xfedcba9876543210&m); prev != 0x0102030405060708&m || s.LoadN(a, n) != 0xfedcba9876543210&m {
-				t.Fatalf("n=%d a=%#x: CAS prev %#x, now %#x", n, a, prev, s.LoadN(a, n))
+			if prev := l.CompareAndSwap(0x0102030405060708&m, 0xfedcba9876543210&m); prev != 0x0102030405060708&m || v.LoadN(a, n) != 0xfedcba9876543210&m {
+				t.Fatalf("n=%d a=%#x: CAS prev %#x, now %#x", n, a, prev, v.LoadN(a, n))
 			}
-			if s.Load64(a-8) != 0x5a5a5a5a5a5a5a5a || s.Load64(a+uint64(n)) != 0xa5a5a5a5a5a5a5a5 {
-				t.Fatalf("n=%d a=%#x: neighbours changed: %#x %#x", n, a, s.Load64(a-8), s.Load64(a+uint64(n)))
+			if v.Load64(a-8) != 0x5a5a5a5a5a5a5a5a || v.Load64(a+uint64(n)) != 0xa5a5a5a5a5a5a5a5 {
+				t.Fatalf("n=%d a=%#x: neighbours changed: %#x %#x", n, a, v.Load64(a-8), v.Load64(a+uint64(n)))
 			}
 		}
 	}
@@ -43,37 +44,39 @@ func TestLockedOps(t *testing.T) {
 
 func TestLockedFaults(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x20000, PageSize, Read)
 	s.Map(0x30000, PageSize, Read|Write)
 	s.Map(0x31000, PageSize, Read)
 	// A read-only page: a write fault at the operand, as a store.
-	if f := catchFault(func() { s.LockedAt(0x20010, 4) }); f == nil || f.Access != AccWrite || f.Unmapped || f.Addr != 0x20010 {
+	if f := catchFault(func() { v.LockedAt(0x20010, 4) }); f == nil || f.Access != AccWrite || f.Unmapped || f.Addr != 0x20010 {
 		t.Fatalf("read-only: %+v", f)
 	}
-	if f := catchFault(func() { s.LockedAt(0x50000, 8) }); f == nil || f.Access != AccWrite || !f.Unmapped || f.Addr != 0x50000 {
+	if f := catchFault(func() { v.LockedAt(0x50000, 8) }); f == nil || f.Access != AccWrite || !f.Unmapped || f.Addr != 0x50000 {
 		t.Fatalf("unmapped: %+v", f)
 	}
 	// Across a writable and a read-only page: the fault is at the second
 	// page and nothing is written.
-	s.Store64(0x30ff8, 0x1111111111111111)
-	if f := catchFault(func() { s.LockedAt(0x30ffc, 8).Swap(0) }); f == nil || f.Access != AccWrite || f.Addr != 0x31000 {
+	v.Store64(0x30ff8, 0x1111111111111111)
+	if f := catchFault(func() { v.LockedAt(0x30ffc, 8).Swap(0) }); f == nil || f.Access != AccWrite || f.Addr != 0x31000 {
 		t.Fatalf("crossing: %+v", f)
 	}
-	if got := s.Load64(0x30ff8); got != 0x1111111111111111 {
+	if got := v.Load64(0x30ff8); got != 0x1111111111111111 {
 		t.Fatalf("partial write: %#x", got)
 	}
-	if f := catchFault(func() { s.CmpXchg16(0x20000, 0, 0, 1, 1) }); f == nil || f.Access != AccWrite || f.Addr != 0x20000 {
+	if f := catchFault(func() { v.CmpXchg16(0x20000, 0, 0, 1, 1) }); f == nil || f.Access != AccWrite || f.Addr != 0x20000 {
 		t.Fatalf("CmpXchg16 read-only: %+v", f)
 	}
 }
 
 func TestLockedCodeAndTrace(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, PageSize, Read|Write|Exec)
 	var code []uint64
 	s.OnCodeWrite = func(a uint64) { code = append(code, a) }
 	s.MarkCode(0x10000)
-	s.LockedAt(0x10040, 4)
+	v.LockedAt(0x10040, 4)
 	if len(code) != 1 || code[0] != 0x10000 {
 		t.Fatalf("code writes %#x", code)
 	}
@@ -84,13 +87,13 @@ func TestLockedCodeAndTrace(t *testing.T) {
 		v     uint64
 	}
 	var got []acc
-	s.SetTracer(func(a uint64, n int, store bool, v uint64) { got = append(got, acc{a, n, store, v}) })
-	s.LockedAt(0x10040, 2).Xadd(0x10001) // 16 bits: 0 + 1
-	l := s.LockedAt(0x10041, 1)
+	v.SetTracer(func(a uint64, n int, store bool, v uint64) { got = append(got, acc{a, n, store, v}) })
+	v.LockedAt(0x10040, 2).Xadd(0x10001) // 16 bits: 0 + 1
+	l := v.LockedAt(0x10041, 1)
 	l.CompareAndSwap(0, 7)
 	l.Report(0, 7)
-	s.CmpXchg16(0x10080, 0, 0, 5, 6)
-	s.SetTracer(nil)
+	v.CmpXchg16(0x10080, 0, 0, 5, 6)
+	v.SetTracer(nil)
 	want := []acc{{0x10040, 2, false, 0}, {0x10040, 2, true, 1}, {0x10041, 1, false, 0}, {0x10041, 1, true, 7},
 		{0x10080, 16, false, 0}, {0x10080, 16, true, 5}}
 	if len(got) != len(want) {
@@ -101,8 +104,8 @@ func TestLockedCodeAndTrace(t *testing.T) {
 			t.Fatalf("trace[%d] = %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if s.Load64(0x10080) != 5 || s.Load64(0x10088) != 6 || s.Load16(0x10040) != 0x0701 {
-		t.Fatalf("memory %#x %#x %#x", s.Load64(0x10080), s.Load64(0x10088), s.Load16(0x10040))
+	if v.Load64(0x10080) != 5 || v.Load64(0x10088) != 6 || v.Load16(0x10040) != 0x0701 {
+		t.Fatalf("memory %#x %#x %#x", v.Load64(0x10080), v.Load64(0x10088), v.Load16(0x10040))
 	}
 }
 
@@ -112,6 +115,7 @@ func TestLockedCodeAndTrace(t *testing.T) {
 // them: the totals are exact and the neighbours' last values survive.
 func TestAtomicConcurrent(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, 2*PageSize, Read|Write)
 	const (
 		xaddAt = 0x10101 // 4 bytes, unaligned
@@ -121,10 +125,10 @@ func TestAtomicConcurrent(t *testing.T) {
 	)
 	// Fill the translation caches of both pages before the goroutines
 	// share them (until each thread has a view of its own).
-	s.Store8(0x10000, 0)
-	s.Store8(0x11000, 0)
-	s.Load8(0x10000)
-	s.Load8(0x11000)
+	v.Store8(0x10000, 0)
+	v.Store8(0x11000, 0)
+	v.Load8(0x10000)
+	v.Load8(0x11000)
 	const workers, iters = 4, 50000
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -138,11 +142,11 @@ func TestAtomicConcurrent(t *testing.T) {
 				return
 			default:
 			}
-			s.Store8(xaddAt-1, uint8(i))
-			s.Store8(xaddAt+4, uint8(i))
-			s.Store8(casAt-1, uint8(i))
-			s.Store8(casAt+8, uint8(i))
-			s.Store8(wideAt+16, uint8(i))
+			v.Store8(xaddAt-1, uint8(i))
+			v.Store8(xaddAt+4, uint8(i))
+			v.Store8(casAt-1, uint8(i))
+			v.Store8(casAt+8, uint8(i))
+			v.Store8(wideAt+16, uint8(i))
 		}
 	}()
 	for w := 0; w < workers; w++ {
@@ -151,8 +155,8 @@ func TestAtomicConcurrent(t *testing.T) {
 			defer wg.Done()
 			<-start
 			for i := 0; i < iters; i++ {
-				s.LockedAt(xaddAt, 4).Xadd(1)
-				l := s.LockedAt(casAt, 8)
+				v.LockedAt(xaddAt, 4).Xadd(1)
+				l := v.LockedAt(casAt, 8)
 				for old := l.Load(); ; {
 					prev := l.CompareAndSwap(old, old+3)
 					if prev == old {
@@ -160,11 +164,11 @@ func TestAtomicConcurrent(t *testing.T) {
 					}
 					old = prev
 				}
-				s.LockedAt(crossA, 4).Xadd(2)
-				lo, hi := s.CmpXchg16(wideAt, 0, 0, 0, 0)
+				v.LockedAt(crossA, 4).Xadd(2)
+				lo, hi := v.CmpXchg16(wideAt, 0, 0, 0, 0)
 				for {
 					nlo, nhi := lo+1, hi+1
-					plo, phi := s.CmpXchg16(wideAt, lo, hi, nlo, nhi)
+					plo, phi := v.CmpXchg16(wideAt, lo, hi, nlo, nhi)
 					if plo == lo && phi == hi {
 						break
 					}
@@ -178,20 +182,20 @@ func TestAtomicConcurrent(t *testing.T) {
 	close(stop)
 	<-done
 	const total = workers * iters
-	if got := s.Load32(xaddAt); got != total {
+	if got := v.Load32(xaddAt); got != total {
 		t.Errorf("xadd counter %d, want %d", got, total)
 	}
-	if got := s.Load64(casAt); got != 3*total {
+	if got := v.Load64(casAt); got != 3*total {
 		t.Errorf("cas counter %d, want %d", got, 3*total)
 	}
-	if got := s.Load32(crossA); got != 2*total {
+	if got := v.Load32(crossA); got != 2*total {
 		t.Errorf("crossing counter %d, want %d", got, 2*total)
 	}
-	if lo, hi := s.Load64(wideAt), s.Load64(wideAt+8); lo != total || hi != total {
+	if lo, hi := v.Load64(wideAt), v.Load64(wideAt+8); lo != total || hi != total {
 		t.Errorf("128-bit counter %d:%d, want %d:%d", hi, lo, total, total)
 	}
-	last := s.Load8(xaddAt - 1)
-	if s.Load8(xaddAt+4) != last || s.Load8(casAt-1) != last || s.Load8(casAt+8) != last || s.Load8(wideAt+16) != last {
-		t.Errorf("neighbour bytes lost a store: %#x %#x %#x %#x %#x", last, s.Load8(xaddAt+4), s.Load8(casAt-1), s.Load8(casAt+8), s.Load8(wideAt+16))
+	last := v.Load8(xaddAt - 1)
+	if v.Load8(xaddAt+4) != last || v.Load8(casAt-1) != last || v.Load8(casAt+8) != last || v.Load8(wideAt+16) != last {
+		t.Errorf("neighbour bytes lost a store: %#x %#x %#x %#x %#x", last, v.Load8(xaddAt+4), v.Load8(casAt-1), v.Load8(casAt+8), v.Load8(wideAt+16))
 	}
 }

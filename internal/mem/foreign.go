@@ -17,17 +17,19 @@ package mem
 // to refuse (the OS layer maps such pages without Write).
 func (s *Space) Back(addr uint64, data []byte, readOnly bool) {
 	first := addr >> PageShift
-	for i := 0; i+PageSize <= len(data); i += PageSize {
-		pn := first + uint64(i>>PageShift)
-		if s.find(pn<<PageShift) == nil {
-			continue
+	s.change(func() {
+		for i := 0; i+PageSize <= len(data); i += PageSize {
+			pn := first + uint64(i>>PageShift)
+			if s.find(pn<<PageShift) == nil {
+				continue
+			}
+			if old := s.pages[pn]; old != nil {
+				s.dropCode(pn, old)
+			}
+			s.pages[pn] = &page{data: (*[PageSize]byte)(data[i : i+PageSize]), foreign: true, readOnly: readOnly}
 		}
-		if old := s.pages[pn]; old != nil {
-			s.dropCode(pn, old)
-		}
-		s.pages[pn] = &page{data: (*[PageSize]byte)(data[i : i+PageSize]), foreign: true, readOnly: readOnly}
-		s.flushPage(pn)
-	}
+		s.flushAll(first, first+uint64(len(data)>>PageShift))
+	})
 }
 
 // Backed counts the pages of [addr, addr+len(data)) that still use data
@@ -44,6 +46,8 @@ func (s *Space) AnyBacked(addr uint64, data []byte) bool {
 }
 
 func (s *Space) backed(addr uint64, data []byte, one bool) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	n := 0
 	first := addr >> PageShift
 	for i := 0; i+PageSize <= len(data); i += PageSize {
@@ -61,29 +65,34 @@ func (s *Space) backed(addr uint64, data []byte, one bool) int {
 // their contents, leaving the others (mapped afresh since) alone.
 func (s *Space) UnmapBacked(addr uint64, data []byte) {
 	first := addr >> PageShift
-	run := -1 // first page index of the current run, or -1
-	flush := func(end int) {
-		if run >= 0 {
-			s.unmapPages(first+uint64(run), first+uint64(end))
-			run = -1
-		}
+	if !s.AnyBacked(addr, data) {
+		return
 	}
-	n := len(data) >> PageShift
-	for i := 0; i < n; i++ {
-		p := s.pages[first+uint64(i)]
-		if p != nil && p.foreign && p.data == (*[PageSize]byte)(data[i<<PageShift:(i+1)<<PageShift]) {
-			if run < 0 {
-				run = i
+	s.change(func() {
+		run := -1 // first page index of the current run, or -1
+		flush := func(end int) {
+			if run >= 0 {
+				s.unmapPages(first+uint64(run), first+uint64(end))
+				run = -1
 			}
-			continue
 		}
-		flush(i)
-	}
-	flush(n)
+		n := len(data) >> PageShift
+		for i := 0; i < n; i++ {
+			p := s.pages[first+uint64(i)]
+			if p != nil && p.foreign && p.data == (*[PageSize]byte)(data[i<<PageShift:(i+1)<<PageShift]) {
+				if run < 0 {
+					run = i
+				}
+				continue
+			}
+			flush(i)
+		}
+		flush(n)
+	})
 }
 
 // readOnlyIn reports whether any page of [a, a+size) is read-only foreign
-// memory.
+// memory; the caller holds mu.
 func (s *Space) readOnlyIn(a, size uint64) bool {
 	first, end := pageRange(a, size)
 	found := false

@@ -10,19 +10,20 @@ import (
 // Move, is left out of snapshots, and is forgotten by Unmap and Map.
 func TestForeignPages(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, 4*PageSize, Read|Write)
 	shm := make([]byte, 2*PageSize)
 	s.Back(0x11000, shm, false)
-	s.Store32(0x11004, 0xdeadbeef)
+	v.Store32(0x11004, 0xdeadbeef)
 	if shm[4] != 0xef {
 		t.Fatalf("store did not reach the lent memory: % x", shm[:8])
 	}
 	shm[PageSize] = 7 // another process's store
-	if s.Load8(0x12000) != 7 {
+	if v.Load8(0x12000) != 7 {
 		t.Fatal("the lent memory's change is not seen")
 	}
 	s.Discard(0x10000, 4*PageSize)
-	if s.Load8(0x12000) != 7 || s.Backed(0x11000, shm) != 2 {
+	if v.Load8(0x12000) != 7 || s.Backed(0x11000, shm) != 2 {
 		t.Fatal("Discard dropped lent memory")
 	}
 	var snap bytes.Buffer
@@ -33,17 +34,18 @@ func TestForeignPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Load8(0x12000) != 0 || r.Backed(0x11000, shm) != 0 || !r.Mapped(0x11000, 2*PageSize) {
+	rv := r.NewView()
+	if rv.Load8(0x12000) != 0 || r.Backed(0x11000, shm) != 0 || !r.Mapped(0x11000, 2*PageSize) {
 		t.Fatal("a snapshot carried lent memory")
 	}
 	if err := s.Move(0x11000, 0x40000, 2*PageSize); err != nil {
 		t.Fatal(err)
 	}
-	if s.Backed(0x40000, shm) != 2 || s.Load8(0x41000) != 7 {
+	if s.Backed(0x40000, shm) != 2 || v.Load8(0x41000) != 7 {
 		t.Fatal("Move lost lent memory")
 	}
 	s.Map(0x41000, PageSize, Read|Write)
-	if s.Backed(0x40000, shm) != 1 || s.Load8(0x41000) != 0 {
+	if s.Backed(0x40000, shm) != 1 || v.Load8(0x41000) != 0 {
 		t.Fatal("Map over lent memory kept it")
 	}
 	if !s.AnyBacked(0x40000, shm) {

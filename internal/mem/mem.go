@@ -6,9 +6,25 @@
 //
 // Guest memory lives in Go byte slices owned by the Space, so no guest address
 // can ever reach gemu's own memory.
+//
+// A Space is shared by the guest's vCPUs (threads), each of which accesses
+// it through a View of its own: the View holds the vCPU's translation
+// caches, which it uses without any lock while the vCPU runs guest code
+// (between View.Enter and View.Leave). The Space's own state (regions and
+// the page map) is guarded by a read-write lock, and every change that
+// would make a cached translation stale shoots the translations down in
+// every View before it returns, stopping running vCPUs for the moment it
+// takes (an exclusive section, view.go). Guest memory contents are shared
+// the way a multiprocessor's memory is: vCPUs load and store them at the
+// same time without locks, and an aligned access of up to 8 bytes is a
+// single host access.
 package mem
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
 // PageSize is the guest page size in bytes.
 const PageSize = 4096
@@ -85,6 +101,12 @@ type page struct {
 	// readOnly: the foreign memory cannot be written (the host mapped it
 	// read-only), whatever the region's permissions.
 	readOnly bool
+	// zeroBy has a bit (View.bit) for every view that may hold a read
+	// translation of this page to zeroPage, while data is nil: giving the
+	// page data must drop those translations. Kept only once the space
+	// has more than one view (Space.multi); set under the read lock,
+	// hence atomic.
+	zeroBy atomic.Uint64
 }
 
 // zeroPage backs reads of pages that were never written. It is never
@@ -98,28 +120,50 @@ type tlbEntry struct {
 	data *[PageSize]byte
 }
 
-// Space is a guest address space.
+// emptyTLB is the translation cache of a tracing view: always empty, so
+// that every access takes the slow path, which reports it. It is never
+// written: the slow path fills no entry while tracing.
+var emptyTLB [tlbSize]tlbEntry
+
+// Space is a guest address space, safe for concurrent use by the views
+// of several vCPUs and by system calls on any goroutine.
 type Space struct {
+	// mu guards regions, pages (the map and the page entries' fields
+	// other than their data's contents), multi and dropped. Lookups take
+	// it for reading; a slow path upgrades to writing only to give a page
+	// data or change its marks.
+	mu sync.RWMutex
 	// regions are the mappings, sorted by address, not overlapping; a
 	// lookup is a binary search (regions.go).
 	regions []region
 	// pages holds the contents of pages inside regions that were written
 	// or hold code, by page number.
 	pages map[uint64]*page
+	// multi: the space has had more than one view, so read translations
+	// of zeroPage are recorded in the pages' zeroBy.
+	multi bool
+	// dropped lists the code pages whose marks a change under mu removed,
+	// for OnCodeWrite once mu is released (report).
+	dropped []uint64
 
-	// Direct-mapped caches of page number -> data, one per access kind.
-	// While tracing they point at always-empty tables, so that every
-	// access takes the slow path, which reports it.
-	rtlb, wtlb     *[tlbSize]tlbEntry
-	rtlbMain       [tlbSize]tlbEntry
-	wtlbMain       [tlbSize]tlbEntry
-	emptyR, emptyW [tlbSize]tlbEntry
-	trace          Tracer
+	// Views and exclusive sections (view.go). cmu guards views, nextBit
+	// and the waits on cond; excl is set while an exclusive section is
+	// pending or running (written under cmu, read without it by Enter and
+	// Leave).
+	cmu     sync.Mutex
+	cond    sync.Cond
+	views   []*View
+	nextBit uint
+	excl    atomic.Bool
 
 	// OnCodeWrite is called (before the store lands) when the guest stores
 	// to a page marked with MarkCode; the page loses its mark. It is also
-	// called when a code page is unmapped, remapped, discarded or loses
-	// its execute permission.
+	// called when a code page is unmapped, remapped, discarded, given
+	// other contents (Back) or loses its execute permission. It may be
+	// called from any vCPU's goroutine or system call, never with the
+	// space's lock held (so it may take other locks and read the space),
+	// sometimes inside an exclusive section (so it must not wait for a
+	// vCPU to run, nor call Exclusive, Map, Unmap and the like itself).
 	OnCodeWrite func(pageAddr uint64)
 
 	// Limit is one past the highest guest address (1<<32 for i386 guests).
@@ -129,53 +173,8 @@ type Space struct {
 // New returns an empty address space whose addresses are below limit.
 func New(limit uint64) *Space {
 	s := &Space{pages: make(map[uint64]*page), Limit: limit}
-	s.rtlb, s.wtlb = &s.rtlbMain, &s.wtlbMain
+	s.cond.L = &s.cmu
 	return s
-}
-
-// Tracer observes guest data accesses while tracing is on: the address, the
-// size in bytes, whether it is a store, and the value (low 8 bytes).
-type Tracer func(addr uint64, size int, store bool, value uint64)
-
-// SetTracer turns access tracing on (t != nil) or off. While on, every Load
-// and Store reports to t after it succeeds. Tracing is meant to be switched
-// on around single instrumented instructions.
-func (s *Space) SetTracer(t Tracer) {
-	s.trace = t
-	if t != nil {
-		s.rtlb, s.wtlb = &s.emptyR, &s.emptyW
-	} else {
-		s.rtlb, s.wtlb = &s.rtlbMain, &s.wtlbMain
-	}
-}
-
-func (s *Space) flushPage(pn uint64) {
-	i := pn % tlbSize
-	if s.rtlbMain[i].tag == pn+1 {
-		s.rtlbMain[i] = tlbEntry{}
-	}
-	if s.wtlbMain[i].tag == pn+1 {
-		s.wtlbMain[i] = tlbEntry{}
-	}
-}
-
-// flushPages drops the cached translations of pages [first, end): page by
-// page for a small range, else by a scan of the caches, so that changing
-// a huge mapping costs no more than the caches' size.
-func (s *Space) flushPages(first, end uint64) {
-	if end-first <= tlbSize {
-		for pn := first; pn < end; pn++ {
-			s.flushPage(pn)
-		}
-		return
-	}
-	for _, t := range [2]*[tlbSize]tlbEntry{&s.rtlbMain, &s.wtlbMain} {
-		for i := range t {
-			if pn := t[i].tag - 1; t[i].tag != 0 && pn >= first && pn < end {
-				t[i] = tlbEntry{}
-			}
-		}
-	}
 }
 
 func pageRange(addr, size uint64) (first, end uint64) {
@@ -184,6 +183,7 @@ func pageRange(addr, size uint64) (first, end uint64) {
 
 // eachPage calls f for every page with contents in [first, end), visiting
 // the range or the page map, whichever is smaller; f may delete the page.
+// The caller holds mu (for writing if f changes anything).
 func (s *Space) eachPage(first, end uint64, f func(pn uint64, p *page)) {
 	if end-first > uint64(len(s.pages)) {
 		for pn, p := range s.pages {
@@ -200,42 +200,34 @@ func (s *Space) eachPage(first, end uint64, f func(pn uint64, p *page)) {
 	}
 }
 
-// dropCode tells OnCodeWrite that the code on page pn goes away.
+// dropCode removes page pn's code mark, if it has one, and queues its
+// report to OnCodeWrite (report). The caller holds mu for writing.
 func (s *Space) dropCode(pn uint64, p *page) {
 	if p.code {
 		p.code = false
-		if s.OnCodeWrite != nil {
-			s.OnCodeWrite(pn << PageShift)
+		s.dropped = append(s.dropped, pn<<PageShift)
+	}
+}
+
+// unlock releases mu, held for writing, and then tells OnCodeWrite about
+// the code marks dropped meanwhile.
+func (s *Space) unlock() {
+	d := s.dropped
+	s.dropped = nil
+	s.mu.Unlock()
+	if s.OnCodeWrite != nil {
+		for _, a := range d {
+			s.OnCodeWrite(a)
 		}
 	}
 }
 
-// contents returns the data of page pn for reading.
+// contents returns the data of page pn for reading; the caller holds mu.
 func (s *Space) contents(pn uint64) *[PageSize]byte {
 	if p := s.pages[pn]; p != nil && p.data != nil {
 		return p.data
 	}
 	return &zeroPage
-}
-
-// writable returns page pn's entry with its data allocated, for a store
-// that may go ahead: the page's code mark is dropped (OnCodeWrite), and a
-// read translation of the shared zero page is forgotten.
-func (s *Space) writable(pn uint64) *page {
-	p := s.pages[pn]
-	if p == nil {
-		p = &page{}
-		s.pages[pn] = p
-	}
-	if p.code {
-		s.dropCode(pn, p)
-		s.flushPage(pn)
-	}
-	if p.data == nil {
-		p.data = new([PageSize]byte)
-		s.flushPage(pn)
-	}
-	return p
 }
 
 // Discard drops the contents of the mapped pages in [addr, addr+size),
@@ -245,32 +237,71 @@ func (s *Space) writable(pn uint64) *page {
 // space's to drop.
 func (s *Space) Discard(addr, size uint64) {
 	first, end := pageRange(addr, size)
-	s.eachPage(first, end, func(pn uint64, p *page) {
-		s.dropCode(pn, p)
-		if !p.foreign {
-			delete(s.pages, pn)
-		}
+	s.change(func() {
+		s.eachPage(first, end, func(pn uint64, p *page) {
+			s.dropCode(pn, p)
+			if !p.foreign {
+				delete(s.pages, pn)
+			}
+		})
+		s.flushAll(first, end)
 	})
-	s.flushPages(first, end)
 }
 
 // MarkCode records that the page holding addr contains translated code, so
 // that stores to it are reported through OnCodeWrite.
-func (s *Space) MarkCode(addr uint64) {
-	if s.find(addr) == nil {
+func (s *Space) MarkCode(addr uint64) { s.markCode(nil, addr) }
+
+// MarkCode is Space.MarkCode from the view's vCPU, which may be running.
+func (v *View) MarkCode(addr uint64) { v.Space.markCode(v, addr) }
+
+// markCode marks the page holding addr as code and drops the write
+// translations of it, so that the next store takes the slow path. self is
+// the calling vCPU's view, or nil. A page without data has no write
+// translation anywhere, and while the space has a single view only the
+// caller's may hold one; otherwise every view's is dropped in an
+// exclusive section.
+func (s *Space) markCode(self *View, addr uint64) {
+	pn := addr >> PageShift
+	s.mu.RLock()
+	p := s.pages[pn]
+	done := p != nil && p.code || s.find(addr) == nil
+	s.mu.RUnlock()
+	if done {
 		return
 	}
-	pn := addr >> PageShift
-	p := s.pages[pn]
+	s.mu.Lock()
+	p = s.pages[pn]
+	if p != nil && p.code || s.find(addr) == nil {
+		s.mu.Unlock()
+		return
+	}
+	if p != nil && p.data != nil && (s.multi || self == nil) {
+		s.mu.Unlock()
+		s.exclusiveFrom(self, func() {
+			s.mu.Lock()
+			if s.find(addr) != nil {
+				p := s.pages[pn]
+				if p == nil {
+					p = &page{}
+					s.pages[pn] = p
+				}
+				p.code = true
+			}
+			s.mu.Unlock()
+			for _, v := range s.views {
+				v.flushW(pn)
+			}
+		})
+		return
+	}
 	if p == nil {
 		p = &page{}
 		s.pages[pn] = p
 	}
-	if !p.code {
-		p.code = true
-		i := pn % tlbSize
-		if s.wtlbMain[i].tag == pn+1 {
-			s.wtlbMain[i] = tlbEntry{}
-		}
+	p.code = true
+	s.mu.Unlock()
+	if self != nil {
+		self.flushW(pn)
 	}
 }

@@ -18,55 +18,57 @@ func catchFault(f func()) (flt *Fault) {
 
 func TestLoadStoreRoundTrip(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	if err := s.Map(0x10000, 2*PageSize, Read|Write); err != nil {
 		t.Fatal(err)
 	}
-	s.Store64(0x10008, 0x1122334455667788)
-	if got := s.Load64(0x10008); got != 0x1122334455667788 {
+	v.Store64(0x10008, 0x1122334455667788)
+	if got := v.Load64(0x10008); got != 0x1122334455667788 {
 		t.Fatalf("Load64 = %#x", got)
 	}
-	if got := s.Load16(0x1000a); got != 0x5566 {
+	if got := v.Load16(0x1000a); got != 0x5566 {
 		t.Fatalf("Load16 = %#x (little endian)", got)
 	}
 	// A value straddling the page boundary goes through the slow path.
-	s.Store32(0x10ffe, 0xdeadbeef)
-	if got := s.Load32(0x10ffe); got != 0xdeadbeef {
+	v.Store32(0x10ffe, 0xdeadbeef)
+	if got := v.Load32(0x10ffe); got != 0xdeadbeef {
 		t.Fatalf("cross-page Load32 = %#x", got)
 	}
-	if got := s.Load8(0x11000); got != 0xad {
+	if got := v.Load8(0x11000); got != 0xad {
 		t.Fatalf("byte on the second page = %#x", got)
 	}
 }
 
 func TestPermissionsAndFaults(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x20000, PageSize, Read)
 	s.Map(0x21000, PageSize, Read|Write)
-	if f := catchFault(func() { s.Store8(0x20000, 1) }); f == nil || f.Access != AccWrite || f.Unmapped || f.Addr != 0x20000 {
+	if f := catchFault(func() { v.Store8(0x20000, 1) }); f == nil || f.Access != AccWrite || f.Unmapped || f.Addr != 0x20000 {
 		t.Fatalf("store to read-only page: %+v", f)
 	}
-	if f := catchFault(func() { s.Load32(0x5000) }); f == nil || !f.Unmapped || f.Access != AccRead {
+	if f := catchFault(func() { v.Load32(0x5000) }); f == nil || !f.Unmapped || f.Access != AccRead {
 		t.Fatalf("load from unmapped page: %+v", f)
 	}
 	// A store straddling a writable and a read-only page writes nothing.
 	s.Map(0x30000, PageSize, Read|Write)
 	s.Map(0x31000, PageSize, Read)
-	if f := catchFault(func() { s.Store32(0x30ffe, 0xffffffff) }); f == nil || f.Addr != 0x31000 {
+	if f := catchFault(func() { v.Store32(0x30ffe, 0xffffffff) }); f == nil || f.Addr != 0x31000 {
 		t.Fatalf("straddling store: %+v", f)
 	}
-	if got := s.Load16(0x30ffe); got != 0 {
+	if got := v.Load16(0x30ffe); got != 0 {
 		t.Fatalf("partial store landed: %#x", got)
 	}
 	// Protect drops cached translations: a previously writable page faults.
-	s.Store8(0x21000, 7)
+	v.Store8(0x21000, 7)
 	if err := s.Protect(0x21000, PageSize, Read); err != nil {
 		t.Fatal(err)
 	}
-	if f := catchFault(func() { s.Store8(0x21000, 8) }); f == nil {
+	if f := catchFault(func() { v.Store8(0x21000, 8) }); f == nil {
 		t.Fatal("store after mprotect(PROT_READ) succeeded")
 	}
 	s.Unmap(0x21000, PageSize)
-	if f := catchFault(func() { s.Load8(0x21000) }); f == nil || !f.Unmapped {
+	if f := catchFault(func() { v.Load8(0x21000) }); f == nil || !f.Unmapped {
 		t.Fatalf("load after unmap: %+v", f)
 	}
 }
@@ -106,14 +108,15 @@ func TestPeekIgnoresPermissions(t *testing.T) {
 
 func TestCodeWriteNotification(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x60000, 2*PageSize, Read|Write|Exec)
 	var hits []uint64
 	s.OnCodeWrite = func(p uint64) { hits = append(hits, p) }
-	s.Store8(0x60010, 1) // not code yet: cached for writing
+	v.Store8(0x60010, 1) // not code yet: cached for writing
 	s.MarkCode(0x60000)
-	s.Store8(0x60020, 2) // must notice despite the cached entry
-	s.Store8(0x60030, 3) // the mark is gone after the first notification
-	s.Store8(0x61000, 4)
+	v.Store8(0x60020, 2) // must notice despite the cached entry
+	v.Store8(0x60030, 3) // the mark is gone after the first notification
+	v.Store8(0x61000, 4)
 	if len(hits) != 1 || hits[0] != 0x60000 {
 		t.Fatalf("code write notifications %#x, want [0x60000]", hits)
 	}
@@ -121,6 +124,7 @@ func TestCodeWriteNotification(t *testing.T) {
 
 func TestTracer(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x70000, PageSize, Read|Write)
 	type acc struct {
 		addr  uint64
@@ -129,13 +133,13 @@ func TestTracer(t *testing.T) {
 		val   uint64
 	}
 	var got []acc
-	s.Load32(0x70000) // warm the cache: tracing must still see accesses
-	s.SetTracer(func(a uint64, n int, st bool, v uint64) { got = append(got, acc{a, n, st, v}) })
-	s.Store32(0x70000, 0xabcd)
-	s.Load16(0x70000)
-	s.StoreBytes(0x70100, []byte{9, 8, 7})
-	s.SetTracer(nil)
-	s.Load32(0x70000)
+	v.Load32(0x70000) // warm the cache: tracing must still see accesses
+	v.SetTracer(func(a uint64, n int, st bool, v uint64) { got = append(got, acc{a, n, st, v}) })
+	v.Store32(0x70000, 0xabcd)
+	v.Load16(0x70000)
+	v.StoreBytes(0x70100, []byte{9, 8, 7})
+	v.SetTracer(nil)
+	v.Load32(0x70000)
 	want := []acc{{0x70000, 4, true, 0xabcd}, {0x70000, 2, false, 0xabcd}, {0x70100, 3, true, 0x070809}}
 	if len(got) != len(want) {
 		t.Fatalf("traced %+v, want %+v", got, want)
@@ -161,27 +165,29 @@ func TestFindFree(t *testing.T) {
 
 func BenchmarkLoad32Hit(b *testing.B) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, PageSize, Read|Write)
 	var sum uint32
 	for i := 0; i < b.N; i++ {
-		sum += s.Load32(0x10000 + uint64(i&0x3f)*4)
+		sum += v.Load32(0x10000 + uint64(i&0x3f)*4)
 	}
 	_ = sum
 }
 
 func TestLazyPages(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x80000, 1<<20, Read|Write)
-	if got := s.Load64(0x80100); got != 0 {
+	if got := v.Load64(0x80100); got != 0 {
 		t.Fatalf("fresh page reads %#x", got)
 	}
 	// The read above cached the shared zero page; the store must not land
 	// there, and the next read must see it.
-	s.Store32(0x80104, 0x12345678)
-	if got := s.Load64(0x80100); got != 0x1234567800000000 {
+	v.Store32(0x80104, 0x12345678)
+	if got := v.Load64(0x80100); got != 0x1234567800000000 {
 		t.Fatalf("after store: %#x", got)
 	}
-	if got := s.Load32(0x81104); got != 0 {
+	if got := v.Load32(0x81104); got != 0 {
 		t.Fatalf("neighbour page changed: %#x (zero page was written)", got)
 	}
 	if zeroPage != [PageSize]byte{} {
@@ -200,20 +206,21 @@ func TestLazyPages(t *testing.T) {
 
 func TestDiscard(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, 4*PageSize, Read|Write|Exec)
-	s.Store64(0x10008, 0x1122334455667788)
-	s.Store64(0x12008, 42)
-	if s.Load64(0x10008) != 0x1122334455667788 { // cache the page
+	v.Store64(0x10008, 0x1122334455667788)
+	v.Store64(0x12008, 42)
+	if v.Load64(0x10008) != 0x1122334455667788 { // cache the page
 		t.Fatal("store lost")
 	}
 	s.MarkCode(0x12000)
 	var code []uint64
 	s.OnCodeWrite = func(a uint64) { code = append(code, a) }
 	s.Discard(0x10000, 3*PageSize)
-	if got := s.Load64(0x10008); got != 0 {
+	if got := v.Load64(0x10008); got != 0 {
 		t.Fatalf("discarded page reads %#x, want 0", got)
 	}
-	if got := s.Load64(0x12008); got != 0 {
+	if got := v.Load64(0x12008); got != 0 {
 		t.Fatalf("discarded code page reads %#x, want 0", got)
 	}
 	if len(code) != 1 || code[0] != 0x12000 {
@@ -222,8 +229,8 @@ func TestDiscard(t *testing.T) {
 	if p, ok := s.PermAt(0x11000); !ok || p != Read|Write|Exec {
 		t.Fatalf("permissions after discard: %v %v", p, ok)
 	}
-	s.Store32(0x10010, 9)
-	if s.Load32(0x10010) != 9 || s.Load32(0x10008) != 0 {
+	v.Store32(0x10010, 9)
+	if v.Load32(0x10010) != 9 || v.Load32(0x10008) != 0 {
 		t.Fatal("store after discard")
 	}
 	for pn, p := range s.pages {

@@ -25,12 +25,17 @@ type Region struct {
 // permissions merged. What backs them (files, heap, stack) is the OS
 // layer's to know.
 func (s *Space) Regions() []Region {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]Region, len(s.regions))
 	for i, r := range s.regions {
 		out[i] = Region{r.start, r.end, r.perm}
 	}
 	return out
 }
+
+// The helpers below (search through merge, covered, unmapPages) are
+// called with mu held, for writing if they change anything.
 
 // search returns the index of the first region ending above a.
 func (s *Space) search(a uint64) int {
@@ -120,13 +125,33 @@ func (s *Space) Map(addr, size uint64, perm Perm) error {
 		return err
 	}
 	first, end := pageRange(addr, size)
-	s.unmapPages(first, end)
-	i := s.search(first << PageShift)
-	s.regions = append(s.regions, region{})
-	copy(s.regions[i+1:], s.regions[i:])
-	s.regions[i] = region{start: first << PageShift, end: end << PageShift, perm: perm}
-	s.merge(i, i+1)
+	insert := func() {
+		i := s.search(first << PageShift)
+		s.regions = append(s.regions, region{})
+		copy(s.regions[i+1:], s.regions[i:])
+		s.regions[i] = region{start: first << PageShift, end: end << PageShift, perm: perm}
+		s.merge(i, i+1)
+	}
+	// A mapping where nothing was mapped makes no translation stale.
+	s.mu.Lock()
+	if s.vacant(first, end) {
+		insert()
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	s.change(func() {
+		s.unmapPages(first, end)
+		insert()
+	})
 	return nil
+}
+
+// vacant reports whether no page of [first, end) is mapped (and so none
+// has contents).
+func (s *Space) vacant(first, end uint64) bool {
+	i := s.search(first << PageShift)
+	return i == len(s.regions) || s.regions[i].start >= end<<PageShift
 }
 
 // Unmap removes any mappings in [addr, addr+size).
@@ -135,10 +160,18 @@ func (s *Space) Unmap(addr, size uint64) {
 	if end <= first {
 		return
 	}
-	s.unmapPages(first, end)
+	s.mu.RLock()
+	vacant := s.vacant(first, end)
+	s.mu.RUnlock()
+	if vacant {
+		return
+	}
+	s.change(func() { s.unmapPages(first, end) })
 }
 
-// unmapPages removes the regions and page contents of pages [first, end).
+// unmapPages removes the regions and page contents of pages [first, end)
+// and every view's translations of them; the caller is in an exclusive
+// section.
 func (s *Space) unmapPages(first, end uint64) {
 	i, j := s.within(first<<PageShift, end<<PageShift)
 	s.regions = append(s.regions[:i], s.regions[j:]...)
@@ -146,7 +179,7 @@ func (s *Space) unmapPages(first, end uint64) {
 		s.dropCode(pn, p)
 		delete(s.pages, pn)
 	})
-	s.flushPages(first, end)
+	s.flushAll(first, end)
 }
 
 // covered returns the first unmapped address in [addr, addr+size), or
@@ -168,6 +201,8 @@ func (s *Space) covered(addr, size uint64) (uint64, bool) {
 
 // Mapped reports whether every page of [addr, addr+size) is mapped.
 func (s *Space) Mapped(addr, size uint64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	_, ok := s.covered(addr, size)
 	return ok
 }
@@ -179,24 +214,53 @@ func (s *Space) Protect(addr, size uint64, perm Perm) error {
 	if end <= first {
 		return nil
 	}
-	if a, ok := s.covered(first<<PageShift, (end-first)<<PageShift); !ok {
-		return &Fault{Addr: a, Unmapped: true}
+	protect := func(flush bool) error {
+		if a, ok := s.covered(first<<PageShift, (end-first)<<PageShift); !ok {
+			return &Fault{Addr: a, Unmapped: true}
+		}
+		i, j := s.within(first<<PageShift, end<<PageShift)
+		for k := i; k < j; k++ {
+			s.regions[k].perm = perm
+		}
+		s.merge(i, j)
+		if flush {
+			if perm&Exec == 0 {
+				s.eachPage(first, end, s.dropCode)
+			}
+			s.flushAll(first, end)
+		}
+		return nil
 	}
-	i, j := s.within(first<<PageShift, end<<PageShift)
-	for k := i; k < j; k++ {
-		s.regions[k].perm = perm
+	// Only permissions taken away make translations stale (code is
+	// translated only from executable pages, so it stays too).
+	s.mu.Lock()
+	if s.onlyGains(first, end, perm) {
+		err := protect(false)
+		s.mu.Unlock()
+		return err
 	}
-	s.merge(i, j)
-	if perm&Exec == 0 {
-		s.eachPage(first, end, s.dropCode)
+	s.mu.Unlock()
+	var err error
+	s.change(func() { err = protect(true) })
+	return err
+}
+
+// onlyGains reports whether setting perm on [first, end) removes no
+// permission any mapped page there has.
+func (s *Space) onlyGains(first, end uint64, perm Perm) bool {
+	for i := s.search(first << PageShift); i < len(s.regions) && s.regions[i].start < end<<PageShift; i++ {
+		if s.regions[i].perm&^perm != 0 {
+			return false
+		}
 	}
-	s.flushPages(first, end)
-	return nil
+	return true
 }
 
 // PermAt returns the permissions of the page holding addr and whether it is
 // mapped.
 func (s *Space) PermAt(addr uint64) (Perm, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if r := s.find(addr); r != nil {
 		return r.perm, true
 	}
@@ -218,38 +282,41 @@ func (s *Space) Move(from, to, size uint64) error {
 		return fmt.Errorf("mem: move of [%#x, +%#x) onto itself at %#x", from, size, to)
 	}
 	first, end := from>>PageShift, (from+size)>>PageShift
-	i, j := s.within(from, from+size)
-	moved := append([]region(nil), s.regions[i:j]...)
-	type content struct {
-		pn   uint64
-		page page
-	}
-	var data []content
-	s.eachPage(first, end, func(pn uint64, p *page) {
-		if p.data != nil {
-			data = append(data, content{pn, page{data: p.data, foreign: p.foreign, readOnly: p.readOnly}})
+	s.change(func() {
+		i, j := s.within(from, from+size)
+		moved := append([]region(nil), s.regions[i:j]...)
+		type content struct {
+			pn   uint64
+			page *page
+		}
+		var data []content
+		s.eachPage(first, end, func(pn uint64, p *page) {
+			if p.data != nil {
+				data = append(data, content{pn, &page{data: p.data, foreign: p.foreign, readOnly: p.readOnly}})
+			}
+		})
+		s.unmapPages(first, end)
+		s.unmapPages(to>>PageShift, (to+size)>>PageShift)
+		for _, r := range moved {
+			r.start, r.end = r.start-from+to, r.end-from+to
+			k := s.search(r.start)
+			s.regions = append(s.regions, region{})
+			copy(s.regions[k+1:], s.regions[k:])
+			s.regions[k] = r
+			s.merge(k, k+1)
+		}
+		for _, c := range data {
+			s.pages[c.pn-first+(to>>PageShift)] = c.page
 		}
 	})
-	s.unmapPages(first, end)
-	s.unmapPages(to>>PageShift, (to+size)>>PageShift)
-	for _, r := range moved {
-		r.start, r.end = r.start-from+to, r.end-from+to
-		k := s.search(r.start)
-		s.regions = append(s.regions, region{})
-		copy(s.regions[k+1:], s.regions[k:])
-		s.regions[k] = r
-		s.merge(k, k+1)
-	}
-	for _, c := range data {
-		pg := c.page
-		s.pages[c.pn-first+(to>>PageShift)] = &pg
-	}
 	return nil
 }
 
 // FindFree returns the lowest page-aligned address >= from where size bytes
 // are unmapped and end at or below top, or false if there is none.
 func (s *Space) FindFree(from, top, size uint64) (uint64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	size = (size + PageMask) &^ PageMask
 	addr := (from + PageMask) &^ PageMask
 	if addr < from {
@@ -269,6 +336,8 @@ func (s *Space) FindFree(from, top, size uint64) (uint64, bool) {
 // FindFreeDown is FindFree searching downwards from top: it returns the highest
 // address a >= bottom with [a, a+size) free and a+size <= top.
 func (s *Space) FindFreeDown(bottom, top, size uint64) (uint64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	size = (size + PageMask) &^ PageMask
 	end := top &^ PageMask
 	// k counts the regions starting below end; the candidate range is

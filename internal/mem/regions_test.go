@@ -14,6 +14,7 @@ const tib = uint64(1) << 40
 // pages in its middle read-write and writes them, and returns the space.
 func reserve64TiB(t testing.TB) (*Space, uint64) {
 	s := New(1 << 47)
+	v := s.NewView()
 	base := uint64(0x100000000000) // 16 TiB
 	if err := s.Map(base, 64*tib, 0); err != nil {
 		t.Fatal(err)
@@ -23,7 +24,7 @@ func reserve64TiB(t testing.TB) (*Space, uint64) {
 		t.Fatal(err)
 	}
 	for i := uint64(0); i < 3; i++ {
-		s.Store64(mid+i*PageSize+8, 0x1000+i)
+		v.Store64(mid+i*PageSize+8, 0x1000+i)
 	}
 	return s, base
 }
@@ -58,17 +59,18 @@ func TestReserve64TiB(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	start = time.Now()
 	s, base := reserve64TiB(t)
+	v := s.NewView()
 	mid := base + 32*tib
 	if got := len(s.Regions()); got != 3 {
 		t.Fatalf("%d regions after mprotect of the middle, want 3", got)
 	}
-	if got := s.Load64(mid + PageSize + 8); got != 0x1001 {
+	if got := v.Load64(mid + PageSize + 8); got != 0x1001 {
 		t.Fatalf("load from the read-write part = %#x", got)
 	}
-	if f := catchFault(func() { s.Load8(mid + 3*PageSize) }); f == nil || f.Unmapped || f.Addr != mid+3*PageSize {
+	if f := catchFault(func() { v.Load8(mid + 3*PageSize) }); f == nil || f.Unmapped || f.Addr != mid+3*PageSize {
 		t.Fatalf("load from the reservation: fault %+v, want a protection fault", f)
 	}
-	if f := catchFault(func() { s.Load8(base - 1) }); f == nil || !f.Unmapped {
+	if f := catchFault(func() { v.Load8(base - 1) }); f == nil || !f.Unmapped {
 		t.Fatalf("load below the reservation: fault %+v, want unmapped", f)
 	}
 	// Unmapping the first half and a page in the middle, then the whole.
@@ -77,7 +79,7 @@ func TestReserve64TiB(t *testing.T) {
 	if s.Mapped(base, PageSize) || !s.Mapped(mid, PageSize) || s.Mapped(mid+PageSize, 1) {
 		t.Fatal("partial unmaps")
 	}
-	if got := s.Load64(mid + 2*PageSize + 8); got != 0x1002 {
+	if got := v.Load64(mid + 2*PageSize + 8); got != 0x1002 {
 		t.Fatalf("page after a partial unmap = %#x", got)
 	}
 	var snap bytes.Buffer
@@ -126,13 +128,14 @@ func TestSnapshotReservation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rv := r.NewView()
 	t.Logf("snapshot and restore of a 64 TiB reservation: %d bytes, %v", size, time.Since(start))
 	if !reflect.DeepEqual(r.Regions(), s.Regions()) {
 		t.Fatalf("regions %+v, want %+v", r.Regions(), s.Regions())
 	}
 	mid := base + 32*tib
-	if r.Load64(mid+2*PageSize+8) != 0x1002 || len(r.pages) != 3 {
-		t.Fatalf("restored contents: %#x, %d pages", r.Load64(mid+2*PageSize+8), len(r.pages))
+	if rv.Load64(mid+2*PageSize+8) != 0x1002 || len(r.pages) != 3 {
+		t.Fatalf("restored contents: %#x, %d pages", rv.Load64(mid+2*PageSize+8), len(r.pages))
 	}
 	if p, ok := r.PermAt(base + 63*tib); !ok || p != 0 {
 		t.Fatalf("restored reservation: perm %v, mapped %v", p, ok)
@@ -178,16 +181,17 @@ func TestRegionsSplitAndMerge(t *testing.T) {
 
 func TestMove(t *testing.T) {
 	s := New(1 << 32)
+	v := s.NewView()
 	s.Map(0x10000, 4*PageSize, Read|Write)
 	s.Protect(0x12000, PageSize, Read)
-	s.Store32(0x10004, 11)
+	v.Store32(0x10004, 11)
 	s.Poke(0x12008, []byte{22})
 	s.Map(0x80000, PageSize, Read|Exec)
 	s.Poke(0x80000, []byte{0x90})
 	s.MarkCode(0x80000)
 	var code []uint64
 	s.OnCodeWrite = func(a uint64) { code = append(code, a) }
-	if s.Load32(0x10004) != 11 { // cache the source page
+	if v.Load32(0x10004) != 11 { // cache the source page
 		t.Fatal("store lost")
 	}
 	if err := s.Move(0x10000, 0x7e000, 4*PageSize); err != nil {
@@ -196,8 +200,8 @@ func TestMove(t *testing.T) {
 	if s.Mapped(0x10000, 1) {
 		t.Fatal("the source is still mapped")
 	}
-	if s.Load32(0x7e004) != 11 || s.Load8(0x80008) != 22 || s.Load8(0x80000) != 0 {
-		t.Fatalf("moved contents: %d %d %d", s.Load32(0x7e004), s.Load8(0x80008), s.Load8(0x80000))
+	if v.Load32(0x7e004) != 11 || v.Load8(0x80008) != 22 || v.Load8(0x80000) != 0 {
+		t.Fatalf("moved contents: %d %d %d", v.Load32(0x7e004), v.Load8(0x80008), v.Load8(0x80000))
 	}
 	if p, _ := s.PermAt(0x80000); p != Read {
 		t.Fatalf("moved permission %v, want r--", p)

@@ -5,6 +5,8 @@ package mem
 // The other mapped pages read as zeros with no memory behind them, so
 // this is the guest's resident set as gemu holds it (/proc/self/smaps).
 func (s *Space) Materialized(addr, size uint64) uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	first, end := pageRange(addr, size)
 	var n uint64
 	if end-first > uint64(len(s.pages)) {

@@ -56,6 +56,8 @@ type Base struct {
 }
 
 // isBase reports whether page data d holds the base contents b.
+//
+//go:norace
 func isBase(d *[PageSize]byte, b []byte) bool {
 	if !bytes.Equal(d[:len(b)], b) {
 		return false
@@ -71,7 +73,11 @@ func isBase(d *[PageSize]byte, b []byte) bool {
 // Snapshot writes the address space's regions, permissions and contents
 // to w. Pages that hold their base contents (base may be nil) are sent as
 // such, without their bytes.
+//
+//go:norace
 func (s *Space) Snapshot(w io.Writer, base *Base) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var b [48]byte
 	copy(b[:8], snapMagic[:])

@@ -13,6 +13,7 @@ import (
 func snapshotFixture(t *testing.T) *Space {
 	t.Helper()
 	s := New(1 << 32)
+	v := s.NewView()
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -24,15 +25,16 @@ func snapshotFixture(t *testing.T) *Space {
 	must(s.Map(0x100000, 130*PageSize, Read|Write))
 	must(s.Map(0xfffff000, PageSize, 0)) // last page, no access
 	s.Poke(0x10ffe, []byte{1, 2, 3, 4})  // straddles two code pages
-	s.Store64(0x13008, 0x1122334455667788)
-	s.Store8(0x100000+129*PageSize+PageMask, 0x5a) // last byte of the long run
-	s.Store8(0x100000+64*PageSize, 0xa5)           // first page of the second group
+	v.Store64(0x13008, 0x1122334455667788)
+	v.Store8(0x100000+129*PageSize+PageMask, 0x5a) // last byte of the long run
+	v.Store8(0x100000+64*PageSize, 0xa5)           // first page of the second group
 	s.Poke(0xfffff010, []byte("hidden"))
 	return s
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
 	s := snapshotFixture(t)
+	v := s.NewView()
 	var buf bytes.Buffer
 	if err := s.Snapshot(&buf, nil); err != nil {
 		t.Fatal(err)
@@ -41,6 +43,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rv := r.NewView()
 	if buf.Len() != 0 {
 		t.Errorf("%d bytes left after the snapshot", buf.Len())
 	}
@@ -60,10 +63,10 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Errorf("contents of [%#x, %#x) differ", reg.Start, reg.End)
 		}
 	}
-	if got := r.Load64(0x13008); got != 0x1122334455667788 {
+	if got := rv.Load64(0x13008); got != 0x1122334455667788 {
 		t.Errorf("Load64 = %#x", got)
 	}
-	if got := r.Load8(0x100000 + 129*PageSize + PageMask); got != 0x5a {
+	if got := rv.Load8(0x100000 + 129*PageSize + PageMask); got != 0x5a {
 		t.Errorf("last byte of the long run = %#x", got)
 	}
 	// Untouched pages stay shared zero pages; written ones were copied.
@@ -74,15 +77,15 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Error("a written page was not copied")
 	}
 	// Permissions are enforced in the copy.
-	if f := catchFault(func() { r.Store8(0x10000, 1) }); f == nil || f.Unmapped {
+	if f := catchFault(func() { rv.Store8(0x10000, 1) }); f == nil || f.Unmapped {
 		t.Errorf("store to a read-only restored page: fault %v", f)
 	}
-	if f := catchFault(func() { r.Load8(0xfffff010) }); f == nil {
+	if f := catchFault(func() { rv.Load8(0xfffff010) }); f == nil {
 		t.Error("load from a no-access restored page did not fault")
 	}
 	// The copy is independent of the original.
-	r.Store8(0x13000, 9)
-	if s.Load8(0x13000) != 0 {
+	rv.Store8(0x13000, 9)
+	if v.Load8(0x13000) != 0 {
 		t.Error("a store to the copy changed the original")
 	}
 }
@@ -194,6 +197,7 @@ func TestSnapshotBase(t *testing.T) {
 		return file[off:min(off+PageSize, uint64(len(file)))], true
 	}}
 	s := New(1 << 32)
+	v := s.NewView()
 	if err := s.Map(0x400000, 4*PageSize, Read|Exec); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +206,7 @@ func TestSnapshotBase(t *testing.T) {
 	}
 	s.Poke(0x400000, file)
 	s.Poke(0x401010, []byte("changed")) // page 1 differs from its base
-	s.Store8(0x600000, 7)               // no base there
+	v.Store8(0x600000, 7)               // no base there
 	s.Poke(0x403000+200, []byte{1})     // nonzero past the base's short last page
 	var buf bytes.Buffer
 	if err := s.Snapshot(&buf, base); err != nil {
@@ -216,6 +220,7 @@ func TestSnapshotBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rv := r.NewView()
 	a := make([]byte, 4*PageSize)
 	b := make([]byte, 4*PageSize)
 	s.Peek(0x400000, a)
@@ -223,7 +228,7 @@ func TestSnapshotBase(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("image pages differ after the round trip")
 	}
-	if r.Load8(0x600000) != 7 || r.Load8(0x403000+200) != 1 {
+	if rv.Load8(0x600000) != 7 || rv.Load8(0x403000+200) != 1 {
 		t.Error("changed pages lost")
 	}
 	// The restored base pages are the space's own, not the base's bytes.

@@ -156,7 +156,9 @@ type state struct {
 	// MXCSR is the SSE control and status register.
 	MXCSR uint32
 
-	Mem *mem.Space
+	// Mem is the CPU's view of its address space: its own translation
+	// caches over the Space its threads share.
+	Mem *mem.View
 	// Mode is the width of the code running now, 32 or 64: what the
 	// descriptor of CS says (segments.go). A far transfer or sigreturn
 	// may change it: an x86-64 process runs 32-bit code in compatibility
@@ -219,10 +221,14 @@ type F80 struct {
 }
 
 // New returns a CPU in the state Linux gives a fresh process of the given
-// mode (32 or 64) using m as its address space.
+// mode (32 or 64) using m as its address space, through a new view (none
+// if m is nil).
 func New(mode int, m *mem.Space) *CPU {
 	c := &CPU{}
-	c.Mem, c.ProcMode = m, mode
+	c.ProcMode = mode
+	if m != nil {
+		c.Mem = m.NewView()
+	}
 	c.setMode(mode)
 	if mode == 32 {
 		c.Seg = [6]uint16{0x2b, 0x23, 0x2b, 0x2b, 0, 0}
@@ -239,11 +245,16 @@ func New(mode int, m *mem.Space) *CPU {
 
 // NewThread returns a CPU for a new guest thread: a copy of c's state
 // (registers, segments, FPU and SSE state, address space, system call
-// layer), not exited, not stopped, with no engine and a zero instruction
-// count. It never reads c.Stop, which another goroutine may be setting.
+// layer), not exited, not stopped, with no engine, a zero instruction
+// count and a view of the address space of its own. It never reads
+// c.Stop, which another goroutine may be setting. It must not be called
+// while c's view runs guest code (it waits for an exclusive section).
 func (c *CPU) NewThread() *CPU {
 	n := &CPU{state: c.state}
 	n.Exited, n.Engine, n.Icount = false, nil, 0
+	if c.Mem != nil {
+		n.Mem = c.Mem.Space.NewView()
+	}
 	return n
 }
 

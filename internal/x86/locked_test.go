@@ -223,7 +223,7 @@ func TestAtomicGuestThreads(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := New(64, m)
+			c := New(64, m.Space) // a view of its own
 			in := make([]Inst, len(progs))
 			for i, p := range progs {
 				in[i] = decodeTest(t, 64, p.code)
