@@ -111,8 +111,8 @@ func (v *View) wmiss(a uint64) *[PageSize]byte {
 // check permissions before and look again after: the space may change in
 // between.
 func (s *Space) materialize(self *View, first, end uint64) {
-	var bit uint64
-	if self != nil {
+	var bit uint64 // the caller's translations, which it drops itself
+	if self != nil && self.bit != sharedBit {
 		bit = self.bit
 	}
 	shoot := false

@@ -103,7 +103,8 @@ type page struct {
 	readOnly bool
 	// zeroBy has a bit (View.bit) for every view that may hold a read
 	// translation of this page to zeroPage, while data is nil: giving the
-	// page data must drop those translations. Kept only once the space
+	// page data must drop those translations. Views beyond the 63rd share
+	// bit 63 (sharedBit). Kept only once the space
 	// has more than one view (Space.multi); set under the read lock,
 	// hence atomic.
 	zeroBy atomic.Uint64
@@ -146,15 +147,16 @@ type Space struct {
 	// for OnCodeWrite once mu is released (report).
 	dropped []uint64
 
-	// Views and exclusive sections (view.go). cmu guards views, nextBit
-	// and the waits on cond; excl is set while an exclusive section is
-	// pending or running (written under cmu, read without it by Enter and
-	// Leave).
-	cmu     sync.Mutex
-	cond    sync.Cond
-	views   []*View
-	nextBit uint
-	excl    atomic.Bool
+	// Views and exclusive sections (view.go). cmu guards the waits on
+	// cond; views and usedBits (the zeroBy bits of live views, bit 63
+	// aside) change only in exclusive sections; excl is set while an
+	// exclusive section is pending or running (written under cmu, read
+	// without it by Enter and Leave).
+	cmu      sync.Mutex
+	cond     sync.Cond
+	views    []*View
+	usedBits uint64
+	excl     atomic.Bool
 
 	// OnCodeWrite is called (before the store lands) when the guest stores
 	// to a page marked with MarkCode; the page loses its mark. It is also

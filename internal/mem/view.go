@@ -38,12 +38,19 @@ type View struct {
 	running atomic.Bool
 	// kick asks the view's vCPU to Leave soon (guarded by cmu).
 	kick func()
-	// bit is the view's bit in the pages' zeroBy masks.
+	// bit is the view's bit in the pages' zeroBy masks: its own, or
+	// sharedBit.
 	bit    uint64
 	closed bool
 
 	rtlbMain, wtlbMain [tlbSize]tlbEntry
 }
+
+// sharedBit is the zeroBy bit of the views that found no bit of their own
+// free: a zero translation it records is shot down whichever view gives
+// the page data. (A bit freed by Close may still be recorded in pages;
+// that only costs its next owner a shootdown.)
+const sharedBit = 1 << 63
 
 // NewView returns a new view of s for a vCPU, not running (Enter) and
 // with empty caches. It must not be called from the goroutine of a
@@ -52,8 +59,11 @@ func (s *Space) NewView() *View {
 	v := &View{Space: s}
 	v.rtlb, v.wtlb = &v.rtlbMain, &v.wtlbMain
 	s.Exclusive(func() {
-		v.bit = 1 << (s.nextBit % 64)
-		s.nextBit++
+		v.bit = sharedBit
+		if free := ^s.usedBits &^ sharedBit; free != 0 {
+			v.bit = free & -free
+			s.usedBits |= v.bit
+		}
 		s.views = append(s.views, v)
 		if len(s.views) > 1 {
 			s.mu.Lock()
@@ -82,6 +92,7 @@ func (v *View) Close() {
 			return
 		}
 		v.closed = true
+		s.usedBits &^= v.bit &^ sharedBit
 		for i, o := range s.views {
 			if o == v {
 				s.views = append(s.views[:i:i], s.views[i+1:]...)

@@ -341,6 +341,34 @@ func TestZeroTranslationsShotDown(t *testing.T) {
 	}
 }
 
+// TestManyViewsZeroTranslations: past 63 views, views share a zeroBy bit;
+// a zero translation recorded under it is still shot down when a view
+// with a bit of its own, or one sharing the bit, gives the page data; a
+// bit freed by Close goes to the next view.
+func TestManyViewsZeroTranslations(t *testing.T) {
+	s := New(1 << 32)
+	s.Map(0x10000, 4*PageSize, Read|Write)
+	var vs []*View
+	for i := 0; i < 66; i++ {
+		vs = append(vs, s.NewView())
+	}
+	if vs[0].bit == vs[64].bit || vs[63].bit != sharedBit || vs[65].bit != sharedBit {
+		t.Fatalf("bits %#x %#x %#x %#x", vs[0].bit, vs[63].bit, vs[64].bit, vs[65].bit)
+	}
+	vs[64].Load8(0x10000)
+	vs[0].Store8(0x10000, 1)
+	vs[64].Load8(0x11000)
+	vs[65].Store8(0x11000, 2)
+	if vs[64].Load8(0x10000) != 1 || vs[64].Load8(0x11000) != 2 {
+		t.Fatal("a view sharing a bit kept reading zeros after another view's store")
+	}
+	b := vs[5].bit
+	vs[5].Close()
+	if v := s.NewView(); v.bit != b {
+		t.Errorf("new view's bit %#x, want the closed view's %#x", v.bit, b)
+	}
+}
+
 // TestMarkCodeDropsOtherViewsWrites: a view with a cached write
 // translation of a page reports its next store there once another view
 // marks the page as code.
