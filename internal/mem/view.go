@@ -143,11 +143,16 @@ func (v *View) enterSlow() {
 func (v *View) Leave() {
 	v.running.Store(false)
 	if v.excl.Load() {
-		s := v.Space
-		s.cmu.Lock()
-		s.cond.Broadcast()
-		s.cmu.Unlock()
+		v.leaveSlow()
 	}
+}
+
+// leaveSlow wakes an exclusive section waiting for the view to leave.
+func (v *View) leaveSlow() {
+	s := v.Space
+	s.cmu.Lock()
+	s.cond.Broadcast()
+	s.cmu.Unlock()
 }
 
 // Exclusive runs f while no view is running: it waits for the running

@@ -471,3 +471,39 @@ func BenchmarkStore32Hit(b *testing.B) {
 		v.Store32(0x10000+uint64(i&0x3f)*4, uint32(i))
 	}
 }
+
+// BenchmarkEnterLeave is what a system call adds to the engine's path:
+// leaving the view and entering it again, with no exclusive section.
+func BenchmarkEnterLeave(b *testing.B) {
+	s := New(1 << 32)
+	v := s.NewView()
+	v.Enter()
+	for i := 0; i < b.N; i++ {
+		v.Leave()
+		v.Enter()
+	}
+	v.Leave()
+}
+
+// BenchmarkExclusiveIdle is an exclusive section while no view runs (a
+// single-threaded guest's munmap, or threads all in system calls).
+func BenchmarkExclusiveIdle(b *testing.B) {
+	s := New(1 << 32)
+	s.NewView()
+	s.NewView()
+	for i := 0; i < b.N; i++ {
+		s.Exclusive(func() {})
+	}
+}
+
+// BenchmarkMapUnmap is mmap and munmap of one page touched through a view,
+// the second in an exclusive section with no view running.
+func BenchmarkMapUnmap(b *testing.B) {
+	s := New(1 << 32)
+	v := s.NewView()
+	for i := 0; i < b.N; i++ {
+		s.Map(0x10000, PageSize, Read|Write)
+		v.Store32(0x10000, 1)
+		s.Unmap(0x10000, PageSize)
+	}
+}
