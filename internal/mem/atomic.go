@@ -1,9 +1,6 @@
 package mem
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // Atomic guest read-modify-writes: LOCK-prefixed instructions, XCHG with
 // memory, CMPXCHG8B/16B. An access within one page is one locked host
@@ -11,18 +8,13 @@ import (
 // so it is atomic against every other thread touching those bytes, with
 // plain stores or locked ones, as on hardware (where an unaligned locked
 // access is atomic too). An access that crosses a page boundary cannot be
-// one host instruction: it runs under crossMu.
+// one host instruction: it runs in an exclusive section of the address
+// space (no other vCPU runs meanwhile), which is slow but rare.
 //
 // Each access first checks write permission and faults exactly as a store
 // to the same bytes would (a locked read-modify-write needs write access:
 // at the first byte, or at the second page's first byte, with nothing
 // written), and while tracing reports one load and one store.
-
-// crossMu serializes the locked accesses that cross a page boundary.
-// TODO(issue 9): run them in the address space's exclusive section (all
-// other vCPUs stopped) once there is one: the mutex orders them only
-// against each other, not against plain stores of other threads.
-var crossMu sync.Mutex
 
 // Locked is the memory operand of one locked read-modify-write, its write
 // permission checked. Obtain it with LockedAt, then either Xadd or Swap
@@ -57,10 +49,7 @@ func (v *View) LockedAt(a uint64, n int) Locked {
 func (l Locked) Load() uint64 {
 	switch {
 	case l.p == nil:
-		crossMu.Lock()
-		v := l.v.crossLoad(l.a, l.n)
-		crossMu.Unlock()
-		return v
+		return l.v.crossLoad(l.a, l.n) // a first guess: CompareAndSwap checks it
 	case l.n == 1:
 		return load8(l.p)
 	case l.n == 2:
@@ -77,12 +66,14 @@ func (l Locked) Load() uint64 {
 func (l Locked) CompareAndSwap(old, new uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
-		crossMu.Lock()
-		prev = l.v.crossLoad(l.a, l.n)
-		if prev == old {
-			l.v.crossStore(l.a, l.n, new)
-		}
-		crossMu.Unlock()
+		l.v.exclusiveRMW(l.a, l.n, func(b []byte) bool {
+			prev = leBytes(b)
+			if prev != old {
+				return false
+			}
+			putLE(b, new)
+			return true
+		})
 		return prev
 	case l.n == 1:
 		return lockCas8(l.p, old, new)
@@ -99,10 +90,11 @@ func (l Locked) CompareAndSwap(old, new uint64) (prev uint64) {
 func (l Locked) Xadd(v uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
-		crossMu.Lock()
-		prev = l.v.crossLoad(l.a, l.n)
-		l.v.crossStore(l.a, l.n, prev+v)
-		crossMu.Unlock()
+		l.v.exclusiveRMW(l.a, l.n, func(b []byte) bool {
+			prev = leBytes(b)
+			putLE(b, prev+v)
+			return true
+		})
 	case l.n == 1:
 		prev = lockXadd8(l.p, v)
 	case l.n == 2:
@@ -123,10 +115,11 @@ func (l Locked) Xadd(v uint64) (prev uint64) {
 func (l Locked) Swap(v uint64) (prev uint64) {
 	switch {
 	case l.p == nil:
-		crossMu.Lock()
-		prev = l.v.crossLoad(l.a, l.n)
-		l.v.crossStore(l.a, l.n, v)
-		crossMu.Unlock()
+		l.v.exclusiveRMW(l.a, l.n, func(b []byte) bool {
+			prev = leBytes(b)
+			putLE(b, v)
+			return true
+		})
 	case l.n == 1:
 		prev = lockXchg8(l.p, v)
 	case l.n == 2:
@@ -159,8 +152,9 @@ func sizeMask(n int) uint64 {
 	return 1<<(8*n) - 1
 }
 
-// crossLoad and crossStore access the bytes of an operand crossing a page
-// boundary, whose pages LockedAt made writable; under crossMu.
+// crossLoad reads the bytes of an operand crossing a page boundary,
+// whose pages LockedAt made writable: not atomically, a first guess for a
+// compare-and-swap loop.
 //
 //go:norace
 func (v *View) crossLoad(a uint64, n int) uint64 {
@@ -172,11 +166,94 @@ func (v *View) crossLoad(a uint64, n int) uint64 {
 	return x
 }
 
+// exclusiveRMW is a read-modify-write of the n bytes (up to 16) at a that
+// cannot be one host instruction (they cross a page boundary, or are not
+// one aligned host location), whose pages LockedAt made writable. It runs
+// in an exclusive section, so no other vCPU touches memory meanwhile: f
+// gets a copy of the bytes and says whether to store it back. Should the
+// pages have changed since LockedAt (unmapped, protected, discarded, given
+// a code mark by another thread), the section ends without calling f,
+// LockedAt runs again (faulting, or making the pages writable once more)
+// and so does the section: nothing that could wait for an exclusive
+// section itself runs inside it.
+func (v *View) exclusiveRMW(a uint64, n int, f func(b []byte) bool) {
+	s := v.Space
+	for {
+		done := false
+		s.exclusiveFrom(v, func() {
+			var pages [2]*[PageSize]byte
+			if !s.writableNow(a, n, &pages) {
+				return
+			}
+			var buf [16]byte
+			b := buf[:n]
+			copyOut(b, a, &pages)
+			if f(b) {
+				copyIn(a, b, &pages)
+			}
+			done = true
+		})
+		if done {
+			return
+		}
+		for _, pa := range [2]uint64{a, a + uint64(n) - 1} {
+			v.wpage(pa) // faults as a store would, or readies the page again
+		}
+	}
+}
+
+// writableNow fills pages with the data of the (one or two) pages under the
+// n bytes at a if a store could go ahead without any change to the space:
+// mapped writable, with data, no code mark, not read-only foreign memory.
+func (s *Space) writableNow(a uint64, n int, pages *[2]*[PageSize]byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	first := a >> PageShift
+	for _, pa := range [2]uint64{a, a + uint64(n) - 1} {
+		r := s.find(pa)
+		if r == nil || r.perm&Write == 0 {
+			return false
+		}
+		p := s.pages[pa>>PageShift]
+		if p == nil || p.data == nil || p.code || p.readOnly {
+			return false
+		}
+		pages[pa>>PageShift-first] = p.data
+	}
+	return true
+}
+
 //go:norace
-func (v *View) crossStore(a uint64, n int, x uint64) {
-	for i := 0; i < n; i++ {
+func copyOut(b []byte, a uint64, pages *[2]*[PageSize]byte) {
+	first := a >> PageShift
+	for i := range b {
 		ai := a + uint64(i)
-		v.wpage(ai)[ai&PageMask] = byte(x >> (8 * i))
+		b[i] = pages[ai>>PageShift-first][ai&PageMask]
+	}
+}
+
+//go:norace
+func copyIn(a uint64, b []byte, pages *[2]*[PageSize]byte) {
+	first := a >> PageShift
+	for i := range b {
+		ai := a + uint64(i)
+		pages[ai>>PageShift-first][ai&PageMask] = b[i]
+	}
+}
+
+// leBytes and putLE convert between a little-endian operand of up to 8
+// bytes and its value.
+func leBytes(b []byte) uint64 {
+	var x uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		x = x<<8 | uint64(b[i])
+	}
+	return x
+}
+
+func putLE(b []byte, x uint64) {
+	for i := range b {
+		b[i] = byte(x >> (8 * i))
 	}
 }
 
@@ -191,15 +268,17 @@ func (v *View) CmpXchg16(a uint64, oldLo, oldHi, newLo, newHi uint64) (lo, hi ui
 	if l0.p != nil && l1.p != nil && uintptr(l0.p)&15 == 0 && uintptr(l1.p) == uintptr(l0.p)+8 {
 		lo, hi = lockCas128(l0.p, oldLo, oldHi, newLo, newHi)
 	} else {
-		// Not one host location (a misaligned guest address): under the
-		// mutex, like an access crossing pages.
-		crossMu.Lock()
-		lo, hi = v.crossLoad(a, 8), v.crossLoad(a+8, 8)
-		if lo == oldLo && hi == oldHi {
-			v.crossStore(a, 8, newLo)
-			v.crossStore(a+8, 8, newHi)
-		}
-		crossMu.Unlock()
+		// Not one aligned host location (a misaligned guest address):
+		// in an exclusive section, like an access crossing pages.
+		v.exclusiveRMW(a, 16, func(b []byte) bool {
+			lo, hi = leBytes(b[:8]), leBytes(b[8:])
+			if lo != oldLo || hi != oldHi {
+				return false
+			}
+			putLE(b[:8], newLo)
+			putLE(b[8:], newHi)
+			return true
+		})
 	}
 	if t := v.trace; t != nil {
 		stored := lo
