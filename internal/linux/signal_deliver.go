@@ -718,6 +718,8 @@ func HandleFault(c *x86.CPU, trap *x86.Trap) {
 
 // handleFault is HandleFault on the thread that faulted.
 func (t *Thread) handleFault(c *x86.CPU, trap *x86.Trap) {
+	t.enterOS()
+	defer t.leaveOS()
 	if t.vsyscall(c, trap) {
 		t.mergeAsync()
 		t.deliverSignals(c)
@@ -736,6 +738,8 @@ func (t *Thread) Interrupt(c *x86.CPU) bool {
 	if c.Exited {
 		return false
 	}
+	t.enterOS()
+	defer t.leaveOS()
 	t.mergeAsync()
 	t.deliverSignals(c)
 	if t.mt != nil && !c.Exited {

@@ -97,6 +97,8 @@ func (t *Thread) syscallName(nr uint64) string {
 // i386 process (from 64-bit code reached by a far jump to 0x33) is an
 // x86-64 system call, as the kernel's entry_SYSCALL_64 makes it.
 func (t *Thread) Syscall(c *x86.CPU, gate x86.Gate) {
+	t.enterOS()
+	defer t.leaveOS()
 	var nr uint64
 	var a [6]uint64
 	t.gate = gate

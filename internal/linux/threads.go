@@ -18,14 +18,17 @@ import (
 //
 // Every guest thread is a goroutine locked to its own host thread (so its
 // host tid, which is also its guest tid, is unique) with its own x86.CPU
-// and its own engine, all sharing the one mem.Space. A global emulator
-// lock (threadGroup.mu) serializes them: a thread holds it while it runs
-// guest code and while system call handlers touch guest memory or process
-// state, and releases it around blocking host system calls (host), futex
-// waits and signal waits, and every few milliseconds for fairness (a
-// ticker stops the running CPU; Interrupt yields). The futex queues and
-// the thread list have a small lock of their own (threadGroup.qmu), which
-// does not rely on the emulator lock.
+// and its own engine, all sharing the one mem.Space. The OS layer has a
+// lock of its own (threadGroup.mu, a big kernel lock as in Linux 2.0 SMP):
+// a thread takes it when it enters the OS layer (Syscall, a fault,
+// Interrupt: enterOS) and releases it when it goes back to guest code
+// (leaveOS), and around blocking host system calls (host), futex waits
+// and signal waits. Guest code itself runs without it. For now a runner
+// token (threadGroup.run) still lets one thread at a time run guest code
+// or serve a system call, handed over around blocking calls and every
+// few milliseconds for fairness (a ticker stops the running CPU;
+// Interrupt yields). The futex queues and the thread list have a small
+// lock of their own (threadGroup.qmu), which relies on neither.
 //
 // The kernel state that is per thread in Linux (the CPU, the signal mask,
 // the alternate stack, the gate and ABI of the current system call...)
@@ -117,11 +120,10 @@ type Thread struct {
 // threadGroup is the threads of a process that created one, and the
 // locks between them.
 //
-// mu is the global emulator lock. A thread holds it while it runs guest
-// code and while it serves a system call (but around blocking host calls
-// and waits); it guards the guest's memory as system calls see it, the
-// Process's state and each Thread's fields (but those documented
-// otherwise).
+// mu is the OS layer's lock. A thread holds it while it serves a system
+// call, a fault or an interrupt (but around blocking host calls and
+// waits), never while it runs guest code; it guards the Process's state
+// and each Thread's fields (but those documented otherwise).
 //
 // qmu guards the futex queues (futex, and the addr and woken of each
 // queued futexWaiter) and the changes of the thread list (threads, n). It
@@ -130,9 +132,15 @@ type Thread struct {
 // snapshot that anyone may load without a lock (list). Neither depends on
 // mu, so both stay correct once mu no longer serializes the threads.
 type threadGroup struct {
-	mu  sync.Mutex
+	mu sync.Mutex
+	// run is the runner token: the thread holding it runs guest code or
+	// serves a system call; the others wait for it (or block in host
+	// calls, which release it). It keeps guest code on one host thread
+	// at a time until the address space is safe for parallel use; the
+	// order is run, then mu.
+	run sync.Mutex
 	p   *Process
-	cur atomic.Pointer[Thread] // the thread holding mu
+	cur atomic.Pointer[Thread] // the thread holding run
 
 	qmu sync.Mutex
 	// threads are the live threads: replaced under qmu, never changed in
@@ -185,22 +193,26 @@ func (g *threadGroup) removeThread(t *Thread) bool {
 // one process.
 var activeGroup atomic.Pointer[threadGroup]
 
-// release lets another thread run; it returns the thread that held the
-// lock, for acquire.
+// release lets another thread run, from the OS layer (mu held): it
+// releases mu and the runner token and returns the thread that held them,
+// for acquire.
 func (g *threadGroup) release() *Thread {
 	t := g.cur.Load()
 	g.cur.Store(nil)
 	g.mu.Unlock()
+	g.run.Unlock()
 	return t
 }
 
-// acquire takes the emulator lock for t. A signal posted while no thread
-// held the lock stopped no CPU: t's stops at its next block boundary to
-// act on it. (A post that found t running already stopped it: either the
-// poster sees t in cur or this sees its post.)
+// acquire takes the runner token and mu for t, back in the OS layer. A
+// signal posted while no thread held the token stopped no CPU: t's stops
+// at its next block boundary to act on it. (A post that found t running
+// already stopped it: either the poster sees t in cur or this sees its
+// post.)
 func (g *threadGroup) acquire(t *Thread) {
-	g.mu.Lock()
+	g.run.Lock()
 	g.cur.Store(t)
+	g.mu.Lock()
 	t.sigs.kick.Store(false)
 	if g.p.sig.async.posted() || t.pend.pending != 0 && t.hasDeliverable() {
 		t.CPU.Stop.Store(true)
@@ -212,6 +224,27 @@ func (g *threadGroup) acquire(t *Thread) {
 func (g *threadGroup) stopRunning() {
 	if t := g.cur.Load(); t != nil {
 		t.CPU.Stop.Store(true)
+	}
+}
+
+// enterOS is the start of the OS layer's work for thread t (a system
+// call, a fault, an interrupt): it takes the OS lock if the process has
+// threads. The thread's memory view must be left before (it may wait
+// for a thread that is in an exclusive section of the address space).
+func (t *Thread) enterOS() {
+	if g := t.mt; g != nil {
+		g.mu.Lock()
+	}
+}
+
+// leaveOS is the end of the OS layer's work, back to guest code: it
+// releases the OS lock, unless the CPU exited: a thread that ends (exit
+// of one thread, exit_group, a fatal signal) keeps it until threadMain
+// or cmd/gemu has finished with it. The process may have gained threads
+// since enterOS (the first clone made the thread group, its lock held).
+func (t *Thread) leaveOS() {
+	if g := t.mt; g != nil && !t.CPU.Exited {
+		g.mu.Unlock()
 	}
 }
 
@@ -254,8 +287,9 @@ func (t *Thread) threadGroup() *threadGroup {
 	if r, ok := t.CPU.Engine.(Runner); ok {
 		t.run = r
 	}
-	g.mu.Lock()
+	g.run.Lock()
 	g.cur.Store(t)
+	g.mu.Lock()
 	g.addThread(t)
 	p.mt = g
 	p.sig.async.setGroup(g)
@@ -383,7 +417,9 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 		}
 	}()
 	t.observeChildReturn(t.CPU, t.call)
+	t.leaveOS()
 	t.run.Run()
+	// Run returns when the CPU exited: the OS lock is held (leaveOS).
 	if t.done {
 		// The thread is out of g.threads and the futex queues; once the
 		// factory's attachments are gone and g.cur no longer names it,
@@ -394,6 +430,7 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 		t.CPU.Mem.Close() // its translation caches go with it
 		g.cur.Store(nil)
 		g.mu.Unlock()
+		g.run.Unlock()
 		return
 	}
 	// exit_group, the last thread's exit or a fatal signal: the lock is
@@ -417,8 +454,7 @@ func (t *Thread) threadExit(code int) bool {
 	if t.main {
 		// cmd/gemu's goroutine must not return (it would end the
 		// process): it waits for the end of the process without the lock.
-		g.cur.Store(nil)
-		g.mu.Unlock()
+		g.release()
 		select {}
 	}
 	t.done = true

@@ -30,6 +30,7 @@ func newFutexTest(t *testing.T) *futexTest {
 	t.Cleanup(func() {
 		activeGroup.Store(nil)
 		g.mu.Unlock()
+		g.run.Unlock()
 	})
 	peer := &Thread{Process: p.Process, CPU: p.CPU.NewThread(), tid: 4242, w: p.w, sys: p.sys, mask: p.mask,
 		sigs: threadSignals{wake: make(chan struct{}, 1)}}
@@ -255,7 +256,11 @@ func TestThreadStateIsPerThread(t *testing.T) {
 	setAction(main, abi.SIGSEGV, abi.Sigaction{Handler: 0x401100, Flags: saSiginfo | saRestorer, Restorer: 0x401200})
 	mainRIP, mainSP := main.CPU.RIP, main.CPU.R[x86.RSP]
 	peer.CPU.RIP = 0x401000
+	// The fault comes from guest code, outside the OS layer: HandleFault
+	// takes the OS lock itself.
+	f.g.mu.Unlock()
 	HandleFault(peer.CPU, &x86.Trap{Kind: x86.TrapPage, Addr: 0x10, Mem: &mem.Fault{Addr: 0x10, Access: mem.AccRead, Unmapped: true}})
+	f.g.mu.Lock()
 	if peer.CPU.Exited || peer.CPU.RIP != 0x401100 || peer.CPU.R[x86.RDI] != abi.SIGSEGV {
 		t.Fatalf("peer after the fault: exited %v rip %#x rdi %d; want the handler with SIGSEGV", peer.CPU.Exited, peer.CPU.RIP, peer.CPU.R[x86.RDI])
 	}
