@@ -137,6 +137,9 @@ func main() {
 	// dies by them (or stops) as it would natively (a guest on the default
 	// action ends the same way, after the exit callback and a flushed log).
 	p.ForwardSignals(inh.Forked())
+	// Other gemus' guests (its parent, its children) may read and write
+	// this guest's memory, as the host kernel lets their processes.
+	p.ServePeers()
 
 	run(e, p, o.LogAny)
 	p.Finish()

@@ -93,7 +93,8 @@ type Process struct {
 	rlimits  map[int][2]uint64   // the guest's own data, stack and as limits
 	commName string              // prctl(PR_SET_NAME)
 	dirs     map[int]*dirCookies // i386 directory offset cookies by fd
-	busPages map[uint64]bool     // file-mapping pages beyond the file's end
+	bus      busSet              // file-mapping pages beyond the file's end
+	peers    peers               // channels to other gemus (peer.go)
 	shared   []*sharedMap        // MAP_SHARED file mappings
 	shm      []*shmAttach        // System V shared memory attachments (sys_shm.go)
 

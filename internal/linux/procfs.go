@@ -131,26 +131,27 @@ func (t *Thread) procTarget(path string) (name string, tid int, deny bool) {
 
 // otherGemuMem reports whether path ("/proc/N/mem", "/proc/N/task/T/mem"
 // or the same with pagemap) is a memory file of another process that runs
-// gemu, such as the guest's forked child: its contents are that gemu's
-// own memory, not its guest's, so the guest may not open it. Memory files
-// of processes that do not run gemu keep the host's rules.
-func otherGemuMem(path string) bool {
+// gemu, such as the guest's forked child: the host's file holds that
+// gemu's own memory, not its guest's, so the guest may not have it. It
+// returns the process or thread id and the file's name. Memory files of
+// processes that do not run gemu keep the host's rules.
+func otherGemuMem(path string) (int, string, bool) {
 	parts := strings.Split(strings.TrimPrefix(path, "/proc/"), "/")
 	if len(parts) != 2 && (len(parts) != 4 || parts[1] != "task") {
-		return false
+		return 0, "", false
 	}
-	if f := parts[len(parts)-1]; f != "mem" && f != "pagemap" {
-		return false
+	file := parts[len(parts)-1]
+	if file != "mem" && file != "pagemap" {
+		return 0, "", false
+	}
+	id, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil || id <= 0 {
+		return 0, "", false
 	}
 	if _, err := strconv.Atoi(parts[0]); err != nil {
-		return false
+		return 0, "", false
 	}
-	other, err := os.Stat("/proc/" + parts[0] + "/exe")
-	if err != nil {
-		return false
-	}
-	self, err := os.Stat("/proc/self/exe")
-	return err == nil && os.SameFile(self, other)
+	return id, file, runsGemu(id)
 }
 
 // procThread maps a host process or thread id seen in a /proc path to
@@ -200,11 +201,24 @@ func (t *Thread) procOpen(fd int64, flags uint64) (int64, emuFile) {
 		return -abi.ENOENT, nil
 	}
 	if name == "" {
-		if otherGemuMem(target) {
-			host(syscall.SYS_CLOSE, uintptr(fd))
-			return -abi.EACCES, nil
+		pid, file, ok := otherGemuMem(target)
+		if !ok {
+			return fd, nil
 		}
-		return fd, nil
+		// The host opened the file, so the guest may reach that
+		// process's memory: its gemu serves it. pagemap, which would
+		// describe that gemu's own pages, stays closed.
+		if file == "mem" {
+			if tg, e := t.peerTarget(pid); e == 0 && tg != nil {
+				if r := t.replaceWithMemfd(int(fd), file, nil, flags); r < 0 {
+					host(syscall.SYS_CLOSE, uintptr(fd))
+					return r, nil
+				}
+				return fd, &procFile{mem: true, acc: int(flags & abi.O_ACCMODE), peer: tg}
+			}
+		}
+		host(syscall.SYS_CLOSE, uintptr(fd))
+		return -abi.EACCES, nil
 	}
 	var content []byte
 	if name != "mem" {

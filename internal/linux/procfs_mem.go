@@ -15,9 +15,12 @@ import (
 
 // procFile is a descriptor gemu serves.
 type procFile struct {
-	mem bool   // /proc/self/mem; else a writable /proc/self/comm
-	acc int    // O_RDONLY, O_WRONLY or O_RDWR
-	pos uint64 // mem's offset: a guest address
+	mem bool // /proc/self/mem; else a writable /proc/self/comm
+	// peer is the memory of another process's mem file: a peer gemu's
+	// guest (peer.go); nil for the guest's own.
+	peer memTarget
+	acc  int    // O_RDONLY, O_WRONLY or O_RDWR
+	pos  uint64 // mem's offset: a guest address
 }
 
 // kind is fdKindHost: a forked or exec'd gemu gets the backing anonymous
@@ -125,21 +128,21 @@ func (t *Thread) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 	}
 	switch op {
 	case emuRead, emuWrite:
-		r, f.pos = t.memRW(f.pos, a[1], t.ulong(a[2]), !reading)
+		r, f.pos = t.memRW(f, f.pos, a[1], t.ulong(a[2]), !reading)
 		return r, true
 	case emuPread, emuPwrite:
 		off := t.offset64(a, 3)
 		if off < 0 {
 			return -abi.EINVAL, true
 		}
-		r, _ = t.memRW(uint64(off), a[1], t.ulong(a[2]), !reading)
+		r, _ = t.memRW(f, uint64(off), a[1], t.ulong(a[2]), !reading)
 		return r, true
 	case emuReadv, emuWritev:
 		iov, e := t.iovecs(a[1], sint(a[2]))
 		if e != 0 {
 			return e, true
 		}
-		r, f.pos = t.memRWv(f.pos, iov, !reading)
+		r, f.pos = t.memRWv(f, f.pos, iov, !reading)
 		return r, true
 	case emuPreadv, emuPwritev:
 		off := t.vecOffset(a)
@@ -150,7 +153,7 @@ func (t *Thread) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 		if e != 0 {
 			return e, true
 		}
-		r, _ = t.memRWv(uint64(off), iov, !reading)
+		r, _ = t.memRWv(f, uint64(off), iov, !reading)
 		return r, true
 	case emuLseek:
 		if !f.seek(uint64(t.slong(a[1])), uint32(a[2])) {
@@ -187,26 +190,18 @@ func (f *procFile) seek(off uint64, whence uint32) bool {
 	return true
 }
 
-// memAccessible reports whether the guest page holding addr can be read
-// or written through /proc/self/mem: mapped, whatever its protection (a
-// debugger's access), but not a file mapping's page past the end of its
-// file, which has nothing behind it.
-func (p *Process) memAccessible(addr uint64) bool {
-	if addr >= p.Mem.Limit {
-		return false
+// memRW moves up to n bytes between the memory of the mem file's process
+// at addr and the guest buffer buf, as a read or write of /proc/N/mem:
+// page by page, stopping at the first inaccessible page (EIO if it is the
+// first); any mapped page is accessible, whatever its protection (a
+// debugger's access, accessMem). It returns the result and the address
+// after the last byte moved. A peer that is gone (its process ended or
+// exec'd) reads and writes nothing, as a mem file whose memory is gone.
+func (p *Process) memRW(f *procFile, addr, buf, n uint64, write bool) (int64, uint64) {
+	var t memTarget = selfTarget{p}
+	if f.peer != nil {
+		t = f.peer
 	}
-	_, ok := p.Mem.PermAt(addr)
-	return ok && !p.isBusPage(addr)
-}
-
-// memRW moves up to n bytes between the guest's memory at addr and the
-// guest buffer buf, as a read or write of /proc/self/mem: page by page,
-// stopping at the first inaccessible page (EIO if it is the first). A
-// write goes through the address space's Poke, so it lands on read-only
-// pages too and invalidates translated code on the pages it changes, as
-// a guest store would. It returns the result and the address after the
-// last byte moved.
-func (p *Process) memRW(addr, buf, n uint64, write bool) (int64, uint64) {
 	n = min(n, maxRW)
 	var done uint64
 	var page [pageSize]byte
@@ -218,22 +213,26 @@ func (p *Process) memRW(addr, buf, n uint64, write bool) (int64, uint64) {
 				return -abi.EFAULT, addr
 			}
 		}
-		if !p.memAccessible(addr) {
+		moved := t.access(addr, b, write, true)
+		if moved < 0 {
+			return 0, addr
+		}
+		if moved == 0 {
 			if done == 0 {
 				return -abi.EIO, addr
 			}
 			break
 		}
-		if write {
-			p.Mem.Poke(addr, b)
-		} else {
-			p.Mem.Peek(addr, b)
-			if err := p.Mem.Write(buf+done, b); err != nil {
+		if !write {
+			if err := p.Mem.Write(buf+done, b[:moved]); err != nil {
 				return -abi.EFAULT, addr
 			}
 		}
-		done += k
-		addr += k
+		done += uint64(moved)
+		addr += uint64(moved)
+		if uint64(moved) < k {
+			break
+		}
 	}
 	return int64(done), addr
 }
@@ -241,13 +240,13 @@ func (p *Process) memRW(addr, buf, n uint64, write bool) (int64, uint64) {
 // memRWv is readv/writev on /proc/self/mem: each iovec in turn, as the
 // kernel does for a file without vectored operations, stopping at the
 // first short transfer.
-func (p *Process) memRWv(addr uint64, iov [][2]uint64, write bool) (int64, uint64) {
+func (p *Process) memRWv(f *procFile, addr uint64, iov [][2]uint64, write bool) (int64, uint64) {
 	var total int64
 	for _, v := range iov {
 		if v[1] == 0 {
 			continue
 		}
-		r, next := p.memRW(addr, v[0], v[1], write)
+		r, next := p.memRW(f, addr, v[0], v[1], write)
 		if r < 0 {
 			if total == 0 {
 				return r, addr

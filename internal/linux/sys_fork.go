@@ -474,9 +474,7 @@ func (t *Thread) forkImage(ca cloneArgs) *forkImage {
 			img.Dirs[fd] = dirImage{Offs: d.offs, ByOff: d.byOff}
 		}
 	}
-	for pg := range t.busPages {
-		img.BusPages = append(img.BusPages, pg)
-	}
+	img.BusPages = t.bus.list()
 	for _, m := range t.shared {
 		img.Shared = append(img.Shared, sharedImage{Addr: m.addr, Size: m.size, Off: m.off, FD: m.fd, Shadow: m.shadow})
 	}
@@ -559,10 +557,7 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 		p.dirs[fd] = &dirCookies{offs: d.Offs, byOff: d.ByOff}
 	}
 	for _, pg := range img.BusPages {
-		if p.busPages == nil {
-			p.busPages = map[uint64]bool{}
-		}
-		p.busPages[pg] = true
+		p.bus.add(pg, pg+1)
 	}
 	for _, s := range img.Shared {
 		p.shared = append(p.shared, &sharedMap{addr: s.Addr, size: s.Size, fd: s.FD, off: s.Off, shadow: s.Shadow})

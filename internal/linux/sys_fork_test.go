@@ -55,7 +55,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 		p.rlimits = map[int][2]uint64{rlimitStack: {1 << 20, rlimInf}}
 		p.commName = "renamed"
 		p.dirs = map[int]*dirCookies{5: {offs: []int64{1 << 40}, byOff: map[int64]int64{1 << 40: 1}}}
-		p.busPages = map[uint64]bool{0x1234: true}
+		p.bus.add(0x1234, 0x1235)
 		p.fds.dupTo(1, 7, true)
 		brk := p.brk + 0x3000
 		sysBrk(p, &[6]uint64{brk})
@@ -93,7 +93,7 @@ func TestForkStateRoundTrip(t *testing.T) {
 			t.Errorf("%d: pending signals %#x inherited", bits, child.sig.q.pending)
 		}
 		if child.rlimits[rlimitStack] != p.rlimits[rlimitStack] || child.commName != "renamed" ||
-			child.dirs[5].offs[0] != 1<<40 || child.dirs[5].byOff[1<<40] != 1 || !child.busPages[0x1234] {
+			child.dirs[5].offs[0] != 1<<40 || child.dirs[5].byOff[1<<40] != 1 || !child.isBusPage(0x1234<<12) {
 			t.Errorf("%d: process tables differ", bits)
 		}
 		if e, ok := child.fds.lookup(7); !ok || e.host != 1 || !e.cloexec || img.VforkFD != -1 || img.BaseFD != -1 {

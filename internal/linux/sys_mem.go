@@ -2,6 +2,7 @@ package linux
 
 import (
 	"sort"
+	"sync"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -196,38 +197,71 @@ func (t *Thread) mmap(addr, length, prot, flags uint64, fd int64, off uint64) in
 		// Pages wholly past the end of the file raise SIGBUS when touched:
 		// map them inaccessible and remember why they fault.
 		t.Mem.Protect(addr+busFrom, size-busFrom, 0)
-		if t.busPages == nil {
-			t.busPages = map[uint64]bool{}
-		}
-		for a := addr + busFrom; a < addr+size; a += pageSize {
-			t.busPages[a>>12] = true
-		}
+		t.bus.add((addr+busFrom)>>12, (addr+size)>>12)
 	}
 	return int64(addr)
+}
+
+// busSet is the pages of file mappings wholly past the end of their file,
+// which raise SIGBUS when touched. It has a lock of its own because peer
+// gemus read it (peer.go) while the guest maps and unmaps.
+type busSet struct {
+	mu    sync.Mutex
+	pages map[uint64]bool
+}
+
+// add records pages [first, end).
+func (b *busSet) add(first, end uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pages == nil {
+		b.pages = map[uint64]bool{}
+	}
+	for pg := first; pg < end; pg++ {
+		b.pages[pg] = true
+	}
+}
+
+// list returns the recorded pages.
+func (b *busSet) list() []uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := make([]uint64, 0, len(b.pages))
+	for pg := range b.pages {
+		l = append(l, pg)
+	}
+	return l
 }
 
 // clearBus forgets SIGBUS pages in a range that is remapped or unmapped,
 // visiting the range or the recorded pages, whichever is smaller.
 func (p *Process) clearBus(addr, size uint64) {
-	if len(p.busPages) == 0 {
+	b := &p.bus
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pages) == 0 {
 		return
 	}
 	first, end := addr>>12, (addr+size)>>12
-	if end-first > uint64(len(p.busPages)) {
-		for pg := range p.busPages {
+	if end-first > uint64(len(b.pages)) {
+		for pg := range b.pages {
 			if pg >= first && pg < end {
-				delete(p.busPages, pg)
+				delete(b.pages, pg)
 			}
 		}
 		return
 	}
 	for pg := first; pg < end; pg++ {
-		delete(p.busPages, pg)
+		delete(b.pages, pg)
 	}
 }
 
 // isBusPage reports whether addr lies in a file mapping past the file's end.
-func (p *Process) isBusPage(addr uint64) bool { return p.busPages[addr>>12] }
+func (p *Process) isBusPage(addr uint64) bool {
+	p.bus.mu.Lock()
+	defer p.bus.mu.Unlock()
+	return p.bus.pages[addr>>12]
+}
 
 func sysMincore(t *Thread, a *[6]uint64) int64 {
 	addr, length := t.ulong(a[0]), t.ulong(a[1])

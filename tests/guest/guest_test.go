@@ -37,7 +37,6 @@ var knownFailures = map[string]string{
 	// this host's FPU is 1 ulp off for FYL2XP1(0.5, 1.5).
 	"x87_transcendental/i386":   "x87 transcendentals are correctly rounded, the host FPU is 1 ulp off on one case",
 	"x87_transcendental/x86_64": "x87 transcendentals are correctly rounded, the host FPU is 1 ulp off on one case",
-	"procvm-child/x86_64":       "process_vm_readv/writev reach the caller's own memory only: another guest's lives in another gemu (EPERM)",
 }
 
 // The reference run of an i386 program is the native one where the host's

@@ -2,8 +2,8 @@ package guest
 
 import "testing"
 
-// TestProcCallsI386 runs the i386 builds of pdeathsig and procvm (its
-// self variant) under gemu against the native run of their x86_64
+// TestProcCallsI386 runs the i386 builds of pdeathsig and procvm (both
+// variants) under gemu against the native run of their x86_64
 // builds where the host has no i386 reference: qemu-i386 differs from
 // Linux there (qemuRefGaps). Both print only facts that do not depend on
 // the architecture, so the outputs must be identical.

@@ -27,7 +27,7 @@ func TestProcselfI386(t *testing.T) {
 
 // compareI386WithX8664 runs program name's i386 builds under gemu against
 // the native runs of its x86_64 builds, one pair per build suffix ("" for
-// the static build, "-pie", "-dyn").
+// the static build, "-pie", "-dyn") and variant of the program.
 func compareI386WithX8664(t *testing.T, progs []*program, name string, suffixes ...string) {
 	var prog *program
 	for _, p := range progs {
@@ -44,26 +44,32 @@ func compareI386WithX8664(t *testing.T, progs []*program, name string, suffixes 
 	}
 	emuArgv := append([]string{gemu(t)}, gemuFlags()...)
 	for _, suffix := range suffixes {
-		t.Run("i386"+suffix, func(t *testing.T) {
-			t.Parallel()
-			ref := buildProgram(t, prog, spec["x86_64"+suffix])
-			bin := buildProgram(t, prog, spec["i386"+suffix])
-			cwd := t.TempDir()
-			cfg := prog.variants[0].cfg
-			env := append(baseEnv(cwd), cfg.env...)
-			native, err := execute(append([]string{ref}, cfg.args...), cwd, env, cfg.stdin, runTimeout())
-			if err != nil {
-				t.Fatalf("native x86_64 run: %v", err)
+		for _, v := range prog.variants {
+			sub := "i386" + suffix
+			if v.name != "" {
+				sub += "-" + v.name
 			}
-			argv := append(append(append([]string{}, emuArgv...), bin), cfg.args...)
-			emu, err := execute(argv, cwd, env, cfg.stdin, runTimeout())
-			if err != nil {
-				t.Fatalf("gemu run: %v", err)
-			}
-			if d := compareResults(native, emu); d != nil {
-				t.Errorf("gemu's i386 run differs from the native x86_64 run\n  command: %s (reference %s)\n%s",
-					strings.Join(quoteAll(argv), " "), filepath.Base(ref), strings.Join(d, "\n"))
-			}
-		})
+			t.Run(sub, func(t *testing.T) {
+				t.Parallel()
+				ref := buildProgram(t, prog, spec["x86_64"+suffix])
+				bin := buildProgram(t, prog, spec["i386"+suffix])
+				cwd := t.TempDir()
+				cfg := v.cfg
+				env := append(baseEnv(cwd), cfg.env...)
+				native, err := execute(append([]string{ref}, cfg.args...), cwd, env, cfg.stdin, runTimeout())
+				if err != nil {
+					t.Fatalf("native x86_64 run: %v", err)
+				}
+				argv := append(append(append([]string{}, emuArgv...), bin), cfg.args...)
+				emu, err := execute(argv, cwd, env, cfg.stdin, runTimeout())
+				if err != nil {
+					t.Fatalf("gemu run: %v", err)
+				}
+				if d := compareResults(native, emu); d != nil {
+					t.Errorf("gemu's i386 run differs from the native x86_64 run\n  command: %s (reference %s)\n%s",
+						strings.Join(quoteAll(argv), " "), filepath.Base(ref), strings.Join(d, "\n"))
+				}
+			})
+		}
 	}
 }

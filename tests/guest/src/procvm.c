@@ -5,11 +5,15 @@
 // bad iovec arrays, flags, iovec counts, pids that do not exist, and a
 // thread's id as the pid. Raw system calls, so the i386 build passes
 // 32-bit iovecs. Variant child: a forked child's memory, read and written
-// by its parent.
+// by its parent through process_vm_readv/writev and /proc/PID/mem (page
+// permissions, partial transfers, a debugger's access to read-only and
+// PROT_NONE pages), its parent's by the child, and both after the child
+// ended.
 // gemu-test: variant=self
 // gemu-test: variant=child arg=child
 #include "gt.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -44,24 +48,61 @@ static void *thread_main(void *arg)
 }
 
 static volatile long marker = 0x1111;
+static volatile long parent_secret = 0x5eC12e7;
+static volatile long parent_box;
 
-/* The parent reads and writes its forked child's memory. */
+/* What the child tells its parent: where its pages are. */
+struct layout {
+	char *big;	/* 3 pages of a pattern */
+	char *edge;	/* page 0 read-write, page 1 PROT_NONE, page 2 read-only */
+};
+
+static unsigned sum(const unsigned char *b, long n)
+{
+	unsigned s = 0;
+	for (long i = 0; i < n; i++)
+		s = s * 31 + b[i];
+	return s;
+}
+
+/* The parent reads and writes its forked child's memory, through
+ * process_vm_readv/writev and /proc/PID/mem, and the child its parent's. */
 static int child_case(void)
 {
 	int go[2], back[2];
 	pipe(go);
 	pipe(back);
+	long ps = sysconf(_SC_PAGESIZE);
 	pid_t pid = fork();
 	char c;
 	if (pid == 0) {
+		struct layout lay;
+		lay.big = mmap(0, 3 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		for (long i = 0; i < 3 * ps; i++)
+			lay.big[i] = (char)(i * 7 + i / 251);
+		lay.edge = mmap(0, 3 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		memset(lay.edge, 'e', 3 * ps);
+		mprotect(lay.edge + ps, ps, PROT_NONE);
+		mprotect(lay.edge + 2 * ps, ps, PROT_READ);
 		marker = 0x2222;
-		write(back[1], "r", 1);
+		write(back[1], &lay, sizeof lay);
 		read(go[0], &c, 1);
-		printf("child sees %#lx\n", marker);
+		printf("child sees %#lx, edge %.4s, read-only page %.4s\n", marker, lay.edge, lay.edge + 2 * ps);
+		/* The child's turn: its parent waits in read(). */
+		long v = 0, w = 0xb0b;
+		pid_t pp = getppid();
+		struct iovec l = {&v, sizeof v}, r = {(void *)&parent_secret, sizeof v};
+		long n = vm(0, pp, &l, 1, &r, 1, 0);
+		printf("child reads parent: %ld, value %#lx\n", n, v);
+		l.iov_base = &w;
+		r.iov_base = (void *)&parent_box;
+		printf("child writes parent: %ld\n", vm(1, pp, &l, 1, &r, 1, 0));
 		fflush(stdout);
+		write(back[1], "d", 1);
 		_exit(0);
 	}
-	read(back[0], &c, 1);
+	struct layout lay;
+	read(back[0], &lay, sizeof lay);
 	long v = 0, w = 0x3333;
 	struct iovec l = {&v, sizeof v}, r = {(void *)&marker, sizeof marker};
 	long n = vm(0, pid, &l, 1, &r, 1, 0);
@@ -69,11 +110,62 @@ static int child_case(void)
 	l.iov_base = &w;
 	printf("write child: %ld\n", vm(1, pid, &l, 1, &r, 1, 0));
 	printf("own marker: %#lx\n", marker);
+
+	/* Three pages in three pieces of two local buffers. */
+	static unsigned char big[3 * 4096], mine[3 * 4096];
+	for (long i = 0; i < 3 * ps; i++)
+		mine[i] = (unsigned char)(i * 7 + i / 251);
+	struct iovec ls[2] = {{big, 5000}, {big + 5000, 3 * ps - 5000}};
+	struct iovec rs[3] = {{lay.big, 100}, {lay.big + 100, 2 * ps}, {lay.big + 100 + 2 * ps, ps - 100}};
+	n = vm(0, pid, ls, 2, rs, 3, 0);
+	printf("read 3 pages: %ld, same: %s, sum %#x\n", n, memcmp(big, mine, 3 * ps) ? "no" : "yes", sum(big, 3 * ps));
+	struct iovec l1 = {big, 64}, r1 = {lay.edge + ps - 10, 64};
+	memset(big, '.', 64);
+	n = vm(0, pid, &l1, 1, &r1, 1, 0);
+	printf("read into PROT_NONE: %ld %.12s\n", n, big);
+	r1.iov_base = lay.edge + ps;
+	printf("read PROT_NONE: %ld\n", vm(0, pid, &l1, 1, &r1, 1, 0));
+	memcpy(big, "WXYZ", 4);
+	l1.iov_len = r1.iov_len = 4;
+	r1.iov_base = lay.edge + 2 * ps;
+	printf("write read-only: %ld\n", vm(1, pid, &l1, 1, &r1, 1, 0));
+	r1.iov_base = lay.edge + 2 * ps - 2;
+	printf("write into read-only: %ld\n", vm(1, pid, &l1, 1, &r1, 1, 0));
+
+	/* /proc/PID/mem: a debugger's access, read-only and PROT_NONE pages too. */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	int fd = open(path, O_RDWR);
+	printf("open mem: %s\n", fd >= 0 ? "ok" : strerror(errno));
+	char b[16] = {0};
+	long r2 = pread(fd, b, 8, (off_t)(uintptr_t)lay.edge);
+	printf("pread: %ld %.8s\n", r2, b);
+	r2 = pread(fd, b, 8, (off_t)(uintptr_t)(lay.edge + ps));
+	printf("pread PROT_NONE: %ld\n", r2);
+	r2 = pwrite(fd, "mem!", 4, (off_t)(uintptr_t)(lay.edge + 2 * ps));
+	printf("pwrite read-only: %ld\n", r2);
+	r2 = pwrite(fd, "MEM", 3, (off_t)(uintptr_t)lay.edge);
+	printf("pwrite: %ld\n", r2);
+	lseek(fd, (off_t)(uintptr_t)(lay.big + ps - 4), SEEK_SET);
+	memset(big, 0, 16);
+	r2 = read(fd, big, 8);
+	printf("read across a page: %ld same: %s\n", r2, memcmp(big, mine + ps - 4, 8) ? "no" : "yes");
+	errno = 0;
+	r2 = pread(fd, b, 8, 0);
+	printf("pread unmapped: %ld %s\n", r2, strerror(errno));
 	fflush(stdout);
+
 	write(go[1], "g", 1);
+	read(back[0], &c, 1);
+	printf("parent box: %#lx\n", parent_box);
 	int st;
 	waitpid(pid, &st, 0);
+	l.iov_base = &v;
+	r.iov_base = (void *)&marker;
 	printf("child gone: read %ld\n", vm(0, pid, &l, 1, &r, 1, 0));
+	r2 = pread(fd, b, 8, (off_t)(uintptr_t)lay.edge);
+	printf("child gone: pread %ld\n", r2);
+	close(fd);
 	return 0;
 }
 
