@@ -89,7 +89,11 @@ func sysSocketpair(t *Thread, a *[6]uint64) int64 {
 	return t.writeMem(a[3], b)
 }
 
-// sockaddrIn reads a socket address argument.
+// sockaddrIn reads a socket address argument. An address in gemu's own
+// abstract namespace (peerAddr: the sockets gemus serve their guests'
+// memory on) is one the guest cannot reach: binding it is EADDRINUSE,
+// sending to it or connecting ECONNREFUSED, as for a name in use or one
+// nothing listens on.
 func (p *Process) sockaddrIn(addr, n uint64) ([]byte, int64) {
 	if addr == 0 {
 		return nil, 0
@@ -97,7 +101,18 @@ func (p *Process) sockaddrIn(addr, n uint64) ([]byte, int64) {
 	if n > maxSockaddr {
 		return nil, -abi.EINVAL
 	}
-	return p.readMem(addr, int(n))
+	sa, e := p.readMem(addr, int(n))
+	if e == 0 && gemuOwnAddr(sa) {
+		return nil, -econnrefused
+	}
+	return sa, e
+}
+
+// gemuOwnAddr reports whether sa is an AF_UNIX address in gemu's own
+// abstract namespace.
+func gemuOwnAddr(sa []byte) bool {
+	const prefix = "\x00gemu-peer-"
+	return len(sa) >= 2+len(prefix) && le16(sa) == syscall.AF_UNIX && string(sa[2:2+len(prefix)]) == prefix
 }
 
 // bindConnect is bind or connect (host call nr) with the guest's address.
@@ -108,6 +123,9 @@ func (p *Process) bindConnect(a *[6]uint64, nr uintptr) int64 {
 	}
 	defer p.fput(fd)
 	sa, e := p.sockaddrIn(a[1], uint64(uint32(a[2])))
+	if e == -econnrefused && nr == syscall.SYS_BIND {
+		return -int64(syscall.EADDRINUSE)
+	}
 	if e != 0 {
 		return e
 	}

@@ -1,7 +1,8 @@
 // Opens its forked child's /proc/PID/mem (and the task/TID form) and
 // reads the child's copy of a global. Natively that reads the child's
 // memory. Under gemu the child is another gemu, whose host memory is not
-// the guest's: the open must fail (EACCES) rather than expose gemu.
+// the guest's: the file must show the child guest's memory (which the
+// child's gemu serves), never that gemu's own.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
