@@ -85,8 +85,50 @@ func (p *Process) ServePeers() {
 		p.unimpf("gemu: cannot serve the guest's memory to other processes\n")
 		return
 	}
+	p.setCodeWrite(p.Mem.OnCodeWrite)
 	s := &peerServer{fd: fd, p: p}
 	go s.accept()
+}
+
+// setCodeWrite makes f the address space's OnCodeWrite, except while a
+// peer writes (peerWrite): a peer's store is no vCPU's, so every engine
+// gets the invalidation posted, applied before it runs another block.
+func (p *Process) setCodeWrite(f func(uint64)) {
+	p.Mem.OnCodeWrite = func(addr uint64) {
+		if p.peerWriting.Load() > 0 {
+			p.postCodeWrite(addr)
+			return
+		}
+		if f != nil {
+			f(addr)
+		}
+	}
+}
+
+// postCodeWrite posts the invalidation of a code page to every thread's
+// engine.
+func (p *Process) postCodeWrite(addr uint64) {
+	threads := []*Thread{p.main}
+	if p.mt != nil {
+		threads = p.mt.list()
+	}
+	for _, t := range threads {
+		if r, ok := t.CPU.Engine.(Runner); ok {
+			r.InvalidatePage(addr, false)
+		}
+	}
+}
+
+// peerWrite moves b into the guest's memory for a peer (accessMem). The
+// code-page invalidations reported meanwhile are posted to every engine
+// (setCodeWrite), so none is touched from the peer's goroutine. A vCPU
+// that overwrites its own code in that window also gets its invalidation
+// posted: it sees its change from its next block on, as another CPU sees
+// a cross-modifying write.
+func (p *Process) peerWrite(addr uint64, b []byte, force bool) int {
+	p.peerWriting.Add(1)
+	defer p.peerWriting.Add(-1)
+	return p.accessMem(addr, b, true, force)
 }
 
 // accept takes connections for the life of the process.
@@ -151,7 +193,7 @@ func (s *peerServer) serve(fd int) {
 			done = s.p.accessMem(addr, rep[8:8+size], false, force)
 			out = rep[:8+done]
 		} else {
-			done = s.p.accessMem(addr, req[peerHdr:peerHdr+size], true, force)
+			done = s.p.peerWrite(addr, req[peerHdr:peerHdr+size], force)
 		}
 		binary.LittleEndian.PutUint64(rep, uint64(done))
 		if retryEINTR(func() error { _, err := syscall.Write(fd, out); return err }) != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -95,8 +96,11 @@ type Process struct {
 	dirs     map[int]*dirCookies // i386 directory offset cookies by fd
 	bus      busSet              // file-mapping pages beyond the file's end
 	peers    peers               // channels to other gemus (peer.go)
-	shared   []*sharedMap        // MAP_SHARED file mappings
-	shm      []*shmAttach        // System V shared memory attachments (sys_shm.go)
+	// peerWriting counts the peer gemus writing the guest's memory
+	// (peerWrite).
+	peerWriting atomic.Int32
+	shared      []*sharedMap // MAP_SHARED file mappings
+	shm         []*shmAttach // System V shared memory attachments (sys_shm.go)
 
 	exitOnce sync.Once
 	termSig  int // the signal that killed the guest, or 0

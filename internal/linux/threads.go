@@ -293,7 +293,7 @@ func (t *Thread) threadGroup() *threadGroup {
 	g.addThread(t)
 	p.mt = g
 	p.sig.async.setGroup(g)
-	p.Mem.OnCodeWrite = g.codeWrite
+	p.setCodeWrite(g.codeWrite)
 	activeGroup.Store(g)
 	go g.tick()
 	return g
@@ -379,7 +379,7 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 	if r, ok := nc.Engine.(Runner); ok && nt.run == nil {
 		nt.run = r
 	}
-	p.Mem.OnCodeWrite = g.codeWrite // the engine set its own
+	p.setCodeWrite(g.codeWrite) // the engine set its own
 
 	tidC := make(chan int)
 	go g.threadMain(nt, tidC)
