@@ -97,6 +97,10 @@ type Engine struct {
 	// stopped the CPU (its view's kick), not the OS layer.
 	kicked atomic.Bool
 
+	// code and check hold a block's guest bytes while it is translated
+	// (translateN), reused from block to block.
+	code, check []byte
+
 	// Translated counts blocks translated, for statistics and tests.
 	Translated int
 }

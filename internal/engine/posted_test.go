@@ -137,3 +137,37 @@ func TestPostedBeforeRun(t *testing.T) {
 		t.Fatalf("after the flood: translated %d (want 4: hlt again), holding %d blocks (want 1)", m.eng.Translated, len(m.eng.blocks))
 	}
 }
+
+// pokeDuring is an instrumenter that, the first time it is asked about
+// an instruction, stores to guest code the way another thread could while
+// the block is being translated: after its bytes were fetched, before the
+// page is marked as code.
+type pokeDuring struct {
+	m    *mem.Space
+	addr uint64
+	b    []byte
+	done bool
+}
+
+func (p *pokeDuring) InsnHook(c *x86.CPU, pc uint64) Hook {
+	if !p.done {
+		p.done = true
+		p.m.Poke(p.addr, p.b)
+	}
+	return nil
+}
+func (p *pokeDuring) BlockHook(c *x86.CPU, pc uint64) Hook     { return nil }
+func (p *pokeDuring) MemHook(c *x86.CPU, pc uint64) mem.Tracer { return nil }
+
+// TestTranslateSeesLateStore: a store that lands while a block is being
+// translated, before its page is marked as code, is not reported to
+// OnCodeWrite; the translation notices the changed bytes and runs again.
+func TestTranslateSeesLateStore(t *testing.T) {
+	p := &pokeDuring{addr: codeAddr + 1, b: []byte{2}}
+	m := newMachine(t, 64, []byte{0xb8, 1, 0, 0, 0, 0xf4}, Options{}, p) // mov eax, 1; hlt
+	p.m = m.cpu.Mem.Space
+	m.run(t)
+	if got := m.cpu.R[x86.RAX]; got != 2 {
+		t.Fatalf("eax = %d, want 2 (the code as stored during the translation)", got)
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -19,8 +20,37 @@ func (e *Engine) translate(pc uint64) *Block {
 }
 
 // translateN translates a block of at most limit guest instructions.
+//
+// The block's pages are marked as code (MarkCode) once it is decoded, and
+// only stores after that are reported (OnCodeWrite): a store another
+// thread made between the fetch and the mark would go unseen, the block
+// keeping code that is no longer there. So the bytes are fetched again
+// after the mark, and if they changed the block is translated again (up
+// to twice; a store after the mark invalidates it as usual).
 func (e *Engine) translateN(pc uint64, limit int) *Block {
+	for try := 0; ; try++ {
+		b := e.translateOnce(pc, limit)
+		if try == 2 || e.codeUnchanged(pc) {
+			return b
+		}
+	}
+}
+
+// codeUnchanged reports whether the guest bytes at pc are still those the
+// last translation decoded (e.code).
+func (e *Engine) codeUnchanged(pc uint64) bool {
+	if cap(e.check) < len(e.code) {
+		e.check = make([]byte, len(e.code))
+	}
+	got := e.check[:len(e.code)]
+	return e.cpu.Mem.Fetch(pc, got) == len(got) && bytes.Equal(got, e.code)
+}
+
+// translateOnce is translateN without the check, recording in e.code the
+// bytes of the instructions it decoded.
+func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 	e.Translated++
+	code := e.code[:0]
 	c := e.cpu
 	b := &Block{PC: pc, valid: true, pages: [2]uint64{pc >> mem.PageShift, ^uint64(0)}}
 	insts := make([]x86.Inst, 0, 16)
@@ -80,6 +110,7 @@ func (e *Engine) translateN(pc uint64, limit int) *Block {
 		}
 		in.Guest = true
 		insts = append(insts, in)
+		code = append(code, buf[:in.Len]...)
 		b.Guest++
 		last := addr + uint64(in.Len) - 1
 		if lp := last >> mem.PageShift; lp != b.pages[0] {
@@ -107,6 +138,7 @@ func (e *Engine) translateN(pc uint64, limit int) *Block {
 	insts = x86.FuseBranches(insts)
 	b.Insts = insts
 	b.n = len(insts)
+	e.code = code
 	for _, p := range b.pages {
 		if p != ^uint64(0) {
 			c.Mem.MarkCode(p << mem.PageShift)
