@@ -257,6 +257,7 @@ func (t *Thread) exit(code int) {
 	t.exitCode = code & 0xff
 	t.CPU.Exited = true
 	t.CPU.Stop.Store(true)
+	t.stopOthers()
 }
 
 // ExitStatus reports how the guest ended: its exit status, or the signal
@@ -267,7 +268,19 @@ func (p *Process) ExitStatus() (code, sig int) { return p.exitCode, p.termSig }
 // flushes the log, then exits with the guest's status or terminates gemu
 // itself by the guest's fatal signal, so that the parent sees the same
 // termination. It does not return.
+//
+// It is for cmd/gemu, on the process's first thread: if another thread
+// ended that one (stopOthers) it is finishing the process itself, and
+// Finish waits for it.
 func (p *Process) Finish() {
+	if p.main != nil && p.main.killed.Load() {
+		select {}
+	}
+	p.finish()
+}
+
+// finish is Finish on the thread that ends the process.
+func (p *Process) finish() {
 	p.RunExitHooks()
 	if p.termSig != 0 {
 		DieBySignal(p.termSig)

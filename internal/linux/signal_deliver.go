@@ -434,6 +434,9 @@ func (t *Thread) queueSignal(si sigInfo) bool {
 	t.sig.seq++
 	si.seq = t.sig.seq
 	q.put(si)
+	if q == &t.sig.q && t.mask&sigBit(sig) != 0 {
+		t.wakeTaker(sig)
+	}
 	return true
 }
 
@@ -588,6 +591,7 @@ func (t *Thread) terminate(sig int, why string) {
 	t.termSig = sig
 	t.CPU.Exited = true
 	t.CPU.Stop.Store(true)
+	t.stopOthers()
 }
 
 // sigpipe acts on a write that found no reader, which raises SIGPIPE.
@@ -735,16 +739,15 @@ func (t *Thread) handleFault(c *x86.CPU, trap *x86.Trap) {
 // signal asked the engine to stop (engine.Interrupter): pending signals
 // are delivered and execution goes on.
 func (t *Thread) Interrupt(c *x86.CPU) bool {
+	// The lock first: a CPU that another thread marked exited
+	// (stopOthers) may be read only under it, and must wait there.
+	t.enterOS()
+	defer t.leaveOS()
 	if c.Exited {
 		return false
 	}
-	t.enterOS()
-	defer t.leaveOS()
 	t.mergeAsync()
 	t.deliverSignals(c)
-	if t.mt != nil && !c.Exited {
-		t.mt.yield()
-	}
 	return !c.Exited
 }
 

@@ -115,14 +115,38 @@ func (t *Thread) notifyThread(tid int32) {
 		return
 	}
 	if o := g.thread(tid, t.pid); o != nil {
-		select {
-		case o.sigs.wake <- struct{}{}:
-		default:
-		}
-		o.CPU.Stop.Store(true)
-		o.sigs.kick.Store(true)
-		if kickReady() && o.sigs.kicking.CompareAndSwap(false, true) {
-			go kickThread(t.pid, int(tid), o)
+		o.notify()
+	}
+}
+
+// notify makes thread o look at its pending signals soon: it wakes it
+// from a futex or signal wait, stops its CPU if it runs guest code, and
+// kicks its host thread out of a blocking host call.
+func (o *Thread) notify() {
+	select {
+	case o.sigs.wake <- struct{}{}:
+	default:
+	}
+	o.CPU.Stop.Store(true)
+	o.sigs.kick.Store(true)
+	if kickReady() && o.sigs.kicking.CompareAndSwap(false, true) {
+		go kickThread(o.pid, o.gettid(), o)
+	}
+}
+
+// wakeTaker finds, for a process-directed signal sig that thread t blocks,
+// another thread that does not and notifies it, as the kernel's
+// complete_signal picks a thread that wants the signal. It runs with the
+// OS lock held (the threads' masks change only under it).
+func (t *Thread) wakeTaker(sig int) {
+	g := t.mt
+	if g == nil {
+		return
+	}
+	for _, o := range g.list() {
+		if o != t && !o.done && o.mask&sigBit(sig) == 0 {
+			o.notify()
+			return
 		}
 	}
 }

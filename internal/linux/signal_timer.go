@@ -108,7 +108,7 @@ func (p *Process) postAsync(si sigInfo) {
 	default:
 	}
 	if g != nil {
-		g.stopRunning()
+		g.stopAll()
 	} else {
 		c.Stop.Store(true)
 	}

@@ -478,6 +478,9 @@ func (t *Thread) execGemu(prog string, argv, envp []string) int64 {
 	if t.opts.Strace {
 		t.logf(" = 0\n")
 	}
+	// The other threads end here, as the kernel's de_thread ends them:
+	// none runs while the exit hooks read the counters.
+	t.stopOthers()
 	t.RunExitHooks()
 	undo := secureExec(prog)
 	err := syscall.Exec("/proc/self/exe", gargv, env)

@@ -483,7 +483,7 @@ func (t *Thread) forkImage(ca cloneArgs) *forkImage {
 
 // writeForkState writes a child's state: the image and the memory, whose
 // pages holding the contents of exe (if not nil) are sent as such.
-func writeForkState(w io.Writer, img *forkImage, m *mem.Space, exe *imageFile) error {
+func writeForkState(w io.Writer, img *forkImage, m *mem.Space, exe *imageFile) (err error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(forkMagic)
 	if err := gob.NewEncoder(bw).Encode(img); err != nil {
@@ -496,7 +496,10 @@ func writeForkState(w io.Writer, img *forkImage, m *mem.Space, exe *imageFile) e
 	if exe != nil && img.BaseFD >= 0 {
 		base = &mem.Base{Page: exe.base}
 	}
-	return m.Snapshot(w, base)
+	// A consistent copy: no other thread runs guest code while it is
+	// taken (the kernel's fork write-protects every page at once).
+	m.Exclusive(func() { err = m.Snapshot(w, base) })
+	return err
 }
 
 // errForkState is wrapped by the errors of a child's state.

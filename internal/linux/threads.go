@@ -17,18 +17,21 @@ import (
 // Guest threads (clone with CLONE_VM|CLONE_THREAD).
 //
 // Every guest thread is a goroutine locked to its own host thread (so its
-// host tid, which is also its guest tid, is unique) with its own x86.CPU
-// and its own engine, all sharing the one mem.Space. The OS layer has a
-// lock of its own (threadGroup.mu, a big kernel lock as in Linux 2.0 SMP):
-// a thread takes it when it enters the OS layer (Syscall, a fault,
-// Interrupt: enterOS) and releases it when it goes back to guest code
-// (leaveOS), and around blocking host system calls (host), futex waits
-// and signal waits. Guest code itself runs without it. For now a runner
-// token (threadGroup.run) still lets one thread at a time run guest code
-// or serve a system call, handed over around blocking calls and every
-// few milliseconds for fairness (a ticker stops the running CPU;
-// Interrupt yields). The futex queues and the thread list have a small
-// lock of their own (threadGroup.qmu), which relies on neither.
+// host tid, which is also its guest tid, is unique) with its own x86.CPU,
+// its own view of the shared mem.Space (mem.View: its TLB) and its own
+// engine, and runs guest code in parallel with the others. The OS layer
+// has a lock of its own (threadGroup.mu, a big kernel lock as in Linux
+// 2.0 SMP): a thread takes it when it enters the OS layer (Syscall, a
+// fault, Interrupt: enterOS) and releases it when it goes back to guest
+// code (leaveOS), and around blocking host system calls (host), futex
+// waits and signal waits. Guest code runs without it: what threads share
+// there is made safe by the memory layer (locked instructions are host
+// atomics, mappings change in exclusive sections that stop the running
+// views, code writes are posted to the other engines). The engine leaves
+// the CPU's view before it calls into the OS layer, so a thread holding
+// mu inside an exclusive section (munmap) never waits for a vCPU that
+// waits for mu. The futex queues and the thread list have a small lock of
+// their own (threadGroup.qmu).
 //
 // The kernel state that is per thread in Linux (the CPU, the signal mask,
 // the alternate stack, the gate and ABI of the current system call...)
@@ -115,6 +118,12 @@ type Thread struct {
 	// for them (signal_thread.go).
 	pend sigQueue
 	sigs threadSignals
+	// htid is the id of the host thread the thread's goroutine is locked
+	// to (set once a thread group exists; read by codeWrite from any
+	// thread). killed is set when another thread ended the process
+	// (stopOthers): the thread must never act again.
+	htid   atomic.Int32
+	killed atomic.Bool
 }
 
 // threadGroup is the threads of a process that created one, and the
@@ -132,15 +141,9 @@ type Thread struct {
 // snapshot that anyone may load without a lock (list). Neither depends on
 // mu, so both stay correct once mu no longer serializes the threads.
 type threadGroup struct {
-	mu sync.Mutex
-	// run is the runner token: the thread holding it runs guest code or
-	// serves a system call; the others wait for it (or block in host
-	// calls, which release it). It keeps guest code on one host thread
-	// at a time until the address space is safe for parallel use; the
-	// order is run, then mu.
-	run sync.Mutex
+	mu  sync.Mutex
 	p   *Process
-	cur atomic.Pointer[Thread] // the thread holding run
+	cur atomic.Pointer[Thread] // the thread holding mu
 
 	qmu sync.Mutex
 	// threads are the live threads: replaced under qmu, never changed in
@@ -193,36 +196,32 @@ func (g *threadGroup) removeThread(t *Thread) bool {
 // one process.
 var activeGroup atomic.Pointer[threadGroup]
 
-// release lets another thread run, from the OS layer (mu held): it
-// releases mu and the runner token and returns the thread that held them,
-// for acquire.
+// release releases the OS lock around a wait or a blocking host call; it
+// returns the thread that held it, for acquire.
 func (g *threadGroup) release() *Thread {
 	t := g.cur.Load()
 	g.cur.Store(nil)
 	g.mu.Unlock()
-	g.run.Unlock()
 	return t
 }
 
-// acquire takes the runner token and mu for t, back in the OS layer. A
-// signal posted while no thread held the token stopped no CPU: t's stops
-// at its next block boundary to act on it. (A post that found t running
-// already stopped it: either the poster sees t in cur or this sees its
-// post.)
+// acquire takes the OS lock for t again after a wait. A signal that
+// arrived meanwhile (a post stops every CPU, but t's stop may have been
+// taken already) stops t's CPU at its next block boundary to act on it.
 func (g *threadGroup) acquire(t *Thread) {
-	g.run.Lock()
-	g.cur.Store(t)
-	g.mu.Lock()
+	g.lock(t)
 	t.sigs.kick.Store(false)
 	if g.p.sig.async.posted() || t.pend.pending != 0 && t.hasDeliverable() {
 		t.CPU.Stop.Store(true)
 	}
 }
 
-// stopRunning stops the CPU of the thread holding the lock, if one does,
-// at its next block boundary; it may be called from any goroutine.
-func (g *threadGroup) stopRunning() {
-	if t := g.cur.Load(); t != nil {
+// stopAll stops every thread's CPU at its next block boundary, so that
+// each looks at the signals posted from outside (Interrupt); it may be
+// called from any goroutine. Those that block the signals go on; the
+// first that merges them queues them for the process (mergeAsync).
+func (g *threadGroup) stopAll() {
+	for _, t := range g.list() {
 		t.CPU.Stop.Store(true)
 	}
 }
@@ -233,8 +232,21 @@ func (g *threadGroup) stopRunning() {
 // for a thread that is in an exclusive section of the address space).
 func (t *Thread) enterOS() {
 	if g := t.mt; g != nil {
-		g.mu.Lock()
+		g.lock(t)
+		t.sigs.kick.Store(false) // it will look at its signals
 	}
+}
+
+// lock takes the OS lock for t. A thread that another thread ended
+// (stopOthers) never acts again: it parks, without the lock, which the
+// ending thread may still release around host calls of its own.
+func (g *threadGroup) lock(t *Thread) {
+	g.mu.Lock()
+	if t.killed.Load() {
+		g.mu.Unlock()
+		select {}
+	}
+	g.cur.Store(t)
 }
 
 // leaveOS is the end of the OS layer's work, back to guest code: it
@@ -244,6 +256,7 @@ func (t *Thread) enterOS() {
 // since enterOS (the first clone made the thread group, its lock held).
 func (t *Thread) leaveOS() {
 	if g := t.mt; g != nil && !t.CPU.Exited {
+		g.cur.Store(nil)
 		g.mu.Unlock()
 	}
 }
@@ -259,13 +272,6 @@ func (p *Process) unlocked(f func()) {
 	t := g.release()
 	defer g.acquire(t)
 	f()
-}
-
-// yield lets other threads run, from Interrupt.
-func (g *threadGroup) yield() {
-	t := g.release()
-	runtime.Gosched()
-	g.acquire(t)
 }
 
 // gettid is the thread's id: the process id for the first thread.
@@ -287,41 +293,64 @@ func (t *Thread) threadGroup() *threadGroup {
 	if r, ok := t.CPU.Engine.(Runner); ok {
 		t.run = r
 	}
-	g.run.Lock()
-	g.cur.Store(t)
+	// The first thread's goroutine stays on its host thread (it already
+	// does once the guest made a system call: lockGuestThread), whose id
+	// tells code writes from it apart (codeWrite).
+	runtime.LockOSThread()
+	t.htid.Store(gettid())
 	g.mu.Lock()
+	g.cur.Store(t)
 	g.addThread(t)
 	p.mt = g
 	p.sig.async.setGroup(g)
 	p.setCodeWrite(g.codeWrite)
 	activeGroup.Store(g)
-	go g.tick()
 	return g
 }
 
-// codeWrite is the address space's OnCodeWrite with threads: every
-// engine drops its blocks of the page; only the running thread's may be
-// executing the writing block.
+// codeWrite is the address space's OnCodeWrite with threads, called on
+// the goroutine of the thread that wrote (guest code or a system call):
+// the writer's engine drops its blocks of the page at once (and stops the
+// block it runs if that was written to), every other engine is posted
+// the page and drops its blocks before it runs another. The writer is
+// told by its host thread: each thread's goroutine is locked to its own.
 func (g *threadGroup) codeWrite(addr uint64) {
-	cur := g.cur.Load()
+	self := gettid()
 	for _, t := range g.list() {
 		if t.run != nil {
-			t.run.InvalidatePage(addr, t == cur)
+			t.run.InvalidatePage(addr, t.htid.Load() == self)
 		}
 	}
 }
 
-// timeSlice is how long a thread runs before it lets others have a turn.
-const timeSlice = 2 * time.Millisecond
+// gettid is the calling host thread's id.
+func gettid() int32 {
+	tid, _, _ := syscall.RawSyscall(syscall.SYS_GETTID, 0, 0, 0)
+	return int32(tid)
+}
 
-// tick stops the running CPU every time slice while the process has more
-// than one thread, so that Interrupt yields the lock.
-func (g *threadGroup) tick() {
-	for range time.Tick(timeSlice) {
-		if g.n.Load() > 1 {
-			g.stopRunning()
-		}
+// stopOthers ends every other thread of the process, wherever it is, for
+// exit_group, a fatal signal or execve: in an exclusive section of the
+// address space (no other vCPU runs guest code meanwhile) each CPU is
+// marked exited and stopped, so none runs another block; a thread that
+// then reaches the OS layer waits for the lock, which the caller keeps to
+// the end, and one whose run loop ends parks (killed). Counters of the
+// other CPUs (instructions, plugins' per-CPU state) are final when it
+// returns. It runs with the OS lock held, the caller's view left.
+func (t *Thread) stopOthers() {
+	g := t.mt
+	if g == nil {
+		return
 	}
+	t.Mem.Exclusive(func() {
+		for _, o := range g.list() {
+			if o != t {
+				o.killed.Store(true)
+				o.CPU.Exited = true
+				o.CPU.Stop.Store(true)
+			}
+		}
+	})
 }
 
 // cloneThread creates a thread (clone with CLONE_THREAD) as a copy of t.
@@ -339,7 +368,7 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 		return -abi.EFAULT
 	}
 	g := t.threadGroup()
-	nc := t.CPU.NewThread() // the ticker may be stopping t.CPU meanwhile
+	nc := t.CPU.NewThread() // a signal poster may be stopping t.CPU meanwhile
 	// The parent's state, then the child's differences.
 	nt := &Thread{Process: p, CPU: nc, gate: t.gate, w: t.w, sys: t.sys, mask: t.mask,
 		altstack: altStack{flags: ssDisable}, trapNo: t.trapNo, errCode: t.errCode, cr2: t.cr2,
@@ -375,11 +404,16 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 			}
 		}
 	}
-	nt.run = p.newEngine(nc)
+	// A new engine sets the address space's OnCodeWrite to its own,
+	// which the other threads read as they store: it is made and the
+	// group's put back while none of them runs guest code.
+	p.Mem.Exclusive(func() {
+		nt.run = p.newEngine(nc)
+		p.setCodeWrite(g.codeWrite)
+	})
 	if r, ok := nc.Engine.(Runner); ok && nt.run == nil {
 		nt.run = r
 	}
-	p.setCodeWrite(g.codeWrite) // the engine set its own
 
 	tidC := make(chan int)
 	go g.threadMain(nt, tidC)
@@ -402,7 +436,8 @@ func (t *Thread) cloneThread(ca cloneArgs) int64 {
 // guest, and ends the thread or, if the guest ended, the process.
 func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 	runtime.LockOSThread() // never unlocked: the host thread ends with it
-	tid, _, _ := syscall.RawSyscall(syscall.SYS_GETTID, 0, 0, 0)
+	tid := gettid()
+	t.htid.Store(tid)
 	tidC <- int(tid)
 	g.acquire(t)
 	p := g.p
@@ -419,6 +454,11 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 	t.observeChildReturn(t.CPU, t.call)
 	t.leaveOS()
 	t.run.Run()
+	if t.killed.Load() {
+		// Another thread ends the process (stopOthers) and keeps the
+		// lock until it exits.
+		select {}
+	}
 	// Run returns when the CPU exited: the OS lock is held (leaveOS).
 	if t.done {
 		// The thread is out of g.threads and the futex queues; once the
@@ -430,12 +470,11 @@ func (g *threadGroup) threadMain(t *Thread, tidC chan<- int) {
 		t.CPU.Mem.Close() // its translation caches go with it
 		g.cur.Store(nil)
 		g.mu.Unlock()
-		g.run.Unlock()
 		return
 	}
 	// exit_group, the last thread's exit or a fatal signal: the lock is
 	// kept, no other thread runs again.
-	p.Finish()
+	p.finish()
 }
 
 // threadExit ends thread t (exit) if others remain, as Linux's exit does;
@@ -703,42 +742,40 @@ func (g *threadGroup) requeue(addr, addr2 uint64, n, n2 int) int {
 
 // futexWakeOp is FUTEX_WAKE_OP: it changes the word at addr2 by the
 // operation encoded in op, wakes n waiters on addr and, if the old value
-// at addr2 passes op's comparison, n2 waiters on addr2. The change of the word
-// is atomic with respect to the other threads through the emulator lock
-// only (guest memory is not written under qmu, whose holder may not take
-// another lock, as a write to code would for its invalidation).
-func (p *Process) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
+// at addr2 passes op's comparison, n2 waiters on addr2. The change of the
+// word is one atomic read-modify-write (a compare-and-swap loop on the
+// page, as the kernel's arch_futex_atomic_op_inuser), since other threads
+// may change it with locked instructions meanwhile.
+func (t *Thread) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
 	if addr2&3 != 0 {
 		return -abi.EINVAL
 	}
-	b, e := p.readMem(addr2, 4)
-	if e != 0 {
-		return e
-	}
-	old := le32(b)
 	oparg := uint32(int32(op<<8) >> 20)
 	cmparg := uint32(int32(op<<20) >> 20)
 	if op>>28&8 != 0 { // FUTEX_OP_OPARG_SHIFT
 		oparg = 1 << (oparg & 31)
 	}
-	var nv uint32
-	switch op >> 28 & 7 {
-	case 0:
-		nv = oparg
-	case 1:
-		nv = old + oparg
-	case 2:
-		nv = old | oparg
-	case 3:
-		nv = old &^ oparg
-	case 4:
-		nv = old ^ oparg
-	default:
+	kind := op >> 28 & 7
+	if kind > 4 {
 		return -abi.ENOSYS
 	}
-	if e := p.writeMem(addr2, p32(nv)); e != 0 {
-		return e
+	if !t.writable(addr2, 4) {
+		return -abi.EFAULT
 	}
+	old := t.atomicUpdate32(addr2, func(old uint32) uint32 {
+		switch kind {
+		case 0:
+			return oparg
+		case 1:
+			return old + oparg
+		case 2:
+			return old | oparg
+		case 3:
+			return old &^ oparg
+		}
+		return old ^ oparg
+	})
+	p := t.Process
 	g := p.mt
 	if g == nil {
 		return 0
@@ -765,6 +802,27 @@ func (p *Process) futexWakeOp(addr, addr2 uint64, n, n2 int, op uint32) int64 {
 		woken += g.wake(addr2, n2, ^uint32(0))
 	}
 	return int64(woken)
+}
+
+// atomicUpdate32 replaces the word at addr (writable: checked by the
+// caller) by f of its value, atomically with respect to the other
+// threads' locked instructions, and returns the value it replaced. The
+// thread's memory view is entered for the access (the OS layer runs with
+// it left): with the OS lock held this waits at most for another
+// thread's exclusive section, which never waits for the lock.
+func (t *Thread) atomicUpdate32(addr uint64, f func(uint32) uint32) uint32 {
+	v := t.CPU.Mem
+	v.Enter()
+	defer v.Leave()
+	l := v.LockedAt(addr, 4)
+	cur := l.Load()
+	for {
+		prev := l.CompareAndSwap(cur, uint64(f(uint32(cur))))
+		if prev == cur {
+			return uint32(cur)
+		}
+		cur = prev
+	}
 }
 
 // isThread reports whether tid is a live thread of the process.

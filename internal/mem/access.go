@@ -322,7 +322,7 @@ func (v *View) LoadBytes(a uint64, dst []byte) {
 	a0, all := a, dst
 	for len(dst) > 0 {
 		d := v.rpage(a)
-		n := copy(dst, d[a&PageMask:])
+		n := copyGuest(dst, d[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
@@ -355,7 +355,7 @@ func (v *View) StoreBytes(a uint64, src []byte) {
 	a0, all := a, src
 	for len(src) > 0 {
 		d := v.wpage(a)
-		n := copy(d[a&PageMask:], src)
+		n := copyGuest(d[a&PageMask:], src)
 		src = src[n:]
 		a += uint64(n)
 	}
@@ -384,7 +384,7 @@ func (s *Space) Read(a uint64, dst []byte) error {
 		if r == nil || r.perm&Read == 0 {
 			return &Fault{Addr: a, Access: AccRead, Unmapped: r == nil}
 		}
-		n := copy(dst, s.contents(a >> PageShift)[a&PageMask:])
+		n := copyGuest(dst, s.contents(a >> PageShift)[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
@@ -427,7 +427,7 @@ func (s *Space) write(self *View, a uint64, src []byte) error {
 		}
 		if ready {
 			for len(src) > 0 {
-				n := copy(s.pages[a>>PageShift].data[a&PageMask:], src)
+				n := copyGuest(s.pages[a>>PageShift].data[a&PageMask:], src)
 				src = src[n:]
 				a += uint64(n)
 			}
@@ -453,7 +453,7 @@ func (s *Space) Peek(a uint64, dst []byte) bool {
 		if s.find(a) == nil {
 			return false
 		}
-		n := copy(dst, s.contents(a >> PageShift)[a&PageMask:])
+		n := copyGuest(dst, s.contents(a >> PageShift)[a&PageMask:])
 		dst = dst[n:]
 		a += uint64(n)
 	}
@@ -488,7 +488,7 @@ func (s *Space) poke(self *View, a uint64, src []byte) bool {
 		}
 		if ready {
 			for len(src) > 0 {
-				n := copy(s.pages[a>>PageShift].data[a&PageMask:], src)
+				n := copyGuest(s.pages[a>>PageShift].data[a&PageMask:], src)
 				src = src[n:]
 				a += uint64(n)
 			}
@@ -515,7 +515,7 @@ func (s *Space) Fetch(a uint64, dst []byte) int {
 		if r := s.find(a); r == nil || r.perm&Exec == 0 {
 			break
 		}
-		k := copy(dst[n:], s.contents(a >> PageShift)[a&PageMask:])
+		k := copyGuest(dst[n:], s.contents(a >> PageShift)[a&PageMask:])
 		n += k
 		a += uint64(k)
 	}
