@@ -108,7 +108,7 @@ func (t *Thread) directTo(si *sigInfo, tid int64) {
 }
 
 // notifyThread wakes thread tid, for which a signal was just queued. It
-// runs with the emulator lock held.
+// runs with the OS lock held.
 func (t *Thread) notifyThread(tid int32) {
 	g := t.mt
 	if g == nil || int(tid) == t.gettid() {

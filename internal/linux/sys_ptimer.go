@@ -74,7 +74,7 @@ type posixTimer struct {
 	deleted  bool
 	stop     chan struct{}
 
-	// With the emulator lock (the guest's side):
+	// With the OS lock (the guest's side):
 	overrun     int64 // expirations while its signal was queued
 	overrunLast int64 // of the last signal taken: timer_getoverrun
 }

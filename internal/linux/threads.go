@@ -44,7 +44,7 @@ import (
 // signal for one thread kicks that thread's.
 //
 // A process that never clones a thread has no threadGroup (its first
-// Thread exists from New on): the lock, the ticker and the futex queues
+// Thread exists from New on): the lock and the futex queues
 // cost nothing on its paths but a nil check.
 
 // Runner is an execution engine for one guest CPU: Run executes until the
@@ -74,13 +74,13 @@ func (p *Process) SetEngineFactory(f func(c *x86.CPU) Runner, end func(c *x86.CP
 // space, descriptors, signal dispositions and process-wide pending
 // signals, credentials, limits, children...), so a handler reaches both
 // through the Thread it is given. Its fields are the thread's own: only
-// its goroutine, holding the emulator lock, touches them, except where a
+// its goroutine, holding the OS lock, touches them, except where a
 // field says otherwise.
 type Thread struct {
 	*Process
 
 	// CPU is the thread's CPU; its Syscaller is this Thread. It never
-	// changes, so goroutines without the lock (the ticker, signal
+	// changes, so goroutines without the lock (signal
 	// posters) may read it to stop the CPU.
 	CPU *x86.CPU
 
@@ -149,7 +149,7 @@ type threadGroup struct {
 	// threads are the live threads: replaced under qmu, never changed in
 	// place once stored.
 	threads atomic.Pointer[[]*Thread]
-	n       atomic.Int32 // the number of threads, for the ticker and /proc
+	n       atomic.Int32 // the number of threads, for /proc
 	futex   map[uint64][]*futexWaiter
 }
 
@@ -262,7 +262,7 @@ func (t *Thread) leaveOS() {
 }
 
 // unlocked runs f (which must not touch guest memory or process state)
-// without the emulator lock if the process has threads.
+// without the OS lock if the process has threads.
 func (p *Process) unlocked(f func()) {
 	g := p.mt
 	if g == nil {
@@ -630,7 +630,7 @@ func (t *Thread) futex(a *[6]uint64, time64 bool) int64 {
 }
 
 // wait queues thread t on addr if the word there still holds val (else
-// EAGAIN) and waits without the emulator lock for a wake, the deadline
+// EAGAIN) and waits without the OS lock for a wake, the deadline
 // (zero: none) or a signal.
 func (g *threadGroup) wait(t *Thread, addr uint64, val, bits uint32, deadline time.Time) int64 {
 	w := &futexWaiter{addr: addr, bitset: bits, ch: make(chan struct{}, 1)}
