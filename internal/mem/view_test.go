@@ -164,9 +164,11 @@ func TestUnmapShootsDownRunningView(t *testing.T) {
 // without kicking anyone.
 func TestExclusiveWaitsAndKicks(t *testing.T) {
 	s := New(1 << 32)
+	// The second view first: NewView's own exclusive section would kick
+	// a running vCPU too (and whether it found it running is timing).
+	other := s.NewView()
 	c := startVCPU(s, func(v *View) bool { return true })
 	c.waitIters(t, 10)
-	other := s.NewView()
 
 	var entered atomic.Bool
 	enterDone := make(chan struct{})
