@@ -68,26 +68,39 @@ const (
 
 // peerServer is this gemu's listening socket.
 type peerServer struct {
-	fd int
-	p  *Process
+	fd   int
+	p    *Process
+	done chan struct{} // closed when accept has returned
 }
 
 // ServePeers starts serving the guest's memory to other gemus (see
 // above). A gemu that cannot listen (its pid's name is taken) serves
 // nothing: peers asking for its guest's memory get EPERM.
-func (p *Process) ServePeers() {
+func (p *Process) ServePeers() { p.servePeers() }
+
+// servePeers is ServePeers; it returns the server (nil if it could not
+// listen), for tests to close.
+func (p *Process) servePeers() *peerServer {
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return
+		return nil
 	}
 	if syscall.Bind(fd, &syscall.SockaddrUnix{Name: peerAddr(p.pid)}) != nil || syscall.Listen(fd, 16) != nil {
 		syscall.Close(fd)
 		p.unimpf("gemu: cannot serve the guest's memory to other processes\n")
-		return
+		return nil
 	}
 	p.setCodeWrite(p.Mem.OnCodeWrite)
-	s := &peerServer{fd: fd, p: p}
+	s := &peerServer{fd: fd, p: p, done: make(chan struct{})}
 	go s.accept()
+	return s
+}
+
+// close stops listening and frees the address (channels already open go
+// on).
+func (s *peerServer) close() {
+	syscall.Shutdown(s.fd, syscall.SHUT_RDWR)
+	<-s.done
 }
 
 // setCodeWrite makes f the address space's OnCodeWrite, except while a
@@ -131,8 +144,10 @@ func (p *Process) peerWrite(addr uint64, b []byte, force bool) int {
 	return p.accessMem(addr, b, true, force)
 }
 
-// accept takes connections for the life of the process.
+// accept takes connections for the life of the process (or until close).
 func (s *peerServer) accept() {
+	defer close(s.done)
+	defer syscall.Close(s.fd)
 	for {
 		c, _, err := syscall.Accept4(s.fd, syscall.SOCK_CLOEXEC)
 		if err == syscall.EINTR || err == syscall.ECONNABORTED {

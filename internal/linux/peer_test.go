@@ -29,7 +29,11 @@ func TestPeerAccess(t *testing.T) {
 	srv.Mem.Protect(base+2*pageSize, pageSize, 0)
 	// From here on only the server's goroutines touch srv's memory (the
 	// race detector does not see the order the socket gives).
-	srv.ServePeers()
+	ps := srv.servePeers()
+	if ps == nil {
+		t.Fatal("cannot listen")
+	}
+	t.Cleanup(ps.close)
 
 	tg, e := cli.peerTarget(os.Getpid())
 	if e != 0 || tg == nil {
