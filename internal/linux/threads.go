@@ -88,6 +88,9 @@ type Thread struct {
 	// pid); clearTID its set_tid_address (CLONE_CHILD_CLEARTID) address.
 	tid      int
 	clearTID uint64
+	// robustHead is the thread's robust futex list (set_robust_list,
+	// robust.go), 0 if none.
+	robustHead uint64
 	// gate is how the current system call was entered; w and sys are its
 	// ABI: the process's, or the i386 one in a 64-bit process's int $0x80
 	// (syscall.go).
@@ -485,6 +488,7 @@ func (t *Thread) threadExit(code int) bool {
 		return false
 	}
 	t.dropThreadSignals()
+	t.exitRobustList()
 	if t.clearTID != 0 {
 		if t.writeMem(t.clearTID, p32(0)) == 0 {
 			g.wake(t.clearTID, 1, ^uint32(0))
