@@ -139,7 +139,7 @@ func (p *Process) hostVM(pid int, local, remote [][2]uint64, write bool) int64 {
 	buf := make([]byte, total)
 	if write {
 		// As much of the local side as can be read, in order.
-		n := p.gather(local, buf)
+		n := p.moveLocal(local, buf, true)
 		if n == 0 {
 			return -abi.EFAULT
 		}
@@ -162,18 +162,26 @@ func (p *Process) hostVM(pid int, local, remote [][2]uint64, write bool) int64 {
 		return r
 	}
 	// The bytes read go to the local iovecs, up to the first fault.
-	return vmResult(p.scatter(local, buf[:r]))
+	return vmResult(int64(p.moveLocal(local, buf[:r], false)))
 }
 
-// gather reads the local iovecs into buf up to the first fault and
-// returns the bytes read.
-func (p *Process) gather(iov [][2]uint64, buf []byte) int {
+// moveLocal copies between buf and the local iovecs, in order, up to the
+// first fault: the guest's memory into buf if toBuf, else buf into it. It
+// returns the bytes moved.
+func (p *Process) moveLocal(iov [][2]uint64, buf []byte, toBuf bool) int {
 	done := 0
 	for _, v := range iov {
 		for off := uint64(0); off < v[1] && done < len(buf); {
 			a := v[0] + off
 			n := int(min(v[1]-off, pageSize-a&(pageSize-1), uint64(len(buf)-done)))
-			if p.Mem.Read(a, buf[done:done+n]) != nil {
+			piece := buf[done : done+n]
+			var err error
+			if toBuf {
+				err = p.Mem.Read(a, piece)
+			} else {
+				err = p.Mem.Write(a, piece)
+			}
+			if err != nil {
 				return done
 			}
 			done += n
@@ -181,24 +189,6 @@ func (p *Process) gather(iov [][2]uint64, buf []byte) int {
 		}
 	}
 	return done
-}
-
-// scatter writes buf to the local iovecs up to the first fault and returns
-// the bytes written.
-func (p *Process) scatter(iov [][2]uint64, buf []byte) int64 {
-	done := 0
-	for _, v := range iov {
-		for off := uint64(0); off < v[1] && done < len(buf); {
-			a := v[0] + off
-			n := int(min(v[1]-off, pageSize-a&(pageSize-1), uint64(len(buf)-done)))
-			if p.Mem.Write(a, buf[done:done+n]) != nil {
-				return int64(done)
-			}
-			done += n
-			off += uint64(n)
-		}
-	}
-	return int64(done)
 }
 
 // accessMem moves bytes between b and the guest's memory at addr, page by
