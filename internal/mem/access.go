@@ -371,17 +371,27 @@ func (v *View) StoreBytes(a uint64, src []byte) {
 // Read copies guest memory into dst with read permission checks and returns
 // a *Fault error instead of panicking. Used by system calls. A fault leaves
 // the bytes before the faulting page copied.
-//
-//go:norace
 func (s *Space) Read(a uint64, dst []byte) error {
 	if a+uint64(len(dst)) < a || a+uint64(len(dst)) > s.Limit {
 		return &Fault{Addr: a, Unmapped: true}
 	}
+	if f := s.read(a, dst, Read); f != nil {
+		return f
+	}
+	return nil
+}
+
+// read copies guest memory at a into dst page by page, under the lock,
+// while each page is mapped with the permissions need (none: a debugger's
+// read), and returns the fault at the first page that is not, or nil.
+//
+//go:norace
+func (s *Space) read(a uint64, dst []byte, need Perm) *Fault {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for len(dst) > 0 {
 		r := s.find(a)
-		if r == nil || r.perm&Read == 0 {
+		if r == nil || r.perm&need != need {
 			return &Fault{Addr: a, Access: AccRead, Unmapped: r == nil}
 		}
 		n := copyGuest(dst, s.contents(a >> PageShift)[a&PageMask:])
@@ -441,24 +451,7 @@ func (s *Space) write(self *View, a uint64, src []byte) error {
 
 // Peek reads guest memory the way a debugger does: it ignores permissions
 // and reports false if any byte is unmapped, never faulting.
-//
-//go:norace
-func (s *Space) Peek(a uint64, dst []byte) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for len(dst) > 0 {
-		if a >= s.Limit {
-			return false
-		}
-		if s.find(a) == nil {
-			return false
-		}
-		n := copyGuest(dst, s.contents(a >> PageShift)[a&PageMask:])
-		dst = dst[n:]
-		a += uint64(n)
-	}
-	return true
-}
+func (s *Space) Peek(a uint64, dst []byte) bool { return s.read(a, dst, 0) == nil }
 
 // Poke writes guest memory ignoring permissions (used by the loader and for
 // kernel-made data such as the initial stack). It reports false, writing
