@@ -125,24 +125,11 @@ type CPU struct {
 
 // state is everything of a CPU that only its own thread touches (or
 // others while it is parked under the emulator lock): what a new guest
-// thread starts with a copy of.
+// thread starts with a copy of. Its register file lives in a Regs block
+// outside the Go heap (regsalloc.go), reached through the embedded pointer
+// so that c.R, c.RIP, c.X87... read as fields of the CPU.
 type state struct {
-	R   [16]uint64 // general registers; in 32-bit mode only the low half matters
-	RIP uint64
-
-	// Lazy arithmetic flags: the last flag-setting operation and its
-	// operands. See flags.go.
-	lazy lazyFlags
-
-	// flags holds every EFLAGS bit other than the six status flags
-	// (DF, IF, ID, AC, reserved bit 1...).
-	flags uint64
-
-	Seg [6]uint16 // selectors
-	// SegBase holds the segments' bases (segments.go): FS and GS apply to
-	// their memory operands; in 32-bit code the others only to a memory
-	// operand with an explicit segment prefix.
-	SegBase [6]uint64
+	*Regs
 
 	// GDT holds the thread-local-storage descriptors set with
 	// set_thread_area (i386): entries 12..14 as Linux uses them.
@@ -151,25 +138,9 @@ type state struct {
 	// by its threads; nil until the first write.
 	LDT *LDT
 
-	X87 X87
-	XMM [16][2]uint64 // SSE registers, low quadword first
-	// MXCSR is the SSE control and status register.
-	MXCSR uint32
-
 	// Mem is the CPU's view of its address space: its own translation
 	// caches over the Space its threads share.
 	Mem *mem.View
-	// Mode is the width of the code running now, 32 or 64: what the
-	// descriptor of CS says (segments.go). A far transfer or sigreturn
-	// may change it: an x86-64 process runs 32-bit code in compatibility
-	// mode after loading CS with 0x23, an i386 one 64-bit code after
-	// loading 0x33.
-	Mode int
-	// ProcMode is the process's width, 32 (i386) or 64 (x86-64), fixed
-	// at New: its system call ABI, signal frames and register numbering.
-	ProcMode int
-	// AddrMask masks linear addresses: 0xffffffff in 32-bit mode.
-	AddrMask uint64
 
 	Sys Syscaller
 
@@ -187,6 +158,77 @@ type state struct {
 	Exited bool
 	// ExitCode is the status for exit/exit_group.
 	ExitCode int
+}
+
+// Regs is a CPU's register file: every piece of architectural state a
+// register read needs, as plain data with no Go pointers, so that it can
+// live in memory the garbage collector does not manage (regsalloc.go) and
+// be read by code that is not Go (C plugin callbacks, later generated
+// code) at the address RegsAddr gives. Its layout is pinned by
+// TestRegsLayout; as a C struct on amd64 it is:
+//
+//	struct gemu_regs {                 // offset
+//	    uint64_t r[16];                //   0  rax rcx rdx rbx rsp rbp rsi rdi r8..r15
+//	    uint64_t rip;                  // 128
+//	    uint8_t  lazy_op, lazy_size;   // 136  lazy flags (flags.go)
+//	    uint8_t  pad0[6];
+//	    uint64_t lazy_res, lazy_a, lazy_b, lazy_cin; // 144
+//	    uint64_t flags;                // 176  EFLAGS bits other than the six status flags
+//	    uint64_t addr_mask;            // 184
+//	    int64_t  mode, proc_mode;      // 192  32 or 64
+//	    uint64_t seg_base[6];          // 208  es cs ss ds fs gs
+//	    uint16_t seg[6];               // 256
+//	    uint32_t mxcsr;                // 268
+//	    uint64_t xmm[16][2];           // 272  low quadword first
+//	    struct {                       // 528  x87
+//	        struct { uint64_t mant; uint16_t se; uint8_t pad[6]; } st[8]; // physical R0..R7
+//	        uint8_t  top;              // 656
+//	        uint8_t  empty[8];         // 657  1: physical register empty
+//	        uint8_t  pad1;
+//	        uint16_t cw, sw;           // 666, 668 (sw without TOP)
+//	        uint8_t  pad2[2];
+//	        uint64_t fip, fdp;         // 672, 680
+//	        uint16_t fop, fcs, fds;    // 688, 690, 692
+//	        uint8_t  pad3[2];
+//	    } x87;
+//	};                                 // size 696
+//
+// A pointer into a Regs (&c.X87, &c.R[0]) is valid only while its CPU is
+// reachable: the block is recycled once the CPU is collected.
+type Regs struct {
+	R   [16]uint64 // general registers; in 32-bit mode only the low half matters
+	RIP uint64
+
+	// Lazy arithmetic flags: the last flag-setting operation and its
+	// operands. See flags.go.
+	lazy lazyFlags
+
+	// flags holds every EFLAGS bit other than the six status flags
+	// (DF, IF, ID, AC, reserved bit 1...).
+	flags uint64
+
+	// AddrMask masks linear addresses: 0xffffffff in 32-bit mode.
+	AddrMask uint64
+	// Mode is the width of the code running now, 32 or 64: what the
+	// descriptor of CS says (segments.go). A far transfer or sigreturn
+	// may change it: an x86-64 process runs 32-bit code in compatibility
+	// mode after loading CS with 0x23, an i386 one 64-bit code after
+	// loading 0x33.
+	Mode int
+	// ProcMode is the process's width, 32 (i386) or 64 (x86-64), fixed
+	// at New: its system call ABI, signal frames and register numbering.
+	ProcMode int
+
+	// SegBase holds the segments' bases (segments.go): FS and GS apply to
+	// their memory operands; in 32-bit code the others only to a memory
+	// operand with an explicit segment prefix.
+	SegBase [6]uint64
+	Seg     [6]uint16 // selectors
+	// MXCSR is the SSE control and status register.
+	MXCSR uint32
+
+	XMM [16][2]uint64 // SSE registers, low quadword first
+	X87 X87
 }
 
 // SegDesc is a segment descriptor as set_thread_area and modify_ldt
@@ -225,6 +267,7 @@ type F80 struct {
 // if m is nil).
 func New(mode int, m *mem.Space) *CPU {
 	c := &CPU{}
+	c.Regs = allocRegs(c)
 	c.ProcMode = mode
 	if m != nil {
 		c.Mem = m.NewView()
@@ -251,6 +294,8 @@ func New(mode int, m *mem.Space) *CPU {
 // while c's view runs guest code (it waits for an exclusive section).
 func (c *CPU) NewThread() *CPU {
 	n := &CPU{state: c.state}
+	n.Regs = allocRegs(n)
+	*n.Regs = *c.Regs // registers are copied, never shared
 	n.Exited, n.Engine, n.Icount = false, nil, 0
 	if c.Mem != nil {
 		n.Mem = c.Mem.Space.NewView()
