@@ -1,6 +1,9 @@
 package x86
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // Register access by GDB register number, for plugins (qemulib_read_register)
 // and debuggers. The numbering is GDB's for the guest's architecture
@@ -59,19 +62,116 @@ const (
 	userCR4 = 0x6f0
 )
 
-// Register groups after the general registers and the instruction pointer,
-// in GDB's order. Their numbers differ between the architectures only by an
-// offset: i386 eflags is 9, amd64 eflags is 17.
+// RegKind says how a RegSlot's register is read from a Regs block.
+type RegKind uint8
+
+// Register kinds. Each names one way of reading a register; Go
+// (GDBRegister) and the C plugin library interpret them alike.
 const (
-	gdbEflags = iota
-	gdbCS
-	gdbSS
-	gdbDS
-	gdbES
-	gdbFS
-	gdbGS
-	gdbST0 // st0..st7, then the eight x87 control registers
+	// RegAbsent: no register has this number (size 0).
+	RegAbsent RegKind = iota
+	// RegPlain: load SrcSize bytes little-endian at Off, shift right by
+	// Shift, AND with Mask, store Size bytes little-endian.
+	RegPlain
+	// RegEflags: EFLAGS as Flags computes it from the lazy flag fields
+	// (RegsOffLazy*) and the other flag bits (RegsOffFlags); Size bytes.
+	RegEflags
+	// RegST: x87 stack register ST(i) with i = Shift: the 10 bytes (F80
+	// Mant then SE) of physical register (TOP+i)&7 of the array at Off
+	// (RegsOffX87St, F80Size bytes apart), TOP the byte at RegsOffX87Top.
+	RegST
+	// RegFstat: the x87 status word with TOP in bits 11-13 (FullStatus):
+	// the uint16 at Off (RegsOffX87SW) and TOP; Size bytes.
+	RegFstat
+	// RegFtag: the full x87 tag word (FullTag), computed from the empty
+	// flags (RegsOffX87Empty) and the physical registers' classes; Size
+	// bytes.
+	RegFtag
+	// RegXMM: Size (16) bytes copied from Off.
+	RegXMM
+	// RegConst: the value Mask, Size bytes little-endian (control
+	// registers in user mode).
+	RegConst
 )
+
+// RegSlot describes one register number: where its value is in a Regs
+// block and how to turn it into the bytes qemulib_read_register stores.
+// Its layout (16 bytes) is the C struct
+//
+//	struct gemu_reg_slot { uint8_t kind, size, src_size, shift; uint32_t off; uint64_t mask; };
+type RegSlot struct {
+	Kind    RegKind
+	Size    uint8  // bytes stored (the register's size); 0 for RegAbsent
+	SrcSize uint8  // RegPlain: bytes loaded at Off (1, 2, 4 or 8)
+	Shift   uint8  // RegPlain: right shift after the load; RegST: i of ST(i)
+	Off     uint32 // offset in Regs
+	Mask    uint64 // RegPlain: mask after the shift; RegConst: the value
+}
+
+// Layout facts of Regs for code that is not Go, pinned by TestRegsLayout
+// (see the C struct in Regs's comment).
+const (
+	RegsOffR        = unsafe.Offsetof(Regs{}.R)
+	RegsOffRIP      = unsafe.Offsetof(Regs{}.RIP)
+	RegsOffLazyOp   = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.op)
+	RegsOffLazySize = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.size)
+	RegsOffLazyRes  = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.res)
+	RegsOffLazyA    = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.a)
+	RegsOffLazyB    = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.b)
+	RegsOffLazyCin  = unsafe.Offsetof(Regs{}.lazy) + unsafe.Offsetof(lazyFlags{}.cin)
+	RegsOffFlags    = unsafe.Offsetof(Regs{}.flags)
+	RegsOffAddrMask = unsafe.Offsetof(Regs{}.AddrMask)
+	RegsOffMode     = unsafe.Offsetof(Regs{}.Mode)
+	RegsOffProcMode = unsafe.Offsetof(Regs{}.ProcMode)
+	RegsOffSegBase  = unsafe.Offsetof(Regs{}.SegBase)
+	RegsOffSeg      = unsafe.Offsetof(Regs{}.Seg)
+	RegsOffMXCSR    = unsafe.Offsetof(Regs{}.MXCSR)
+	RegsOffXMM      = unsafe.Offsetof(Regs{}.XMM)
+	RegsOffX87      = unsafe.Offsetof(Regs{}.X87)
+	RegsOffX87St    = RegsOffX87 + unsafe.Offsetof(X87{}.St)
+	RegsOffX87Top   = RegsOffX87 + unsafe.Offsetof(X87{}.Top)
+	RegsOffX87Empty = RegsOffX87 + unsafe.Offsetof(X87{}.Empty)
+	RegsOffX87CW    = RegsOffX87 + unsafe.Offsetof(X87{}.CW)
+	RegsOffX87SW    = RegsOffX87 + unsafe.Offsetof(X87{}.SW)
+	RegsOffX87FIP   = RegsOffX87 + unsafe.Offsetof(X87{}.FIP)
+	RegsOffX87FDP   = RegsOffX87 + unsafe.Offsetof(X87{}.FDP)
+	RegsOffX87FOP   = RegsOffX87 + unsafe.Offsetof(X87{}.FOP)
+	// F80Size is the distance between two x87 registers in X87.St: Mant
+	// (8 bytes) at 0, SE (2 bytes) at 8, padding.
+	F80Size = unsafe.Sizeof(F80{})
+	// RegSlotSize is the size of a RegSlot (the C struct gemu_reg_slot).
+	RegSlotSize = unsafe.Sizeof(RegSlot{})
+)
+
+// Lazy flag operations as stored at RegsOffLazyOp, for code that computes
+// EFLAGS from a Regs block (flags.go has the rules; the operands at
+// RegsOffLazyRes/A/B/Cin are truncated to the operand size in bytes at
+// RegsOffLazySize).
+const (
+	LazyNone  = flagsNone
+	LazyAdd   = flagsAdd
+	LazyAdc   = flagsAdc
+	LazySub   = flagsSub
+	LazySbb   = flagsSbb
+	LazyLogic = flagsLogic
+	LazyInc   = flagsInc
+	LazyDec   = flagsDec
+	LazyRes   = flagsRes
+)
+
+// The register tables of the two architectures, built once.
+var regTable32, regTable64 = buildRegTable(32), buildRegTable(64)
+
+// RegTable returns the register table of a process of the given mode (32:
+// i386, 64: x86-64), indexed by GDB register number (include/regnum.h):
+// entry n says how to read register n from a Regs block. The slice is
+// shared: callers must not modify it.
+func RegTable(procMode int) []RegSlot {
+	if procMode == 64 {
+		return regTable64
+	}
+	return regTable32
+}
 
 // gdbSeg maps GDB's segment order (cs, ss, ds, es, fs, gs) to Seg indexes.
 var gdbSeg = [6]int{CS, SS, DS, ES, FS, GS}
@@ -81,98 +181,119 @@ var gdbSeg = [6]int{CS, SS, DS, ES, FS, GS}
 // hardware order.
 var gdbAMD64 = [16]int{RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15}
 
-// GDBRegister returns register num of the guest's architecture (c.ProcMode) in
-// GDB's numbering, little-endian in val, and its size in bytes; size is 0
-// for a number that names no register. See include/regnum.h for the table.
-func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
-	if num < 0 {
-		return val, 0
-	}
-	ngpr, word := 8, 4 // i386
-	nxmm := 8
-	if c.ProcMode == 64 {
+// buildRegTable lays out GDB's numbering for one architecture: general
+// registers, instruction pointer, eflags, segments (cs ss ds es fs gs),
+// st0..st7, the eight x87 control registers, the xmm registers, mxcsr,
+// then gemu's fs_base, gs_base, cr0, cr2, cr3, cr4.
+func buildRegTable(procMode int) []RegSlot {
+	ngpr, word, nxmm := 8, uint8(4), 8
+	if procMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
 	}
-	put := func(v uint64, n int) ([16]byte, int) {
-		binary.LittleEndian.PutUint64(val[:8], v)
-		for i := n; i < 8; i++ {
-			val[i] = 0
+	wordMask := sizeMask[word]
+	plain := func(off uintptr, src, size uint8, shift uint8, mask uint64) RegSlot {
+		return RegSlot{Kind: RegPlain, Size: size, SrcSize: src, Shift: shift, Off: uint32(off), Mask: mask}
+	}
+	var t []RegSlot
+	for i := 0; i < ngpr; i++ {
+		r := i
+		if procMode == 64 {
+			r = gdbAMD64[i]
 		}
-		return val, n
+		t = append(t, plain(RegsOffR+uintptr(r)*8, 8, word, 0, wordMask))
 	}
-	if num < ngpr {
-		r := num
-		if c.ProcMode == 64 {
-			r = gdbAMD64[num]
-		}
-		return put(c.R[r], word)
+	t = append(t, plain(RegsOffRIP, 8, word, 0, wordMask))
+	t = append(t, RegSlot{Kind: RegEflags, Size: 4})
+	for _, s := range gdbSeg {
+		t = append(t, plain(RegsOffSeg+uintptr(s)*2, 2, 4, 0, 0xffff))
 	}
-	num -= ngpr
-	if num == 0 {
-		return put(c.RIP, word)
+	for i := 0; i < 8; i++ {
+		t = append(t, RegSlot{Kind: RegST, Size: 10, Shift: uint8(i), Off: uint32(RegsOffX87St)})
 	}
-	num-- // now relative to eflags
-	switch {
-	case num == gdbEflags:
-		return put(c.Flags(), 4)
-	case num >= gdbCS && num <= gdbGS:
-		return put(uint64(c.Seg[gdbSeg[num-gdbCS]]), 4)
-	case num >= gdbST0 && num < gdbST0+8:
-		f := c.X87.STReg(num - gdbST0)
-		binary.LittleEndian.PutUint64(val[:8], f.Mant)
-		binary.LittleEndian.PutUint16(val[8:10], f.SE)
-		return val, 10
-	}
-	x := &c.X87
-	switch num - (gdbST0 + 8) {
-	case 0: // fctrl
-		return put(uint64(x.CW), 4)
-	case 1: // fstat
-		return put(uint64(x.FullStatus()), 4)
-	case 2: // ftag
-		return put(uint64(x.FullTag()), 4)
-	case 3: // fiseg: bits 32-47 of the last instruction pointer, as GDB
+	t = append(t,
+		plain(RegsOffX87CW, 2, 4, 0, 0xffff), // fctrl
+		RegSlot{Kind: RegFstat, Size: 4, Off: uint32(RegsOffX87SW)},
+		RegSlot{Kind: RegFtag, Size: 4, Off: uint32(RegsOffX87Empty)},
+		// fiseg: bits 32-47 of the last instruction pointer, as GDB
 		// reads them from a 64-bit FXSAVE image (0 for i386 guests)
-		return put(x.FIP>>32&0xffff, 4)
-	case 4: // fioff
-		return put(x.FIP&0xffffffff, 4)
-	case 5: // foseg
-		return put(x.FDP>>32&0xffff, 4)
-	case 6: // fooff
-		return put(x.FDP&0xffffffff, 4)
-	case 7: // fop
-		return put(uint64(x.FOP&0x7ff), 4)
+		plain(RegsOffX87FIP, 8, 4, 32, 0xffff),
+		plain(RegsOffX87FIP, 8, 4, 0, 0xffffffff), // fioff
+		plain(RegsOffX87FDP, 8, 4, 32, 0xffff),    // foseg
+		plain(RegsOffX87FDP, 8, 4, 0, 0xffffffff), // fooff
+		plain(RegsOffX87FOP, 2, 4, 0, 0x7ff),      // fop
+	)
+	for i := 0; i < nxmm; i++ {
+		t = append(t, RegSlot{Kind: RegXMM, Size: 16, Off: uint32(RegsOffXMM + uintptr(i)*16)})
 	}
-	num -= gdbST0 + 16 // now relative to xmm0
-	if num < nxmm {
-		binary.LittleEndian.PutUint64(val[:8], c.XMM[num][0])
-		binary.LittleEndian.PutUint64(val[8:], c.XMM[num][1])
+	t = append(t,
+		plain(RegsOffMXCSR, 4, 4, 0, 0xffffffff),
+		plain(RegsOffSegBase+FS*8, 8, word, 0, wordMask),
+		plain(RegsOffSegBase+GS*8, 8, word, 0, wordMask),
+		RegSlot{Kind: RegConst, Size: word, Mask: userCR0},
+		RegSlot{Kind: RegConst, Size: word}, // cr2: no page fault address is recorded
+		RegSlot{Kind: RegConst, Size: word}, // cr3: no page table in user mode
+		RegSlot{Kind: RegConst, Size: word, Mask: userCR4},
+	)
+	return t
+}
+
+// regsBytes returns c's register block as bytes, the memory RegTable's
+// offsets index.
+func (c *CPU) regsBytes() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(c.Regs)), RegsSize)
+}
+
+// GDBRegister returns register num of the guest's architecture (c.ProcMode) in
+// GDB's numbering, little-endian in val, and its size in bytes; size is 0
+// for a number that names no register. See include/regnum.h for the table;
+// the register is read as its RegTable slot says, the way the C plugin
+// library reads it.
+func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
+	t := RegTable(c.ProcMode)
+	if num < 0 || num >= len(t) {
+		return val, 0
+	}
+	s := &t[num]
+	b := c.regsBytes()
+	var v uint64
+	switch s.Kind {
+	case RegPlain:
+		switch src := b[s.Off:]; s.SrcSize {
+		case 1:
+			v = uint64(src[0])
+		case 2:
+			v = uint64(binary.LittleEndian.Uint16(src))
+		case 4:
+			v = uint64(binary.LittleEndian.Uint32(src))
+		default:
+			v = binary.LittleEndian.Uint64(src)
+		}
+		v = v >> s.Shift & s.Mask
+	case RegEflags:
+		v = c.Flags()
+	case RegFstat:
+		v = uint64(c.X87.FullStatus())
+	case RegFtag:
+		v = uint64(c.X87.FullTag())
+	case RegConst:
+		v = s.Mask
+	case RegST:
+		top := b[RegsOffX87Top]
+		copy(val[:10], b[s.Off+uint32((top+s.Shift)&7)*uint32(F80Size):])
+		return val, 10
+	case RegXMM:
+		copy(val[:16], b[s.Off:s.Off+16])
 		return val, 16
+	default:
+		return val, 0
 	}
-	switch num - nxmm {
-	case 0:
-		return put(uint64(c.MXCSR), 4)
-	case 1:
-		return put(c.SegBase[FS], word)
-	case 2:
-		return put(c.SegBase[GS], word)
-	case 3:
-		return put(userCR0, word)
-	case 4:
-		return put(0, word) // cr2: no page fault address is recorded
-	case 5:
-		return put(0, word) // cr3: no page table in user mode
-	case 6:
-		return put(userCR4, word)
-	}
-	return [16]byte{}, 0
+	binary.LittleEndian.PutUint64(val[:8], v)
+	clear(val[s.Size:8])
+	return val, int(s.Size)
 }
 
 // GDBNumRegs returns how many register numbers GDBRegister answers for the
 // process's mode: I386_NUM_REGS (47) or AMD64_NUM_REGS (63) of regnum.h.
 func (c *CPU) GDBNumRegs() int {
-	if c.ProcMode == 64 {
-		return 63
-	}
-	return 47
+	return len(RegTable(c.ProcMode))
 }

@@ -2,7 +2,9 @@ package x86
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"gemu/internal/mem"
 )
@@ -210,5 +212,203 @@ func TestNewThread(t *testing.T) {
 	}
 	if n.Stop.Load() || n.Exited || n.Engine != nil || n.Icount != 0 {
 		t.Errorf("new thread: stop %v exited %v engine %v icount %d; want all clear", n.Stop.Load(), n.Exited, n.Engine, n.Icount)
+	}
+}
+
+// TestRegsLayout pins the offsets of Regs that code outside Go (the C
+// plugin library, later generated code) hard-codes: the C struct in Regs's
+// comment. A change here must be mirrored there.
+func TestRegsLayout(t *testing.T) {
+	pins := []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"R", RegsOffR, 0},
+		{"RIP", RegsOffRIP, 128},
+		{"lazy op", RegsOffLazyOp, 136},
+		{"lazy size", RegsOffLazySize, 137},
+		{"lazy res", RegsOffLazyRes, 144},
+		{"lazy a", RegsOffLazyA, 152},
+		{"lazy b", RegsOffLazyB, 160},
+		{"lazy cin", RegsOffLazyCin, 168},
+		{"flags", RegsOffFlags, 176},
+		{"AddrMask", RegsOffAddrMask, 184},
+		{"Mode", RegsOffMode, 192},
+		{"ProcMode", RegsOffProcMode, 200},
+		{"SegBase", RegsOffSegBase, 208},
+		{"Seg", RegsOffSeg, 256},
+		{"MXCSR", RegsOffMXCSR, 268},
+		{"XMM", RegsOffXMM, 272},
+		{"X87", RegsOffX87, 528},
+		{"X87 St", RegsOffX87St, 528},
+		{"X87 Top", RegsOffX87Top, 656},
+		{"X87 Empty", RegsOffX87Empty, 657},
+		{"X87 CW", RegsOffX87CW, 666},
+		{"X87 SW", RegsOffX87SW, 668},
+		{"X87 FIP", RegsOffX87FIP, 672},
+		{"X87 FDP", RegsOffX87FDP, 680},
+		{"X87 FOP", RegsOffX87FOP, 688},
+		{"X87 FCS", RegsOffX87 + unsafe.Offsetof(X87{}.FCS), 690},
+		{"X87 FDS", RegsOffX87 + unsafe.Offsetof(X87{}.FDS), 692},
+		{"F80 SE", unsafe.Offsetof(F80{}.SE), 8},
+		{"F80 size", F80Size, 16},
+		{"Regs size", RegsSize, 696},
+		{"RegSlot Off", unsafe.Offsetof(RegSlot{}.Off), 4},
+		{"RegSlot Mask", unsafe.Offsetof(RegSlot{}.Mask), 8},
+		{"RegSlot size", RegSlotSize, 16},
+	}
+	for _, p := range pins {
+		if p.got != p.want {
+			t.Errorf("%s at %d, the C side expects %d", p.name, p.got, p.want)
+		}
+	}
+	// The same facts seen through a live CPU's block: a write through Go
+	// lands at the pinned offset of RegsAddr.
+	c := New(64, nil)
+	c.R[RBX], c.RIP, c.MXCSR, c.X87.Top = 0x1122334455667788, 0x401000, 0x1fa5, 5
+	c.SetLazy(flagsAdd, 4, 3, 1, 2)
+	b := c.regsBytes()
+	if a := uintptr(unsafe.Pointer(&b[0])); a != c.RegsAddr() {
+		t.Fatalf("regsBytes at %#x, RegsAddr %#x", a, c.RegsAddr())
+	}
+	if got := binary.LittleEndian.Uint64(b[RegsOffR+RBX*8:]); got != 0x1122334455667788 {
+		t.Errorf("rbx in the block: %#x", got)
+	}
+	if got := binary.LittleEndian.Uint64(b[RegsOffRIP:]); got != 0x401000 {
+		t.Errorf("rip in the block: %#x", got)
+	}
+	if got := binary.LittleEndian.Uint32(b[RegsOffMXCSR:]); got != 0x1fa5 {
+		t.Errorf("mxcsr in the block: %#x", got)
+	}
+	if b[RegsOffX87Top] != 5 || b[RegsOffLazyOp] != LazyAdd || b[RegsOffLazySize] != 4 ||
+		binary.LittleEndian.Uint64(b[RegsOffLazyB:]) != 2 {
+		t.Errorf("top %d, lazy op %d size %d b %d in the block", b[RegsOffX87Top], b[RegsOffLazyOp], b[RegsOffLazySize], b[RegsOffLazyB])
+	}
+	if LazyNone != 0 || LazyAdd != 1 || LazyAdc != 2 || LazySub != 3 || LazySbb != 4 ||
+		LazyLogic != 5 || LazyInc != 6 || LazyDec != 7 || LazyRes != 8 {
+		t.Errorf("lazy flag operation numbers moved: the C side hard-codes 0..8")
+	}
+}
+
+// TestRegTableSlots checks the table's shape: one slot per register
+// number, sizes as regnum.h lists them, and every offset inside Regs.
+func TestRegTableSlots(t *testing.T) {
+	for _, mode := range []int{32, 64} {
+		tab := RegTable(mode)
+		c := New(mode, nil)
+		if len(tab) != c.GDBNumRegs() {
+			t.Errorf("mode %d: %d slots, GDBNumRegs %d", mode, len(tab), c.GDBNumRegs())
+		}
+		word := uint8(mode / 8)
+		eflags := 9
+		if mode == 64 {
+			eflags = 17
+		}
+		for n, s := range tab {
+			if s.Kind == RegAbsent || s.Size == 0 || s.Size > 16 {
+				t.Errorf("mode %d reg %d: kind %d size %d", mode, n, s.Kind, s.Size)
+			}
+			if uintptr(s.Off)+uintptr(max(s.SrcSize, s.Size)) > RegsSize && s.Kind != RegConst {
+				t.Errorf("mode %d reg %d: offset %d beyond Regs", mode, n, s.Off)
+			}
+			if n == 0 && (s.Kind != RegPlain || s.Size != word || s.Off != 0) {
+				t.Errorf("mode %d reg 0: %+v", mode, s)
+			}
+		}
+		if tab[eflags].Kind != RegEflags || tab[eflags].Size != 4 {
+			t.Errorf("mode %d: eflags slot %+v", mode, tab[eflags])
+		}
+	}
+}
+
+// gdbRegisterRef is GDBRegister as it was before RegTable: field by
+// field, the reference the table-driven reader must match.
+func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
+	ngpr, word, nxmm := 8, 4, 8
+	if c.ProcMode == 64 {
+		ngpr, word, nxmm = 16, 8, 16
+	}
+	put := func(v uint64, n int) ([16]byte, int) {
+		binary.LittleEndian.PutUint64(val[:8], v&sizeMask[n])
+		return val, n
+	}
+	x := &c.X87
+	switch {
+	case num < 0:
+		return val, 0
+	case num < ngpr:
+		r := num
+		if c.ProcMode == 64 {
+			r = gdbAMD64[num]
+		}
+		return put(c.R[r], word)
+	case num == ngpr:
+		return put(c.RIP, word)
+	case num == ngpr+1:
+		return put(c.Flags(), 4)
+	case num < ngpr+8:
+		return put(uint64(c.Seg[gdbSeg[num-ngpr-2]]), 4)
+	case num < ngpr+16:
+		f := x.STReg(num - ngpr - 8)
+		binary.LittleEndian.PutUint64(val[:8], f.Mant)
+		binary.LittleEndian.PutUint16(val[8:10], f.SE)
+		return val, 10
+	case num < ngpr+24:
+		v := [8]uint64{uint64(x.CW), uint64(x.FullStatus()), uint64(x.FullTag()),
+			x.FIP >> 32 & 0xffff, x.FIP & 0xffffffff, x.FDP >> 32 & 0xffff, x.FDP & 0xffffffff,
+			uint64(x.FOP & 0x7ff)}
+		return put(v[num-ngpr-16], 4)
+	case num < ngpr+24+nxmm:
+		i := num - ngpr - 24
+		binary.LittleEndian.PutUint64(val[:8], c.XMM[i][0])
+		binary.LittleEndian.PutUint64(val[8:], c.XMM[i][1])
+		return val, 16
+	case num == ngpr+24+nxmm:
+		return put(uint64(c.MXCSR), 4)
+	case num < ngpr+24+nxmm+7:
+		v := [6]uint64{c.SegBase[FS], c.SegBase[GS], userCR0, 0, 0, userCR4}
+		return put(v[num-ngpr-24-nxmm-1], word)
+	}
+	return val, 0
+}
+
+// TestGDBRegisterMatchesReference fills every register with random bits
+// (and random lazy flags and x87 stack) and compares every register
+// number of both tables with the field-by-field reference.
+func TestGDBRegisterMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 13))
+	for _, mode := range []int{32, 64} {
+		for round := 0; round < 200; round++ {
+			c := New(mode, nil)
+			for i := range c.R {
+				c.R[i] = rng.Uint64()
+			}
+			c.RIP = rng.Uint64()
+			for i := range c.Seg {
+				c.Seg[i], c.SegBase[i] = uint16(rng.Uint32()), rng.Uint64()
+			}
+			for i := range c.XMM {
+				c.XMM[i] = [2]uint64{rng.Uint64(), rng.Uint64()}
+			}
+			c.MXCSR = rng.Uint32()
+			x := &c.X87
+			for i := range x.St {
+				x.St[i] = F80{Mant: rng.Uint64(), SE: uint16(rng.Uint32())}
+				x.Empty[i] = rng.IntN(2) == 0
+			}
+			x.Top, x.CW, x.SW, x.FOP = uint8(rng.IntN(8)), uint16(rng.Uint32()), uint16(rng.Uint32()), uint16(rng.Uint32())
+			x.FIP, x.FDP = rng.Uint64(), rng.Uint64()
+			c.SetFlags(rng.Uint64(), ^uint64(0))
+			size := []int{1, 2, 4, 8}[rng.IntN(4)]
+			c.SetLazy(uint8(rng.IntN(int(LazyRes)+1)), size, rng.Uint64()&sizeMask[size],
+				rng.Uint64()&sizeMask[size], rng.Uint64()&sizeMask[size])
+			for num := -1; num <= c.GDBNumRegs(); num++ {
+				gv, gs := c.GDBRegister(num)
+				wv, ws := gdbRegisterRef(c, num)
+				if gv != wv || gs != ws {
+					t.Fatalf("mode %d reg %d: got % x size %d, want % x size %d", mode, num, gv, gs, wv, ws)
+				}
+			}
+		}
 	}
 }
