@@ -20,7 +20,7 @@
 //
 // Each timed unit is the wall-clock time from starting the first process
 // to the exit of the last one, stdin from /dev/null, stdout and stderr to
-// files. The variants of one spec are interleaved (round 1 of every
+// files; the CPU time (user + system) of the processes is recorded too. The variants of one spec are interleaved (round 1 of every
 // variant, then round 2, ...), so that slow drifts of the machine affect
 // them alike. A variant that fails (non-zero exit, signal, timeout) is not
 // run again. The medians and all samples are appended to the results file
@@ -29,6 +29,9 @@
 //
 // report makes one table of the plain workloads (native, gemu, qemu),
 // one of the instrumentation workloads (NAME@SIZE variants), one per
+// plugin-callback workload (RUNNER+HOOK...@SIZE variants: CPU time with
+// and without each hook and its cost per call, see hookTable), one of the
+// garbage-collector pauses of the variants run with GODEBUG=gctrace=1, one per
 // thread-scaling workload (KIND:Nw variants: the wall time with each
 // worker count and the speedup from the fewest to the most workers), and
 // with -rss IDS (comma-separated workload ids) one of those workloads'
@@ -100,11 +103,23 @@ type Result struct {
 	Argv    []string  `json:"argv"`
 	Samples []float64 `json:"samples"` // seconds per timed unit
 	Median  float64   `json:"median"`  // seconds; 0 if no sample
-	Status  string    `json:"status"`  // ok, skipped, failed, mismatch
-	Detail  string    `json:"detail,omitempty"`
-	Count   int64     `json:"count"`      // instruction count found in the output, -1 if none
-	MaxRSS  int64     `json:"max_rss_kb"` // largest peak resident set of the processes run, KiB
-	OutHash string    `json:"out_hash,omitempty"`
+	// CPU time (user + system, seconds) of the processes of each timed
+	// unit, and its median.
+	CPU       []float64 `json:"cpu_samples,omitempty"`
+	CPUMedian float64   `json:"cpu_median,omitempty"`
+	Status    string    `json:"status"` // ok, skipped, failed, mismatch
+	Detail    string    `json:"detail,omitempty"`
+	Count     int64     `json:"count"`      // instruction count found in the output, -1 if none
+	Calls     int64     `json:"calls"`      // a plugin's "count N" line (its calls), -1 if none
+	MaxRSS    int64     `json:"max_rss_kb"` // largest peak resident set of the processes run, KiB
+	OutHash   string    `json:"out_hash,omitempty"`
+	// Garbage collector of a Go program run with GODEBUG=gctrace=1 in
+	// its environment (the argv starts with env ... GODEBUG=gctrace=1):
+	// the number of collections over all runs and the stop-the-world
+	// pauses (ms) their trace lines give, two per collection.
+	GCTrace bool      `json:"gctrace,omitempty"`
+	GCs     int       `json:"gcs,omitempty"`
+	STW     []float64 `json:"gc_stw_ms,omitempty"`
 }
 
 func parseSpec(path string) ([]Variant, error) {
@@ -163,7 +178,7 @@ func cmdRun(args []string) error {
 	var sts []*state
 	for _, v := range vs {
 		st := &state{v: v, res: Result{ID: v.ID, Variant: v.Name, Group: v.Group, Label: v.Label,
-			Repeat: v.Repeat, Argv: v.Argv, Status: "ok", Count: -1}}
+			Repeat: v.Repeat, Argv: v.Argv, Status: "ok", Count: -1, Calls: -1, GCTrace: gcTraced(v.Argv)}}
 		if v.Repeat == 0 {
 			st.res.Status, st.res.Detail, st.stopped = "skipped", v.Label, true
 		}
@@ -188,17 +203,23 @@ func cmdRun(args []string) error {
 				lineID = st.v.ID
 			}
 			base := filepath.Join(*outdir, fileName(st.v.ID+"."+st.v.Name))
-			secs, rss, err := timeUnit(st.v, base+".out", base+".err", *timeout)
+			u, err := timeUnit(st.v, base+".out", base+".err", *timeout)
 			if err != nil {
 				st.res.Status, st.res.Detail, st.stopped = "failed", err.Error()+tail(base+".err"), true
 				line = append(line, fmt.Sprintf("%s FAILED (%v)", st.v.Name, err))
 				continue
 			}
-			st.res.Samples = append(st.res.Samples, secs)
-			st.res.MaxRSS = max(st.res.MaxRSS, rss)
-			line = append(line, fmt.Sprintf("%s %.3fs", st.v.Name, secs))
+			st.res.Samples = append(st.res.Samples, u.wall)
+			st.res.CPU = append(st.res.CPU, u.cpu)
+			st.res.MaxRSS = max(st.res.MaxRSS, u.rss)
+			line = append(line, fmt.Sprintf("%s %.3fs", st.v.Name, u.wall))
 			stdout, _ := os.ReadFile(base + ".out")
 			stderr, _ := os.ReadFile(base + ".err")
+			if st.res.GCTrace {
+				n, stw := parseGCTrace(stderr)
+				st.res.GCs += n
+				st.res.STW = append(st.res.STW, stw...)
+			}
 			filtered := filterCount(stdout)
 			if round == 1 {
 				st.out = filtered
@@ -206,6 +227,9 @@ func cmdRun(args []string) error {
 				st.res.OutHash = hex.EncodeToString(sum[:8])
 				if n, ok := findCount(stderr, stdout); ok {
 					st.res.Count = n
+				}
+				if n, ok := findCalls(stderr, stdout); ok {
+					st.res.Calls = n
 				}
 			} else if !bytes.Equal(filtered, st.out) {
 				st.res.Status, st.res.Detail = "mismatch", fmt.Sprintf("output of run %d differs from run 1", round)
@@ -242,6 +266,7 @@ func cmdRun(args []string) error {
 	enc := json.NewEncoder(f)
 	for _, st := range sts {
 		st.res.Median = median(st.res.Samples)
+		st.res.CPUMedian = median(st.res.CPU)
 		if err := enc.Encode(&st.res); err != nil {
 			f.Close()
 			return err
@@ -262,22 +287,28 @@ func fileName(s string) string {
 	}, s)
 }
 
+// unit is what timeUnit measures.
+type unit struct {
+	wall, cpu float64 // seconds: wall time of the whole, CPU time (user + system) of the processes
+	rss       int64   // largest peak resident set size of the processes, KiB
+}
+
 // timeUnit runs v.Argv v.Repeat times in a row and returns the wall time
-// of the whole and the largest peak resident set size (KiB) of the
-// processes. stdout of the last repetition and stderr of all go to the
+// of the whole, the CPU time of the processes and their largest peak
+// resident set. stdout of the last repetition and stderr of all go to the
 // two files.
-func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float64, int64, error) {
+func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (unit, error) {
+	var u unit
 	out, err := os.Create(outPath)
 	if err != nil {
-		return 0, 0, err
+		return u, err
 	}
 	defer out.Close()
 	errf, err := os.Create(errPath)
 	if err != nil {
-		return 0, 0, err
+		return u, err
 	}
 	defer errf.Close()
-	var rss int64
 
 	deadline := time.Now().Add(timeout)
 	start := time.Now()
@@ -286,17 +317,17 @@ func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float6
 			// Keep the output of one program run only: the outputs of
 			// the repetitions are alike, and only one is compared.
 			if err := out.Truncate(0); err != nil {
-				return 0, 0, err
+				return u, err
 			}
 			if _, err := out.Seek(0, io.SeekStart); err != nil {
-				return 0, 0, err
+				return u, err
 			}
 		}
 		cmd := exec.Command(v.Argv[0], v.Argv[1:]...)
 		cmd.Stdout, cmd.Stderr = out, errf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
-			return 0, 0, err
+			return u, err
 		}
 		var timedOut atomic.Bool
 		timer := time.AfterFunc(time.Until(deadline), func() {
@@ -306,23 +337,25 @@ func timeUnit(v Variant, outPath, errPath string, timeout time.Duration) (float6
 		err := cmd.Wait()
 		timer.Stop()
 		if timedOut.Load() {
-			return 0, 0, fmt.Errorf("timed out after %v", timeout)
+			return u, fmt.Errorf("timed out after %v", timeout)
 		}
 		if err != nil {
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
 				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					return 0, 0, fmt.Errorf("killed by signal %v (repetition %d)", ws.Signal(), i+1)
+					return u, fmt.Errorf("killed by signal %v (repetition %d)", ws.Signal(), i+1)
 				}
-				return 0, 0, fmt.Errorf("exit status %d (repetition %d)", ee.ExitCode(), i+1)
+				return u, fmt.Errorf("exit status %d (repetition %d)", ee.ExitCode(), i+1)
 			}
-			return 0, 0, err
+			return u, err
 		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = max(rss, int64(ru.Maxrss)) // KiB on Linux
+			u.rss = max(u.rss, int64(ru.Maxrss)) // KiB on Linux
 		}
+		u.cpu += (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	}
-	return time.Since(start).Seconds(), rss, nil
+	u.wall = time.Since(start).Seconds()
+	return u, nil
 }
 
 // tail returns the last line of a file, to explain a failure.
@@ -377,6 +410,75 @@ func findCount(texts ...[]byte) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// A plugin's own count of its calls, as the callback yardsticks log it at
+// exit: a line "count N".
+var callsLine = regexp.MustCompile(`(?m)^count ([0-9]+)\s*$`)
+
+// findCalls returns the last "count N" of the first text that has one.
+func findCalls(texts ...[]byte) (int64, bool) {
+	for _, t := range texts {
+		ms := callsLine.FindAllSubmatch(t, -1)
+		if len(ms) == 0 {
+			continue
+		}
+		if n, err := strconv.ParseInt(string(ms[len(ms)-1][1]), 10, 64); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// gcTraced tells whether argv runs a program with GODEBUG=gctrace=1 in its
+// environment, through env(1): env [NAME=VALUE...] PROGRAM ...
+func gcTraced(argv []string) bool {
+	if len(argv) == 0 || filepath.Base(argv[0]) != "env" {
+		return false
+	}
+	for _, a := range argv[1:] {
+		val, isGodebug := strings.CutPrefix(a, "GODEBUG=")
+		if !isGodebug {
+			if strings.Contains(a, "=") && !strings.HasPrefix(a, "-") {
+				continue
+			}
+			return false
+		}
+		if slices.Contains(strings.Split(val, ","), "gctrace=1") {
+			return true
+		}
+	}
+	return false
+}
+
+// A gctrace line of the Go runtime (GODEBUG=gctrace=1):
+//
+//	gc 7 @0.968s 1%: 0.30+8.5+0.20 ms clock, 0.61+0/5.4/4.5+0.40 ms cpu, ...
+//
+// The three clock times are the stop-the-world sweep termination, the
+// concurrent mark and scan, and the stop-the-world mark termination.
+var gcLine = regexp.MustCompile(`(?:^|[^A-Za-z_])gc [0-9]+ @[0-9.]+s [0-9]+%: ([0-9.]+)\+[0-9.]+\+([0-9.]+) ms clock`)
+
+// parseGCTrace returns the number of collections in a gctrace output and
+// their stop-the-world pauses in ms: the first and third clock times of
+// each line, in order.
+func parseGCTrace(text []byte) (int, []float64) {
+	n := 0
+	var stw []float64
+	for _, line := range strings.Split(string(text), "\n") {
+		m := gcLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		a, err1 := strconv.ParseFloat(m[1], 64)
+		c, err2 := strconv.ParseFloat(m[2], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		n++
+		stw = append(stw, a, c)
+	}
+	return n, stw
 }
 
 // filterCount drops the lines that report an instruction count, so that
@@ -508,9 +610,13 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 		head = append(head, "gemu/base")
 	}
 	rows := [][]string{append(head, "check")}
-	var instr, scaling []*workload
+	var instr, scaling, hooks []*workload
 	for _, w := range ws {
 		vs := strings.Join(w.order, " ")
+		if strings.Contains(vs, "+") {
+			hooks = append(hooks, w)
+			continue
+		}
 		if strings.Contains(vs, "@") {
 			instr = append(instr, w)
 			continue
@@ -602,6 +708,13 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 		table(w, t, md, 3)
 	}
 
+	for _, wl := range hooks {
+		if len(rows) > 1 || len(instr) > 0 || wl != hooks[0] {
+			fmt.Fprintln(w)
+		}
+		problems += hookTable(w, wl, md, &notes)
+	}
+	problems += gcTable(w, ws, md, &notes)
 	for _, wl := range scaling {
 		fmt.Fprintln(w)
 		problems += scalingTable(w, wl, md, &notes)
@@ -717,6 +830,187 @@ func scalingTable(w io.Writer, wl *workload, md bool, notes *[]string) int {
 	}
 	table(w, t, md, 1)
 	return problems
+}
+
+// cpu is a result's median CPU time in seconds, or its median wall time if
+// it has no CPU times (results written before they were recorded).
+func cpu(r *Result) float64 {
+	if len(r.CPU) > 0 {
+		return r.CPUMedian
+	}
+	return r.Median
+}
+
+// perCall is (CPU time of r - CPU time of base) / calls in ns, formatted,
+// or "n/a".
+func perCall(r, base *Result, calls int64) (string, float64, bool) {
+	if !ok(r) || !ok(base) || calls <= 0 {
+		return "n/a", 0, false
+	}
+	ns := (cpu(r) - cpu(base)) * 1e9 / float64(calls)
+	s := fmt.Sprintf("%.2f", ns)
+	if s == "-0.00" {
+		s = "0.00"
+	}
+	return s, ns, true
+}
+
+// hookTable writes the table of a plugin-callback workload, whose
+// variants are named RUNNER[+HOOK...]@SIZE: RUNNER@SIZE runs the program
+// on input SIZE without a plugin; RUNNER+A@SIZE adds hook A, and
+// RUNNER+A+B@SIZE does what RUNNER+A@SIZE does and B more. Each hook row
+// gives the CPU time without any hook and with the hook, the number of
+// calls, ns per call = (with - without) / calls, and, when the variant
+// extends another (A+B over A), the ns per call it adds to that one.
+// calls is the instruction count of RUNNER+insn@SIZE (gemu's -plugin
+// insn) when there is one, else the plugin's own "count N". Beside a row
+// of another runner whose first hook is A, qemu+A@SIZE is the yardstick:
+// its ns per call and the ratio. Variants run with gctrace and native
+// rows (there to check the outputs) are left out. It returns the number
+// of problems and adds notes for them.
+func hookTable(w io.Writer, wl *workload, md bool, notes *[]string) int {
+	problems := 0
+	title := fmt.Sprintf("%s: %s: plugin callbacks, CPU time (user+system) with and without each hook; ns/call = (with - without) / calls", wl.id, wl.label)
+	if md {
+		fmt.Fprintf(w, "**%s**\n\n", title)
+	} else {
+		fmt.Fprintln(w, title)
+	}
+	t := [][]string{{"variant", "what", "input", "calls", "without s", "with s", "with/without", "ns/call", "more than", "+ns/call", "qemu ns/call", "gemu/qemu", "check"}}
+	// calls of a hook row, and whether they came from an instruction count.
+	callsOf := func(runner, size string, r *Result) int64 {
+		if ic := wl.vars[runner+"+insn@"+size]; ic != nil && ok(ic) && ic.Count > 0 {
+			return ic.Count
+		}
+		if r.Calls > 0 {
+			return r.Calls
+		}
+		return r.Count
+	}
+	for _, name := range wl.order {
+		r := wl.vars[name]
+		if r.GCTrace {
+			continue // in the GC table
+		}
+		spec, size, _ := strings.Cut(name, "@")
+		parts := strings.Split(spec, "+")
+		runner := parts[0]
+		c := "ok"
+		switch r.Status {
+		case "ok":
+		case "skipped":
+			*notes = append(*notes, fmt.Sprintf("%s %s: skipped: %s", wl.id, name, r.Detail))
+			t = append(t, []string{name, r.Label, size, "", "", "skipped", "", "", "", "", "", "", ""})
+			continue
+		default:
+			problems++
+			c = "WARNING: " + shortStatus(r)
+			*notes = append(*notes, fmt.Sprintf("%s %s: %s: %s", wl.id, name, r.Status, r.Detail))
+		}
+		if len(parts) == 1 {
+			if c != "ok" {
+				t = append(t, []string{name, r.Label, size, "", "", cpuSecs(r), "", "", "", "", "", "", c})
+			}
+			continue
+		}
+		plain := wl.vars[runner+"@"+size]
+		calls := callsOf(runner, size, r)
+		if r.Calls > 0 && calls > 0 && r.Calls != calls {
+			if d := float64(r.Calls-calls) / float64(calls); d > 0.001 || d < -0.001 {
+				*notes = append(*notes, fmt.Sprintf("%s %s: the plugin counted %d calls, the instruction count is %d", wl.id, name, r.Calls, calls))
+			}
+		}
+		callStr := "unknown"
+		if calls > 0 {
+			callStr = strconv.FormatInt(calls, 10)
+		}
+		per, ns, _ := perCall(r, plain, calls)
+		more, morePer := "", ""
+		if len(parts) > 2 {
+			more = strings.Join(parts[:len(parts)-1], "+")
+			morePer, _, _ = perCall(r, wl.vars[more+"@"+size], calls)
+		}
+		yPer, yRatio := "", ""
+		if y := wl.vars["qemu+"+parts[1]+"@"+size]; runner != "qemu" && y != nil {
+			yc := callsOf("qemu", size, y)
+			var yns float64
+			var yok bool
+			yPer, yns, yok = perCall(y, wl.vars["qemu@"+size], yc)
+			if _, _, gok := perCall(r, plain, calls); gok && yok && yns > 0 {
+				yRatio = fmt.Sprintf("%.1fx", ns/yns)
+			}
+		}
+		without := "-"
+		if plain != nil {
+			without = cpuSecs(plain)
+		}
+		ratio := "-"
+		if ok(r) && ok(plain) && cpu(plain) > 0 {
+			ratio = fmt.Sprintf("%.2fx", cpu(r)/cpu(plain))
+		}
+		t = append(t, []string{name, r.Label, size, callStr, without, cpuSecs(r), ratio, per, more, morePer, yPer, yRatio, c})
+	}
+	table(w, t, md, 3)
+	return problems
+}
+
+// gcTable writes the table of the garbage-collector pauses of the
+// variants run with GODEBUG=gctrace=1, if there are any: per variant the
+// collections per run and the median and largest stop-the-world pause.
+// It returns the number of problems and adds notes for them.
+func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
+	problems := 0
+	t := [][]string{{"workload", "variant", "what", "runs", "GCs/run", "STW pauses", "median ms", "max ms", "cpu s", "check"}}
+	for _, wl := range ws {
+		for _, name := range wl.order {
+			r := wl.vars[name]
+			if !r.GCTrace {
+				continue
+			}
+			if r.Status == "skipped" {
+				t = append(t, []string{wl.id, name, r.Label, "", "", "", "", "", "skipped", ""})
+				continue
+			}
+			c := "ok"
+			if r.Status != "ok" {
+				problems++
+				c = "WARNING: " + shortStatus(r)
+				*notes = append(*notes, fmt.Sprintf("%s %s: %s: %s", wl.id, name, r.Status, r.Detail))
+			}
+			runs := len(r.Samples)
+			perRun, med, mx := "-", "-", "-"
+			if runs > 0 {
+				perRun = fmt.Sprintf("%.1f", float64(r.GCs)/float64(runs))
+			}
+			if len(r.STW) > 0 {
+				med = fmt.Sprintf("%.3f", median(r.STW))
+				mx = fmt.Sprintf("%.3f", slices.Max(r.STW))
+			} else if runs > 0 {
+				med, mx = "no GC", "no GC"
+			}
+			t = append(t, []string{wl.id, name, r.Label, strconv.Itoa(runs), perRun, strconv.Itoa(len(r.STW)), med, mx, cpuSecs(r), c})
+		}
+	}
+	if len(t) == 1 {
+		return 0
+	}
+	fmt.Fprintln(w)
+	title := "garbage-collector pauses (GODEBUG=gctrace=1; the stop-the-world phases are the first and third clock times of each collection)"
+	if md {
+		fmt.Fprintf(w, "**%s**\n\n", strings.ToUpper(title[:1])+title[1:])
+	} else {
+		fmt.Fprintln(w, title)
+	}
+	table(w, t, md, 3)
+	return problems
+}
+
+// cpuSecs is a result's median CPU time, formatted like secs.
+func cpuSecs(r *Result) string {
+	if r == nil || r.Status == "skipped" || r.Status == "failed" || len(r.Samples) == 0 {
+		return secs(r)
+	}
+	return fmt.Sprintf("%.3f", cpu(r))
 }
 
 // mib is a result's peak memory in MiB.

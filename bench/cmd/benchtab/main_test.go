@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestTimeout(t *testing.T) {
 	dir := t.TempDir()
 	v := Variant{ID: "T", Name: "sleep", Repeat: 1, Argv: []string{"sleep", "5"}}
 	start := time.Now()
-	_, _, err := timeUnit(v, filepath.Join(dir, "o"), filepath.Join(dir, "e"), 200*time.Millisecond)
+	_, err := timeUnit(v, filepath.Join(dir, "o"), filepath.Join(dir, "e"), 200*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("err = %v", err)
 	}
@@ -164,5 +165,198 @@ func TestReportBase(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Errorf("report lacks %q:\n%s", s, out)
 		}
+	}
+}
+
+func TestTimeUnitCPU(t *testing.T) {
+	dir := t.TempDir()
+	// A busy loop of the shell: its CPU time is most of its wall time; a
+	// sleep: almost none.
+	busy := Variant{ID: "T", Name: "busy", Repeat: 1, Argv: []string{"sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"}}
+	u, err := timeUnit(busy, filepath.Join(dir, "o"), filepath.Join(dir, "e"), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.cpu <= 0.02 || u.cpu > u.wall*1.05+0.01 {
+		t.Errorf("busy loop: cpu %.3fs, wall %.3fs", u.cpu, u.wall)
+	}
+	sleep := Variant{ID: "T", Name: "sleep", Repeat: 2, Argv: []string{"sleep", "0.2"}}
+	u, err = timeUnit(sleep, filepath.Join(dir, "o"), filepath.Join(dir, "e"), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.wall < 0.4 || u.cpu > 0.1 {
+		t.Errorf("2 x sleep 0.2: cpu %.3fs, wall %.3fs", u.cpu, u.wall)
+	}
+}
+
+func TestFindCalls(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want int64
+		ok   bool
+	}{
+		{"count 144942818\n", 144942818, true},
+		{"abc\ncount 5\ncount 7\n", 7, true},
+		{"count 12 \n", 12, true},
+		{"account 5\n", 0, false},
+		{"count 5 calls\n", 0, false},
+		{"count: 5\n", 0, false},
+		{"", 0, false},
+	} {
+		got, ok := findCalls([]byte(c.text))
+		if got != c.want || ok != c.ok {
+			t.Errorf("findCalls(%q) = %d, %v; want %d, %v", c.text, got, ok, c.want, c.ok)
+		}
+	}
+	if n, _ := findCalls([]byte("nothing\n"), []byte("count 3\n")); n != 3 {
+		t.Errorf("findCalls second text: got %d", n)
+	}
+}
+
+func TestGCTraced(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want bool
+	}{
+		{[]string{"env", "GODEBUG=gctrace=1", "/x/gemu", "prog"}, true},
+		{[]string{"/usr/bin/env", "GOGC=1", "GODEBUG=madvdontneed=1,gctrace=1", "gemu"}, true},
+		{[]string{"env", "GODEBUG=gctrace=2", "gemu"}, false},
+		{[]string{"env", "GOGC=1", "gemu", "GODEBUG=gctrace=1"}, false},
+		{[]string{"gemu", "GODEBUG=gctrace=1"}, false},
+		{[]string{"env", "-i", "GODEBUG=gctrace=1", "gemu"}, false},
+		{nil, false},
+	} {
+		if got := gcTraced(c.argv); got != c.want {
+			t.Errorf("gcTraced(%q) = %v, want %v", c.argv, got, c.want)
+		}
+	}
+}
+
+func TestParseGCTrace(t *testing.T) {
+	text := "a36c...  r2M.bin\n" +
+		"gc 1 @0.011s 1%: 0.030+0.73+0.004 ms clock, 0.061+0.10/0.31/0+0.008 ms cpu, 3->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"gc 2 @0.968s 1%: 0.30+8.5+0.20 ms clock, 0.61+0/5.4/4.5+0.40 ms cpu, 6->6->5 MB, 6 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"count 42gc 3 @2.925s 0%: 2.1+7.7+12 ms clock, 4.2+4.2/3.0/8.3+0.009 ms cpu, 6->6->5 MB, 6 MB goal, 2 P (forced)\n" +
+		"gc 4 @3s 0%: x+1+2 ms clock\n" +
+		"bgc 5 @3s 0%: 1+1+2 ms clock\n"
+	n, stw := parseGCTrace([]byte(text))
+	want := []float64{0.030, 0.004, 0.30, 0.20, 2.1, 12}
+	if n != 3 || !slices.Equal(stw, want) {
+		t.Errorf("parseGCTrace = %d, %v; want 3, %v", n, stw, want)
+	}
+	if n, stw := parseGCTrace(nil); n != 0 || stw != nil {
+		t.Errorf("parseGCTrace(nil) = %d, %v", n, stw)
+	}
+}
+
+// res makes a result with one sample: wall and CPU time secs.
+func res(id, variant string, secs float64, count, calls int64) Result {
+	return Result{ID: id, Variant: variant, Label: variant, Status: "ok", Samples: []float64{secs * 2}, Median: secs * 2,
+		CPU: []float64{secs}, CPUMedian: secs, Count: count, Calls: calls}
+}
+
+func TestHookTable(t *testing.T) {
+	rs := []Result{
+		res("W9-64", "native@2M", 0.01, -1, -1),
+		res("W9-64", "gemu@2M", 0.5, -1, -1),
+		res("W9-64", "gemu+insn@2M", 0.6, 100_000_000, -1),
+		res("W9-64", "gemu+cb@2M", 4.5, -1, 100_000_050),
+		res("W9-64", "gemu+cb+reg@2M", 10.5, -1, 100_000_000),
+		res("W9-64", "gemu+cb+reg+mem@2M", 12.5, -1, 90_000_000),
+		res("W9-64", "qemu@2M", 0.1, -1, -1),
+		res("W9-64", "qemu+cb@2M", 0.3, -1, 100_000_000),
+		{ID: "W9-64", Variant: "gemu+gocount@2M", Label: "gocount", Status: "skipped", Detail: "no gocount", Count: -1, Calls: -1},
+		{ID: "W9-64", Variant: "gemu+log@1K", Label: "log", Status: "failed", Detail: "exit status 2 (repetition 1)", Count: -1, Calls: -1},
+		res("W9-64", "gc-gemu@2M", 0.5, -1, -1),
+		res("W9-64", "gc-gemu+cb@2M", 4.6, -1, -1),
+	}
+	rs[10].GCTrace, rs[10].GCs, rs[10].STW = true, 2, []float64{0.3, 0.2, 0.26, 0.21}
+	rs[11].GCTrace = true
+	var b bytes.Buffer
+	if n := report(&b, rs, false); n != 1 {
+		t.Errorf("report found %d problems, want 1 (the failed run)", n)
+	}
+	out := b.String()
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "W9-64" {
+			rows[f[1]] = line // the GC table
+		} else if len(f) > 0 {
+			rows[f[0]] = line
+		}
+	}
+	for name, want := range map[string]*regexp.Regexp{
+		// (4.5 - 0.5) s / 100M calls = 40 ns; qemu: (0.3 - 0.1) s / 100M = 2 ns; 40 / 2 = 20x.
+		"gemu+cb@2M":         regexp.MustCompile(`100000000 +0\.500 +4\.500 +9\.00x +40\.00 +2\.00 +20\.0x +ok$`),
+		"gemu+cb+reg@2M":     regexp.MustCompile(`100000000 +0\.500 +10\.500 +21\.00x +100\.00 +gemu\+cb +60\.00 +2\.00 +50\.0x +ok$`),
+		"gemu+cb+reg+mem@2M": regexp.MustCompile(`120\.00 +gemu\+cb\+reg +20\.00 +2\.00 +60\.0x +ok$`),
+		"gemu+insn@2M":       regexp.MustCompile(`100000000 +0\.500 +0\.600 +1\.20x +1\.00 +ok$`),
+		"qemu+cb@2M":         regexp.MustCompile(`100000000 +0\.100 +0\.300 +3\.00x +2\.00 +ok$`),
+		"gemu+gocount@2M":    regexp.MustCompile(`skipped`),
+		"gemu+log@1K":        regexp.MustCompile(`FAIL +- +n/a .*WARNING: failed: exit status 2$`),
+		// The GC table: median of 0.3 0.2 0.26 0.21 = 0.235, max 0.3.
+		"gc-gemu@2M":    regexp.MustCompile(`gc-gemu@2M +1 +2\.0 +4 +0\.235 +0\.300 +0\.500 +ok$`),
+		"gc-gemu+cb@2M": regexp.MustCompile(`gc-gemu\+cb@2M +1 +0\.0 +0 +no GC +no GC +4\.600 +ok$`),
+	} {
+		if !want.MatchString(rows[name]) {
+			t.Errorf("row %s: %q does not match %v\n%s", name, rows[name], want, out)
+		}
+	}
+	for _, s := range []string{"the plugin counted 90000000 calls, the instruction count is 100000000", "skipped: no gocount"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("report lacks %q:\n%s", s, out)
+		}
+	}
+	// 100000050 calls against 100000000 instructions: within 0.1%, no note.
+	if strings.Contains(out, "counted 100000050") {
+		t.Errorf("a note for a count within 0.1%%:\n%s", out)
+	}
+	// The native and plain rows are only there for the outputs and the base times.
+	for _, name := range []string{"native@2M", "gemu@2M", "qemu@2M"} {
+		if _, ok := rows[name]; ok {
+			t.Errorf("row %s in the table:\n%s", name, out)
+		}
+	}
+	var md bytes.Buffer
+	report(&md, rs, true)
+	if !strings.Contains(md.String(), "| gemu+cb@2M ") || !strings.Contains(md.String(), "**Garbage-collector pauses") {
+		t.Errorf("markdown report:\n%s", md.String())
+	}
+}
+
+func TestRunCallsAndGC(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec")
+	gcl := "gc 1 @0.1s 1%: 0.5+1+0.25 ms clock, 1+0/1/1+1 ms cpu, 4->4->0 MB, 4 MB goal, 2 P"
+	lines := []string{
+		"W9\tnative@1\t1\t1\tx\techo\tsum",
+		"W9\tgemu+cb@1\t1\t1\tx\tsh\t-c\techo sum; echo count 42 >&2",
+		"W9\tgc-gemu@1\t1\t1\tx\tenv\tGODEBUG=gctrace=1\tsh\t-c\techo sum; echo '" + gcl + "' >&2",
+	}
+	if err := os.WriteFile(spec, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(dir, "results.jsonl")
+	if err := cmdRun([]string{"-spec", spec, "-results", results, "-runs", "2", "-outdir", dir}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := readResults(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("%d results", len(rs))
+	}
+	for _, r := range rs {
+		if r.Status != "ok" || len(r.CPU) != 2 {
+			t.Errorf("%s: status %s, %d CPU samples", r.Variant, r.Status, len(r.CPU))
+		}
+	}
+	if rs[1].Calls != 42 || rs[0].Calls != -1 {
+		t.Errorf("calls: %d, %d", rs[1].Calls, rs[0].Calls)
+	}
+	if !rs[2].GCTrace || rs[2].GCs != 2 || !slices.Equal(rs[2].STW, []float64{0.5, 0.25, 0.5, 0.25}) || rs[1].GCTrace {
+		t.Errorf("gc: %+v", rs[2])
 	}
 }
