@@ -128,7 +128,8 @@ func (s *Space) materialize(self *View, first, end uint64) {
 		}
 		s.dropCode(pn, p)
 		if p.data == nil {
-			p.data = new([PageSize]byte)
+			p.data, p.slab = s.dir.alloc()
+			s.dir.setPage(pn, p.data)
 			// With a single view, only the caller's may hold a zero
 			// translation, but a caller without a view cannot drop it.
 			z := p.zeroBy.Swap(0)

@@ -11,7 +11,9 @@ package mem
 
 // Back makes the mapped pages of [addr, addr+len(data)) use data as their
 // contents, page by page; unmapped pages are skipped. addr must be page
-// aligned and len(data) a multiple of PageSize; data must stay valid until
+// aligned, data page aligned in host memory (as mmap's is; the page
+// directory, dir.go, holds its address) and len(data) a multiple of
+// PageSize; data must stay valid until
 // no page uses it (Backed returns 0). readOnly says the memory cannot be
 // written: Poke then refuses to, and stores are the region permissions'
 // to refuse (the OS layer maps such pages without Write).
@@ -25,8 +27,12 @@ func (s *Space) Back(addr uint64, data []byte, readOnly bool) {
 			}
 			if old := s.pages[pn]; old != nil {
 				s.dropCode(pn, old)
+				s.dropData(old)
 			}
-			s.pages[pn] = &page{data: (*[PageSize]byte)(data[i : i+PageSize]), foreign: true, readOnly: readOnly}
+			p := &page{data: (*[PageSize]byte)(data[i : i+PageSize]), foreign: true, readOnly: readOnly}
+			s.pages[pn] = p
+			s.dir.pin(p.data)
+			s.dir.setPage(pn, p.data)
 		}
 		s.flushAll(first, first+uint64(len(data)>>PageShift))
 	})

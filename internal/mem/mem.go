@@ -22,6 +22,7 @@ package mem
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -101,6 +102,9 @@ type page struct {
 	// readOnly: the foreign memory cannot be written (the host mapped it
 	// read-only), whatever the region's permissions.
 	readOnly bool
+	// slab is where data comes from (directory.alloc), or nil for data
+	// pinned on its own (directory.pin).
+	slab *pageSlab
 	// zeroBy has a bit (View.bit) for every view that may hold a read
 	// translation of this page to zeroPage, while data is nil: giving the
 	// page data must drop those translations. Views beyond the 63rd share
@@ -169,13 +173,20 @@ type Space struct {
 	OnCodeWrite func(pageAddr uint64)
 
 	// Limit is one past the highest guest address (1<<32 for i386 guests).
+	// It is fixed when the space is made (it shapes the directory).
 	Limit uint64
+
+	// dir is the page directory (dir.go), which mirrors regions and the
+	// pages' data for readers outside Go; changed under mu held for
+	// writing, wherever those are.
+	dir *directory
 }
 
 // New returns an empty address space whose addresses are below limit.
 func New(limit uint64) *Space {
-	s := &Space{pages: make(map[uint64]*page), Limit: limit}
+	s := &Space{pages: make(map[uint64]*page), Limit: limit, dir: newDirectory(limit)}
 	s.cond.L = &s.cmu
+	runtime.AddCleanup(s, (*directory).release, s.dir)
 	return s
 }
 
@@ -243,6 +254,8 @@ func (s *Space) Discard(addr, size uint64) {
 		s.eachPage(first, end, func(pn uint64, p *page) {
 			s.dropCode(pn, p)
 			if !p.foreign {
+				s.dropData(p)
+				s.dir.setPage(pn, nil)
 				delete(s.pages, pn)
 			}
 		})

@@ -131,6 +131,7 @@ func (s *Space) Map(addr, size uint64, perm Perm) error {
 		copy(s.regions[i+1:], s.regions[i:])
 		s.regions[i] = region{start: first << PageShift, end: end << PageShift, perm: perm}
 		s.merge(i, i+1)
+		s.dir.setRange(first, end, perm, true)
 	}
 	// A mapping where nothing was mapped makes no translation stale.
 	s.mu.Lock()
@@ -177,8 +178,10 @@ func (s *Space) unmapPages(first, end uint64) {
 	s.regions = append(s.regions[:i], s.regions[j:]...)
 	s.eachPage(first, end, func(pn uint64, p *page) {
 		s.dropCode(pn, p)
+		s.dropData(p)
 		delete(s.pages, pn)
 	})
+	s.dir.setRange(first, end, 0, false)
 	s.flushAll(first, end)
 }
 
@@ -223,6 +226,7 @@ func (s *Space) Protect(addr, size uint64, perm Perm) error {
 			s.regions[k].perm = perm
 		}
 		s.merge(i, j)
+		s.dir.setRange(first, end, perm, true)
 		if flush {
 			if perm&Exec == 0 {
 				s.eachPage(first, end, s.dropCode)
@@ -292,7 +296,11 @@ func (s *Space) Move(from, to, size uint64) error {
 		var data []content
 		s.eachPage(first, end, func(pn uint64, p *page) {
 			if p.data != nil {
-				data = append(data, content{pn, &page{data: p.data, foreign: p.foreign, readOnly: p.readOnly}})
+				data = append(data, content{pn, &page{data: p.data, foreign: p.foreign, readOnly: p.readOnly, slab: p.slab}})
+				// Deleted here, so that unmapPages leaves the data's
+				// pin to the page it moves to.
+				s.dropCode(pn, p)
+				delete(s.pages, pn)
 			}
 		})
 		s.unmapPages(first, end)
@@ -304,9 +312,12 @@ func (s *Space) Move(from, to, size uint64) error {
 			copy(s.regions[k+1:], s.regions[k:])
 			s.regions[k] = r
 			s.merge(k, k+1)
+			s.dir.setRange(r.start>>PageShift, r.end>>PageShift, r.perm, true)
 		}
 		for _, c := range data {
-			s.pages[c.pn-first+(to>>PageShift)] = c.page
+			pn := c.pn - first + (to >> PageShift)
+			s.pages[pn] = c.page
+			s.dir.setPage(pn, c.page.data)
 		}
 	})
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 )
 
 // Snapshots copy a whole address space to another process: the Linux layer
@@ -51,7 +52,9 @@ type Base struct {
 	// Adopt lets Restore use a whole page's b as that page's storage
 	// instead of copying it: b must then be writable memory that nothing
 	// else uses for as long as the space lives (a private writable file
-	// mapping, whose pages the kernel copies on the first write).
+	// mapping, whose pages the kernel copies on the first write). Only a
+	// b that starts on a host page boundary is adopted (the page
+	// directory, dir.go, holds page-aligned addresses); others are copied.
 	Adopt bool
 }
 
@@ -173,9 +176,8 @@ func Restore(r io.Reader, base *Base) (*Space, error) {
 			return nil, fmt.Errorf("%w: region [%#x, %#x) permissions %#x", errSnapshot, r.start, r.end, b[16])
 		}
 		s.regions = append(s.regions, r)
+		s.dir.setRange(r.start>>PageShift, r.end>>PageShift, r.perm, true)
 	}
-	// Page contents arrive in slabs of up to 16 pages, allocated at once.
-	var slab []byte
 	next := uint64(0) // lowest page number the next run may start at
 	for {
 		if _, err := io.ReadFull(br, b[:8]); err != nil {
@@ -197,11 +199,7 @@ func Restore(r io.Reader, base *Base) (*Space, error) {
 			pg := &page{}
 			switch kind {
 			case pageData:
-				if len(slab) == 0 {
-					slab = make([]byte, min(n-(pn-first), 16)*PageSize)
-				}
-				pg.data = (*[PageSize]byte)(slab[:PageSize])
-				slab = slab[PageSize:]
+				pg.data, pg.slab = s.dir.alloc()
 				if _, err := io.ReadFull(br, pg.data[:]); err != nil {
 					return nil, fmt.Errorf("%w: page %#x: %v", errSnapshot, pn<<PageShift, err)
 				}
@@ -213,16 +211,18 @@ func Restore(r io.Reader, base *Base) (*Space, error) {
 				switch {
 				case !ok || len(bb) > PageSize:
 					return nil, fmt.Errorf("%w: no base for page %#x", errSnapshot, pn<<PageShift)
-				case base.Adopt && len(bb) == PageSize:
+				case base.Adopt && len(bb) == PageSize && uintptr(unsafe.Pointer(&bb[0]))&PageMask == 0:
 					pg.data = (*[PageSize]byte)(bb)
+					s.dir.pin(pg.data)
 				default:
-					pg.data = new([PageSize]byte)
+					pg.data, pg.slab = s.dir.alloc()
 					copy(pg.data[:], bb)
 				}
 			default:
 				return nil, fmt.Errorf("%w: pages at %#x of kind %d", errSnapshot, pn<<PageShift, kind)
 			}
 			s.pages[pn] = pg
+			s.dir.setPage(pn, pg.data)
 		}
 	}
 }

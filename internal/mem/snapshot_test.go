@@ -188,7 +188,10 @@ func TestRestoreRejectsBadInput(t *testing.T) {
 // Pages holding their base contents travel without their bytes and are
 // rebuilt from the base; changed ones travel whole.
 func TestSnapshotBase(t *testing.T) {
-	file := bytes.Repeat([]byte("0123456789abcdef"), 3*PageSize/16+8) // 3 pages and 128 bytes
+	// 3 pages and 128 bytes, page aligned (a large allocation is) as the
+	// mapped files whose pages Restore adopts are.
+	file := make([]byte, 64<<10)[:3*PageSize+128]
+	copy(file, bytes.Repeat([]byte("0123456789abcdef"), 3*PageSize/16+8))
 	base := &Base{Page: func(addr uint64) ([]byte, bool) {
 		if addr < 0x400000 || addr >= 0x404000 {
 			return nil, false
