@@ -43,7 +43,10 @@ import (
 // request names an address range of at most one page, a direction, and
 // whether the access is forced as a debugger's is (/proc/N/mem); the
 // reply carries the number of bytes moved (the access stops at the first
-// page that does not allow it) and, for a read, the bytes.
+// page that does not allow it) and, for a read, the bytes. One more
+// request (peerOpFD) asks for the host descriptor standing for one of
+// the guest's (pidfd_getfd, which the client then makes with the host's
+// own call and check); its reply is that number or -EBADF.
 
 // peerAddr is the abstract socket address a gemu of host process pid
 // listens on.
@@ -63,6 +66,7 @@ const (
 	peerHdr      = 16
 	peerOpRead   = 1
 	peerOpWrite  = 2
+	peerOpFD     = 3
 	peerFlgForce = 1
 )
 
@@ -199,15 +203,21 @@ func (s *peerServer) serve(fd int) {
 		op, force := req[0], req[1]&peerFlgForce != 0
 		size := int(binary.LittleEndian.Uint32(req[4:]))
 		addr := binary.LittleEndian.Uint64(req[8:])
-		if size > pageSize || op == peerOpWrite && n != peerHdr+size || op != peerOpRead && op != peerOpWrite {
+		if size > pageSize || op == peerOpWrite && n != peerHdr+size || op != peerOpRead && op != peerOpWrite && op != peerOpFD {
 			return
 		}
 		var done int
 		out := rep[:8]
-		if op == peerOpRead {
+		switch op {
+		case peerOpFD:
+			done = -abi.EBADF
+			if e, ok := s.p.fds.lookup(int64(addr)); ok && addr <= 0x7fffffff {
+				done = e.host
+			}
+		case peerOpRead:
 			done = s.p.accessMem(addr, rep[8:8+size], false, force)
 			out = rep[:8+done]
-		} else {
+		default:
 			done = s.p.peerWrite(addr, req[peerHdr:peerHdr+size], force)
 		}
 		binary.LittleEndian.PutUint64(rep, uint64(done))
@@ -276,6 +286,29 @@ func (c *peerConn) access(addr uint64, b []byte, write, force bool) int64 {
 		copy(b, rep[8:8+done])
 	}
 	return done
+}
+
+// hostFD asks the peer for the host descriptor standing for its guest's
+// descriptor fd: the number, -EBADF if the guest has no such descriptor,
+// or -ESRCH if the peer is gone.
+func (c *peerConn) hostFD(fd int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd < 0 {
+		return -abi.ESRCH
+	}
+	req := c.buf[:peerHdr]
+	clear(req)
+	req[0] = peerOpFD
+	binary.LittleEndian.PutUint64(req[8:], uint64(fd))
+	if r := host(syscall.SYS_WRITE, uintptr(c.fd), uintptr(ptr(req)), uintptr(len(req))); r != int64(len(req)) {
+		return c.lost()
+	}
+	rep := c.buf[:8]
+	if n := host(syscall.SYS_READ, uintptr(c.fd), uintptr(ptr(rep)), uintptr(len(rep))); n != 8 {
+		return c.lost()
+	}
+	return int64(binary.LittleEndian.Uint64(rep))
 }
 
 // lost closes a channel whose peer is gone (its process ended or

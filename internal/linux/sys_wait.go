@@ -77,6 +77,9 @@ func (t *Thread) wait4(pid int64, status, options, rusage uint64) int64 {
 	return r
 }
 
+// pPidfd is waitid's idtype for a process named by a pidfd.
+const pPidfd = 3
+
 // sysWaitid is waitid(idtype, id, infop, options, rusage). Like the
 // kernel, it stores only siginfo's signo, errno, code, pid, uid and status
 // (all zero when WNOHANG found no child), and rusage only for a child.
@@ -84,6 +87,15 @@ func sysWaitid(t *Thread, a *[6]uint64) int64 {
 	idtype, id, infop, options, rusage := sint(a[0]), sint(a[1]), a[2], a[3]&0xffffffff, a[4]
 	if options&^waitidOpts != 0 || options&(wExited|wStopped|wContinue) == 0 {
 		return -abi.EINVAL
+	}
+	if idtype == pPidfd && id >= 0 {
+		// The guest's pidfd (sys_pidfd.go) stands for a host one.
+		h, e := t.fget(uint64(id))
+		if e != 0 {
+			return e
+		}
+		defer t.fput(h)
+		id = int64(h)
 	}
 	if infop != 0 && !t.writable(infop, siginfoSize) || rusage != 0 && !t.writable(rusage, t.rusageSize()) {
 		return -abi.EFAULT
