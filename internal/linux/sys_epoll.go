@@ -96,9 +96,16 @@ type epollWaitCall struct {
 }
 
 // epollWait serves epoll_wait, epoll_pwait and epoll_pwait2 (k says
-// which). The signal mask for the wait is read but not applied, as in
-// ppoll and pselect.
-func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) int64 {
+// which). The signal mask of epoll_pwait and epoll_pwait2 replaces the
+// guest's for the wait, as the kernel's set_user_sigmask does
+// (setWaitMask).
+func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) (r int64) {
+	defer func() { r = t.endWaitMask(r) }()
+	if k.sigmask {
+		if e := t.setWaitMask(a[4], t.ulong(a[5])); e != 0 {
+			return e
+		}
+	}
 	n := sint(a[2])
 	if n <= 0 || n > 0x7fffffff/epollEventSize {
 		return -abi.EINVAL
@@ -107,14 +114,6 @@ func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 	// unwritable buffer is EFAULT when there is an event to store.
 	if end := a[1] + uint64(n)*epollEventSize; end < a[1] || end > t.Mem.Limit {
 		return -abi.EFAULT
-	}
-	if k.sigmask && a[4] != 0 {
-		if t.ulong(a[5]) != 8 {
-			return -abi.EINVAL
-		}
-		if _, e := t.readMem(a[4], 8); e != 0 {
-			return e
-		}
 	}
 	var ts []byte
 	if k.timespec && a[3] != 0 {
@@ -130,9 +129,19 @@ func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 	defer t.fput(ep)
 	hn := min(n, epollMaxEvents)
 	buf := hbuf(int(hn) * epollEventSize)
+	if t.waitInterrupted() {
+		// A signal the wait's mask unblocks is pending: events already
+		// there are returned, else EINTR (0 for a zero timeout), as
+		// the kernel's ep_poll looks before it sleeps.
+		r = host(syscall.SYS_EPOLL_PWAIT, ep, uintptr(ptr(buf)), uintptr(hn), 0, 0, 8)
+		if r == 0 && (k.timespec && !zeroTimespec(ts) || !k.timespec && sint(a[3]) != 0) {
+			r = -abi.EINTR
+		}
+		return t.epollStore(a[1], buf, r)
+	}
 	tsLeft, left := timespecLeft(ts), msLeft(int32(a[3]))
 	resumed := false
-	r := t.resumeWait(func() int64 {
+	r = t.resumeWait(func() int64 {
 		if k.timespec {
 			if resumed {
 				tsLeft() // the host does not leave the time left in ts
@@ -142,13 +151,72 @@ func (t *Thread) epollWait(a *[6]uint64, k epollWaitCall) int64 {
 		}
 		return host(syscall.SYS_EPOLL_PWAIT, ep, uintptr(ptr(buf)), uintptr(hn), uintptr(left()), 0, 8)
 	})
+	return t.epollStore(a[1], buf, r)
+}
+
+// epollStore copies the r events a wait found in buf to the guest at
+// addr.
+func (t *Thread) epollStore(addr uint64, buf []byte, r int64) int64 {
 	if r <= 0 {
 		return r
 	}
-	if e := t.writeMem(a[1], buf[:r*epollEventSize]); e != 0 {
+	if e := t.writeMem(addr, buf[:r*epollEventSize]); e != 0 {
 		return e
 	}
 	return r
+}
+
+// setWaitMask applies the signal mask argument of a wait (epoll_pwait,
+// epoll_pwait2, ppoll, pselect6) at addr, of size bytes, as the kernel's
+// set_user_sigmask: nothing without one, EINVAL for a size other than
+// the sigset's, EFAULT for a bad pointer; else the mask replaces the
+// guest's until the call returns, or, when it ends with EINTR, until the
+// handler of the signal that ended it returns (its frame saves the mask
+// from before the call; syscallExit's finishSuspend puts it back if no
+// handler runs), exactly as for sigsuspend.
+func (t *Thread) setWaitMask(addr, size uint64) int64 {
+	if addr == 0 {
+		return 0
+	}
+	if size != 8 {
+		return -abi.EINVAL
+	}
+	b, e := t.readMem(addr, 8)
+	if e != 0 {
+		return e
+	}
+	t.savedMask = t.mask
+	t.restoreMask = true
+	t.setMask(le64(b))
+	return 0
+}
+
+// endWaitMask ends the mask a wait set (setWaitMask) for its result r:
+// unless the wait was interrupted, the mask from before the call is back
+// before pending signals are looked at, so one that only the wait's mask
+// let through stays pending (the kernel's restore_saved_sigmask_unless).
+func (t *Thread) endWaitMask(r int64) int64 {
+	if r != -abi.EINTR && t.restoreMask {
+		t.restoreMask = false
+		t.setMask(t.savedMask)
+	}
+	return r
+}
+
+// zeroTimespec reports whether the host timespec ts is a zero timeout
+// (nil: none, wait for ever).
+func zeroTimespec(ts []byte) bool { return ts != nil && le64(ts) == 0 && le64(ts[8:]) == 0 }
+
+// waitInterrupted reports whether a wait that replaced the signal mask
+// (setWaitMask) must not sleep: a signal the new mask lets through is
+// pending already. (Without a new mask, such a signal was delivered
+// before the call.)
+func (t *Thread) waitInterrupted() bool {
+	if !t.restoreMask {
+		return false
+	}
+	t.mergeAsync()
+	return t.hasDeliverable()
 }
 
 // sysEpollPwait2 is the host's (x86-64) epoll_pwait2 number.

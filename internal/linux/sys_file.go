@@ -1204,7 +1204,8 @@ func sysPoll(t *Thread, a *[6]uint64) int64 {
 }
 
 // ppoll is ppoll or i386's ppoll_time64 (t64).
-func (t *Thread) ppoll(a *[6]uint64, t64 bool) int64 {
+func (t *Thread) ppoll(a *[6]uint64, t64 bool) (r int64) {
+	defer func() { r = t.endWaitMask(r) }()
 	n := uint64(uint32(a[1]))
 	if n > 65536 {
 		return -abi.EINVAL
@@ -1219,10 +1220,22 @@ func (t *Thread) ppoll(a *[6]uint64, t64 bool) int64 {
 			return e
 		}
 	}
+	if e := t.setWaitMask(a[3], t.ulong(a[4])); e != 0 {
+		return e
+	}
 	guest, held := t.pollFDs(fds)
-	r := t.resumeWait(func() int64 { // the host leaves the time left in ts
-		return host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
-	})
+	if t.waitInterrupted() {
+		// A signal the mask unblocks is pending: descriptors ready
+		// now, else EINTR even for a zero timeout, as do_poll decides.
+		r = host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(hbuf(16))), 0, 8)
+		if r == 0 {
+			r = -abi.EINTR
+		}
+	} else {
+		r = t.resumeWait(func() int64 { // the host leaves the time left in ts
+			return host(syscall.SYS_PPOLL, uintptr(ptr(fds)), uintptr(n), uintptr(ptr(ts)), 0, 8)
+		})
+	}
 	t.pollDone(fds, guest, held)
 	if r < 0 {
 		return r
@@ -1270,7 +1283,8 @@ type selectCall struct {
 // bit fd of the little-endian array is descriptor fd) name guest
 // descriptors; the host's sets name the host descriptors they stand for,
 // and the results are mapped back.
-func (t *Thread) selectWait(a *[6]uint64, k selectCall) int64 {
+func (t *Thread) selectWait(a *[6]uint64, k selectCall) (r int64) {
+	defer func() { r = t.endWaitMask(r) }()
 	args := *a
 	if k.block {
 		b, e := t.readMem(a[0], 20)
@@ -1335,12 +1349,30 @@ func (t *Thread) selectWait(a *[6]uint64, k selectCall) int64 {
 			copy(tb, abi.DecodeTimespec(t.w, g).Host64())
 		}
 	}
-	r := t.resumeWait(func() int64 { // the host leaves the time left in tb
-		if pselect {
-			return host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
+	if pselect && args[5] != 0 {
+		g, e := t.readMem(args[5], 2*int(t.w))
+		if e != 0 {
+			return e
 		}
-		return host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
-	})
+		if e := t.setWaitMask(t.w.Get(g, 0), t.w.Get(g, 1)); e != 0 {
+			return e
+		}
+	}
+	if t.waitInterrupted() {
+		// A signal the mask unblocks is pending: descriptors ready
+		// now, else EINTR even for a zero timeout, as do_select decides.
+		r = host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(hbuf(16))), 0)
+		if r == 0 {
+			r = -abi.EINTR
+		}
+	} else {
+		r = t.resumeWait(func() int64 { // the host leaves the time left in tb
+			if pselect {
+				return host(syscall.SYS_PSELECT6, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)), 0)
+			}
+			return host(syscall.SYS_SELECT, uintptr(hn), uintptr(ptr(sets[0])), uintptr(ptr(sets[1])), uintptr(ptr(sets[2])), uintptr(ptr(tb)))
+		})
+	}
 	for _, pr := range pairs {
 		t.putHost(pr[1])
 	}
