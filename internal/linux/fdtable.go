@@ -3,6 +3,7 @@ package linux
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // The guest's descriptor table.
@@ -75,6 +76,9 @@ type fdTable struct {
 	// first, grown (never shrunk) as expand_fdtable does. select ignores
 	// descriptors beyond it.
 	size int
+	// sigfds says the table has held a signalfd (sys_signalfd.go): only
+	// then do pending signals change host descriptors.
+	sigfds atomic.Bool
 }
 
 func newFDTable() *fdTable { return &fdTable{refs: map[int]int{}, size: 64} }
@@ -340,6 +344,7 @@ func fdTableFrom(slots []fdSlot) *fdTable {
 		t.ents[s.Guest] = fdEntry{host: s.Host, cloexec: s.Cloexec, file: emuFileOfKind(s.Kind)}
 		t.refs[s.Host]++
 	}
+	t.adoptSignalfds()
 	return t
 }
 

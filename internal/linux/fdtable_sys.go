@@ -443,6 +443,9 @@ func (d *fdDir) kind() int {
 }
 
 func emuFileOfKind(k int) emuFile {
+	if f := signalFileOfKind(k); f != nil {
+		return f
+	}
 	switch k {
 	case fdKindFdDir:
 		return &fdDir{}

@@ -84,6 +84,9 @@ func (t *Thread) emuCall(op emuOp, a *[6]uint64) (r int64, ok bool) {
 		}
 		return -enodev, true
 	}
+	if r, ok := t.signalfdCall(op, a); ok {
+		return r, true
+	}
 	f := t.served(int(sint(a[0])))
 	if f == nil {
 		return 0, false

@@ -437,6 +437,7 @@ func (t *Thread) queueSignal(si sigInfo) bool {
 	if q == &t.sig.q && t.mask&sigBit(sig) != 0 {
 		t.wakeTaker(sig)
 	}
+	t.syncSignalfds()
 	return true
 }
 
@@ -444,6 +445,7 @@ func (t *Thread) queueSignal(si sigInfo) bool {
 // for each thread.
 func (p *Process) discardPending(sig int) {
 	p.eachQueue(func(q *sigQueue) { q.discard(sig) })
+	p.syncSignalfds()
 }
 
 // forceSignal generates a synchronous signal (the kernel's
@@ -486,6 +488,7 @@ func (t *Thread) dequeue(sig int) sigInfo {
 		q = &t.pend
 	}
 	si := q.take(sig)
+	t.syncSignalfds()
 	if si.timer != nil && !t.timerSignalTaken(&si) {
 		si.signo = 0
 	}

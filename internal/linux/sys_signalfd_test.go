@@ -1,0 +1,28 @@
+package linux
+
+import "testing"
+
+// A signalfd's mask travels to a forked or exec'd gemu in its kind: every
+// mask (signal 64 and SIGSTOP's bit included) must come back, and the kind
+// must be one decodeFDs accepts (not negative) and no other kind's.
+func TestSignalfdKindRoundTrip(t *testing.T) {
+	for _, m := range []uint64{0, 1, sigBit(10) | sigBit(34), sigBit(64), ^unblockable, sigBit(63) | sigBit(64)} {
+		k := (&signalFile{mask: m}).kind()
+		if k < 0 || k <= fdKindFdInfo {
+			t.Errorf("mask %#x: kind %d", m, k)
+		}
+		f := signalFileOfKind(k)
+		if f == nil || f.mask != m {
+			t.Errorf("mask %#x: kind %d decodes to %v", m, k, f)
+		}
+		slots, ok := decodeFDs(encodeFDs([]fdSlot{{Guest: 3, Host: 0, Kind: k}}))
+		if !ok || len(slots) != 1 || slots[0].Kind != k {
+			t.Errorf("mask %#x: kind %d through GEMU_FDS: %v %v", m, k, slots, ok)
+		}
+	}
+	for _, k := range []int{fdKindHost, fdKindFdDir, fdKindFdInfo} {
+		if signalFileOfKind(k) != nil {
+			t.Errorf("kind %d taken for a signalfd", k)
+		}
+	}
+}
