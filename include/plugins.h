@@ -300,11 +300,16 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len);
  * guest's architecture, or if `cpu` is not the handle of the call being
  * made on this thread.
  *
- * Numbers are in regnum.h, in GDB's order for the guest's architecture
- * (see qemulib_get_arch_name): I386_*_REGNUM for "i386", AMD64_*_REGNUM
- * for "x86_64". The buffer must hold the whole register: 4 bytes for i386
- * general registers, 8 for x86-64 ones, 10 for st(i), 16 for xmm
- * (GEMU_REG_MAX_SIZE is always enough); regnum.h lists every size.
+ * Numbers are in regnum.h, one table per guest architecture (see
+ * qemulib_get_arch_name): I386_*_REGNUM for "i386", AMD64_*_REGNUM for
+ * "x86_64". They are the numbers of ISP RAS SWAT's QEMU, whose plugin API
+ * this is (its gdbstub's numbering: GDB's up to the segment selectors,
+ * then segment bases, control registers, x87, SSE, and cs_base, ss_base,
+ * tr_base), so a plugin built for SWAT reads the same registers in gemu;
+ * regnum.h says where SWAT's own header differs from its QEMU. The buffer
+ * must hold the whole register: 4 bytes for i386 general registers, 8 for
+ * x86-64 ones, 10 for st(i), 16 for xmm (GEMU_REG_MAX_SIZE is always
+ * enough); regnum.h lists every size.
  */
 int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg);
 

@@ -4,49 +4,97 @@
  * Part of gemu's public C plugin API (see plugins.h). A plugin needs only
  * this directory and a C compiler.
  *
- * The numbers follow GDB's register order for the guest's architecture
- * (the enums i386_regnum in gdb/i386-tdep.h and amd64_regnum in
- * gdb/amd64-tdep.h), so a number means the same register it means to GDB.
+ * Where the numbers come from
+ *
+ * gemu's C plugin API is the one of ISP RAS's SWAT (the plugins/ directory
+ * of the "swat" branch of github.com/ispras/qemu, used by the plugins of
+ * github.com/ispras/swat). There, qemulib_read_register(cpu, buf, reg)
+ * returns what QEMU's gdbstub returns for register `reg`: for x86 its
+ * target/i386/gdbstub.c, which SWAT extends with segment bases, control
+ * registers and a few non-GDB registers. gemu reads every number the way
+ * that QEMU does, so a plugin binary built for SWAT reads the same
+ * registers in gemu (binary compatibility). The layout, for both
+ * architectures: the general registers (GDB's order), the instruction
+ * pointer, eflags, the six selectors, fs_base, gs_base, kernel_gs_base,
+ * cr0, cr2, cr3, cr4, cr8, efer, st0..st7, the eight x87 control
+ * registers, the xmm registers, mxcsr; then cs_base (72), ss_base (73) and
+ * tr_base (74 for i386, 154 for x86-64). Numbers in between read nothing.
+ *
+ * Note this is not GDB's own numbering past the selectors: GDB's i386
+ * st0 is 16, here 16 is fs_base. Do not pass these numbers to GDB.
+ *
  * Which table applies is decided by the guest program, not by the host or
  * the plugin: qemulib_get_arch_name() returns "i386" or "x86_64".
  * Register 0 is EAX (4 bytes) for an i386 guest and RAX (8 bytes) for an
  * x86-64 guest.
  *
- * qemulib_read_register() stores the value in guest byte order (little
- * endian) and returns its size in bytes, which is fixed per register:
+ * Names: every name of SWAT's plugins/include/regnum.h is defined here
+ * (the enums i386_regnum, amd64_regnum, arm_regnum and aarch64_regnum),
+ * so SWAT's plugins compile unmodified (source compatibility). SWAT's
+ * header was written from GDB's tables and does not always agree with its
+ * own QEMU; where they disagree, the name here has the number under which
+ * gemu (and SWAT's QEMU) reads the register the name says, and a comment
+ * gives the number SWAT's header has. Those names are:
+ *   i386:   MXCSR (SWAT's header: 40, which its QEMU reads as fop);
+ *   x86-64: ST0, ST1, FCTRL, FSTAT, FTAG, XMM0, XMM1, MXCSR, FSBASE,
+ *           GSBASE.
+ * A plugin built against SWAT's header and using one of those names reads
+ * in gemu what it reads in SWAT's QEMU, which is not the register named.
  *
- *   register                         i386 guest   x86-64 guest
- *   general purpose (eax.., rax..)   4            8
- *   instruction pointer (eip, rip)   4            8
- *   eflags                           4            4   (as in GDB)
- *   segment selectors cs..gs         4            4   (as in GDB; the
- *                                                      selector is zero-
- *                                                      extended)
- *   st0..st7                         10           10  (x87 80-bit extended
- *                                                      format; numbered
- *                                                      from the top of the
- *                                                      stack as GDB: st0 =
- *                                                      ST(0))
+ * Registers gemu does not have (the AVX, AVX-512 and MPX ones: ymm/zmm
+ * upper halves, k0-k7, bnd, pkru) have numbers past the end of both
+ * tables (I386_NUM_REGS, AMD64_NUM_REGS and up), which neither SWAT's
+ * header nor its QEMU uses; reading them returns 0 (no such register) until
+ * gemu implements them. Names gemu adds for registers SWAT's header does
+ * not name (ST1..ST7, the x87 control registers, XMM2.., CR0, EFER...)
+ * have the numbers SWAT's QEMU reads them under.
+ *
+ * ARM and AArch64 names have SWAT's numbers, so that a plugin serving
+ * several architectures (SWAT's introspection) compiles. gemu runs only x86
+ * guests: such a plugin uses them only after qemulib_get_arch_name() says
+ * "arm" or "aarch64", which gemu never does. A number is read in the
+ * guest's table whatever name it was written with: ARM_SP_REGNUM (13) read
+ * from an i386 guest is ES; the ARM and AArch64 numbers past the x86
+ * tables (ARM_SP_USR_REGNUM, ARM_TTBR0_EL1, AARCH64_SP_EL0,
+ * AARCH64_TTBR0_EL1 and the like) read nothing (return 0).
+ *
+ * Sizes
+ *
+ * qemulib_read_register() stores the value in guest byte order (little
+ * endian) and returns its size in bytes, fixed per register:
+ *
+ *   register                              i386 guest  x86-64 guest
+ *   general registers (eax.., rax..)      4           8
+ *   instruction pointer (eip, rip)        4           8
+ *   eflags                                4           4
+ *   selectors cs ss ds es fs gs           4           4   (zero-extended)
+ *   fs_base gs_base kernel_gs_base        4           8
+ *   cr0 cr2 cr3 cr4 cr8 efer              4           8
+ *   st0..st7                              10          10  (80-bit extended
+ *                                                          format, st0 is
+ *                                                          ST(0), the top
+ *                                                          of the stack)
  *   fctrl fstat ftag fiseg fioff
- *   foseg fooff fop                  4            4   (zero-extended)
- *   xmm0..xmm7 / xmm0..xmm15         16           16
- *   mxcsr                            4            4
- *   fs_base, gs_base (gemu)          4            8
- *   cr0, cr2, cr3, cr4 (gemu)        4            8
+ *   foseg fooff fop                       4           4   (zero-extended)
+ *   xmm0..xmm7 / xmm0..xmm15              16          16
+ *   mxcsr                                 4           4
+ *   cs_base ss_base tr_base               4           8
  *
  * The largest register is 16 bytes (GEMU_REG_MAX_SIZE): a buffer of that
  * size is always enough.
  *
- * gemu extensions: the numbers after MXCSR (FS_BASE, GS_BASE, CR0, CR2,
- * CR3, CR4) are specific to gemu. GDB uses numbers in that range for other
- * things (orig_eax/orig_rax on Linux, AVX and other registers in newer
- * target descriptions); do not pass gemu's extension numbers to GDB or
- * expect GDB's meaning from gemu. FS_BASE/GS_BASE are the linear base
- * addresses of the FS and GS segments (on i386 Linux, the base set up by
- * set_thread_area for the TLS segment). In user mode the control registers
- * read as plausible values for a CPU running with paging in protected
- * (i386) or long (x86-64) mode; their exact values are not part of the
- * contract there. They are meant for system mode.
+ * Values in user mode (a Linux process on an x86-64 kernel, the machine
+ * gemu's user mode models for i386 and x86-64 programs alike): fs_base and
+ * gs_base are the bases the program set (arch_prctl, set_thread_area);
+ * cs_base, ss_base and kernel_gs_base are 0; cr0 is 0x80050033 (PE MP ET
+ * NE WP AM PG), cr4 0x6f0 (PSE PAE MCE PGE OSFXSR OSXMMEXCPT), efer 0xd01
+ * (SCE LME LMA NXE); cr2 and cr8 are 0; cr3 is the guest process id times
+ * 4096 for x86-64, times 1024 for i386 (so that any Linux pid, below 2^22,
+ * fits 4 bytes): non-zero, the same for all threads of a process,
+ * different in each process, kept across execve; tr_base is a fixed kernel address
+ * (0xfffffe0000003000 for x86-64, 0xfffff000 for i386) the guest cannot
+ * map. The numbering is a contract; those user-mode values of the control
+ * registers are what gemu gives now, not a promise about a real kernel.
  */
 #ifndef GEMU_REGNUM_H
 #define GEMU_REGNUM_H
@@ -58,155 +106,278 @@
  * i386 guests (qemulib_get_arch_name() returns "i386")
  * ------------------------------------------------------------------- */
 
-/* General purpose registers, 4 bytes each. */
-#define I386_EAX_REGNUM     0
-#define I386_ECX_REGNUM     1
-#define I386_EDX_REGNUM     2
-#define I386_EBX_REGNUM     3
-#define I386_ESP_REGNUM     4
-#define I386_EBP_REGNUM     5
-#define I386_ESI_REGNUM     6
-#define I386_EDI_REGNUM     7
-#define I386_EIP_REGNUM     8   /* 4 bytes */
-#define I386_EFLAGS_REGNUM  9   /* 4 bytes */
+enum i386_regnum {
+    I386_EAX_REGNUM = 0,
+    I386_ECX_REGNUM = 1,
+    I386_EDX_REGNUM = 2,
+    I386_EBX_REGNUM = 3,
+    I386_ESP_REGNUM = 4,
+    I386_EBP_REGNUM = 5,
+    I386_ESI_REGNUM = 6,
+    I386_EDI_REGNUM = 7,
+    I386_EIP_REGNUM = 8,
+    I386_EFLAGS_REGNUM = 9,
 
-/* Segment selectors, 4 bytes each (as GDB reports them). */
-#define I386_CS_REGNUM      10
-#define I386_SS_REGNUM      11
-#define I386_DS_REGNUM      12
-#define I386_ES_REGNUM      13
-#define I386_FS_REGNUM      14
-#define I386_GS_REGNUM      15
+    /* Segment selectors. */
+    I386_CS_REGNUM = 10,
+    I386_SS_REGNUM = 11,
+    I386_DS_REGNUM = 12,
+    I386_ES_REGNUM = 13,
+    I386_FS_REGNUM = 14,
+    I386_GS_REGNUM = 15,
 
-/* x87 data registers, 10 bytes each (80-bit extended precision). */
-#define I386_ST0_REGNUM     16
-#define I386_ST1_REGNUM     17
-#define I386_ST2_REGNUM     18
-#define I386_ST3_REGNUM     19
-#define I386_ST4_REGNUM     20
-#define I386_ST5_REGNUM     21
-#define I386_ST6_REGNUM     22
-#define I386_ST7_REGNUM     23
+    /* Segment bases and control registers. */
+    I386_FS_BASE_REGNUM = 16,
+    I386_GS_BASE_REGNUM = 17,
+    I386_KERNEL_GS_BASE_REGNUM = 18,
+    I386_CR0_REGNUM = 19,
+    I386_CR2_REGNUM = 20,
+    I386_CR3_REGNUM = 21,
+    I386_CR4_REGNUM = 22,
+    I386_CR8_REGNUM = 23,
+    I386_EFER_REGNUM = 24,
 
-/* x87 control registers, 4 bytes each. */
-#define I386_FCTRL_REGNUM   24  /* control word */
-#define I386_FSTAT_REGNUM   25  /* status word */
-#define I386_FTAG_REGNUM    26  /* full tag word, 2 bits per register */
-#define I386_FISEG_REGNUM   27  /* last instruction pointer: selector */
-#define I386_FIOFF_REGNUM   28  /* last instruction pointer: offset */
-#define I386_FOSEG_REGNUM   29  /* last operand pointer: selector */
-#define I386_FOOFF_REGNUM   30  /* last operand pointer: offset */
-#define I386_FOP_REGNUM     31  /* last opcode */
+    /* x87 data registers (ST1..ST7: gemu names). */
+    I386_ST0_REGNUM = 25,
+    I386_ST1_REGNUM = 26,
+    I386_ST2_REGNUM = 27,
+    I386_ST3_REGNUM = 28,
+    I386_ST4_REGNUM = 29,
+    I386_ST5_REGNUM = 30,
+    I386_ST6_REGNUM = 31,
+    I386_ST7_REGNUM = 32,
 
-/* SSE registers, 16 bytes each; mxcsr 4 bytes. */
-#define I386_XMM0_REGNUM    32
-#define I386_XMM1_REGNUM    33
-#define I386_XMM2_REGNUM    34
-#define I386_XMM3_REGNUM    35
-#define I386_XMM4_REGNUM    36
-#define I386_XMM5_REGNUM    37
-#define I386_XMM6_REGNUM    38
-#define I386_XMM7_REGNUM    39
-#define I386_MXCSR_REGNUM   40
+    /* x87 control registers (gemu names). */
+    I386_FCTRL_REGNUM = 33,  /* control word */
+    I386_FSTAT_REGNUM = 34,  /* status word, TOP included */
+    I386_FTAG_REGNUM = 35,   /* full tag word, 2 bits per register */
+    I386_FISEG_REGNUM = 36,  /* last instruction pointer: selector */
+    I386_FIOFF_REGNUM = 37,  /* last instruction pointer: offset */
+    I386_FOSEG_REGNUM = 38,  /* last operand pointer: selector */
+    I386_FOOFF_REGNUM = 39,  /* last operand pointer: offset */
+    I386_FOP_REGNUM = 40,    /* last opcode */
 
-/* gemu extensions (not GDB numbers), 4 bytes each on i386. */
-#define I386_FS_BASE_REGNUM 41
-#define I386_GS_BASE_REGNUM 42
-#define I386_CR0_REGNUM     43
-#define I386_CR2_REGNUM     44
-#define I386_CR3_REGNUM     45
-#define I386_CR4_REGNUM     46
+    /* SSE registers (gemu names). */
+    I386_XMM0_REGNUM = 41,
+    I386_XMM1_REGNUM = 42,
+    I386_XMM2_REGNUM = 43,
+    I386_XMM3_REGNUM = 44,
+    I386_XMM4_REGNUM = 45,
+    I386_XMM5_REGNUM = 46,
+    I386_XMM6_REGNUM = 47,
+    I386_XMM7_REGNUM = 48,
+    I386_MXCSR_REGNUM = 49,  /* SWAT's header: 40 (its QEMU's fop) */
 
-/* Number of register numbers gemu answers for an i386 guest: valid
-   numbers are 0 .. I386_NUM_REGS - 1. I386_NUM_GDB_REGS counts only the
-   ones shared with GDB (0 .. I386_MXCSR_REGNUM). */
-#define I386_NUM_GDB_REGS   (I386_MXCSR_REGNUM + 1)
-#define I386_NUM_REGS       (I386_CR4_REGNUM + 1)
+    /* Not GDB registers (SWAT's additions). */
+    I386_CS_BASE_REGNUM = 72,
+    I386_SS_BASE_REGNUM = 73,
+    I386_TR_BASE_REGNUM = 74,
+
+    /* One past the last number SWAT's QEMU reads for i386. */
+    I386_NUM_REGS = 75,
+
+    /* Registers gemu does not have: numbers of gemu's own, read as
+       nothing (SWAT's header has them at 41-71, where its QEMU reads xmm0
+       and up or nothing). */
+    I386_YMM0H_REGNUM = 75,
+    I386_YMM7H_REGNUM = I386_YMM0H_REGNUM + 7,
+    I386_BND0R_REGNUM = 83,
+    I386_BND3R_REGNUM = I386_BND0R_REGNUM + 3,
+    I386_BNDCFGU_REGNUM = 87,
+    I386_BNDSTATUS_REGNUM = 88,
+    I386_K0_REGNUM = 89,
+    I386_K7_REGNUM = I386_K0_REGNUM + 7,
+    I386_ZMM0H_REGNUM = 97,
+    I386_ZMM7H_REGNUM = I386_ZMM0H_REGNUM + 7,
+    I386_PKRU_REGNUM = 105
+};
 
 /* ---------------------------------------------------------------------
  * x86-64 guests (qemulib_get_arch_name() returns "x86_64")
  * ------------------------------------------------------------------- */
 
-/* General purpose registers, 8 bytes each. Note GDB's order: rax, rbx,
-   rcx, rdx (not the hardware encoding order rax, rcx, rdx, rbx). */
-#define AMD64_RAX_REGNUM    0
-#define AMD64_RBX_REGNUM    1
-#define AMD64_RCX_REGNUM    2
-#define AMD64_RDX_REGNUM    3
-#define AMD64_RSI_REGNUM    4
-#define AMD64_RDI_REGNUM    5
-#define AMD64_RBP_REGNUM    6
-#define AMD64_RSP_REGNUM    7
-#define AMD64_R8_REGNUM     8
-#define AMD64_R9_REGNUM     9
-#define AMD64_R10_REGNUM    10
-#define AMD64_R11_REGNUM    11
-#define AMD64_R12_REGNUM    12
-#define AMD64_R13_REGNUM    13
-#define AMD64_R14_REGNUM    14
-#define AMD64_R15_REGNUM    15
-#define AMD64_RIP_REGNUM    16  /* 8 bytes */
-#define AMD64_EFLAGS_REGNUM 17  /* 4 bytes (as GDB) */
+enum amd64_regnum {
+    /* General registers in GDB's order: rax, rbx, rcx, rdx (not the
+       hardware encoding order rax, rcx, rdx, rbx). */
+    AMD64_RAX_REGNUM = 0,
+    AMD64_RBX_REGNUM = 1,
+    AMD64_RCX_REGNUM = 2,
+    AMD64_RDX_REGNUM = 3,
+    AMD64_RSI_REGNUM = 4,
+    AMD64_RDI_REGNUM = 5,
+    AMD64_RBP_REGNUM = 6,
+    AMD64_RSP_REGNUM = 7,
+    AMD64_R8_REGNUM = 8,
+    AMD64_R9_REGNUM = 9,
+    AMD64_R10_REGNUM = 10,
+    AMD64_R11_REGNUM = 11,
+    AMD64_R12_REGNUM = 12,
+    AMD64_R13_REGNUM = 13,
+    AMD64_R14_REGNUM = 14,
+    AMD64_R15_REGNUM = 15,
+    AMD64_RIP_REGNUM = 16,
+    AMD64_EFLAGS_REGNUM = 17,
 
-/* Segment selectors, 4 bytes each (as GDB reports them). */
-#define AMD64_CS_REGNUM     18
-#define AMD64_SS_REGNUM     19
-#define AMD64_DS_REGNUM     20
-#define AMD64_ES_REGNUM     21
-#define AMD64_FS_REGNUM     22
-#define AMD64_GS_REGNUM     23
+    /* Segment selectors. */
+    AMD64_CS_REGNUM = 18,
+    AMD64_SS_REGNUM = 19,
+    AMD64_DS_REGNUM = 20,
+    AMD64_ES_REGNUM = 21,
+    AMD64_FS_REGNUM = 22,
+    AMD64_GS_REGNUM = 23,
 
-/* x87 data registers, 10 bytes each (80-bit extended precision). */
-#define AMD64_ST0_REGNUM    24
-#define AMD64_ST1_REGNUM    25
-#define AMD64_ST2_REGNUM    26
-#define AMD64_ST3_REGNUM    27
-#define AMD64_ST4_REGNUM    28
-#define AMD64_ST5_REGNUM    29
-#define AMD64_ST6_REGNUM    30
-#define AMD64_ST7_REGNUM    31
+    /* Segment bases and control registers. */
+    AMD64_FS_BASE_REGNUM = 24,
+    AMD64_FSBASE_REGNUM = 24,  /* SWAT's header: 152 (its QEMU: nothing) */
+    AMD64_GS_BASE_REGNUM = 25,
+    AMD64_GSBASE_REGNUM = 25,  /* SWAT's header: 153 (its QEMU: nothing) */
+    AMD64_KERNEL_GS_BASE_REGNUM = 26,
+    AMD64_CTL_REGNUM = 27,     /* first control register, cr0 */
+    AMD64_CR0_REGNUM = 27,
+    AMD64_CR2_REGNUM = 28,
+    AMD64_CR3_REGNUM = 29,
+    AMD64_CR4_REGNUM = 30,
+    AMD64_CR8_REGNUM = 31,
+    AMD64_EFER_REGNUM = 32,
 
-/* x87 control registers, 4 bytes each. */
-#define AMD64_FCTRL_REGNUM  32  /* control word */
-#define AMD64_FSTAT_REGNUM  33  /* status word */
-#define AMD64_FTAG_REGNUM   34  /* full tag word, 2 bits per register */
-#define AMD64_FISEG_REGNUM  35  /* last instruction pointer: selector */
-#define AMD64_FIOFF_REGNUM  36  /* last instruction pointer: offset */
-#define AMD64_FOSEG_REGNUM  37  /* last operand pointer: selector */
-#define AMD64_FOOFF_REGNUM  38  /* last operand pointer: offset */
-#define AMD64_FOP_REGNUM    39  /* last opcode */
+    /* x87 data registers. */
+    AMD64_ST0_REGNUM = 33,     /* SWAT's header: 24 (its QEMU's fs_base) */
+    AMD64_ST1_REGNUM = 34,     /* SWAT's header: 25 (its QEMU's gs_base) */
+    AMD64_ST2_REGNUM = 35,
+    AMD64_ST3_REGNUM = 36,
+    AMD64_ST4_REGNUM = 37,
+    AMD64_ST5_REGNUM = 38,
+    AMD64_ST6_REGNUM = 39,
+    AMD64_ST7_REGNUM = 40,
 
-/* SSE registers, 16 bytes each; mxcsr 4 bytes. */
-#define AMD64_XMM0_REGNUM   40
-#define AMD64_XMM1_REGNUM   41
-#define AMD64_XMM2_REGNUM   42
-#define AMD64_XMM3_REGNUM   43
-#define AMD64_XMM4_REGNUM   44
-#define AMD64_XMM5_REGNUM   45
-#define AMD64_XMM6_REGNUM   46
-#define AMD64_XMM7_REGNUM   47
-#define AMD64_XMM8_REGNUM   48
-#define AMD64_XMM9_REGNUM   49
-#define AMD64_XMM10_REGNUM  50
-#define AMD64_XMM11_REGNUM  51
-#define AMD64_XMM12_REGNUM  52
-#define AMD64_XMM13_REGNUM  53
-#define AMD64_XMM14_REGNUM  54
-#define AMD64_XMM15_REGNUM  55
-#define AMD64_MXCSR_REGNUM  56
+    /* x87 control registers. */
+    AMD64_FCTRL_REGNUM = 41,   /* SWAT's header: 32 (its QEMU's efer) */
+    AMD64_FSTAT_REGNUM = 42,   /* SWAT's header: 33 (its QEMU's st0) */
+    AMD64_FTAG_REGNUM = 43,    /* SWAT's header: 34 (its QEMU's st1) */
+    AMD64_FISEG_REGNUM = 44,
+    AMD64_FIOFF_REGNUM = 45,
+    AMD64_FOSEG_REGNUM = 46,
+    AMD64_FOOFF_REGNUM = 47,
+    AMD64_FOP_REGNUM = 48,
 
-/* gemu extensions (not GDB numbers), 8 bytes each on x86-64. */
-#define AMD64_FS_BASE_REGNUM 57
-#define AMD64_GS_BASE_REGNUM 58
-#define AMD64_CR0_REGNUM     59
-#define AMD64_CR2_REGNUM     60
-#define AMD64_CR3_REGNUM     61
-#define AMD64_CR4_REGNUM     62
+    /* SSE registers. */
+    AMD64_XMM0_REGNUM = 49,    /* SWAT's header: 40 (its QEMU's st7) */
+    AMD64_XMM1_REGNUM = 50,    /* SWAT's header: 41 (its QEMU's fctrl) */
+    AMD64_XMM2_REGNUM = 51,
+    AMD64_XMM3_REGNUM = 52,
+    AMD64_XMM4_REGNUM = 53,
+    AMD64_XMM5_REGNUM = 54,
+    AMD64_XMM6_REGNUM = 55,
+    AMD64_XMM7_REGNUM = 56,
+    AMD64_XMM8_REGNUM = 57,
+    AMD64_XMM9_REGNUM = 58,
+    AMD64_XMM10_REGNUM = 59,
+    AMD64_XMM11_REGNUM = 60,
+    AMD64_XMM12_REGNUM = 61,
+    AMD64_XMM13_REGNUM = 62,
+    AMD64_XMM14_REGNUM = 63,
+    AMD64_XMM15_REGNUM = 64,
+    AMD64_MXCSR_REGNUM = 65,   /* SWAT's header: 56 (its QEMU's xmm7) */
 
-/* Number of register numbers gemu answers for an x86-64 guest: valid
-   numbers are 0 .. AMD64_NUM_REGS - 1. AMD64_NUM_GDB_REGS counts only the
-   ones shared with GDB (0 .. AMD64_MXCSR_REGNUM). */
-#define AMD64_NUM_GDB_REGS  (AMD64_MXCSR_REGNUM + 1)
-#define AMD64_NUM_REGS      (AMD64_CR4_REGNUM + 1)
+    /* Not GDB registers (SWAT's additions; its header names only
+       TR_BASE). */
+    AMD64_CS_BASE_REGNUM = 72,
+    AMD64_SS_BASE_REGNUM = 73,
+    AMD64_TR_BASE_REGNUM = 154,
+
+    /* One past the last number SWAT's QEMU reads for x86-64. */
+    AMD64_NUM_REGS = 155,
+
+    /* Registers gemu does not have: numbers of gemu's own, read as
+       nothing (SWAT's header has them at 57-151, where its QEMU reads
+       mxcsr, cs_base, ss_base or nothing). */
+    AMD64_YMM0H_REGNUM = 155,
+    AMD64_YMM15H_REGNUM = AMD64_YMM0H_REGNUM + 15,
+    AMD64_BND0R_REGNUM = 171,
+    AMD64_BND3R_REGNUM = AMD64_BND0R_REGNUM + 3,
+    AMD64_BNDCFGU_REGNUM = 175,
+    AMD64_BNDSTATUS_REGNUM = 176,
+    AMD64_XMM16_REGNUM = 177,
+    AMD64_XMM31_REGNUM = AMD64_XMM16_REGNUM + 15,
+    AMD64_YMM16H_REGNUM = 193,
+    AMD64_YMM31H_REGNUM = AMD64_YMM16H_REGNUM + 15,
+    AMD64_K0_REGNUM = 209,
+    AMD64_K7_REGNUM = AMD64_K0_REGNUM + 7,
+    AMD64_ZMM0H_REGNUM = 217,
+    AMD64_ZMM31H_REGNUM = AMD64_ZMM0H_REGNUM + 31,
+    AMD64_PKRU_REGNUM = 249
+};
+
+/* ---------------------------------------------------------------------
+ * ARM and AArch64: SWAT's numbers, for plugins that serve several
+ * architectures. gemu never runs such a guest (see above).
+ * ------------------------------------------------------------------- */
+
+enum arm_regnum {
+    ARM_A1_REGNUM = 0,          /* r0, first argument */
+    ARM_A4_REGNUM = 3,          /* r3, fourth argument */
+    ARM_AP_REGNUM = 11,
+    ARM_IP_REGNUM = 12,
+    ARM_SP_REGNUM = 13,
+    ARM_LR_REGNUM = 14,
+    ARM_PC_REGNUM = 15,
+    ARM_F0_REGNUM = 16,         /* FPA registers f0..f7 */
+    ARM_F3_REGNUM = 19,
+    ARM_F7_REGNUM = 23,
+    ARM_FPS_REGNUM = 24,
+    ARM_PS_REGNUM = 25,         /* cpsr */
+    ARM_WR0_REGNUM = 26,        /* iWMMXt data registers */
+    ARM_WR15_REGNUM = 41,
+    ARM_WC0_REGNUM = 42,        /* iWMMXt control registers */
+    ARM_WCSSF_REGNUM = 44,
+    ARM_WCASF_REGNUM = 45,
+    ARM_WC7_REGNUM = 49,
+    ARM_WCGR0_REGNUM = 50,      /* iWMMXt general purpose registers */
+    ARM_WCGR3_REGNUM = 53,
+    ARM_WCGR7_REGNUM = 57,
+    ARM_D0_REGNUM = 58,         /* VFP d0..d31 */
+    ARM_D31_REGNUM = 89,
+    ARM_FPSCR_REGNUM = 90,
+    ARM_SP_USR_REGNUM = 91,     /* not GDB registers from here */
+    ARM_TTBR0_EL1 = 92,
+    ARM_TTBR1_EL1 = 93,
+    ARM_NUM_REGS = 94,
+
+    ARM_FP_REGNUM = 11,         /* frame pointer in ARM code */
+    THUMB_FP_REGNUM = 7,        /* frame pointer in Thumb code */
+    ARM_NUM_ARG_REGS = 4,
+    ARM_LAST_ARG_REGNUM = ARM_A4_REGNUM,
+    ARM_NUM_FP_ARG_REGS = 4,
+    ARM_LAST_FP_ARG_REGNUM = ARM_F3_REGNUM
+};
+
+enum aarch64_regnum {
+    AARCH64_X0_REGNUM = 0,
+    AARCH64_FP_REGNUM = 29,     /* x29 */
+    AARCH64_LR_REGNUM = 30,     /* x30 */
+    AARCH64_SP_REGNUM = 31,
+    AARCH64_PC_REGNUM = 32,
+    AARCH64_CPSR_REGNUM = 33,
+    AARCH64_V0_REGNUM = 34,
+    AARCH64_V31_REGNUM = 65,
+    AARCH64_SVE_Z0_REGNUM = AARCH64_V0_REGNUM,
+    AARCH64_SVE_Z31_REGNUM = AARCH64_V31_REGNUM,
+    AARCH64_FPSR_REGNUM = 66,
+    AARCH64_FPCR_REGNUM = 67,
+    AARCH64_SVE_P0_REGNUM = 68,
+    AARCH64_SVE_P15_REGNUM = 83,
+    AARCH64_SVE_FFR_REGNUM = 84,
+    AARCH64_SVE_VG_REGNUM = 85,
+    AARCH64_SP_EL0 = 86,        /* not GDB registers from here */
+    AARCH64_SP_EL1 = 87,
+    AARCH64_SP_EL2 = 88,
+    AARCH64_SP_EL3 = 89,
+    AARCH64_TTBR0_EL1 = 90,
+    AARCH64_TTBR1_EL1 = 91,
+
+    AARCH64_LAST_X_ARG_REGNUM = 7,
+    AARCH64_STRUCT_RETURN_REGNUM = 8,
+    AARCH64_LAST_V_ARG_REGNUM = AARCH64_V0_REGNUM + 7
+};
 
 #endif /* GEMU_REGNUM_H */

@@ -352,11 +352,13 @@ func TestReadRegister(t *testing.T) {
 	if n := c.ReadRegister(16, buf); n != 8 || buf[0] != 0x00 || buf[1] != 0x10 || buf[2] != 0x40 {
 		t.Errorf("rip: %d % x", n, buf)
 	}
-	if n := c.ReadRegister(40, buf[:8]); n != 0 {
+	if n := c.ReadRegister(AMD64XMM0, buf[:8]); n != 0 {
 		t.Errorf("xmm0 into 8 bytes: %d", n)
 	}
-	if n := c.ReadRegister(63, buf); n != 0 {
-		t.Errorf("reg 63: %d", n)
+	for _, gap := range []int{66, 71, 74, 153, AMD64NumRegs} {
+		if n := c.ReadRegister(gap, buf); n != 0 {
+			t.Errorf("reg %d: %d", gap, n)
+		}
 	}
 	c32 := (*CPU)(x86.New(32, mem.New(1<<32)))
 	c32.R[x86.RBX] = 0xffffffff12345678

@@ -189,10 +189,10 @@ func (c *CPU) InsnCount() uint64 { return c.Icount }
 // width. It is the cheap way to read a register from a hot hook.
 func (c *CPU) Reg(r int) uint64 { return (*x86.CPU)(c).Reg(r & 15) }
 
-// ReadRegister stores register num (numbered as in include/regnum.h, GDB's
-// order for the guest's architecture) little-endian in buf and returns its
-// size in bytes. It returns 0, writing nothing, for an unknown number or a
-// buf shorter than the register.
+// ReadRegister stores register num (numbered as in include/regnum.h for
+// the guest's architecture: the constants I386* and AMD64*) little-endian
+// in buf and returns its size in bytes. It returns 0, writing nothing, for
+// an unknown number or a buf shorter than the register.
 func (c *CPU) ReadRegister(num int, buf []byte) int {
 	val, size := (*x86.CPU)(c).GDBRegister(num)
 	if size == 0 || len(buf) < size {

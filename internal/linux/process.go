@@ -228,11 +228,14 @@ func NewFromImage(path string, data []byte, args []string, opts Options) (*Proce
 	return p, nil
 }
 
-// newMainThread makes the process's first thread, running on CPU c.
+// newMainThread makes the process's first thread, running on CPU c. It
+// gives c the process's cr3 (a new process, a forked child and an execve
+// all come here; threads copy it from their creator).
 func (p *Process) newMainThread(c *x86.CPU) *Thread {
 	t := &Thread{Process: p, CPU: c, w: abi.Words(c.Mode / 8), sys: abiFor(c.Mode), main: true,
 		sigs: threadSignals{wake: make(chan struct{}, 1)}}
 	c.Sys = t
+	c.CR3 = x86.UserCR3(c.ProcMode, p.pid)
 	p.main = t
 	return t
 }

@@ -191,7 +191,8 @@ type state struct {
 //	        uint16_t fop, fcs, fds;    // 688, 690, 692
 //	        uint8_t  pad3[2];
 //	    } x87;
-//	};                                 // size 696
+//	    uint64_t cr3;                  // 696
+//	};                                 // size 704
 //
 // A pointer into a Regs (&c.X87, &c.R[0]) is valid only while its CPU is
 // reachable: the block is recycled once the CPU is collected.
@@ -229,6 +230,10 @@ type Regs struct {
 
 	XMM [16][2]uint64 // SSE registers, low quadword first
 	X87 X87
+
+	// CR3 is what the cr3 register reads: in user mode a value of the
+	// process's own (UserCR3), which the OS layer sets.
+	CR3 uint64
 }
 
 // SegDesc is a segment descriptor as set_thread_area and modify_ldt

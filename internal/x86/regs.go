@@ -5,10 +5,12 @@ import (
 	"unsafe"
 )
 
-// Register access by GDB register number, for plugins (qemulib_read_register)
-// and debuggers. The numbering is GDB's for the guest's architecture
-// (i386_regnum / amd64_regnum), followed by a few gemu extensions; it is
-// the contract spelled out in include/regnum.h.
+// Register access by number, for plugins (qemulib_read_register). The
+// numbering is the contract spelled out in include/regnum.h: that of ISP
+// RAS SWAT's QEMU (its gdbstub's, GDB's order up to the segment selectors,
+// then segment bases, control registers, x87, SSE and SWAT's cs_base,
+// ss_base and tr_base), so that plugins built for SWAT read the same
+// registers in gemu.
 
 // STReg returns x87 stack register ST(i) (0 <= i < 8): the physical
 // register TOP+i, as an FSTP or a debugger would see it.
@@ -54,13 +56,33 @@ func (f F80) tag() uint8 {
 	return 0
 }
 
-// Plausible control register values for a user-mode process: paging and
-// protection on (CR0 PG|AM|WP|NE|ET|MP|PE) and CR4 PSE|PAE|MCE|PGE|OSFXSR|
-// OSXMMEXCPT. System mode will hold real ones.
+// The system registers of a user-mode process as gemu models it, a Linux
+// process on an x86-64 kernel (for i386 programs too, as with IA-32
+// emulation): paging and protection on (CR0 PG|AM|WP|NE|ET|MP|PE), CR4
+// PSE|PAE|MCE|PGE|OSFXSR|OSXMMEXCPT, EFER SCE|LME|LMA|NXE (long mode, NX as
+// CPUID announces), and the task register's base at a fixed kernel address
+// the guest cannot map (x86-64: in the kernel half; i386: the last page,
+// above the highest address a 32-bit process gets). include/regnum.h
+// documents them; system mode will hold real ones.
 const (
-	userCR0 = 0x80050033
-	userCR4 = 0x6f0
+	userCR0      = 0x80050033
+	userCR4      = 0x6f0
+	userEFER     = 0xd01
+	userTRBase64 = 0xfffffe0000003000
+	userTRBase32 = 0xfffff000
 )
+
+// UserCR3 returns the cr3 value of the user-mode process pid of the given
+// mode (32 or 64): non-zero and different for each process, as per-process
+// tables keyed on cr3 need. It is pid*4096 for x86-64 and pid*1024 for
+// i386, so that every Linux pid (below 2^22) fits the 4 bytes an i386
+// plugin reads.
+func UserCR3(procMode, pid int) uint64 {
+	if procMode == 64 {
+		return uint64(pid) << 12
+	}
+	return uint64(pid) << 10
+}
 
 // RegKind says how a RegSlot's register is read from a Regs block.
 type RegKind uint8
@@ -136,6 +158,7 @@ const (
 	RegsOffX87FIP   = RegsOffX87 + unsafe.Offsetof(X87{}.FIP)
 	RegsOffX87FDP   = RegsOffX87 + unsafe.Offsetof(X87{}.FDP)
 	RegsOffX87FOP   = RegsOffX87 + unsafe.Offsetof(X87{}.FOP)
+	RegsOffCR3      = unsafe.Offsetof(Regs{}.CR3)
 	// F80Size is the distance between two x87 registers in X87.St: Mant
 	// (8 bytes) at 0, SE (2 bytes) at 8, padding.
 	F80Size = unsafe.Sizeof(F80{})
@@ -163,9 +186,9 @@ const (
 var regTable32, regTable64 = buildRegTable(32), buildRegTable(64)
 
 // RegTable returns the register table of a process of the given mode (32:
-// i386, 64: x86-64), indexed by GDB register number (include/regnum.h):
-// entry n says how to read register n from a Regs block. The slice is
-// shared: callers must not modify it.
+// i386, 64: x86-64), indexed by register number (include/regnum.h): entry
+// n says how to read register n from a Regs block (RegAbsent for a number
+// in a gap of the table). The slice is shared: callers must not modify it.
 func RegTable(procMode int) []RegSlot {
 	if procMode == 64 {
 		return regTable64
@@ -181,32 +204,60 @@ var gdbSeg = [6]int{CS, SS, DS, ES, FS, GS}
 // hardware order.
 var gdbAMD64 = [16]int{RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15}
 
-// buildRegTable lays out GDB's numbering for one architecture: general
-// registers, instruction pointer, eflags, segments (cs ss ds es fs gs),
-// st0..st7, the eight x87 control registers, the xmm registers, mxcsr,
-// then gemu's fs_base, gs_base, cr0, cr2, cr3, cr4.
+// Numbers of the registers past the general ones and the instruction
+// pointer that are not laid out alike in both tables (include/regnum.h).
+const (
+	i386NumRegs  = 75 // I386_NUM_REGS
+	amd64NumRegs = 155
+	regCSBase    = 72 // both architectures
+	regSSBase    = 73
+	i386TRBase   = 74
+	amd64TRBase  = 154
+)
+
+// buildRegTable lays out one architecture's numbering: the general
+// registers, the instruction pointer, eflags, the selectors (cs ss ds es fs
+// gs), fs_base, gs_base, kernel_gs_base, cr0, cr2, cr3, cr4, cr8, efer,
+// st0..st7, the eight x87 control registers, the xmm registers, mxcsr; a
+// gap; cs_base and ss_base at 72 and 73, tr_base at 74 (i386) or 154
+// (x86-64).
 func buildRegTable(procMode int) []RegSlot {
 	ngpr, word, nxmm := 8, uint8(4), 8
+	n, trNum, trBase := i386NumRegs, i386TRBase, uint64(userTRBase32)
 	if procMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
+		n, trNum, trBase = amd64NumRegs, amd64TRBase, userTRBase64
 	}
 	wordMask := sizeMask[word]
 	plain := func(off uintptr, src, size uint8, shift uint8, mask uint64) RegSlot {
 		return RegSlot{Kind: RegPlain, Size: size, SrcSize: src, Shift: shift, Off: uint32(off), Mask: mask}
 	}
+	word64 := func(off uintptr) RegSlot { return plain(off, 8, word, 0, wordMask) }
+	constant := func(v uint64) RegSlot { return RegSlot{Kind: RegConst, Size: word, Mask: v & wordMask} }
 	var t []RegSlot
 	for i := 0; i < ngpr; i++ {
 		r := i
 		if procMode == 64 {
 			r = gdbAMD64[i]
 		}
-		t = append(t, plain(RegsOffR+uintptr(r)*8, 8, word, 0, wordMask))
+		t = append(t, word64(RegsOffR+uintptr(r)*8))
 	}
-	t = append(t, plain(RegsOffRIP, 8, word, 0, wordMask))
+	t = append(t, word64(RegsOffRIP))
 	t = append(t, RegSlot{Kind: RegEflags, Size: 4})
 	for _, s := range gdbSeg {
 		t = append(t, plain(RegsOffSeg+uintptr(s)*2, 2, 4, 0, 0xffff))
 	}
+	t = append(t,
+		word64(RegsOffSegBase+FS*8), // fs_base
+		word64(RegsOffSegBase+GS*8), // gs_base
+		constant(0),                 // kernel_gs_base: the kernel's, swapped out in user mode
+		constant(userCR0),
+		constant(0), // cr2: no page fault address is recorded
+		plain(RegsOffCR3, 8, word, 0, wordMask),
+		constant(userCR4),
+		constant(0), // cr8: task priority 0
+		constant(userEFER),
+	)
 	for i := 0; i < 8; i++ {
 		t = append(t, RegSlot{Kind: RegST, Size: 10, Shift: uint8(i), Off: uint32(RegsOffX87St)})
 	}
@@ -225,15 +276,11 @@ func buildRegTable(procMode int) []RegSlot {
 	for i := 0; i < nxmm; i++ {
 		t = append(t, RegSlot{Kind: RegXMM, Size: 16, Off: uint32(RegsOffXMM + uintptr(i)*16)})
 	}
-	t = append(t,
-		plain(RegsOffMXCSR, 4, 4, 0, 0xffffffff),
-		plain(RegsOffSegBase+FS*8, 8, word, 0, wordMask),
-		plain(RegsOffSegBase+GS*8, 8, word, 0, wordMask),
-		RegSlot{Kind: RegConst, Size: word, Mask: userCR0},
-		RegSlot{Kind: RegConst, Size: word}, // cr2: no page fault address is recorded
-		RegSlot{Kind: RegConst, Size: word}, // cr3: no page table in user mode
-		RegSlot{Kind: RegConst, Size: word, Mask: userCR4},
-	)
+	t = append(t, plain(RegsOffMXCSR, 4, 4, 0, 0xffffffff))
+	t = append(t, make([]RegSlot, n-len(t))...) // the gap reads nothing
+	t[regCSBase] = word64(RegsOffSegBase + CS*8)
+	t[regSSBase] = word64(RegsOffSegBase + SS*8)
+	t[trNum] = constant(trBase)
 	return t
 }
 
@@ -243,10 +290,10 @@ func (c *CPU) regsBytes() []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.Regs)), RegsSize)
 }
 
-// GDBRegister returns register num of the guest's architecture (c.ProcMode) in
-// GDB's numbering, little-endian in val, and its size in bytes; size is 0
-// for a number that names no register. See include/regnum.h for the table;
-// the register is read as its RegTable slot says, the way the C plugin
+// GDBRegister returns register num of the guest's architecture (c.ProcMode),
+// numbered as in include/regnum.h, little-endian in val, and its size in
+// bytes; size is 0 for a number that names no register. See
+// include/regnum.h for the table; the register is read as its RegTable slot says, the way the C plugin
 // library reads it.
 func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 	t := RegTable(c.ProcMode)
@@ -292,8 +339,10 @@ func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 	return val, int(s.Size)
 }
 
-// GDBNumRegs returns how many register numbers GDBRegister answers for the
-// process's mode: I386_NUM_REGS (47) or AMD64_NUM_REGS (63) of regnum.h.
+// GDBNumRegs returns one past the highest register number GDBRegister
+// answers for the process's mode: I386_NUM_REGS (75) or AMD64_NUM_REGS
+// (155) of regnum.h. Numbers below it in the gaps of the table read
+// nothing.
 func (c *CPU) GDBNumRegs() int {
 	return len(RegTable(c.ProcMode))
 }

@@ -20,6 +20,8 @@ func regCPU(mode int) *CPU {
 	c.Seg = [6]uint16{0x2b, 0x23, 0x2a, 0x2c, 0x63, 0x6b} // es cs ss ds fs gs
 	c.SegBase[FS] = 0x7fff00001000
 	c.SegBase[GS] = 0xf7ff2000
+	c.SegBase[CS] = 0x7fff00011000 // not flat: cs_base and ss_base read them
+	c.SegBase[SS] = 0x22000
 	c.SetFlags(FlagCF|FlagZF|FlagDF, FlagCF|FlagZF|FlagDF)
 	for i := range c.XMM {
 		c.XMM[i] = [2]uint64{uint64(i) << 8, 0xa0a0a0a0a0a0a0a0 + uint64(i)}
@@ -45,136 +47,185 @@ func le(b []byte) uint64 {
 	return binary.LittleEndian.Uint64(v[:])
 }
 
-func TestGDBRegisterI386(t *testing.T) {
-	c := regCPU(32)
-	flags := c.Flags()
-	tests := []struct {
-		num  int
-		size int
-		want uint64
-	}{
-		{0, 4, 0x11111111},  // eax
-		{1, 4, 0x22222222},  // ecx
-		{3, 4, 0x44444444},  // ebx
-		{4, 4, 0x55555555},  // esp
-		{7, 4, 0x88888888},  // edi
-		{8, 4, 0x89abcdef},  // eip
-		{9, 4, flags},       // eflags
-		{10, 4, 0x23},       // cs
-		{11, 4, 0x2a},       // ss
-		{12, 4, 0x2c},       // ds
-		{13, 4, 0x2b},       // es
-		{14, 4, 0x63},       // fs
-		{15, 4, 0x6b},       // gs
-		{24, 4, 0x037f},     // fctrl
-		{25, 4, 0x3021},     // fstat with TOP=6
-		{26, 4, 0x4ffe},     // ftag: R7 zero, R6 valid, R0 special, rest empty
-		{27, 4, 0x1234},     // fiseg
-		{28, 4, 0x87654321}, // fioff
-		{29, 4, 0x5678},     // foseg
-		{30, 4, 0x11223344}, // fooff
-		{31, 4, 0x7d9},      // fop (11 bits)
-		{40, 4, 0x1fa0},     // mxcsr
-		{41, 4, 0x00001000}, // fs_base, truncated to 4 bytes
-		{42, 4, 0xf7ff2000}, // gs_base
-		{43, 4, userCR0},    // cr0
-		{46, 4, userCR4},    // cr4
-	}
+// regWant is one register number's expected size and value: its low 8
+// bytes in want, and for st and xmm registers all of its bytes in full.
+type regWant struct {
+	num  int
+	size int
+	want uint64
+	full []byte
+}
+
+func f80Bytes(f F80) []byte {
+	b := make([]byte, 10)
+	binary.LittleEndian.PutUint64(b, f.Mant)
+	binary.LittleEndian.PutUint16(b[8:], f.SE)
+	return b
+}
+
+func xmmBytes(v [2]uint64) []byte {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint64(b, v[0])
+	binary.LittleEndian.PutUint64(b[8:], v[1])
+	return b
+}
+
+// checkRegs reads every number from -1 to past the table: the ones in
+// tests must read as listed, every other one must read nothing.
+func checkRegs(t *testing.T, c *CPU, tests []regWant) {
+	t.Helper()
+	want := map[int]regWant{}
 	for _, tt := range tests {
-		val, size := c.GDBRegister(tt.num)
-		if size != tt.size || le(val[:size]) != tt.want {
-			t.Errorf("reg %d: got %#x size %d, want %#x size %d", tt.num, le(val[:size]), size, tt.want, tt.size)
+		if _, dup := want[tt.num]; dup {
+			t.Fatalf("reg %d listed twice", tt.num)
+		}
+		want[tt.num] = tt
+	}
+	for num := -1; num < 300; num++ {
+		val, size := c.GDBRegister(num)
+		tt, ok := want[num]
+		switch {
+		case !ok:
+			if size != 0 {
+				t.Errorf("reg %d: size %d (% x), want nothing", num, size, val[:size])
+			}
+		case tt.full != nil:
+			if size != tt.size || string(val[:size]) != string(tt.full) {
+				t.Errorf("reg %d: got % x size %d, want % x", num, val[:size], size, tt.full)
+			}
+		case size != tt.size || le(val[:size]) != tt.want:
+			t.Errorf("reg %d: got %#x size %d, want %#x size %d", num, le(val[:size]), size, tt.want, tt.size)
 		}
 	}
+}
+
+func TestGDBRegisterI386(t *testing.T) {
+	c := regCPU(32)
+	c.CR3 = UserCR3(32, 4321)
+	flags := c.Flags()
 	if flags&(FlagCF|FlagZF|FlagDF) != FlagCF|FlagZF|FlagDF {
 		t.Errorf("eflags %#x lacks CF ZF DF", flags)
 	}
-	// st0 is the top of the stack (physical 6): 1.0.
-	val, size := c.GDBRegister(16)
-	if size != 10 || le(val[:8]) != 0x8000000000000000 || binary.LittleEndian.Uint16(val[8:]) != 0x3fff {
-		t.Errorf("st0 = % x (size %d)", val[:size], size)
+	tests := []regWant{
+		{num: 0, size: 4, want: 0x11111111},  // eax
+		{num: 1, size: 4, want: 0x22222222},  // ecx
+		{num: 2, size: 4, want: 0x33333333},  // edx
+		{num: 3, size: 4, want: 0x44444444},  // ebx
+		{num: 4, size: 4, want: 0x55555555},  // esp
+		{num: 5, size: 4, want: 0x66666666},  // ebp
+		{num: 6, size: 4, want: 0x77777777},  // esi
+		{num: 7, size: 4, want: 0x88888888},  // edi
+		{num: 8, size: 4, want: 0x89abcdef},  // eip
+		{num: 9, size: 4, want: flags},       // eflags
+		{num: 10, size: 4, want: 0x23},       // cs
+		{num: 11, size: 4, want: 0x2a},       // ss
+		{num: 12, size: 4, want: 0x2c},       // ds
+		{num: 13, size: 4, want: 0x2b},       // es
+		{num: 14, size: 4, want: 0x63},       // fs
+		{num: 15, size: 4, want: 0x6b},       // gs
+		{num: 16, size: 4, want: 0x1000},     // fs_base, truncated to 4 bytes
+		{num: 17, size: 4, want: 0xf7ff2000}, // gs_base
+		{num: 18, size: 4, want: 0},          // kernel_gs_base
+		{num: 19, size: 4, want: 0x80050033}, // cr0
+		{num: 20, size: 4, want: 0},          // cr2
+		{num: 21, size: 4, want: 4321 << 10}, // cr3
+		{num: 22, size: 4, want: 0x6f0},      // cr4
+		{num: 23, size: 4, want: 0},          // cr8
+		{num: 24, size: 4, want: 0xd01},      // efer
+		{num: 33, size: 4, want: 0x037f},     // fctrl
+		{num: 34, size: 4, want: 0x3021},     // fstat with TOP=6
+		{num: 35, size: 4, want: 0x4ffe},     // ftag: R7 zero, R6 valid, R0 special, rest empty
+		{num: 36, size: 4, want: 0x1234},     // fiseg
+		{num: 37, size: 4, want: 0x87654321}, // fioff
+		{num: 38, size: 4, want: 0x5678},     // foseg
+		{num: 39, size: 4, want: 0x11223344}, // fooff
+		{num: 40, size: 4, want: 0x7d9},      // fop (11 bits)
+		{num: 49, size: 4, want: 0x1fa0},     // mxcsr
+		{num: 72, size: 4, want: 0x11000},    // cs_base, truncated
+		{num: 73, size: 4, want: 0x22000},    // ss_base
+		{num: 74, size: 4, want: 0xfffff000}, // tr_base
 	}
-	val, size = c.GDBRegister(18) // st2 = physical 0, the NaN
-	if size != 10 || binary.LittleEndian.Uint16(val[8:]) != 0x7fff {
-		t.Errorf("st2 = % x (size %d)", val[:size], size)
+	// st0..st7 from the top of the stack (physical 6): 1.0, +0, the NaN
+	// in physical 0, then physical 1..5.
+	for i := 0; i < 8; i++ {
+		tests = append(tests, regWant{num: 25 + i, size: 10, full: f80Bytes(c.X87.St[(6+i)&7])})
 	}
-	val, size = c.GDBRegister(32 + 5) // xmm5
-	if size != 16 || le(val[:8]) != 0x500 || le(val[8:]) != 0xa0a0a0a0a0a0a0a5 {
-		t.Errorf("xmm5 = % x (size %d)", val[:size], size)
+	for i := 0; i < 8; i++ {
+		tests = append(tests, regWant{num: 41 + i, size: 16, full: xmmBytes(c.XMM[i])})
 	}
-	for _, bad := range []int{-1, 47, 48, 1000} {
-		if _, size := c.GDBRegister(bad); size != 0 {
-			t.Errorf("reg %d: size %d, want 0", bad, size)
-		}
+	checkRegs(t, c, tests)
+	// Spelled out: st0 is 1.0 and st2 the NaN.
+	if val, _ := c.GDBRegister(25); le(val[:8]) != 0x8000000000000000 || binary.LittleEndian.Uint16(val[8:]) != 0x3fff {
+		t.Errorf("st0 = % x", val[:10])
 	}
-	if n := c.GDBNumRegs(); n != 47 {
+	if val, _ := c.GDBRegister(27); le(val[:8]) != 0xc000000000000000 || binary.LittleEndian.Uint16(val[8:]) != 0x7fff {
+		t.Errorf("st2 = % x", val[:10])
+	}
+	if n := c.GDBNumRegs(); n != 75 {
 		t.Errorf("GDBNumRegs = %d", n)
-	}
-	// Every number below GDBNumRegs is a register.
-	for i := 0; i < c.GDBNumRegs(); i++ {
-		if _, size := c.GDBRegister(i); size == 0 {
-			t.Errorf("reg %d unknown", i)
-		}
 	}
 }
 
 func TestGDBRegisterAMD64(t *testing.T) {
 	c := regCPU(64)
-	tests := []struct {
-		num  int
-		size int
-		want uint64
-	}{
-		{0, 8, 0x1111111111111111},  // rax = R[0]
-		{1, 8, 0x4444444444444444},  // rbx = R[3]
-		{2, 8, 0x2222222222222222},  // rcx = R[1]
-		{3, 8, 0x3333333333333333},  // rdx = R[2]
-		{4, 8, 0x7777777777777777},  // rsi = R[6]
-		{5, 8, 0x8888888888888888},  // rdi = R[7]
-		{6, 8, 0x6666666666666666},  // rbp = R[5]
-		{7, 8, 0x5555555555555555},  // rsp = R[4]
-		{8, 8, 0x9999999999999999},  // r8
-		{14, 8, 0xffffffffffffffff}, // r14
-		{16, 8, 0x0123456789abcdef}, // rip
-		{17, 4, c.Flags()},          // eflags
-		{18, 4, 0x23},               // cs
-		{23, 4, 0x6b},               // gs
-		{32, 4, 0x037f},             // fctrl
-		{33, 4, 0x3021},             // fstat
-		{34, 4, 0x4ffe},             // ftag
-		{39, 4, 0x7d9},              // fop
-		{56, 4, 0x1fa0},             // mxcsr
-		{57, 8, 0x7fff00001000},     // fs_base
-		{58, 8, 0xf7ff2000},         // gs_base
-		{59, 8, userCR0},            // cr0
-		{62, 8, userCR4},            // cr4
+	c.CR3 = UserCR3(64, 4194303) // the highest Linux pid
+	flags := c.Flags()
+	tests := []regWant{
+		{num: 0, size: 8, want: 0x1111111111111111},   // rax = R[0]
+		{num: 1, size: 8, want: 0x4444444444444444},   // rbx = R[3]
+		{num: 2, size: 8, want: 0x2222222222222222},   // rcx = R[1]
+		{num: 3, size: 8, want: 0x3333333333333333},   // rdx = R[2]
+		{num: 4, size: 8, want: 0x7777777777777777},   // rsi = R[6]
+		{num: 5, size: 8, want: 0x8888888888888888},   // rdi = R[7]
+		{num: 6, size: 8, want: 0x6666666666666666},   // rbp = R[5]
+		{num: 7, size: 8, want: 0x5555555555555555},   // rsp = R[4]
+		{num: 8, size: 8, want: 0x9999999999999999},   // r8
+		{num: 9, size: 8, want: 0xaaaaaaaaaaaaaaaa},   // r9
+		{num: 10, size: 8, want: 0xbbbbbbbbbbbbbbbb},  // r10
+		{num: 11, size: 8, want: 0xcccccccccccccccc},  // r11
+		{num: 12, size: 8, want: 0xdddddddddddddddd},  // r12
+		{num: 13, size: 8, want: 0xeeeeeeeeeeeeeeee},  // r13
+		{num: 14, size: 8, want: 0xffffffffffffffff},  // r14
+		{num: 15, size: 8, want: 0x1111111111111110},  // r15 (16 * 0x11.. wraps)
+		{num: 16, size: 8, want: 0x0123456789abcdef},  // rip
+		{num: 17, size: 4, want: flags},               // eflags
+		{num: 18, size: 4, want: 0x23},                // cs
+		{num: 19, size: 4, want: 0x2a},                // ss
+		{num: 20, size: 4, want: 0x2c},                // ds
+		{num: 21, size: 4, want: 0x2b},                // es
+		{num: 22, size: 4, want: 0x63},                // fs
+		{num: 23, size: 4, want: 0x6b},                // gs
+		{num: 24, size: 8, want: 0x7fff00001000},      // fs_base
+		{num: 25, size: 8, want: 0xf7ff2000},          // gs_base
+		{num: 26, size: 8, want: 0},                   // kernel_gs_base
+		{num: 27, size: 8, want: 0x80050033},          // cr0
+		{num: 28, size: 8, want: 0},                   // cr2
+		{num: 29, size: 8, want: 4194303 << 12},       // cr3
+		{num: 30, size: 8, want: 0x6f0},               // cr4
+		{num: 31, size: 8, want: 0},                   // cr8
+		{num: 32, size: 8, want: 0xd01},               // efer
+		{num: 41, size: 4, want: 0x037f},              // fctrl
+		{num: 42, size: 4, want: 0x3021},              // fstat
+		{num: 43, size: 4, want: 0x4ffe},              // ftag
+		{num: 44, size: 4, want: 0x1234},              // fiseg
+		{num: 45, size: 4, want: 0x87654321},          // fioff
+		{num: 46, size: 4, want: 0x5678},              // foseg
+		{num: 47, size: 4, want: 0x11223344},          // fooff
+		{num: 48, size: 4, want: 0x7d9},               // fop
+		{num: 65, size: 4, want: 0x1fa0},              // mxcsr
+		{num: 72, size: 8, want: 0x7fff00011000},      // cs_base
+		{num: 73, size: 8, want: 0x22000},             // ss_base
+		{num: 154, size: 8, want: 0xfffffe0000003000}, // tr_base
 	}
-	for _, tt := range tests {
-		val, size := c.GDBRegister(tt.num)
-		if size != tt.size || le(val[:size]) != tt.want {
-			t.Errorf("reg %d: got %#x size %d, want %#x size %d", tt.num, le(val[:size]), size, tt.want, tt.size)
-		}
+	for i := 0; i < 8; i++ {
+		tests = append(tests, regWant{num: 33 + i, size: 10, full: f80Bytes(c.X87.St[(6+i)&7])})
 	}
-	val, size := c.GDBRegister(24) // st0
-	if size != 10 || le(val[:8]) != 0x8000000000000000 {
-		t.Errorf("st0 = % x", val[:size])
+	for i := 0; i < 16; i++ {
+		tests = append(tests, regWant{num: 49 + i, size: 16, full: xmmBytes(c.XMM[i])})
 	}
-	val, size = c.GDBRegister(40 + 15) // xmm15
-	if size != 16 || le(val[:8]) != 0xf00 || le(val[8:]) != 0xa0a0a0a0a0a0a0af {
-		t.Errorf("xmm15 = % x (size %d)", val[:size], size)
-	}
-	for _, bad := range []int{-5, 63, 64} {
-		if _, size := c.GDBRegister(bad); size != 0 {
-			t.Errorf("reg %d: size %d, want 0", bad, size)
-		}
-	}
-	if n := c.GDBNumRegs(); n != 63 {
+	checkRegs(t, c, tests)
+	if n := c.GDBNumRegs(); n != 155 {
 		t.Errorf("GDBNumRegs = %d", n)
-	}
-	for i := 0; i < c.GDBNumRegs(); i++ {
-		if _, size := c.GDBRegister(i); size == 0 {
-			t.Errorf("reg %d unknown", i)
-		}
 	}
 }
 
@@ -250,9 +301,10 @@ func TestRegsLayout(t *testing.T) {
 		{"X87 FOP", RegsOffX87FOP, 688},
 		{"X87 FCS", RegsOffX87 + unsafe.Offsetof(X87{}.FCS), 690},
 		{"X87 FDS", RegsOffX87 + unsafe.Offsetof(X87{}.FDS), 692},
+		{"CR3", RegsOffCR3, 696},
 		{"F80 SE", unsafe.Offsetof(F80{}.SE), 8},
 		{"F80 size", F80Size, 16},
-		{"Regs size", RegsSize, 696},
+		{"Regs size", RegsSize, 704},
 		{"RegSlot Off", unsafe.Offsetof(RegSlot{}.Off), 4},
 		{"RegSlot Mask", unsafe.Offsetof(RegSlot{}.Mask), 8},
 		{"RegSlot size", RegSlotSize, 16},
@@ -291,7 +343,8 @@ func TestRegsLayout(t *testing.T) {
 }
 
 // TestRegTableSlots checks the table's shape: one slot per register
-// number, sizes as regnum.h lists them, and every offset inside Regs.
+// number, sizes as regnum.h lists them, every offset inside Regs, and
+// absent slots exactly in the gaps of the numbering.
 func TestRegTableSlots(t *testing.T) {
 	for _, mode := range []int{32, 64} {
 		tab := RegTable(mode)
@@ -300,11 +353,17 @@ func TestRegTableSlots(t *testing.T) {
 			t.Errorf("mode %d: %d slots, GDBNumRegs %d", mode, len(tab), c.GDBNumRegs())
 		}
 		word := uint8(mode / 8)
-		eflags := 9
+		eflags, gap := 9, func(n int) bool { return n >= 50 && n < 72 }
 		if mode == 64 {
-			eflags = 17
+			eflags, gap = 17, func(n int) bool { return n >= 66 && n < 72 || n >= 74 && n < 154 }
 		}
 		for n, s := range tab {
+			if gap(n) {
+				if s != (RegSlot{}) {
+					t.Errorf("mode %d reg %d (a gap): %+v", mode, n, s)
+				}
+				continue
+			}
 			if s.Kind == RegAbsent || s.Size == 0 || s.Size > 16 {
 				t.Errorf("mode %d reg %d: kind %d size %d", mode, n, s.Kind, s.Size)
 			}
@@ -321,18 +380,25 @@ func TestRegTableSlots(t *testing.T) {
 	}
 }
 
-// gdbRegisterRef is GDBRegister as it was before RegTable: field by
-// field, the reference the table-driven reader must match.
+// gdbRegisterRef reads register num field by field, following the
+// numbering of include/regnum.h: the reference the table-driven reader
+// must match.
 func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
 	ngpr, word, nxmm := 8, 4, 8
+	tr, trBase := 74, uint64(0xfffff000)
 	if c.ProcMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
+		tr, trBase = 154, 0xfffffe0000003000
 	}
 	put := func(v uint64, n int) ([16]byte, int) {
 		binary.LittleEndian.PutUint64(val[:8], v&sizeMask[n])
 		return val, n
 	}
 	x := &c.X87
+	seg := ngpr + 2 // cs
+	sys := seg + 6  // fs_base
+	st := sys + 9   // st0
+	xmm := st + 16  // xmm0
 	switch {
 	case num < 0:
 		return val, 0
@@ -346,28 +412,34 @@ func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
 		return put(c.RIP, word)
 	case num == ngpr+1:
 		return put(c.Flags(), 4)
-	case num < ngpr+8:
-		return put(uint64(c.Seg[gdbSeg[num-ngpr-2]]), 4)
-	case num < ngpr+16:
-		f := x.STReg(num - ngpr - 8)
+	case num < sys:
+		return put(uint64(c.Seg[gdbSeg[num-seg]]), 4)
+	case num < st:
+		v := [9]uint64{c.SegBase[FS], c.SegBase[GS], 0, 0x80050033, 0, c.CR3, 0x6f0, 0, 0xd01}
+		return put(v[num-sys], word)
+	case num < st+8:
+		f := x.STReg(num - st)
 		binary.LittleEndian.PutUint64(val[:8], f.Mant)
 		binary.LittleEndian.PutUint16(val[8:10], f.SE)
 		return val, 10
-	case num < ngpr+24:
+	case num < xmm:
 		v := [8]uint64{uint64(x.CW), uint64(x.FullStatus()), uint64(x.FullTag()),
 			x.FIP >> 32 & 0xffff, x.FIP & 0xffffffff, x.FDP >> 32 & 0xffff, x.FDP & 0xffffffff,
 			uint64(x.FOP & 0x7ff)}
-		return put(v[num-ngpr-16], 4)
-	case num < ngpr+24+nxmm:
-		i := num - ngpr - 24
+		return put(v[num-st-8], 4)
+	case num < xmm+nxmm:
+		i := num - xmm
 		binary.LittleEndian.PutUint64(val[:8], c.XMM[i][0])
 		binary.LittleEndian.PutUint64(val[8:], c.XMM[i][1])
 		return val, 16
-	case num == ngpr+24+nxmm:
+	case num == xmm+nxmm:
 		return put(uint64(c.MXCSR), 4)
-	case num < ngpr+24+nxmm+7:
-		v := [6]uint64{c.SegBase[FS], c.SegBase[GS], userCR0, 0, 0, userCR4}
-		return put(v[num-ngpr-24-nxmm-1], word)
+	case num == 72:
+		return put(c.SegBase[CS], word)
+	case num == 73:
+		return put(c.SegBase[SS], word)
+	case num == tr:
+		return put(trBase, word)
 	}
 	return val, 0
 }
@@ -399,6 +471,7 @@ func TestGDBRegisterMatchesReference(t *testing.T) {
 			x.Top, x.CW, x.SW, x.FOP = uint8(rng.IntN(8)), uint16(rng.Uint32()), uint16(rng.Uint32()), uint16(rng.Uint32())
 			x.FIP, x.FDP = rng.Uint64(), rng.Uint64()
 			c.SetFlags(rng.Uint64(), ^uint64(0))
+			c.CR3 = rng.Uint64()
 			size := []int{1, 2, 4, 8}[rng.IntN(4)]
 			c.SetLazy(uint8(rng.IntN(int(LazyRes)+1)), size, rng.Uint64()&sizeMask[size],
 				rng.Uint64()&sizeMask[size], rng.Uint64()&sizeMask[size])

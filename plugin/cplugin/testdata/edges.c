@@ -59,12 +59,12 @@ void plugin_before_tb(uint64_t pc, void *cpu)
     qemulib_log("reg-unknown %d %d %d untouched=%d\n",
                 qemulib_read_register(cpu, buf, -1),
                 qemulib_read_register(cpu, buf, 1000),
-                qemulib_read_register(cpu, buf, 63),
+                qemulib_read_register(cpu, buf, 66), /* a gap after mxcsr */
                 untouched(buf, sizeof buf));
     qemulib_log("reg-null-buf %d\n", qemulib_read_register(cpu, NULL, 0));
     qemulib_log("reg-null-cpu %d\n", qemulib_read_register(NULL, buf, 0));
-    qemulib_log("reg-xmm %d\n", qemulib_read_register(cpu, buf, 40));
-    qemulib_log("reg-st0 %d\n", qemulib_read_register(cpu, buf, 24));
+    qemulib_log("reg-xmm %d\n", qemulib_read_register(cpu, buf, AMD64_XMM0_REGNUM));
+    qemulib_log("reg-st0 %d\n", qemulib_read_register(cpu, buf, AMD64_ST0_REGNUM));
 
     /* A message longer than qemulib_log's stack buffer. */
     char big[3000];
