@@ -116,10 +116,17 @@ type Result struct {
 	// Garbage collector of a Go program run with GODEBUG=gctrace=1 in
 	// its environment (the argv starts with env ... GODEBUG=gctrace=1):
 	// the number of collections over all runs and the stop-the-world
-	// pauses (ms) their trace lines give, two per collection.
+	// pauses (ms) their trace lines give, two per collection; the same
+	// for the late collections only, those that started lateGC or more
+	// after the process (when its start-up is over).
 	GCTrace bool      `json:"gctrace,omitempty"`
 	GCs     int       `json:"gcs,omitempty"`
 	STW     []float64 `json:"gc_stw_ms,omitempty"`
+	GCsLate int       `json:"gcs_late,omitempty"`
+	STWLate []float64 `json:"gc_stw_late_ms,omitempty"`
+	// Failed reads a plugin reported ("read failures: N"), -1 if none
+	// was reported: a callback whose reads fail is not measuring them.
+	ReadFailures int64 `json:"read_failures"`
 }
 
 func parseSpec(path string) ([]Variant, error) {
@@ -178,7 +185,7 @@ func cmdRun(args []string) error {
 	var sts []*state
 	for _, v := range vs {
 		st := &state{v: v, res: Result{ID: v.ID, Variant: v.Name, Group: v.Group, Label: v.Label,
-			Repeat: v.Repeat, Argv: v.Argv, Status: "ok", Count: -1, Calls: -1, GCTrace: gcTraced(v.Argv)}}
+			Repeat: v.Repeat, Argv: v.Argv, Status: "ok", Count: -1, Calls: -1, ReadFailures: -1, GCTrace: gcTraced(v.Argv)}}
 		if v.Repeat == 0 {
 			st.res.Status, st.res.Detail, st.stopped = "skipped", v.Label, true
 		}
@@ -216,9 +223,14 @@ func cmdRun(args []string) error {
 			stdout, _ := os.ReadFile(base + ".out")
 			stderr, _ := os.ReadFile(base + ".err")
 			if st.res.GCTrace {
-				n, stw := parseGCTrace(stderr)
-				st.res.GCs += n
-				st.res.STW = append(st.res.STW, stw...)
+				for _, g := range parseGCTrace(stderr) {
+					st.res.GCs++
+					st.res.STW = append(st.res.STW, g.sweepTerm, g.markTerm)
+					if g.at >= lateGC {
+						st.res.GCsLate++
+						st.res.STWLate = append(st.res.STWLate, g.sweepTerm, g.markTerm)
+					}
+				}
 			}
 			filtered := filterCount(stdout)
 			if round == 1 {
@@ -231,6 +243,10 @@ func cmdRun(args []string) error {
 				if n, ok := findCalls(stderr, stdout); ok {
 					st.res.Calls = n
 				}
+			}
+			if m := readFailuresLine.FindAllSubmatch(stderr, -1); len(m) > 0 {
+				n, _ := strconv.ParseInt(string(m[len(m)-1][1]), 10, 64)
+				st.res.ReadFailures = max(st.res.ReadFailures, n)
 			} else if !bytes.Equal(filtered, st.out) {
 				st.res.Status, st.res.Detail = "mismatch", fmt.Sprintf("output of run %d differs from run 1", round)
 			}
@@ -457,29 +473,40 @@ func gcTraced(argv []string) bool {
 //
 // The three clock times are the stop-the-world sweep termination, the
 // concurrent mark and scan, and the stop-the-world mark termination.
-var gcLine = regexp.MustCompile(`(?:^|[^A-Za-z_])gc [0-9]+ @[0-9.]+s [0-9]+%: ([0-9.]+)\+[0-9.]+\+([0-9.]+) ms clock`)
+var gcLine = regexp.MustCompile(`(?:^|[^A-Za-z_])gc [0-9]+ @([0-9.]+)s [0-9]+%: ([0-9.]+)\+[0-9.]+\+([0-9.]+) ms clock`)
 
-// parseGCTrace returns the number of collections in a gctrace output and
-// their stop-the-world pauses in ms: the first and third clock times of
-// each line, in order.
-func parseGCTrace(text []byte) (int, []float64) {
-	n := 0
-	var stw []float64
+// lateGC is when a collection counts as late (seconds after the process
+// started): gemu's start-up, during which the runtime collects several
+// times on a small heap, is over by then and the guest code runs.
+const lateGC = 0.1
+
+// gcEvent is one collection of a gctrace output.
+type gcEvent struct {
+	at                  float64 // seconds since the process started
+	sweepTerm, markTerm float64 // the stop-the-world phases, ms
+}
+
+// parseGCTrace returns the collections of a gctrace output, in order.
+func parseGCTrace(text []byte) []gcEvent {
+	var gs []gcEvent
 	for _, line := range strings.Split(string(text), "\n") {
 		m := gcLine.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
-		a, err1 := strconv.ParseFloat(m[1], 64)
-		c, err2 := strconv.ParseFloat(m[2], 64)
-		if err1 != nil || err2 != nil {
+		at, err0 := strconv.ParseFloat(m[1], 64)
+		a, err1 := strconv.ParseFloat(m[2], 64)
+		c, err2 := strconv.ParseFloat(m[3], 64)
+		if err0 != nil || err1 != nil || err2 != nil {
 			continue
 		}
-		n++
-		stw = append(stw, a, c)
+		gs = append(gs, gcEvent{at, a, c})
 	}
-	return n, stw
+	return gs
 }
+
+// A plugin's count of its failed reads (cb-count.c logs it at exit).
+var readFailuresLine = regexp.MustCompile(`(?m)^read failures: ([0-9]+)`)
 
 // filterCount drops the lines that report an instruction count, so that
 // a plugin printing its count on stdout does not make the output differ.
@@ -907,6 +934,11 @@ func hookTable(w io.Writer, wl *workload, md bool, notes *[]string) int {
 			c = "WARNING: " + shortStatus(r)
 			*notes = append(*notes, fmt.Sprintf("%s %s: %s: %s", wl.id, name, r.Status, r.Detail))
 		}
+		if r.ReadFailures > 0 && r.Status == "ok" {
+			problems++
+			c = "WARNING: reads failed"
+			*notes = append(*notes, fmt.Sprintf("%s %s: the plugin's reads failed %d times: its time is not the cost of reads that work", wl.id, name, r.ReadFailures))
+		}
 		if len(parts) == 1 {
 			if c != "ok" {
 				t = append(t, []string{name, r.Label, size, "", "", cpuSecs(r), "", "", "", "", "", "", c})
@@ -960,7 +992,8 @@ func hookTable(w io.Writer, wl *workload, md bool, notes *[]string) int {
 // It returns the number of problems and adds notes for them.
 func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
 	problems := 0
-	t := [][]string{{"workload", "variant", "what", "runs", "GCs/run", "STW pauses", "median ms", "max ms", "cpu s", "check"}}
+	late := fmt.Sprintf("after %gs", lateGC)
+	t := [][]string{{"workload", "variant", "what", "runs", "GCs/run", "STW pauses", "median ms", "max ms", "GCs/run " + late, "max ms " + late, "cpu s", "check"}}
 	for _, wl := range ws {
 		for _, name := range wl.order {
 			r := wl.vars[name]
@@ -968,7 +1001,7 @@ func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
 				continue
 			}
 			if r.Status == "skipped" {
-				t = append(t, []string{wl.id, name, r.Label, "", "", "", "", "", "skipped", ""})
+				t = append(t, []string{wl.id, name, r.Label, "", "", "", "", "", "", "", "skipped", ""})
 				continue
 			}
 			c := "ok"
@@ -978,9 +1011,14 @@ func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
 				*notes = append(*notes, fmt.Sprintf("%s %s: %s: %s", wl.id, name, r.Status, r.Detail))
 			}
 			runs := len(r.Samples)
-			perRun, med, mx := "-", "-", "-"
+			perRun, med, mx, latePerRun, lateMax := "-", "-", "-", "-", "-"
 			if runs > 0 {
 				perRun = fmt.Sprintf("%.1f", float64(r.GCs)/float64(runs))
+				latePerRun = fmt.Sprintf("%.1f", float64(r.GCsLate)/float64(runs))
+				lateMax = "no GC"
+			}
+			if len(r.STWLate) > 0 {
+				lateMax = fmt.Sprintf("%.3f", slices.Max(r.STWLate))
 			}
 			if len(r.STW) > 0 {
 				med = fmt.Sprintf("%.3f", median(r.STW))
@@ -988,7 +1026,7 @@ func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
 			} else if runs > 0 {
 				med, mx = "no GC", "no GC"
 			}
-			t = append(t, []string{wl.id, name, r.Label, strconv.Itoa(runs), perRun, strconv.Itoa(len(r.STW)), med, mx, cpuSecs(r), c})
+			t = append(t, []string{wl.id, name, r.Label, strconv.Itoa(runs), perRun, strconv.Itoa(len(r.STW)), med, mx, latePerRun, lateMax, cpuSecs(r), c})
 		}
 	}
 	if len(t) == 1 {

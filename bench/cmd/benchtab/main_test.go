@@ -240,13 +240,13 @@ func TestParseGCTrace(t *testing.T) {
 		"count 42gc 3 @2.925s 0%: 2.1+7.7+12 ms clock, 4.2+4.2/3.0/8.3+0.009 ms cpu, 6->6->5 MB, 6 MB goal, 2 P (forced)\n" +
 		"gc 4 @3s 0%: x+1+2 ms clock\n" +
 		"bgc 5 @3s 0%: 1+1+2 ms clock\n"
-	n, stw := parseGCTrace([]byte(text))
-	want := []float64{0.030, 0.004, 0.30, 0.20, 2.1, 12}
-	if n != 3 || !slices.Equal(stw, want) {
-		t.Errorf("parseGCTrace = %d, %v; want 3, %v", n, stw, want)
+	got := parseGCTrace([]byte(text))
+	want := []gcEvent{{0.011, 0.030, 0.004}, {0.968, 0.30, 0.20}, {2.925, 2.1, 12}}
+	if !slices.Equal(got, want) {
+		t.Errorf("parseGCTrace = %v; want %v", got, want)
 	}
-	if n, stw := parseGCTrace(nil); n != 0 || stw != nil {
-		t.Errorf("parseGCTrace(nil) = %d, %v", n, stw)
+	if got := parseGCTrace(nil); got != nil {
+		t.Errorf("parseGCTrace(nil) = %v", got)
 	}
 }
 
@@ -272,6 +272,7 @@ func TestHookTable(t *testing.T) {
 		res("W9-64", "gc-gemu+cb@2M", 4.6, -1, -1),
 	}
 	rs[10].GCTrace, rs[10].GCs, rs[10].STW = true, 2, []float64{0.3, 0.2, 0.26, 0.21}
+	rs[10].GCsLate, rs[10].STWLate = 1, []float64{0.26, 0.21}
 	rs[11].GCTrace = true
 	var b bytes.Buffer
 	if n := report(&b, rs, false); n != 1 {
@@ -296,8 +297,8 @@ func TestHookTable(t *testing.T) {
 		"gemu+gocount@2M":    regexp.MustCompile(`skipped`),
 		"gemu+log@1K":        regexp.MustCompile(`FAIL +- +n/a .*WARNING: failed: exit status 2$`),
 		// The GC table: median of 0.3 0.2 0.26 0.21 = 0.235, max 0.3.
-		"gc-gemu@2M":    regexp.MustCompile(`gc-gemu@2M +1 +2\.0 +4 +0\.235 +0\.300 +0\.500 +ok$`),
-		"gc-gemu+cb@2M": regexp.MustCompile(`gc-gemu\+cb@2M +1 +0\.0 +0 +no GC +no GC +4\.600 +ok$`),
+		"gc-gemu@2M":    regexp.MustCompile(`gc-gemu@2M +1 +2\.0 +4 +0\.235 +0\.300 +1\.0 +0\.260 +0\.500 +ok$`),
+		"gc-gemu+cb@2M": regexp.MustCompile(`gc-gemu\+cb@2M +1 +0\.0 +0 +no GC +no GC +0\.0 +no GC +4\.600 +ok$`),
 	} {
 		if !want.MatchString(rows[name]) {
 			t.Errorf("row %s: %q does not match %v\n%s", name, rows[name], want, out)
@@ -328,11 +329,14 @@ func TestHookTable(t *testing.T) {
 func TestRunCallsAndGC(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "spec")
-	gcl := "gc 1 @0.1s 1%: 0.5+1+0.25 ms clock, 1+0/1/1+1 ms cpu, 4->4->0 MB, 4 MB goal, 2 P"
+	// Two lines, printed with printf (a spec line cannot hold a newline).
+	gcl := "gc 1 @0.01s 9%%: 0.75+1+0.125 ms clock, 1+0/1/1+1 ms cpu, 4->4->0 MB, 4 MB goal, 2 P\\n" +
+		"gc 2 @0.1s 1%%: 0.5+1+0.25 ms clock, 1+0/1/1+1 ms cpu, 4->4->0 MB, 4 MB goal, 2 P\\n"
 	lines := []string{
 		"W9\tnative@1\t1\t1\tx\techo\tsum",
 		"W9\tgemu+cb@1\t1\t1\tx\tsh\t-c\techo sum; echo count 42 >&2",
-		"W9\tgc-gemu@1\t1\t1\tx\tenv\tGODEBUG=gctrace=1\tsh\t-c\techo sum; echo '" + gcl + "' >&2",
+		"W9\tgc-gemu@1\t1\t1\tx\tenv\tGODEBUG=gctrace=1\tsh\t-c\techo sum; printf '" + gcl + "' >&2",
+		"W9\tgemu+cb+reg@1\t1\t1\tx\tsh\t-c\techo sum; printf 'count 42\\nread failures: 7 (sink 0)\\n' >&2",
 	}
 	if err := os.WriteFile(spec, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -345,7 +349,7 @@ func TestRunCallsAndGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 3 {
+	if len(rs) != 4 {
 		t.Fatalf("%d results", len(rs))
 	}
 	for _, r := range rs {
@@ -356,7 +360,18 @@ func TestRunCallsAndGC(t *testing.T) {
 	if rs[1].Calls != 42 || rs[0].Calls != -1 {
 		t.Errorf("calls: %d, %d", rs[1].Calls, rs[0].Calls)
 	}
-	if !rs[2].GCTrace || rs[2].GCs != 2 || !slices.Equal(rs[2].STW, []float64{0.5, 0.25, 0.5, 0.25}) || rs[1].GCTrace {
+	if !rs[2].GCTrace || rs[2].GCs != 4 || !slices.Equal(rs[2].STW, []float64{0.75, 0.125, 0.5, 0.25, 0.75, 0.125, 0.5, 0.25}) || rs[1].GCTrace {
 		t.Errorf("gc: %+v", rs[2])
+	}
+	if rs[2].GCsLate != 2 || !slices.Equal(rs[2].STWLate, []float64{0.5, 0.25, 0.5, 0.25}) {
+		t.Errorf("late gc: %d, %v", rs[2].GCsLate, rs[2].STWLate)
+	}
+	if rs[3].ReadFailures != 7 || rs[1].ReadFailures != -1 {
+		t.Errorf("read failures: %d, %d", rs[3].ReadFailures, rs[1].ReadFailures)
+	}
+	var b bytes.Buffer
+	if n := report(&b, rs, false); n != 1 || !strings.Contains(b.String(), "WARNING: reads failed") ||
+		!strings.Contains(b.String(), "gemu+cb+reg@1: the plugin's reads failed 7 times") {
+		t.Errorf("report: %d problems, want 1 (the failed reads):\n%s", n, b.String())
 	}
 }

@@ -8,10 +8,11 @@
  *   cc -O2 -shared -fPIC -I include                         (count only)
  *   cc -O2 -shared -fPIC -I include -DCB_READ_REG           (+ read rax/eax)
  *   cc -O2 -shared -fPIC -I include -DCB_READ_REG -DCB_READ_MEM
- *                               (+ read rsp/esp and 8 bytes of memory there)
+ *                    (+ read rsp/esp instead, and 8 bytes of memory there)
  *
  * so that the cost of qemulib_read_register and of qemulib_read_memory
- * are the differences between consecutive builds. A failed read is
+ * are the differences between consecutive builds: each reads one
+ * register, the third also 8 bytes of memory. A failed read is
  * counted and logged at exit ("read failures: N"); what is read goes into
  * a variable that is logged too, so that the compiler keeps the reads.
  */
@@ -43,7 +44,7 @@ bool plugin_needs_before_insn(uint64_t pc, void *cpu)
 void plugin_before_insn(uint64_t pc, void *cpu)
 {
     calls++;
-#if defined(CB_READ_REG) || defined(CB_READ_MEM)
+#if defined(CB_READ_REG) && !defined(CB_READ_MEM)
     uint8_t buf[GEMU_REG_MAX_SIZE];
     /* eax and rax are both register 0. */
     if (qemulib_read_register(cpu, buf, is32 ? I386_EAX_REGNUM : AMD64_RAX_REGNUM) <= 0) {
@@ -53,6 +54,7 @@ void plugin_before_insn(uint64_t pc, void *cpu)
     sink += buf[0];
 #endif
 #ifdef CB_READ_MEM
+    uint8_t buf[GEMU_REG_MAX_SIZE];
     uint64_t sp = 0;
     int n = qemulib_read_register(cpu, buf, is32 ? I386_ESP_REGNUM : AMD64_RSP_REGNUM);
     if (n <= 0) {
