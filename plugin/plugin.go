@@ -244,6 +244,12 @@ func (h *Host) Arch() string { return h.arch }
 // never interleaved with another writer's text. It does not allocate.
 func (h *Host) Write(p []byte) (int, error) { return h.log.Write(p) }
 
+// Log returns the stream under the log, the writer given to
+// Manager.Load. A loader that writes to the log without Go (C plugins,
+// gemu/plugin/cplugin) needs it to be gemu's own (internal/logbuf), which
+// it can reach from C.
+func (h *Host) Log() io.Writer { return h.log.w }
+
 // Logf formats like fmt.Printf and appends the text to the log in one
 // piece. No newline is added.
 func (h *Host) Logf(format string, args ...any) {

@@ -3,29 +3,36 @@
 // outside the Go heap, at an address that does not change, so that code
 // which cannot call into Go can still write out what is buffered.
 //
-// That code is the crash handler of C plugins (gemu/plugin/cplugin): when
-// a plugin crashes, a signal handler written in C writes the buffered log
-// to its descriptor with write(2) before gemu dies, so no line written
-// before the crash is lost, and the writer pays nothing for it on its
-// usual path (see docs/RATIONALE.md, "Plugins cannot take gemu down").
+// That code is C plugins' (gemu/plugin/cplugin): qemulib_log, called from
+// plugin callbacks that run on a C stack and never call into Go, appends
+// to the buffer itself, in order with gemu's own lines; and when a plugin
+// crashes, a signal handler written in C writes the buffered log to its
+// descriptor with write(2) before gemu dies, so no line written before the
+// crash is lost (see docs/RATIONALE.md, "Plugins cannot take gemu down").
 //
 // The shared state is a small header followed by the data, laid out as
-// struct gemu_logbuf in plugin/cplugin/crash.c:
+// struct gemu_logbuf in plugin/cplugin/cplugin.h:
 //
-//	offset  0  uint32  busy: 1 while Go changes the data or its length
+//	offset  0  uint32  lock: 1 while a writer (Go or C) changes the data,
+//	                   its length or the file
 //	offset  4  int32   the log's host descriptor
 //	offset  8  uint64  the number of buffered bytes
 //	offset 16  uint64  the data's capacity
+//	offset 24  int32   0, or the errno of a failed write of the file by C
 //	offset 64          the data
 //
-// The header fields are read and written atomically. A reader outside Go
-// waits (a bounded time) while busy is 1, then writes out the buffered
-// bytes: a Write or Flush in progress on another thread is never seen
-// half done.
+// The header fields are read and written atomically. Every writer takes
+// the lock (compare-and-swap 0 to 1) before it touches the data, the
+// length or the file, so the bytes of one Write, Go's or C's, stay in one
+// piece and in the order the writers took the lock. A writer in C that
+// fails to write the file records its errno; Go reports it as its own
+// first write error. The crash handler waits (a bounded time) for the
+// lock, then writes out the buffered bytes.
 package logbuf
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -34,11 +41,24 @@ import (
 
 // header is the start of the shared memory.
 type header struct {
-	busy atomic.Uint32
-	fd   int32
-	n    atomic.Uint64
-	cap  uint64
+	lock   atomic.Uint32
+	fd     int32
+	n      atomic.Uint64
+	cap    uint64
+	cerrno atomic.Int32
 }
+
+// acquire takes the header's lock. Its holders (Go or C) hold it for a
+// copy or a write to the file: waiting is a short spin, then yielding.
+func (h *header) acquire() {
+	for i := 0; !h.lock.CompareAndSwap(0, 1); i++ {
+		if i > 100 {
+			runtime.Gosched()
+		}
+	}
+}
+
+func (h *header) release() { h.lock.Store(0) }
 
 const dataOffset = 64
 
@@ -49,7 +69,9 @@ type Writer struct {
 	f    *os.File
 	h    *header
 	data []byte
-	err  error
+	// mapped: h and data are the anonymous mapping, not Go memory.
+	mapped bool
+	err    error
 	// onErr is told about the first write error (SetErrorHandler).
 	onErr func(error)
 }
@@ -68,6 +90,7 @@ func New(f *os.File, size int) *Writer {
 	} else {
 		w.h = (*header)(unsafe.Pointer(&mem[0]))
 		w.data = mem[dataOffset:]
+		w.mapped = true
 	}
 	w.h.fd = int32(f.Fd())
 	w.h.cap = uint64(size)
@@ -85,6 +108,16 @@ func Active() unsafe.Pointer {
 		return unsafe.Pointer(w.h)
 	}
 	return nil
+}
+
+// Shared returns the address of the Writer's shared state (the header
+// described in the package comment), or nil if its buffer is on the Go
+// heap (New could not map one).
+func (w *Writer) Shared() unsafe.Pointer {
+	if !w.mapped {
+		return nil
+	}
+	return unsafe.Pointer(w.h)
 }
 
 // SetErrorHandler makes f be called once, with the Writer's lock held,
@@ -114,11 +147,11 @@ func (w *Writer) fail(err error) error {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil {
+	w.h.acquire()
+	defer w.h.release()
+	if w.failed() {
 		return 0, w.err
 	}
-	w.h.busy.Store(1)
-	defer w.h.busy.Store(0)
 	n := int(w.h.n.Load())
 	if len(p) > len(w.data)-n {
 		if err := w.flush(); err != nil {
@@ -141,15 +174,27 @@ func (w *Writer) Write(p []byte) (int, error) {
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil {
+	w.h.acquire()
+	defer w.h.release()
+	if w.failed() {
 		return w.err
 	}
-	w.h.busy.Store(1)
-	defer w.h.busy.Store(0)
 	return w.flush()
 }
 
-// flush writes out the buffer; w.mu is held and busy set.
+// failed reports whether the Writer has met a write error, its own or one
+// C recorded in the header (which it then reports as its own); w.mu and
+// the header's lock are held.
+func (w *Writer) failed() bool {
+	if w.err == nil {
+		if e := w.h.cerrno.Load(); e != 0 {
+			w.fail(&os.PathError{Op: "write", Path: w.f.Name(), Err: syscall.Errno(e)})
+		}
+	}
+	return w.err != nil
+}
+
+// flush writes out the buffer; w.mu and the header's lock are held.
 func (w *Writer) flush() error {
 	n := int(w.h.n.Load())
 	if n == 0 {

@@ -38,8 +38,8 @@ func TestWriter(t *testing.T) {
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("file+buffer:\n%q\nwant\n%q", got, want.Bytes())
 	}
-	if w.h.busy.Load() != 0 || w.h.fd != int32(f.Fd()) || w.h.cap != 64 {
-		t.Fatalf("header busy %d fd %d cap %d", w.h.busy.Load(), w.h.fd, w.h.cap)
+	if w.h.lock.Load() != 0 || w.h.fd != int32(f.Fd()) || w.h.cap != 64 {
+		t.Fatalf("header lock %d fd %d cap %d", w.h.lock.Load(), w.h.fd, w.h.cap)
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
