@@ -48,6 +48,19 @@
  * vCPU's callbacks always run on the same host thread (the process's main
  * thread for the first one), so thread-local variables are per vCPU.
  *
+ * Where callbacks run: every callback made while the guest runs (the
+ * "needs" questions, the before, memory and system call callbacks) is a
+ * plain C call on the vCPU's host thread, on a C stack of the vCPU's own:
+ * 1 MiB, with an inaccessible guard region of 64 KiB below it, so that a
+ * stack overflow is reported as one (see crashes above). plugin_init and
+ * plugin_exit run on the host thread's own stack. A callback may call the
+ * qemulib_* functions, the C library (printf, malloc, locks...) and system
+ * calls. Keep the callbacks that run often short: while one runs, gemu's
+ * garbage collector cannot stop that thread, so a callback that takes a
+ * millisecond delays every collection, on every thread, by as much. A
+ * callback that blocks or sleeps works, only slower; sleeping calls may
+ * return early with EINTR (gemu's runtime signals its threads).
+ *
  * Processes: gemu cannot copy itself, so a guest process created by fork,
  * vfork or clone runs in a new gemu process, which loads the plugins
  * afresh. The child runs its own instance of every plugin: plugin_init is

@@ -10,14 +10,18 @@
 // them in its dynamic symbol table (the LDFLAGS below), so a plugin is
 // built with nothing but `cc -shared -fPIC -Iinclude`. Each plugin function
 // the plugin defines is found with dlsym and called through a small C
-// trampoline: one cgo call per event and plugin.
+// trampoline (qemulib.c): while the guest runs, on the vCPU's own C stack
+// without cgo (cstack.go, gemu/internal/ccall); plugin_init and
+// plugin_exit through cgo. The qemulib_* functions are C that never call
+// into Go: they read the vCPU's register block (regs.c), its address
+// space's page directory (guestmem.c) and append to the log's shared
+// buffer.
 //
 // The `void *cpu` handle given to plugins is a small integer naming the
-// vCPU, never a Go pointer; the qemulib_* functions map it back. It is
-// valid only during the call that received it, on its thread: the
-// trampoline records it in a thread-local variable, and qemulib_* fail
-// for any other handle (one kept for later, or used from a thread of the
-// plugin's).
+// vCPU, never a pointer. It is valid only during the call that received
+// it, on its thread: the trampoline records it and the vCPU's record in a
+// thread-local variable, and qemulib_* fail for any other handle (one kept
+// for later, or used from a thread of the plugin's).
 //
 // A crash in a plugin (a fault, abort(), a stack overflow) does not reach
 // the Go runtime as its own: crash.c's signal handler, installed when the
@@ -29,6 +33,7 @@ package cplugin
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include -O2
 #cgo LDFLAGS: -ldl -rdynamic
+#include <stdio.h>
 #include <stdlib.h>
 #include "cplugin.h"
 */
@@ -42,11 +47,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 
-	"gemu/internal/logbuf"
+	"gemu/internal/ccall"
 	"gemu/internal/x86"
 	"gemu/plugin"
 )
@@ -105,15 +109,21 @@ var (
 // objects, "not a gemu plugin: ..." for a shared object that defines none
 // of the plugin functions, and "plugin_init returned false".
 func Load(path, args string, host *plugin.Host) (*plugin.Hooks, error) {
-	setLog(host)
+	lw, ok := host.Log().(interface{ Shared() unsafe.Pointer })
+	if !ok || lw.Shared() == nil {
+		return nil, errors.New("cannot load: C plugins need gemu's log (internal/logbuf), which qemulib_log writes to from C")
+	}
 	// After the Go runtime's handlers, before any plugin code runs (its
 	// initializers run in dlopen).
 	C.gemu_crash_install()
-	C.gemu_crash_set_log(logbuf.Active())
+	C.gemu_crash_set_log(lw.Shared())
+	mode := 32
 	if host.Arch() == "x86_64" {
-		C.gemu_set_arch(1)
-	} else {
-		C.gemu_set_arch(0)
+		mode = 64
+	}
+	C.gemu_set_arch(C.int(mode / 64))
+	if err := setRegmap(mode); err != nil {
+		return nil, fmt.Errorf("cannot load: %v", err)
 	}
 	p, err := open(path)
 	if err != nil {
@@ -235,8 +245,21 @@ func (p *cPlugin) pair(host *plugin.Host, needs, call string) (*C.gemu_callee, *
 	return n, f
 }
 
+// The trampolines of the direct path, as addresses for ccall.Call.
+var (
+	runNeeds      = uintptr(unsafe.Pointer(C.gemu_run_needs))
+	runBefore     = uintptr(unsafe.Pointer(C.gemu_run_before))
+	runMem        = uintptr(unsafe.Pointer(C.gemu_run_mem))
+	runSyscall    = uintptr(unsafe.Pointer(C.gemu_run_syscall))
+	runSyscallRet = uintptr(unsafe.Pointer(C.gemu_run_syscall_ret))
+)
+
+// addr is a plugin function's record as a callC argument.
+func addr(ce *C.gemu_callee) uintptr { return uintptr(unsafe.Pointer(ce)) }
+
 // hooks builds the plugin's hooks: Go closures that call the plugin's
-// functions through the trampolines.
+// functions on the direct path (cstack.go), except plugin_exit, which
+// runs once after the guest and goes through cgo.
 func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 	h := &plugin.Hooks{VCPUExit: release}
 	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != nil {
@@ -246,34 +269,47 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 		h.Block = execHook(needs, before)
 	}
 	if needs, access := p.pair(host, symNeedsMem, symMemAccess); needs != nil {
+		nf, af := addr(needs), addr(access)
 		h.Mem = func(c *plugin.CPU, pc uint64) plugin.MemFunc {
-			id := handle(c)
-			if C.gemu_call_needs(needs, C.uint64_t(pc), id) == 0 {
+			v := vcpuOf(c)
+			if byte(ccall.Call(runNeeds, v.sp, v.rec(), nf, uintptr(pc), 0, 0, 0)) == 0 {
 				return nil
 			}
-			cpc := C.uint64_t(pc)
-			return func(addr uint64, size int, store bool, value uint64) {
-				st := C.int(0)
+			return func(vaddr uint64, size int, store bool, value uint64) {
+				ss := uintptr(size)
 				if store {
-					st = 1
+					ss |= 1 << 31
 				}
-				C.gemu_call_mem(access, cpc, id, C.uint64_t(addr), C.int(size), st, C.uint64_t(value))
+				ccall.Call(runMem, v.sp, v.rec(), af, uintptr(pc), uintptr(vaddr), ss, uintptr(value))
 			}
 		}
 	}
 	if f := p.fn[symSyscall]; f != nil {
+		sf := addr(f)
 		h.Syscall = func(c *plugin.CPU, num int64, a [6]uint64) {
-			C.gemu_call_syscall(f, handle(c), C.int64_t(num), C.uint64_t(a[0]), C.uint64_t(a[1]),
-				C.uint64_t(a[2]), C.uint64_t(a[3]), C.uint64_t(a[4]), C.uint64_t(a[5]))
+			v := vcpuOf(c)
+			for i := range a {
+				v.r.args[i] = C.uint64_t(a[i])
+			}
+			ccall.Call(runSyscall, v.sp, v.rec(), sf, uintptr(num), 0, 0, 0)
 		}
 	}
 	if f := p.fn[symSyscallRet]; f != nil {
+		rf := addr(f)
 		h.SyscallRet = func(c *plugin.CPU, num, ret int64) {
-			C.gemu_call_syscall_ret(f, handle(c), C.int64_t(num), C.int64_t(ret))
+			v := vcpuOf(c)
+			ccall.Call(runSyscallRet, v.sp, v.rec(), rf, uintptr(num), uintptr(ret), 0, 0)
 		}
 	}
-	if f := p.fn[symExit]; f != nil {
-		h.Exit = func() { C.gemu_call_exit(f) }
+	// At the end, after plugin_exit if there is one, the C library's
+	// output buffers are written out: gemu ends without the C library's
+	// exit, and a plugin that printf's to stdout would lose its tail.
+	f := p.fn[symExit]
+	h.Exit = func() {
+		if f != nil {
+			C.gemu_call_exit(f)
+		}
+		C.fflush(nil)
 	}
 	return h
 }
@@ -282,88 +318,70 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 // block event: it asks the plugin's needs function and, if it says true,
 // returns the run-time hook calling its callback.
 func execHook(needs, before *C.gemu_callee) func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
+	nf, bf := addr(needs), addr(before)
 	return func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
-		id := handle(c)
-		if C.gemu_call_needs(needs, C.uint64_t(pc), id) == 0 {
+		v := vcpuOf(c)
+		if byte(ccall.Call(runNeeds, v.sp, v.rec(), nf, uintptr(pc), 0, 0, 0)) == 0 {
 			return nil
 		}
+		sp, rec := v.sp, v.rec()
 		return func(rc *plugin.CPU, pc uint64) {
-			h := id
 			if rc != c { // translated for another vCPU than the one running it
-				h = handle(rc)
+				w := vcpuOf(rc)
+				ccall.Call(runBefore, w.sp, w.rec(), bf, uintptr(pc), 0, 0, 0)
+				return
 			}
-			C.gemu_call_before(before, C.uint64_t(pc), h)
+			ccall.Call(runBefore, sp, rec, bf, uintptr(pc), 0, 0, 0)
 		}
 	}
 }
 
-// ---- the qemulib_* side ----
+// ---- vCPUs ----
 
-// logHost is where qemulib_log writes: the Host of the most recently
-// loaded C plugin. All plugins of a run share one log.
-var logHost atomic.Pointer[plugin.Host]
-
-func setLog(h *plugin.Host) { logHost.Store(h) }
-
-// vCPU handles: handle 0 is "no cpu" (NULL); handle i > 0 names the vCPU
-// in cpus.list[i-1]. Handles are assigned when a CPU first reaches a C plugin
-// and never reused, so a stale handle cannot name another vCPU; a vCPU whose
-// thread ended is released (its slot emptied), so it can be freed. The list
-// only grows at its end: readers load it without a lock and never look
-// past their own length, so an append that fits the capacity needs no copy.
+// cpus maps the vCPUs that reached a C plugin to their records. Handles
+// start at 1 (0 is "no cpu": NULL) and are never reused, so a stale
+// handle cannot name another vCPU. A closure made when a block was
+// translated holds the translating vCPU (so its address is not reused
+// while the block lives) and the record, and looks the record up only
+// when another vCPU runs the block.
 var cpus struct {
 	mu   sync.Mutex
-	ids  map[*x86.CPU]C.uintptr_t
-	list atomic.Pointer[[]*cpuSlot]
+	ids  map[*x86.CPU]*vcpu
+	next uintptr
 }
 
-// cpuSlot holds the vCPU a handle names, nil once released.
-type cpuSlot struct{ c atomic.Pointer[x86.CPU] }
-
-// handle returns the plugin handle of c, assigning one on first use.
-func handle(pc *plugin.CPU) C.uintptr_t {
+// vcpuOf returns the record of c, making it on first use: its handle, its
+// C stack, where its registers and address space are. A vCPU whose stack
+// cannot be mapped cannot call plugins; gemu stops with that error.
+func vcpuOf(pc *plugin.CPU) *vcpu {
 	c := (*x86.CPU)(pc)
 	cpus.mu.Lock()
 	defer cpus.mu.Unlock()
-	if id, ok := cpus.ids[c]; ok {
-		return id
+	if v, ok := cpus.ids[c]; ok {
+		return v
 	}
 	if cpus.ids == nil {
-		cpus.ids = map[*x86.CPU]C.uintptr_t{}
+		cpus.ids = map[*x86.CPU]*vcpu{}
 	}
-	var list []*cpuSlot
-	if l := cpus.list.Load(); l != nil {
-		list = *l
+	cpus.next++
+	v, err := newVCPU(cpus.next)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gemu: %v\n", err)
+		os.Exit(1)
 	}
-	slot := new(cpuSlot)
-	slot.c.Store(c)
-	list = append(list, slot)
-	cpus.list.Store(&list)
-	id := C.uintptr_t(len(list))
-	cpus.ids[c] = id
-	return id
+	v.attach(c)
+	cpus.ids[c] = v
+	return v
 }
 
-// release forgets c's handle when its guest thread ends (Hooks.VCPUExit):
-// the handle then names no vCPU, and c and its translated code can be
-// freed.
+// release forgets c's record when its guest thread ends (Hooks.VCPUExit),
+// after its last plugin call, and frees its C stack.
 func release(pc *plugin.CPU) {
 	c := (*x86.CPU)(pc)
 	cpus.mu.Lock()
 	defer cpus.mu.Unlock()
-	id, ok := cpus.ids[c]
-	if !ok {
-		return
+	if v, ok := cpus.ids[c]; ok {
+		delete(cpus.ids, c)
+		v.free()
 	}
-	delete(cpus.ids, c)
-	(*cpus.list.Load())[id-1].c.Store(nil)
-}
-
-// cpuOf returns the vCPU a handle names, or nil.
-func cpuOf(h C.uintptr_t) *plugin.CPU {
-	l := cpus.list.Load()
-	if l == nil || h == 0 || uint64(h) > uint64(len(*l)) {
-		return nil
-	}
-	return (*plugin.CPU)((*l)[h-1].c.Load())
 }

@@ -21,13 +21,28 @@ typedef struct gemu_callee {
     const char *where;
 } gemu_callee;
 
-/* The call into a plugin this thread is making, and its cpu handle: set by
-   the trampolines for the duration of the call, NULL and 0 outside. The
-   crash handler reads the first, qemulib_* check the second. Hidden, so
-   that reaching it is a single %fs-relative access. */
+/* A vCPU as the direct path sees it (cstack.go): made by Go at the top of
+   the vCPU's C stack mapping, read by the trampolines and qemulib_*. */
+struct gemu_vcpu {
+    uintptr_t handle;   /* the cpu handle plugins are given */
+    uintptr_t stack_lo; /* the stack mapping: guard, then the stack */
+    uintptr_t stack_hi; /* the stack's top: this record */
+    uintptr_t regs;     /* the vCPU's register block (internal/x86 Regs) */
+    uintptr_t dir;      /* its guest page directory (internal/mem) */
+    int dir_levels;     /* and the directory's shape (DirLayout) */
+    int dir_bits;
+    uint64_t args[6];   /* plugin_syscall's arguments */
+};
+
+/* The call into a plugin this thread is making, its cpu handle and vCPU:
+   set by the trampolines for the duration of the call, NULL and 0
+   outside. The crash handler reads the first, qemulib_* check the second
+   and read through the third. Hidden, so that reaching it is a single
+   %fs-relative access. */
 struct gemu_call {
     const gemu_callee *callee;
     uintptr_t cpu;
+    const struct gemu_vcpu *vcpu;
 };
 extern __thread struct gemu_call gemu_cur __attribute__((visibility("hidden")));
 
@@ -43,18 +58,87 @@ void gemu_dlclose(void *handle);
 /* Sets the string qemulib_get_arch_name returns. */
 void gemu_set_arch(int is64);
 
-/* Trampolines: ce is the plugin function, cpu the handle. */
+/* Trampolines through cgo, for the calls made outside a running guest. */
 int gemu_call_init(const gemu_callee *ce, const char *args);
-int gemu_call_needs(const gemu_callee *ce, uint64_t pc, uintptr_t cpu);
-void gemu_call_before(const gemu_callee *ce, uint64_t pc, uintptr_t cpu);
-void gemu_call_mem(const gemu_callee *ce, uint64_t pc, uintptr_t cpu,
-                   uint64_t vaddr, int size, int is_store, uint64_t value);
-void gemu_call_syscall(const gemu_callee *ce, uintptr_t cpu, int64_t num,
-                       uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                       uint64_t a4, uint64_t a5);
-void gemu_call_syscall_ret(const gemu_callee *ce, uintptr_t cpu, int64_t num,
-                           int64_t ret);
 void gemu_call_exit(const gemu_callee *ce);
+
+/* Trampolines of the direct path: called by callC (call_amd64.s) on the
+   vCPU's C stack, never through cgo. v is the vCPU, ce the plugin
+   function. gemu_run_mem's size_store is the size, plus 1<<31 for a
+   store; gemu_run_syscall's arguments are in v->args. */
+uintptr_t gemu_run_needs(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc);
+uintptr_t gemu_run_before(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc);
+uintptr_t gemu_run_mem(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                       uint64_t vaddr, uint64_t size_store, uint64_t value);
+uintptr_t gemu_run_syscall(const struct gemu_vcpu *v, const gemu_callee *ce, int64_t num);
+uintptr_t gemu_run_syscall_ret(const struct gemu_vcpu *v, const gemu_callee *ce,
+                               int64_t num, int64_t ret);
+
+/* The register table (regs.c): how qemulib_read_register reads register
+   n from a vCPU's register block, made by Go from x86.RegTable at load.
+   Kinds: PLAIN, srcsize bytes at off, shifted right by shift and masked
+   with mask, stored in size bytes; EFLAGS, computed from the lazy flags;
+   ST, the x87 register st(shift); FSTAT and FTAG, the x87 status and tag
+   words; BYTES, size bytes at off (xmm); CONST, mask itself. The kinds
+   are x86.RegKind's, in its order. */
+enum {
+    GEMU_REG_ABSENT,
+    GEMU_REG_PLAIN,
+    GEMU_REG_EFLAGS,
+    GEMU_REG_ST,
+    GEMU_REG_FSTAT,
+    GEMU_REG_FTAG,
+    GEMU_REG_BYTES,
+    GEMU_REG_CONST,
+};
+/* The lazy flag operations (internal/x86 flags.go) regs.c evaluates;
+   gemu_regmap.lazy_kind maps x86's codes to these. */
+enum {
+    GEMU_LAZY_NONE,
+    GEMU_LAZY_ADD,
+    GEMU_LAZY_ADC,
+    GEMU_LAZY_SUB,
+    GEMU_LAZY_SBB,
+    GEMU_LAZY_LOGIC,
+    GEMU_LAZY_INC,
+    GEMU_LAZY_DEC,
+    GEMU_LAZY_RES,
+    GEMU_LAZY_UNKNOWN,
+};
+#define GEMU_MAX_REGS 256
+struct gemu_regslot {
+    uint8_t kind, size, srcsize, shift;
+    uint32_t off;
+    uint64_t mask;
+};
+struct gemu_regmap {
+    int n;
+    /* Offsets in the register block. */
+    uint32_t flags, lazy_op, lazy_size, lazy_res, lazy_a, lazy_b, lazy_cin;
+    uint32_t x87_st, x87_top, x87_empty, x87_sw;
+    uint8_t lazy_kind[256]; /* x86's lazy operation code -> GEMU_LAZY_* */
+    struct gemu_regslot slot[GEMU_MAX_REGS];
+};
+void gemu_set_regmap(const struct gemu_regmap *m);
+int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg);
+
+/* The shared header of internal/logbuf's buffer (see its package
+   comment): what qemulib_log appends to and the crash handler writes
+   out. */
+struct gemu_logbuf {
+    uint32_t lock;
+    int32_t fd;
+    uint64_t n;
+    uint64_t cap;
+    int32_t cerrno;
+    uint8_t pad[36];
+    uint8_t data[];
+};
+_Static_assert(offsetof(struct gemu_logbuf, data) == 64, "internal/logbuf's dataOffset");
+_Static_assert(offsetof(struct gemu_logbuf, cerrno) == 24, "internal/logbuf's header");
+
+/* The log qemulib_log appends to (crash.c keeps it). */
+struct gemu_logbuf *gemu_log_buffer(void);
 
 /* Crash handling (crash.c). gemu_crash_install installs the handler for
    SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS and SIGABRT, once; it

@@ -1,7 +1,6 @@
 package cplugin
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"gemu/internal/engine"
+	"gemu/internal/logbuf"
 	"gemu/internal/x86"
 	"gemu/plugin"
 	"gemu/plugin/internal/guesttest"
@@ -41,13 +41,37 @@ func testPlugin(t testing.TB, name string) string {
 
 var newGuest = guesttest.New
 
+// testLog is a log as gemu makes it (internal/logbuf over a file), which
+// C plugins need: qemulib_log appends to its buffer from C.
+type testLog struct {
+	*logbuf.Writer
+	path string
+}
+
+func newLog(t testing.TB) *testLog {
+	path := filepath.Join(t.TempDir(), "log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return &testLog{logbuf.New(f, 64<<10), path}
+}
+
+// String flushes the log and returns everything written to it.
+func (l *testLog) String() string {
+	l.Flush()
+	b, _ := os.ReadFile(l.path)
+	return string(b)
+}
+
 // run loads specs for c's architecture, runs c until its first system
 // call and the plugins' exit hooks, and returns the log.
 func run(t testing.TB, c *x86.CPU, ret int64, specs ...plugin.Spec) string {
 	t.Helper()
-	var log bytes.Buffer
+	log := newLog(t)
 	arch := map[int]string{32: "i386", 64: "x86_64"}[c.Mode]
-	m, err := plugin.Load(specs, &log, arch)
+	m, err := plugin.Load(specs, log, arch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +188,7 @@ func TestLoadErrors(t *testing.T) {
 		{events, "fail", `^plugin \S+/libevents.so: plugin_init returned false$`},
 	}
 	for _, tt := range tests {
-		var log bytes.Buffer
-		_, err := plugin.Load([]plugin.Spec{{Path: tt.path, Args: tt.args}}, &log, "x86_64")
+		_, err := plugin.Load([]plugin.Spec{{Path: tt.path, Args: tt.args}}, newLog(t), "x86_64")
 		if err == nil || !regexp.MustCompile(tt.want).MatchString(err.Error()) {
 			t.Errorf("%s: error %v, want %s", tt.path, err, tt.want)
 		}
@@ -295,8 +318,8 @@ func benchLoop(b *testing.B, specs ...plugin.Spec) {
 	n := b.N/2 + 1
 	code := append([]byte{0xb9, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24), 0xff, 0xc9, 0x75, 0xfc}, gate(64)...)
 	c := newGuest(b, 64, code)
-	var log bytes.Buffer
-	m, err := plugin.Load(specs, &log, "x86_64")
+	log := newLog(b)
+	m, err := plugin.Load(specs, log, "x86_64")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -320,8 +343,8 @@ func benchLoop(b *testing.B, specs ...plugin.Spec) {
 // call path (one cgo call) itself.
 func BenchmarkCHookCall(b *testing.B) {
 	lib := testPlugin(b, "nop")
-	var log bytes.Buffer
-	m, err := plugin.Load([]plugin.Spec{{Path: lib}}, &log, "x86_64")
+	log := newLog(b)
+	m, err := plugin.Load([]plugin.Spec{{Path: lib}}, log, "x86_64")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -338,21 +361,24 @@ func BenchmarkCHookCall(b *testing.B) {
 	}
 }
 
-// TestReleaseHandle: a released vCPU's handle names nothing (qemulib_*
-// calls with it fail), other handles keep their vCPUs, and handles are
-// never reused.
+// TestReleaseHandle: each vCPU has a record of its own with a handle that
+// is never reused, release forgets it, and a released vCPU that reaches a
+// plugin again gets a new one.
 func TestReleaseHandle(t *testing.T) {
 	a, b := new(plugin.CPU), new(plugin.CPU)
-	ha, hb := handle(a), handle(b)
-	if cpuOf(ha) != a || cpuOf(hb) != b || ha == hb {
-		t.Fatalf("handles %d, %d do not name their vCPUs", ha, hb)
+	va, vb := vcpuOf(a), vcpuOf(b)
+	ha, hb := uintptr(va.r.handle), uintptr(vb.r.handle)
+	if vcpuOf(a) != va || ha == hb || ha == 0 || hb == 0 {
+		t.Fatalf("handles %d, %d", ha, hb)
 	}
 	release(a)
-	if cpuOf(ha) != nil || cpuOf(hb) != b {
-		t.Fatalf("after release: handle %d names %p, handle %d names %p", ha, cpuOf(ha), hb, cpuOf(hb))
+	if vcpuOf(b) != vb {
+		t.Fatal("releasing a changed b's record")
 	}
-	if hc := handle(new(plugin.CPU)); hc == ha || hc == hb {
+	if hc := uintptr(vcpuOf(a).r.handle); hc == ha || hc == hb {
 		t.Fatalf("a released handle was reused: %d", hc)
 	}
+	release(a)
 	release(a) // twice: nothing happens
+	release(b)
 }

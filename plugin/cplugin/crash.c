@@ -45,18 +45,12 @@
 
 #include "cplugin.h"
 
-/* The shared header of internal/logbuf's buffer. */
-struct gemu_logbuf {
-    uint32_t busy;
-    int32_t fd;
-    uint64_t n;
-    uint64_t cap;
-    uint8_t pad[40];
-    uint8_t data[];
-};
-_Static_assert(offsetof(struct gemu_logbuf, data) == 64, "internal/logbuf's dataOffset");
-
 static struct gemu_logbuf *crash_log;
+
+struct gemu_logbuf *gemu_log_buffer(void)
+{
+    return __atomic_load_n(&crash_log, __ATOMIC_ACQUIRE);
+}
 
 void gemu_crash_set_log(void *logbuf)
 {
@@ -248,7 +242,7 @@ static void write_log(void)
         return;
     }
     struct timespec ms = {0, 1000000};
-    for (int i = 0; i < 1000 && __atomic_load_n(&lb->busy, __ATOMIC_ACQUIRE) != 0; i++) {
+    for (int i = 0; i < 1000 && __atomic_load_n(&lb->lock, __ATOMIC_ACQUIRE) != 0; i++) {
         nanosleep(&ms, NULL);
     }
     uint64_t n = __atomic_load_n(&lb->n, __ATOMIC_ACQUIRE);

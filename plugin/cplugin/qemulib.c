@@ -7,6 +7,10 @@
  * built without linking against anything finds them when it is loaded.
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,9 +19,85 @@
 
 #include "plugins.h"
 #include "cplugin.h"
-#include "_cgo_export.h"
+#include "guestmem.h"
 
 /* ---- functions plugins call ---- */
+
+/* gemu_write_all writes n bytes at p to fd, waiting while a non-blocking
+   descriptor is full: 0, or the errno of the failure. */
+int gemu_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w < 0 && errno == EAGAIN) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+            poll(&pfd, 1, -1);
+            continue;
+        }
+        if (w < 0) {
+            return errno;
+        }
+        if (w == 0) {
+            return EIO;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void log_lock(struct gemu_logbuf *lb)
+{
+    for (int i = 0;; i++) {
+        uint32_t free = 0;
+        if (__atomic_compare_exchange_n(&lb->lock, &free, 1, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
+            return;
+        }
+        if (i > 100) {
+            sched_yield();
+        }
+    }
+}
+
+/* log_append appends n bytes to the log in one piece, as internal/logbuf's
+   Writer.Write does: the buffered bytes are written out first when these
+   do not fit, and bytes as large as the buffer go straight to the file.
+   After a failed write of the file the log drops everything, and Go
+   reports the error (the header's cerrno). */
+static void log_append(const char *p, size_t n)
+{
+    struct gemu_logbuf *lb = gemu_log_buffer();
+    if (lb == NULL) {
+        gemu_write_all(2, p, n);
+        return;
+    }
+    log_lock(lb);
+    if (__atomic_load_n(&lb->cerrno, __ATOMIC_RELAXED) == 0) {
+        uint64_t used = __atomic_load_n(&lb->n, __ATOMIC_RELAXED);
+        int err = 0;
+        if (n > lb->cap - used) {
+            err = gemu_write_all(lb->fd, lb->data, used);
+            used = 0;
+            if (err == 0 && n >= lb->cap) {
+                err = gemu_write_all(lb->fd, p, n);
+                n = 0;
+            }
+        }
+        if (err != 0) {
+            __atomic_store_n(&lb->cerrno, err, __ATOMIC_RELAXED);
+        } else if (n > 0) {
+            memcpy(lb->data + used, p, n);
+            used += n;
+        }
+        __atomic_store_n(&lb->n, err != 0 ? 0 : used, __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&lb->lock, 0, __ATOMIC_RELEASE);
+}
 
 void qemulib_log(const char *fmt, ...)
 {
@@ -35,19 +115,19 @@ void qemulib_log(const char *fmt, ...)
         return;
     }
     if ((size_t)n < sizeof small) {
-        gemuLog(small, n);
+        log_append(small, (size_t)n);
         return;
     }
     /* Too long for the stack buffer: format again into one that fits. */
     char *big = malloc((size_t)n + 1);
     if (big == NULL) {
-        gemuLog(small, (int)sizeof small - 1);
+        log_append(small, sizeof small - 1);
         return;
     }
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    gemuLog(big, n);
+    log_append(big, (size_t)n);
     free(big);
 }
 
@@ -71,7 +151,8 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
     if (buf == NULL) {
         return -1;
     }
-    return gemuReadMemory((uintptr_t)cpu, addr, buf, len);
+    const struct gemu_vcpu *v = gemu_cur.vcpu;
+    return gemu_guest_read(v->dir, v->dir_levels, v->dir_bits, addr, buf, len);
 }
 
 int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
@@ -79,7 +160,7 @@ int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
     if (!valid_cpu(cpu) || mem_buf == NULL) {
         return 0;
     }
-    return gemuReadRegister((uintptr_t)cpu, mem_buf, reg);
+    return gemu_read_register(gemu_cur.vcpu, mem_buf, reg);
 }
 
 static const char *arch_name = "i386";
@@ -127,8 +208,9 @@ void gemu_dlclose(void *handle)
 /* ---- trampolines ---- */
 
 /* Each trampoline records the call it makes (for the crash handler) and
-   the cpu handle that is valid during it (for qemulib_*), calls, and
-   clears both: two thread-local stores on each side of the call. */
+   the cpu handle and vCPU that are valid during it (for qemulib_*),
+   calls, and clears them: a few thread-local stores on each side of the
+   call. */
 
 typedef bool (*init_fn)(const char *);
 typedef bool (*needs_fn)(uint64_t, void *);
@@ -138,70 +220,74 @@ typedef void (*syscall_fn)(void *, int64_t, const uint64_t[6]);
 typedef void (*syscall_ret_fn)(void *, int64_t, int64_t);
 typedef void (*exit_fn)(void);
 
-static inline void enter(const gemu_callee *ce, uintptr_t cpu)
+static inline void enter(const gemu_callee *ce, const struct gemu_vcpu *v)
 {
     gemu_cur.callee = ce;
-    gemu_cur.cpu = cpu;
+    gemu_cur.cpu = v != NULL ? v->handle : 0;
+    gemu_cur.vcpu = v;
 }
 
 static inline void leave(void)
 {
     gemu_cur.callee = NULL;
     gemu_cur.cpu = 0;
+    gemu_cur.vcpu = NULL;
 }
 
 int gemu_call_init(const gemu_callee *ce, const char *args)
 {
-    enter(ce, 0);
+    enter(ce, NULL);
     int r = ((init_fn)ce->fn)(args);
     leave();
     return r;
 }
 
-int gemu_call_needs(const gemu_callee *ce, uint64_t pc, uintptr_t cpu)
+void gemu_call_exit(const gemu_callee *ce)
 {
-    enter(ce, cpu);
-    int r = ((needs_fn)ce->fn)(pc, (void *)cpu);
+    enter(ce, NULL);
+    ((exit_fn)ce->fn)();
+    leave();
+}
+
+uintptr_t gemu_run_needs(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc)
+{
+    enter(ce, v);
+    bool r = ((needs_fn)ce->fn)(pc, (void *)v->handle);
     leave();
     return r;
 }
 
-void gemu_call_before(const gemu_callee *ce, uint64_t pc, uintptr_t cpu)
+uintptr_t gemu_run_before(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc)
 {
-    enter(ce, cpu);
-    ((before_fn)ce->fn)(pc, (void *)cpu);
+    enter(ce, v);
+    ((before_fn)ce->fn)(pc, (void *)v->handle);
     leave();
+    return 0;
 }
 
-void gemu_call_mem(const gemu_callee *ce, uint64_t pc, uintptr_t cpu,
-                   uint64_t vaddr, int size, int is_store, uint64_t value)
+uintptr_t gemu_run_mem(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                       uint64_t vaddr, uint64_t size_store, uint64_t value)
 {
-    enter(ce, cpu);
-    ((mem_fn)ce->fn)(pc, (void *)cpu, vaddr, size, is_store, value);
+    enter(ce, v);
+    ((mem_fn)ce->fn)(pc, (void *)v->handle, vaddr, (int)(size_store & 0x7fffffff),
+                     (int)(size_store >> 31 & 1), value);
     leave();
+    return 0;
 }
 
-void gemu_call_syscall(const gemu_callee *ce, uintptr_t cpu, int64_t num,
-                       uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                       uint64_t a4, uint64_t a5)
+uintptr_t gemu_run_syscall(const struct gemu_vcpu *v, const gemu_callee *ce, int64_t num)
 {
-    const uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
-    enter(ce, cpu);
-    ((syscall_fn)ce->fn)((void *)cpu, num, args);
+    enter(ce, v);
+    ((syscall_fn)ce->fn)((void *)v->handle, num, v->args);
     leave();
+    return 0;
 }
 
-void gemu_call_syscall_ret(const gemu_callee *ce, uintptr_t cpu, int64_t num,
-                           int64_t ret)
+uintptr_t gemu_run_syscall_ret(const struct gemu_vcpu *v, const gemu_callee *ce,
+                               int64_t num, int64_t ret)
 {
-    enter(ce, cpu);
-    ((syscall_ret_fn)ce->fn)((void *)cpu, num, ret);
+    enter(ce, v);
+    ((syscall_ret_fn)ce->fn)((void *)v->handle, num, ret);
     leave();
-}
-
-void gemu_call_exit(const gemu_callee *ce)
-{
-    enter(ce, 0);
-    ((exit_fn)ce->fn)();
-    leave();
+    return 0;
 }

@@ -26,6 +26,8 @@ func TestPluginCrash(t *testing.T) {
 		{"segv", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) ` + at + `in plugin_before_insn`, false},
 		{"abort", syscall.SIGABRT, `SIGABRT \(aborted\) in plugin_init`, false},
 		{"overflow", syscall.SIGSEGV, `SIGSEGV \(stack overflow\) ` + at + `in plugin_before_tb`, false},
+		{"aborttb", syscall.SIGABRT, `SIGABRT \(aborted\) in plugin_before_tb`, false},
+		{"nullmem", syscall.SIGSEGV, `SIGSEGV \(segmentation fault\) ` + at + `in plugin_mem_access`, false},
 		{"fpe", syscall.SIGFPE, `SIGFPE \(integer divide by zero\) ` + at + `in plugin_before_insn`, false},
 		{"bus", syscall.SIGBUS, `SIGBUS \(bus error\) ` + at + `in plugin_before_insn`, false},
 		{"ill", syscall.SIGILL, `SIGILL \(illegal instruction\) ` + at + `in plugin_before_insn`, false},

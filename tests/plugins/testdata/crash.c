@@ -5,6 +5,8 @@
      segv      a store through NULL in plugin_before_insn (10th call)
      abort     abort() in plugin_init
      overflow  infinite recursion in plugin_before_tb (5th call)
+     aborttb   abort() in plugin_before_tb (5th call)
+     nullmem   a store through NULL in plugin_mem_access (3rd call)
      fpe       integer division by zero in plugin_before_insn (10th call)
      bus       a load from a file mapping past the file's end, in
                plugin_before_insn (10th call)
@@ -117,7 +119,7 @@ bool plugin_needs_before_tb(uint64_t pc, void *cpu)
 {
     (void)pc;
     (void)cpu;
-    return strcmp(mode, "overflow") == 0;
+    return strcmp(mode, "overflow") == 0 || strcmp(mode, "aborttb") == 0;
 }
 
 void plugin_before_tb(uint64_t pc, void *cpu)
@@ -126,7 +128,32 @@ void plugin_before_tb(uint64_t pc, void *cpu)
     (void)cpu;
     if (++calls == 5) {
         before_crash();
+        if (strcmp(mode, "aborttb") == 0) {
+            abort();
+        }
         calls = recurse(0);
+    }
+}
+
+bool plugin_needs_mem(uint64_t pc, void *cpu)
+{
+    (void)pc;
+    (void)cpu;
+    return strcmp(mode, "nullmem") == 0;
+}
+
+void plugin_mem_access(uint64_t pc, void *cpu, uint64_t vaddr, int size, int is_store,
+                       uint64_t value)
+{
+    (void)pc;
+    (void)cpu;
+    (void)vaddr;
+    (void)size;
+    (void)is_store;
+    (void)value;
+    if (++calls == 3) {
+        before_crash();
+        *nowhere = 1;
     }
 }
 
