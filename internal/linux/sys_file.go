@@ -88,7 +88,6 @@ func init() {
 	reg(sysFadvise, "fadvise64_64") // i386's with a 64-bit length: the same checks
 	reg(func(t *Thread, a *[6]uint64) int64 { return t.sendfile(a, t.w == 4) }, "sendfile")
 	reg(func(t *Thread, a *[6]uint64) int64 { return t.sendfile(a, false) }, "sendfile64")
-	reg(func(t *Thread, a *[6]uint64) int64 { return -abi.ENOSYS }, "copy_file_range")
 }
 
 const (

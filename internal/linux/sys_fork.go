@@ -563,7 +563,15 @@ func readForkState(r io.Reader, opts Options) (*Process, *forkImage, error) {
 		p.bus.add(pg, pg+1)
 	}
 	for _, s := range img.Shared {
-		p.shared = append(p.shared, &sharedMap{addr: s.Addr, size: s.Size, fd: s.FD, off: s.Off, shadow: s.Shadow})
+		// The child maps the file too, as a forked child shares the
+		// mapping (the token, with read access: gemu does not know the
+		// protection here; the file's open mode decides whether it
+		// counts as writable).
+		var token uintptr
+		if r, _, e := syscall.Syscall6(syscall.SYS_MMAP, 0, uintptr(s.Size), syscall.PROT_READ, syscall.MAP_SHARED, uintptr(s.FD), uintptr(s.Off)); e == 0 {
+			token = r
+		}
+		p.shared = append(p.shared, &sharedMap{addr: s.Addr, size: s.Size, fd: s.FD, off: s.Off, shadow: s.Shadow, token: token})
 	}
 	p.shmReattach(img.Shm)
 	t.childReturn(&img.Clone)

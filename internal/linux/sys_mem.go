@@ -172,13 +172,26 @@ func (t *Thread) mmap(addr, length, prot, flags uint64, fd int64, off uint64) in
 			data = data[:got]
 		}
 	}
+	shared := flags&abi.MAP_ANONYMOUS == 0 && flags&abi.MAP_TYPE != abi.MAP_PRIVATE
+	var token uintptr
+	if shared {
+		// The host maps the file too (sharedToken): its answer is the
+		// kernel's (EACCES, EPERM for seals, ENODEV...).
+		r := host(syscall.SYS_MMAP, 0, uintptr(size), uintptr(prot&protRWX), syscall.MAP_SHARED, uintptr(fd), uintptr(off))
+		if r < 0 {
+			return r
+		}
+		token = uintptr(r)
+	}
 	if !fixed {
 		addr = t.findArea(addr, size, flags&abi.MAP_32BIT != 0)
 		if addr == 0 {
+			dropToken(token, size)
 			return -abi.ENOMEM
 		}
 	}
 	if err := t.Mem.Map(addr, size, protPerm(prot)); err != nil {
+		dropToken(token, size)
 		return -abi.ENOMEM
 	}
 	t.clearBus(addr, size)
@@ -190,8 +203,8 @@ func (t *Thread) mmap(addr, length, prot, flags uint64, fd int64, off uint64) in
 	if len(data) > 0 {
 		t.Mem.Poke(addr, data)
 	}
-	if flags&abi.MAP_ANONYMOUS == 0 && flags&abi.MAP_TYPE != abi.MAP_PRIVATE {
-		t.addShared(addr, size, fd, off, data)
+	if shared {
+		t.addShared(addr, size, fd, off, data, token)
 	}
 	if busFrom < size {
 		// Pages wholly past the end of the file raise SIGBUS when touched:
@@ -528,28 +541,51 @@ type sharedMap struct {
 	fd         int    // gemu's own duplicate of the guest's descriptor
 	off        uint64 // file offset of addr
 	shadow     []byte // the file contents as last synchronized
+	// token is a host mapping of the same file range with the guest's
+	// protection (sharedToken), 0 if none.
+	token uintptr
+}
+
+// protRWX is PROT_READ|PROT_WRITE|PROT_EXEC.
+const protRWX = 7
+
+// A shared file mapping's token: gemu maps the guest's range of the file
+// shared in its own address space with the guest's protection, never
+// touches it, and unmaps it with the guest's mapping. The host kernel then
+// knows the file is mapped as the guest mapped it: mmap fails as natively
+// (a write-sealed memfd, a descriptor not open for writing, a file that
+// cannot be mapped), and F_ADD_SEALS with F_SEAL_WRITE is EBUSY while a
+// writable shared mapping exists, as for the guest's own.
+
+// dropToken unmaps a token of size bytes (none for 0).
+func dropToken(token uintptr, size uint64) {
+	if token != 0 {
+		syscall.Syscall(syscall.SYS_MUNMAP, token, uintptr(size), 0)
+	}
 }
 
 // maxShared bounds the bytes of shared file mappings kept coherent; larger
 // ones behave as private mappings.
 const maxShared = 64 << 20
 
-func (p *Process) addShared(addr, size uint64, fd int64, off uint64, data []byte) {
+func (p *Process) addShared(addr, size uint64, fd int64, off uint64, data []byte, token uintptr) {
 	var total uint64
 	for _, m := range p.shared {
 		total += m.size
 	}
 	if total+size > maxShared {
 		p.unimpf("gemu: MAP_SHARED mapping of fd %d too large to keep coherent: writes stay private\n", fd)
+		dropToken(token, size)
 		return
 	}
 	nfd := host(syscall.SYS_FCNTL, uintptr(fd), 1030 /* F_DUPFD_CLOEXEC */, 1000)
 	if nfd < 0 {
+		dropToken(token, size)
 		return
 	}
 	shadow := make([]byte, size)
 	copy(shadow, data)
-	p.shared = append(p.shared, &sharedMap{addr: addr, size: size, fd: int(nfd), off: off, shadow: shadow})
+	p.shared = append(p.shared, &sharedMap{addr: addr, size: size, fd: int(nfd), off: off, shadow: shadow, token: token})
 }
 
 // dropShared forgets shared mappings overlapping [addr, addr+size), after
@@ -559,6 +595,7 @@ func (p *Process) dropShared(addr, size uint64) {
 	for _, m := range p.shared {
 		if m.addr < addr+size && addr < m.addr+m.size {
 			host(syscall.SYS_CLOSE, uintptr(m.fd))
+			dropToken(m.token, m.size)
 			continue
 		}
 		kept = append(kept, m)
