@@ -138,15 +138,17 @@ func (p *Process) syncSignalfds() {
 			continue
 		}
 		want := pend&f.mask != 0
+		if want {
+			// Readers wait for signals they may take; one pending for
+			// another thread made the descriptor readable already.
+			p.wakeSignalfdReaders(f)
+		}
 		if want == f.ready {
 			continue
 		}
 		if want {
 			binary.LittleEndian.PutUint64(f.buf[:], 1)
 			syscall.RawSyscall(syscall.SYS_WRITE, uintptr(e.host), uintptr(unsafe.Pointer(&f.buf[0])), 8)
-			for _, w := range f.waiters {
-				w.wakeThread()
-			}
 		} else {
 			syscall.RawSyscall(syscall.SYS_READ, uintptr(e.host), uintptr(unsafe.Pointer(&f.buf[0])), 8)
 		}
