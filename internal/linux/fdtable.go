@@ -79,6 +79,9 @@ type fdTable struct {
 	// sigfds says the table has held a signalfd (sys_signalfd.go): only
 	// then do pending signals change host descriptors.
 	sigfds atomic.Bool
+	// epollRegs says an epoll instance has registered a descriptor
+	// (sys_epoll.go): only then does closing one look at registrations.
+	epollRegs atomic.Bool
 }
 
 func newFDTable() *fdTable { return &fdTable{refs: map[int]int{}, size: 64} }

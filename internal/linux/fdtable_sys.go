@@ -110,6 +110,7 @@ func (p *Process) dropEntry(h int) {
 // them.
 func (p *Process) closeHost(h int) {
 	delete(p.dirs, h)
+	p.dropEpollDups(h)
 	if h <= 2 {
 		if n := devNull(); n >= 0 {
 			syscall.Dup3(n, h, 0)

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"sync"
 	"syscall"
 
 	"gemu/internal/linux/abi"
@@ -10,9 +11,18 @@ import (
 // and a guest eventfd a host eventfd: epoll_ctl registers the host
 // descriptor standing for the guest's, and the events the host reports
 // carry the guest's own 64-bit data word back, so the guest never sees a
-// host number. (gemu's dups share one host descriptor, so registering a
-// guest dup of a registered descriptor fails with EEXIST where Linux
-// would accept it.)
+// host number.
+//
+// Linux keys a registration by file and descriptor number, so a program
+// may register a file under two of its numbers (a descriptor and its
+// dup). gemu's dups share one host descriptor, which the host would
+// register once (EEXIST): the second registration is made with a host
+// duplicate of its own (epollFile.regs), which gemu closes when the file
+// is closed in the guest (dropEpollDups), as Linux drops registrations
+// with their file. The epoll instance remembers which host descriptor
+// each guest number was registered with; a forked or exec'd gemu does not
+// (the host instance keeps its registrations, but registering a dup there
+// is EEXIST again).
 
 func init() {
 	reg(sysEpollCreate, "epoll_create")
@@ -31,7 +41,12 @@ const (
 	// epollEventSize is struct epoll_event's size: packed on x86-64 and
 	// naturally 12 bytes on i386, so the layouts agree.
 	epollEventSize = 12
+	epollCtlAdd    = 1
 	epollCtlDel    = 2
+	// epollDupFloor is where gemu's duplicates for registrations are
+	// numbered from: out of the way of the guest's host descriptors,
+	// which are allocated lowest first.
+	epollDupFloor = 1000
 	// epollMaxEvents is the most events one wait collects in gemu's
 	// buffer; a guest asking for more gets at most this many per call, as
 	// a guest may from Linux whenever fewer are ready.
@@ -62,7 +77,108 @@ func (p *Process) epollCreate(flags uint32) int64 {
 		return e
 	}
 	r := host(syscall.SYS_EPOLL_CREATE1, syscall.EPOLL_CLOEXEC)
-	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, nil)
+	return p.fillFD(fd, r, flags&abi.O_CLOEXEC != 0, &epollFile{regs: map[epollKey]int{}})
+}
+
+// epollFile is a guest epoll instance's registrations: for each guest
+// descriptor number and the host descriptor it stood for, the host
+// descriptor registered (the same, or a duplicate gemu owns).
+type epollFile struct {
+	mu   sync.Mutex
+	regs map[epollKey]int
+}
+
+// epollKey is a registration as Linux keys it: the file (the host
+// descriptor standing for it) and the guest's number.
+type epollKey struct {
+	fd   int64
+	base int
+}
+
+// kind is fdKindHost: a forked or exec'd gemu gets the host instance.
+func (f *epollFile) kind() int { return fdKindHost }
+
+// hostFor returns the host descriptor to pass for op on guest descriptor
+// fd standing for host descriptor base, and a duplicate to close after a
+// successful EPOLL_CTL_DEL (or -1). For EPOLL_CTL_ADD of a file already
+// registered under another guest number it makes the duplicate (EEXIST
+// for the same number comes from the host).
+func (f *epollFile) hostFor(op int64, fd int64, base int) (h, drop int, e int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := epollKey{fd, base}
+	if r, ok := f.regs[k]; ok {
+		if op == epollCtlDel && r != base {
+			return r, r, 0
+		}
+		return r, -1, 0
+	}
+	if op != epollCtlAdd {
+		return base, -1, 0
+	}
+	for o := range f.regs {
+		if o.base == base {
+			// A raw call: host() would give up the OS lock with mu
+			// held, and closeHost takes mu under the OS lock.
+			d, _, errno := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(base), fDupfdCloexec, epollDupFloor)
+			if errno != 0 {
+				return 0, -1, -int64(errno)
+			}
+			return int(d), -1, 0
+		}
+	}
+	return base, -1, 0
+}
+
+// done records the result r of op on (fd, base) made with host
+// descriptor h.
+func (f *epollFile) done(p *Process, op int64, fd int64, base, h int, r int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := epollKey{fd, base}
+	switch {
+	case op == epollCtlAdd && r == 0:
+		f.regs[k] = h
+		p.fds.epollRegs.Store(true)
+	case op == epollCtlAdd && h != base && f.regs[k] != h:
+		syscall.Close(h) // a new duplicate that was not needed
+	case op == epollCtlDel && r == 0:
+		delete(f.regs, k)
+		if h != base {
+			syscall.Close(h)
+		}
+	}
+}
+
+// dropEpollDups forgets the registrations of the file host descriptor h
+// stood for, which the guest closed (closeHost), so that a later file on
+// the same host number is not taken for it, and closes the duplicates
+// gemu made for them: with them goes the last reference and the host
+// drops the registrations, as Linux does when a file is released.
+func (p *Process) dropEpollDups(h int) {
+	if !p.fds.epollRegs.Load() {
+		return
+	}
+	p.fds.mu.Lock()
+	var eps []*epollFile
+	for _, e := range p.fds.ents {
+		if f, ok := e.file.(*epollFile); ok && e.host >= 0 {
+			eps = append(eps, f)
+		}
+	}
+	p.fds.mu.Unlock()
+	for _, f := range eps {
+		f.mu.Lock()
+		for k, r := range f.regs {
+			if k.base == h {
+				delete(f.regs, k)
+				if r != h {
+					syscall.Close(r)
+				}
+			}
+		}
+		f.mu.Unlock()
+	}
 }
 
 func sysEpollCtl(t *Thread, a *[6]uint64) int64 {
@@ -76,17 +192,28 @@ func sysEpollCtl(t *Thread, a *[6]uint64) int64 {
 		ev = hbuf(epollEventSize)
 		copy(ev, b)
 	}
-	ep, e := t.fget(a[0])
+	ep, e := t.fentry(a[0])
 	if e != 0 {
 		return e
 	}
-	defer t.fput(ep)
+	defer t.putHost(ep.host)
 	fd, e := t.fget(a[2])
 	if e != 0 {
 		return e
 	}
 	defer t.fput(fd)
-	return host(syscall.SYS_EPOLL_CTL, ep, uintptr(op), fd, uintptr(ptr(ev)))
+	f, ok := ep.file.(*epollFile)
+	if !ok || int(fd) == ep.host {
+		// Not an epoll instance, or itself: the host's error.
+		return host(syscall.SYS_EPOLL_CTL, uintptr(ep.host), uintptr(op), fd, uintptr(ptr(ev)))
+	}
+	h, _, e := f.hostFor(op, sint(a[2]), int(fd))
+	if e != 0 {
+		return e
+	}
+	r := host(syscall.SYS_EPOLL_CTL, uintptr(ep.host), uintptr(op), uintptr(h), uintptr(ptr(ev)))
+	f.done(t.Process, op, sint(a[2]), int(fd), h, r)
+	return r
 }
 
 // epollWaitCall is the variant of epoll_wait being served.
