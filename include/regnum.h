@@ -49,14 +49,14 @@
  * not name (ST1..ST7, the x87 control registers, XMM2.., CR0, EFER...)
  * have the numbers SWAT's QEMU reads them under.
  *
- * ARM and AArch64 names have SWAT's numbers, so that a plugin serving
- * several architectures (SWAT's introspection) compiles. gemu runs only x86
+ * ARM and AArch64 names exist so that a plugin serving several
+ * architectures (SWAT's introspection) compiles. gemu runs only x86
  * guests: such a plugin uses them only after qemulib_get_arch_name() says
- * "arm" or "aarch64", which gemu never does. A number is read in the
- * guest's table whatever name it was written with: ARM_SP_REGNUM (13) read
- * from an i386 guest is ES; the ARM and AArch64 numbers past the x86
- * tables (ARM_SP_USR_REGNUM, ARM_TTBR0_EL1, AARCH64_SP_EL0,
- * AARCH64_TTBR0_EL1 and the like) read nothing (return 0).
+ * "arm" or "aarch64", which gemu never does. Their numbers here are SWAT's
+ * plus GEMU_ARM_REGNUM_BASE or GEMU_AARCH64_REGNUM_BASE, past every x86
+ * number, so that reading one from an x86 guest returns 0 (a plugin built
+ * against SWAT's own header passes SWAT's small numbers, which gemu reads
+ * in the guest's x86 table).
  *
  * Sizes
  *
@@ -309,42 +309,48 @@ enum amd64_regnum {
 };
 
 /* ---------------------------------------------------------------------
- * ARM and AArch64: SWAT's numbers, for plugins that serve several
- * architectures. gemu never runs such a guest (see above).
+ * ARM and AArch64: SWAT's names, for plugins that serve several
+ * architectures. gemu never runs such a guest (see above). Their numbers
+ * are SWAT's plus a base far past every x86 number, so that reading one
+ * from an x86 guest reads nothing (returns 0); the counts (ARM_NUM_REGS,
+ * ARM_NUM_ARG_REGS, ARM_NUM_FP_ARG_REGS) are SWAT's.
  * ------------------------------------------------------------------- */
 
+#define GEMU_ARM_REGNUM_BASE 0x10000
+#define GEMU_AARCH64_REGNUM_BASE 0x20000
+
 enum arm_regnum {
-    ARM_A1_REGNUM = 0,          /* r0, first argument */
-    ARM_A4_REGNUM = 3,          /* r3, fourth argument */
-    ARM_AP_REGNUM = 11,
-    ARM_IP_REGNUM = 12,
-    ARM_SP_REGNUM = 13,
-    ARM_LR_REGNUM = 14,
-    ARM_PC_REGNUM = 15,
-    ARM_F0_REGNUM = 16,         /* FPA registers f0..f7 */
-    ARM_F3_REGNUM = 19,
-    ARM_F7_REGNUM = 23,
-    ARM_FPS_REGNUM = 24,
-    ARM_PS_REGNUM = 25,         /* cpsr */
-    ARM_WR0_REGNUM = 26,        /* iWMMXt data registers */
-    ARM_WR15_REGNUM = 41,
-    ARM_WC0_REGNUM = 42,        /* iWMMXt control registers */
-    ARM_WCSSF_REGNUM = 44,
-    ARM_WCASF_REGNUM = 45,
-    ARM_WC7_REGNUM = 49,
-    ARM_WCGR0_REGNUM = 50,      /* iWMMXt general purpose registers */
-    ARM_WCGR3_REGNUM = 53,
-    ARM_WCGR7_REGNUM = 57,
-    ARM_D0_REGNUM = 58,         /* VFP d0..d31 */
-    ARM_D31_REGNUM = 89,
-    ARM_FPSCR_REGNUM = 90,
-    ARM_SP_USR_REGNUM = 91,     /* not GDB registers from here */
-    ARM_TTBR0_EL1 = 92,
-    ARM_TTBR1_EL1 = 93,
+    ARM_A1_REGNUM = GEMU_ARM_REGNUM_BASE + 0,  /* r0, first argument */
+    ARM_A4_REGNUM = GEMU_ARM_REGNUM_BASE + 3,  /* r3, fourth argument */
+    ARM_AP_REGNUM = GEMU_ARM_REGNUM_BASE + 11,
+    ARM_IP_REGNUM = GEMU_ARM_REGNUM_BASE + 12,
+    ARM_SP_REGNUM = GEMU_ARM_REGNUM_BASE + 13,
+    ARM_LR_REGNUM = GEMU_ARM_REGNUM_BASE + 14,
+    ARM_PC_REGNUM = GEMU_ARM_REGNUM_BASE + 15,
+    ARM_F0_REGNUM = GEMU_ARM_REGNUM_BASE + 16,  /* FPA registers f0..f7 */
+    ARM_F3_REGNUM = GEMU_ARM_REGNUM_BASE + 19,
+    ARM_F7_REGNUM = GEMU_ARM_REGNUM_BASE + 23,
+    ARM_FPS_REGNUM = GEMU_ARM_REGNUM_BASE + 24,
+    ARM_PS_REGNUM = GEMU_ARM_REGNUM_BASE + 25,  /* cpsr */
+    ARM_WR0_REGNUM = GEMU_ARM_REGNUM_BASE + 26,  /* iWMMXt data registers */
+    ARM_WR15_REGNUM = GEMU_ARM_REGNUM_BASE + 41,
+    ARM_WC0_REGNUM = GEMU_ARM_REGNUM_BASE + 42,  /* iWMMXt control registers */
+    ARM_WCSSF_REGNUM = GEMU_ARM_REGNUM_BASE + 44,
+    ARM_WCASF_REGNUM = GEMU_ARM_REGNUM_BASE + 45,
+    ARM_WC7_REGNUM = GEMU_ARM_REGNUM_BASE + 49,
+    ARM_WCGR0_REGNUM = GEMU_ARM_REGNUM_BASE + 50,  /* iWMMXt general purpose registers */
+    ARM_WCGR3_REGNUM = GEMU_ARM_REGNUM_BASE + 53,
+    ARM_WCGR7_REGNUM = GEMU_ARM_REGNUM_BASE + 57,
+    ARM_D0_REGNUM = GEMU_ARM_REGNUM_BASE + 58,  /* VFP d0..d31 */
+    ARM_D31_REGNUM = GEMU_ARM_REGNUM_BASE + 89,
+    ARM_FPSCR_REGNUM = GEMU_ARM_REGNUM_BASE + 90,
+    ARM_SP_USR_REGNUM = GEMU_ARM_REGNUM_BASE + 91,  /* not GDB registers from here */
+    ARM_TTBR0_EL1 = GEMU_ARM_REGNUM_BASE + 92,
+    ARM_TTBR1_EL1 = GEMU_ARM_REGNUM_BASE + 93,
     ARM_NUM_REGS = 94,
 
-    ARM_FP_REGNUM = 11,         /* frame pointer in ARM code */
-    THUMB_FP_REGNUM = 7,        /* frame pointer in Thumb code */
+    ARM_FP_REGNUM = GEMU_ARM_REGNUM_BASE + 11,  /* frame pointer in ARM code */
+    THUMB_FP_REGNUM = GEMU_ARM_REGNUM_BASE + 7,  /* frame pointer in Thumb code */
     ARM_NUM_ARG_REGS = 4,
     ARM_LAST_ARG_REGNUM = ARM_A4_REGNUM,
     ARM_NUM_FP_ARG_REGS = 4,
@@ -352,31 +358,31 @@ enum arm_regnum {
 };
 
 enum aarch64_regnum {
-    AARCH64_X0_REGNUM = 0,
-    AARCH64_FP_REGNUM = 29,     /* x29 */
-    AARCH64_LR_REGNUM = 30,     /* x30 */
-    AARCH64_SP_REGNUM = 31,
-    AARCH64_PC_REGNUM = 32,
-    AARCH64_CPSR_REGNUM = 33,
-    AARCH64_V0_REGNUM = 34,
-    AARCH64_V31_REGNUM = 65,
+    AARCH64_X0_REGNUM = GEMU_AARCH64_REGNUM_BASE + 0,
+    AARCH64_FP_REGNUM = GEMU_AARCH64_REGNUM_BASE + 29,  /* x29 */
+    AARCH64_LR_REGNUM = GEMU_AARCH64_REGNUM_BASE + 30,  /* x30 */
+    AARCH64_SP_REGNUM = GEMU_AARCH64_REGNUM_BASE + 31,
+    AARCH64_PC_REGNUM = GEMU_AARCH64_REGNUM_BASE + 32,
+    AARCH64_CPSR_REGNUM = GEMU_AARCH64_REGNUM_BASE + 33,
+    AARCH64_V0_REGNUM = GEMU_AARCH64_REGNUM_BASE + 34,
+    AARCH64_V31_REGNUM = GEMU_AARCH64_REGNUM_BASE + 65,
     AARCH64_SVE_Z0_REGNUM = AARCH64_V0_REGNUM,
     AARCH64_SVE_Z31_REGNUM = AARCH64_V31_REGNUM,
-    AARCH64_FPSR_REGNUM = 66,
-    AARCH64_FPCR_REGNUM = 67,
-    AARCH64_SVE_P0_REGNUM = 68,
-    AARCH64_SVE_P15_REGNUM = 83,
-    AARCH64_SVE_FFR_REGNUM = 84,
-    AARCH64_SVE_VG_REGNUM = 85,
-    AARCH64_SP_EL0 = 86,        /* not GDB registers from here */
-    AARCH64_SP_EL1 = 87,
-    AARCH64_SP_EL2 = 88,
-    AARCH64_SP_EL3 = 89,
-    AARCH64_TTBR0_EL1 = 90,
-    AARCH64_TTBR1_EL1 = 91,
+    AARCH64_FPSR_REGNUM = GEMU_AARCH64_REGNUM_BASE + 66,
+    AARCH64_FPCR_REGNUM = GEMU_AARCH64_REGNUM_BASE + 67,
+    AARCH64_SVE_P0_REGNUM = GEMU_AARCH64_REGNUM_BASE + 68,
+    AARCH64_SVE_P15_REGNUM = GEMU_AARCH64_REGNUM_BASE + 83,
+    AARCH64_SVE_FFR_REGNUM = GEMU_AARCH64_REGNUM_BASE + 84,
+    AARCH64_SVE_VG_REGNUM = GEMU_AARCH64_REGNUM_BASE + 85,
+    AARCH64_SP_EL0 = GEMU_AARCH64_REGNUM_BASE + 86,  /* not GDB registers from here */
+    AARCH64_SP_EL1 = GEMU_AARCH64_REGNUM_BASE + 87,
+    AARCH64_SP_EL2 = GEMU_AARCH64_REGNUM_BASE + 88,
+    AARCH64_SP_EL3 = GEMU_AARCH64_REGNUM_BASE + 89,
+    AARCH64_TTBR0_EL1 = GEMU_AARCH64_REGNUM_BASE + 90,
+    AARCH64_TTBR1_EL1 = GEMU_AARCH64_REGNUM_BASE + 91,
 
-    AARCH64_LAST_X_ARG_REGNUM = 7,
-    AARCH64_STRUCT_RETURN_REGNUM = 8,
+    AARCH64_LAST_X_ARG_REGNUM = GEMU_AARCH64_REGNUM_BASE + 7,
+    AARCH64_STRUCT_RETURN_REGNUM = GEMU_AARCH64_REGNUM_BASE + 8,
     AARCH64_LAST_V_ARG_REGNUM = AARCH64_V0_REGNUM + 7
 };
 

@@ -70,6 +70,9 @@ func checkRegNames(t *testing.T, arch string, log []string) {
 		}
 		n++
 		num, _ := strconv.Atoi(f[2])
+		if foreignRegName(f[1]) && !strings.Contains(f[1], "_NUM_") && num < 0x10000 {
+			t.Errorf("%s = %d: an ARM or AArch64 register number an x86 guest can read", f[1], num)
+		}
 		lower, ok := strings.CutPrefix(f[1], prefix)
 		if !ok {
 			continue
@@ -104,6 +107,17 @@ func checkRegNames(t *testing.T, arch string, log []string) {
 			t.Errorf("register %d %q of the Go API has no C name in regnum.h", num, name)
 		}
 	}
+}
+
+// foreignRegName reports whether name is one of regnum.h's ARM or AArch64
+// names, whose numbers lie past every x86 number.
+func foreignRegName(name string) bool {
+	for _, p := range []string{"ARM_", "THUMB_", "AARCH64_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // regVal is a register's expected size and value (little-endian bytes); a
