@@ -105,7 +105,7 @@ func sysShmctl(t *Thread, a *[6]uint64) int64 {
 // multiplexer. Its shmat is the old interface: the address goes to the
 // long at third, and the call returns 0. shmctl's structures are the
 // ipc64 ones if the command has IPC_64, else the old 16-bit ones.
-// Semaphores and message queues are not implemented.
+// Semaphores and message queues: sysIpcSemMsg (sys_sem.go).
 func sysIpc(t *Thread, a *[6]uint64) int64 {
 	call, first, second, third, ptr := a[0]&0xffff, a[1], a[2], a[3], a[4]
 	version := a[0] >> 16 & 0xffff
@@ -127,7 +127,10 @@ func sysIpc(t *Thread, a *[6]uint64) int64 {
 		cmd := sint(second)
 		return t.shmctl(sint(first), cmd&^ipc64, t.ulong(ptr), cmd&ipc64 != 0)
 	}
-	t.unimpf("ipc: call %d (semaphores and message queues) is not supported\n", call)
+	if r, ok := t.sysIpcSemMsg(call, version, first, second, third, ptr, a[5]); ok {
+		return r
+	}
+	t.unimpf("ipc: call %d is not supported\n", call)
 	return -abi.ENOSYS
 }
 
