@@ -883,7 +883,7 @@ func (t *Thread) readlink(dirArg uint64, r []uint64) int64 {
 		if n < 0 {
 			return n
 		}
-		target = b[:n]
+		target = t.signalfdLink(s, b[:n])
 	}
 	if int64(len(target)) > size {
 		target = target[:size]

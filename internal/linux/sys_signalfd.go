@@ -2,6 +2,7 @@ package linux
 
 import (
 	"encoding/binary"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -347,4 +348,26 @@ func (t *Thread) signalfdSiginfo(si *sigInfo) []byte {
 		le.PutUint32(b[40:], uint32(si.status))
 	}
 	return b
+}
+
+// signalfdLink returns the target of the descriptor link s as the guest
+// sees it: a guest signalfd's host eventfd reads as the signalfd it is.
+func (p *Process) signalfdLink(s string, target []byte) []byte {
+	if string(target) != "anon_inode:[eventfd]" {
+		return target
+	}
+	dir, rest, ok := p.fdPathParts(s)
+	if !ok || dir != "fd" {
+		return target
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil {
+		return target
+	}
+	if e, ok := p.fds.lookup(int64(n)); ok {
+		if _, ok := e.file.(*signalFile); ok {
+			return []byte("anon_inode:[signalfd]")
+		}
+	}
+	return target
 }

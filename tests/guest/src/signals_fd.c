@@ -9,7 +9,7 @@
 // signal (EINTR); a forked child reads its own signals through the
 // inherited descriptor, not its parent's; errors (EINVAL for size, flags,
 // short reads, writes and a descriptor that is no signalfd, EBADF, EFAULT,
-// EAGAIN).
+// EAGAIN); its /proc/self/fd link names a signalfd.
 #include "gt.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +94,10 @@ int main(void)
 	int sfd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
 	printf("signalfd: %s cloexec %d nonblock %d\n", sfd >= 3 ? "ok" : strerror(errno), fcntl(sfd, F_GETFD) & FD_CLOEXEC,
 	       (fcntl(sfd, F_GETFL) & O_NONBLOCK) != 0);
+	char lp[64], lt[64] = {0};
+	snprintf(lp, sizeof lp, "/proc/self/fd/%d", sfd);
+	readlink(lp, lt, sizeof lt - 1);
+	printf("link: %s\n", lt);
 	show("nothing pending", si, read(sfd, si, sizeof si));
 	show("short buffer", si, read(sfd, si, 100));
 	printf("readable: %x\n", readable(sfd));
