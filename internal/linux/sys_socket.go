@@ -560,7 +560,9 @@ func sysRecvmsg(t *Thread, a *[6]uint64) int64 {
 		return r
 	}
 	// Write back the address, control messages, their lengths and flags.
-	outFlags := le32(h[48:])
+	// The host reports the MSG_CMSG_CLOEXEC gemu adds among the flags,
+	// as the kernel reports the caller's.
+	outFlags := le32(h[48:])&^msgCmsgCloexec | gflags&msgCmsgCloexec
 	var nameLen uint64
 	if name != nil {
 		nameLen = uint64(le32(h[8:]))
@@ -622,11 +624,11 @@ func sysRecvmsg(t *Thread, a *[6]uint64) int64 {
 func keep(...[]byte) {}
 
 // socketcallArgs is the number of arguments of each socketcall call.
-var socketcallArgs = [...]int{0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4}
+var socketcallArgs = [...]int{0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4}
 
 var socketcallNames = [...]string{"", "socket", "bind", "connect", "listen", "accept", "getsockname",
 	"getpeername", "socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt",
-	"getsockopt", "sendmsg", "recvmsg", "accept4"}
+	"getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg"}
 
 // sysSocketcall is i386's socket multiplexer: call number and a pointer
 // to the call's arguments.
