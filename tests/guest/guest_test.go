@@ -72,6 +72,9 @@ var qemuRefGaps = map[string]string{
 	"threads_tgkill":  "runs some handlers of signals sent to one thread (pthread_kill, pthread_sigqueue) on no thread at all and keeps none pending for the thread that blocks it",
 	"shm_sysv":        "crashes (SIGSEGV) reading a segment attached at a given address (shmat with shmaddr)",
 	"shm_ipc":         "accepts the IPC_64 bit in the direct shmctl call, which an x86-64 kernel's compat call refuses (EINVAL)",
+	"signals_pwait":   "does not deliver a signal that arrived while epoll_pwait's mask blocked it once the call has put the old mask back",
+	"signals_fd":      "accepts a signalfd4 mask size other than 8 and keeps the signal pending when a signalfd read fails with EFAULT",
+	"fileops":         "fails futimesat with a NULL path (EFAULT) and stores a 4-byte mount id for AT_HANDLE_MNT_ID_UNIQUE",
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
 }
 
