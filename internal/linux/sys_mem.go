@@ -23,7 +23,7 @@ func init() {
 	reg(sysMadvise, "madvise")
 	reg(sysMsync, "msync")
 	reg(sysMincore, "mincore")
-	for _, name := range []string{"mlock", "munlock", "mlockall", "munlockall", "mlock2"} {
+	for _, name := range []string{"mlock", "munlock", "mlockall", "munlockall"} {
 		reg(sysNop, name) // nothing is ever paged out
 	}
 }

@@ -29,7 +29,6 @@ func init() {
 		t.clearTID = t.ulong(a[0])
 		return int64(t.gettid())
 	}, "set_tid_address")
-	reg(func(t *Thread, a *[6]uint64) int64 { return -abi.ENOSYS }, "rseq")
 	reg(sysSysinfo, "sysinfo")
 	reg(sysGetrusage, "getrusage")
 	reg(sysTimes, "times")
