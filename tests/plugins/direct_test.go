@@ -99,3 +99,21 @@ func TestPluginStdioFlushed(t *testing.T) {
 		})
 	}
 }
+
+// TestSleepingCallbacks: callbacks that sleep (block and system call
+// callbacks, on the direct path, where gemu's runtime cannot stop the
+// thread until they return) only make the run slower: the guest and the
+// plugin see everything as without the sleeps.
+func TestSleepingCallbacks(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(archName(mode), func(t *testing.T) {
+			r := runGemu(t, true, "-plugin", "file="+testPlugin(t, "sleepy"), "-strace", guest(t, mode))
+			wantOK(t, r)
+			names, _ := straceCalls(r.log)
+			want := fmt.Sprintf("sleepy: %d sleeps", 20+len(names))
+			if last := r.log[len(r.log)-1]; last != want {
+				t.Errorf("last log line %q, want %q (%d system calls)", last, want, len(names))
+			}
+		})
+	}
+}
