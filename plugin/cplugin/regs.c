@@ -16,11 +16,62 @@ void gemu_set_regmap(const struct gemu_regmap *m)
     regmap = *m;
 }
 
+/* load reads size (1, 2, 4 or 8) bytes at regs+off, little endian: fixed
+   sizes, so that each is one load (a variable-length copy into a local
+   made every register read stall on store forwarding). */
 static inline uint64_t load(const uint8_t *regs, uint32_t off, int size)
 {
-    uint64_t v = 0;
-    memcpy(&v, regs + off, (size_t)size); /* little endian */
-    return v;
+    const uint8_t *p = regs + off;
+    switch (size) {
+    case 1:
+        return p[0];
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    case 8: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    default: {
+        uint64_t v = 0;
+        memcpy(&v, p, (size_t)size);
+        return v;
+    }
+    }
+}
+
+/* store writes the low size bytes of v at buf, little endian. */
+static inline void store(uint8_t *buf, uint64_t v, int size)
+{
+    switch (size) {
+    case 1:
+        buf[0] = (uint8_t)v;
+        break;
+    case 2: {
+        uint16_t w = (uint16_t)v;
+        memcpy(buf, &w, 2);
+        break;
+    }
+    case 4: {
+        uint32_t w = (uint32_t)v;
+        memcpy(buf, &w, 4);
+        break;
+    }
+    case 8:
+        memcpy(buf, &v, 8);
+        break;
+    default:
+        memcpy(buf, &v, (size_t)size);
+        break;
+    }
 }
 
 /* Lazy flags, as internal/x86 flags.go evaluates them. */
@@ -167,9 +218,11 @@ int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg)
     default:
         return 0;
     }
-    memcpy(buf, &val, s->size > 8 ? 8 : s->size);
     if (s->size > 8) {
+        store(buf, val, 8);
         memset(buf + 8, 0, s->size - 8);
+    } else {
+        store(buf, val, s->size);
     }
     return s->size;
 }
