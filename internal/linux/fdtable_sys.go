@@ -764,6 +764,7 @@ func (p *Process) fdinfoOpen(s string, r int64, flags uint64) int64 {
 		}
 		content = append(content, b[:k]...)
 	}
+	content = signalfdInfo(content, e.file)
 	if fr := p.replaceWithMemfd(int(r), "fdinfo", fdinfoFlags(content, e.cloexec), flags); fr < 0 {
 		host(syscall.SYS_CLOSE, uintptr(r))
 		return fr

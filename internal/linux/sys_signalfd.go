@@ -2,7 +2,9 @@ package linux
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -370,4 +372,27 @@ func (p *Process) signalfdLink(s string, target []byte) []byte {
 		}
 	}
 	return target
+}
+
+// signalfdInfo rewrites the host eventfd's fdinfo content as a signalfd's
+// when file is one: its "eventfd-" lines become the "sigmask:" line the
+// kernel's signalfd shows (the mask as 16 hexadecimal digits).
+func signalfdInfo(content []byte, file emuFile) []byte {
+	f, ok := file.(*signalFile)
+	if !ok {
+		return content
+	}
+	var out []string
+	done := false
+	for _, l := range strings.SplitAfter(string(content), "\n") {
+		if !strings.HasPrefix(l, "eventfd-") {
+			out = append(out, l)
+			continue
+		}
+		if !done {
+			out = append(out, fmt.Sprintf("sigmask:\t%016x\n", f.mask))
+			done = true
+		}
+	}
+	return []byte(strings.Join(out, ""))
 }

@@ -26,3 +26,17 @@ func TestSignalfdKindRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A signalfd's fdinfo shows its mask where the host eventfd's shows its
+// counter; other files' fdinfo is left alone.
+func TestSignalfdInfo(t *testing.T) {
+	host := "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t1039\neventfd-count:                0\neventfd-id: 5\neventfd-semaphore: 0\n"
+	got := string(signalfdInfo([]byte(host), &signalFile{mask: sigBit(10) | sigBit(64)}))
+	want := "pos:\t0\nflags:\t02\nmnt_id:\t17\nino:\t1039\nsigmask:\t8000000000000200\n"
+	if got != want {
+		t.Errorf("signalfd fdinfo %q, want %q", got, want)
+	}
+	if got := string(signalfdInfo([]byte(host), nil)); got != host {
+		t.Errorf("plain file's fdinfo changed: %q", got)
+	}
+}

@@ -9,7 +9,8 @@
 // signal (EINTR); a forked child reads its own signals through the
 // inherited descriptor, not its parent's; errors (EINVAL for size, flags,
 // short reads, writes and a descriptor that is no signalfd, EBADF, EFAULT,
-// EAGAIN); its /proc/self/fd link names a signalfd.
+// EAGAIN); its /proc/self/fd link names a signalfd, its fdinfo shows
+// the mask.
 #include "gt.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -98,6 +99,14 @@ int main(void)
 	snprintf(lp, sizeof lp, "/proc/self/fd/%d", sfd);
 	readlink(lp, lt, sizeof lt - 1);
 	printf("link: %s\n", lt);
+	snprintf(lp, sizeof lp, "/proc/self/fdinfo/%d", sfd);
+	FILE *fi = fopen(lp, "r");
+	char line[128];
+	while (fi && fgets(line, sizeof line, fi))
+		if (!strncmp(line, "flags:", 6) || !strncmp(line, "sigmask:", 8) || !strncmp(line, "eventfd", 7))
+			printf("fdinfo %s", line);
+	if (fi)
+		fclose(fi);
 	show("nothing pending", si, read(sfd, si, sizeof si));
 	show("short buffer", si, read(sfd, si, 100));
 	printf("readable: %x\n", readable(sfd));
