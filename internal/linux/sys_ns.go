@@ -12,10 +12,10 @@ import (
 // credentials), so these go to the host kernel, which applies them to
 // the calling host thread, the guest thread's own. What gemu changes:
 //
-//   - descriptors are translated: kcmp's KCMP_FILE and KCMP_EPOLL_TFD
-//     indices of the guest itself, setns's descriptor. (kcmp of another
-//     process's descriptors compares that process's host numbers: a
-//     guest child's guest numbers are not known here.)
+//   - descriptors are translated: kcmp's KCMP_FILE indices (the guest's
+//     own, and another gemu's guest's through that gemu, peer.go; a
+//     process that does not run gemu has its own numbers), KCMP_EPOLL_TFD's
+//     of the guest itself, setns's descriptor.
 //   - unshare's CLONE_THREAD, CLONE_SIGHAND and CLONE_VM are the guest's
 //     business: a no-op when the guest process has one thread, EINVAL
 //     otherwise, as the kernel decides for a native process, whatever
@@ -131,14 +131,25 @@ func sysKcmp(t *Thread, a *[6]uint64) int64 {
 		}
 		return badHostFD
 	}
+	// fdOf is the host descriptor of process pid's descriptor idx: the
+	// guest's own translated, another gemu's guest's asked of that gemu
+	// (peer.go), another process's as it is.
+	fdOf := func(pid int64, idx uintptr) uintptr {
+		if own(pid) {
+			return hostFD(uint64(idx))
+		}
+		m, e := t.peerTarget(int(pid))
+		if c, ok := m.(*peerConn); ok && e == 0 {
+			if h := c.hostFD(int64(idx)); h >= 0 && uint64(idx) <= 0x7fffffff {
+				return uintptr(h)
+			}
+			return badHostFD
+		}
+		return idx
+	}
 	switch typ {
 	case kcmpFile:
-		if own(pid1) {
-			idx1 = hostFD(uint64(idx1))
-		}
-		if own(pid2) {
-			idx2 = hostFD(uint64(idx2))
-		}
+		idx1, idx2 = fdOf(pid1, idx1), fdOf(pid2, idx2)
 	case kcmpEpollTFD:
 		// idx2 points at struct kcmp_epoll_slot {u32 efd, tfd, toff}:
 		// the epoll descriptor of pid2 and the target descriptor as it

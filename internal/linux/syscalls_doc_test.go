@@ -85,7 +85,8 @@ var servedNotes = map[string]string{
 	"unshare": "CLONE_THREAD/SIGHAND/VM by the guest's thread count; namespaces are the host's for " +
 		"the calling thread; CLONE_NEWUSER is EINVAL (gemu's host process always has several threads)",
 	"setns": "user and mount namespaces are EINVAL (gemu's host process always has several threads)",
-	"kcmp":  "another process's descriptors are compared by their host numbers",
+	"kcmp": "a process that does not run gemu has its descriptors compared by their own numbers; " +
+		"KCMP_EPOLL_TFD of another process likewise",
 	"openat2": "with resolve flags the host resolves the path, never through a magic link " +
 		"(/proc/self/fd/N is ELOOP)",
 	"pkey_alloc":    "as on a CPU without protection keys: ENOSPC",

@@ -345,12 +345,22 @@ static void kcmps(void)
 	int fp[2];
 	pipe(fp);
 	fflush(stdout);
+	int rp[2];
+	pipe(rp);
 	pid_t c = fork();
 	if (c == 0) {
 		char x;
+		dup2(o, 50);
+		write(rp[1], "r", 1);
 		read(fp[0], &x, 1);
 		_exit(0);
 	}
+	char y;
+	read(rp[0], &y, 1);
+	res("kcmp FILE child's dup 50 of ours", syscall(SYS_kcmp, me, c, KCMP_FILE, o, 50));
+	res("kcmp FILE child's 50 with our other", syscall(SYS_kcmp, me, c, KCMP_FILE, a, 50) != 0);
+	res("kcmp FILE child's 51 (not open)", syscall(SYS_kcmp, me, c, KCMP_FILE, o, 51));
+	close(rp[0]), close(rp[1]);
 	res("kcmp VM child != 0", syscall(SYS_kcmp, me, c, KCMP_VM, 0, 0) != 0);
 	res("kcmp FILES child != 0", syscall(SYS_kcmp, me, c, KCMP_FILES, 0, 0) != 0);
 	res("kcmp SIGHAND child != 0", syscall(SYS_kcmp, me, c, KCMP_SIGHAND, 0, 0) != 0);
