@@ -132,6 +132,16 @@ static void unix_pair(void)
 	res("recvmmsg bad timeout pointer", recvmmsg_(sv[1], mm, 2, 0, BAD));
 	res("recvmmsg bad timeout pointer, bad descriptor", recvmmsg_(999, mm, 2, 0, BAD));
 	res("recvmmsg 1 (the last)", recvmmsg_(sv[1], mm, 1, 0, NULL));
+#ifndef __x86_64__
+	/* i386's recvmmsg with a 32-bit timespec (glibc uses _time64). */
+	prepare(2);
+	sendmmsg_(sv[0], mm, 2, 0);
+	int ts32[2] = {5, 0};
+	res("i386 recvmmsg (32-bit timespec)", syscall(SYS_recvmmsg, sv[1], mm, 2, 0, ts32));
+	printf("  time left sane: %s\n", ts32[0] >= 0 && ts32[0] <= 5 && ts32[1] >= 0 && ts32[1] < 1000000000 ? "yes" : "no");
+	ts32[1] = -1;
+	res("i386 recvmmsg bad 32-bit timeout", syscall(SYS_recvmmsg, sv[1], mm, 2, 0, ts32));
+#endif
 
 	// A vector whose second entry is on an unmapped page.
 	char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

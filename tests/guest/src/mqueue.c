@@ -106,6 +106,17 @@ int main(void)
 	ts.tv_nsec = 2000000000;
 	res("mq_timedreceive bad timeout", mq_timedreceive(q, buf, sizeof buf, &prio, &ts));
 	res("mq_timedreceive bad timeout pointer", syscall(SYS_mq_timedreceive, q, buf, sizeof buf, &prio, BAD));
+#ifndef __x86_64__
+	{
+		/* The 32-bit timespec calls (glibc uses the _time64 ones). */
+		struct timespec now = soon(20);
+		int ts32[2] = {(int)now.tv_sec, (int)now.tv_nsec};
+		res("i386 mq_timedreceive (32-bit timespec) 20 ms", syscall(SYS_mq_timedreceive, q, buf, sizeof buf, &prio, ts32));
+		res("i386 mq_timedsend (32-bit timespec)", syscall(SYS_mq_timedsend, q, "32", 3, 4, ts32));
+		res("i386 mq_timedreceive (32-bit timespec)", syscall(SYS_mq_timedreceive, q, buf, sizeof buf, &prio, ts32));
+		printf("  %s prio %u\n", buf, prio);
+	}
+#endif
 	for (int i = 0; i < 4; i++)
 		mq_send(q, "fill", 5, 0);
 	ts = soon(20);
