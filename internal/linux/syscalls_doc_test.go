@@ -82,8 +82,10 @@ var unservedReasons = map[string]string{
 
 // servedNotes are caveats of calls gemu serves.
 var servedNotes = map[string]string{
-	"unshare": "CLONE_THREAD/SIGHAND/VM by the guest's thread count; namespaces are the host's for " +
-		"the calling thread; CLONE_NEWUSER is EINVAL (gemu's host process always has several threads)",
+	"unshare": "CLONE_THREAD/SIGHAND/VM by the guest's thread count; with several guest threads " +
+		"CLONE_FILES/CLONE_FS leave the tables shared (0, and a -d unimp line); namespaces are the " +
+		"host's for the calling thread; CLONE_NEWUSER is EINVAL (gemu's host process always has " +
+		"several threads)",
 	"setns": "user and mount namespaces are EINVAL (gemu's host process always has several threads)",
 	"kcmp": "a process that does not run gemu has its descriptors compared by their own numbers; " +
 		"KCMP_EPOLL_TFD of another process likewise",
