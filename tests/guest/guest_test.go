@@ -76,6 +76,11 @@ var qemuRefGaps = map[string]string{
 	"signals_fd":      "accepts a signalfd4 mask size other than 8 and keeps the signal pending when a signalfd read fails with EFAULT",
 	"fileops":         "fails futimesat with a NULL path (EFAULT) and stores a 4-byte mount id for AT_HANDLE_MNT_ID_UNIQUE",
 	"threads_signals": "miscounts lock-prefixed additions in threads that SIGALRM interrupts, and aborts in pthread_create after fork from a multithreaded process",
+	"sched_prio":      "writes no size back for sched_setattr's E2BIG, accepts sched_getattr sizes over a page, checks sched_setscheduler's pointer before its pid and returns the new nice value from nice(2) (the kernel: 0)",
+	"sysv_semmsg":     "returns 0, not the id, from the direct semctl/msgctl IPC_STAT|IPC_64 and aborts (an RCU assertion) at a msgsnd of 1 MiB",
+	"mqueue":          "answers mq_notify with ENOSYS and accepts an unwritable mq_getsetattr pointer",
+	"mmsg":            "answers recvmmsg with ENOSYS",
+	"rwv2_openat2":    "answers preadv2, pwritev2 and openat2 with ENOSYS",
 }
 
 // needsIA32 lists the programs whose x86-64 build needs a kernel with
