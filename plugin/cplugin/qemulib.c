@@ -155,14 +155,6 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
     return gemu_guest_read(v->dir, v->dir_levels, v->dir_bits, addr, buf, len);
 }
 
-int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
-{
-    if (!valid_cpu(cpu) || mem_buf == NULL) {
-        return 0;
-    }
-    return gemu_read_register(gemu_cur.vcpu, mem_buf, reg);
-}
-
 static const char *arch_name = "i386";
 
 void gemu_set_arch(int is64)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cplugin.h"
+#include "plugins.h"
 
 static struct gemu_regmap regmap;
 
@@ -182,7 +183,11 @@ static uint64_t full_tag(const uint8_t *regs)
     return tw;
 }
 
-int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg)
+/* read_register is qemulib_read_register's work, also reached by the
+   tests through gemu_read_register; inlined into the former, which a
+   per-instruction callback may call every time. */
+static inline __attribute__((always_inline)) int read_register(const struct gemu_vcpu *v,
+                                                               uint8_t *buf, int reg)
 {
     const struct gemu_regmap *m = &regmap;
     const uint8_t *regs = (const uint8_t *)v->regs;
@@ -225,4 +230,19 @@ int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg)
         store(buf, val, s->size);
     }
     return s->size;
+}
+
+int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg)
+{
+    return read_register(v, buf, reg);
+}
+
+/* qemulib_read_register (include/plugins.h): 0, writing nothing, unless
+   cpu is the handle of the call this thread is making (gemu_cur). */
+int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
+{
+    if (cpu == NULL || (uintptr_t)cpu != gemu_cur.cpu || mem_buf == NULL) {
+        return 0;
+    }
+    return read_register(gemu_cur.vcpu, mem_buf, reg);
 }
