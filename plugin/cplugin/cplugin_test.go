@@ -340,7 +340,7 @@ func benchLoop(b *testing.B, specs ...plugin.Spec) {
 
 // BenchmarkCHookCall calls the hook the manager gives the engine for the
 // no-op C plugin directly, without the engine around it: the cost of the
-// call path (one cgo call) itself.
+// call path (a switch to the vCPU's C stack and a C call) itself.
 func BenchmarkCHookCall(b *testing.B) {
 	lib := testPlugin(b, "nop")
 	log := newLog(b)
