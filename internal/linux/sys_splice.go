@@ -82,7 +82,12 @@ func (t *Thread) offsetOut(o *offsetArg) int64 {
 }
 
 // sysSplice is splice(fd_in, off_in, fd_out, off_out, len, flags).
-func sysSplice(t *Thread, a *[6]uint64) int64 {
+func sysSplice(t *Thread, a *[6]uint64) int64 { return t.moveBetween(syscall.SYS_SPLICE, a) }
+
+// moveBetween is a host call nr(fd_in, off_in, fd_out, off_out, len,
+// flags) that moves bytes between two descriptors, with the offsets read
+// from and stored back to the guest's loff_t (splice, copy_file_range).
+func (t *Thread) moveBetween(nr uintptr, a *[6]uint64) int64 {
 	in, e := t.fget(a[0])
 	if e != 0 {
 		return e
@@ -94,7 +99,7 @@ func sysSplice(t *Thread, a *[6]uint64) int64 {
 	}
 	defer t.fput(out)
 	offIn, offOut := t.offsetIn(a[1]), t.offsetIn(a[3])
-	r := host(syscall.SYS_SPLICE, in, offIn.arg(), out, offOut.arg(), uintptr(t.ulong(a[4])), uintptr(uint32(a[5])))
+	r := host(nr, in, offIn.arg(), out, offOut.arg(), uintptr(t.ulong(a[4])), uintptr(uint32(a[5])))
 	runtime.KeepAlive(&offIn)
 	runtime.KeepAlive(&offOut)
 	return t.moved(r, &offIn, &offOut)
@@ -135,21 +140,7 @@ func sysTee(t *Thread, a *[6]uint64) int64 {
 // sysCopyFileRange is copy_file_range(fd_in, off_in, fd_out, off_out,
 // len, flags).
 func sysCopyFileRange(t *Thread, a *[6]uint64) int64 {
-	in, e := t.fget(a[0])
-	if e != 0 {
-		return e
-	}
-	defer t.fput(in)
-	out, e := t.fget(a[2])
-	if e != 0 {
-		return e
-	}
-	defer t.fput(out)
-	offIn, offOut := t.offsetIn(a[1]), t.offsetIn(a[3])
-	r := host(sysCopyFileRangeHost, in, offIn.arg(), out, offOut.arg(), uintptr(t.ulong(a[4])), uintptr(uint32(a[5])))
-	runtime.KeepAlive(&offIn)
-	runtime.KeepAlive(&offOut)
-	return t.moved(r, &offIn, &offOut)
+	return t.moveBetween(sysCopyFileRangeHost, a)
 }
 
 // sysVmsplice is vmsplice(fd, iov, nr_segs, flags). Into a pipe (a
