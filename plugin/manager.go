@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"gemu/internal/ccall"
 	"gemu/internal/engine"
 	"gemu/internal/mem"
 	"gemu/internal/x86"
@@ -46,7 +47,7 @@ type Manager struct {
 
 	// The hooks of each kind, in command-line order, for quick
 	// iteration at translation time and on system calls.
-	insn, block []func(c *CPU, pc uint64) ExecFunc
+	insn, block []asker
 	mem         []func(c *CPU, pc uint64) MemFunc
 	sys         []func(c *CPU, num int64, args [6]uint64)
 	sysRet      []func(c *CPU, num, ret int64)
@@ -133,11 +134,11 @@ func (m *Manager) load(s Spec) (*Hooks, error) {
 
 func (m *Manager) add(name string, h *Hooks) {
 	m.plugins = append(m.plugins, loaded{name, h})
-	if h.Insn != nil {
-		m.insn = append(m.insn, h.Insn)
+	if h.Insn != nil || h.InsnC != nil {
+		m.insn = append(m.insn, asker{h.Insn, h.InsnC})
 	}
-	if h.Block != nil {
-		m.block = append(m.block, h.Block)
+	if h.Block != nil || h.BlockC != nil {
+		m.block = append(m.block, asker{h.Block, h.BlockC})
 	}
 	if h.Mem != nil {
 		m.mem = append(m.mem, h.Mem)
@@ -215,13 +216,64 @@ func engineHook(f ExecFunc) engine.Hook {
 	return *(*engine.Hook)(unsafe.Pointer(&f))
 }
 
-// compose asks each translation-time function about pc and returns the
-// single run-time hook that calls every non-nil answer in order.
-func compose(ask []func(c *CPU, pc uint64) ExecFunc, c *CPU, pc uint64) engine.Hook {
+// asker is one plugin's translation-time function of an instruction or
+// block event: a Go one (the run-time hook is an ExecFunc) or a C one (a
+// ccall.Func the engine calls itself).
+type asker struct {
+	goAsk func(c *CPU, pc uint64) ExecFunc
+	cAsk  func(c *CPU, pc uint64) *ccall.Func
+}
+
+// ask returns the plugin's run-time hook for pc, nil when it wants none,
+// as a Go hook or a C one.
+func (a asker) ask(c *CPU, pc uint64) (ExecFunc, *ccall.Func) {
+	if a.cAsk != nil {
+		return nil, a.cAsk(c, pc)
+	}
+	return a.goAsk(c, pc), nil
+}
+
+// asGo is a C hook as an ExecFunc, for callers that want Go hooks.
+func asGo(f *ccall.Func) ExecFunc {
+	return func(_ *CPU, pc uint64) { f.Call(uintptr(pc)) }
+}
+
+// place asks each plugin about pc and hands the engine its hooks, in
+// command-line order (engine.DirectInstrumenter).
+func place(ask []asker, c *CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+	for _, a := range ask {
+		g, f := a.ask(c, pc)
+		switch {
+		case f != nil:
+			put(nil, f)
+		case g != nil:
+			put(engineHook(g), nil)
+		}
+	}
+}
+
+// PlaceInsnHooks implements engine.DirectInstrumenter: the hooks to run
+// before the instruction at pc, in command-line order.
+func (m *Manager) PlaceInsnHooks(c *x86.CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+	place(m.insn, (*CPU)(c), pc, put)
+}
+
+// PlaceBlockHooks implements engine.DirectInstrumenter: the hooks to run
+// at the start of the block at pc, in command-line order.
+func (m *Manager) PlaceBlockHooks(c *x86.CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+	place(m.block, (*CPU)(c), pc, put)
+}
+
+// compose asks each plugin about pc and returns the single run-time hook
+// that calls every non-nil answer in order (C hooks through a Go call).
+func compose(ask []asker, c *CPU, pc uint64) engine.Hook {
 	var first ExecFunc
 	var all []ExecFunc
 	for _, q := range ask {
-		f := q(c, pc)
+		f, cf := q.ask(c, pc)
+		if cf != nil {
+			f = asGo(cf)
+		}
 		if f == nil {
 			continue
 		}

@@ -32,6 +32,7 @@ import (
 	"sort"
 	"sync"
 
+	"gemu/internal/ccall"
 	"gemu/internal/linux/abi"
 	"gemu/internal/x86"
 )
@@ -78,6 +79,13 @@ type Hooks struct {
 	// and end is gemu's choice.
 	Block func(c *CPU, pc uint64) ExecFunc
 
+	// InsnC and BlockC are Insn and Block for hooks that are C functions
+	// the engine calls itself (ccall.Func: gemu/plugin/cplugin's direct
+	// path), one Go call fewer than an ExecFunc around the same call. A
+	// plugin sets one of Insn and InsnC (Block and BlockC); the result is
+	// called only on the vCPU c it was asked for.
+	InsnC  func(c *CPU, pc uint64) *ccall.Func
+	BlockC func(c *CPU, pc uint64) *ccall.Func
 	// Mem is asked when the instruction at pc is translated. A non-nil
 	// result is called for each memory access the instruction makes.
 	Mem func(c *CPU, pc uint64) MemFunc

@@ -84,3 +84,15 @@ func (s *Stack) Free() {
 // (System V: rdi, rsi, rdx, rcx, r8, r9) on the stack whose top is sp,
 // and returns what it leaves in rax. sp must be 16-byte aligned.
 func Call(fn, sp, a0, a1, a2, a3, a4, a5 uintptr) uintptr
+
+// Func is a C function call with its stack and two arguments fixed and a
+// third given at each call: Fn(A0, A1, a2) on the stack whose top is SP.
+// An instrumentation hook that is a C function is one (see
+// gemu/internal/engine's DirectInstrumenter), so that whoever runs it
+// (the interpreter, later generated code) can call it without a Go
+// function around the call. Every field is an address outside the Go
+// heap.
+type Func struct{ Fn, SP, A0, A1 uintptr }
+
+// Call calls f with a2 as its third argument.
+func (f *Func) Call(a2 uintptr) uintptr { return Call(f.Fn, f.SP, f.A0, f.A1, a2, 0, 0, 0) }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 
+	"gemu/internal/ccall"
 	"gemu/internal/mem"
 	"gemu/internal/x86"
 )
@@ -29,6 +30,20 @@ type Instrumenter interface {
 	// MemHook returns the callback for the memory accesses made by the
 	// instruction at pc, or nil.
 	MemHook(c *x86.CPU, pc uint64) mem.Tracer
+}
+
+// DirectInstrumenter is an Instrumenter that can also place hooks that
+// are C functions (ccall.Func), which the engine calls itself: one Go
+// call fewer per hook than a Hook wrapping the same call. When the
+// instrumenter has these methods the engine uses them instead of InsnHook
+// and BlockHook: place is called for each hook to run before the
+// instruction (or at the block's start), in order, with either a Go hook
+// or a C one. A C hook placed for c runs only on c: an Engine runs one
+// CPU, and blocks are never shared between engines.
+type DirectInstrumenter interface {
+	Instrumenter
+	PlaceInsnHooks(c *x86.CPU, pc uint64, place func(Hook, *ccall.Func))
+	PlaceBlockHooks(c *x86.CPU, pc uint64, place func(Hook, *ccall.Func))
 }
 
 // FaultHandler receives the CPU exceptions of the guest, with RIP at the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gemu/internal/ccall"
 	"gemu/internal/mem"
 	"gemu/internal/x86"
 )
@@ -57,7 +58,20 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 	if e.opts.LogExec || e.opts.LogCPU {
 		insts = append(insts, e.logInst(pc))
 	}
-	if e.instr != nil {
+	direct, _ := e.instr.(DirectInstrumenter)
+	var hookAt uint64
+	place := func(h Hook, f *ccall.Func) {
+		switch {
+		case f != nil:
+			insts = append(insts, cHookInst(hookAt, f))
+		case h != nil:
+			insts = append(insts, hookInst(hookAt, h))
+		}
+	}
+	if direct != nil {
+		hookAt = pc
+		direct.PlaceBlockHooks(c, pc, place)
+	} else if e.instr != nil {
 		if h := e.instr.BlockHook(c, pc); h != nil {
 			insts = append(insts, hookInst(pc, h))
 		}
@@ -95,7 +109,10 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 			fmt.Fprintf(e.opts.Log, "gemu: %v\n", err)
 		}
 		if e.instr != nil {
-			if h := e.instr.InsnHook(c, addr); h != nil {
+			if direct != nil {
+				hookAt = addr
+				direct.PlaceInsnHooks(c, addr, place)
+			} else if h := e.instr.InsnHook(c, addr); h != nil {
 				insts = append(insts, hookInst(addr, h))
 			}
 			if t := e.instr.MemHook(c, addr); t != nil {
@@ -169,6 +186,23 @@ func hookInst(pc uint64, h Hook) x86.Inst {
 		Fn: func(c *x86.CPU, in *x86.Inst) {
 			c.RIP = in.PC
 			in.Call(c, in.PC)
+		},
+	}
+}
+
+// cHookInst is a pseudo-instruction that calls the C hook f with pc as
+// its third argument, RIP set to pc: the C call is the pseudo-instruction
+// itself (Call, for those that look at it, makes the same call).
+func cHookInst(pc uint64, f *ccall.Func) x86.Inst {
+	fn, sp, a0, a1 := f.Fn, f.SP, f.A0, f.A1
+	return x86.Inst{
+		PC:   pc,
+		Next: pc,
+		Base: -1, Index: -1, Seg: -1,
+		Call: func(c *x86.CPU, pc uint64) { ccall.Call(fn, sp, a0, a1, uintptr(pc), 0, 0, 0) },
+		Fn: func(c *x86.CPU, in *x86.Inst) {
+			c.RIP = in.PC
+			ccall.Call(fn, sp, a0, a1, uintptr(in.PC), 0, 0, 0)
 		},
 	}
 }

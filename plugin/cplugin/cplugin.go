@@ -263,10 +263,10 @@ func addr(ce *C.gemu_callee) uintptr { return uintptr(unsafe.Pointer(ce)) }
 func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 	h := &plugin.Hooks{VCPUExit: release}
 	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != nil {
-		h.Insn = execHook(needs, before)
+		h.InsnC = execHook(needs, before)
 	}
 	if needs, before := p.pair(host, symNeedsTB, symBeforeTB); needs != nil {
-		h.Block = execHook(needs, before)
+		h.BlockC = execHook(needs, before)
 	}
 	if needs, access := p.pair(host, symNeedsMem, symMemAccess); needs != nil {
 		nf, af := addr(needs), addr(access)
@@ -316,23 +316,17 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 
 // execHook returns the translation-time function of an instruction or
 // block event: it asks the plugin's needs function and, if it says true,
-// returns the run-time hook calling its callback.
-func execHook(needs, before *C.gemu_callee) func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
+// returns the run-time hook: the C trampoline calling the plugin's
+// callback on the vCPU's C stack with the vCPU's record, which the engine
+// calls itself (engine.DirectInstrumenter) with the pc.
+func execHook(needs, before *C.gemu_callee) func(c *plugin.CPU, pc uint64) *ccall.Func {
 	nf, bf := addr(needs), addr(before)
-	return func(c *plugin.CPU, pc uint64) plugin.ExecFunc {
+	return func(c *plugin.CPU, pc uint64) *ccall.Func {
 		v := vcpuOf(c)
 		if byte(ccall.Call(runNeeds, v.sp, v.rec(), nf, uintptr(pc), 0, 0, 0)) == 0 {
 			return nil
 		}
-		sp, rec := v.sp, v.rec()
-		return func(rc *plugin.CPU, pc uint64) {
-			if rc != c { // translated for another vCPU than the one running it
-				w := vcpuOf(rc)
-				ccall.Call(runBefore, w.sp, w.rec(), bf, uintptr(pc), 0, 0, 0)
-				return
-			}
-			ccall.Call(runBefore, sp, rec, bf, uintptr(pc), 0, 0, 0)
-		}
+		return &ccall.Func{Fn: runBefore, SP: v.sp, A0: v.rec(), A1: bf}
 	}
 }
 
