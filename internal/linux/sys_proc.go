@@ -147,9 +147,21 @@ func sysGetgroups(t *Thread, a *[6]uint64, k idCall) int64 {
 }
 
 func sysUname(t *Thread, a *[6]uint64) int64 {
+	u, e := hostUtsname()
+	if e != 0 {
+		return e
+	}
+	return t.writeMem(a[0], abi.Utsname(u[0], u[1], u[2], u[3], u[4], u[5]))
+}
+
+// hostUtsname returns the host's uname fields (sysname, nodename,
+// release, version, machine, domainname) as the guest sees them: the
+// machine is "x86_64", or "i686" under PER_LINUX32 (setarch linux32) as
+// on an x86-64 kernel, whatever the program's architecture.
+func hostUtsname() ([6]string, int64) {
 	var u syscall.Utsname
 	if err := syscall.Uname(&u); err != nil {
-		return errno(err)
+		return [6]string{}, errno(err)
 	}
 	str := func(f [65]int8) string {
 		b := make([]byte, 0, 65)
@@ -161,13 +173,11 @@ func sysUname(t *Thread, a *[6]uint64) int64 {
 		}
 		return string(b)
 	}
-	// As on an x86-64 kernel: "i686" under PER_LINUX32 (setarch linux32),
-	// whatever the program's architecture.
 	machine := "x86_64"
 	if host(syscall.SYS_PERSONALITY, personalityQuery)&perMask == perLinux32 {
 		machine = "i686"
 	}
-	return t.writeMem(a[0], abi.Utsname(str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)))
+	return [6]string{str(u.Sysname), str(u.Nodename), str(u.Release), str(u.Version), machine, str(u.Domainname)}, 0
 }
 
 const (

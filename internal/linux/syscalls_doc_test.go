@@ -74,10 +74,7 @@ var unservedReasons = map[string]string{
 	"landlock_add_rule":      "see landlock_create_ruleset",
 	"landlock_restrict_self": "see landlock_create_ruleset",
 	"futex_waitv":            "waiting on several futexes at once (gemu's futexes are its own); not served yet",
-	"oldstat":                whyOld, "oldfstat": whyOld, "oldlstat": whyOld, "olduname": whyOld,
-	"oldolduname": whyOld, "readdir": whyOld, "sgetmask": whyOld, "ssetmask": whyOld,
-	"sysfs": "obsolete file system type queries (CONFIG_SYSFS_SYSCALL); not served",
-	"ustat": "obsolete (statfs replaces it); not served",
+	"readdir":                whyOld,
 }
 
 // servedNotes are caveats of calls gemu serves.
@@ -97,6 +94,8 @@ var servedNotes = map[string]string{
 	"mlock":         "nothing is paged out of guest memory: always 0",
 	"mq_notify":     "SIGEV_SIGNAL and glibc's SIGEV_THREAD",
 	"pidfd_getfd":   "a descriptor of a process that does not run gemu is its host number",
+	"sysfs":         "the host's list of file system types",
+	"ustat":         "the host's answer for the device number",
 }
 
 func syscallsDoc() (string, []string) {

@@ -81,6 +81,7 @@ var qemuRefGaps = map[string]string{
 	"mqueue":          "answers mq_notify with ENOSYS and accepts an unwritable mq_getsetattr pointer",
 	"mmsg":            "answers recvmmsg with ENOSYS",
 	"rwv2_openat2":    "answers preadv2, pwritev2 and openat2 with ENOSYS",
+	"oldcalls":        "answers sysfs, ustat, olduname, oldolduname, oldstat, oldlstat and oldfstat with ENOSYS",
 }
 
 // needsIA32 lists the programs whose x86-64 build needs a kernel with

@@ -154,6 +154,49 @@ func EncodeStat386(s *Stat) ([]byte, bool) {
 	return b, true
 }
 
+// OldKernelStatSize is the size of struct __old_kernel_stat, the same
+// for i386 and x86-64 processes: seven 16-bit fields, then 32-bit size
+// and times.
+const OldKernelStatSize = 32
+
+// EncodeOldKernelStat encodes s as struct __old_kernel_stat as the
+// kernel's cp_old_stat does: devices in the old 8:8 encoding, ids over
+// 65535 as the overflow id 65534, size and times truncated. It reports
+// false when the inode number or the link count does not fit (EOVERFLOW).
+func EncodeOldKernelStat(s *Stat) ([]byte, bool) {
+	if s.Ino>>16 != 0 || s.Nlink>>16 != 0 {
+		return nil, false
+	}
+	id16 := func(id uint32) uint16 {
+		if id>>16 != 0 {
+			return 65534
+		}
+		return uint16(id)
+	}
+	b := make([]byte, OldKernelStatSize)
+	le.PutUint16(b[0:], oldEncodeDev(s.Dev))
+	le.PutUint16(b[2:], uint16(s.Ino))
+	le.PutUint16(b[4:], uint16(s.Mode))
+	le.PutUint16(b[6:], uint16(s.Nlink))
+	le.PutUint16(b[8:], id16(s.UID))
+	le.PutUint16(b[10:], id16(s.GID))
+	le.PutUint16(b[12:], oldEncodeDev(s.Rdev))
+	le.PutUint32(b[16:], uint32(s.Size))
+	le.PutUint32(b[20:], uint32(s.Atim.Sec))
+	le.PutUint32(b[24:], uint32(s.Mtim.Sec))
+	le.PutUint32(b[28:], uint32(s.Ctim.Sec))
+	return b, true
+}
+
+// oldEncodeDev turns a stat st_dev (the kernel's new_encode_dev: minor's
+// low byte, major's 12 bits, minor's upper bits, major's upper bits)
+// into the old 16-bit encoding, major<<8|minor, truncated as the kernel's.
+func oldEncodeDev(d uint64) uint16 {
+	major := (d>>8)&0xfff | (d>>32)&^0xfff
+	minor := d&0xff | (d>>12)&^0xff
+	return uint16(major<<8 | minor)
+}
+
 // HostStatfsSize is the size of the host's struct statfs.
 const HostStatfsSize = 120
 

@@ -184,3 +184,32 @@ func TestDirentConversion(t *testing.T) {
 		t.Error("64-bit inode fit an i386 dirent")
 	}
 }
+
+func TestEncodeOldKernelStat(t *testing.T) {
+	// st_dev 8:1 in the new encoding is 0x801; major 259 minor 0x12345
+	// is (0x12345&0xff) | 259<<8 | (0x12345>>8)<<20, old-encoded with
+	// the major's and minor's high bits cut to 16 bits.
+	s := Stat{Dev: 0x801, Ino: 2, Mode: 0o40755, Nlink: 3, UID: 70000, GID: 100,
+		Rdev: 0x45 | 259<<8 | 0x123<<20, Size: 1<<32 | 5,
+		Atim: Timespec{Sec: 11}, Mtim: Timespec{Sec: 12}, Ctim: Timespec{Sec: 13}}
+	b, ok := EncodeOldKernelStat(&s)
+	if !ok || len(b) != OldKernelStatSize {
+		t.Fatalf("ok %v len %d", ok, len(b))
+	}
+	u16 := func(o int) uint16 { return le.Uint16(b[o:]) }
+	u32 := func(o int) uint32 { return le.Uint32(b[o:]) }
+	if u16(0) != 0x801 || u16(2) != 2 || u16(4) != 0o40755 || u16(6) != 3 || u16(8) != 65534 || u16(10) != 100 {
+		t.Errorf("dev %#x ino %d mode %o nlink %d uid %d gid %d", u16(0), u16(2), u16(4), u16(6), u16(8), u16(10))
+	}
+	if want := uint16((259<<8 | 0x12345) & 0xffff); u16(12) != want {
+		t.Errorf("rdev %#x, want %#x", u16(12), want)
+	}
+	if u32(16) != 5 || u32(20) != 11 || u32(24) != 12 || u32(28) != 13 {
+		t.Errorf("size %d times %d %d %d", u32(16), u32(20), u32(24), u32(28))
+	}
+	for _, bad := range []Stat{{Ino: 65536}, {Nlink: 65536}} {
+		if _, ok := EncodeOldKernelStat(&bad); ok {
+			t.Errorf("%+v: no EOVERFLOW", bad)
+		}
+	}
+}
