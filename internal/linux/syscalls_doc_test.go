@@ -24,14 +24,18 @@ const (
 	whyNI = "Linux itself answers ENOSYS (never implemented, or removed from current kernels), " +
 		"and so does gemu"
 	whyAdmin = "administers the host (needs privilege natively): not passed through, a guest under " +
-		"emulation does not reconfigure the machine running it"
+		"emulation does not reconfigure the machine running it (qemu-user 7.2 passes it to the host)"
 	whyMount = "changes the mount tree: gemu resolves guest paths itself (/proc/self links, " +
-		"descriptors) and knows no other mounts or roots than the host's; not served"
-	whyKeys = "kernel keyrings: the per-command structure translation is not written; not served"
-	whyAIO  = "Linux native AIO: the kernel reads the guest's iocbs and writes events asynchronously " +
-		"with guest pointers and descriptor numbers; not served (glibc's POSIX AIO uses threads)"
+		"descriptors) and knows no other mounts or roots than the host's; not served (qemu-user 7.2 " +
+		"passes mount, umount, umount2, chroot and pivot_root to the host, answers the rest ENOSYS)"
+	whyKeys = "kernel keyrings: the per-command structure translation is not written; not served " +
+		"(qemu-user 7.2 answers ENOSYS too)"
+	whyAIO = "Linux native AIO: the kernel reads the guest's iocbs and writes events asynchronously " +
+		"with guest pointers and descriptor numbers; not served (glibc's POSIX AIO uses threads; " +
+		"qemu-user 7.2 answers ENOSYS too)"
 	whyNUMA = "NUMA memory policy of guest pages, which are gemu's own memory; not served"
-	whyOld  = "i386's obsolete interface, unused by any libc since the 1990s; not served"
+	whyOld  = "i386's obsolete interface, unused by any libc since the 1990s; not served " +
+		"(qemu-user 7.2 answers ENOSYS too)"
 	whyPeer = "acts on another process's memory, which for a guest is another gemu's; not served"
 )
 
@@ -53,13 +57,12 @@ var unservedReasons = map[string]string{
 	"delete_module": whyAdmin, "syslog": whyAdmin, "quotactl": whyAdmin, "quotactl_fd": whyAdmin,
 	"vhangup": whyAdmin, "sethostname": whyAdmin, "setdomainname": whyAdmin,
 	"settimeofday": whyAdmin, "stime": whyAdmin, "clock_settime": whyAdmin, "clock_settime64": whyAdmin,
-	"adjtimex": whyAdmin, "clock_adjtime": whyAdmin, "clock_adjtime64": whyAdmin,
 	"mount": whyMount, "umount": whyMount, "umount2": whyMount, "fsconfig": whyMount, "fsmount": whyMount,
 	"fsopen": whyMount, "fspick": whyMount, "move_mount": whyMount, "mount_setattr": whyMount,
 	"open_tree": whyMount, "pivot_root": whyMount, "chroot": whyMount,
 	"add_key": whyKeys, "keyctl": whyKeys, "request_key": whyKeys,
 	"fanotify_init": "events carry descriptors the kernel opens in gemu's table, which every read " +
-		"would have to turn into guest descriptors; not served",
+		"would have to turn into guest descriptors; not served (qemu-user 7.2 answers ENOSYS too)",
 	"fanotify_mark": "see fanotify_init",
 	"io_setup":      whyAIO, "io_submit": whyAIO, "io_getevents": whyAIO, "io_pgetevents": whyAIO,
 	"io_pgetevents_time64": whyAIO, "io_destroy": whyAIO, "io_cancel": whyAIO,
@@ -95,7 +98,11 @@ var servedNotes = map[string]string{
 	"mq_notify":     "SIGEV_SIGNAL and glibc's SIGEV_THREAD",
 	"pidfd_getfd":   "a descriptor of a process that does not run gemu is its host number",
 	"sysfs":         "the host's list of file system types",
-	"ustat":         "the host's answer for the device number",
+	"adjtimex": "queries (modes 0, ADJ_OFFSET_SS_READ) are the host's; a change of the host's clock " +
+		"is EPERM as without CAP_SYS_TIME (qemu-user 7.2 passes it to the host)",
+	"clock_adjtime":   "see adjtimex",
+	"clock_adjtime64": "see adjtimex",
+	"ustat":           "the host's answer for the device number",
 }
 
 func syscallsDoc() (string, []string) {
