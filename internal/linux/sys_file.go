@@ -648,13 +648,20 @@ func sysIoctl(t *Thread, a *[6]uint64) int64 {
 // getdents(64)(fd, buf, count), with i386 directory offsets replaced by
 // cookies. It returns the records, or nil and the result to return.
 func (t *Thread) readDirents(a *[6]uint64) ([]byte, int64) {
-	ent, e := t.fentry(a[0])
+	return t.direntsOf(a[0], a[1], uint64(uint32(a[2])), true)
+}
+
+// direntsOf reads at most n bytes of getdents64 records of guest
+// descriptor fd as readDirents does; with check, the guest buffer at buf
+// must be writable for n bytes first (EFAULT), as getdents checks it.
+func (t *Thread) direntsOf(fd, buf, n uint64, check bool) ([]byte, int64) {
+	ent, e := t.fentry(fd)
 	if e != 0 {
 		return nil, e
 	}
 	defer t.putHost(ent.host)
-	n := min(uint64(uint32(a[2])), ioChunk)
-	if !t.writable(a[1], n) {
+	n = min(n, ioChunk)
+	if check && !t.writable(buf, n) {
 		return nil, -abi.EFAULT
 	}
 	if d, ok := ent.file.(*fdDir); ok {
@@ -706,26 +713,32 @@ func (p *Process) cookieDirents(fd int, b []byte) {
 		if reclen < 19 || off+reclen > len(b) {
 			return
 		}
-		d := int64(le64(b[off+8:]))
-		if d != int64(int32(d)) {
-			if p.dirs == nil {
-				p.dirs = map[int]*dirCookies{}
-			}
-			dc := p.dirs[fd]
-			if dc == nil {
-				dc = &dirCookies{byOff: map[int64]int64{}}
-				p.dirs[fd] = dc
-			}
-			c, ok := dc.byOff[d]
-			if !ok {
-				dc.offs = append(dc.offs, d)
-				c = int64(len(dc.offs))
-				dc.byOff[d] = c
-			}
-			putLE64(b[off+8:], uint64(c))
-		}
+		putLE64(b[off+8:], uint64(p.dirCookie(fd, int64(le64(b[off+8:])))))
 		off += reclen
 	}
+}
+
+// dirCookie returns the i386 guest's directory offset for host offset d
+// of host descriptor fd: d itself when it fits 32 bits, else its cookie.
+func (p *Process) dirCookie(fd int, d int64) int64 {
+	if d == int64(int32(d)) {
+		return d
+	}
+	if p.dirs == nil {
+		p.dirs = map[int]*dirCookies{}
+	}
+	dc := p.dirs[fd]
+	if dc == nil {
+		dc = &dirCookies{byOff: map[int64]int64{}}
+		p.dirs[fd] = dc
+	}
+	c, ok := dc.byOff[d]
+	if !ok {
+		dc.offs = append(dc.offs, d)
+		c = int64(len(dc.offs))
+		dc.byOff[d] = c
+	}
+	return c
 }
 
 // seekOffset translates a guest lseek offset on a directory with cookies

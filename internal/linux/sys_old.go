@@ -7,8 +7,8 @@ import (
 )
 
 // Old interfaces the host kernel still serves (issue 15): i386's
-// sgetmask, ssetmask, olduname, oldolduname, oldstat, oldfstat and
-// oldlstat, and on both ABIs sysfs and ustat. qemu-user 7.2 answers all
+// sgetmask, ssetmask, olduname, oldolduname, oldstat, oldfstat, oldlstat
+// and readdir, and on both ABIs sysfs and ustat. qemu-user 7.2 answers all
 // but sgetmask and ssetmask with ENOSYS; an x86-64 kernel serves them to
 // i386 and x86-64 processes as below, and gemu does the same:
 //
@@ -32,10 +32,11 @@ func init() {
 	reg(sysOldfstat, "oldfstat")
 	reg(sysSysfs, "sysfs")
 	reg(sysUstat, "ustat")
+	reg(sysReaddir, "readdir")
 
 	for name, spec := range map[string]string{
 		"sgetmask": "", "ssetmask": "x", "olduname": "p", "oldolduname": "p", "oldstat": "s,p",
-		"oldlstat": "s,p", "oldfstat": "d,p", "sysfs": "d,x,x", "ustat": "x,p",
+		"oldlstat": "s,p", "oldfstat": "d,p", "sysfs": "d,x,x", "ustat": "x,p", "readdir": "d,p,u",
 	} {
 		straceSpec[name] = spec
 	}
@@ -186,4 +187,65 @@ func sysUstat(t *Thread, a *[6]uint64) int64 {
 	copy(b[4:8], hb[8:12])   // f_tinode, its low 32 bits
 	copy(b[8:20], hb[16:28]) // f_fname, f_fpack
 	return t.writeMem(t.ulong(a[1]), b)
+}
+
+// readdirMax is a getdents64 buffer that holds at least one entry (a
+// 255-byte name makes a 280-byte record).
+const readdirMax = 512
+
+// lseek's whence values.
+const (
+	seekSet = 0
+	seekCur = 1
+)
+
+// sysReaddir is i386's readdir (the kernel's compat old_readdir): one
+// entry a call, struct old_linux_dirent {d_ino, d_offset (the entry's own
+// position), unsigned short d_namlen, the name and a NUL}; 1 for an
+// entry, 0 at the end. d_offset is the directory's position before the
+// call, which seeks back to the entry as the kernel's does; the kernel's
+// value differs for the first entry of a hashed (ext4 htree) directory,
+// its hash where gemu gives 0. The host's getdents64 reads from the directory's
+// position (the guest's, cookies and gemu's own directories included),
+// and the position is then set just past the one entry used. An
+// unwritable buffer (EFAULT) or an inode number over 32 bits (EOVERFLOW)
+// leaves the position where it was, as the kernel's.
+func sysReaddir(t *Thread, a *[6]uint64) int64 {
+	fd := uint64(uint32(a[0]))
+	pos := t.lseek(fd, 0, seekCur)
+	if pos < 0 && pos != -abi.ESPIPE {
+		return pos
+	}
+	b, r := t.direntsOf(fd, 0, readdirMax, false)
+	if b == nil {
+		return r
+	}
+	d := abi.ParseDirents64(b)[0]
+	restore := func() {
+		if pos >= 0 {
+			t.lseek(fd, pos, seekSet)
+		}
+	}
+	if d.Ino>>32 != 0 {
+		restore()
+		return -abi.EOVERFLOW
+	}
+	off := pos // the guest's offset: a cookie for a host one over 32 bits
+	if ent, e := t.fentry(fd); e == 0 {
+		if _, emu := ent.file.(*fdDir); !emu {
+			off = t.dirCookie(ent.host, pos)
+		}
+		t.putHost(ent.host)
+	}
+	rec := make([]byte, 10+len(d.Name)+1)
+	le32put(rec, uint32(d.Ino))
+	le32put(rec[4:], uint32(off))
+	rec[8], rec[9] = byte(len(d.Name)), byte(len(d.Name)>>8)
+	copy(rec[10:], d.Name)
+	if e := t.writeMem(t.ulong(a[1]), rec); e != 0 {
+		restore()
+		return e
+	}
+	t.lseek(fd, d.Off, seekSet)
+	return 1
 }

@@ -34,8 +34,6 @@ const (
 		"with guest pointers and descriptor numbers; not served (glibc's POSIX AIO uses threads; " +
 		"qemu-user 7.2 answers ENOSYS too)"
 	whyNUMA = "NUMA memory policy of guest pages, which are gemu's own memory; not served"
-	whyOld  = "i386's obsolete interface, unused by any libc since the 1990s; not served " +
-		"(qemu-user 7.2 answers ENOSYS too)"
 	whyPeer = "acts on another process's memory, which for a guest is another gemu's; not served"
 )
 
@@ -77,7 +75,6 @@ var unservedReasons = map[string]string{
 	"landlock_add_rule":      "see landlock_create_ruleset",
 	"landlock_restrict_self": "see landlock_create_ruleset",
 	"futex_waitv":            "waiting on several futexes at once (gemu's futexes are its own); not served yet",
-	"readdir":                whyOld,
 }
 
 // servedNotes are caveats of calls gemu serves.
@@ -105,6 +102,8 @@ var servedNotes = map[string]string{
 	"syslog": "reading (READ_ALL, the sizes) is the host's; consuming or clearing the log and the " +
 		"console actions are EPERM as without CAP_SYSLOG (qemu-user 7.2 passes them to the host)",
 	"ustat": "the host's answer for the device number",
+	"readdir": "d_offset is the position before the call (it seeks back to the entry, as the " +
+		"kernel's; for the first entry of an ext4 hashed directory the kernel gives its hash, gemu 0)",
 }
 
 func syscallsDoc() (string, []string) {

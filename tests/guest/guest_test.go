@@ -81,7 +81,7 @@ var qemuRefGaps = map[string]string{
 	"mqueue":          "answers mq_notify with ENOSYS and accepts an unwritable mq_getsetattr pointer",
 	"mmsg":            "answers recvmmsg with ENOSYS",
 	"rwv2_openat2":    "answers preadv2, pwritev2 and openat2 with ENOSYS",
-	"oldcalls":        "answers sysfs, ustat, olduname, oldolduname, oldstat, oldlstat and oldfstat with ENOSYS",
+	"oldcalls":        "answers sysfs, ustat, olduname, oldolduname, oldstat, oldlstat, oldfstat and readdir with ENOSYS",
 	"adjtime":         "leaves the padding of i386's struct timex as the program wrote it (an x86-64 kernel's compat copy zeroes it)",
 	"syslog":          "answers SYSLOG_ACTION_READ_ALL with a NULL buffer 0 and with a negative length EFAULT (the kernel: EINVAL)",
 }

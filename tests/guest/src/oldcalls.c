@@ -5,9 +5,12 @@
 // pending signal delivered when unblocked), olduname and oldolduname (the
 // fields against uname's, NULL), and oldstat/oldlstat/oldfstat (the
 // fields against stat's, EOVERFLOW for an inode over 65535, EBADF, ENOENT,
-// EFAULT). All through raw calls: glibc has no wrappers.
+// EFAULT), and readdir (one entry a call against getdents64's order and
+// lstat's inode, d_offset seeking back to the entry, the end, rewinding, EFAULT leaving the position, EBADF,
+// ENOTDIR). All through raw calls: glibc has no wrappers.
 #include "gt.h"
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -188,6 +191,69 @@ static void test_stat(const char *self)
 	res("oldfstat bad fd", syscall(SYS_oldfstat, -1, &o));
 	res("oldfstat bad buffer", syscall(SYS_oldfstat, 0, BAD));
 }
+struct old_dirent {
+	unsigned long d_ino, d_offset;
+	unsigned short d_namlen;
+	char d_name[256];
+};
+
+static void test_readdir(void)
+{
+	mkdir("oldcalls.dir", 0755);
+	const char *names[] = {"a", "bb", "a-much-longer-name-than-the-others-in-this-directory", "c"};
+	for (unsigned i = 0; i < 4; i++) {
+		char p[300];
+		snprintf(p, sizeof p, "oldcalls.dir/%s", names[i]);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	}
+	int fd = open("oldcalls.dir", O_RDONLY | O_DIRECTORY);
+	// The order getdents64 gives, for comparison.
+	char gbuf[4096];
+	long gn = syscall(SYS_getdents64, fd, gbuf, sizeof gbuf);
+	lseek(fd, 0, SEEK_SET);
+	long goff = 0;
+	struct old_dirent d;
+	for (int i = 0; i < 8; i++) {
+		memset(&d, 0x55, sizeof d);
+		long r = syscall(SYS_readdir, fd, &d, 1);
+		if (r != 1) {
+			res("readdir at the end", r);
+			break;
+		}
+		struct dirent64 *g = goff < gn ? (struct dirent64 *)(gbuf + goff) : NULL;
+		char p[300];
+		struct stat st;
+		snprintf(p, sizeof p, "oldcalls.dir/%s", d.d_name);
+		lstat(p, &st);
+		// d_offset is the entry's own position: seeking there reads it again.
+		struct old_dirent again;
+		lseek(fd, d.d_offset, SEEK_SET);
+		long r2 = syscall(SYS_readdir, fd, &again, 1);
+		printf("readdir %d: %s namlen %d NUL %d same as getdents64 %d ino %d again at d_offset %d\n", i,
+		       d.d_name, d.d_namlen, d.d_name[d.d_namlen] == 0, g && strcmp(g->d_name, d.d_name) == 0,
+		       d.d_ino == (unsigned long)st.st_ino, r2 == 1 && strcmp(again.d_name, d.d_name) == 0);
+		if (g)
+			goff += g->d_reclen;
+		if (i == 1) {
+			res("readdir unwritable", syscall(SYS_readdir, fd, BAD, 1));
+		}
+	}
+	lseek(fd, 0, SEEK_SET);
+	memset(&d, 0x55, sizeof d);
+	res("readdir after rewinding", syscall(SYS_readdir, fd, &d, 1));
+	printf("  first again: %d\n", strcmp(d.d_name, ((struct dirent64 *)gbuf)->d_name) == 0);
+	close(fd);
+	res("readdir bad fd", syscall(SYS_readdir, -1, &d, 1));
+	fd = open("/dev/null", O_RDONLY);
+	res("readdir not a directory", syscall(SYS_readdir, fd, &d, 1));
+	close(fd);
+	for (unsigned i = 0; i < 4; i++) {
+		char p[300];
+		snprintf(p, sizeof p, "oldcalls.dir/%s", names[i]);
+		unlink(p);
+	}
+	rmdir("oldcalls.dir");
+}
 #endif
 
 int main(int argc, char **argv)
@@ -200,6 +266,7 @@ int main(int argc, char **argv)
 	test_sigmask();
 	test_uname();
 	test_stat(argv[0]);
+	test_readdir();
 #else
 	(void)argv;
 #endif
