@@ -34,6 +34,7 @@ const (
 	syslogConsoleLvl = 8
 	syslogSizeUnread = 9
 	syslogSizeBuffer = 10
+	syslogReadMax    = 64 << 20 // the most gemu reads at once
 )
 
 func sysSyslog(t *Thread, a *[6]uint64) int64 {
@@ -55,7 +56,10 @@ func sysSyslog(t *Thread, a *[6]uint64) int64 {
 		if size < 0 {
 			return size
 		}
-		b := hbuf(int(min(n, size)))
+		// The text read is the buffer's records with a "[time] " prefix on
+		// each line: it can exceed the buffer's size (a record of empty
+		// lines, many times), never by 32 times.
+		b := hbuf(int(min(n, 32*size, syslogReadMax)))
 		r := host(syscall.SYS_SYSLOG, syslogReadAll, uintptr(ptr(b)), uintptr(len(b)))
 		if r <= 0 {
 			return r
