@@ -154,29 +154,65 @@ func (c *CPU) AF() bool {
 	return c.flags&FlagAF != 0
 }
 
-// Flags returns the full EFLAGS value.
+// Flags returns the full EFLAGS value. It evaluates the lazy record in
+// one pass (the same rules as CF, PF, AF, ZF, SF and OF): a hook before
+// every instruction makes every rotate and flag read materialize, so this
+// is on the instrumented hot path.
 func (c *CPU) Flags() uint64 {
-	if c.lazy.op == flagsNone {
+	l := &c.lazy
+	if l.op == flagsNone {
 		return c.flags
 	}
 	f := c.flags &^ StatusFlags
-	if c.CF() {
-		f |= FlagCF
-	}
-	if c.PF() {
-		f |= FlagPF
-	}
-	if c.AF() {
-		f |= FlagAF
-	}
-	if c.ZF() {
+	res, a, b := l.res, l.a, l.b
+	sb := signBit[l.size]
+	if res == 0 {
 		f |= FlagZF
 	}
-	if c.SF() {
+	if res&sb != 0 {
 		f |= FlagSF
 	}
-	if c.OF() {
+	if parity(res) {
+		f |= FlagPF
+	}
+	var cf, of, af bool
+	switch l.op {
+	case flagsAdd:
+		cf = res < a
+		of = (a^res)&(b^res)&sb != 0
+		af = (a^b^res)&0x10 != 0
+	case flagsAdc:
+		cf = res < a || l.cin != 0 && res == a
+		of = (a^res)&(b^res)&sb != 0
+		af = (a^b^res)&0x10 != 0
+	case flagsSub:
+		cf = a < b
+		of = (a^b)&(a^res)&sb != 0
+		af = (a^b^res)&0x10 != 0
+	case flagsSbb:
+		cf = a < b || l.cin != 0 && a == b
+		of = (a^b)&(a^res)&sb != 0
+		af = (a^b^res)&0x10 != 0
+	case flagsLogic:
+	case flagsInc:
+		cf = l.cin != 0
+		of = res == sb
+		af = res&0xf == 0
+	case flagsDec:
+		cf = l.cin != 0
+		of = res == sb-1
+		af = res&0xf == 0xf
+	case flagsRes:
+		return f | a&(FlagCF|FlagOF|FlagAF)
+	}
+	if cf {
+		f |= FlagCF
+	}
+	if of {
 		f |= FlagOF
+	}
+	if af {
+		f |= FlagAF
 	}
 	return f
 }

@@ -139,16 +139,20 @@ func opShift(c *CPU, in *Inst) {
 		c.rmwPut(in, addr, r)
 		c.setResultBits(size, r, f)
 	default:
-		r, cf, of := rotateResult(in.Aux, size, v, n, c.CF())
+		// A rotate changes CF and OF only: the flags are evaluated once,
+		// for the carry in and for the others it keeps.
+		fl := c.Flags()
+		r, cf, of := rotateResult(in.Aux, size, v, n, fl&FlagCF != 0)
 		c.rmwPut(in, addr, r)
-		var f uint64
+		fl &^= FlagCF | FlagOF
 		if cf {
-			f |= FlagCF
+			fl |= FlagCF
 		}
 		if of {
-			f |= FlagOF
+			fl |= FlagOF
 		}
-		c.SetFlags(f, FlagCF|FlagOF)
+		c.flags = fl | 2
+		c.lazy.op = flagsNone
 	}
 }
 
