@@ -196,6 +196,21 @@ static inline __attribute__((always_inline)) int read_register(const struct gemu
     }
     const struct gemu_regslot *s = &m->slot[reg];
     uint64_t val;
+    /* The common case first: a general register, rip or a base, 8 bytes
+       in the block, read whole or as its low half. */
+    if (s->kind == GEMU_REG_PLAIN && s->srcsize == 8 && s->shift == 0) {
+        memcpy(&val, regs + s->off, 8);
+        val &= s->mask;
+        if (s->size == 8) {
+            memcpy(buf, &val, 8);
+            return 8;
+        }
+        if (s->size == 4) {
+            uint32_t w = (uint32_t)val;
+            memcpy(buf, &w, 4);
+            return 4;
+        }
+    }
     switch (s->kind) {
     case GEMU_REG_PLAIN:
         val = load(regs, s->off, s->srcsize) >> s->shift & s->mask;
