@@ -28,8 +28,6 @@ const (
 	whyMount = "changes the mount tree: gemu resolves guest paths itself (/proc/self links, " +
 		"descriptors) and knows no other mounts or roots than the host's; not served (qemu-user 7.2 " +
 		"passes mount, umount, umount2, chroot and pivot_root to the host, answers the rest ENOSYS)"
-	whyKeys = "kernel keyrings: the per-command structure translation is not written; not served " +
-		"(qemu-user 7.2 answers ENOSYS too)"
 	whyAIO = "Linux native AIO: the kernel reads the guest's iocbs and writes events asynchronously " +
 		"with guest pointers and descriptor numbers; not served (glibc's POSIX AIO uses threads; " +
 		"qemu-user 7.2 answers ENOSYS too)"
@@ -58,7 +56,6 @@ var unservedReasons = map[string]string{
 	"mount": whyMount, "umount": whyMount, "umount2": whyMount, "fsconfig": whyMount, "fsmount": whyMount,
 	"fsopen": whyMount, "fspick": whyMount, "move_mount": whyMount, "mount_setattr": whyMount,
 	"open_tree": whyMount, "pivot_root": whyMount, "chroot": whyMount,
-	"add_key": whyKeys, "keyctl": whyKeys, "request_key": whyKeys,
 	"fanotify_init": "events carry descriptors the kernel opens in gemu's table, which every read " +
 		"would have to turn into guest descriptors; not served (qemu-user 7.2 answers ENOSYS too)",
 	"fanotify_mark": "see fanotify_init",
@@ -102,6 +99,8 @@ var servedNotes = map[string]string{
 	"syslog": "reading (READ_ALL, the sizes) is the host's; consuming or clearing the log and the " +
 		"console actions are EPERM as without CAP_SYSLOG (qemu-user 7.2 passes them to the host)",
 	"ustat": "the host's answer for the device number",
+	"keyctl": "the host's keyrings of the calling thread; KEYCTL_DH_COMPUTE and KEYCTL_PKEY_* answer " +
+		"EOPNOTSUPP as a kernel without them (-d unimp); qemu-user 7.2 answers ENOSYS to all three calls",
 	"readdir": "d_offset is the position before the call (it seeks back to the entry, as the " +
 		"kernel's; for the first entry of an ext4 hashed directory the kernel gives its hash, gemu 0)",
 }

@@ -83,6 +83,7 @@ var qemuRefGaps = map[string]string{
 	"rwv2_openat2":    "answers preadv2, pwritev2 and openat2 with ENOSYS",
 	"oldcalls":        "answers sysfs, ustat, olduname, oldolduname, oldstat, oldlstat, oldfstat and readdir with ENOSYS",
 	"adjtime":         "leaves the padding of i386's struct timex as the program wrote it (an x86-64 kernel's compat copy zeroes it)",
+	"keys":            "answers add_key, request_key and keyctl with ENOSYS",
 	"syslog":          "answers SYSLOG_ACTION_READ_ALL with a NULL buffer 0 and with a negative length EFAULT (the kernel: EINVAL)",
 }
 
