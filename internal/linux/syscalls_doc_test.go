@@ -52,7 +52,6 @@ var unservedReasons = map[string]string{
 	"kexec_file_load": whyAdmin, "init_module": whyAdmin, "finit_module": whyAdmin,
 	"delete_module": whyAdmin, "quotactl": whyAdmin, "quotactl_fd": whyAdmin,
 	"vhangup": whyAdmin, "sethostname": whyAdmin, "setdomainname": whyAdmin,
-	"settimeofday": whyAdmin, "stime": whyAdmin, "clock_settime": whyAdmin, "clock_settime64": whyAdmin,
 	"mount": whyMount, "umount": whyMount, "umount2": whyMount, "fsconfig": whyMount, "fsmount": whyMount,
 	"fsopen": whyMount, "fspick": whyMount, "move_mount": whyMount, "mount_setattr": whyMount,
 	"open_tree": whyMount, "pivot_root": whyMount, "chroot": whyMount,
@@ -99,6 +98,11 @@ var servedNotes = map[string]string{
 	"syslog": "reading (READ_ALL, the sizes) is the host's; consuming or clearing the log and the " +
 		"console actions are EPERM as without CAP_SYSLOG (qemu-user 7.2 passes them to the host)",
 	"ustat": "the host's answer for the device number",
+	"settimeofday": "arguments checked as the kernel does (EFAULT, EINVAL), then EPERM as without " +
+		"CAP_SYS_TIME: gemu does not set the host's clock (qemu-user 7.2 passes it to the host)",
+	"clock_settime":   "see settimeofday",
+	"clock_settime64": "see settimeofday",
+	"stime":           "see settimeofday",
 	"keyctl": "the host's keyrings of the calling thread; KEYCTL_DH_COMPUTE and KEYCTL_PKEY_* answer " +
 		"EOPNOTSUPP as a kernel without them (-d unimp); qemu-user 7.2 answers ENOSYS to all three calls",
 	"readdir": "d_offset is the position before the call (it seeks back to the entry, as the " +

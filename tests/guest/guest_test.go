@@ -84,6 +84,7 @@ var qemuRefGaps = map[string]string{
 	"oldcalls":        "answers sysfs, ustat, olduname, oldolduname, oldstat, oldlstat, oldfstat and readdir with ENOSYS",
 	"adjtime":         "leaves the padding of i386's struct timex as the program wrote it (an x86-64 kernel's compat copy zeroes it)",
 	"keys":            "answers add_key, request_key and keyctl with ENOSYS",
+	"settime":         "reads settimeofday's timezone and clock_settime's time before checking them (EFAULT where the kernel answers EINVAL)",
 	"syslog":          "answers SYSLOG_ACTION_READ_ALL with a NULL buffer 0 and with a negative length EFAULT (the kernel: EINVAL)",
 }
 
