@@ -34,14 +34,13 @@ struct gemu_vcpu {
     uint64_t args[6];   /* plugin_syscall's arguments */
 };
 
-/* The call into a plugin this thread is making, its cpu handle and vCPU:
-   set by the trampolines for the duration of the call, NULL and 0
-   outside. The crash handler reads the first, qemulib_* check the second
-   and read through the third. Hidden, so that reaching it is a single
-   %fs-relative access. */
+/* The call into a plugin this thread is making and its vCPU (NULL for
+   plugin_init and plugin_exit): set by the trampolines for the duration
+   of the call, NULL outside. The crash handler reads the first; qemulib_*
+   accept only the handle of the second and read through it. Hidden, so
+   that reaching it is a single %fs-relative access. */
 struct gemu_call {
     const gemu_callee *callee;
-    uintptr_t cpu;
     const struct gemu_vcpu *vcpu;
 };
 extern __thread struct gemu_call gemu_cur __attribute__((visibility("hidden")));

@@ -137,7 +137,8 @@ void qemulib_log(const char *fmt, ...)
    fail. */
 static inline int valid_cpu(void *cpu)
 {
-    return cpu != NULL && (uintptr_t)cpu == gemu_cur.cpu;
+    const struct gemu_vcpu *v = gemu_cur.vcpu;
+    return cpu != NULL && v != NULL && (uintptr_t)cpu == v->handle;
 }
 
 int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
@@ -215,14 +216,12 @@ typedef void (*exit_fn)(void);
 static inline void enter(const gemu_callee *ce, const struct gemu_vcpu *v)
 {
     gemu_cur.callee = ce;
-    gemu_cur.cpu = v != NULL ? v->handle : 0;
     gemu_cur.vcpu = v;
 }
 
 static inline void leave(void)
 {
     gemu_cur.callee = NULL;
-    gemu_cur.cpu = 0;
     gemu_cur.vcpu = NULL;
 }
 

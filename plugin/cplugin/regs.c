@@ -253,11 +253,13 @@ int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg)
 }
 
 /* qemulib_read_register (include/plugins.h): 0, writing nothing, unless
-   cpu is the handle of the call this thread is making (gemu_cur). */
+   cpu is the handle of the vCPU whose call this thread is making
+   (gemu_cur). */
 int qemulib_read_register(void *cpu, uint8_t *mem_buf, int reg)
 {
-    if (cpu == NULL || (uintptr_t)cpu != gemu_cur.cpu || mem_buf == NULL) {
+    const struct gemu_vcpu *v = gemu_cur.vcpu;
+    if (cpu == NULL || v == NULL || (uintptr_t)cpu != v->handle || mem_buf == NULL) {
         return 0;
     }
-    return read_register(gemu_cur.vcpu, mem_buf, reg);
+    return read_register(v, mem_buf, reg);
 }
