@@ -221,6 +221,27 @@ func shiftRI32(c *CPU, in *Inst) {
 	c.setResultBits(4, r, f)
 }
 
+// rotRI is ROL or ROR r32/r64, imm8 with a nonzero count: CF and OF as
+// rotateResult gives them, the other flags kept (evaluated once). It is
+// the handler where the flags are live, as before every instrumented
+// instruction; shiftRINF serves where they are not.
+func rotRI(c *CPU, in *Inst) {
+	d := in.A[0].Reg
+	size := int(in.A[0].Size)
+	fl := c.Flags()
+	r, cf, of := rotateResult(in.Aux, size, c.R[d]&sizeMask[size], uint(in.Imm), false)
+	c.R[d] = r
+	fl &^= FlagCF | FlagOF
+	if cf {
+		fl |= FlagCF
+	}
+	if of {
+		fl |= FlagOF
+	}
+	c.flags = fl | 2
+	c.lazy.op = flagsNone
+}
+
 // buildShift picks the handler for one shift or rotate kind.
 func buildShift(kind uint8) func(in *Inst) Handler {
 	return func(in *Inst) Handler {
@@ -242,6 +263,8 @@ func buildShift(kind uint8) func(in *Inst) Handler {
 					return sarRI64
 				case d.Size == 4 && (kind == shSHL || kind == shSHR || kind == shSAR):
 					return shiftRI32
+				case d.Size >= 4 && (kind == shROL || kind == shROR):
+					return rotRI
 				}
 			}
 		}
