@@ -59,7 +59,10 @@
  * garbage collector cannot stop that thread, so a callback that takes a
  * millisecond delays every collection, on every thread, by as much. A
  * callback that blocks or sleeps works, only slower; sleeping calls may
- * return early with EINTR (gemu's runtime signals its threads).
+ * return early with EINTR (gemu's runtime signals its threads). A plugin
+ * that never calls qemulib_read_register runs faster: gemu sees from the
+ * symbols it imports that it cannot read registers, and then does not keep
+ * the guest's flags exact for it.
  *
  * Processes: gemu cannot copy itself, so a guest process created by fork,
  * vfork or clone runs in a new gemu process, which loads the plugins

@@ -135,10 +135,10 @@ func (m *Manager) load(s Spec) (*Hooks, error) {
 func (m *Manager) add(name string, h *Hooks) {
 	m.plugins = append(m.plugins, loaded{name, h})
 	if h.Insn != nil || h.InsnC != nil {
-		m.insn = append(m.insn, asker{h.Insn, h.InsnC})
+		m.insn = append(m.insn, asker{h.Insn, h.InsnC, h.NoRegs})
 	}
 	if h.Block != nil || h.BlockC != nil {
-		m.block = append(m.block, asker{h.Block, h.BlockC})
+		m.block = append(m.block, asker{h.Block, h.BlockC, h.NoRegs})
 	}
 	if h.Mem != nil {
 		m.mem = append(m.mem, h.Mem)
@@ -220,8 +220,9 @@ func engineHook(f ExecFunc) engine.Hook {
 // block event: a Go one (the run-time hook is an ExecFunc) or a C one (a
 // ccall.Func the engine calls itself).
 type asker struct {
-	goAsk func(c *CPU, pc uint64) ExecFunc
-	cAsk  func(c *CPU, pc uint64) *ccall.Func
+	goAsk  func(c *CPU, pc uint64) ExecFunc
+	cAsk   func(c *CPU, pc uint64) *ccall.Func
+	noRegs bool // Hooks.NoRegs
 }
 
 // ask returns the plugin's run-time hook for pc, nil when it wants none,
@@ -240,27 +241,27 @@ func asGo(f *ccall.Func) ExecFunc {
 
 // place asks each plugin about pc and hands the engine its hooks, in
 // command-line order (engine.DirectInstrumenter).
-func place(ask []asker, c *CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+func place(ask []asker, c *CPU, pc uint64, put func(engine.PlacedHook)) {
 	for _, a := range ask {
 		g, f := a.ask(c, pc)
 		switch {
 		case f != nil:
-			put(nil, f)
+			put(engine.PlacedHook{C: f, NoRegs: a.noRegs})
 		case g != nil:
-			put(engineHook(g), nil)
+			put(engine.PlacedHook{Go: engineHook(g), NoRegs: a.noRegs})
 		}
 	}
 }
 
 // PlaceInsnHooks implements engine.DirectInstrumenter: the hooks to run
 // before the instruction at pc, in command-line order.
-func (m *Manager) PlaceInsnHooks(c *x86.CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+func (m *Manager) PlaceInsnHooks(c *x86.CPU, pc uint64, put func(engine.PlacedHook)) {
 	place(m.insn, (*CPU)(c), pc, put)
 }
 
 // PlaceBlockHooks implements engine.DirectInstrumenter: the hooks to run
 // at the start of the block at pc, in command-line order.
-func (m *Manager) PlaceBlockHooks(c *x86.CPU, pc uint64, put func(engine.Hook, *ccall.Func)) {
+func (m *Manager) PlaceBlockHooks(c *x86.CPU, pc uint64, put func(engine.PlacedHook)) {
 	place(m.block, (*CPU)(c), pc, put)
 }
 

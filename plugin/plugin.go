@@ -86,6 +86,11 @@ type Hooks struct {
 	// called only on the vCPU c it was asked for.
 	InsnC  func(c *CPU, pc uint64) *ccall.Func
 	BlockC func(c *CPU, pc uint64) *ccall.Func
+	// NoRegs says the plugin's instruction and block hooks never read the
+	// guest's registers: the flags need not be exact where they run, so
+	// gemu keeps skipping flag work that is overwritten unread. Set by the
+	// C loader for a plugin that does not import qemulib_read_register.
+	NoRegs bool
 	// Mem is asked when the instruction at pc is translated. A non-nil
 	// result is called for each memory access the instruction makes.
 	Mem func(c *CPU, pc uint64) MemFunc

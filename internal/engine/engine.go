@@ -32,18 +32,27 @@ type Instrumenter interface {
 	MemHook(c *x86.CPU, pc uint64) mem.Tracer
 }
 
-// DirectInstrumenter is an Instrumenter that can also place hooks that
-// are C functions (ccall.Func), which the engine calls itself: one Go
-// call fewer per hook than a Hook wrapping the same call. When the
-// instrumenter has these methods the engine uses them instead of InsnHook
-// and BlockHook: place is called for each hook to run before the
-// instruction (or at the block's start), in order, with either a Go hook
-// or a C one. A C hook placed for c runs only on c: an Engine runs one
-// CPU, and blocks are never shared between engines.
+// PlacedHook is one hook an instrumenter places: a Go hook or a C one
+// (ccall.Func, which the engine calls itself: one Go call fewer than a
+// Hook wrapping the same call). NoRegs says the hook cannot read the
+// guest's registers, so the flags need not be exact where it runs and
+// the engine keeps skipping flag work that is overwritten unread.
+type PlacedHook struct {
+	Go     Hook
+	C      *ccall.Func
+	NoRegs bool
+}
+
+// DirectInstrumenter is an Instrumenter that places its hooks one by one,
+// Go or C. When the instrumenter has these methods the engine uses them
+// instead of InsnHook and BlockHook: place is called for each hook to run
+// before the instruction (or at the block's start), in order. A C hook
+// placed for c runs only on c: an Engine runs one CPU, and blocks are
+// never shared between engines.
 type DirectInstrumenter interface {
 	Instrumenter
-	PlaceInsnHooks(c *x86.CPU, pc uint64, place func(Hook, *ccall.Func))
-	PlaceBlockHooks(c *x86.CPU, pc uint64, place func(Hook, *ccall.Func))
+	PlaceInsnHooks(c *x86.CPU, pc uint64, place func(PlacedHook))
+	PlaceBlockHooks(c *x86.CPU, pc uint64, place func(PlacedHook))
 }
 
 // FaultHandler receives the CPU exceptions of the guest, with RIP at the

@@ -60,13 +60,20 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 	}
 	direct, _ := e.instr.(DirectInstrumenter)
 	var hookAt uint64
-	place := func(h Hook, f *ccall.Func) {
+	place := func(p PlacedHook) {
+		var in x86.Inst
 		switch {
-		case f != nil:
-			insts = append(insts, cHookInst(hookAt, f))
-		case h != nil:
-			insts = append(insts, hookInst(hookAt, h))
+		case p.C != nil:
+			in = cHookInst(hookAt, p.C)
+		case p.Go != nil:
+			in = hookInst(hookAt, p.Go)
+		default:
+			return
 		}
+		if p.NoRegs {
+			in.Aux = x86.AuxNoRegs
+		}
+		insts = append(insts, in)
 	}
 	if direct != nil {
 		hookAt = pc

@@ -90,15 +90,24 @@ func mayFault(in *Inst) bool {
 	return true
 }
 
+// AuxNoRegs marks an engine pseudo-instruction (Call set) whose callback
+// cannot read the guest's registers: a plugin hook that has no way to
+// (a C plugin that does not import qemulib_read_register). Flag liveness
+// passes through it.
+const AuxNoRegs uint8 = 1
+
 // PruneFlags runs flag liveness backwards over a block's instructions and
 // replaces the handlers of instructions whose flag results are dead with
 // variants that skip computing them. Instructions with Call set (engine
 // pseudo-instructions such as plugin hooks) are treated as reading every
-// flag. Flags are live at the end of the block.
+// flag, unless marked AuxNoRegs. Flags are live at the end of the block.
 func PruneFlags(insts []Inst) {
 	live := lfAll
 	for i := len(insts) - 1; i >= 0; i-- {
 		in := &insts[i]
+		if in.Call != nil && in.Raw == nil && in.Aux == AuxNoRegs {
+			continue
+		}
 		if in.Call != nil || in.Raw == nil {
 			live = lfAll
 			continue

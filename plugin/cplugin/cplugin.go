@@ -83,6 +83,9 @@ type cPlugin struct {
 	path   string
 	handle unsafe.Pointer
 	fn     map[string]*C.gemu_callee
+	// noRegs: the plugin cannot read the guest's registers
+	// (mayReadRegisters), so its hooks need no exact flags.
+	noRegs bool
 }
 
 // callee makes the C record of a plugin function at address fn: where
@@ -180,7 +183,7 @@ func open(path string) (*cPlugin, error) {
 		msg = strings.TrimPrefix(msg, file+": ")
 		return nil, fmt.Errorf("cannot load: %s", msg)
 	}
-	p := &cPlugin{path: path, handle: h, fn: map[string]*C.gemu_callee{}}
+	p := &cPlugin{path: path, handle: h, fn: map[string]*C.gemu_callee{}, noRegs: !mayReadRegisters(file)}
 	for _, name := range allSyms {
 		cname := C.CString(name)
 		if a := C.gemu_dlsym(h, cname); a != 0 {
@@ -261,7 +264,7 @@ func addr(ce *C.gemu_callee) uintptr { return uintptr(unsafe.Pointer(ce)) }
 // functions on the direct path (cstack.go), except plugin_exit, which
 // runs once after the guest and goes through cgo.
 func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
-	h := &plugin.Hooks{VCPUExit: release}
+	h := &plugin.Hooks{VCPUExit: release, NoRegs: p.noRegs}
 	if needs, before := p.pair(host, symNeedsInsn, symBeforeInsn); needs != nil {
 		h.InsnC = execHook(needs, before)
 	}

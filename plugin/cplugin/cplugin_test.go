@@ -382,3 +382,32 @@ func TestReleaseHandle(t *testing.T) {
 	release(a) // twice: nothing happens
 	release(b)
 }
+
+// TestMayReadRegisters: a plugin that imports qemulib_read_register, or
+// could reach it through dlsym, may read registers; one that only counts
+// and logs cannot, so its hooks are placed as reading none.
+func TestMayReadRegisters(t *testing.T) {
+	dir := t.TempDir()
+	dl := filepath.Join(dir, "dl.c")
+	if err := os.WriteFile(dl, []byte(`#include <dlfcn.h>
+#include "plugins.h"
+bool plugin_needs_before_insn(uint64_t pc, void *cpu) { (void)pc; (void)cpu; return dlsym(RTLD_DEFAULT, "x") != 0; }
+void plugin_before_insn(uint64_t pc, void *cpu) { (void)pc; (void)cpu; }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lib  string
+		want bool
+	}{
+		{testPlugin(t, "nop"), false},
+		{testPlugin(t, "counter"), false},
+		{testPlugin(t, "events"), true},
+		{buildPlugin(t, dl), true},
+		{filepath.Join(dir, "missing.so"), true},
+	} {
+		if got := mayReadRegisters(tc.lib); got != tc.want {
+			t.Errorf("%s: may read registers %v, want %v", filepath.Base(tc.lib), got, tc.want)
+		}
+	}
+}
