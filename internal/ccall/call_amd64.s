@@ -29,3 +29,19 @@ TEXT ·Call(SB), 0, $0-72
 	MOVQ	BX, SP
 	MOVQ	AX, ret+64(FP)
 	RET
+
+// Call3 is Call with three arguments (rdi, rsi, rdx).
+//
+// func Call3(fn, sp, a0, a1, a2 uintptr) uintptr
+TEXT ·Call3(SB), 0, $0-48
+	MOVQ	fn+0(FP), AX
+	MOVQ	sp+8(FP), R12
+	MOVQ	a0+16(FP), DI
+	MOVQ	a1+24(FP), SI
+	MOVQ	a2+32(FP), DX
+	MOVQ	SP, BX
+	MOVQ	R12, SP
+	CALL	AX
+	MOVQ	BX, SP
+	MOVQ	AX, ret+40(FP)
+	RET

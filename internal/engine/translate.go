@@ -206,10 +206,10 @@ func cHookInst(pc uint64, f *ccall.Func) x86.Inst {
 		PC:   pc,
 		Next: pc,
 		Base: -1, Index: -1, Seg: -1,
-		Call: func(c *x86.CPU, pc uint64) { ccall.Call(fn, sp, a0, a1, uintptr(pc), 0, 0, 0) },
+		Call: func(c *x86.CPU, pc uint64) { ccall.Call3(fn, sp, a0, a1, uintptr(pc)) },
 		Fn: func(c *x86.CPU, in *x86.Inst) {
 			c.RIP = in.PC
-			ccall.Call(fn, sp, a0, a1, uintptr(in.PC), 0, 0, 0)
+			ccall.Call3(fn, sp, a0, a1, uintptr(in.PC))
 		},
 	}
 }

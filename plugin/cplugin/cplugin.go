@@ -275,7 +275,7 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 		nf, af := addr(needs), addr(access)
 		h.Mem = func(c *plugin.CPU, pc uint64) plugin.MemFunc {
 			v := vcpuOf(c)
-			if byte(ccall.Call(runNeeds, v.sp, v.rec(), nf, uintptr(pc), 0, 0, 0)) == 0 {
+			if byte(ccall.Call3(runNeeds, v.sp, v.rec(), nf, uintptr(pc))) == 0 {
 				return nil
 			}
 			return func(vaddr uint64, size int, store bool, value uint64) {
@@ -294,7 +294,7 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 			for i := range a {
 				v.r.args[i] = C.uint64_t(a[i])
 			}
-			ccall.Call(runSyscall, v.sp, v.rec(), sf, uintptr(num), 0, 0, 0)
+			ccall.Call3(runSyscall, v.sp, v.rec(), sf, uintptr(num))
 		}
 	}
 	if f := p.fn[symSyscallRet]; f != nil {
@@ -326,7 +326,7 @@ func execHook(needs, before *C.gemu_callee) func(c *plugin.CPU, pc uint64) *ccal
 	nf, bf := addr(needs), addr(before)
 	return func(c *plugin.CPU, pc uint64) *ccall.Func {
 		v := vcpuOf(c)
-		if byte(ccall.Call(runNeeds, v.sp, v.rec(), nf, uintptr(pc), 0, 0, 0)) == 0 {
+		if byte(ccall.Call3(runNeeds, v.sp, v.rec(), nf, uintptr(pc))) == 0 {
 			return nil
 		}
 		return &ccall.Func{Fn: runBefore, SP: v.sp, A0: v.rec(), A1: bf}
