@@ -25,12 +25,13 @@ static __thread int me = -1;     /* this thread's index; -1 in main */
 static void handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
+	/* The value first: the main thread reads it once the count rises. */
+	if (sig == SIGUSR2)
+		value_seen = si->si_value.sival_int;
 	if (me < 0 || me != target)
 		wrong++;
 	else
 		got[me]++;
-	if (sig == SIGUSR2)
-		value_seen = si->si_value.sival_int;
 }
 
 static void *worker(void *arg)
