@@ -58,22 +58,28 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 	if e.opts.LogExec || e.opts.LogCPU {
 		insts = append(insts, e.logInst(pc))
 	}
+	// place appends the hooks a DirectInstrumenter hands over for the
+	// instruction (or block start) at hookAt. It is made only for one, so
+	// that an uninstrumented translation allocates no closure.
 	direct, _ := e.instr.(DirectInstrumenter)
 	var hookAt uint64
-	place := func(p PlacedHook) {
-		var in x86.Inst
-		switch {
-		case p.C != nil:
-			in = cHookInst(hookAt, p.C)
-		case p.Go != nil:
-			in = hookInst(hookAt, p.Go)
-		default:
-			return
+	var place func(PlacedHook)
+	if direct != nil {
+		place = func(p PlacedHook) {
+			var in x86.Inst
+			switch {
+			case p.C != nil:
+				in = cHookInst(hookAt, p.C)
+			case p.Go != nil:
+				in = hookInst(hookAt, p.Go)
+			default:
+				return
+			}
+			if p.NoRegs {
+				in.Aux = x86.AuxNoRegs
+			}
+			insts = append(insts, in)
 		}
-		if p.NoRegs {
-			in.Aux = x86.AuxNoRegs
-		}
-		insts = append(insts, in)
 	}
 	if direct != nil {
 		hookAt = pc

@@ -76,11 +76,9 @@ type Writer struct {
 	onErr func(error)
 }
 
-var active atomic.Pointer[Writer]
-
-// New returns a Writer to f with a buffer of size bytes, and makes it the
-// log that Active returns. The buffer is an anonymous mapping; if it cannot
-// be made, the Writer buffers on the Go heap and is not made Active.
+// New returns a Writer to f with a buffer of size bytes. The buffer is an
+// anonymous mapping, which code outside Go reaches through Shared; if it
+// cannot be made, the Writer buffers on the Go heap.
 func New(f *os.File, size int) *Writer {
 	w := &Writer{f: f}
 	mem, err := syscall.Mmap(-1, 0, dataOffset+size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
@@ -94,20 +92,7 @@ func New(f *os.File, size int) *Writer {
 	}
 	w.h.fd = int32(f.Fd())
 	w.h.cap = uint64(size)
-	if err == nil {
-		active.Store(w)
-	}
 	return w
-}
-
-// Active returns the address of the shared state of the most recent
-// Writer made by New (the header described in the package comment), or
-// nil if there is none.
-func Active() unsafe.Pointer {
-	if w := active.Load(); w != nil {
-		return unsafe.Pointer(w.h)
-	}
-	return nil
 }
 
 // Shared returns the address of the Writer's shared state (the header

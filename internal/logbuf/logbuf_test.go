@@ -18,8 +18,8 @@ func TestWriter(t *testing.T) {
 	}
 	defer f.Close()
 	w := New(f, 64)
-	if Active() != unsafe.Pointer(w.h) {
-		t.Fatal("New did not make the writer Active")
+	if w.Shared() != unsafe.Pointer(w.h) {
+		t.Fatal("New did not give the writer a shared header")
 	}
 	var want bytes.Buffer
 	for i := range 50 {
