@@ -77,6 +77,10 @@ type Fault struct {
 	Addr     uint64 // first faulting address
 	Access   Access // what was attempted
 	Unmapped bool   // true if no page is mapped there (SEGV_MAPERR), else SEGV_ACCERR
+	// Code is the page-fault error code of a system-mode access (the
+	// present, write, user, reserved-bit and instruction-fetch bits);
+	// zero in user mode.
+	Code uint32
 }
 
 func (f *Fault) Error() string {

@@ -144,6 +144,10 @@ type state struct {
 
 	Sys Syscaller
 
+	// Priv is the privileged state of a CPU in system mode (system.go);
+	// nil in user mode, where privileged instructions fault.
+	Priv *System
+
 	// TSC counter source for RDTSC (monotonic, host based).
 	TSC func() uint64
 
