@@ -1,0 +1,178 @@
+// Package system holds gemu-system's tests against real machines: the
+// freestanding test kernels in kernel/ (built with the host's gcc, booted
+// as multiboot images) print one line per CPU check over COM1. The
+// expected output in testdata/ is what qemu-system prints (TCG); this test
+// confirms it under qemu-system where installed and compares gemu-system's
+// output with it once cmd/gemu-system exists.
+package system
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// kernels: the image name the Makefile builds, the qemu-system command for
+// it, and the expected output file.
+var kernels = []struct {
+	name, image, qemu, want string
+}{
+	{"i386", "testkernel32", "qemu-system-i386", "testdata/testkernel32.out"},
+}
+
+// runTimeout bounds one boot; each kernel ends in well under a second
+// under qemu's TCG.
+const runTimeout = 30 * time.Second
+
+// header is the kernel's first line; what comes before it (the firmware's
+// messages under qemu) is dropped.
+const header = "gemu test kernel "
+
+// buildKernels runs the Makefile into a temporary directory.
+func buildKernels(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"make", "gcc", "objcopy"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	out := t.TempDir()
+	cmd := exec.Command("make", "--no-print-directory", "OUT="+out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make: %v\n%s", err, b)
+	}
+	return out
+}
+
+// console turns a run's serial output into the kernel's lines: from the
+// header on, CR LF as LF.
+func console(b []byte) string {
+	s := strings.ReplaceAll(string(b), "\r\n", "\n")
+	if i := strings.Index(s, header); i >= 0 {
+		return s[i:]
+	}
+	return s
+}
+
+// run boots image under the emulator at path and returns its console.
+func run(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Errorf("%s did not end within %v; console so far:\n%s", filepath.Base(path), runTimeout, console(stdout.Bytes()))
+		return console(stdout.Bytes())
+	}
+	var ee *exec.ExitError
+	// qemu's isa-debug-exit makes the status (0<<1)|1 = 1 at power-off.
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1 && strings.HasPrefix(filepath.Base(path), "qemu")) {
+		t.Errorf("%s: %v\nstderr: %s", filepath.Base(path), err, stderr.Bytes())
+	}
+	return console(stdout.Bytes())
+}
+
+// TestKernelQemu confirms the expected files: qemu-system's TCG prints
+// exactly them.
+func TestKernelQemu(t *testing.T) {
+	dir := buildKernels(t)
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			qemu, err := exec.LookPath(k.qemu)
+			if err != nil {
+				t.Skipf("%s not installed", k.qemu)
+			}
+			want := readWant(t, k.want)
+			got := run(t, qemu, "-kernel", filepath.Join(dir, k.image), "-nographic", "-no-reboot",
+				"-serial", "stdio", "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+			if got != want {
+				t.Errorf("%s output differs from %s:\n%s", k.qemu, k.want, diff(want, got, false))
+			}
+		})
+	}
+}
+
+// gemuSystem returns a gemu-system binary: $GEMU_SYSTEM if set, else a
+// build of ../../cmd/gemu-system; it skips the test while that command
+// does not exist yet.
+func gemuSystem(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("GEMU_SYSTEM"); p != "" {
+		return p
+	}
+	if _, err := os.Stat("../../cmd/gemu-system"); err != nil {
+		t.Skip("cmd/gemu-system does not exist yet")
+	}
+	bin := filepath.Join(t.TempDir(), "gemu-system")
+	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/gemu-system")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/gemu-system: %v\n%s", err, b)
+	}
+	return bin
+}
+
+// TestKernelGemu boots both kernels under gemu-system and compares their
+// consoles with qemu's. A check qemu's TCG skips (its reason in the
+// expected line) may pass under gemu-system: "ok NAME" matches
+// "skip NAME: ..." (the summary line then counts the same failures).
+func TestKernelGemu(t *testing.T) {
+	dir := buildKernels(t)
+	gemu := gemuSystem(t)
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			want := readWant(t, k.want)
+			got := run(t, gemu, "-kernel", filepath.Join(dir, k.image), "-nographic", "-no-reboot", "-serial", "stdio")
+			if d := diff(want, got, true); d != "" {
+				t.Errorf("gemu-system output differs from %s:\n%s", k.want, d)
+			}
+		})
+	}
+}
+
+func readWant(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// diff compares the expected and actual consoles line by line and
+// describes every difference ("" when they match). With okForSkip an
+// "ok NAME" line matches an expected "skip NAME: reason".
+func diff(want, got string, okForSkip bool) string {
+	w := strings.Split(want, "\n")
+	g := strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl == gl {
+			continue
+		}
+		if okForSkip && strings.HasPrefix(wl, "skip ") && strings.HasPrefix(gl, "ok ") {
+			name := strings.TrimPrefix(gl, "ok ")
+			if strings.HasPrefix(wl, "skip "+name+":") {
+				continue
+			}
+		}
+		fmt.Fprintf(&b, "line %d: want %q\n         got  %q\n", i+1, wl, gl)
+	}
+	return b.String()
+}
