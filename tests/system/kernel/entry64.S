@@ -1,0 +1,188 @@
+/*
+ * x86-64 test kernel entry: a multiboot v1 header and a 32-bit entry
+ * (flat protected mode, paging off) that maps the first GiB with 2 MiB
+ * pages (identity, user-accessible), turns on PAE, EFER.LME and paging,
+ * and jumps to 64-bit code; then the interrupt stubs, setjmp/longjmp, the
+ * IRET to CPL 3 and the SYSCALL/SYSENTER entry points of the checks.
+ */
+#include "asm.h"
+
+	.section .multiboot, "a"
+	.align 4
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+
+	.text
+	.code32
+	.globl _start
+_start:
+	cli
+	cld
+	mov $__bss_start, %edi
+	mov $__bss_end, %ecx
+	sub %edi, %ecx
+	xor %eax, %eax
+	rep stosb
+	mov $boot_stack_top, %esp
+	/* PML4[0] -> PDPT, PDPT[0] -> PD, PD: 512 2 MiB pages (P|RW|US|PS). */
+	mov $boot_pdpt, %eax
+	or $7, %eax
+	mov %eax, boot_pml4
+	mov $boot_pd, %eax
+	or $7, %eax
+	mov %eax, boot_pdpt
+	mov $boot_pd, %edi
+	mov $0x87, %eax
+	mov $512, %ecx
+1:	mov %eax, (%edi)
+	add $0x200000, %eax
+	add $8, %edi
+	loop 1b
+	mov $boot_pml4, %eax
+	mov %eax, %cr3
+	mov %cr4, %eax
+	or $0x20, %eax		/* PAE */
+	mov %eax, %cr4
+	mov $0xc0000080, %ecx
+	rdmsr
+	or $0x100, %eax		/* EFER.LME */
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax	/* PG, PE */
+	mov %eax, %cr0
+	lgdt boot_gdtr
+	ljmp $0x10, $start64
+
+	.code64
+start64:
+	mov $0x18, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	xor %eax, %eax
+	mov %ax, %fs
+	mov %ax, %gs
+	mov $boot_stack_top, %rsp
+	call kmain
+	call poweroff
+2:	cli
+	hlt
+	jmp 2b
+
+	.align 16
+	.globl vec_stubs
+vec_stubs:
+	.set vec, 0
+	.rept 256
+	.align 16
+	.if !HAS_ERR(vec)
+	pushq $0
+	.endif
+	pushq $vec
+	jmp trap_common
+	.set vec, vec+1
+	.endr
+
+trap_common:
+	push %rax
+	push %rcx
+	push %rdx
+	push %rbx
+	push %rbp
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	call trap
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rbp
+	pop %rbx
+	pop %rdx
+	pop %rcx
+	pop %rax
+	add $16, %rsp
+	iretq
+
+	.globl tk_setjmp
+tk_setjmp:
+	mov %rbx, 0(%rdi)
+	mov %rbp, 8(%rdi)
+	mov %r12, 16(%rdi)
+	mov %r13, 24(%rdi)
+	mov %r14, 32(%rdi)
+	mov %r15, 40(%rdi)
+	lea 8(%rsp), %rax
+	mov %rax, 48(%rdi)
+	mov (%rsp), %rax
+	mov %rax, 56(%rdi)
+	xor %eax, %eax
+	ret
+
+	.globl tk_longjmp
+tk_longjmp:
+	mov %esi, %eax
+	mov 0(%rdi), %rbx
+	mov 8(%rdi), %rbp
+	mov 16(%rdi), %r12
+	mov 24(%rdi), %r13
+	mov 32(%rdi), %r14
+	mov 40(%rdi), %r15
+	mov 48(%rdi), %rsp
+	jmp *56(%rdi)
+
+/* void enter_user(ulong rip, ulong rsp, ulong cs): IRETQ to CPL 3. */
+	.globl enter_user
+enter_user:
+	mov $0x2b, %eax
+	mov %ax, %ds
+	mov %ax, %es
+	pushq $0x2b
+	push %rsi
+	pushfq
+	push %rdx
+	push %rdi
+	iretq
+
+	.data
+	.align 16
+boot_gdt:
+	.quad 0
+	.quad 0x00cf9a000000ffff	/* 0x08 code, 32-bit */
+	.quad 0x00af9a000000ffff	/* 0x10 code, 64-bit */
+	.quad 0x00cf92000000ffff	/* 0x18 data */
+boot_gdt_end:
+boot_gdtr:
+	.word boot_gdt_end - boot_gdt - 1
+	.quad boot_gdt
+
+	.bss
+	.align 4096
+boot_pml4:
+	.space 4096
+boot_pdpt:
+	.space 4096
+boot_pd:
+	.space 4096
+	.globl boot_pml4
+	.align 16
+boot_stack:
+	.space 16384
+boot_stack_top:
+	.section .note.GNU-stack, "", @progbits
