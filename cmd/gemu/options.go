@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"gemu/plugin"
 )
 
 // Command-line options, parsed QEMU style: options come first, each
@@ -186,72 +188,13 @@ func lookupOption(name string) *option {
 	return nil
 }
 
-// ParsePlugin parses the value of -plugin: comma-separated key=value
-// pairs, where ",," stands for a literal comma. The keys are file (the
-// plugin's path) and args (its argument string); a leading bare NAME
-// without "=" selects a built-in tracer instead of a file.
+// ParsePlugin parses the value of -plugin (plugin.ParseSpec).
 func ParsePlugin(v string) (PluginSpec, error) {
-	var spec PluginSpec
-	bad := func(why string) (PluginSpec, error) {
-		return PluginSpec{}, fmt.Errorf("bad -plugin option %q: %s", v, why)
+	spec, err := plugin.ParseSpec(v)
+	if err != nil {
+		return PluginSpec{}, err
 	}
-	if v == "" {
-		return bad("empty")
-	}
-	// Split on single commas; ",," is an escaped comma.
-	var parts []string
-	var cur strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] == ',' {
-			if i+1 < len(v) && v[i+1] == ',' {
-				cur.WriteByte(',')
-				i++
-				continue
-			}
-			parts = append(parts, cur.String())
-			cur.Reset()
-			continue
-		}
-		cur.WriteByte(v[i])
-	}
-	parts = append(parts, cur.String())
-	seen := map[string]bool{}
-	for i, part := range parts {
-		eq := strings.IndexByte(part, '=')
-		if eq < 0 {
-			if i == 0 && part != "" {
-				spec.Builtin = part
-				continue
-			}
-			if part == "" {
-				return bad("empty element")
-			}
-			return bad(fmt.Sprintf("%q is not key=value", part))
-		}
-		key, val := part[:eq], part[eq+1:]
-		if seen[key] {
-			return bad(fmt.Sprintf("%s given twice", key))
-		}
-		seen[key] = true
-		if val == "" {
-			return bad(fmt.Sprintf("empty value for %s", key))
-		}
-		switch key {
-		case "file":
-			spec.Path = val
-		case "args":
-			spec.Args = val
-		default:
-			return bad(fmt.Sprintf("unknown key %q (expected file= or args=)", key))
-		}
-	}
-	if spec.Builtin != "" && spec.Path != "" {
-		return bad("a built-in tracer name and file= cannot be combined")
-	}
-	if spec.Builtin == "" && spec.Path == "" {
-		return bad("missing file=PATH")
-	}
-	return spec, nil
+	return PluginSpec{Path: spec.Path, Builtin: spec.Name, Args: spec.Args}, nil
 }
 
 // Usage returns the -help text.

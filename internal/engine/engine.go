@@ -82,8 +82,17 @@ type Block struct {
 	n       int // instructions to run; shortened if the block rewrites itself
 	valid   bool
 	succ    [2]*Block // chained successors, checked against RIP
-	pages   [2]uint64
-	Guest   int // number of guest instructions
+	pages   [2]uint64 // page numbers of its code (physical in system mode)
+	Guest   int       // number of guest instructions
+
+	// System mode (system.go): the key the block is cached under,
+	// whether it is (a block that faults on its first fetch is not),
+	// whether it was fetched at CPL 3, and the generation of page
+	// tables its chains were made under.
+	key      sysKey
+	cached   bool
+	user     bool
+	chainGen uint64
 }
 
 const (
@@ -127,6 +136,9 @@ type Engine struct {
 
 	// Translated counts blocks translated, for statistics and tests.
 	Translated int
+
+	// sys is the system-mode state (system.go); nil in user mode.
+	sys *sysEngine
 }
 
 // New returns an engine for c. instr may be nil.
@@ -141,6 +153,13 @@ func New(c *x86.CPU, opts Options, instr Instrumenter, fault FaultHandler) *Engi
 		mode:   c.Mode,
 	}
 	c.Engine = e
+	if c.Priv != nil {
+		m, ok := any(c.Mem).(SysMem)
+		if !ok {
+			panic("engine: a system-mode CPU needs a system-mode memory view")
+		}
+		e.sys = &sysEngine{mem: m, blocks: make(map[sysKey]*Block)}
+	}
 	c.Mem.OnCodeWrite = e.invalidateRunning
 	c.Mem.SetKick(func() {
 		e.kicked.Store(true)
@@ -236,6 +255,14 @@ func (e *Engine) invalidateAll() {
 	clear(e.blocks)
 	clear(e.byPage)
 	e.jcache = [len(e.jcache)]*Block{}
+	if e.sys != nil {
+		for _, b := range e.sys.blocks {
+			b.valid = false
+		}
+		clear(e.sys.blocks)
+		e.sys.jc[0] = [len(e.sys.jc[0])]*Block{}
+		e.sys.jc[1] = [len(e.sys.jc[1])]*Block{}
+	}
 }
 
 // Interrupter is implemented by an OS layer (the CPU's Syscaller) that
@@ -301,6 +328,10 @@ func (e *Engine) runProtected() {
 			e.recoverFault(r)
 		}
 	}()
+	if e.sys != nil {
+		e.loopSys()
+		return
+	}
 	e.loop()
 }
 
@@ -489,12 +520,16 @@ func (e *Engine) invalidatePage(addr uint64, running bool) {
 		if !b.valid {
 			continue
 		}
-		b.valid = false
-		if e.blocks[b.PC] == b {
-			delete(e.blocks, b.PC)
-		}
-		if h := jhash(b.PC); e.jcache[h] == b {
-			e.jcache[h] = nil
+		if e.sys != nil {
+			e.dropBlock(b)
+		} else {
+			b.valid = false
+			if e.blocks[b.PC] == b {
+				delete(e.blocks, b.PC)
+			}
+			if h := jhash(b.PC); e.jcache[h] == b {
+				e.jcache[h] = nil
+			}
 		}
 		if running && b == e.cur {
 			e.stopCurrent()

@@ -150,6 +150,9 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 		if in.IsBranch() || addr>>mem.PageShift != pc>>mem.PageShift {
 			break
 		}
+		if e.sys != nil && endsSysBlock(&in) {
+			break
+		}
 	}
 	b.End = addr
 	if last := &insts[len(insts)-1]; !last.IsBranch() || last.Call != nil {
@@ -173,6 +176,9 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 		if p != ^uint64(0) {
 			c.Mem.MarkCode(p << mem.PageShift)
 		}
+	}
+	if e.sys != nil {
+		e.physPages(b)
 	}
 	if e.opts.LogInAsm {
 		fmt.Fprintf(e.opts.Log, "----------------\nIN: \n%s\n", asm.String())
@@ -239,6 +245,13 @@ func (e *Engine) fetchFault(pc, addr uint64) x86.Inst {
 	return x86.Inst{
 		PC: pc, Next: pc, Imm: addr, Base: -1, Index: -1, Seg: -1,
 		Fn: func(c *x86.CPU, in *x86.Inst) {
+			if e.sys != nil {
+				// Raises the page fault; if the code became fetchable
+				// since, translates afresh.
+				e.sys.mem.FaultFetch(in.Imm)
+				e.invalidateBlockAt(in.PC)
+				return
+			}
 			perm, mapped := c.Mem.PermAt(in.Imm)
 			if mapped && perm&mem.Exec != 0 && in.Imm < c.Mem.Limit {
 				e.invalidatePage(in.PC, true) // stops the block with RIP = pc

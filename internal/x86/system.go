@@ -1,5 +1,7 @@
 package x86
 
+import "sync/atomic"
+
 // System-mode state: what a CPU has beyond a user process's view of it
 // when gemu emulates a whole PC (gemu-system). A CPU runs in system mode
 // when its Priv field is non-nil; in user mode it is nil and the privileged
@@ -59,6 +61,11 @@ type System struct {
 	// Halted is set by HLT and cleared by the next interrupt delivered
 	// (or a reset). The board's run loop sleeps while it is set.
 	Halted bool
+	// IRQ is set by the board while the interrupt controller has an
+	// interrupt pending (Intr.Pending), so that the engine's run loop
+	// can leave between blocks once IF allows it to be taken, with one
+	// atomic load a block and no lock.
+	IRQ atomic.Bool
 	// IntShadow is set by STI (when it set IF) and MOV/POP SS: interrupts
 	// are not taken before the next instruction completes.
 	IntShadow bool
@@ -153,3 +160,7 @@ type MMUControl interface {
 	// linear address va (INVLPG).
 	FlushPage(va uint64)
 }
+
+// IF reports whether the interrupt flag is set (maskable interrupts are
+// taken).
+func (c *CPU) IF() bool { return c.flags&FlagIF != 0 }
