@@ -92,7 +92,7 @@ func (e *Engine) loopSys() {
 			break
 		}
 		pc := c.RIP
-		user := p.CPL == 3
+		user := c.CPL == 3
 		var b *Block
 		if prev != nil && prev.chainGen == s.gen {
 			if n := prev.succ[0]; n != nil && n.PC == pc && n.valid && n.user == user {

@@ -196,7 +196,11 @@ type state struct {
 //	        uint8_t  pad3[2];
 //	    } x87;
 //	    uint64_t cr3;                  // 696
-//	};                                 // size 704
+//	    uint64_t cr0, cr2, cr4, cr8;   // 704  system mode (x86.System)
+//	    uint64_t efer;                 // 736
+//	    uint64_t kernel_gs_base;       // 744
+//	    int64_t  cpl;                  // 752
+//	};                                 // size 760
 //
 // A pointer into a Regs (&c.X87, &c.R[0]) is valid only while its CPU is
 // reachable: the block is recycled once the CPU is collected.
@@ -236,8 +240,20 @@ type Regs struct {
 	X87 X87
 
 	// CR3 is what the cr3 register reads: in user mode a value of the
-	// process's own (UserCR3), which the OS layer sets.
+	// process's own (UserCR3), which the OS layer sets; in system mode
+	// the page-table base the guest loaded.
 	CR3 uint64
+
+	// The privileged registers of system mode (system.go), kept here
+	// rather than in System so that code outside Go (C plugins reading
+	// registers, later generated code) reads them where it reads the
+	// others. Zero in user mode, where nothing writes them.
+	CR0, CR2, CR4, CR8 uint64
+	EFER               uint64 // MSR 0xc0000080: SCE, LME, LMA, NXE
+	KernelGSBase       uint64 // MSR 0xc0000102, swapped with GS's base by SWAPGS
+	// CPL is the current privilege level, 0 to 3 (always 3 in user mode
+	// in effect; left 0 there as nothing reads it).
+	CPL int
 }
 
 // SegDesc is a segment descriptor as set_thread_area and modify_ldt

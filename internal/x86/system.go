@@ -23,19 +23,14 @@ import "sync/atomic"
 // CPU's memory view (mem.View), told about every change of the paging
 // registers and of the privilege level through MMUControl.
 
-// System is a CPU's privileged state in system mode.
+// System is a CPU's privileged state in system mode, but for the registers
+// plugins read, which live in Regs with the others: CR0, CR2, CR3, CR4,
+// CR8 (the task-priority register), EFER, KernelGSBase and CPL (c.CR0,
+// c.CPL...).
 type System struct {
-	// Control registers. CR8 is the task-priority register (APIC TPR
-	// bits 7:4); DR holds DR0-DR7 (DR4/DR5 alias DR6/DR7 as on hardware
-	// with CR4.DE clear).
-	CR0, CR2, CR3, CR4, CR8 uint64
-	DR                      [8]uint64
-	// EFER is the extended feature enable register (MSR 0xc0000080):
-	// SCE, LME, LMA, NXE.
-	EFER uint64
-
-	// CPL is the current privilege level, 0 to 3.
-	CPL int
+	// DR holds DR0-DR7 (DR4/DR5 alias DR6/DR7 as on hardware with
+	// CR4.DE clear).
+	DR [8]uint64
 
 	// Descriptor tables: GDTR and IDTR (base, limit), LDTR and TR with
 	// their cached descriptors.
@@ -49,7 +44,6 @@ type System struct {
 	// MSRs Linux uses (others: sysmsr.go).
 	SysenterCS, SysenterESP, SysenterEIP uint64
 	STAR, LSTAR, CSTAR, SFMASK           uint64
-	KernelGSBase                         uint64
 	TSCAux                               uint64
 	PAT                                  uint64
 	APICBase                             uint64
