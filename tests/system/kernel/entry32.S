@@ -50,6 +50,7 @@ vec_stubs:
 	.endr
 
 trap_common:
+	cld
 	pushal
 	push %ds
 	push %es
@@ -109,6 +110,48 @@ enter_user:
 	mov %bx, %ds
 	mov %bx, %es
 	iret
+
+
+/*
+ * Code the checks run at CPL 3 (user_call). Each ends with INT 0x80
+ * through the DPL 3 gate, or raises the exception the check wants.
+ */
+	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30
+	.globl user_sysenter, sysenter_entry
+user_ret:
+	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	int $0x80
+user_hlt:
+	hlt
+user_cli:
+	cli
+user_movcr:
+	mov %cr3, %eax
+user_in:
+	in $0x71, %al
+user_rdmsr:
+	rdmsr
+user_int30:
+	int $0x30		/* a DPL 0 gate: #GP(0x30*8+2) */
+	int $0x80
+
+/* SYSENTER from CPL 3: ECX the stack, EDX where SYSEXIT returns. */
+user_sysenter:
+	mov %esp, %ecx
+	mov $1f, %edx
+	sysenter
+1:	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	mov %esp, user_seen_sp
+	int $0x80
+
+/* SYSENTER's target (MSR 0x176), CPL 0: note CS, SS, ESP, go back. */
+sysenter_entry:
+	mov %cs, k_seen_cs
+	mov %ss, k_seen_ss
+	mov %esp, k_seen_sp
+	sysexit
 
 	.bss
 	.align 16

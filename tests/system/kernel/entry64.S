@@ -85,6 +85,7 @@ vec_stubs:
 	.endr
 
 trap_common:
+	cld
 	push %rax
 	push %rcx
 	push %rdx
@@ -159,6 +160,95 @@ enter_user:
 	push %rdx
 	push %rdi
 	iretq
+
+
+/*
+ * Code the checks run at CPL 3 (user_call, user_call32). Each ends with
+ * INT 0x80 through the DPL 3 gate, or raises the exception the check wants.
+ */
+	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30
+	.globl user_ist, user_syscall, syscall_entry, syscall_entry32
+	.globl user_ret32, user_sysenter32, sysenter_entry, user_syscall32
+user_ret:
+	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	int $0x80
+user_hlt:
+	hlt
+user_cli:
+	cli
+user_movcr:
+	mov %cr3, %rax
+user_in:
+	in $0x71, %al
+user_rdmsr:
+	rdmsr
+user_int30:
+	int $0x30		/* a DPL 0 gate: #GP(0x30*8+2) */
+	int $0x80
+user_ist:
+	int $0x81		/* a DPL 3 gate with IST 1 */
+
+/* SYSCALL with DF set: FMASK clears it in the kernel, SYSRET restores it. */
+user_syscall:
+	std
+	syscall
+	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	mov %rsp, user_seen_sp
+	pushfq
+	pop %rax
+	mov %rax, user_seen_flags
+	cld
+	int $0x80
+
+/* LSTAR's target: CPL 0, on the user's stack (SYSCALL switches none). */
+syscall_entry:
+	mov %cs, k_seen_cs
+	mov %ss, k_seen_ss
+	mov %rsp, k_seen_sp
+	mov %rcx, k_seen_rcx
+	mov %r11, k_seen_r11
+	pushfq
+	pop %rax
+	mov %rax, k_seen_flags
+	sysretq
+
+/* CSTAR's target (SYSCALL from compatibility mode): back with SYSRETL. */
+syscall_entry32:
+	mov %cs, k_seen_cs
+	mov %ss, k_seen_ss
+	mov %rcx, k_seen_rcx
+	sysretl
+
+/* SYSENTER's target (MSR 0x176), 64-bit code at CPL 0: SYSEXIT (no
+ * REX.W) returns to compatibility mode at EDX with ESP = ECX. */
+sysenter_entry:
+	mov %cs, k_seen_cs
+	mov %ss, k_seen_ss
+	mov %rsp, k_seen_sp
+	sysexitl
+
+	.code32
+/* Compatibility-mode user code (CS 0x23). */
+user_ret32:
+	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	int $0x80
+user_sysenter32:
+	mov %esp, %ecx
+	mov $1f, %edx
+	sysenter
+1:	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	mov %esp, user_seen_sp
+	int $0x80
+user_syscall32:
+	syscall
+	mov %cs, user_seen_cs
+	mov %ss, user_seen_ss
+	int $0x80
+	.code64
 
 	.data
 	.align 16
