@@ -33,9 +33,9 @@ type uartOp struct {
 	what  string
 }
 
-func w(off uint16, v uint8, what string) uartOp { return uartOp{true, off, v, -1, what} }
-func r(off uint16, v uint8, what string) uartOp { return uartOp{false, off, v, -1, what} }
-func ri(off uint16, v uint8, irq int, what string) uartOp {
+func uw(off uint16, v uint8, what string) uartOp { return uartOp{true, off, v, -1, what} }
+func ur(off uint16, v uint8, what string) uartOp { return uartOp{false, off, v, -1, what} }
+func uri(off uint16, v uint8, irq int, what string) uartOp {
 	return uartOp{false, off, v, irq, what}
 }
 
@@ -69,50 +69,50 @@ func TestUARTLinuxProbe(t *testing.T) {
 		ops  []uartOp
 	}{
 		{"power-on", []uartOp{
-			r(1, 0x00, "IER"), r(2, 0x01, "IIR: none, no FIFOs"), r(3, 0x00, "LCR"),
-			r(4, 0x00, "MCR"), r(5, 0x60, "LSR: THRE|TEMT"), r(6, 0xb0, "MSR: DCD|DSR|CTS"),
+			ur(1, 0x00, "IER"), ur(2, 0x01, "IIR: none, no FIFOs"), ur(3, 0x00, "LCR"),
+			ur(4, 0x00, "MCR"), ur(5, 0x60, "LSR: THRE|TEMT"), ur(6, 0xb0, "MSR: DCD|DSR|CTS"),
 		}},
 		{"IER test", []uartOp{
-			w(1, 0x00, "IER=0"), r(1, 0x00, "IER reads 0"),
-			w(1, 0x0f, "IER=0f"), r(1, 0x0f, "IER reads 0f"),
-			w(1, 0xff, "IER=ff: UUE and bits 4-7 do not exist"), r(1, 0x0f, "IER reads 0f"),
-			w(1, 0x00, "IER=0"),
+			uw(1, 0x00, "IER=0"), ur(1, 0x00, "IER reads 0"),
+			uw(1, 0x0f, "IER=0f"), ur(1, 0x0f, "IER reads 0f"),
+			uw(1, 0xff, "IER=ff: UUE and bits 4-7 do not exist"), ur(1, 0x0f, "IER reads 0f"),
+			uw(1, 0x00, "IER=0"),
 		}},
-		{"scratch", []uartOp{w(7, 0xa5, "SCR"), r(7, 0xa5, "SCR"), w(7, 0x5a, "SCR"), r(7, 0x5a, "SCR")}},
+		{"scratch", []uartOp{uw(7, 0xa5, "SCR"), ur(7, 0xa5, "SCR"), uw(7, 0x5a, "SCR"), ur(7, 0x5a, "SCR")}},
 		{"loopback", []uartOp{
-			w(4, 0x1a, "MCR=LOOP|OUT2|RTS"), r(6, 0x92, "MSR: DCD|CTS, DSR dropped: DDSR"),
-			r(6, 0x90, "MSR: deltas cleared"),
-			w(4, 0x1f, "MCR=LOOP|all"), r(6, 0xf2, "MSR: all lines, DDSR"),
-			w(4, 0x1b, "MCR: OUT1 off"), r(6, 0xb4, "MSR: RI off: TERI"),
-			w(4, 0x00, "MCR=0"), r(6, 0xb0, "MSR: CTS|DSR|DCD, unchanged"),
+			uw(4, 0x1a, "MCR=LOOP|OUT2|RTS"), ur(6, 0x92, "MSR: DCD|CTS, DSR dropped: DDSR"),
+			ur(6, 0x90, "MSR: deltas cleared"),
+			uw(4, 0x1f, "MCR=LOOP|all"), ur(6, 0xf2, "MSR: all lines, DDSR"),
+			uw(4, 0x1b, "MCR: OUT1 off"), ur(6, 0xb4, "MSR: RI off: TERI"),
+			uw(4, 0x00, "MCR=0"), ur(6, 0xb0, "MSR: CTS|DSR|DCD, unchanged"),
 		}},
 		{"FIFO detection", []uartOp{
-			w(2, 0x01, "FCR=enable"), r(2, 0xc1, "IIR: FIFOs, none"),
-			w(3, 0x80, "LCR=DLAB (EFR probe)"), r(2, 0xc1, "offset 2 is IIR with DLAB"),
-			w(3, 0xbf, "LCR=BF"), r(2, 0xc1, "no EFR"),
-			w(3, 0xe0, "LCR=E0"), r(2, 0xc1, "no EXCR1: bit 4 clear"),
-			w(3, 0x00, "LCR=0"),
-			w(2, 0x21, "FCR=enable|64-byte"), r(2, 0xc1, "IIR bit 5 clear: not a 16750"),
-			w(2, 0x00, "FCR=0"), r(2, 0x01, "IIR: FIFOs off"),
+			uw(2, 0x01, "FCR=enable"), ur(2, 0xc1, "IIR: FIFOs, none"),
+			uw(3, 0x80, "LCR=DLAB (EFR probe)"), ur(2, 0xc1, "offset 2 is IIR with DLAB"),
+			uw(3, 0xbf, "LCR=BF"), ur(2, 0xc1, "no EFR"),
+			uw(3, 0xe0, "LCR=E0"), ur(2, 0xc1, "no EXCR1: bit 4 clear"),
+			uw(3, 0x00, "LCR=0"),
+			uw(2, 0x21, "FCR=enable|64-byte"), ur(2, 0xc1, "IIR bit 5 clear: not a 16750"),
+			uw(2, 0x00, "FCR=0"), ur(2, 0x01, "IIR: FIFOs off"),
 		}},
 		{"divisor latch", []uartOp{
-			w(3, 0x83, "LCR=DLAB|8N1"), w(0, 0x01, "DLL"), w(1, 0x00, "DLM"),
-			r(0, 0x01, "DLL"), r(1, 0x00, "DLM"), w(3, 0x03, "LCR=8N1"), r(1, 0x00, "IER untouched"),
+			uw(3, 0x83, "LCR=DLAB|8N1"), uw(0, 0x01, "DLL"), uw(1, 0x00, "DLM"),
+			ur(0, 0x01, "DLL"), ur(1, 0x00, "DLM"), uw(3, 0x03, "LCR=8N1"), ur(1, 0x00, "IER untouched"),
 		}},
 		{"THRE test", []uartOp{
-			w(4, 0x08, "MCR=OUT2"),
-			w(1, 0x02, "IER=THRI"), ri(2, 0x02, 0, "IIR: THRE (read clears)"),
-			ri(2, 0x01, 0, "IIR: none"),
-			w(1, 0x00, "IER=0"), w(1, 0x02, "IER=THRI again"), ri(5, 0x60, 1, "LSR: TEMT|THRE, IRQ up"),
-			ri(2, 0x02, 0, "IIR: THRE re-raised"),
-			w(0, 'a', "THR"), ri(2, 0x02, 0, "THRE after the byte left"),
-			w(1, 0x00, "IER=0"),
+			uw(4, 0x08, "MCR=OUT2"),
+			uw(1, 0x02, "IER=THRI"), uri(2, 0x02, 0, "IIR: THRE (read clears)"),
+			uri(2, 0x01, 0, "IIR: none"),
+			uw(1, 0x00, "IER=0"), uw(1, 0x02, "IER=THRI again"), uri(5, 0x60, 1, "LSR: TEMT|THRE, IRQ up"),
+			uri(2, 0x02, 0, "IIR: THRE re-raised"),
+			uw(0, 'a', "THR"), uri(2, 0x02, 0, "THRE after the byte left"),
+			uw(1, 0x00, "IER=0"),
 		}},
 		{"OUT2 gates the IRQ", []uartOp{
-			w(1, 0x02, "IER=THRI"), uartOp{false, 5, 0x60, 0, "no OUT2: line low"},
-			w(4, 0x08, "MCR=OUT2"), uartOp{false, 5, 0x60, 1, "OUT2: line high"},
-			w(4, 0x18, "MCR=OUT2|LOOP"), uartOp{false, 5, 0x60, 0, "loopback: line low"},
-			w(4, 0x08, "MCR=OUT2"), ri(2, 0x02, 0, "IIR clears it"),
+			uw(1, 0x02, "IER=THRI"), uartOp{false, 5, 0x60, 0, "no OUT2: line low"},
+			uw(4, 0x08, "MCR=OUT2"), uartOp{false, 5, 0x60, 1, "OUT2: line high"},
+			uw(4, 0x18, "MCR=OUT2|LOOP"), uartOp{false, 5, 0x60, 0, "loopback: line low"},
+			uw(4, 0x08, "MCR=OUT2"), uri(2, 0x02, 0, "IIR clears it"),
 		}},
 	}
 	for _, tc := range tests {
@@ -128,7 +128,7 @@ func TestUARTLinuxProbe(t *testing.T) {
 
 func TestUARTOutput(t *testing.T) {
 	b, _, p, out := newTestUART()
-	runUART(t, b, p, []uartOp{w(3, 0x83, "DLAB"), w(0, 0x01, "DLL, not output"), w(3, 0x03, "8N1")})
+	runUART(t, b, p, []uartOp{uw(3, 0x83, "DLAB"), uw(0, 0x01, "DLL, not output"), uw(3, 0x03, "8N1")})
 	b.Out(COM1Base, 1, 'o')
 	b.Out(COM1Base, 1, 'k')
 	b.Out(COM1Base, 2, '\n'|'!'<<8) // a word write: THR then IER
@@ -143,13 +143,13 @@ func TestUARTOutput(t *testing.T) {
 func TestUARTReceive(t *testing.T) {
 	b, u, p, _ := newTestUART()
 	runUART(t, b, p, []uartOp{
-		w(3, 0x03, "8N1"), w(2, 0x81, "FCR: FIFO, trigger 8"), w(4, 0x0b, "MCR: DTR|RTS|OUT2"),
-		w(1, 0x05, "IER: RDI|RLSI"),
+		uw(3, 0x03, "8N1"), uw(2, 0x81, "FCR: FIFO, trigger 8"), uw(4, 0x0b, "MCR: DTR|RTS|OUT2"),
+		uw(1, 0x05, "IER: RDI|RLSI"),
 	})
 	b.Mu.Lock()
 	u.Receive([]byte("abc"))
 	b.Mu.Unlock()
-	runUART(t, b, p, []uartOp{ri(2, 0xc1, 0, "3 bytes: below the trigger"), r(5, 0x61, "LSR: DR")})
+	runUART(t, b, p, []uartOp{uri(2, 0xc1, 0, "3 bytes: below the trigger"), ur(5, 0x61, "LSR: DR")})
 	// Four character times at 115200/1 baud are about 350 µs.
 	deadline := time.Now().Add(2 * time.Second)
 	for b.In(COM1Base+2, 1) != 0xcc {
@@ -159,36 +159,36 @@ func TestUARTReceive(t *testing.T) {
 		time.Sleep(100 * time.Microsecond)
 	}
 	runUART(t, b, p, []uartOp{
-		ri(2, 0xcc, 1, "timeout, IRQ up"), ri(0, 'a', 0, "RBR clears the timeout"),
-		r(0, 'b', "RBR"), r(0, 'c', "RBR"), r(5, 0x60, "LSR: empty"), r(0, 0, "empty RBR"),
+		uri(2, 0xcc, 1, "timeout, IRQ up"), uri(0, 'a', 0, "RBR clears the timeout"),
+		ur(0, 'b', "RBR"), ur(0, 'c', "RBR"), ur(5, 0x60, "LSR: empty"), ur(0, 0, "empty RBR"),
 	})
 	// A slow line from here on (divisor 0xffff: a timeout takes 23 s), so
 	// that no character timeout comes between the checks.
-	runUART(t, b, p, []uartOp{w(3, 0x83, "DLAB"), w(0, 0xff, "DLL"), w(1, 0xff, "DLM"), w(3, 0x03, "8N1")})
+	runUART(t, b, p, []uartOp{uw(3, 0x83, "DLAB"), uw(0, 0xff, "DLL"), uw(1, 0xff, "DLM"), uw(3, 0x03, "8N1")})
 	b.Mu.Lock()
 	u.Receive([]byte("0123456789"))
 	b.Mu.Unlock()
 	runUART(t, b, p, []uartOp{
-		ri(2, 0xc4, 1, "10 bytes: data available"),
-		r(0, '0', ""), r(0, '1', ""), ri(2, 0xc4, 1, "8 left"),
-		ri(0, '2', 0, "7 left: below trigger"), r(2, 0xc1, ""),
-		w(2, 0x83, "FCR: clear RX"), r(5, 0x60, "LSR: empty"),
+		uri(2, 0xc4, 1, "10 bytes: data available"),
+		ur(0, '0', ""), ur(0, '1', ""), uri(2, 0xc4, 1, "8 left"),
+		uri(0, '2', 0, "7 left: below trigger"), ur(2, 0xc1, ""),
+		uw(2, 0x83, "FCR: clear RX"), ur(5, 0x60, "LSR: empty"),
 	})
 	// Overruns, in loopback with FIFOs off: the second byte overwrites.
 	runUART(t, b, p, []uartOp{
-		w(2, 0x00, "FIFOs off"), w(4, 0x18, "loopback"),
-		w(0, 'x', "THR"), w(0, 'y', "THR"), r(2, 0x06, "IIR: line status"),
-		r(5, 0x63, "LSR: DR|OE|THRE|TEMT"), r(5, 0x61, "OE cleared"), r(2, 0x04, "IIR: data"),
-		r(0, 'y', "the newer byte"), r(2, 0x01, "none"),
+		uw(2, 0x00, "FIFOs off"), uw(4, 0x18, "loopback"),
+		uw(0, 'x', "THR"), uw(0, 'y', "THR"), ur(2, 0x06, "IIR: line status"),
+		ur(5, 0x63, "LSR: DR|OE|THRE|TEMT"), ur(5, 0x61, "OE cleared"), ur(2, 0x04, "IIR: data"),
+		ur(0, 'y', "the newer byte"), ur(2, 0x01, "none"),
 	})
 }
 
 func TestUARTModemStatusInterrupt(t *testing.T) {
 	b, _, p, _ := newTestUART()
 	runUART(t, b, p, []uartOp{
-		w(4, 0x10, "loopback"), r(6, 0x0b, "MSR: all lines dropped"), w(1, 0x08, "IER=MSI"),
-		r(2, 0x01, "none"), w(4, 0x12, "RTS"), r(2, 0x00, "modem status"),
-		r(6, 0x11, "CTS, DCTS"), r(2, 0x01, "none"),
+		uw(4, 0x10, "loopback"), ur(6, 0x0b, "MSR: all lines dropped"), uw(1, 0x08, "IER=MSI"),
+		ur(2, 0x01, "none"), uw(4, 0x12, "RTS"), ur(2, 0x00, "modem status"),
+		ur(6, 0x11, "CTS, DCTS"), ur(2, 0x01, "none"),
 	})
 }
 
