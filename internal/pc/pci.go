@@ -262,7 +262,6 @@ func (h *PCIHost) Add(slot int, f *PCIFunction) {
 	f.remap()
 }
 
-
 func (f *PCIFunction) put16(off int, v uint16) {
 	f.cfg[off], f.cfg[off+1] = uint8(v), uint8(v>>8)
 }
