@@ -7,11 +7,9 @@
 package main
 
 import (
-	"compress/gzip"
 	"flag"
 	"fmt"
 	"os"
-	"path"
 	"strings"
 
 	"gemu/internal/cpio"
@@ -39,7 +37,7 @@ func main() {
 	}
 }
 
-func build(out, bb, initScript string, files []string) error {
+func build(out, bb, initScript string, specs []string) error {
 	busybox, err := os.ReadFile(bb)
 	if err != nil {
 		return err
@@ -48,50 +46,22 @@ func build(out, bb, initScript string, files []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	z := gzip.NewWriter(f)
-	w := cpio.NewWriter(z)
-	dirs := map[string]bool{}
-	mkdir := func(d string) {
-		var walk func(string)
-		walk = func(d string) {
-			if d == "." || d == "/" || d == "" || dirs[d] {
-				return
-			}
-			walk(path.Dir(d))
-			dirs[d] = true
-			w.Add(cpio.Entry{Name: d, Mode: cpio.TypeDir | 0o755})
-		}
-		walk(d)
-	}
-	for _, d := range []string{"bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "mnt", "etc", "root"} {
-		mkdir(d)
-	}
-	w.Add(cpio.Entry{Name: "dev/console", Mode: cpio.TypeChar | 0o600, Major: 5, Minor: 1})
-	w.Add(cpio.Entry{Name: "bin/busybox", Mode: cpio.TypeRegular | 0o755, Data: busybox})
-	w.Add(cpio.Entry{Name: "bin/sh", Mode: cpio.TypeSymlink | 0o777, Data: []byte("busybox")})
-	w.Add(cpio.Entry{Name: "init", Mode: cpio.TypeRegular | 0o755, Data: script})
-	for _, spec := range files {
+	files := map[string][]byte{}
+	for _, spec := range specs {
 		host, guest, ok := strings.Cut(spec, ":")
 		if !ok {
 			return fmt.Errorf("-file %q: want HOST:GUEST", spec)
 		}
-		data, err := os.ReadFile(host)
-		if err != nil {
+		if files[guest], err = os.ReadFile(host); err != nil {
 			return err
 		}
-		guest = strings.TrimPrefix(path.Clean(guest), "/")
-		mkdir(path.Dir(guest))
-		w.Add(cpio.Entry{Name: guest, Mode: cpio.TypeRegular | 0o644, Data: data})
 	}
-	if err := w.Close(); err != nil {
+	f, err := os.Create(out)
+	if err != nil {
 		return err
 	}
-	if err := z.Close(); err != nil {
+	if err := cpio.Initramfs(f, busybox, script, files); err != nil {
+		f.Close()
 		return err
 	}
 	return f.Close()
