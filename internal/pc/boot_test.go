@@ -613,3 +613,162 @@ func TestBootFixedKernel(t *testing.T) {
 		t.Error("code32_start or command line wrong")
 	}
 }
+
+// mbHeader returns a multiboot header with flags (and, for the a.out
+// kludge, the address fields).
+func mbHeader(flags uint32, addrs ...uint32) []byte {
+	h := make([]byte, 12+4*len(addrs))
+	le.PutUint32(h, MultibootHeaderMagic)
+	le.PutUint32(h[4:], flags)
+	le.PutUint32(h[8:], -(MultibootHeaderMagic + flags))
+	for i, a := range addrs {
+		le.PutUint32(h[12+4*i:], a)
+	}
+	return h
+}
+
+// mbELF32 builds an i386 ELF executable with a multiboot header: text
+// (virtual 0xc0100000, physical 1 MiB, 4 KiB, the header first), data at
+// 2 MiB with 0x100 bytes in the file and 0x3000 in memory, entry at
+// virtual 0xc0100010.
+func mbELF32(flags uint32) []byte {
+	img := make([]byte, 0x2100)
+	copy(img, "\x7fELF\x01\x01\x01")
+	le.PutUint16(img[16:], 2) // ET_EXEC
+	le.PutUint16(img[18:], 3) // EM_386
+	le.PutUint32(img[20:], 1)
+	le.PutUint32(img[24:], 0xc0100010) // e_entry
+	le.PutUint32(img[28:], 52)         // e_phoff
+	le.PutUint16(img[40:], 52)
+	le.PutUint16(img[42:], 32)
+	le.PutUint16(img[44:], 2)
+	le.PutUint16(img[46:], 40)
+	for i, ph := range [][8]uint32{
+		{1, 0x1000, 0xc0100000, 0x100000, 0x1000, 0x1000, 5, 0x1000},
+		{1, 0x2000, 0x200000, 0x200000, 0x100, 0x3000, 6, 0x1000},
+	} {
+		for j, v := range ph {
+			le.PutUint32(img[52+32*i+4*j:], v)
+		}
+	}
+	copy(img[0x1000:], mbHeader(flags))
+	for i := 0x100c; i < 0x2100; i++ {
+		img[i] = byte(i)
+	}
+	return img
+}
+
+func TestBootMultiboot(t *testing.T) {
+	aout := make([]byte, 0x1000)
+	copy(aout[0x40:], mbHeader(0x10003, 0x100040, 0x100000, 0x100800, 0x102000, 0x100080))
+	for i := 0x60; i < len(aout); i++ {
+		aout[i] = byte(i)
+	}
+	for _, c := range []struct {
+		name        string
+		img         []byte
+		rip, lo, hi uint64
+	}{
+		{name: "elf32", img: mbELF32(3), rip: 0x100010, lo: 0x100000, hi: 0x203000},
+		{name: "aout", img: aout, rip: 0x100080, lo: 0x100000, hi: 0x102000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ram := make([]byte, 64<<20)
+			for i := range ram[:4<<20] {
+				ram[i] = 0xee
+			}
+			rd := []byte("module bytes")
+			e, err := LoadKernel(ram, "k", c.img, &BootConfig{Cmdline: "check=all", Initrd: rd, InitrdName: "rd.cpio", Reserved: pcMMIO})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Entry{RIP: c.rip, RSP: 0xf000, RFLAGS: 2, RAX: 0x2badb002, RBX: 0x2000, CR0: 0x11,
+				GDT: x86.DescTable{Base: 0x1000, Limit: 31}}
+			for i := range want.Segs {
+				want.Segs[i] = x86.SegCache{Sel: 0x18, Limit: 0xffffffff, Attr: 0xc093}
+			}
+			want.Segs[x86.CS] = x86.SegCache{Sel: 0x10, Limit: 0xffffffff, Attr: 0xc09b}
+			checkEntryState(t, e, &want)
+			if e.LoadAddr != c.lo || e.KernelEnd != c.hi {
+				t.Errorf("image %#x-%#x, want %#x-%#x", e.LoadAddr, e.KernelEnd, c.lo, c.hi)
+			}
+			// The image: bytes from the file, then zeros (bss), then
+			// RAM untouched (after the 12-byte module).
+			switch c.name {
+			case "elf32":
+				if !bytes.Equal(ram[0x100000:0x101000], c.img[0x1000:0x2000]) || !bytes.Equal(ram[0x200000:0x200100], c.img[0x2000:0x2100]) {
+					t.Error("segments not loaded")
+				}
+				if ram[0x200100] != 0 || ram[0x202fff] != 0 || ram[0x20300c] != 0xee || ram[0x101000] != 0xee {
+					t.Error("bss not zeroed or too much written")
+				}
+			case "aout":
+				if !bytes.Equal(ram[0x100000:0x100800], aout[:0x800]) || ram[0x100800] != 0 || ram[0x101fff] != 0 || ram[0x10200c] != 0xee {
+					t.Error("a.out kludge image wrong")
+				}
+			}
+			info := ram[0x2000:]
+			modAddr := alignUp(c.hi, 0x1000)
+			for _, f := range []struct {
+				off  int
+				want uint32
+			}{
+				{0, 0x24d}, {4, 639}, {8, 63 << 10}, {12, 0}, {16, 0x20000}, {20, 1}, {24, 0x2080},
+				{44, 6 * 24}, {48, 0x2100}, {64, 0x2f00},
+			} {
+				if v := le.Uint32(info[f.off:]); v != f.want {
+					t.Errorf("info+%d = %#x, want %#x", f.off, v, f.want)
+				}
+			}
+			mod := ram[0x2080:]
+			if le.Uint32(mod) != uint32(modAddr) || le.Uint32(mod[4:]) != uint32(modAddr)+12 ||
+				le.Uint32(mod[8:]) != 0x2000a || le.Uint32(mod[12:]) != 0 {
+				t.Errorf("module %x", mod[:16])
+			}
+			if string(ram[modAddr:modAddr+12]) != "module bytes" || string(ram[0x20000:0x20012]) != "check=all\x00rd.cpio\x00" {
+				t.Error("module or strings wrong")
+			}
+			if string(ram[0x2f00:0x2f05]) != "gemu\x00" {
+				t.Error("loader name")
+			}
+			mm := ram[0x2100:]
+			for i, m := range []E820Entry{{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xf0000, 0x10000, 2},
+				{0x100000, 63 << 20, 1}, {0xfec00000, 0x1000, 2}, {0xfee00000, 0x1000, 2}} {
+				p := mm[24*i:]
+				if g := (E820Entry{le.Uint64(p[4:]), le.Uint64(p[12:]), le.Uint32(p[20:])}); le.Uint32(p) != 20 || g != m {
+					t.Errorf("mmap[%d] = %d %v, want 20 %v", i, le.Uint32(p), g, m)
+				}
+			}
+		})
+	}
+}
+
+func TestBootMultibootRefusals(t *testing.T) {
+	low := mbELF32(0)
+	le.PutUint32(low[52+12:], 0x8000) // text's physical address in the loader's data
+	noSum := mbELF32(0)
+	noSum[0x1008]++
+	aoutBad := make([]byte, 0x1000)
+	copy(aoutBad[0x40:], mbHeader(0x10000, 0x100040, 0x100080, 0, 0, 0x100080))
+	for _, c := range []struct {
+		name string
+		img  []byte
+		ram  uint64
+		rd   int
+		err  string
+	}{
+		{"features", mbELF32(0x8), 64 << 20, 0, "k: not a loadable multiboot kernel: its header requires features 0x8 this loader lacks"},
+		{"checksum", noSum, 64 << 20, 0, "k: not a bzImage (no \"HdrS\" setup header at 0x202) nor a multiboot kernel (no multiboot header in its first 8 KiB)"},
+		{"low", low, 64 << 20, 0, "k: a segment at 0x8000-0x9000 is outside the RAM a kernel may load to (0x30000 up to 64 MiB)"},
+		{"small-ram", mbELF32(0), 2 << 20, 0, "k: a segment at 0x200000-0x203000 is outside the RAM a kernel may load to (0x30000 up to 2 MiB)"},
+		{"aout", aoutBad, 64 << 20, 0, "k: not a loadable multiboot kernel: load_addr 0x100080 does not precede header_addr 0x100040 in the file"},
+		{"initrd", mbELF32(0), 4 << 20, 2 << 20, "initrd: initrd (2097152 bytes) does not fit in 4 MiB of RAM (after the kernel, which ends at 0x203000)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadKernel(make([]byte, c.ram), "k", c.img, &BootConfig{Initrd: make([]byte, c.rd)})
+			if err == nil || err.Error() != c.err {
+				t.Errorf("error %v\nwant %q", err, c.err)
+			}
+		})
+	}
+}
