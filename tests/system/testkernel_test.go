@@ -184,3 +184,26 @@ func diff(want, got string, okForSkip bool) string {
 	}
 	return b.String()
 }
+
+// TestDiff pins the comparison rules: an "ok" may stand for an expected
+// "skip" of the same check only under okForSkip, and nothing else differs.
+func TestDiff(t *testing.T) {
+	want := "gemu test kernel i386\nok a\nskip b: qemu cannot\ndone, 0 failed\n"
+	for _, c := range []struct {
+		got       string
+		okForSkip bool
+		same      bool
+	}{
+		{want, false, true},
+		{want, true, true},
+		{"gemu test kernel i386\nok a\nok b\ndone, 0 failed\n", true, true},
+		{"gemu test kernel i386\nok a\nok b\ndone, 0 failed\n", false, false},
+		{"gemu test kernel i386\nok a\nok bb\ndone, 0 failed\n", true, false},
+		{"gemu test kernel i386\nok a\nFAIL b: x\ndone, 1 failed\n", true, false},
+		{"gemu test kernel i386\nok a\nskip b: qemu cannot\n", true, false},
+	} {
+		if d := diff(want, c.got, c.okForSkip); (d == "") != c.same {
+			t.Errorf("diff(%q, okForSkip %v) = %q, want same=%v", c.got, c.okForSkip, d, c.same)
+		}
+	}
+}

@@ -136,6 +136,17 @@ user_int30:
 	int $0x30		/* a DPL 0 gate: #GP(0x30*8+2) */
 	int $0x80
 
+/* CPL 3 loads and stores at the address in user_addr (paging checks). */
+	.globl user_read, user_write
+user_read:
+	mov user_addr, %eax
+	mov (%eax), %eax
+	int $0x80
+user_write:
+	mov user_addr, %eax
+	movl $0x77, (%eax)
+	int $0x80
+
 /* SYSENTER from CPL 3: ECX the stack, EDX where SYSEXIT returns. */
 user_sysenter:
 	mov %esp, %ecx

@@ -189,6 +189,17 @@ user_int30:
 user_ist:
 	int $0x81		/* a DPL 3 gate with IST 1 */
 
+/* CPL 3 loads and stores at the address in user_addr (paging checks). */
+	.globl user_read, user_write
+user_read:
+	mov user_addr, %rax
+	mov (%rax), %eax
+	int $0x80
+user_write:
+	mov user_addr, %rax
+	movl $0x77, (%rax)
+	int $0x80
+
 /* SYSCALL with DF set: FMASK clears it in the kernel, SYSRET restores it. */
 user_syscall:
 	std
