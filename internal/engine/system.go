@@ -36,9 +36,9 @@ type SysMem interface {
 	// instruction fetch at the current privilege level, or false if the
 	// fetch would fault.
 	CodePage(va uint64) (pa uint64, ok bool)
-	// FaultFetch raises (panics with) the fault an instruction fetch at
-	// va takes; it returns if the fetch succeeds.
-	FaultFetch(va uint64)
+	// FetchFault returns the fault an instruction fetch at va takes, or
+	// nil if it succeeds.
+	FetchFault(va uint64) *mem.Fault
 }
 
 // sysEngine is the engine's system-mode state.

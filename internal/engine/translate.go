@@ -248,7 +248,9 @@ func (e *Engine) fetchFault(pc, addr uint64) x86.Inst {
 			if e.sys != nil {
 				// Raises the page fault; if the code became fetchable
 				// since, translates afresh.
-				e.sys.mem.FaultFetch(in.Imm)
+				if f := e.sys.mem.FetchFault(in.Imm); f != nil {
+					panic(f)
+				}
 				e.invalidateBlockAt(in.PC)
 				return
 			}
