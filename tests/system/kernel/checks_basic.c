@@ -18,6 +18,8 @@ static void do_badsel(void)
 	/* A selector past the GDT's limit: #GP with the selector as code. */
 	__asm__ volatile("mov %0, %%fs" ::"r"((u16)0x1000));
 }
+static void do_npsel(void) { __asm__ volatile("mov %0, %%fs" ::"r"((u16)0x50)); }
+static void do_fninit(void) { __asm__ volatile("fninit"); }
 static void do_int3(void) { __asm__ volatile("int3"); }
 static void do_nullss(void)
 {
@@ -51,6 +53,18 @@ static void check_exceptions(void)
 	expect("exc-de", do_div0, 0, -1);
 	expect("exc-ud", do_ud2, 6, -1);
 	expect("exc-gp-selector", do_badsel, 13, 0x1000);
+	expect("exc-np", do_npsel, 11, 0x50);
+	/* CR0.TS: an x87 instruction raises #NM until CLTS. */
+	wrcr0(rdcr0() | 8);
+	expect("exc-nm", do_fninit, 7, -1);
+	__asm__ volatile("clts");
+	struct fault f0;
+	if (rdcr0() & 8)
+		fail("clts", "CR0.TS still set");
+	else if (catch_call(do_fninit, &f0))
+		fail("clts", "vector %lu after CLTS", f0.vec);
+	else
+		ok("clts");
 #ifndef __x86_64__
 	expect("exc-gp-null-ss", do_nullss, 13, 0);
 #else
@@ -141,7 +155,38 @@ void check_msr(void)
 	round_trip("msr-lstar", 0xc0000082u, 0xffffffff81000000ull);
 	round_trip("msr-fmask", 0xc0000084u, 0x47700);
 	round_trip("msr-kernel-gs-base", 0xc0000102u, 0x123456789000ull);
+	/* FS/GS bases through their MSRs; SWAPGS exchanges GS and KERNEL_GS. */
+	static volatile u64 basevar[2] = {0x0f5f5f5f5f5f5f50ull, 0x6565656565656565ull};
+	wrmsr(0xc0000100u, (ulong)&basevar[0]);
+	wrmsr(0xc0000101u, (ulong)&basevar[1]);
+	u64 vf, vg;
+	__asm__ volatile("mov %%fs:0, %0; mov %%gs:0, %1" : "=r"(vf), "=r"(vg));
+	if (vf != basevar[0] || vg != basevar[1])
+		fail("msr-fs-gs-base", "fs:0 %llx gs:0 %llx", vf, vg);
+	else
+		ok("msr-fs-gs-base");
+	wrmsr(0xc0000102u, 0x5000);
+	__asm__ volatile("swapgs");
+	u64 g = rdmsr(0xc0000101u), kg = rdmsr(0xc0000102u);
+	__asm__ volatile("swapgs");
+	if (g != 0x5000 || kg != (ulong)&basevar[1] || rdmsr(0xc0000101u) != (ulong)&basevar[1])
+		fail("swapgs", "gs base %llx kernel gs base %llx", g, kg);
+	else
+		ok("swapgs");
+	wrmsr(0xc0000100u, 0);
+	wrmsr(0xc0000101u, 0);
+	wrmsr(0xc0000102u, 0);
 #endif
+	/* Debug registers read back. */
+	ulong d0 = 0x12345678, d7 = 0x401, r0, r7;
+	__asm__ volatile("mov %2, %%dr0; mov %3, %%dr7; mov %%dr0, %0; mov %%dr7, %1"
+			 : "=r"(r0), "=r"(r7)
+			 : "r"(d0), "r"(d7));
+	__asm__ volatile("mov %0, %%dr7" ::"r"((ulong)0x400));
+	if (r0 != d0 || (r7 & 0xff) != 1)
+		fail("debug-regs", "dr0 %lx dr7 %lx", r0, r7);
+	else
+		ok("debug-regs");
 	struct fault f;
 	msr_nr = 0x4b564d99; /* nobody's MSR */
 	if (!catch_call(do_rdmsr, &f))
@@ -217,6 +262,26 @@ void check_io(void)
 		fail("cmos-time", "status B %x sec %x min %x month %x", b, sec, min, mon);
 	else
 		ok("cmos-time");
+
+	/* INSB: four reads of CMOS status B, all the same byte. */
+	u8 buf[4] = {0, 0, 0, 0};
+	outb(0x70, 0x8b);
+	void *di = buf;
+	ulong n = 4;
+	__asm__ volatile("rep insb" : "+D"(di), "+c"(n) : "d"((u16)0x71) : "memory");
+	if (buf[0] != b || buf[1] != b || buf[2] != b || buf[3] != b || n != 0 ||
+	    di != buf + 4)
+		fail("insb", "read %x %x %x %x want %x", buf[0], buf[1], buf[2], buf[3], b);
+	else
+		ok("insb");
+	/* OUTSB: this line goes to the UART in one REP OUTSB (FIFO on). */
+	static const char line[] = "ok outsb\r\n";
+	outb(0x3fa, 0x07);
+	while (!(inb(0x3fd) & 0x40))
+		; /* transmitter empty */
+	const void *si = line;
+	n = sizeof line - 1;
+	__asm__ volatile("rep outsb" : "+S"(si), "+c"(n) : "d"((u16)0x3f8) : "memory");
 
 	/* PIC: initialise both (vectors 0x20 and 0x28), masks read back. */
 	outb(0x20, 0x11);

@@ -5,10 +5,119 @@
 #include "kernel.h"
 
 static volatile u32 ticks;
+volatile u16 irq_seen_cs;
+static volatile ulong irq_frame;
+extern ulong user_flags_or;
+extern char user_spin[];
+
 static void tick(struct frame *f)
 {
-	if (f->vec == VEC_IRQ0)
-		ticks++;
+	if (f->vec != VEC_IRQ0)
+		return;
+	ticks++;
+	if ((f->cs & 3) && !irq_seen_cs) {
+		irq_seen_cs = (u16)f->cs;
+		irq_frame = (ulong)f;
+	}
+}
+
+static u8 rtc_sec(void)
+{
+	outb(0x70, 0x80);
+	return inb(0x71);
+}
+
+/* wait_rtc_edge waits (polling, bounded) for the RTC seconds to change. */
+static int wait_rtc_edge(int halt)
+{
+	u8 s0 = rtc_sec();
+	for (u32 i = 0; i < 50000000; i++) {
+		if (rtc_sec() != s0)
+			return 1;
+		if (halt)
+			__asm__ volatile("hlt");
+	}
+	return 0;
+}
+
+/* pit_irq_rate counts IRQ 0 ticks over one RTC second. An emulator that
+ * drops ticks while its CPU sleeps in HLT or the host is loaded (qemu's
+ * TCG delivers about 700 of the 1000) still passes; an ignored divisor
+ * (18 Hz) or a runaway timer does not. */
+static void pit_irq_rate(void)
+{
+	if (!wait_rtc_edge(1)) {
+		fail("pit-irq-rate", "the RTC seconds did not change");
+		return;
+	}
+	u32 t0 = ticks;
+	wait_rtc_edge(1);
+	u32 n = ticks - t0;
+	if (n < 100 || n > 1300)
+		fail("pit-irq-rate", "%u ticks in one RTC second, want 100..1300 (1000 Hz)", n);
+	else
+		ok("pit-irq-rate");
+}
+
+/* pit_ch2 times channel 2 one-shots (mode 0, gated by port 0x61 bit 0,
+ * OUT2 read at bit 5: how Linux calibrates the TSC) against the RTC: the
+ * TSC rate over one RTC second, then the TSC over five 65535-count shots,
+ * which take 5*65535/1193182 s = 274.6 ms: at least 90% of that; at
+ * most three times (a loaded host polls late, qemu's TCG measured up to
+ * 437 ms at load 12 on two cores): a wrong PIT clock or divisor, or an
+ * OUT2 that never rises, fails. */
+static void pit_ch2(void)
+{
+	u8 p61 = inb(0x61);
+	outb(0x61, (p61 & ~0x02) | 0x01); /* gate on, speaker off */
+	if (!wait_rtc_edge(0)) {
+		fail("pit-ch2-oneshot", "the RTC seconds did not change");
+		return;
+	}
+	u64 r0 = rdtsc();
+	wait_rtc_edge(0);
+	u64 hz = rdtsc() - r0, shots = 0;
+	int stuck = 0;
+	for (int i = 0; i < 5 && !stuck; i++) {
+		outb(0x43, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
+		outb(0x42, 0xff);
+		outb(0x42, 0xff);
+		u64 t0 = rdtsc();
+		u32 spins = 0;
+		while (!(inb(0x61) & 0x20))
+			if (++spins > 100000000u) {
+				stuck = 1;
+				break;
+			}
+		shots += rdtsc() - t0;
+	}
+	outb(0x61, p61);
+	/* ms = shots / hz * 1000, in integers. */
+	u64 ms = hz ? shots * 1000 / hz : 0;
+	if (stuck)
+		fail("pit-ch2-oneshot", "OUT2 (port 0x61 bit 5) never went high");
+	else if (ms < 247 || ms > 825)
+		fail("pit-ch2-oneshot", "five 65535-count shots took %llu ms by the TSC, want 275",
+		     ms);
+	else
+		ok("pit-ch2-oneshot");
+}
+
+/* irq_user: the timer interrupts CPL 3 code, the handler runs on the TSS
+ * stack and IRET goes back to CPL 3. */
+static void irq_user(void)
+{
+	struct fault f;
+	irq_seen_cs = 0;
+	user_flags_or = 0x200;
+	int v = user_call((void (*)(void))user_spin, user_stack_top, &f);
+	user_flags_or = 0;
+	if (v != VEC_USER || irq_seen_cs != UCODE)
+		fail("irq-from-cpl3", "vector %d, interrupted cs %x", v, irq_seen_cs);
+	else if (!(irq_frame >= (ulong)tss_stack && irq_frame < (ulong)tss_stack + 8192))
+		fail("irq-from-cpl3", "handler frame %lx not on the TSS stack", irq_frame);
+	else
+		ok("irq-from-cpl3");
 }
 
 void check_timer(void)
@@ -30,7 +139,11 @@ void check_timer(void)
 		while (ticks < 20)
 			__asm__ volatile("hlt");
 	u64 t1 = rdtsc();
+	if (first)
+		pit_irq_rate();
 	__asm__ volatile("cli");
+	if (first)
+		irq_user();
 	outb(0x21, 0xff);
 	outb(0x43, 0x30); /* channel 0 mode 0: one count, then quiet */
 	outb(0x40, 0);
@@ -42,4 +155,5 @@ void check_timer(void)
 		fail("pit-irq0", "rdtsc did not advance over 20 ticks");
 	else
 		ok("pit-irq0");
+	pit_ch2();
 }

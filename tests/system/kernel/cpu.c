@@ -14,6 +14,13 @@ void enter_user(ulong ip, ulong sp, ulong cs) __attribute__((noreturn));
 #define SEG_BASE 0x2000u
 
 static u64 gdt[16] __attribute__((aligned(16)));
+/* A not-present data segment (#NP) and the LDT's descriptor; the LDT
+ * holds one data segment with base LDT_BASE at index 1. */
+#define NPSEG 0x50
+#define LDTSEG 0x60
+#define LDT_DATA 0x0c /* index 1, TI=1, RPL 0 */
+#define LDT_BASE 0x3000u
+static u64 ldt[4] __attribute__((aligned(16)));
 
 #ifdef __x86_64__
 struct tss {
@@ -42,6 +49,7 @@ u8 user_stack[8192] __attribute__((aligned(4096)));
 #define tss_stack_end ((ulong)tss_stack + sizeof tss_stack)
 #define ist_stack_end ((ulong)ist_stack + sizeof ist_stack)
 ulong user_stack_top;
+ulong user_flags_or; /* EFLAGS bits enter_user adds (IF) */
 
 static u64 seg(u32 base, u32 limit, u32 access, u32 flags)
 {
@@ -98,6 +106,7 @@ void cpu_init(void)
 	gdt[7] = seg(SEG_BASE, 0xfffff, 0xf2, 0xc);
 	gdt[8] = seg((u32)(ulong)&tss, sizeof tss - 1, 0x89, 0);
 	gdt[9] = (ulong)&tss >> 32;
+	gdt[LDTSEG / 8 + 1] = (ulong)ldt >> 32;
 	tss.rsp[0] = tss_stack_end;
 	tss.ist[0] = ist_stack_end;
 #else
@@ -110,6 +119,9 @@ void cpu_init(void)
 	tss.esp0 = tss_stack_end;
 	tss.ss0 = KDATA;
 #endif
+	gdt[NPSEG / 8] = seg(0, 0xfffff, 0x12, 0xc); /* data, P=0 */
+	gdt[LDTSEG / 8] = seg((u32)(ulong)ldt, sizeof ldt - 1, 0x82, 0);
+	ldt[1] = seg(LDT_BASE, 0xfffff, 0x92, 0xc);
 	tss.iomap = sizeof tss; /* no I/O permission bitmap: CPL 3 has no ports */
 	user_stack_top = (ulong)user_stack + sizeof user_stack;
 	load_gdt();
@@ -154,6 +166,20 @@ void check_gdt(void)
 		fail("segment-base", "fs:0x10 read %x (want 5eed1234), fs %x", v, sel);
 	else
 		ok("segment-base");
+	/* LLDT, then a TI=1 selector reaches the LDT's segment. */
+	__asm__ volatile("lldt %w0" ::"r"((u16)LDTSEG));
+	volatile u32 *q = (volatile u32 *)(ulong)(LDT_BASE + 0x20);
+	*q = 0x1d7a1d7a;
+	u16 ldtr;
+	__asm__ volatile("sldt %0" : "=r"(ldtr));
+	__asm__ volatile("mov %1, %%fs; mov %%fs:0x20, %0; mov %2, %%fs"
+			 : "=r"(v)
+			 : "r"((u16)LDT_DATA), "r"((u16)0));
+	__asm__ volatile("lldt %w0" ::"r"((u16)0));
+	if (v != 0x1d7a1d7a || ldtr != LDTSEG)
+		fail("ldt-segment", "fs:0x20 through the LDT read %x, sldt %x", v, ldtr);
+	else
+		ok("ldt-segment");
 	/* The accessed bit of the descriptor is set by the load. */
 	if (!(gdt[BASESEG / 8] & (1ull << 40)))
 		fail("segment-accessed", "descriptor %llx has no accessed bit", gdt[BASESEG / 8]);

@@ -104,6 +104,8 @@ enter_user:
 	pushl $0x23
 	push %ecx
 	pushf
+	mov user_flags_or, %ebx
+	or %ebx, (%esp)
 	push %edx
 	push %eax
 	mov $0x23, %bx
@@ -146,6 +148,17 @@ user_write:
 	mov user_addr, %eax
 	movl $0x77, (%eax)
 	int $0x80
+
+/* CPL 3 with IF=1: spin until the timer handler saw an interrupt from
+ * here (irq_seen_cs), or a bound runs out; then back through INT 0x80. */
+	.globl user_spin
+user_spin:
+	mov $200000000, %ecx
+1:	cmpw $0, irq_seen_cs
+	jne 2f
+	dec %ecx
+	jnz 1b
+2:	int $0x80
 
 /* SYSENTER from CPL 3: ECX the stack, EDX where SYSEXIT returns. */
 user_sysenter:

@@ -157,6 +157,8 @@ enter_user:
 	pushq $0x2b
 	push %rsi
 	pushfq
+	mov user_flags_or, %rax
+	or %rax, (%rsp)
 	push %rdx
 	push %rdi
 	iretq
@@ -199,6 +201,17 @@ user_write:
 	mov user_addr, %rax
 	movl $0x77, (%rax)
 	int $0x80
+
+/* CPL 3 with IF=1: spin until the timer handler saw an interrupt from
+ * here (irq_seen_cs), or a bound runs out; then back through INT 0x80. */
+	.globl user_spin
+user_spin:
+	mov $200000000, %ecx
+1:	cmpw $0, irq_seen_cs
+	jne 2f
+	dec %ecx
+	jnz 1b
+2:	int $0x80
 
 /* SYSCALL with DF set: FMASK clears it in the kernel, SYSRET restores it. */
 user_syscall:
