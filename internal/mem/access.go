@@ -26,6 +26,9 @@ func (v *View) rpage(a uint64) *[PageSize]byte {
 
 // rmiss is rpage's lookup in the space, which fills the cache.
 func (v *View) rmiss(a uint64) *[PageSize]byte {
+	if v.sys != nil {
+		return v.sysRpage(a)
+	}
 	s := v.Space
 	pn := a >> PageShift
 	for {
@@ -76,6 +79,9 @@ func (v *View) wpage(a uint64) *[PageSize]byte {
 // wmiss is wpage's lookup in the space: a page gets its data, and loses
 // its code mark (OnCodeWrite), before the cache is filled.
 func (v *View) wmiss(a uint64) *[PageSize]byte {
+	if v.sys != nil {
+		return v.sysWpage(a)
+	}
 	s := v.Space
 	pn := a >> PageShift
 	for {
@@ -153,6 +159,9 @@ func (s *Space) materialize(self *View, first, end uint64) {
 //
 //go:norace
 func (v *View) loadSlow(a uint64, n int) uint64 {
+	if v.sys != nil {
+		return v.sysLoad(a, n, v.sys.user)
+	}
 	// Check every page first so a fault is reported at the right address
 	// regardless of which byte is unmapped.
 	var x uint64
@@ -169,6 +178,10 @@ func (v *View) loadSlow(a uint64, n int) uint64 {
 
 //go:norace
 func (v *View) storeSlow(a uint64, n int, x uint64) {
+	if v.sys != nil {
+		v.sysStore(a, n, x, v.sys.user)
+		return
+	}
 	// Probe both pages before writing anything: a store is all or nothing.
 	v.wpage(a)
 	if last := a + uint64(n) - 1; last>>PageShift != a>>PageShift {
@@ -320,6 +333,10 @@ func (v *View) StoreN(a uint64, n int, x uint64) {
 //
 //go:norace
 func (v *View) LoadBytes(a uint64, dst []byte) {
+	if v.sys != nil {
+		v.sysLoadBytes(a, dst)
+		return
+	}
 	a0, all := a, dst
 	for len(dst) > 0 {
 		d := v.rpage(a)
@@ -347,6 +364,10 @@ func low8(b []byte) uint64 {
 //
 //go:norace
 func (v *View) StoreBytes(a uint64, src []byte) {
+	if v.sys != nil {
+		v.sysStoreBytes(a, src)
+		return
+	}
 	if len(src) == 0 {
 		return
 	}

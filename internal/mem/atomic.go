@@ -36,6 +36,9 @@ func (v *View) LockedAt(a uint64, n int) Locked {
 	if e := &v.wtlb[pn%tlbSize]; e.tag == pn+1 && off <= PageSize-uint64(n) {
 		return Locked{p: unsafe.Pointer(&e.data[off]), v: v, a: a, n: n}
 	}
+	if v.sys != nil {
+		return v.sysLockedAt(a, n)
+	}
 	d := v.wpage(a)
 	if off <= PageSize-uint64(n) {
 		return Locked{p: unsafe.Pointer(&d[off]), v: v, a: a, n: n}
@@ -158,6 +161,9 @@ func sizeMask(n int) uint64 {
 //
 //go:norace
 func (v *View) crossLoad(a uint64, n int) uint64 {
+	if v.sys != nil {
+		return v.access(a, n, false, 0, v.sys.user)
+	}
 	var x uint64
 	for i := 0; i < n; i++ {
 		ai := a + uint64(i)
@@ -177,6 +183,10 @@ func (v *View) crossLoad(a uint64, n int) uint64 {
 // and so does the section: nothing that could wait for an exclusive
 // section itself runs inside it.
 func (v *View) exclusiveRMW(a uint64, n int, f func(b []byte) bool) {
+	if v.sys != nil {
+		v.sysRMW(a, n, f)
+		return
+	}
 	s := v.Space
 	for {
 		done := false

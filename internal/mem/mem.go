@@ -81,12 +81,18 @@ type Fault struct {
 	// present, write, user, reserved-bit and instruction-fetch bits);
 	// zero in user mode.
 	Code uint32
+	// NonCanonical: in 4-level paging, Addr is not canonical (bits 63:47
+	// differ), which the CPU turns into #GP(0) (#SS for a stack access),
+	// not a page fault.
+	NonCanonical bool
 }
 
 func (f *Fault) Error() string {
 	kind := [...]string{"read", "write", "execute"}[f.Access]
 	why := "protection"
-	if f.Unmapped {
+	if f.NonCanonical {
+		why = "non-canonical"
+	} else if f.Unmapped {
 		why = "unmapped"
 	}
 	return fmt.Sprintf("guest %s fault at %#x (%s)", kind, f.Addr, why)
@@ -184,6 +190,10 @@ type Space struct {
 	// pages' data for readers outside Go; changed under mu held for
 	// writing, wherever those are.
 	dir *directory
+
+	// phys is the physical memory of a system-mode space (NewSystem,
+	// mmu.go), nil in user mode.
+	phys *Phys
 }
 
 // New returns an empty address space whose addresses are below limit.
@@ -272,7 +282,13 @@ func (s *Space) Discard(addr, size uint64) {
 func (s *Space) MarkCode(addr uint64) { s.markCode(nil, addr) }
 
 // MarkCode is Space.MarkCode from the view's vCPU, which may be running.
-func (v *View) MarkCode(addr uint64) { v.Space.markCode(v, addr) }
+func (v *View) MarkCode(addr uint64) {
+	if v.sys != nil {
+		v.sysMarkCode(addr)
+		return
+	}
+	v.Space.markCode(v, addr)
+}
 
 // markCode marks the page holding addr as code and drops the write
 // translations of it, so that the next store takes the slow path. self is

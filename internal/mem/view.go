@@ -44,6 +44,11 @@ type View struct {
 	closed bool
 
 	rtlbMain, wtlbMain [tlbSize]tlbEntry
+
+	// sys is the translation state of a system-mode view (mmu.go), nil
+	// in user mode: the miss and slow paths test it. (Last, so that the
+	// caches keep their offsets and alignment.)
+	sys *sysState
 }
 
 // sharedBit is the zeroBy bit of the views that found no bit of their own
@@ -58,6 +63,9 @@ const sharedBit = 1 << 63
 func (s *Space) NewView() *View {
 	v := &View{Space: s}
 	v.rtlb, v.wtlb = &v.rtlbMain, &v.wtlbMain
+	if s.phys != nil {
+		v.sys = newSysState(v, s.phys)
+	}
 	s.Exclusive(func() {
 		v.bit = sharedBit
 		if free := ^s.usedBits &^ sharedBit; free != 0 {
@@ -225,11 +233,7 @@ type Tracer func(addr uint64, size int, store bool, value uint64)
 // meant to be switched on around single instrumented instructions.
 func (v *View) SetTracer(t Tracer) {
 	v.trace = t
-	if t != nil {
-		v.rtlb, v.wtlb = &emptyTLB, &emptyTLB
-	} else {
-		v.rtlb, v.wtlb = &v.rtlbMain, &v.wtlbMain
-	}
+	v.selectTLB()
 }
 
 // flushR drops the view's read translation of page pn. Like the other
