@@ -132,8 +132,9 @@ type PCIRoute struct {
 //
 // Interrupts: INTx# of the device in slot s goes to PIRQ (s-1+pin-1) mod 4
 // (slot 1's INTA# to PIRQA), and the routes given to NewPCIHost take
-// PIRQA-D to PIC inputs. The lines are shared: a PIRQ is high while any
-// function on it asserts its pin. A kernel without ACPI and without a $PIR
+// PIRQA-D to PIC inputs. The lines are shared: a PIC input is high while
+// any function on any PIRQ routed to it asserts its pin (routes with the
+// same Line must have the same IRQ). A kernel without ACPI and without a $PIR
 // table (this board has neither) takes a device's IRQ from its interrupt
 // line register: Linux's pirq_enable_irq keeps dev->irq, read from there
 // at probe time, when no routing table and no IO-APIC routing exist; no
@@ -151,7 +152,7 @@ type PCIHost struct {
 	funcs  [32]*PCIFunction
 	bridge PCIFunction
 	route  [4]PCIRoute
-	pirq   [4]bool // each PIRQ's level as last driven
+	lines  [256]bool // each PIC input's level as last driven, by Line
 
 	ioNext  uint64
 	memNext uint64
@@ -310,17 +311,20 @@ func (f *PCIFunction) asserting() bool {
 	return f.level && f.Command()&PCICmdINTxDis == 0
 }
 
-// updatePIRQ drives PIRQ n from the functions wired to it.
+// updatePIRQ drives the PIC input PIRQ n goes to from every function
+// wired to it, through any PIRQ routed to the same input: two PIRQs
+// sharing an input are one wire-OR'd line.
 func (h *PCIHost) updatePIRQ(n int) {
+	line := h.route[n].Line
 	level := false
 	for _, f := range h.funcs {
-		if f != nil && f.Pin != 0 && f.pirq() == n && f.asserting() {
+		if f != nil && f.Pin != 0 && h.route[f.pirq()].Line == line && f.asserting() {
 			level = true
 			break
 		}
 	}
-	if level != h.pirq[n] {
-		h.pirq[n] = level
+	if level != h.lines[line] {
+		h.lines[line] = level
 		if h.route[n].IRQ != nil {
 			h.route[n].IRQ(level)
 		}

@@ -211,6 +211,22 @@ func TestPCIInterrupts(t *testing.T) {
 	if !p.irqA.level || p.irqA.rises != 2 {
 		t.Errorf("after re-enabling: level %v, %d rises", p.irqA.level, p.irqA.rises)
 	}
+	// Slot 3's INTA# is PIRQC, routed to input 10 like PIRQA: one wire.
+	fourth := &PCIFunction{Vendor: 0x1234, Device: 0x11, Pin: 1, Handler: p.h}
+	p.host.Add(3, fourth)
+	b.Mu.Lock()
+	fourth.SetIRQ(true)
+	fourth.SetIRQ(false)
+	b.Mu.Unlock()
+	if !p.irqA.level || p.irqA.rises != 2 {
+		t.Errorf("PIRQC dropping input 10 while PIRQA holds it: level %v, %d rises", p.irqA.level, p.irqA.rises)
+	}
+	b.Mu.Lock()
+	other.SetIRQ(false)
+	b.Mu.Unlock()
+	if p.irqA.level {
+		t.Error("input 10 high with no function asserting")
+	}
 	if l := p.host.Lines(); fmt.Sprint(l) != "[10 11]" {
 		t.Errorf("Lines() = %v", l)
 	}
