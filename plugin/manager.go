@@ -52,6 +52,10 @@ type Manager struct {
 	sys         []func(c *CPU, num int64, args [6]uint64)
 	sysRet      []func(c *CPU, num, ret int64)
 	exits       []func()
+	portIO      []func(c *CPU, pc uint64, port uint16, size int, write bool, value uint32)
+	mmio        []func(c *CPU, pc, addr uint64, size int, write bool, value uint64, device string)
+	intr        []func(c *CPU, kind IntKind, vector uint8, errCode int64, from, to uint64)
+	modeChange  []func(c *CPU, reg ModeReg, old, new uint64)
 	vcpuExits   []func(c *CPU)
 
 	exitOnce sync.Once
@@ -148,6 +152,18 @@ func (m *Manager) add(name string, h *Hooks) {
 	}
 	if h.SyscallRet != nil {
 		m.sysRet = append(m.sysRet, h.SyscallRet)
+	}
+	if h.PortIO != nil {
+		m.portIO = append(m.portIO, h.PortIO)
+	}
+	if h.MMIO != nil {
+		m.mmio = append(m.mmio, h.MMIO)
+	}
+	if h.Interrupt != nil {
+		m.intr = append(m.intr, h.Interrupt)
+	}
+	if h.ModeChange != nil {
+		m.modeChange = append(m.modeChange, h.ModeChange)
 	}
 	if h.Exit != nil {
 		m.exits = append(m.exits, h.Exit)
@@ -373,6 +389,80 @@ func (m *Manager) SyscallExit(c *x86.CPU, num uint64, ret int64) {
 	}
 	for _, f := range m.sysRet {
 		f((*CPU)(c), int64(num), ret)
+	}
+}
+
+// The events of system mode. gemu-system's machine calls them; user mode
+// never does. Each Wants* method says whether some plugin observes the
+// event, so that the machine skips the call, and whatever it would do to
+// prepare it, when none does. Every method is safe on a nil Manager
+// (Wants* report false). The plugins are called in command-line order, on
+// the calling vCPU's thread.
+
+// WantsPortIO reports whether some plugin observes port I/O.
+func (m *Manager) WantsPortIO() bool { return m != nil && len(m.portIO) > 0 }
+
+// PortIO reports one completed port access of the instruction at pc (a
+// guest virtual address) on c: port, size (1, 2 or 4 bytes), direction
+// (write: OUT/OUTS) and the value read or written. Call it after the
+// device handled the access, once per element of a REP INS/OUTS.
+func (m *Manager) PortIO(c *x86.CPU, pc uint64, port uint16, size int, write bool, v uint32) {
+	if m == nil {
+		return
+	}
+	for _, f := range m.portIO {
+		f((*CPU)(c), pc, port, size, write, v)
+	}
+}
+
+// WantsMMIO reports whether some plugin observes MMIO accesses.
+func (m *Manager) WantsMMIO() bool { return m != nil && len(m.mmio) > 0 }
+
+// MMIO reports one completed access of the instruction at pc on c to
+// device memory: the physical address, size in bytes, direction, the
+// value read or written and the name of the device ("ioapic").
+func (m *Manager) MMIO(c *x86.CPU, pc, addr uint64, size int, write bool, v uint64, device string) {
+	if m == nil {
+		return
+	}
+	for _, f := range m.mmio {
+		f((*CPU)(c), pc, addr, size, write, v, device)
+	}
+}
+
+// WantsInterrupts reports whether some plugin observes interrupts and
+// exceptions.
+func (m *Manager) WantsInterrupts() bool { return m != nil && len(m.intr) > 0 }
+
+// Interrupt reports an interrupt or exception c has just delivered:
+// call it after the delivery, with c in the handler's entry state. kind
+// says what it was, errCode is the error code pushed or NoErrorCode, from
+// the address the CPU was at (the interrupted or faulting instruction, or
+// the one after a software INT n/INT3/INTO or a trap) and to the
+// handler's address.
+func (m *Manager) Interrupt(c *x86.CPU, kind IntKind, vector uint8, errCode int64, from, to uint64) {
+	if m == nil {
+		return
+	}
+	for _, f := range m.intr {
+		f((*CPU)(c), kind, vector, errCode, from, to)
+	}
+}
+
+// WantsModeChanges reports whether some plugin observes writes of CR0,
+// CR3, CR4 and EFER.
+func (m *Manager) WantsModeChanges() bool { return m != nil && len(m.modeChange) > 0 }
+
+// ModeChange reports that c wrote the register which (x86.System's
+// OnModeChange kinds: CR0, CR3, CR4 or EFER): its value before and after
+// the write. The caller keeps the old value (x86's OnModeChange gives
+// only which register changed).
+func (m *Manager) ModeChange(c *x86.CPU, which x86.ModeChange, old, new uint64) {
+	if m == nil {
+		return
+	}
+	for _, f := range m.modeChange {
+		f((*CPU)(c), ModeReg(which), old, new)
 	}
 }
 

@@ -106,6 +106,43 @@ type Hooks struct {
 	// eax/rax (a negative errno on failure, sign-extended for i386).
 	SyscallRet func(c *CPU, num, ret int64)
 
+	// The events of system mode (gemu-system): the machine's hardware
+	// and the CPU's privileged transitions. User mode (gemu) never calls
+	// them. They are called at run time for every occurrence, with no
+	// translation-time question: which instruction touches a device is
+	// known only when it runs (any load or store may reach MMIO), the
+	// events are rare next to instructions, each already costs a device
+	// access, and a tracer filters them by port, address or vector
+	// rather than by pc. pc is a guest virtual address (kernel code
+	// included).
+
+	// PortIO is called after each port access of an IN, OUT, INS or
+	// OUTS instruction completed (a REP INS/OUTS: each element): pc is
+	// the instruction's address, size 1, 2 or 4 bytes, write true for
+	// OUT/OUTS, value the value read or written (zero-extended).
+	PortIO func(c *CPU, pc uint64, port uint16, size int, write bool, value uint32)
+
+	// MMIO is called after each access of an instruction to device
+	// memory completed: addr is the physical address, size in bytes,
+	// value the value read or written, device the name of the device
+	// that serves the address ("virtio-blk", "ioapic", ...).
+	MMIO func(c *CPU, pc, addr uint64, size int, write bool, value uint64, device string)
+
+	// Interrupt is called after the CPU delivered an interrupt or an
+	// exception through the IDT: the state seen through c is the
+	// handler's entry state (c.PC() == to, the frame pushed). kind says
+	// what it was; errCode is the error code pushed, or NoErrorCode;
+	// from is where the CPU was: the interrupted instruction (hardware
+	// interrupts), the faulting one (faults), or the one after a
+	// software INT n, INT3 or INTO and after a trap.
+	Interrupt func(c *CPU, kind IntKind, vector uint8, errCode int64, from, to uint64)
+
+	// ModeChange is called after the guest wrote CR0, CR3, CR4 or EFER
+	// (reg), with the register's value before and after the write.
+	// A CR3 write is a switch of address space (a context switch, or a
+	// TLB flush when old == new).
+	ModeChange func(c *CPU, reg ModeReg, old, new uint64)
+
 	// Exit is called once when the guest program ends, however it ends,
 	// before the log is flushed.
 	Exit func()
@@ -123,6 +160,66 @@ type Hooks struct {
 	// an Insn hook would see it) and costs one addition per block instead
 	// of one call per instruction.
 	CountInsns bool
+}
+
+// IntKind says what an Interrupt event delivered.
+type IntKind uint8
+
+// Interrupt kinds. Their values are the GEMU_INT_* of include/plugins.h.
+const (
+	// IntHardware is an external interrupt from the interrupt
+	// controller (PIC or APIC).
+	IntHardware IntKind = iota
+	// IntSoftware is an INT n, INT3 or INTO instruction.
+	IntSoftware
+	// IntException is a CPU exception (fault, trap or abort), #PF, #GP,
+	// #DF and the others.
+	IntException
+)
+
+// String returns "hw", "sw" or "exc".
+func (k IntKind) String() string {
+	switch k {
+	case IntHardware:
+		return "hw"
+	case IntSoftware:
+		return "sw"
+	case IntException:
+		return "exc"
+	}
+	return fmt.Sprintf("IntKind(%d)", uint8(k))
+}
+
+// NoErrorCode is the errCode of an Interrupt event that pushed no error
+// code.
+const NoErrorCode int64 = -1
+
+// ModeReg says which register a ModeChange event is about.
+type ModeReg uint8
+
+// Mode change registers. Their values are the GEMU_MODE_* of
+// include/plugins.h and those of x86.ModeChange.
+const (
+	ModeCR0 ModeReg = iota
+	ModeCR3
+	ModeCR4
+	ModeEFER
+)
+
+// String returns the register's name in lower case: "cr0", "cr3", "cr4"
+// or "efer".
+func (r ModeReg) String() string {
+	switch r {
+	case ModeCR0:
+		return "cr0"
+	case ModeCR3:
+		return "cr3"
+	case ModeCR4:
+		return "cr4"
+	case ModeEFER:
+		return "efer"
+	}
+	return fmt.Sprintf("ModeReg(%d)", uint8(r))
 }
 
 // Factory creates an instance of a registered plugin. args is the
