@@ -255,6 +255,8 @@ func buildMov(in *Inst) Handler {
 		return movMR32
 	case d.Kind == KSeg || s.Kind == KSeg:
 		return opMovSeg
+	case d.Kind == KCR || s.Kind == KCR || d.Kind == KDR || s.Kind == KDR:
+		return opMovCR
 	}
 	return nil
 }

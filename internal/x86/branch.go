@@ -59,7 +59,7 @@ func init() {
 	def(x86asm.BOUND, opBound)
 	def(x86asm.UD1, opUndefined)
 	def(x86asm.UD2, opUndefined)
-	def(x86asm.HLT, opPrivileged)
+	def(x86asm.HLT, opHlt)
 }
 
 func opJcc(c *CPU, in *Inst) {

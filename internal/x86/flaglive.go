@@ -73,7 +73,7 @@ func mayFault(in *Inst) bool {
 		return false
 	}
 	for i := 0; i < int(in.NArgs); i++ {
-		if in.A[i].Kind == KMem {
+		if k := in.A[i].Kind; k == KMem || k == KCR || k == KDR {
 			return true
 		}
 	}

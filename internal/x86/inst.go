@@ -327,6 +327,10 @@ func (in *Inst) setArg(i int, a x86asm.Arg, raw *x86asm.Inst, mode int) error {
 			*op = Operand{Kind: KMMX, Size: 8, Reg: uint8(a - x86asm.M0)}
 		case a >= x86asm.ES && a <= x86asm.GS:
 			*op = Operand{Kind: KSeg, Size: 2, Reg: uint8(a - x86asm.ES)}
+		case a >= x86asm.CR0 && a <= x86asm.CR15:
+			*op = Operand{Kind: KCR, Size: 8, Reg: uint8(a - x86asm.CR0)}
+		case a >= x86asm.DR0 && a <= x86asm.DR15:
+			*op = Operand{Kind: KDR, Size: 8, Reg: uint8(a - x86asm.DR0)}
 		default:
 			return fmt.Errorf("unsupported register %v in %v", a, raw.Op)
 		}

@@ -57,8 +57,13 @@ func opPushf(c *CPU, in *Inst) {
 	c.push(c.Flags()&^(1<<16|1<<17), c.pushSize(in))
 }
 
-// opPopf pops the flags; a 16-bit POPF changes only the low word.
+// opPopf pops the flags; a 16-bit POPF changes only the low word. In
+// system mode the CPL and IOPL rules apply (sysPopf).
 func opPopf(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		sysPopf(c, in)
+		return
+	}
 	n := c.pushSize(in)
 	v := c.pop(n)
 	mask := popfMask
@@ -481,6 +486,10 @@ func cpuid(mode int, leaf, subleaf uint32) (a, b, c, d uint32) {
 }
 
 func opCpuid(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		sysCpuid(c)
+		return
+	}
 	a, b, cc, d := cpuid(c.Mode, uint32(c.R[RAX]), uint32(c.R[RCX]))
 	c.R[RAX], c.R[RBX], c.R[RCX], c.R[RDX] = uint64(a), uint64(b), uint64(cc), uint64(d)
 }
@@ -498,6 +507,10 @@ func (c *CPU) readTSC() uint64 {
 }
 
 func opRdtsc(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		sysRdtsc(c, in)
+		return
+	}
 	t := c.readTSC()
 	c.R[RAX], c.R[RDX] = t&0xffffffff, t>>32
 }
@@ -505,6 +518,10 @@ func opRdtsc(c *CPU, in *Inst) {
 // opRdtscp is RDTSC that also returns IA32_TSC_AUX (the CPU number Linux
 // stores there: always 0) in ECX.
 func opRdtscp(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		sysRdtsc(c, in)
+		return
+	}
 	opRdtsc(c, in)
 	c.R[RCX] = 0
 }
@@ -558,11 +575,17 @@ func init() {
 	def(x86asm.UD0, opUndefined)
 	def(x86asm.XGETBV, opUndefined)
 	def(x86asm.RDRAND, opUndefined)
-	// I/O and interrupt-flag instructions fault at CPL 3 with IOPL 0.
-	for _, op := range []x86asm.Op{
-		x86asm.CLI, x86asm.STI, x86asm.IN, x86asm.OUT,
-		x86asm.INSB, x86asm.INSW, x86asm.INSD, x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD,
-	} {
-		def(op, opPrivileged)
+	// I/O and interrupt-flag instructions fault at CPL 3 with IOPL 0 (user
+	// mode); in system mode they check CPL against IOPL (sysctl.go,
+	// sysio.go).
+	def(x86asm.CLI, opCli)
+	def(x86asm.STI, opSti)
+	def(x86asm.IN, opIn)
+	def(x86asm.OUT, opOut)
+	for _, op := range []x86asm.Op{x86asm.INSB, x86asm.INSW, x86asm.INSD} {
+		def(op, opIns)
+	}
+	for _, op := range []x86asm.Op{x86asm.OUTSB, x86asm.OUTSW, x86asm.OUTSD} {
+		def(op, opOuts)
 	}
 }

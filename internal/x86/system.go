@@ -51,6 +51,9 @@ type System struct {
 	// TSCOffset is added to the host-based counter for RDTSC (WRMSR to
 	// IA32_TSC sets it).
 	TSCOffset uint64
+	// Ctl holds the CPUID model and the rest of the state of sysctl.go
+	// and sysmsr.go (MTRRs).
+	Ctl CtlState
 
 	// Halted is set by HLT and cleared by the next interrupt delivered
 	// (or a reset). The board's run loop sleeps while it is set.
