@@ -70,6 +70,13 @@ static void check_exceptions(void)
 #else
 	(void)do_nullss;
 #endif
+	/* #GP while its own gate is not present: the #NP of the delivery
+	 * and the #GP are both contributory, so the CPU raises #DF(0). */
+	set_gate(13, NULL, 0, 0);
+	extern void clear_gate_present(int vec);
+	clear_gate_present(13);
+	expect("exc-df", do_badsel, 8, 0);
+	set_gate(13, NULL, 0, 0);
 	/* #BP is a trap: the saved IP is after the INT3. */
 	struct fault f;
 	if (!catch_call(do_int3, &f))
@@ -177,6 +184,20 @@ void check_msr(void)
 	wrmsr(0xc0000101u, 0);
 	wrmsr(0xc0000102u, 0);
 #endif
+	/* RDTSCP: the TSC and IA32_TSC_AUX in ECX. */
+	if (!has_feat(0x80000001u, 3, 27)) {
+		skip("rdtscp", "CPUID says no RDTSCP (80000001 EDX bit 27)");
+	} else {
+		wrmsr(0xc0000103u, 0x2a);
+		u32 lo, hi, aux;
+		u64 before = rdtsc();
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+		u64 t = (u64)hi << 32 | lo;
+		if (aux != 0x2a || t < before)
+			fail("rdtscp", "ecx %x (want 2a), tsc %llx after %llx", aux, t, before);
+		else
+			ok("rdtscp");
+	}
 	/* Debug registers read back. */
 	ulong d0 = 0x12345678, d7 = 0x401, r0, r7;
 	__asm__ volatile("mov %2, %%dr0; mov %3, %%dr7; mov %%dr0, %0; mov %%dr7, %1"

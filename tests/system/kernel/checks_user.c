@@ -95,6 +95,24 @@ static __attribute__((unused)) int is_intel(void)
 	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
 }
 
+/* With IOPL 3 in the flags IRET loads, CLI and IN work at CPL 3: the user
+ * code runs on to the next privileged instruction (MOV CR3, RDMSR). */
+static void check_iopl(void)
+{
+	extern ulong user_flags_or;
+	struct fault f, g;
+	user_flags_or = 0x3000;
+	int v = user_call((void (*)(void))user_cli, user_stack_top, &f);
+	int w = user_call((void (*)(void))user_in, user_stack_top, &g);
+	user_flags_or = 0;
+	if (v != 13 || f.ip != (ulong)user_movcr)
+		fail("cpl3-iopl3-cli", "vector %d at %lx, want #GP at %lx", v, f.ip, (ulong)user_movcr);
+	else if (w != 13 || g.ip != (ulong)user_rdmsr)
+		fail("cpl3-iopl3-in", "vector %d at %lx, want #GP at %lx", w, g.ip, (ulong)user_rdmsr);
+	else
+		ok("cpl3-iopl3-cli-in");
+}
+
 static void check_sysenter(void)
 {
 	struct fault f;
@@ -243,6 +261,7 @@ void check_user(void)
 {
 	check_iret();
 	check_priv();
+	check_iopl();
 	check_sysenter();
 #ifdef __x86_64__
 	check_ist();

@@ -77,6 +77,16 @@ void set_gate(int vec, void (*stub)(void), int dpl, int ist)
 #endif
 }
 
+/* clear_gate_present makes vector vec's gate not present. */
+void clear_gate_present(int vec)
+{
+#ifdef __x86_64__
+	idt[2 * vec] &= ~(1ull << 47);
+#else
+	idt[vec] &= ~(1ull << 47);
+#endif
+}
+
 static void load_gdt(void)
 {
 	struct dtr d = {sizeof gdt - 1, (ulong)gdt};

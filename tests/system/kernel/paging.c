@@ -209,6 +209,34 @@ void paging_checks(struct pgmode *m)
 		fail(nm(m, "cr3-reload"), "read %x after the CR3 reload", a);
 	else
 		ok(nm(m, "cr3-reload"));
+
+	/* Global pages: INVLPG drops one, and so does turning CR4.PGE off. */
+	if (!has_feat(1, 3, 13)) {
+		skip(nm(m, "global-invlpg"), "CPUID says no PGE");
+		skip(nm(m, "global-pge-toggle"), "CPUID says no PGE");
+	} else {
+		ulong cr4 = rdcr4();
+		wrcr4(cr4 | CR4_PGE);
+		m->set(6, phys(6) | PTE_P | PTE_RW | 0x100);
+		invlpg(va);
+		a = *(volatile u32 *)va;
+		m->set(6, phys(7) | PTE_P | PTE_RW | 0x100);
+		invlpg(va);
+		b = *(volatile u32 *)va;
+		if (a != 0x66666666 || b != 0x77777777)
+			fail(nm(m, "global-invlpg"), "read %x then %x after invlpg", a, b);
+		else
+			ok(nm(m, "global-invlpg"));
+		m->set(6, phys(6) | PTE_P | PTE_RW | 0x100);
+		wrcr4(cr4 & ~(ulong)CR4_PGE);
+		wrcr4(cr4 | CR4_PGE);
+		a = *(volatile u32 *)va;
+		if (a != 0x66666666)
+			fail(nm(m, "global-pge-toggle"), "read %x after CR4.PGE off and on", a);
+		else
+			ok(nm(m, "global-pge-toggle"));
+		wrcr4(cr4);
+	}
 	for (int i = 0; i < 8; i++)
 		m->set(i, 0);
 	wrcr3(rdcr3());
