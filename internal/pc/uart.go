@@ -131,8 +131,9 @@ type UART struct {
 
 // NewUART makes a 16550A at ports base..base+7 interrupting on irq and
 // maps it on bus. out receives the transmitted bytes (nil: discarded).
-// After reset the port looks as after power-on: no interrupts enabled,
-// FIFOs off, 8 data bits would need LCR to be set by the guest.
+// It starts as after a hardware reset: interrupts disabled, FIFOs off,
+// LCR and MCR 0, THR empty; the divisor latch reads 0 until the guest
+// programs it.
 func NewUART(bus *Bus, base uint16, irq IRQ, out io.Writer) *UART {
 	if out == nil {
 		out = io.Discard
