@@ -129,6 +129,12 @@ func gemuSystem(t *testing.T) string {
 	return bin
 }
 
+// gemuGaps lists checks gemu-system is known to fail, "KERNEL/CHECK"
+// (e.g. "i386/pit-ch2-oneshot") with the reason: their FAIL lines are
+// logged, not errors, and the summary line may count them. Use it only for
+// honest, documented gaps, and empty it as they close.
+var gemuGaps = map[string]string{}
+
 // TestKernelGemu boots both kernels under gemu-system and compares their
 // consoles with qemu's. A check qemu's TCG skips (its reason in the
 // expected line) may pass under gemu-system: "ok NAME" matches
@@ -140,11 +146,40 @@ func TestKernelGemu(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			want := readWant(t, k.want)
 			got := run(t, gemu, "-kernel", filepath.Join(dir, k.image), "-nographic", "-no-reboot", "-serial", "stdio")
+			got = allowGaps(t, k.name, want, got)
 			if d := diff(want, got, true); d != "" {
 				t.Errorf("gemu-system output differs from %s:\n%s", k.want, d)
 			}
 		})
 	}
+}
+
+// allowGaps replaces the FAIL lines of the checks in gemuGaps by the
+// expected lines and takes them out of the summary's count.
+func allowGaps(t *testing.T, kernel, want, got string) string {
+	w := strings.Split(want, "\n")
+	g := strings.Split(got, "\n")
+	gaps := 0
+	for i := range g {
+		name, _, found := strings.Cut(strings.TrimPrefix(g[i], "FAIL "), ":")
+		if !found || !strings.HasPrefix(g[i], "FAIL ") {
+			continue
+		}
+		why, ok := gemuGaps[kernel+"/"+name]
+		if !ok || i >= len(w) || !(strings.HasPrefix(w[i], "ok "+name) || strings.HasPrefix(w[i], "skip "+name+":")) {
+			continue
+		}
+		t.Logf("known gap (%s): %s", why, g[i])
+		g[i] = w[i]
+		gaps++
+	}
+	for i := range g {
+		var n int
+		if _, err := fmt.Sscanf(g[i], "done, %d failed", &n); err == nil && gaps > 0 {
+			g[i] = fmt.Sprintf("done, %d failed", n-gaps)
+		}
+	}
+	return strings.Join(g, "\n")
 }
 
 func readWant(t *testing.T, path string) string {
@@ -188,6 +223,15 @@ func diff(want, got string, okForSkip bool) string {
 // TestDiff pins the comparison rules: an "ok" may stand for an expected
 // "skip" of the same check only under okForSkip, and nothing else differs.
 func TestDiff(t *testing.T) {
+	gemuGaps["i386/b"] = "a test gap"
+	defer delete(gemuGaps, "i386/b")
+	gapped := allowGaps(t, "i386", "ok a\nok b\nok c\ndone, 0 failed\n", "ok a\nFAIL b: x\nok c\ndone, 1 failed\n")
+	if gapped != "ok a\nok b\nok c\ndone, 0 failed\n" {
+		t.Errorf("allowGaps left %q", gapped)
+	}
+	if g := allowGaps(t, "i386", "ok a\nok b\nok c\ndone, 0 failed\n", "ok a\nok b\nFAIL c: y\ndone, 1 failed\n"); g != "ok a\nok b\nFAIL c: y\ndone, 1 failed\n" {
+		t.Errorf("allowGaps hid a failure outside the gaps: %q", g)
+	}
 	want := "gemu test kernel i386\nok a\nskip b: qemu cannot\ndone, 0 failed\n"
 	for _, c := range []struct {
 		got       string
