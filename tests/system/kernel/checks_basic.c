@@ -218,6 +218,8 @@ void check_msr(void)
 		ok("msr-unknown-gp");
 }
 
+static void check_xsave(void);
+
 static u8 fxarea[512] __attribute__((aligned(16)));
 static u8 fxarea2[512] __attribute__((aligned(16)));
 
@@ -261,6 +263,40 @@ void check_fxsave(void)
 	else
 		ok("fxrstor");
 	__asm__ volatile("fninit");
+	check_xsave();
+}
+
+static u8 xarea[1024] __attribute__((aligned(64)));
+
+/* XSAVE/XRSTOR of x87 and SSE state (XCR0 = 3), when CPUID has XSAVE. */
+static void check_xsave(void)
+{
+	if (!has_feat(1, 2, 26)) {
+		skip("xsave", "CPUID says no XSAVE (1 ECX bit 26)");
+		return;
+	}
+	wrcr4(rdcr4() | 0x40000); /* OSXSAVE */
+	__asm__ volatile("xsetbv" ::"c"(0), "a"(3), "d"(0));
+	u32 lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	static const u32 pat[4] __attribute__((aligned(16))) = {0xfeedf00d, 2, 3, 0xc0ffee};
+	memset(xarea, 0, sizeof xarea);
+	__asm__ volatile("movaps %0, %%xmm2" ::"m"(pat));
+	__asm__ volatile("xsave %0" : "+m"(xarea) : "a"(3), "d"(0));
+	u64 bv = *(u64 *)(xarea + 512);
+	__asm__ volatile("xorps %%xmm2, %%xmm2" ::);
+	__asm__ volatile("xrstor %0" ::"m"(xarea), "a"(3), "d"(0));
+	u32 x;
+	__asm__ volatile("movd %%xmm2, %0" : "=r"(x));
+	if (lo != 3 || hi != 0)
+		fail("xsave", "xgetbv %x:%x want 0:3", hi, lo);
+	else if (*(u32 *)(xarea + 160 + 32) != 0xfeedf00d || !(bv & 2))
+		fail("xsave", "xmm2 saved as %x, XSTATE_BV %llx", *(u32 *)(xarea + 192), bv);
+	else if (x != 0xfeedf00d)
+		fail("xsave", "xmm2 low %x after xrstor", x);
+	else
+		ok("xsave");
+	wrcr4(rdcr4() & ~0x40000ul);
 }
 
 static u8 cmos(u8 reg)

@@ -133,8 +133,42 @@ static void irq_user(void)
 		ok("irq-from-cpl3");
 }
 
+static void do_sti_int82(void) { __asm__ volatile("sti; int $0x82"); }
+
+/* An interrupt gate clears IF for its handler, a trap gate keeps it. Run
+ * with every PIC input masked, so STI lets nothing in. */
+static void gate_if(void)
+{
+	struct fault f;
+	int ok1 = 0, ok2 = 0;
+	ulong a = 0, b = 0;
+	set_gate(0x82, NULL, 0, 0);
+	if (catch_call(do_sti_int82, &f) && f.vec == 0x82 && (f.flags & 0x200) && !(f.hflags & 0x200))
+		ok1 = 1;
+	a = f.hflags;
+	__asm__ volatile("cli");
+	extern void make_trap_gate(int vec);
+	make_trap_gate(0x82);
+	if (catch_call(do_sti_int82, &f) && f.vec == 0x82 && (f.hflags & 0x200))
+		ok2 = 1;
+	b = f.hflags;
+	__asm__ volatile("cli");
+	set_gate(0x82, NULL, 0, 0);
+	if (!ok1)
+		fail("intr-gate-if", "handler flags %lx (want IF clear)", a);
+	else
+		ok("intr-gate-if");
+	if (!ok2)
+		fail("trap-gate-if", "handler flags %lx (want IF set)", b);
+	else
+		ok("trap-gate-if");
+}
+
 void check_timer(void)
 {
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	gate_if();
 	irq_hook = tick;
 	ticks = 0;
 	u16 div = 1193; /* 1193182 Hz / 1193: about 1000 Hz */

@@ -184,6 +184,21 @@ static void check_ist(void)
 		ok("ist-from-cpl0");
 }
 
+static void do_int80_aligned(void) { __asm__ volatile("int $0x80"); }
+static void do_int80_odd(void) { __asm__ volatile("push %%rax; int $0x80; pop %%rax" ::: "memory"); }
+
+/* In 64-bit mode the CPU aligns RSP to 16 before it pushes the frame. */
+static void check_align(void)
+{
+	struct fault f, g;
+	catch_call(do_int80_aligned, &f);
+	catch_call(do_int80_odd, &g);
+	if ((f.frame_end & 15) || (g.frame_end & 15))
+		fail("int-frame-align16", "frames end at %lx and %lx", f.frame_end, g.frame_end);
+	else
+		ok("int-frame-align16");
+}
+
 static void check_compat(void)
 {
 	struct fault f;
@@ -265,6 +280,7 @@ void check_user(void)
 	check_sysenter();
 #ifdef __x86_64__
 	check_ist();
+	check_align();
 	check_compat();
 	check_syscall();
 #endif

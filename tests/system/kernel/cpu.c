@@ -87,6 +87,16 @@ void clear_gate_present(int vec)
 #endif
 }
 
+/* make_trap_gate turns vector vec's gate into a trap gate (type 0xf). */
+void make_trap_gate(int vec)
+{
+#ifdef __x86_64__
+	idt[2 * vec] |= 1ull << 40;
+#else
+	idt[vec] |= 1ull << 40;
+#endif
+}
+
 static void load_gdt(void)
 {
 	struct dtr d = {sizeof gdt - 1, (ulong)gdt};
@@ -205,6 +215,7 @@ void (*irq_hook)(struct frame *f);
 
 void trap(struct frame *f)
 {
+	ulong hflags = rdflags();
 	if (f->vec >= 0x20 && f->vec < 0x30) {
 		if (irq_hook)
 			irq_hook(f);
@@ -221,6 +232,9 @@ void trap(struct frame *f)
 		last.cs = f->cs;
 		last.cr2 = rdcr2();
 		last.frame = (ulong)f;
+		last.flags = f->flags;
+		last.hflags = hflags;
+		last.frame_end = (ulong)(&f->ss + 1);
 #ifdef __x86_64__
 		last.sp = f->sp;
 #else

@@ -57,6 +57,9 @@ struct frame {
 /* What the last caught exception (or user INT) looked like. */
 struct fault {
 	ulong vec, err, ip, cs, cr2, sp, frame;
+	ulong flags;   /* the EFLAGS the interrupted code had (frame) */
+	ulong hflags;  /* the EFLAGS the handler started with */
+	ulong frame_end; /* the address just above the CPU's frame (x86-64: SS + 8) */
 };
 
 /* setjmp/longjmp of the kernel (entry*.S): callee-saved registers. */
