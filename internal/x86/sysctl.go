@@ -122,8 +122,8 @@ func NewSystemCPU(model *CPUModel) *CPU {
 	c.RIP = 0xfff0
 	c.R[RDX] = uint64(model.Signature())
 	c.LDT = &LDT{}
+	c.CR0 = CR0CD | CR0NW | CR0ET
 	p := &System{
-		CR0:        CR0CD | CR0NW | CR0ET,
 		PAT:        0x0007040600070406,
 		APICBase:   0xfee00000 | 1<<11 | 1<<8,
 		MiscEnable: 1, // fast strings
@@ -158,7 +158,7 @@ func ud() { panic(&Trap{Kind: TrapInvalidOp}) }
 
 // needCPL0 raises #GP(0) unless the CPU runs at CPL 0.
 func (c *CPU) needCPL0() {
-	if c.Priv.CPL != 0 {
+	if c.CPL != 0 {
 		gp0()
 	}
 }
@@ -180,7 +180,7 @@ func endBlock(c *CPU, in *Inst) {
 func (c *CPU) paging(which ModeChange) {
 	p := c.Priv
 	if p.MMU != nil {
-		p.MMU.SetPaging(p.CR0, p.CR3, p.CR4, p.EFER)
+		p.MMU.SetPaging(c.CR0, c.CR3, c.CR4, c.EFER)
 	}
 	if p.OnModeChange != nil {
 		p.OnModeChange(c, which)
@@ -204,7 +204,6 @@ func (c *CPU) canonical(v uint64) bool {
 // writeCR0 loads CR0 as MOV to CR0 does, reporting false for a value that
 // raises #GP(0) and whether the paging regime changed.
 func (c *CPU) writeCR0(v uint64) (ok, changed bool) {
-	p := c.Priv
 	if v>>32 != 0 {
 		return false, false
 	}
@@ -212,10 +211,10 @@ func (c *CPU) writeCR0(v uint64) (ok, changed bool) {
 	if v&CR0PG != 0 && v&CR0PE == 0 || v&CR0NW != 0 && v&CR0CD == 0 {
 		return false, false
 	}
-	old, efer := p.CR0, p.EFER
+	old, efer := c.CR0, c.EFER
 	if v&CR0PG != 0 && old&CR0PG == 0 && efer&EFERLME != 0 {
 		// Activating long mode needs PAE paging.
-		if p.CR4&CR4PAE == 0 {
+		if c.CR4&CR4PAE == 0 {
 			return false, false
 		}
 		efer |= EFERLMA
@@ -227,9 +226,9 @@ func (c *CPU) writeCR0(v uint64) (ok, changed bool) {
 		}
 		efer &^= EFERLMA
 	}
-	p.CR0 = v
-	changed = (old^v)&cr0Paging != 0 || efer != p.EFER
-	p.EFER = efer
+	c.CR0 = v
+	changed = (old^v)&cr0Paging != 0 || efer != c.EFER
+	c.EFER = efer
 	if changed {
 		c.paging(ChangeCR0)
 	}
@@ -241,19 +240,18 @@ func (c *CPU) writeCR0(v uint64) (ok, changed bool) {
 // low 32 bits exist.
 func (c *CPU) writeCR3(v uint64) bool {
 	p := c.Priv
-	if p.EFER&EFERLMA != 0 {
+	if c.EFER&EFERLMA != 0 {
 		if v>>p.Ctl.Model.PhysBits != 0 {
 			return false
 		}
 	} else {
 		v &= 0xffffffff
 	}
-	p.CR3 = v
 	c.CR3 = v
 	if l, ok := p.MMU.(CR3Loader); ok {
 		l.LoadCR3(v)
 	} else if p.MMU != nil {
-		p.MMU.SetPaging(p.CR0, p.CR3, p.CR4, p.EFER)
+		p.MMU.SetPaging(c.CR0, c.CR3, c.CR4, c.EFER)
 	}
 	if p.OnModeChange != nil {
 		p.OnModeChange(c, ChangeCR3)
@@ -286,12 +284,11 @@ func (c *CPU) cr4Allowed() uint64 {
 // writeCR4 loads CR4: bits of features the model lacks are reserved, and
 // PAE cannot be cleared in long mode.
 func (c *CPU) writeCR4(v uint64) (ok, changed bool) {
-	p := c.Priv
-	if v&^c.cr4Allowed() != 0 || v&CR4PAE == 0 && p.EFER&EFERLMA != 0 {
+	if v&^c.cr4Allowed() != 0 || v&CR4PAE == 0 && c.EFER&EFERLMA != 0 {
 		return false, false
 	}
-	old := p.CR4
-	p.CR4 = v
+	old := c.CR4
+	c.CR4 = v
 	if (old^v)&cr4Paging != 0 {
 		c.paging(ChangeCR4)
 		return true, true
@@ -304,7 +301,7 @@ func (c *CPU) writeCR8(v uint64) bool {
 	if v>>4 != 0 {
 		return false
 	}
-	c.Priv.CR8 = v
+	c.CR8 = v
 	return true
 }
 
@@ -346,19 +343,18 @@ func (c *CPU) SetEFER(v uint64) error {
 // readCR returns control register n, raising #UD for one that does not
 // exist.
 func (c *CPU) readCR(n uint8) uint64 {
-	p := c.Priv
 	switch n {
 	case 0:
-		return p.CR0
+		return c.CR0
 	case 2:
-		return p.CR2
+		return c.CR2
 	case 3:
-		return p.CR3
+		return c.CR3
 	case 4:
-		return p.CR4
+		return c.CR4
 	case 8:
 		if c.Mode == 64 {
-			return p.CR8
+			return c.CR8
 		}
 	}
 	ud()
@@ -372,7 +368,7 @@ func (c *CPU) debugReg(n uint8) int {
 	case n < 4 || n == 6 || n == 7:
 		return int(n)
 	case n == 4 || n == 5:
-		if c.Priv.CR4&CR4DE != 0 {
+		if c.CR4&CR4DE != 0 {
 			ud()
 		}
 		return int(n) + 2
@@ -408,7 +404,7 @@ func opMovCR(c *CPU, in *Inst) {
 		case 0:
 			ok, end = c.writeCR0(v)
 		case 2:
-			p.CR2, ok = v, true
+			c.CR2, ok = v, true
 		case 3:
 			ok, end = c.writeCR3(v), true
 		case 4:
@@ -456,7 +452,7 @@ func opClts(c *CPU, in *Inst) {
 		opUnimplemented(c, in)
 	}
 	c.needCPL0()
-	c.Priv.CR0 &^= CR0TS
+	c.CR0 &^= CR0TS
 }
 
 // opLmsw loads the low four bits of CR0 (PE, MP, EM, TS) from a 16-bit
@@ -468,8 +464,8 @@ func opLmsw(c *CPU, in *Inst) {
 	}
 	v := c.get(in, 0) & 0xf
 	c.needCPL0()
-	v |= p.CR0 & CR0PE
-	if ok, end := c.writeCR0(p.CR0&^0xf | v); !ok {
+	v |= c.CR0 & CR0PE
+	if ok, end := c.writeCR0(c.CR0&^0xf | v); !ok {
 		gp0()
 	} else if end {
 		endBlock(c, in)
@@ -485,17 +481,17 @@ func opSmsw(c *CPU, in *Inst) {
 		opUnimplemented(c, in)
 	}
 	if in.A[0].Kind == KMem {
-		c.Mem.Store16(c.EA(in), uint16(p.CR0))
+		c.Mem.Store16(c.EA(in), uint16(c.CR0))
 		return
 	}
-	c.setReg(&in.A[0], p.CR0&sizeMask[in.A[0].Size])
+	c.setReg(&in.A[0], c.CR0&sizeMask[in.A[0].Size])
 }
 
 // opHlt halts the CPU until the next interrupt (CPL 0; #GP otherwise and
 // in user mode). The board's run loop sees Stop and sleeps while Halted.
 func opHlt(c *CPU, in *Inst) {
 	p := c.Priv
-	if p == nil || p.CPL != 0 {
+	if p == nil || c.CPL != 0 {
 		opPrivileged(c, in)
 	}
 	c.RIP = in.Next
@@ -506,7 +502,7 @@ func opHlt(c *CPU, in *Inst) {
 // opCli clears IF when CPL <= IOPL (no VME/PVI: #GP otherwise).
 func opCli(c *CPU, in *Inst) {
 	p := c.Priv
-	if p == nil || p.CPL > c.IOPL() {
+	if p == nil || c.CPL > c.IOPL() {
 		opPrivileged(c, in)
 	}
 	c.flags &^= FlagIF
@@ -518,7 +514,7 @@ func opCli(c *CPU, in *Inst) {
 // it).
 func opSti(c *CPU, in *Inst) {
 	p := c.Priv
-	if p == nil || p.CPL > c.IOPL() {
+	if p == nil || c.CPL > c.IOPL() {
 		opPrivileged(c, in)
 	}
 	if c.flags&FlagIF == 0 {
@@ -535,7 +531,7 @@ func sysPopf(c *CPU, in *Inst) {
 	n := c.pushSize(in)
 	v := c.pop(n)
 	mask := StatusFlags | FlagTF | FlagDF | FlagNT | FlagAC | FlagID | FlagRF
-	cpl := c.Priv.CPL
+	cpl := c.CPL
 	if cpl == 0 {
 		mask |= FlagIOPL
 	}
@@ -593,7 +589,7 @@ func sysRdtsc(c *CPU, in *Inst) {
 	if in.Op == x86asm.RDTSCP && p.Ctl.Model.Ext1EDX&cpuidExtEdxRDTSP == 0 {
 		ud()
 	}
-	if p.CR4&CR4TSD != 0 && p.CPL != 0 {
+	if c.CR4&CR4TSD != 0 && c.CPL != 0 {
 		gp0()
 	}
 	t := c.ReadTSC()

@@ -26,7 +26,9 @@ func (m *cr3MMU) LoadCR3(cr3 uint64) { m.calls = append(m.calls, fmt.Sprintf("cr
 // recording MMU and port bus, then runs more.
 func sysSetup(model *CPUModel, mmu MMUControl, bus PortBus, more func(c *CPU)) func(c *CPU) {
 	return func(c *CPU) {
-		c.Priv = NewSystemCPU(model).Priv
+		n := NewSystemCPU(model)
+		c.Priv = n.Priv
+		c.CR0 = n.CR0
 		c.Priv.MMU = mmu
 		c.Priv.IO = bus
 		if more != nil {
@@ -52,9 +54,9 @@ func TestNewSystemCPU(t *testing.T) {
 	if p == nil || p.Ctl.Model == nil || p.Ctl.Model.Name != "gemu64" {
 		t.Fatalf("priv %+v", p)
 	}
-	got := []uint64{c.Flags(), p.CR0, p.CR4, p.EFER, p.DR[6], p.DR[7], c.RIP, c.SegBase[CS],
+	got := []uint64{c.Flags(), c.CR0, c.CR4, c.EFER, p.DR[6], p.DR[7], c.RIP, c.SegBase[CS],
 		uint64(c.Seg[CS]), c.R[RDX], p.PAT, p.APICBase, p.MiscEnable, p.Ctl.MTRRDefType,
-		uint64(c.ProcMode), uint64(c.Mode), uint64(p.CPL), uint64(c.MXCSR), uint64(c.X87.CW)}
+		uint64(c.ProcMode), uint64(c.Mode), uint64(c.CPL), uint64(c.MXCSR), uint64(c.X87.CW)}
 	want := []uint64{2, 0x60000010, 0, 0, 0xffff0ff0, 0x400, 0xfff0, 0xffff0000,
 		0xf000, 0x6fb, 0x0007040600070406, 0xfee00900, 1, 0x806,
 		64, 32, 0, 0x1f80, 0x37f}
@@ -134,15 +136,13 @@ func TestMovCR(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mmu := &fakeMMU{}
 			c, tr := runCode(t, tc.mode, []byte(tc.code), sysSetup(nil, mmu, nil, func(c *CPU) {
-				p := c.Priv
-				p.CR0, p.CR3, p.CR4, p.EFER, p.CPL = tc.start.cr0, tc.start.cr3, tc.start.cr4, tc.start.efer, tc.cpl
+				c.CR0, c.CR3, c.CR4, c.EFER, c.CPL = tc.start.cr0, tc.start.cr3, tc.start.cr4, tc.start.efer, tc.cpl
 				c.R[RAX] = tc.rax
 			}))
 			if k := trapKind(tr); k != tc.trap {
 				t.Fatalf("trap %v (kind %d), want kind %d", tr, k, tc.trap)
 			}
-			p := c.Priv
-			if got := (state{p.CR0, p.CR3, p.CR4, p.EFER}); got != tc.want {
+			if got := (state{c.CR0, c.CR3, c.CR4, c.EFER}); got != tc.want {
 				t.Errorf("state %#x, want %#x", got, tc.want)
 			}
 			if c.R[RAX] != tc.rax2 {
@@ -164,17 +164,16 @@ func TestMovCR2CR8CR3Loader(t *testing.T) {
 	mmu := &cr3MMU{}
 	var changes []ModeChange
 	c, tr := runCode(t, 64, code, sysSetup(nil, mmu, nil, func(c *CPU) {
-		c.Priv.CR0, c.Priv.CR4, c.Priv.EFER = 0x80000011, CR4PAE, EFERLME|EFERLMA
+		c.CR0, c.CR4, c.EFER = 0x80000011, CR4PAE, EFERLME|EFERLMA
 		c.Priv.OnModeChange = func(c *CPU, w ModeChange) { changes = append(changes, w) }
 		c.R[RAX], c.R[RCX], c.R[RSI] = 0xffffffff80001234, 0xa, 0x7000
 	}))
 	if tr != nil {
 		t.Fatal(tr)
 	}
-	p := c.Priv
-	if p.CR2 != 0xffffffff80001234 || c.R[RBX] != p.CR2 || p.CR8 != 0xa || c.R[RDX] != 0xa ||
-		p.CR3 != 0x7000 || c.CR3 != 0x7000 {
-		t.Fatalf("cr2 %#x rbx %#x cr8 %#x rdx %#x cr3 %#x regs.cr3 %#x", p.CR2, c.R[RBX], p.CR8, c.R[RDX], p.CR3, c.CR3)
+	if c.CR2 != 0xffffffff80001234 || c.R[RBX] != c.CR2 || c.CR8 != 0xa || c.R[RDX] != 0xa ||
+		c.CR3 != 0x7000 {
+		t.Fatalf("cr2 %#x rbx %#x cr8 %#x rdx %#x cr3 %#x", c.CR2, c.R[RBX], c.CR8, c.R[RDX], c.CR3)
 	}
 	if !reflect.DeepEqual(mmu.calls, []string{"cr3 0x7000"}) || !reflect.DeepEqual(changes, []ModeChange{ChangeCR3}) {
 		t.Fatalf("MMU calls %q, changes %v", mmu.calls, changes)
@@ -210,7 +209,7 @@ func TestMovDR(t *testing.T) {
 		{"DR7 high half", 64, []byte{0x0f, 0x23, 0xf8}, 0, 1 << 32, int(TrapGP)},
 		{"DR8", 64, []byte{0x44, 0x0f, 0x23, 0xc0}, 0, 0, int(TrapInvalidOp)},
 	} {
-		_, tr := runCode(t, tc.mode, tc.code, sysSetup(nil, nil, nil, func(c *CPU) { c.Priv.CPL = tc.cpl; c.R[RAX] = tc.rax }))
+		_, tr := runCode(t, tc.mode, tc.code, sysSetup(nil, nil, nil, func(c *CPU) { c.CPL = tc.cpl; c.R[RAX] = tc.rax }))
 		if trapKind(tr) != tc.want {
 			t.Errorf("%s: %v, want kind %d", tc.name, tr, tc.want)
 		}
@@ -222,29 +221,29 @@ func TestCR0ShortForms(t *testing.T) {
 	code := []byte{0x0f, 0x06, 0x0f, 0x01, 0xf0, 0x0f, 0x01, 0xe3, 0x0f, 0x01, 0x25, 0x00, 0x00, 0x02, 0x00}
 	mmu := &fakeMMU{}
 	c, tr := runCode(t, 32, code, sysSetup(nil, mmu, nil, func(c *CPU) {
-		c.Priv.CR0 = 0x80050039 // PG AM WP ET TS PE
+		c.CR0 = 0x80050039 // PG AM WP ET TS PE
 		c.R[RAX] = 0xfffe
 	}))
 	if tr != nil {
 		t.Fatal(tr)
 	}
-	if c.Priv.CR0 != 0x8005003f || c.R[RBX] != 0x8005003f || c.Mem.Load16(0x20000) != 0x003f {
-		t.Fatalf("cr0 %#x smsw %#x [mem] %#x", c.Priv.CR0, c.R[RBX], c.Mem.Load16(0x20000))
+	if c.CR0 != 0x8005003f || c.R[RBX] != 0x8005003f || c.Mem.Load16(0x20000) != 0x003f {
+		t.Fatalf("cr0 %#x smsw %#x [mem] %#x", c.CR0, c.R[RBX], c.Mem.Load16(0x20000))
 	}
 	if len(mmu.calls) != 0 {
 		t.Fatalf("MMU calls %q", mmu.calls)
 	}
 	// LMSW sets PE (a paging-regime change) but never clears it.
 	c, tr = runCode(t, 32, []byte{0x0f, 0x01, 0xf0}, sysSetup(nil, mmu, nil, func(c *CPU) { c.R[RAX] = 1 }))
-	if tr != nil || c.Priv.CR0 != 0x60000011 {
-		t.Fatalf("lmsw 1: %v cr0 %#x", tr, c.Priv.CR0)
+	if tr != nil || c.CR0 != 0x60000011 {
+		t.Fatalf("lmsw 1: %v cr0 %#x", tr, c.CR0)
 	}
-	c, tr = runCode(t, 32, []byte{0x0f, 0x01, 0xf0}, sysSetup(nil, nil, nil, func(c *CPU) { c.Priv.CR0 = 0x11; c.R[RAX] = 0 }))
-	if tr != nil || c.Priv.CR0 != 0x11 {
-		t.Fatalf("lmsw 0: %v cr0 %#x", tr, c.Priv.CR0)
+	c, tr = runCode(t, 32, []byte{0x0f, 0x01, 0xf0}, sysSetup(nil, nil, nil, func(c *CPU) { c.CR0 = 0x11; c.R[RAX] = 0 }))
+	if tr != nil || c.CR0 != 0x11 {
+		t.Fatalf("lmsw 0: %v cr0 %#x", tr, c.CR0)
 	}
 	for _, code := range [][]byte{{0x0f, 0x06}, {0x0f, 0x01, 0xf0}} {
-		if _, tr := runCode(t, 32, code, sysSetup(nil, nil, nil, func(c *CPU) { c.Priv.CPL = 3 })); trapKind(tr) != int(TrapGP) {
+		if _, tr := runCode(t, 32, code, sysSetup(nil, nil, nil, func(c *CPU) { c.CPL = 3 })); trapKind(tr) != int(TrapGP) {
 			t.Errorf("% x at CPL 3: %v", code, tr)
 		}
 	}
@@ -260,8 +259,8 @@ func TestSetters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.Priv.EFER != EFERLME|EFERLMA || c.Priv.CR0 != 0x80000011 || c.CR3 != 0x9000 {
-		t.Fatalf("efer %#x cr0 %#x cr3 %#x", c.Priv.EFER, c.Priv.CR0, c.CR3)
+	if c.EFER != EFERLME|EFERLMA || c.CR0 != 0x80000011 || c.CR3 != 0x9000 {
+		t.Fatalf("efer %#x cr0 %#x cr3 %#x", c.EFER, c.CR0, c.CR3)
 	}
 	want := []string{"paging 0x60000010 0x0 0x20 0x0", "paging 0x60000010 0x9000 0x20 0x100", "paging 0x80000011 0x9000 0x20 0x500"}
 	if !reflect.DeepEqual(mmu.calls, want) {
@@ -309,7 +308,7 @@ func TestHltCliSti(t *testing.T) {
 		{"hlt user mode", 0xf4, 0, 0, true, int(TrapGP)},
 		{"cli user mode", 0xfa, 0, 0, true, int(TrapGP)},
 	} {
-		setup := sysSetup(nil, nil, nil, func(c *CPU) { c.Priv.CPL = tc.cpl; c.flags |= tc.iopl << 12 })
+		setup := sysSetup(nil, nil, nil, func(c *CPU) { c.CPL = tc.cpl; c.flags |= tc.iopl << 12 })
 		if tc.user {
 			setup = nil
 		}
@@ -338,7 +337,7 @@ func TestSysPopf(t *testing.T) {
 		{"CPL 3 IOPL 3 changes IF, not IOPL", 3, 3, FlagIF, FlagIF | FlagIOPL | 2},
 	} {
 		c, tr := runCode(t, 32, []byte{0x9d}, sysSetup(nil, nil, nil, func(c *CPU) {
-			c.Priv.CPL = tc.cpl
+			c.CPL = tc.cpl
 			c.flags = 2 | tc.iopl<<12
 			c.Push(tc.push &^ FlagTF)
 		}))
@@ -365,7 +364,7 @@ func TestInvlpgAndCaches(t *testing.T) {
 	}
 	_ = c
 	for _, code := range [][]byte{{0x0f, 0x01, 0x38}, {0x0f, 0x09}, {0x0f, 0x08}} {
-		if _, tr := runCode(t, 32, code, sysSetup(nil, mmu, nil, func(c *CPU) { c.Priv.CPL = 3 })); trapKind(tr) != int(TrapGP) {
+		if _, tr := runCode(t, 32, code, sysSetup(nil, mmu, nil, func(c *CPU) { c.CPL = 3 })); trapKind(tr) != int(TrapGP) {
 			t.Errorf("% x at CPL 3: %v", code, tr)
 		}
 		// User mode: as before system mode (unimplemented: #UD, code 1).
@@ -399,7 +398,7 @@ func TestSysRdtsc(t *testing.T) {
 		{"rdtscp TSD CPL 3", nil, []byte{0x0f, 0x01, 0xf9}, 3, CR4TSD, int(TrapGP)},
 		{"rdtscp 32-bit model", &Model32, []byte{0x0f, 0x01, 0xf9}, 0, 0, int(TrapInvalidOp)},
 	} {
-		_, tr := runCode(t, 32, tc.code, sysSetup(tc.model, nil, nil, func(c *CPU) { c.Priv.CPL = tc.cpl; c.Priv.CR4 = tc.cr4 }))
+		_, tr := runCode(t, 32, tc.code, sysSetup(tc.model, nil, nil, func(c *CPU) { c.CPL = tc.cpl; c.CR4 = tc.cr4 }))
 		if trapKind(tr) != tc.want {
 			t.Errorf("%s: %v, want kind %d", tc.name, tr, tc.want)
 		}

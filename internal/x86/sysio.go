@@ -12,7 +12,7 @@ import "golang.org/x/arch/x86/x86asm"
 
 // ioAllowed raises #GP(0) unless the CPU may access ports (CPL <= IOPL).
 func (c *CPU) ioAllowed(in *Inst) {
-	if c.Priv == nil || c.Priv.CPL > c.IOPL() {
+	if c.Priv == nil || c.CPL > c.IOPL() {
 		opPrivileged(c, in)
 	}
 }

@@ -69,7 +69,7 @@ func TestIOPrivilege(t *testing.T) {
 		for _, code := range [][]byte{{0xe4, 0x60}, {0xee}, {0x6c}, {0x6e}} {
 			bus := &fakeBus{}
 			_, tr := runCode(t, 32, code, sysSetup(nil, nil, bus, func(c *CPU) {
-				c.Priv.CPL = tc.cpl
+				c.CPL = tc.cpl
 				c.flags |= tc.iopl << 12
 				c.R[RDI], c.R[RSI] = testData, testData
 			}))

@@ -128,7 +128,7 @@ func (c *CPU) ReadMSR(msr uint32) (uint64, bool) {
 	case msr == MSRMTRRDefType && m.has(cpuid1EdxMTRR):
 		return p.Ctl.MTRRDefType, true
 	case msr == MSREFER && c.eferAllowed() != 0:
-		return p.EFER, true
+		return c.EFER, true
 	case msr == MSRSTAR && lm:
 		return p.STAR, true
 	case msr == MSRLSTAR && lm:
@@ -142,7 +142,7 @@ func (c *CPU) ReadMSR(msr uint32) (uint64, bool) {
 	case msr == MSRGSBase && lm:
 		return c.SegBase[GS], true
 	case msr == MSRKernelGSBase && lm:
-		return p.KernelGSBase, true
+		return c.KernelGSBase, true
 	case msr == MSRTSCAux && m.Ext1EDX&cpuidExtEdxRDTSP != 0:
 		return p.TSCAux, true
 	}
@@ -169,17 +169,16 @@ func (c *CPU) eferAllowed() uint64 {
 // change while paging is on, and LMA is read-only (a written value is
 // ignored). It reports whether the paging regime changed (NXE).
 func (c *CPU) writeEFER(v uint64) (ok, changed bool) {
-	p := c.Priv
 	a := c.eferAllowed()
 	if a == 0 || v&^a != 0 {
 		return false, false
 	}
-	if p.CR0&CR0PG != 0 && (v^p.EFER)&EFERLME != 0 {
+	if c.CR0&CR0PG != 0 && (v^c.EFER)&EFERLME != 0 {
 		return false, false
 	}
-	old := p.EFER
-	p.EFER = v&^EFERLMA | old&EFERLMA
-	if (old^p.EFER)&EFERNXE != 0 {
+	old := c.EFER
+	c.EFER = v&^EFERLMA | old&EFERLMA
+	if (old^c.EFER)&EFERNXE != 0 {
 		c.paging(ChangeEFER)
 		return true, true
 	}
@@ -297,7 +296,7 @@ func (c *CPU) WriteMSR(msr uint32, v uint64) (ok, changed bool) {
 		p.Segs[seg].Base = v
 		return true, false
 	case msr == MSRKernelGSBase && lm:
-		return addr(&p.KernelGSBase), false
+		return addr(&c.KernelGSBase), false
 	case msr == MSRTSCAux && m.Ext1EDX&cpuidExtEdxRDTSP != 0:
 		if v>>32 != 0 {
 			return false, false

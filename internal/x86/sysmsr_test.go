@@ -119,16 +119,16 @@ func TestMSREffects(t *testing.T) {
 	mmu := &fakeMMU{}
 	var changes []ModeChange
 	c, tr := runCode(t, 64, wrmsrCode, sysSetup(nil, mmu, nil, func(c *CPU) {
-		c.Priv.CR0, c.Priv.CR3, c.Priv.CR4, c.Priv.EFER = 0x80000011, 0x1000, CR4PAE, EFERLME|EFERLMA
+		c.CR0, c.CR3, c.CR4, c.EFER = 0x80000011, 0x1000, CR4PAE, EFERLME|EFERLMA
 		c.Priv.OnModeChange = func(c *CPU, w ModeChange) { changes = append(changes, w) }
 		c.R[RCX], c.R[RAX] = MSREFER, EFERLME|EFERNXE|EFERSCE
 	}))
-	if tr != nil || c.Priv.EFER != 0xd01 || !reflect.DeepEqual(mmu.calls, []string{"paging 0x80000011 0x1000 0x20 0xd01"}) ||
+	if tr != nil || c.EFER != 0xd01 || !reflect.DeepEqual(mmu.calls, []string{"paging 0x80000011 0x1000 0x20 0xd01"}) ||
 		!reflect.DeepEqual(changes, []ModeChange{ChangeEFER}) {
-		t.Fatalf("%v efer %#x calls %q changes %v", tr, c.Priv.EFER, mmu.calls, changes)
+		t.Fatalf("%v efer %#x calls %q changes %v", tr, c.EFER, mmu.calls, changes)
 	}
 	_, tr = runCode(t, 64, wrmsrCode, sysSetup(nil, mmu, nil, func(c *CPU) {
-		c.Priv.CR0, c.Priv.CR4, c.Priv.EFER = 0x80000011, CR4PAE, EFERLME|EFERLMA
+		c.CR0, c.CR4, c.EFER = 0x80000011, CR4PAE, EFERLME|EFERLMA
 		c.R[RCX], c.R[RAX] = MSREFER, 0
 	}))
 	if trapKind(tr) != int(TrapGP) {
@@ -136,7 +136,7 @@ func TestMSREffects(t *testing.T) {
 	}
 	// CPL 3: #GP for both.
 	for _, code := range [][]byte{rdmsrCode, wrmsrCode} {
-		_, tr := runCode(t, 64, code, sysSetup(nil, nil, nil, func(c *CPU) { c.Priv.CPL = 3; c.R[RCX] = MSRTSC }))
+		_, tr := runCode(t, 64, code, sysSetup(nil, nil, nil, func(c *CPU) { c.CPL = 3; c.R[RCX] = MSRTSC }))
 		if trapKind(tr) != int(TrapGP) {
 			t.Errorf("% x at CPL 3: %v", code, tr)
 		}
