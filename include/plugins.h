@@ -86,8 +86,11 @@
 #include <stdbool.h>
 
 /* Version of this API, raised when functions are added. 1: the seed API
-   plus memory, system call and exit events and qemulib_get_arch_name. */
-#define GEMU_PLUGIN_API_VERSION 1
+   plus memory, system call and exit events and qemulib_get_arch_name.
+   2: the events of system mode (gemu-system): plugin_port_io, plugin_mmio,
+   plugin_interrupt, plugin_mode_change and their GEMU_INT_* and
+   GEMU_MODE_* constants. */
+#define GEMU_PLUGIN_API_VERSION 2
 
 /* Plugin entry points keep default visibility even when a plugin is built
    with -fvisibility=hidden: the attribute on these declarations carries
@@ -262,6 +265,117 @@ GEMU_PLUGIN_EXPORT void plugin_syscall(void *cpu, int64_t num,
  */
 GEMU_PLUGIN_EXPORT void plugin_syscall_ret(void *cpu, int64_t num,
                                            int64_t ret);
+
+/* ---------------------------------------------------------------------
+ * Events of system mode
+ *
+ * gemu-system emulates a whole PC; these callbacks observe its hardware
+ * and the CPU's privileged transitions. gemu (user mode) never calls them:
+ * a plugin may define them and still run under gemu.
+ *
+ * Unlike the instruction, block and memory events they have no "needs"
+ * question: each is called, if defined, for every occurrence. Which
+ * instruction reaches a device is known only when it runs (any load or
+ * store may touch device memory), the events are rare next to executed
+ * instructions, each already costs a device access, and a tracer usually
+ * selects them by port, address or vector rather than by pc: a question
+ * at translation time would save nothing. A plugin that wants a few of
+ * them returns early from the others.
+ *
+ * In system mode `pc` is a guest virtual address, kernel code included,
+ * and the state seen through `cpu` is the whole machine's CPU (control
+ * registers, privilege level: see regnum.h).
+ * ------------------------------------------------------------------- */
+
+/*
+ * plugin_port_io - optional.
+ *
+ * Called after each port access of an IN, OUT, INS or OUTS instruction has
+ * been handled by the device (each element of a REP INS/OUTS).
+ *
+ *   pc        address of the instruction
+ *   port      the I/O port
+ *   size      1, 2 or 4 bytes
+ *   is_write  1 for OUT/OUTS, 0 for IN/INS
+ *   value     the value written, or read (all ones from a port no device
+ *             serves), zero-extended
+ */
+GEMU_PLUGIN_EXPORT void plugin_port_io(uint64_t pc, void *cpu, uint16_t port,
+                                       int size, int is_write, uint32_t value);
+
+/*
+ * plugin_mmio - optional.
+ *
+ * Called after each access an instruction makes to device memory (memory
+ * mapped I/O: the IO-APIC, the local APIC, a PCI device's memory BAR) has
+ * been handled by the device. Accesses to RAM are not reported here (see
+ * plugin_mem_access), nor devices' own accesses to RAM (DMA).
+ *
+ *   pc        address of the instruction
+ *   paddr     the physical address accessed
+ *   size      access size in bytes
+ *   is_write  1 for a store, 0 for a load
+ *   value     the value stored or loaded, zero-extended
+ *   device    the name of the device serving paddr ("ioapic",
+ *             "virtio-blk", ...); valid only during the call
+ *
+ * When the instruction also has plugin_mem_access called for it, that
+ * call reports the same access by its virtual address.
+ */
+GEMU_PLUGIN_EXPORT void plugin_mmio(uint64_t pc, void *cpu, uint64_t paddr,
+                                    int size, int is_write, uint64_t value,
+                                    const char *device);
+
+/* plugin_interrupt's kinds. */
+#define GEMU_INT_HARDWARE 0  /* external interrupt (PIC or APIC) */
+#define GEMU_INT_SOFTWARE 1  /* INT n, INT3, INTO */
+#define GEMU_INT_EXCEPTION 2 /* CPU exception: fault, trap or abort */
+/* plugin_interrupt's error_code when the vector pushes none. */
+#define GEMU_NO_ERROR_CODE (-1)
+
+/*
+ * plugin_interrupt - optional.
+ *
+ * Called after the CPU delivered an interrupt or an exception through the
+ * IDT: the guest state seen through `cpu` is the handler's entry state
+ * (the instruction pointer is to_pc, the frame is pushed, the privilege
+ * level and stack are the handler's).
+ *
+ *   kind        GEMU_INT_HARDWARE, GEMU_INT_SOFTWARE or GEMU_INT_EXCEPTION
+ *   vector      0-255
+ *   error_code  the error code pushed (#DF, #TS, #NP, #SS, #GP, #PF, #AC),
+ *               or GEMU_NO_ERROR_CODE; a page fault's address is in CR2
+ *   from_pc     where the CPU was: the interrupted instruction (hardware
+ *               interrupts), the faulting one (faults), or the one after
+ *               the INT n/INT3/INTO or the trapping instruction
+ *   to_pc       the handler's address
+ *
+ * A fault during the delivery of another is reported once, as what it
+ * became (a #DF, for example).
+ */
+GEMU_PLUGIN_EXPORT void plugin_interrupt(void *cpu, int kind, int vector,
+                                         int64_t error_code, uint64_t from_pc,
+                                         uint64_t to_pc);
+
+/* plugin_mode_change's registers. */
+#define GEMU_MODE_CR0 0
+#define GEMU_MODE_CR3 1
+#define GEMU_MODE_CR4 2
+#define GEMU_MODE_EFER 3
+
+/*
+ * plugin_mode_change - optional.
+ *
+ * Called after the guest wrote CR0, CR3, CR4 or the EFER MSR (`reg`: one
+ * of GEMU_MODE_*), with the register's value before and after. A CR3
+ * write is a new address space (a context switch; with old == new, a TLB
+ * flush); CR0, CR4 and EFER writes change the paging mode (CR0.PG,
+ * CR4.PAE, EFER.LME/LMA, ...). Read through `cpu`, the register already
+ * holds new_value.
+ */
+GEMU_PLUGIN_EXPORT void plugin_mode_change(void *cpu, int reg,
+                                           uint64_t old_value,
+                                           uint64_t new_value);
 
 /*
  * plugin_exit - optional.

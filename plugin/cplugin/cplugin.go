@@ -71,11 +71,16 @@ const (
 	symSyscall     = "plugin_syscall"
 	symSyscallRet  = "plugin_syscall_ret"
 	symExit        = "plugin_exit"
+	symPortIO      = "plugin_port_io"
+	symMMIO        = "plugin_mmio"
+	symInterrupt   = "plugin_interrupt"
+	symModeChange  = "plugin_mode_change"
 	maxErrorLength = 512
 )
 
 var allSyms = []string{symInit, symNeedsInsn, symBeforeInsn, symNeedsTB, symBeforeTB,
-	symNeedsMem, symMemAccess, symSyscall, symSyscallRet, symExit}
+	symNeedsMem, symMemAccess, symSyscall, symSyscallRet, symExit,
+	symPortIO, symMMIO, symInterrupt, symModeChange}
 
 // cPlugin is one loaded shared object: the functions it defines (nil
 // when absent), as the records the trampolines call through.
@@ -255,6 +260,10 @@ var (
 	runMem        = uintptr(unsafe.Pointer(C.gemu_run_mem))
 	runSyscall    = uintptr(unsafe.Pointer(C.gemu_run_syscall))
 	runSyscallRet = uintptr(unsafe.Pointer(C.gemu_run_syscall_ret))
+	runPortIO     = uintptr(unsafe.Pointer(C.gemu_run_port_io))
+	runMMIO       = uintptr(unsafe.Pointer(C.gemu_run_mmio))
+	runInterrupt  = uintptr(unsafe.Pointer(C.gemu_run_interrupt))
+	runModeChange = uintptr(unsafe.Pointer(C.gemu_run_mode_change))
 )
 
 // addr is a plugin function's record as a callC argument.
@@ -304,6 +313,7 @@ func (p *cPlugin) hooks(host *plugin.Host) *plugin.Hooks {
 			ccall.Call(runSyscallRet, v.sp, v.rec(), rf, uintptr(num), uintptr(ret), 0, 0)
 		}
 	}
+	p.systemHooks(h)
 	// At the end, after plugin_exit if there is one, the C library's
 	// output buffers are written out: gemu ends without the C library's
 	// exit, and a plugin that printf's to stdout would lose its tail.
@@ -381,4 +391,72 @@ func release(pc *plugin.CPU) {
 		delete(cpus.ids, c)
 		v.free()
 	}
+}
+
+// systemHooks adds the hooks of the system-mode events the plugin
+// defines: each calls its trampoline on the direct path, as the system
+// call hooks do.
+func (p *cPlugin) systemHooks(h *plugin.Hooks) {
+	if f := p.fn[symPortIO]; f != nil {
+		af := addr(f)
+		h.PortIO = func(c *plugin.CPU, pc uint64, port uint16, size int, write bool, value uint32) {
+			v := vcpuOf(c)
+			psw := uintptr(port) | uintptr(size&0x7fff)<<16
+			if write {
+				psw |= 1 << 31
+			}
+			ccall.Call(runPortIO, v.sp, v.rec(), af, uintptr(pc), psw, uintptr(value), 0)
+		}
+	}
+	if f := p.fn[symMMIO]; f != nil {
+		af := addr(f)
+		h.MMIO = func(c *plugin.CPU, pc, paddr uint64, size int, write bool, value uint64, device string) {
+			v := vcpuOf(c)
+			ss := uintptr(size & 0x7fffffff)
+			if write {
+				ss |= 1 << 31
+			}
+			v.r.device = deviceName(device)
+			ccall.Call(runMMIO, v.sp, v.rec(), af, uintptr(pc), uintptr(paddr), ss, uintptr(value))
+		}
+	}
+	if f := p.fn[symInterrupt]; f != nil {
+		af := addr(f)
+		h.Interrupt = func(c *plugin.CPU, kind plugin.IntKind, vector uint8, errCode int64, from, to uint64) {
+			v := vcpuOf(c)
+			kv := uintptr(kind) | uintptr(vector)<<8
+			ccall.Call(runInterrupt, v.sp, v.rec(), af, kv, uintptr(errCode), uintptr(from), uintptr(to))
+		}
+	}
+	if f := p.fn[symModeChange]; f != nil {
+		af := addr(f)
+		h.ModeChange = func(c *plugin.CPU, reg plugin.ModeReg, old, new uint64) {
+			v := vcpuOf(c)
+			ccall.Call(runModeChange, v.sp, v.rec(), af, uintptr(reg), uintptr(old), uintptr(new), 0)
+		}
+	}
+}
+
+// devices holds the C strings of the device names plugin_mmio has been
+// given, one per name for the whole run (a machine has a handful of
+// devices), so that an MMIO event allocates nothing once its device's
+// name is known.
+var devices struct {
+	mu    sync.Mutex
+	names map[string]*C.char
+}
+
+// deviceName returns name as a C string that lives for the whole run.
+func deviceName(name string) *C.char {
+	devices.mu.Lock()
+	defer devices.mu.Unlock()
+	if s, ok := devices.names[name]; ok {
+		return s
+	}
+	if devices.names == nil {
+		devices.names = map[string]*C.char{}
+	}
+	s := C.CString(name)
+	devices.names[name] = s
+	return s
 }

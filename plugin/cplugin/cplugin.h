@@ -32,6 +32,7 @@ struct gemu_vcpu {
     int dir_levels;     /* and the directory's shape (DirLayout) */
     int dir_bits;
     uint64_t args[6];   /* plugin_syscall's arguments */
+    const char *device; /* plugin_mmio's device name */
 };
 
 /* The call into a plugin this thread is making and its vCPU (NULL for
@@ -72,6 +73,19 @@ uintptr_t gemu_run_mem(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_
 uintptr_t gemu_run_syscall(const struct gemu_vcpu *v, const gemu_callee *ce, int64_t num);
 uintptr_t gemu_run_syscall_ret(const struct gemu_vcpu *v, const gemu_callee *ce,
                                int64_t num, int64_t ret);
+/* The events of system mode. gemu_run_port_io's port_size_write is the
+   port, plus the size << 16, plus 1 << 31 for a write; gemu_run_mmio's
+   size_store is as gemu_run_mem's, its device name in v->device;
+   gemu_run_interrupt's kind_vector is the kind plus the vector << 8. */
+uintptr_t gemu_run_port_io(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                           uint64_t port_size_write, uint64_t value);
+uintptr_t gemu_run_mmio(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                        uint64_t paddr, uint64_t size_store, uint64_t value);
+uintptr_t gemu_run_interrupt(const struct gemu_vcpu *v, const gemu_callee *ce,
+                             uint64_t kind_vector, int64_t error_code, uint64_t from,
+                             uint64_t to);
+uintptr_t gemu_run_mode_change(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t reg,
+                               uint64_t old_value, uint64_t new_value);
 
 /* The register table (regs.c): how qemulib_read_register reads register
    n from a vCPU's register block, made by Go from x86.RegTable at load.

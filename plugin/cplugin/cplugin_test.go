@@ -411,3 +411,88 @@ void plugin_before_insn(uint64_t pc, void *cpu) { (void)pc; (void)cpu; }
 		}
 	}
 }
+
+// TestSystemEvents: the system-mode events reach a C plugin's
+// plugin_port_io, plugin_mmio, plugin_interrupt and plugin_mode_change
+// through the manager's entry points and the direct path (the trampolines
+// on the vCPU's C stack), with every value as given (sizes, the write
+// bit, a 16-bit port, a 64-bit address and value, the device name, the
+// kind and vector, an error code or none) and a cpu handle that works
+// during the call (registers and memory read through it).
+func TestSystemEvents(t *testing.T) {
+	lib := testPlugin(t, "hwevents")
+	for _, mode := range []int{32, 64} {
+		c := newGuest(t, mode, eventCode(mode))
+		log := newLog(t)
+		m, err := plugin.Load([]plugin.Spec{{Path: lib}}, log, map[int]string{32: "i386", 64: "x86_64"}[mode])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.WantsPortIO() || !m.WantsMMIO() || !m.WantsInterrupts() || !m.WantsModeChanges() {
+			t.Fatal("the plugin defines every system-mode event, Wants* say otherwise")
+		}
+		m.PortIO(c, 0x1000, 0x3f8, 1, true, 0x41)
+		m.PortIO(c, 0x1005, 0xfffe, 4, false, 0xfffffffe)
+		m.PortIO(c, 0x1007, 0x64, 2, false, 0x1c)
+		m.MMIO(c, 0x1009, 0xfec00010, 4, true, 0xdeadbeef, "ioapic")
+		m.MMIO(c, 0x1000, 0xfebf1000_0000_0008, 8, false, 0x8877665544332211, "virtio-blk")
+		m.MMIO(c, 0x1000, 0xfee000b0, 4, true, 0, "ioapic")
+		c.RIP = 0x1005
+		m.Interrupt(c, plugin.IntHardware, 0x20, plugin.NoErrorCode, 0x1000, 0x1005)
+		m.Interrupt(c, plugin.IntException, 0xe, 6, 0x1009, 0x1005)
+		m.Interrupt(c, plugin.IntSoftware, 0xff, plugin.NoErrorCode, 0x100c, 0x1005)
+		m.Interrupt(c, plugin.IntException, 8, 0, 0x1007, 0x1005)
+		c.CR3 = 0x2000
+		m.ModeChange(c, x86.ChangeCR3, 0x1000, 0x2000)
+		m.ModeChange(c, x86.ChangeCR0, 0x11, 0x80000011)
+		m.ModeChange(c, x86.ChangeCR4, 0, 0x20)
+		m.ModeChange(c, x86.ChangeEFER, 0x100, 0xd01)
+		m.Exit()
+		want := `io pc=1000 port=3f8 size=1 write=1 value=41 ip=1000 code=b9
+io pc=1005 port=fffe size=4 write=0 value=fffffffe ip=1000 code=ff
+io pc=1007 port=64 size=2 write=0 value=1c ip=1000 code=75
+mmio pc=1009 paddr=fec00010 size=4 write=1 value=deadbeef device=ioapic code=51
+mmio pc=1000 paddr=febf100000000008 size=8 write=0 value=8877665544332211 device=virtio-blk code=b9
+mmio pc=1000 paddr=fee000b0 size=4 write=1 value=0 device=ioapic code=b9
+int hw vector=20 err=-1(none) from=1000 to=1005 ip=1005
+int exc vector=e err=6 from=1009 to=1005 ip=1005
+int sw vector=ff err=-1(none) from=100c to=1005 ip=1005
+int exc vector=8 err=0 from=1007 to=1005 ip=1005
+mode cr3 1000 -> 2000 cr3=2000
+mode cr0 11 -> 80000011 cr3=2000
+mode cr4 0 -> 20 cr3=2000
+mode efer 100 -> d01 cr3=2000
+`
+		if got := log.String(); got != want {
+			t.Errorf("mode %d log:\n%s\nwant:\n%s", mode, got, want)
+		}
+	}
+}
+
+// TestSystemEventsOnly: a plugin that defines only system-mode events is
+// a plugin (not refused as defining none of the functions) and places no
+// instrumentation: user mode runs it at full speed, never calling it.
+func TestSystemEventsOnly(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "ioonly.c")
+	code := "#include \"plugins.h\"\nvoid plugin_port_io(uint64_t pc, void *cpu, uint16_t port, int size, int w, uint32_t v)\n" +
+		"{ (void)pc; (void)cpu; (void)size; (void)w; qemulib_log(\"port %x %x\\n\", port, v); }\n"
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := buildPlugin(t, src)
+	log := newLog(t)
+	m, err := plugin.Load([]plugin.Spec{{Path: lib}}, log, "x86_64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Instrumenter() != nil || m.WantsSyscalls() || !m.WantsPortIO() || m.WantsMMIO() || m.WantsInterrupts() || m.WantsModeChanges() {
+		t.Errorf("instrumenter %v, syscalls %v, port I/O %v, MMIO %v, interrupts %v, mode %v: want only port I/O",
+			m.Instrumenter(), m.WantsSyscalls(), m.WantsPortIO(), m.WantsMMIO(), m.WantsInterrupts(), m.WantsModeChanges())
+	}
+	c := newGuest(t, 64, eventCode(64))
+	m.PortIO(c, 0x1000, 0x80, 1, true, 0x99)
+	m.Exit()
+	if got := log.String(); got != "port 80 99\n" {
+		t.Errorf("log %q", got)
+	}
+}

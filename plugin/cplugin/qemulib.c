@@ -212,6 +212,10 @@ typedef void (*mem_fn)(uint64_t, void *, uint64_t, int, int, uint64_t);
 typedef void (*syscall_fn)(void *, int64_t, const uint64_t[6]);
 typedef void (*syscall_ret_fn)(void *, int64_t, int64_t);
 typedef void (*exit_fn)(void);
+typedef void (*port_io_fn)(uint64_t, void *, uint16_t, int, int, uint32_t);
+typedef void (*mmio_fn)(uint64_t, void *, uint64_t, int, int, uint64_t, const char *);
+typedef void (*interrupt_fn)(void *, int, int, int64_t, uint64_t, uint64_t);
+typedef void (*mode_change_fn)(void *, int, uint64_t, uint64_t);
 
 static inline void enter(const gemu_callee *ce, const struct gemu_vcpu *v)
 {
@@ -279,6 +283,47 @@ uintptr_t gemu_run_syscall_ret(const struct gemu_vcpu *v, const gemu_callee *ce,
 {
     enter(ce, v);
     ((syscall_ret_fn)ce->fn)((void *)v->handle, num, ret);
+    leave();
+    return 0;
+}
+
+uintptr_t gemu_run_port_io(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                           uint64_t port_size_write, uint64_t value)
+{
+    enter(ce, v);
+    ((port_io_fn)ce->fn)(pc, (void *)v->handle, (uint16_t)port_size_write,
+                         (int)(port_size_write >> 16 & 0x7fff), (int)(port_size_write >> 31 & 1),
+                         (uint32_t)value);
+    leave();
+    return 0;
+}
+
+uintptr_t gemu_run_mmio(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t pc,
+                        uint64_t paddr, uint64_t size_store, uint64_t value)
+{
+    enter(ce, v);
+    ((mmio_fn)ce->fn)(pc, (void *)v->handle, paddr, (int)(size_store & 0x7fffffff),
+                      (int)(size_store >> 31 & 1), value, v->device);
+    leave();
+    return 0;
+}
+
+uintptr_t gemu_run_interrupt(const struct gemu_vcpu *v, const gemu_callee *ce,
+                             uint64_t kind_vector, int64_t error_code, uint64_t from,
+                             uint64_t to)
+{
+    enter(ce, v);
+    ((interrupt_fn)ce->fn)((void *)v->handle, (int)(kind_vector & 0xff),
+                           (int)(kind_vector >> 8 & 0xff), error_code, from, to);
+    leave();
+    return 0;
+}
+
+uintptr_t gemu_run_mode_change(const struct gemu_vcpu *v, const gemu_callee *ce, uint64_t reg,
+                               uint64_t old_value, uint64_t new_value)
+{
+    enter(ce, v);
+    ((mode_change_fn)ce->fn)((void *)v->handle, (int)reg, old_value, new_value);
     leave();
     return 0;
 }
