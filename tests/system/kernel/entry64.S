@@ -7,7 +7,11 @@
  */
 #include "asm.h"
 
-	.section .multiboot, "a"
+	.section .multiboot, "ax"
+	.code32
+	/* The image's first byte (1 MiB) is an entry too, for loaders of the
+	 * Linux boot protocol (bzimage.S): code32_start. */
+	jmp _start
 	.align 4
 	.long MB_MAGIC
 	.long MB_FLAGS
