@@ -18,6 +18,13 @@ static void do_badsel(void)
 	/* A selector past the GDT's limit: #GP with the selector as code. */
 	__asm__ volatile("mov %0, %%fs" ::"r"((u16)0x1000));
 }
+#ifdef __x86_64__
+static void do_noncanon(void)
+{
+	u32 v;
+	__asm__ volatile("mov (%1), %0" : "=r"(v) : "r"(0x0000800000000000ul));
+}
+#endif
 static void do_npsel(void) { __asm__ volatile("mov %0, %%fs" ::"r"((u16)0x50)); }
 static void do_fninit(void) { __asm__ volatile("fninit"); }
 static void do_int3(void) { __asm__ volatile("int3"); }
@@ -54,6 +61,10 @@ static void check_exceptions(void)
 	expect("exc-ud", do_ud2, 6, -1);
 	expect("exc-gp-selector", do_badsel, 13, 0x1000);
 	expect("exc-np", do_npsel, 11, 0x50);
+#ifdef __x86_64__
+	/* A non-canonical address is #GP(0), not #PF. */
+	expect("exc-gp-noncanonical", do_noncanon, 13, 0);
+#endif
 	/* CR0.TS: an x87 instruction raises #NM until CLTS. */
 	wrcr0(rdcr0() | 8);
 	expect("exc-nm", do_fninit, 7, -1);
@@ -183,6 +194,24 @@ void check_msr(void)
 	wrmsr(0xc0000100u, 0);
 	wrmsr(0xc0000101u, 0);
 	wrmsr(0xc0000102u, 0);
+#endif
+	round_trip("msr-pat", 0x277, 0x0007010600070106ull);
+	if (!has_feat(1, 3, 9)) {
+		skip("msr-apic-base", "CPUID says no APIC");
+	} else {
+		u64 ab = rdmsr(0x1b);
+		if ((ab & ~0xfffull) != 0xfee00000ull || !(ab & 0x100))
+			fail("msr-apic-base", "IA32_APIC_BASE %llx, want base fee00000 and BSP", ab);
+		else
+			ok("msr-apic-base");
+	}
+#ifdef __x86_64__
+	ulong cr8;
+	__asm__ volatile("mov %1, %%cr8; mov %%cr8, %0; mov %2, %%cr8" : "=&r"(cr8) : "r"(5ul), "r"(0ul));
+	if (cr8 != 5)
+		fail("cr8", "read %lx after writing 5", cr8);
+	else
+		ok("cr8");
 #endif
 	/* RDTSCP: the TSC and IA32_TSC_AUX in ECX. */
 	if (!has_feat(0x80000001u, 3, 27)) {
