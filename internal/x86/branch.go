@@ -186,6 +186,10 @@ func opPop(c *CPU, in *Inst) {
 }
 
 func opSyscall(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysSyscall(in)
+		return
+	}
 	if c.Mode != 64 {
 		panic(&Trap{Kind: TrapInvalidOp})
 	}
@@ -197,6 +201,10 @@ func opSyscall(c *CPU, in *Inst) {
 }
 
 func opSysenter(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysSysenter(in)
+		return
+	}
 	if c.Mode != 32 {
 		panic(&Trap{Kind: TrapInvalidOp})
 	}
@@ -205,6 +213,10 @@ func opSysenter(c *CPU, in *Inst) {
 }
 
 func opInt(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysInt(in)
+		return
+	}
 	v := int(in.Imm & 0xff)
 	if in.Raw != nil && in.Raw.Opcode>>24 == 0xcc {
 		// int3: the trap reports the address after it, like hardware.
@@ -235,6 +247,10 @@ func opInto(c *CPU, in *Inst) {
 		panic(&Trap{Kind: TrapInvalidOp})
 	}
 	if c.OF() {
+		if c.Priv != nil {
+			c.softInt(in, vecOF, true)
+			return
+		}
 		c.RIP = in.Next
 		panic(&Trap{Kind: TrapOverflow})
 	}

@@ -186,6 +186,10 @@ func segFault(kind TrapKind, sel uint16) {
 // a valid but not-present descriptor raises #NP (#SS for SS). A null
 // selector loads into the others. Loading CS is #UD.
 func (c *CPU) LoadSeg(seg int, sel uint16) {
+	if c.Priv != nil {
+		c.sysLoadSeg(seg, sel)
+		return
+	}
 	if seg == CS {
 		panic(&Trap{Kind: TrapInvalidOp})
 	}
@@ -338,6 +342,10 @@ func (c *CPU) SetCS(sel uint16) bool {
 // opLret is a far return (RET FAR, with an optional stack release): pop
 // the offset and CS, each of the operand size.
 func opLret(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysFarRet(in)
+		return
+	}
 	n := uint64(in.OSize)
 	mask := c.AddrMask
 	sp := c.R[RSP] & mask
@@ -370,6 +378,10 @@ func (c *CPU) farPointer(in *Inst) (off uint64, sel uint16) {
 
 func opLjmp(c *CPU, in *Inst) {
 	off, sel := c.farPointer(in)
+	if c.Priv != nil {
+		c.sysFarJump(off, sel)
+		return
+	}
 	cs, mode := c.farTarget(sel, false)
 	c.farJump(cs, mode, off)
 }
@@ -378,6 +390,10 @@ func opLjmp(c *CPU, in *Inst) {
 // jumps; nothing changes if the target is refused or a push faults.
 func opLcall(c *CPU, in *Inst) {
 	off, sel := c.farPointer(in)
+	if c.Priv != nil {
+		c.sysFarCall(in, off, sel)
+		return
+	}
 	cs, mode := c.farTarget(sel, false)
 	n := uint64(in.OSize)
 	mask := c.AddrMask
@@ -409,6 +425,10 @@ const iretMask = popfMask
 // the offset, CS and EFLAGS and, in 64-bit mode, RSP and SS, each of the
 // operand size; CS and SS are checked before anything changes.
 func opIret(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysIret(in)
+		return
+	}
 	n := uint64(in.OSize)
 	mask := c.AddrMask
 	sp := c.R[RSP] & mask
@@ -552,6 +572,10 @@ func (c *CPU) inspect(sel uint16) (d descInfo, hi, limit uint32, ok bool) {
 // for a 16-bit operand) and LSL (the limit in bytes): ZF says whether
 // the selector was valid, and only then is the register written.
 func opLarLsl(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysLarLsl(in)
+		return
+	}
 	sel := uint16(c.get(in, 1))
 	_, hi, limit, ok := c.inspect(sel)
 	if !ok {
@@ -572,6 +596,10 @@ func opLarLsl(c *CPU, in *Inst) {
 // opVerify is VERR and VERW: ZF says whether the segment is readable
 // (data, readable code) or writable (writable data) at CPL 3.
 func opVerify(c *CPU, in *Inst) {
+	if c.Priv != nil {
+		c.sysVerify(in)
+		return
+	}
 	d, _, _, ok := c.inspect(uint16(c.get(in, 0)))
 	if in.Op == x86asm.VERR {
 		ok = ok && (d.kind == segData || d.readable)
