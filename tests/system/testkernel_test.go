@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -48,25 +49,60 @@ const runTimeout = 30 * time.Second
 // messages under qemu) is dropped.
 const header = "gemu test kernel "
 
-// buildKernels runs the Makefile into a temporary directory.
+// The kernels and gemu-system are built once per test binary, into
+// workDir (removed by TestMain).
+var (
+	workDir    string
+	kernelOnce sync.Once
+	kernelSkip string // why the kernels cannot be built here
+	kernelErr  error
+	gemuOnce   sync.Once
+	gemuPath   string
+	gemuSkip   string
+	gemuErr    error
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gemu-testkernel-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	workDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildKernels runs the Makefile into workDir/kernels (once) and returns
+// that directory.
 func buildKernels(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"make", "gcc", "objcopy"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: %v", tool, err)
+	out := filepath.Join(workDir, "kernels")
+	kernelOnce.Do(func() {
+		for _, tool := range []string{"make", "gcc", "objcopy"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				kernelSkip = fmt.Sprintf("%s not installed: %v", tool, err)
+				return
+			}
 		}
+		cmd := exec.Command("make", "--no-print-directory", "OUT="+out)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			kernelErr = fmt.Errorf("make: %v\n%s", err, b)
+		}
+	})
+	if kernelSkip != "" {
+		t.Skip(kernelSkip)
 	}
-	out := t.TempDir()
-	cmd := exec.Command("make", "--no-print-directory", "OUT="+out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make: %v\n%s", err, b)
+	if kernelErr != nil {
+		t.Fatal(kernelErr)
 	}
 	return out
 }
 
 // console turns a run's serial output into the kernel's lines: from the
-// header on, CR LF as LF.
-func console(b []byte) string {
+// first line starting with header on, CR LF as LF.
+func console(b []byte, header string) string {
 	s := strings.ReplaceAll(string(b), "\r\n", "\n")
 	if i := strings.Index(s, header); i >= 0 {
 		return s[i:]
@@ -74,8 +110,10 @@ func console(b []byte) string {
 	return s
 }
 
-// run boots image under the emulator at path and returns its console.
-func run(t *testing.T, path string, args ...string) string {
+// run boots an image under the emulator at path and returns its console
+// (from header on) and exit status (-1: it did not end within runTimeout,
+// which is reported as an error).
+func run(t *testing.T, header, path string, args ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
@@ -83,17 +121,30 @@ func run(t *testing.T, path string, args ...string) string {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	out := console(stdout.Bytes(), header)
 	if ctx.Err() != nil {
-		t.Errorf("%s did not end within %v; console so far:\n%s", filepath.Base(path), runTimeout, console(stdout.Bytes()))
-		return console(stdout.Bytes())
+		t.Errorf("%s did not end within %v; console so far:\n%s", filepath.Base(path), runTimeout, out)
+		return out, -1
 	}
 	var ee *exec.ExitError
-	// qemu's isa-debug-exit makes the status (0<<1)|1 = 1 at power-off.
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1 && strings.HasPrefix(filepath.Base(path), "qemu")) {
-		t.Errorf("%s: %v\nstderr: %s", filepath.Base(path), err, stderr.Bytes())
+	if errors.As(err, &ee) {
+		if ee.ExitCode() != 1 || !strings.HasPrefix(filepath.Base(path), "qemu") {
+			t.Logf("%s: %v\nstderr: %s", filepath.Base(path), err, stderr.Bytes())
+		}
+		return out, ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return console(stdout.Bytes())
+	return out, 0
 }
+
+// qemuArgs are the options of every qemu-system run besides -kernel:
+// isa-debug-exit ends qemu at the kernel's power-off with status 1.
+var qemuArgs = []string{"-nographic", "-no-reboot", "-serial", "stdio", "-monitor", "none",
+	"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"}
+
+// gemuArgs are the options of every gemu-system run besides -kernel.
+var gemuArgs = []string{"-nographic", "-no-reboot", "-serial", "stdio"}
 
 // TestKernelQemu confirms the expected files: qemu-system's TCG prints
 // exactly them. With TESTKERNEL_UPDATE=1 it writes qemu's output into them
@@ -107,8 +158,10 @@ func TestKernelQemu(t *testing.T) {
 				if err != nil {
 					t.Skipf("%s not installed", k.qemu)
 				}
-				got := run(t, qemu, "-kernel", filepath.Join(dir, k.image+f.suffix), "-nographic", "-no-reboot",
-					"-serial", "stdio", "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+				got, status := run(t, header, qemu, append([]string{"-kernel", filepath.Join(dir, k.image+f.suffix)}, qemuArgs...)...)
+				if status != 1 {
+					t.Errorf("%s exit status %d, want 1 (isa-debug-exit)", k.qemu, status)
+				}
 				if os.Getenv("TESTKERNEL_UPDATE") == "1" && f.suffix == "" {
 					if err := os.WriteFile(k.want, []byte(got), 0o644); err != nil {
 						t.Fatal(err)
@@ -125,22 +178,32 @@ func TestKernelQemu(t *testing.T) {
 }
 
 // gemuSystem returns a gemu-system binary: $GEMU_SYSTEM if set, else a
-// build of ../../cmd/gemu-system; it skips the test while that command
-// does not exist yet.
+// build of ../../cmd/gemu-system (once); it skips the test while that
+// command does not exist yet.
 func gemuSystem(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("GEMU_SYSTEM"); p != "" {
-		return p
+	gemuOnce.Do(func() {
+		if p := os.Getenv("GEMU_SYSTEM"); p != "" {
+			gemuPath = p
+			return
+		}
+		if _, err := os.Stat("../../cmd/gemu-system"); err != nil {
+			gemuSkip = "cmd/gemu-system does not exist yet"
+			return
+		}
+		gemuPath = filepath.Join(workDir, "gemu-system")
+		cmd := exec.Command("go", "build", "-o", gemuPath, "../../cmd/gemu-system")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			gemuErr = fmt.Errorf("go build ./cmd/gemu-system: %v\n%s", err, b)
+		}
+	})
+	if gemuSkip != "" {
+		t.Skip(gemuSkip)
 	}
-	if _, err := os.Stat("../../cmd/gemu-system"); err != nil {
-		t.Skip("cmd/gemu-system does not exist yet")
+	if gemuErr != nil {
+		t.Fatal(gemuErr)
 	}
-	bin := filepath.Join(t.TempDir(), "gemu-system")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/gemu-system")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/gemu-system: %v\n%s", err, b)
-	}
-	return bin
+	return gemuPath
 }
 
 // gemuGaps lists checks gemu-system is known to fail, "KERNEL/CHECK"
@@ -163,7 +226,10 @@ func TestKernelGemu(t *testing.T) {
 					t.Skip(why)
 				}
 				want := readWant(t, k.want)
-				got := run(t, gemu, "-kernel", filepath.Join(dir, k.image+f.suffix), "-nographic", "-no-reboot", "-serial", "stdio")
+				got, status := run(t, header, gemu, append([]string{"-kernel", filepath.Join(dir, k.image+f.suffix)}, gemuArgs...)...)
+				if status != 0 {
+					t.Errorf("gemu-system exit status %d, want 0 (halted with interrupts off)", status)
+				}
 				got = allowGaps(t, k.name, want, got)
 				if d := diff(want, got, true); d != "" {
 					t.Errorf("gemu-system output differs from %s:\n%s", k.want, d)
@@ -199,6 +265,31 @@ func allowGaps(t *testing.T, kernel, want, got string) string {
 		}
 	}
 	return strings.Join(g, "\n")
+}
+
+// TestTripleFault boots a kernel that prints one line and triple-faults:
+// with -no-reboot the emulator ends with status 0 after that line.
+func TestTripleFault(t *testing.T) {
+	dir := buildKernels(t)
+	const want = "triple fault next\n"
+	image := filepath.Join(dir, "triplefault")
+	t.Run("qemu", func(t *testing.T) {
+		qemu, err := exec.LookPath("qemu-system-i386")
+		if err != nil {
+			t.Skip("qemu-system-i386 not installed")
+		}
+		got, status := run(t, want, qemu, append([]string{"-kernel", image}, qemuArgs...)...)
+		if got != want || status != 0 {
+			t.Errorf("console %q status %d, want %q and 0", got, status, want)
+		}
+	})
+	t.Run("gemu", func(t *testing.T) {
+		gemu := gemuSystem(t)
+		got, status := run(t, want, gemu, append([]string{"-kernel", image}, gemuArgs...)...)
+		if got != want || status != 0 {
+			t.Errorf("console %q status %d, want %q and 0", got, status, want)
+		}
+	})
 }
 
 func readWant(t *testing.T, path string) string {
