@@ -8,6 +8,9 @@
 //	           (args=top=N for N blocks instead of 20)
 //	memtrace   logs each memory access: address of the instruction, load or
 //	           store, size, address, value
+//	hwtrace    system mode (gemu-system): logs port I/O, MMIO, interrupts
+//	           and exceptions, and CR0/CR3/CR4/EFER writes; counts at exit
+//	           (args= selects classes and ports: ports+port=0x3f8-0x3ff)
 //
 // Importing the package registers them; the tracers are also examples of
 // the Go plugin API (package gemu/plugin).

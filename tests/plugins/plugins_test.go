@@ -503,7 +503,7 @@ func TestBadPlugins(t *testing.T) {
 		{"file=" + text, "gemu: plugin " + text + ": cannot load: invalid ELF header"},
 		{"file=" + empty, "gemu: plugin " + empty + ": not a gemu plugin: it defines none of the plugin functions"},
 		{"file=" + initFalse, "gemu: plugin " + initFalse + ": plugin_init returned false"},
-		{"nosuchtracer", "gemu: plugin nosuchtracer: no such built-in plugin (known: execlog, gocount, hotblocks, insn, memtrace, syscalls"},
+		{"nosuchtracer", "gemu: plugin nosuchtracer: no such built-in plugin (known: execlog, gocount, hotblocks, hwtrace, insn, memtrace, syscalls"},
 	}
 	for _, tt := range tests {
 		r := runGemu(t, false, "-plugin", tt.plugin, guest(t, 64))
