@@ -1,6 +1,8 @@
 /*
- * The PIT interrupt: channel 0 in mode 2 at 1000 Hz through the PIC's
- * IRQ 0 (vector 0x20, set up by check_io), counted while HLT waits.
+ * Interrupts and the PIT: interrupt against trap gates (IF), channel 0 in
+ * mode 2 at 1000 Hz through the PIC's IRQ 0 (vector 0x20, set up by
+ * check_io) counted while HLT waits, its read-back, the timer interrupting
+ * CPL 3 code, and channel 2 one-shots timed against the RTC.
  */
 #include "kernel.h"
 
@@ -28,15 +30,12 @@ static u8 rtc_sec(void)
 }
 
 /* wait_rtc_edge waits (polling, bounded) for the RTC seconds to change. */
-static int wait_rtc_edge(int halt)
+static int wait_rtc_edge(void)
 {
 	u8 s0 = rtc_sec();
-	for (u32 i = 0; i < 50000000; i++) {
+	for (u32 i = 0; i < 50000000; i++)
 		if (rtc_sec() != s0)
 			return 1;
-		if (halt)
-			__asm__ volatile("hlt");
-	}
 	return 0;
 }
 
@@ -83,12 +82,12 @@ static void pit_ch2(void)
 {
 	u8 p61 = inb(0x61);
 	outb(0x61, (p61 & ~0x02) | 0x01); /* gate on, speaker off */
-	if (!wait_rtc_edge(0)) {
+	if (!wait_rtc_edge()) {
 		fail("pit-ch2-oneshot", "the RTC seconds did not change");
 		return;
 	}
 	u64 r0 = rdtsc();
-	wait_rtc_edge(0);
+	wait_rtc_edge();
 	u64 hz = rdtsc() - r0, shots = 0;
 	int stuck = 0;
 	for (int i = 0; i < 5 && !stuck; i++) {

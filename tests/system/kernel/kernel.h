@@ -32,7 +32,6 @@ typedef unsigned long ulong; /* register width */
 
 /* Interrupt vectors the kernel installs besides the exceptions. */
 #define VEC_IRQ0 0x20
-#define VEC_IRQ7 0x27
 #define VEC_USER 0x80 /* DPL 3 gate: user code returns to the kernel */
 #define VEC_IST 0x81  /* x86-64: a gate with IST 1 */
 
@@ -86,12 +85,11 @@ extern void (*irq_hook)(struct frame *f);
 int catch_call(void (*fn)(void), struct fault *out);
 int user_call(void (*fn)(void), ulong usp, struct fault *out);
 extern struct fault last;
-extern u8 tss_stack[], tss_stack_top[], ist_stack[], ist_stack_top[];
+extern u8 tss_stack[], ist_stack[];
 extern volatile int in_catch;
 extern ulong user_stack_top;
 extern u8 user_stack[];
 void trap(struct frame *f);
-void vec_stub_default(void);
 
 /* checks */
 void check_basic(void);
@@ -153,7 +151,6 @@ static inline ulong rdflags(void)
 /* CPUID helpers (cpu.c). */
 int has_feat(u32 leaf, int reg, int bit); /* reg: 0 eax,1 ebx,2 ecx,3 edx */
 
-#define CR0_PE 0x1u
 #define CR0_WP 0x10000u
 #define CR0_PG 0x80000000u
 #define CR4_PSE 0x10u
