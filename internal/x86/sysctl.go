@@ -175,24 +175,21 @@ func endBlock(c *CPU, in *Inst) {
 	panic(resume)
 }
 
-// paging tells the MMU and the engine about a change of one of the paging
-// registers (the MMU flushes every cached translation).
-func (c *CPU) paging(which ModeChange) {
-	p := c.Priv
-	if p.MMU != nil {
-		p.MMU.SetPaging(c.CR0, c.CR3, c.CR4, c.EFER)
-	}
-	if p.OnModeChange != nil {
-		p.OnModeChange(c, which)
+// setPaging tells the MMU the paging registers after a change of one of
+// them (it flushes its cached translations: all of them, or all but the
+// global ones when only CR3 changed).
+func (c *CPU) setPaging() {
+	if c.Priv.MMU != nil {
+		c.Priv.MMU.SetPaging(c.CR0, c.CR3, c.CR4, c.EFER)
 	}
 }
 
-// CR3Loader is an optional method of an MMUControl: a CR3 load that keeps
-// global translations (CR4.PGE). Without it a CR3 load calls SetPaging,
-// which tells the MMU the new CR3 and flushes everything (correct, but
-// global pages are not kept).
-type CR3Loader interface {
-	LoadCR3(cr3 uint64)
+// modeChanged reports a write that changed CR0, CR4 or EFER, or any CR3
+// load, to OnModeChange (after the MMU heard of it).
+func (c *CPU) modeChanged(which ModeChange) {
+	if c.Priv.OnModeChange != nil {
+		c.Priv.OnModeChange(c, which)
+	}
 }
 
 // canonical reports whether v is a canonical linear address for the model.
@@ -226,11 +223,17 @@ func (c *CPU) writeCR0(v uint64) (ok, changed bool) {
 		}
 		efer &^= EFERLMA
 	}
-	c.CR0 = v
-	changed = (old^v)&cr0Paging != 0 || efer != c.EFER
-	c.EFER = efer
+	oldEFER := c.EFER
+	c.CR0, c.EFER = v, efer
+	changed = (old^v)&cr0Paging != 0 || efer != oldEFER
 	if changed {
-		c.paging(ChangeCR0)
+		c.setPaging()
+	}
+	if v != old {
+		c.modeChanged(ChangeCR0)
+	}
+	if efer != oldEFER {
+		c.modeChanged(ChangeEFER)
 	}
 	return true, changed
 }
@@ -248,14 +251,8 @@ func (c *CPU) writeCR3(v uint64) bool {
 		v &= 0xffffffff
 	}
 	c.CR3 = v
-	if l, ok := p.MMU.(CR3Loader); ok {
-		l.LoadCR3(v)
-	} else if p.MMU != nil {
-		p.MMU.SetPaging(c.CR0, c.CR3, c.CR4, c.EFER)
-	}
-	if p.OnModeChange != nil {
-		p.OnModeChange(c, ChangeCR3)
-	}
+	c.setPaging()
+	c.modeChanged(ChangeCR3)
 	return true
 }
 
@@ -289,11 +286,14 @@ func (c *CPU) writeCR4(v uint64) (ok, changed bool) {
 	}
 	old := c.CR4
 	c.CR4 = v
-	if (old^v)&cr4Paging != 0 {
-		c.paging(ChangeCR4)
-		return true, true
+	changed = (old^v)&cr4Paging != 0
+	if changed {
+		c.setPaging()
 	}
-	return true, false
+	if v != old {
+		c.modeChanged(ChangeCR4)
+	}
+	return true, changed
 }
 
 // writeCR8 sets the task priority (bits 3:0; the rest is reserved).

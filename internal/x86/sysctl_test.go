@@ -16,11 +16,6 @@ func (m *fakeMMU) SetUser(user bool)    { m.calls = append(m.calls, fmt.Sprintf(
 func (m *fakeMMU) FlushTLB(global bool) { m.calls = append(m.calls, fmt.Sprintf("flush %v", global)) }
 func (m *fakeMMU) FlushPage(va uint64)  { m.calls = append(m.calls, fmt.Sprintf("flushpage %#x", va)) }
 
-// cr3MMU is a fakeMMU that also loads CR3 on its own (CR3Loader).
-type cr3MMU struct{ fakeMMU }
-
-func (m *cr3MMU) LoadCR3(cr3 uint64) { m.calls = append(m.calls, fmt.Sprintf("cr3 %#x", cr3)) }
-
 // sysSetup returns a setup function for runCode that puts the test CPU in
 // system mode with the given model (nil: Model64) at CPL 0, with a
 // recording MMU and port bus, then runs more.
@@ -158,10 +153,10 @@ func TestMovCR(t *testing.T) {
 	}
 }
 
-func TestMovCR2CR8CR3Loader(t *testing.T) {
+func TestMovCR2CR8CR3(t *testing.T) {
 	// mov cr2, rax; mov rbx, cr2; mov cr8, rcx; mov rdx, cr8; mov cr3, rsi
 	code := []byte{0x0f, 0x22, 0xd0, 0x0f, 0x20, 0xd3, 0x44, 0x0f, 0x22, 0xc1, 0x44, 0x0f, 0x20, 0xc2, 0x0f, 0x22, 0xde}
-	mmu := &cr3MMU{}
+	mmu := &fakeMMU{}
 	var changes []ModeChange
 	c, tr := runCode(t, 64, code, sysSetup(nil, mmu, nil, func(c *CPU) {
 		c.CR0, c.CR4, c.EFER = 0x80000011, CR4PAE, EFERLME|EFERLMA
@@ -175,13 +170,35 @@ func TestMovCR2CR8CR3Loader(t *testing.T) {
 		c.CR3 != 0x7000 {
 		t.Fatalf("cr2 %#x rbx %#x cr8 %#x rdx %#x cr3 %#x", c.CR2, c.R[RBX], c.CR8, c.R[RDX], c.CR3)
 	}
-	if !reflect.DeepEqual(mmu.calls, []string{"cr3 0x7000"}) || !reflect.DeepEqual(changes, []ModeChange{ChangeCR3}) {
+	// The MMU keeps global translations when only CR3 changed.
+	if !reflect.DeepEqual(mmu.calls, []string{"paging 0x80000011 0x7000 0x20 0x500"}) || !reflect.DeepEqual(changes, []ModeChange{ChangeCR3}) {
 		t.Fatalf("MMU calls %q, changes %v", mmu.calls, changes)
 	}
 	// CR8 bits 63:4 are reserved.
 	_, tr = runCode(t, 64, []byte{0x44, 0x0f, 0x22, 0xc0}, sysSetup(nil, &fakeMMU{}, nil, func(c *CPU) { c.R[RAX] = 0x10 }))
 	if trapKind(tr) != int(TrapGP) {
 		t.Fatalf("cr8 = 0x10: %v", tr)
+	}
+}
+
+func TestModeChangeEvents(t *testing.T) {
+	// mov cr0, eax (TS); mov cr4, ebx (same value); mov cr4, ecx (OSFXSR);
+	// mov cr0, edx (PE PG with LME: long mode)
+	code := []byte{0x0f, 0x22, 0xc0, 0x0f, 0x22, 0xe3, 0x0f, 0x22, 0xe1, 0x0f, 0x22, 0xc2}
+	mmu := &fakeMMU{}
+	var changes []ModeChange
+	c, tr := runCode(t, 32, code, sysSetup(nil, mmu, nil, func(c *CPU) {
+		c.CR0, c.CR4, c.EFER = 0x11, CR4PAE, EFERLME
+		c.Priv.OnModeChange = func(c *CPU, w ModeChange) { changes = append(changes, w) }
+		c.R[RAX], c.R[RBX], c.R[RCX], c.R[RDX] = 0x19, CR4PAE, CR4PAE|CR4OSFXSR, 0x80000011
+	}))
+	if tr != nil {
+		t.Fatal(tr)
+	}
+	want := []ModeChange{ChangeCR0, ChangeCR4, ChangeCR0, ChangeEFER}
+	if !reflect.DeepEqual(changes, want) || c.EFER != EFERLME|EFERLMA ||
+		!reflect.DeepEqual(mmu.calls, []string{"paging 0x80000011 0x0 0x220 0x500"}) {
+		t.Fatalf("changes %v (want %v), efer %#x, MMU calls %q", changes, want, c.EFER, mmu.calls)
 	}
 }
 

@@ -178,11 +178,14 @@ func (c *CPU) writeEFER(v uint64) (ok, changed bool) {
 	}
 	old := c.EFER
 	c.EFER = v&^EFERLMA | old&EFERLMA
-	if (old^c.EFER)&EFERNXE != 0 {
-		c.paging(ChangeEFER)
-		return true, true
+	changed = (old^c.EFER)&EFERNXE != 0
+	if changed {
+		c.setPaging()
 	}
-	return true, false
+	if c.EFER != old {
+		c.modeChanged(ChangeEFER)
+	}
+	return true, changed
 }
 
 // physOK reports whether v has no bit set at or above MAXPHYADDR.
