@@ -361,3 +361,32 @@ func TestDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestExpectedFiles keeps the expected files honest: a header, then only
+// "ok NAME" and "skip NAME: reason" lines with unique names, and a summary
+// of no failures (a FAIL written by TESTKERNEL_UPDATE fails here).
+func TestExpectedFiles(t *testing.T) {
+	for _, k := range kernels {
+		lines := strings.Split(strings.TrimSuffix(readWant(t, k.want), "\n"), "\n")
+		if len(lines) < 3 || lines[0] != header+k.name || lines[len(lines)-1] != "done, 0 failed" {
+			t.Errorf("%s: first line %q, last %q", k.want, lines[0], lines[len(lines)-1])
+			continue
+		}
+		seen := map[string]bool{}
+		for i, l := range lines[1 : len(lines)-1] {
+			kind, rest, _ := strings.Cut(l, " ")
+			name, reason, hasReason := strings.Cut(rest, ": ")
+			switch {
+			case kind != "ok" && kind != "skip":
+				t.Errorf("%s:%d: %q is neither ok nor skip", k.want, i+2, l)
+			case kind == "ok" && hasReason, kind == "skip" && (!hasReason || reason == ""):
+				t.Errorf("%s:%d: %q: ok takes no reason, skip needs one", k.want, i+2, l)
+			case name == "" || strings.ContainsAny(name, " :"):
+				t.Errorf("%s:%d: bad check name in %q", k.want, i+2, l)
+			case seen[name]:
+				t.Errorf("%s:%d: check %s twice", k.want, i+2, name)
+			}
+			seen[name] = true
+		}
+	}
+}

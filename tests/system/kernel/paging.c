@@ -150,6 +150,38 @@ void paging_checks(struct pgmode *m)
 	else
 		ok(nm(m, "user-write"));
 
+	/* The directory entry's R/W and U/S count too: a user write through
+	 * a read-only directory entry, a user read through a supervisor one. */
+	va = m->va + 0x3000;
+	m->set(3, phys(3) | PTE_P | PTE_RW | PTE_US);
+	m->set_dir(PTE_P | PTE_US);
+	wrcr3(rdcr3());
+	expect_pf(nm(m, "pf-dir-readonly-user"), NULL, user_write, va + 0x34, 7);
+	m->set_dir(PTE_P | PTE_RW);
+	wrcr3(rdcr3());
+	expect_pf(nm(m, "pf-dir-supervisor-user"), NULL, user_read, va + 0x38, 5);
+	m->set_dir(PTE_P | PTE_RW | PTE_US);
+	wrcr3(rdcr3());
+
+	/* User fetches: a user page runs (INT 0x80 there), a supervisor page
+	 * faults (I/D only where XD exists and EFER.NXE is on). */
+	va = m->va + 0x5000;
+	frames[5][0x100] = 0xcd; /* int $0x80 */
+	frames[5][0x101] = 0x80;
+	m->set(5, phys(5) | PTE_P | PTE_US);
+	invlpg(va);
+	int uv = user_call((void (*)(void))(va + 0x100), user_stack_top, &f);
+	if (uv != VEC_USER || f.ip != va + 0x102)
+		fail(nm(m, "user-fetch"), "vector %d at %lx (error %lx)", uv, f.ip, f.err);
+	else
+		ok(nm(m, "user-fetch"));
+	m->set(5, phys(5) | PTE_P);
+	invlpg(va);
+	expect_pf(nm(m, "pf-supervisor-user-fetch"), NULL, (char *)(va + 0x100), va + 0x100,
+		  m->nx > 0 ? 0x15 : 5);
+	m->set(5, 0);
+	invlpg(va);
+
 	/* A reserved bit: P=1 and RSVD in the error code. */
 	if (m->rsvd_bit >= 0) {
 		va = m->va + 0x4000;

@@ -16,6 +16,7 @@ static void set32(int i, u64 e) { pt32[i] = (u32)e; }
 static u64 get32(int i) { return pt32[i]; }
 static void setbig32(u64 e) { pd32[TVA / 0x400000 + 1] = (u32)e; }
 static u64 getbig32(void) { return pd32[TVA / 0x400000 + 1]; }
+static void setdir32(u64 f) { pd32[TVA / 0x400000] = (u32)(ulong)pt32 | (u32)f; }
 
 static u64 pdpt[4] __attribute__((aligned(32)));
 static u64 pdpae0[512] __attribute__((aligned(4096)));
@@ -26,6 +27,7 @@ static void setpae(int i, u64 e) { ptpae[i] = e; }
 static u64 getpae(int i) { return ptpae[i]; }
 static void setbigpae(u64 e) { pdpae1[2] = e; }
 static u64 getbigpae(void) { return pdpae1[2]; }
+static void setdirpae(u64 f) { pdpae1[0] = (ulong)ptpae | f; }
 
 static void paging_off(void)
 {
@@ -59,6 +61,7 @@ static void two_level(void)
 		.big_va = TVA + 0x400000,
 		.set_big = setbig32,
 		.get_big = getbig32,
+		.set_dir = setdir32,
 		.nx = -1,
 		.rsvd_bit = -1,
 		.big_rsvd_bit = 21,
@@ -98,6 +101,7 @@ static void pae(void)
 		.big_va = TVA + 0x400000,
 		.set_big = setbigpae,
 		.get_big = getbigpae,
+		.set_dir = setdirpae,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,

@@ -17,6 +17,7 @@ static void set64(int i, u64 e) { pt[i] = e; }
 static u64 get64(int i) { return pt[i]; }
 static void setbig64(u64 e) { pd[2] = e; }
 static u64 getbig64(void) { return pd[2]; }
+static void setdir64(u64 f) { pd[0] = (ulong)pt | f; }
 
 static void one_gib(void)
 {
@@ -66,6 +67,7 @@ void check_paging(void)
 		.big_va = TVA + 0x400000,
 		.set_big = setbig64,
 		.get_big = getbig64,
+		.set_dir = setdir64,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,
