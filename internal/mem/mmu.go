@@ -47,9 +47,54 @@ type sysState struct {
 	// global flag and page-size shift.
 	sets [4]*[tlbSize]tlbEntry
 	attr [4][tlbSize]uint8
-	// large: some entry caches a piece of a large page (FlushPage
-	// then scans).
-	large bool
+	// large lists the large pages some entry may cache a piece of (their
+	// first linear page number and size shift), so that FlushPage scans
+	// the caches only for an address inside one; past maxLarge of them,
+	// largeMany says to scan for every address. Cleared by a full flush.
+	large     []largePage
+	largeMany bool
+}
+
+// largePage is a large page cached in 4 KiB pieces.
+type largePage struct {
+	pn    uint64 // first linear page number
+	shift uint8  // log2 of its size
+}
+
+// maxLarge bounds sysState.large.
+const maxLarge = 32
+
+// noteLarge records that the large page of size 1<<shift holding linear
+// page pn gets a piece cached.
+func (st *sysState) noteLarge(pn uint64, shift uint8) {
+	if st.largeMany {
+		return
+	}
+	lp := largePage{pn &^ (1<<(shift-PageShift) - 1), shift}
+	for _, l := range st.large {
+		if l == lp {
+			return
+		}
+	}
+	if len(st.large) == maxLarge {
+		st.largeMany = true
+		return
+	}
+	st.large = append(st.large, lp)
+}
+
+// inLarge reports whether linear page pn may have a cached piece of a
+// large page holding it.
+func (st *sysState) inLarge(pn uint64) bool {
+	if st.largeMany {
+		return true
+	}
+	for _, l := range st.large {
+		if pn>>(l.shift-PageShift) == l.pn>>(l.shift-PageShift) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewSystem returns the address space of a machine with physical memory
@@ -137,7 +182,7 @@ func (v *View) FlushTLB(global bool) {
 		}
 	}
 	if global {
-		st.large = false
+		st.large, st.largeMany = st.large[:0], false
 	}
 }
 
@@ -147,11 +192,12 @@ func (v *View) FlushTLB(global bool) {
 func (v *View) FlushPage(va uint64) {
 	st := v.sys
 	pn := va >> PageShift
+	large := st.inLarge(pn)
 	for k, t := range st.sets {
 		if e := &t[pn%tlbSize]; e.tag == pn+1 {
 			*e = tlbEntry{}
 		}
-		if !st.large {
+		if !large {
 			continue
 		}
 		for i := range t {
@@ -192,7 +238,7 @@ func (v *View) xlate(a uint64, acc Access, user bool) (*[PageSize]byte, uint64) 
 	}
 	attr := w.shift
 	if w.shift > PageShift {
-		st.large = true
+		st.noteLarge(pn, w.shift)
 	}
 	if w.global {
 		attr |= tlbGlobal

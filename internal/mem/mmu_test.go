@@ -616,3 +616,45 @@ func TestNoPaging(t *testing.T) {
 		t.Error("NewPhys(0)")
 	}
 }
+
+func TestLargeList(t *testing.T) {
+	st := &sysState{}
+	st.noteLarge(0x1234, 21) // the 2M page of pages 0x1200-0x13ff
+	st.noteLarge(0x1300, 21)
+	st.noteLarge(0x40000, 30)
+	if len(st.large) != 2 || st.large[0] != (largePage{0x1200, 21}) || st.large[1] != (largePage{0x40000, 30}) {
+		t.Fatalf("large %+v", st.large)
+	}
+	for _, c := range []struct {
+		pn   uint64
+		want bool
+	}{{0x1200, true}, {0x13ff, true}, {0x1400, false}, {0x11ff, false}, {0x7ffff, true}, {0x80000, false}} {
+		if got := st.inLarge(c.pn); got != c.want {
+			t.Errorf("inLarge(%#x) %v", c.pn, got)
+		}
+	}
+	for i := uint64(0); i < maxLarge; i++ {
+		st.noteLarge(0x100000+i<<9, 21)
+	}
+	if !st.largeMany || !st.inLarge(0) {
+		t.Errorf("past maxLarge: many %v", st.largeMany)
+	}
+}
+
+// BenchmarkSysMiss4 is a load that misses the cache and walks 4-level
+// tables to a 4K page (FlushPage before each).
+func BenchmarkSysMiss4(b *testing.B) {
+	p, err := NewPhys(sysRAM, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.AddrBits = 40
+	v := NewSystem(p).NewView()
+	setup4(p)
+	v.SetPaging(cr0PG|cr0PE, 0x10000, cr4PAE, eferLME|eferLMA|eferNXE)
+	b.ReportAllocs()
+	for b.Loop() {
+		v.FlushPage(0x20000)
+		v.Load32(0x20010)
+	}
+}
