@@ -53,6 +53,40 @@ type sysState struct {
 	// largeMany says to scan for every address. Cleared by a full flush.
 	large     []largePage
 	largeMany bool
+
+	// itlb caches execute translations for Fetch and CodePage, by
+	// privilege (0 supervisor, 1 user): linear page number + 1 and the
+	// physical page's address (RAM only). Flushed with the others.
+	itlb [2][itlbSize]itlbEntry
+}
+
+const itlbSize = 256
+
+type itlbEntry struct{ tag, pa uint64 }
+
+// codePA returns the physical address of linear address a for an
+// instruction fetch at the current privilege, walking (and setting the
+// accessed flags) on a miss of itlb, and whether it may be fetched from:
+// no fault, RAM.
+func (st *sysState) codePA(a uint64) (uint64, bool) {
+	pn := a >> PageShift
+	u := 0
+	if st.user {
+		u = 1
+	}
+	e := &st.itlb[u][pn%itlbSize]
+	if e.tag == pn+1 {
+		return e.pa | a&PageMask, true
+	}
+	w, f := st.walk(a, AccExec, st.user, walkCheck|walkCommit)
+	if f != nil || st.phys.ramOnly(w.pa) == nil {
+		return 0, false
+	}
+	if w.shift > PageShift {
+		st.noteLarge(pn, w.shift)
+	}
+	*e = itlbEntry{tag: pn + 1, pa: w.pa &^ PageMask}
+	return w.pa, true
 }
 
 // largePage is a large page cached in 4 KiB pieces.
@@ -181,6 +215,7 @@ func (v *View) FlushTLB(global bool) {
 			}
 		}
 	}
+	st.itlb = [2][itlbSize]itlbEntry{}
 	if global {
 		st.large, st.largeMany = st.large[:0], false
 	}
@@ -205,6 +240,13 @@ func (v *View) FlushPage(va uint64) {
 				(t[i].tag-1)>>(sh-PageShift) == pn>>(sh-PageShift) {
 				t[i] = tlbEntry{}
 			}
+		}
+	}
+	for u := range st.itlb {
+		if large {
+			st.itlb[u] = [itlbSize]itlbEntry{}
+		} else if e := &st.itlb[u][pn%itlbSize]; e.tag == pn+1 {
+			*e = itlbEntry{}
 		}
 	}
 }
@@ -535,15 +577,11 @@ func (v *View) Fetch(a uint64, dst []byte) int {
 	}
 	n := 0
 	for n < len(dst) {
-		w, f := v.sys.walk(a, AccExec, v.sys.user, walkCheck|walkCommit)
-		if f != nil {
+		pa, ok := v.sys.codePA(a)
+		if !ok {
 			break
 		}
-		d := v.sys.phys.ramOnly(w.pa)
-		if d == nil {
-			break
-		}
-		k := copyGuest(dst[n:], d[a&PageMask:])
+		k := copyGuest(dst[n:], v.sys.phys.ramOnly(pa)[a&PageMask:])
 		n += k
 		a += uint64(k)
 	}
@@ -575,11 +613,8 @@ func (v *View) CodePage(a uint64) (uint64, bool) {
 		perm, ok := v.PermAt(a)
 		return a &^ PageMask, ok && perm&Exec != 0
 	}
-	w, f := v.sys.walk(a, AccExec, v.sys.user, walkCheck|walkCommit)
-	if f != nil || v.sys.phys.ramOnly(w.pa) == nil {
-		return 0, false
-	}
-	return w.pa &^ PageMask, true
+	pa, ok := v.sys.codePA(a)
+	return pa &^ PageMask, ok
 }
 
 // sysMarkCode is MarkCode in system mode: it marks the RAM page that

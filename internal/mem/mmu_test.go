@@ -658,3 +658,59 @@ func BenchmarkSysMiss4(b *testing.B) {
 		v.Load32(0x20010)
 	}
 }
+
+func TestFetchCache(t *testing.T) {
+	p, v := newSys(t, nil)
+	setup32(p)
+	v.SetPaging(cr0PG|cr0PE, 0x1000, cr4PSE, 0)
+	p.RAM()[0x5000], p.RAM()[0x6000], p.RAM()[0x7000] = 5, 6, 7
+	fetch := func(va uint64) int {
+		var b [1]byte
+		if v.Fetch(va, b[:]) != 1 {
+			return -1
+		}
+		return int(b[0])
+	}
+	if fetch(0x400000) != 5 {
+		t.Fatal("first fetch")
+	}
+	if got := get32(p, 0x2000); got != 0x5000|pteP|pteRW|pteUS|pteA {
+		t.Errorf("PTE after a fetch %#x", got)
+	}
+	put32(p, 0x2000, 0x6000|pteP|pteRW|pteUS)
+	if fetch(0x400000) != 5 {
+		t.Error("a changed PTE was seen before a flush")
+	}
+	if pa, ok := v.CodePage(0x400000); !ok || pa != 0x5000 {
+		t.Errorf("cached CodePage %#x %v", pa, ok)
+	}
+	v.FlushPage(0x400000)
+	if fetch(0x400000) != 6 {
+		t.Error("FlushPage")
+	}
+	// User fetches are cached apart: a supervisor page cached for CPL 0
+	// faults at CPL 3.
+	if fetch(0x402000) != 7 {
+		t.Error("supervisor fetch")
+	}
+	v.SetUser(true)
+	if fetch(0x402000) != -1 {
+		t.Error("user fetch of a supervisor page")
+	}
+	v.SetUser(false)
+	put32(p, 0x2000, 0x5000|pteP|pteRW|pteUS)
+	v.FlushTLB(false)
+	if fetch(0x400000) != 5 {
+		t.Error("FlushTLB(false)")
+	}
+	// A large page: INVLPG anywhere in it drops the cached fetches.
+	p.RAM()[0xc01000] = 0xc
+	if fetch(0x801000) != 0xc {
+		t.Error("4M fetch")
+	}
+	put32(p, 0x1008, 0)
+	v.FlushPage(0x9ff000)
+	if fetch(0x801000) != -1 {
+		t.Error("fetch from a large page after FlushPage")
+	}
+}
