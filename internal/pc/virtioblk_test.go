@@ -339,3 +339,30 @@ func TestVirtioBlkMalformed(t *testing.T) {
 		t.Errorf("device did DMA with bus mastering off (used %d)", u)
 	}
 }
+
+func TestVirtioBlkRingWrap(t *testing.T) {
+	img := testImage(16)
+	d, _ := newBlkDriver(t, img, false)
+	d.init(blkFeature)
+	// Start near the end of the 16-bit index space, as after 65530
+	// requests, and run 300: the ring positions wrap twice and the
+	// indexes once.
+	d.blk.queues[0].lastAvail, d.blk.queues[0].usedIdx = 65530, 65530
+	d.avail = 65530
+	binary.LittleEndian.PutUint16(d.ram[tUsed+2:], 65530)
+	for i := 0; i < 300; i++ {
+		sector := uint64(i % 16)
+		head := uint16(i*3) % 126
+		d.header(blkTIn, sector)
+		d.desc(tDesc, int(head), tHdr, 16, vringDescNext, head+1)
+		d.desc(tDesc, int(head+1), tData, 512, vringDescWrite|vringDescNext, head+2)
+		d.desc(tDesc, int(head+2), tStatus, 1, vringDescWrite, 0)
+		id, ln := d.submit(head)
+		if id != uint32(head) || ln != 513 || d.ram[tStatus] != blkSOK || d.ram[tData] != byte(sector+1) {
+			t.Fatalf("request %d: used (%d, %d), status %d, data %d", i, id, ln, d.ram[tStatus], d.ram[tData])
+		}
+	}
+	if d.avail != (65530+300)&0xffff {
+		t.Fatalf("driver index %d", d.avail)
+	}
+}
