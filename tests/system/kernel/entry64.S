@@ -298,7 +298,7 @@ boot_pdpt:
 	.space 4096
 boot_pd:
 	.space 4096
-	.globl boot_pml4
+	.globl boot_pml4, boot_pdpt
 	.align 16
 boot_stack:
 	.space 16384

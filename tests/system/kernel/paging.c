@@ -94,16 +94,20 @@ void paging_checks(struct pgmode *m)
 	else
 		ok(nm(m, m->big_name));
 
-	/* Accessed on a read, dirty on a write, nothing before. */
+	/* Accessed on a read, dirty on a write, nothing before; the walk sets
+	 * the directory entry's A bit too. */
 	va = m->va + 0x1000;
 	m->set(1, phys(1) | PTE_P | PTE_RW | PTE_US);
-	invlpg(va);
+	m->set_dir(PTE_P | PTE_RW | PTE_US);
+	wrcr3(rdcr3());
 	u64 e0 = m->get(1);
 	pg_val = *(volatile u32 *)va;
 	u64 e1 = m->get(1);
 	*(volatile u32 *)va = 5;
 	u64 e2 = m->get(1);
-	if ((e0 & (PTE_A | PTE_D)) || (e1 & (PTE_A | PTE_D)) != PTE_A ||
+	if (!(m->get_dir() & PTE_A))
+		fail(nm(m, "accessed-dirty"), "the directory entry %llx has no A bit", m->get_dir());
+	else if ((e0 & (PTE_A | PTE_D)) || (e1 & (PTE_A | PTE_D)) != PTE_A ||
 	    (e2 & (PTE_A | PTE_D)) != (PTE_A | PTE_D))
 		fail(nm(m, "accessed-dirty"), "entry %llx, after read %llx, after write %llx", e0, e1, e2);
 	else
@@ -179,6 +183,44 @@ void paging_checks(struct pgmode *m)
 	invlpg(va);
 	expect_pf(nm(m, "pf-supervisor-user-fetch"), NULL, (char *)(va + 0x100), va + 0x100,
 		  m->nx > 0 ? 0x15 : 5);
+	m->set(5, 0);
+	invlpg(va);
+
+	/* SMEP: no supervisor fetch from a user page (#PF with I/D). SMAP: no
+	 * supervisor data access to one unless EFLAGS.AC (STAC). */
+	va = m->va + 0x5000;
+	frames[5][0x80] = 0xc3; /* ret */
+	m->set(5, phys(5) | PTE_P | PTE_RW | PTE_US);
+	invlpg(va);
+	ulong cr4 = rdcr4();
+	/* The kernel itself must be on supervisor pages while SMEP/SMAP are on. */
+	m->kernel_sup(1);
+	if (!has_feat(7, 1, 7)) {
+		skip(nm(m, "smep"), "CPUID says no SMEP (7 EBX bit 7)");
+	} else {
+		wrcr4(cr4 | 0x100000);
+		expect_pf(nm(m, "smep"), do_call, NULL, va + 0x80, 0x11);
+		wrcr4(cr4);
+	}
+	if (!has_feat(7, 1, 20)) {
+		skip(nm(m, "smap"), "CPUID says no SMAP (7 EBX bit 20)");
+	} else {
+		wrcr4(cr4 | 0x200000);
+		pg_addr = va + 0x84;
+		int v1 = catch_call(do_read, &f) ? (int)f.vec : -1;
+		ulong e1 = f.err;
+		__asm__ volatile("stac" ::: "memory");
+		int v2 = catch_call(do_read, &f) ? (int)f.vec : -1;
+		__asm__ volatile("clac" ::: "memory");
+		wrcr4(cr4);
+		if (v1 != 14 || e1 != 1)
+			fail(nm(m, "smap"), "vector %d error %lx want #PF(1)", v1, v1 >= 0 ? e1 : 0);
+		else if (v2 != -1)
+			fail(nm(m, "smap"), "vector %d with EFLAGS.AC set", v2);
+		else
+			ok(nm(m, "smap"));
+	}
+	m->kernel_sup(0);
 	m->set(5, 0);
 	invlpg(va);
 

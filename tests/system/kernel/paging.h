@@ -24,6 +24,8 @@ struct pgmode {
 	void (*set_big)(u64 e);
 	u64 (*get_big)(void);
 	void (*set_dir)(u64 flags); /* the flags of the entry that maps the 4 KiB pages' table */
+	u64 (*get_dir)(void);
+	void (*kernel_sup)(int sup); /* the identity map (the kernel): supervisor-only or user too */
 	int nx;       /* 1: EFER.NXE is on, bit 63 is XD; 0: no NX; -1: the mode has none */
 	int rsvd_bit; /* a reserved bit of a 4 KiB entry, or -1 */
 	int big_rsvd_bit;

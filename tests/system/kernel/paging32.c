@@ -17,6 +17,7 @@ static u64 get32(int i) { return pt32[i]; }
 static void setbig32(u64 e) { pd32[TVA / 0x400000 + 1] = (u32)e; }
 static u64 getbig32(void) { return pd32[TVA / 0x400000 + 1]; }
 static void setdir32(u64 f) { pd32[TVA / 0x400000] = (u32)(ulong)pt32 | (u32)f; }
+static u64 getdir32(void) { return pd32[TVA / 0x400000]; }
 
 static u64 pdpt[4] __attribute__((aligned(32)));
 static u64 pdpae0[512] __attribute__((aligned(4096)));
@@ -28,6 +29,21 @@ static u64 getpae(int i) { return ptpae[i]; }
 static void setbigpae(u64 e) { pdpae1[2] = e; }
 static u64 getbigpae(void) { return pdpae1[2]; }
 static void setdirpae(u64 f) { pdpae1[0] = (ulong)ptpae | f; }
+static u64 getdirpae(void) { return pdpae1[0]; }
+
+static void sup32(int sup)
+{
+	for (int i = 0; i < 16; i++)
+		pd32[i] = (u32)(i * 0x400000u) | (sup ? 0x83 : 0x87);
+	wrcr3(rdcr3());
+}
+
+static void suppae(int sup)
+{
+	for (int i = 0; i < 512; i++)
+		pdpae0[i] = (u64)i * 0x200000u | (sup ? 0x83 : 0x87);
+	wrcr3(rdcr3());
+}
 
 static void paging_off(void)
 {
@@ -41,10 +57,9 @@ static void two_level(void)
 		skip("paging2-4m", "CPUID says no PSE");
 		return;
 	}
-	for (int i = 0; i < 16; i++)
-		pd32[i] = (u32)(i * 0x400000u) | 0x87; /* P RW US PS */
 	pd32[TVA / 0x400000] = (u32)(ulong)pt32 | 7;
 	wrcr3((ulong)pd32);
+	sup32(0); /* identity 4 MiB pages: P RW US PS */
 	wrcr4(rdcr4() | CR4_PSE);
 	wrcr0(rdcr0() | CR0_PG);
 	u32 cr0 = rdcr0();
@@ -62,6 +77,8 @@ static void two_level(void)
 		.set_big = setbig32,
 		.get_big = getbig32,
 		.set_dir = setdir32,
+		.get_dir = getdir32,
+		.kernel_sup = sup32,
 		.nx = -1,
 		.rsvd_bit = -1,
 		.big_rsvd_bit = 21,
@@ -77,8 +94,7 @@ static void pae(void)
 		return;
 	}
 	int nx = has_feat(0x80000001u, 3, 20);
-	for (int i = 0; i < 512; i++)
-		pdpae0[i] = (u64)i * 0x200000u | 0x87;
+	suppae(0);
 	pdpt[0] = (ulong)pdpae0 | 1; /* PDPTEs have P and no RW/US */
 	pdpt[1] = (ulong)pdpae1 | 1;
 	pdpae1[0] = (ulong)ptpae | 7;
@@ -102,6 +118,8 @@ static void pae(void)
 		.set_big = setbigpae,
 		.get_big = getbigpae,
 		.set_dir = setdirpae,
+		.get_dir = getdirpae,
+		.kernel_sup = suppae,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,

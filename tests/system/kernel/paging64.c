@@ -8,7 +8,7 @@
 
 #define TVA 0x8000000000ul /* PML4 index 1 */
 
-extern u64 boot_pml4[512];
+extern u64 boot_pml4[512], boot_pdpt[512];
 static u64 pdpt[512] __attribute__((aligned(4096)));
 static u64 pd[512] __attribute__((aligned(4096)));
 static u64 pt[512] __attribute__((aligned(4096)));
@@ -18,6 +18,14 @@ static u64 get64(int i) { return pt[i]; }
 static void setbig64(u64 e) { pd[2] = e; }
 static u64 getbig64(void) { return pd[2]; }
 static void setdir64(u64 f) { pd[0] = (ulong)pt | f; }
+static u64 getdir64(void) { return pd[0]; }
+
+/* sup64 sets or clears U/S in the PDPT entry of the kernel's first GiB. */
+static void sup64(int sup)
+{
+	boot_pdpt[0] = (boot_pdpt[0] & ~PTE_US) | (sup ? 0 : PTE_US);
+	wrcr3(rdcr3());
+}
 
 static void one_gib(void)
 {
@@ -68,6 +76,8 @@ void check_paging(void)
 		.set_big = setbig64,
 		.get_big = getbig64,
 		.set_dir = setdir64,
+		.get_dir = getdir64,
+		.kernel_sup = sup64,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,
