@@ -2,6 +2,7 @@ package pc
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"gemu/internal/x86"
@@ -480,4 +481,45 @@ func (t ptables) write(r ram) {
 			r.put64(pd+8*j, g<<30|j<<21|pteP|pteRW|ptePS)
 		}
 	}
+}
+
+// Apply puts the entry state into a system-mode CPU fresh from
+// x86.NewSystemCPU: the paging registers through the CPU's setters (CR4,
+// CR3 and EFER before CR0, so that CR0.PG with EFER.LME activates long
+// mode and sets LMA), the GDTR, every segment register from Segs, the
+// general registers, RIP and RFLAGS. It refuses a long-mode entry on a CPU
+// model without long mode.
+func (e *Entry) Apply(c *x86.CPU) error {
+	if c.Priv == nil {
+		return errors.New("pc: the boot entry state needs a system-mode CPU")
+	}
+	if err := c.SetCR4(e.CR4); err != nil {
+		return err
+	}
+	if err := c.SetCR3(e.CR3); err != nil {
+		return err
+	}
+	if e.EFER != 0 || c.EFER != 0 { // a model without EFER takes no write
+		if err := c.SetEFER(e.EFER); err != nil {
+			return err
+		}
+	}
+	if err := c.SetCR0(e.CR0); err != nil {
+		return err
+	}
+	if c.EFER != e.EFER {
+		return fmt.Errorf("pc: EFER is %#x after the boot state's CR0, not %#x", c.EFER, e.EFER)
+	}
+	c.Priv.GDTR = e.GDT
+	// CS last: its mode depends on the segments' cache only.
+	for _, s := range []int{x86.ES, x86.SS, x86.DS, x86.FS, x86.GS, x86.CS} {
+		if err := c.BootSegment(s, e.Segs[s]); err != nil {
+			return err
+		}
+	}
+	clear(c.R[:])
+	c.R[x86.RAX], c.R[x86.RBX], c.R[x86.RSI], c.R[x86.RSP] = e.RAX, e.RBX, e.RSI, e.RSP
+	c.RIP = e.RIP
+	c.SetFlags(e.RFLAGS, ^uint64(0))
+	return nil
 }

@@ -772,3 +772,77 @@ func TestBootMultibootRefusals(t *testing.T) {
 		})
 	}
 }
+
+// pagingRecorder is an x86.MMUControl that keeps the last paging regime.
+type pagingRecorder struct {
+	cr0, cr3, cr4, efer uint64
+	user                bool
+}
+
+func (m *pagingRecorder) SetPaging(cr0, cr3, cr4, efer uint64) {
+	m.cr0, m.cr3, m.cr4, m.efer = cr0, cr3, cr4, efer
+}
+func (m *pagingRecorder) SetUser(user bool)    { m.user = user }
+func (m *pagingRecorder) FlushTLB(global bool) {}
+func (m *pagingRecorder) FlushPage(va uint64)  {}
+
+func TestBootApply(t *testing.T) {
+	m64, err := x86.ModelByName("gemu64")
+	if err != nil {
+		t.Skip(err)
+	}
+	m32, err := x86.ModelByName("gemu32")
+	if err != nil {
+		t.Skip(err)
+	}
+	ram := make([]byte, 64<<20)
+	for _, c := range []struct {
+		name    string
+		k       synthKernel
+		model   *x86.CPUModel
+		mode    int
+		cr0     uint64
+		efer    uint64
+		rip     uint64
+		codeSel uint16
+	}{
+		{"long", synth64, m64, 64, 0x80000011, 0x500, 0x1000200, 0x10},
+		{"32-on-64", synth32, m64, 32, 0x11, 0, 0x1000000, 0x10},
+		{"32-on-32", synth32, m32, 32, 0x11, 0, 0x1000000, 0x10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := LoadLinux(ram, mustParse(t, c.k), &BootConfig{LongMode: c.model.LongMode()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cpu := x86.NewSystemCPU(c.model)
+			mmu := &pagingRecorder{user: true}
+			cpu.Priv.MMU = mmu
+			cpu.R[x86.RDX] = 0x1234
+			if err := e.Apply(cpu); err != nil {
+				t.Fatal(err)
+			}
+			if cpu.Mode != c.mode || cpu.CR0 != c.cr0 || cpu.EFER != c.efer || cpu.CR3 != e.CR3 || cpu.CR4 != e.CR4 {
+				t.Errorf("mode %d CR0 %#x EFER %#x CR3 %#x CR4 %#x", cpu.Mode, cpu.CR0, cpu.EFER, cpu.CR3, cpu.CR4)
+			}
+			if mmu.cr0 != c.cr0 || mmu.efer != c.efer || mmu.cr3 != e.CR3 || mmu.cr4 != e.CR4 || mmu.user {
+				t.Errorf("MMU told %+v", mmu)
+			}
+			if cpu.RIP != c.rip || cpu.R[x86.RSI] != 0x10000 || cpu.R[x86.RSP] != 0xf000 || cpu.R[x86.RDX] != 0 || cpu.Flags() != 2 {
+				t.Errorf("RIP %#x RSI %#x RSP %#x RDX %#x flags %#x", cpu.RIP, cpu.R[x86.RSI], cpu.R[x86.RSP], cpu.R[x86.RDX], cpu.Flags())
+			}
+			if cpu.Priv.GDTR != e.GDT || cpu.Priv.Segs != e.Segs || cpu.CPL != 0 ||
+				cpu.Seg[x86.CS] != c.codeSel || cpu.Seg[x86.SS] != 0x18 || cpu.SegBase[x86.DS] != 0 {
+				t.Errorf("GDTR %+v segs %+v CPL %d selectors %v", cpu.Priv.GDTR, cpu.Priv.Segs, cpu.CPL, cpu.Seg)
+			}
+		})
+	}
+	// A long-mode entry on a 32-bit model is refused.
+	e, err := LoadLinux(ram, mustParse(t, synth64), &BootConfig{LongMode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Apply(x86.NewSystemCPU(m32)); err == nil {
+		t.Error("long-mode entry applied to a 32-bit CPU")
+	}
+}
