@@ -318,9 +318,6 @@ GEMU_PLUGIN_EXPORT void plugin_port_io(uint64_t pc, void *cpu, uint16_t port,
  *   value     the value stored or loaded, zero-extended
  *   device    the name of the device serving paddr ("ioapic",
  *             "virtio-blk", ...); valid only during the call
- *
- * When the instruction also has plugin_mem_access called for it, that
- * call reports the same access by its virtual address.
  */
 GEMU_PLUGIN_EXPORT void plugin_mmio(uint64_t pc, void *cpu, uint64_t paddr,
                                     int size, int is_write, uint64_t value,
