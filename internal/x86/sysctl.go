@@ -607,3 +607,66 @@ func init() {
 	def(x86asm.INVD, opCacheCtl)
 	def(x86asm.WBINVD, opCacheCtl)
 }
+
+// CR0.TS and CR0.EM: x87, MMX and SSE instructions raise #NM (or #UD) while
+// they say so. Checking CR0 in every such handler would cost user mode a
+// test per FPU instruction, so the check is made when a block is
+// translated instead: in system mode the engine calls GuardFPU on each
+// instruction it translates while FPUAvailable is false, and drops its
+// translations when CR0.TS, EM or MP change (OnModeChange(ChangeCR0) with
+// the old and new values).
+
+// FPUAvailable reports whether x87, MMX and SSE instructions run as
+// translated: always in user mode; in system mode while CR0.TS and CR0.EM
+// are clear.
+func (c *CPU) FPUAvailable() bool {
+	return c.Priv == nil || c.CR0&(CR0TS|CR0EM) == 0
+}
+
+// FPUControlBits are the CR0 bits whose change must drop translations
+// made with GuardFPU (or without it).
+const FPUControlBits = CR0MP | CR0EM | CR0TS
+
+// GuardFPU replaces the handler of an x87, MMX or SSE instruction by the
+// exception the current CR0 gives it (SDM vol. 3, table 2-2): with EM, #NM
+// for x87 instructions (FXSAVE and FXRSTOR too) and #UD for MMX and SSE
+// ones; with TS, #NM for all of them, WAIT/FWAIT only when MP is set too.
+// Other instructions are left alone.
+func (c *CPU) GuardFPU(in *Inst) {
+	if c.Priv == nil || in.Raw == nil {
+		return
+	}
+	x87, simd := fpuClass(in)
+	switch {
+	case in.Op == x86asm.FWAIT:
+		if c.CR0&(CR0TS|CR0MP) == CR0TS|CR0MP {
+			in.Fn = opDeviceNotAvailable
+		}
+	case c.CR0&CR0EM != 0 && simd:
+		in.Fn = opUndefined
+	case c.CR0&(CR0EM|CR0TS) != 0 && (x87 || simd):
+		in.Fn = opDeviceNotAvailable
+	}
+}
+
+// fpuClass reports whether an instruction uses the x87 unit (its opcode
+// names start with F: FXSAVE and FXRSTOR too) or the MMX/SSE state (an
+// MMX or XMM operand, or MXCSR).
+func fpuClass(in *Inst) (x87, simd bool) {
+	if s := in.Op.String(); len(s) > 0 && s[0] == 'F' {
+		return true, false
+	}
+	switch in.Op {
+	case x86asm.LDMXCSR, x86asm.STMXCSR, x86asm.EMMS:
+		return false, true
+	}
+	for i := 0; i < int(in.NArgs); i++ {
+		if k := in.A[i].Kind; k == KXMM || k == KMMX {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// opDeviceNotAvailable raises #NM.
+func opDeviceNotAvailable(c *CPU, in *Inst) { panic(&Trap{Kind: TrapNM}) }

@@ -447,3 +447,69 @@ func TestUserModePrivilegedUnchanged(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardFPU(t *testing.T) {
+	const (
+		nm   = int(TrapNM)
+		ud   = int(TrapInvalidOp)
+		none = -1
+	)
+	insts := []struct {
+		name string
+		code []byte
+	}{
+		{"fninit", []byte{0xdb, 0xe3}},
+		{"fld1", []byte{0xd9, 0xe8}},
+		{"fxsave [0x20000]", []byte{0x0f, 0xae, 0x05, 0x00, 0x00, 0x02, 0x00}},
+		{"fwait", []byte{0x9b}},
+		{"addps xmm0, xmm1", []byte{0x0f, 0x58, 0xc1}},
+		{"movd mm0, eax", []byte{0x0f, 0x6e, 0xc0}},
+		{"stmxcsr [0x20000]", []byte{0x0f, 0xae, 0x1d, 0x00, 0x00, 0x02, 0x00}},
+		{"emms", []byte{0x0f, 0x77}},
+		{"add eax, ebx", []byte{0x01, 0xd8}},
+		{"popcnt eax, ebx", []byte{0xf3, 0x0f, 0xb8, 0xc3}},
+		{"lfence", []byte{0x0f, 0xae, 0xe8}},
+	}
+	// Expected trap per instruction (in the order above) for each CR0.
+	for _, tc := range []struct {
+		cr0  uint64
+		want []int
+	}{
+		{CR0PE | CR0ET, []int{none, none, none, none, none, none, none, none, none, none, none}},
+		{CR0PE | CR0ET | CR0TS, []int{nm, nm, nm, none, nm, nm, nm, nm, none, none, none}},
+		{CR0PE | CR0ET | CR0TS | CR0MP, []int{nm, nm, nm, nm, nm, nm, nm, nm, none, none, none}},
+		{CR0PE | CR0ET | CR0EM, []int{nm, nm, nm, none, ud, ud, ud, ud, none, none, none}},
+		{CR0PE | CR0ET | CR0EM | CR0TS | CR0MP, []int{nm, nm, nm, nm, ud, ud, ud, ud, none, none, none}},
+	} {
+		for i, x := range insts {
+			c := newTestCPU(t, 32, x.code)
+			sysSetup(nil, nil, nil, nil)(c)
+			c.CR0 = tc.cr0
+			if avail := c.FPUAvailable(); avail != (tc.cr0&(CR0TS|CR0EM) == 0) {
+				t.Errorf("cr0 %#x: FPUAvailable %v", tc.cr0, avail)
+			}
+			in, err := Decode(32, testCode, x.code)
+			if err != nil {
+				t.Fatalf("%s: %v", x.name, err)
+			}
+			c.GuardFPU(&in)
+			got := func() (k int) {
+				defer func() { k = trapKind(recover()) }()
+				in.Fn(c, &in)
+				return
+			}()
+			if got != tc.want[i] {
+				t.Errorf("cr0 %#x, %s: trap kind %d, want %d", tc.cr0, x.name, got, tc.want[i])
+			}
+		}
+	}
+	// User mode: never guarded.
+	c := newTestCPU(t, 32, nil)
+	c.CR0 = CR0TS
+	in, _ := Decode(32, testCode, []byte{0xdb, 0xe3})
+	fn := in.Fn
+	c.GuardFPU(&in)
+	if !c.FPUAvailable() || reflect.ValueOf(in.Fn).Pointer() != reflect.ValueOf(fn).Pointer() {
+		t.Fatal("user mode guarded")
+	}
+}
