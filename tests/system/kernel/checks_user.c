@@ -199,6 +199,31 @@ static void check_align(void)
 		ok("int-frame-align16");
 }
 
+/* The same bytes at the same address mean different code in 64-bit and
+ * in compatibility mode (0x48: REX.W, or DEC EAX): translated code is
+ * keyed by the mode too. */
+static u8 twomode[] = {
+	0x31, 0xc0,       /* xor %eax, %eax */
+	0x48, 0xff, 0xc0, /* 64-bit: inc %rax (1); 32-bit: dec %eax; inc %eax (0) */
+	0xcd, 0x80,       /* int $0x80 */
+};
+
+static void check_mode_key(void)
+{
+	struct fault f;
+	int v1 = user_call((void (*)(void))twomode, user_stack_top, &f);
+	ulong a1 = f.ax;
+	int v2 = user_call32((void (*)(void))twomode, user_stack_top, &f);
+	ulong a2 = f.ax;
+	int v3 = user_call((void (*)(void))twomode, user_stack_top, &f);
+	ulong a3 = f.ax;
+	if (v1 != VEC_USER || v2 != VEC_USER || v3 != VEC_USER || a1 != 1 || a2 != 0 || a3 != 1)
+		fail("code-mode-key", "64-bit %lx, compatibility %lx, 64-bit %lx (want 1 0 1)", a1, a2,
+		     a3);
+	else
+		ok("code-mode-key");
+}
+
 static void check_compat(void)
 {
 	struct fault f;
@@ -282,6 +307,7 @@ void check_user(void)
 	check_ist();
 	check_align();
 	check_compat();
+	check_mode_key();
 	check_syscall();
 #endif
 }

@@ -236,6 +236,11 @@ void trap(struct frame *f)
 		last.hflags = hflags;
 		last.frame_end = (ulong)(&f->ss + 1);
 #ifdef __x86_64__
+		last.ax = f->rax;
+#else
+		last.ax = f->eax;
+#endif
+#ifdef __x86_64__
 		last.sp = f->sp;
 #else
 		last.sp = (f->cs & 3) ? f->sp : 0;

@@ -262,6 +262,44 @@ void paging_checks(struct pgmode *m)
 		skip(nm(m, "pf-nx-fetch"), "CPUID says no NX (80000001 EDX bit 20)");
 	}
 
+	/* Translated code follows the page tables: a page remapped to other
+	 * code runs the new code, and code written through another linear
+	 * address of its frame (an alias) runs as written. */
+	static const u8 ret1[] = {0xb8, 1, 0, 0, 0, 0xc3}; /* mov $1, %eax; ret */
+	memcpy(frames[6] + 0x800, ret1, sizeof ret1);
+	memcpy(frames[7] + 0x800, ret1, sizeof ret1);
+	frames[7][0x801] = 2;
+	va = m->va + 0x6000;
+	m->set(6, phys(6) | PTE_P | PTE_RW);
+	invlpg(va);
+	u32 (*code)(void) = (u32(*)(void))(va + 0x800);
+	u32 r1 = code(), r2 = code();
+	m->set(6, phys(7) | PTE_P | PTE_RW);
+	invlpg(va);
+	u32 r3 = code();
+	if (r1 != 1 || r2 != 1 || r3 != 2)
+		fail(nm(m, "code-remap"), "returned %u %u, then %u after the remap (want 1 1 2)", r1, r2,
+		     r3);
+	else
+		ok(nm(m, "code-remap"));
+	m->set(6, phys(6) | PTE_P | PTE_RW);
+	m->set(4, phys(6) | PTE_P | PTE_RW);
+	invlpg(va);
+	invlpg(m->va + 0x4000);
+	r1 = code();
+	*(volatile u8 *)(m->va + 0x4000 + 0x801) = 3;
+	u32 a0, b0, c0, d0;
+	cpuid(0, 0, &a0, &b0, &c0, &d0); /* serializing, as the SDM asks */
+	r2 = code();
+	m->set(4, 0);
+	invlpg(m->va + 0x4000);
+	if (r1 != 1 || r2 != 3)
+		fail(nm(m, "code-alias-write"), "returned %u, then %u after a write through the alias "
+						 "(want 1 3)",
+		     r1, r2);
+	else
+		ok(nm(m, "code-alias-write"));
+
 	/* A changed entry: INVLPG, then a CR3 reload, drops the old frame. */
 	va = m->va + 0x6000;
 	*(volatile u32 *)phys(6) = 0x66666666;
