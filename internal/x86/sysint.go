@@ -51,6 +51,34 @@ var (
 	ErrRealMode = errors.New("x86: interrupts in real mode are not supported")
 )
 
+// DeliveryKind says what System.OnInterrupt reports; its values are
+// plugin.IntKind's.
+type DeliveryKind uint8
+
+// Delivery kinds.
+const (
+	DeliveryHardware  DeliveryKind = iota // an external interrupt
+	DeliverySoftware                      // INT n, INT3, INTO, INT1
+	DeliveryException                     // a CPU exception
+)
+
+// NoErrorCode is the code of a delivery that pushed no error code.
+const NoErrorCode int64 = -1
+
+// TrapVector returns the vector and error code (NoErrorCode if none) an
+// exception is delivered with, before any fault during its delivery
+// turns it into another (System.OnInterrupt reports what was delivered).
+func TrapVector(t *Trap) (vector uint8, code int64) {
+	ev, ok := trapEvent(t)
+	if !ok {
+		return 0, NoErrorCode
+	}
+	if !ev.hasErr {
+		return ev.vector, NoErrorCode
+	}
+	return ev.vector, int64(ev.code)
+}
+
 // taskGatePanic is raised by deliver for a task gate, recovered by
 // tryDeliver.
 type taskGatePanic struct{}
@@ -90,6 +118,8 @@ type event struct {
 	cr2 uint64
 	// ret is the RIP the frame saves.
 	ret uint64
+	// kind is what OnInterrupt reports.
+	kind DeliveryKind
 }
 
 // trapEvent maps a trap to its vector and error code; ok is false for a
@@ -161,7 +191,7 @@ func (c *CPU) DeliverTrap(t *Trap) error {
 	if !ok {
 		return errors.New("x86: not an exception")
 	}
-	ev.ret = c.RIP
+	ev.ret, ev.kind = c.RIP, DeliveryException
 	return c.deliverChain(ev)
 }
 
@@ -170,7 +200,7 @@ func (c *CPU) DeliverTrap(t *Trap) error {
 // with the current RIP as the return address; it wakes a halted CPU.
 func (c *CPU) Interrupt(vector uint8) error {
 	c.Priv.Halted = false
-	return c.deliverChain(event{vector: vector, ret: c.RIP})
+	return c.deliverChain(event{vector: vector, ret: c.RIP, kind: DeliveryHardware})
 }
 
 // deliverChain delivers ev, and what faults during its delivery by the
@@ -178,8 +208,12 @@ func (c *CPU) Interrupt(vector uint8) error {
 func (c *CPU) deliverChain(ev event) error {
 	for i := 0; ; i++ {
 		f, err := c.tryDeliver(&ev)
-		if err != nil || f == nil {
+		if err != nil {
 			return err
+		}
+		if f == nil {
+			c.delivered(&ev)
+			return nil
 		}
 		next, ok := trapEvent(f)
 		if !ok || ev.vector == vecDF || i > 4 {
@@ -190,12 +224,23 @@ func (c *CPU) deliverChain(ev event) error {
 		if next.hasErr && next.vector != vecPF && !ev.soft {
 			next.code |= 1
 		}
-		next.ret = ev.ret
+		next.ret, next.kind = ev.ret, DeliveryException
 		if contributory(ev.vector) && contributory(next.vector) ||
 			ev.vector == vecPF && (contributory(next.vector) || next.vector == vecPF) {
-			next = event{vector: vecDF, hasErr: true, ret: ev.ret}
+			next = event{vector: vecDF, hasErr: true, ret: ev.ret, kind: DeliveryException}
 		}
 		ev = next
+	}
+}
+
+// delivered reports a delivery to System.OnInterrupt.
+func (c *CPU) delivered(ev *event) {
+	if f := c.Priv.OnInterrupt; f != nil {
+		code := NoErrorCode
+		if ev.hasErr {
+			code = int64(ev.code)
+		}
+		f(c, ev.kind, ev.vector, code, ev.ret, c.RIP)
 	}
 }
 
@@ -398,8 +443,10 @@ func (c *CPU) tssStack(sel uint16, cpl int) SegCache {
 // INT3, INTO, INT1): the frame saves the address of the next
 // instruction; soft makes the gate's DPL count (INT1 ignores it).
 func (c *CPU) softInt(in *Inst, vector uint8, soft bool) {
-	ev := event{vector: vector, soft: soft, instr: true, ret: in.Next}
-	if c.deliver(&ev) {
+	ev := event{vector: vector, soft: soft, instr: true, ret: in.Next, kind: DeliverySoftware}
+	changed := c.deliver(&ev)
+	c.delivered(&ev)
+	if changed {
 		panic(resume)
 	}
 }

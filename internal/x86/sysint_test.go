@@ -434,3 +434,62 @@ func TestUserModeUnchanged(t *testing.T) {
 		t.Errorf("int 0x80 in user mode: %v, %d calls", r, c.Sys.(*testSys).calls)
 	}
 }
+
+// TestSysOnInterrupt checks the deliveries OnInterrupt reports (software,
+// hardware, an exception replaced by #DF) and TrapVector.
+func TestSysOnInterrupt(t *testing.T) {
+	type rec struct {
+		kind     DeliveryKind
+		vector   uint8
+		code     int64
+		from, to uint64
+	}
+	var got []rec
+	hook := func(c *CPU, kind DeliveryKind, vector uint8, code int64, from, to uint64) {
+		got = append(got, rec{kind, vector, code, from, to})
+	}
+	c, _ := newSysCPU(t, 32, false, 3, []byte{0xcd, 0x80})
+	c.Priv.OnInterrupt = hook
+	setGate32(c, 0x80, selKCode32, 0x10100, sysTypeTrapGate, 3)
+	setGate32(c, 0x20, selKCode32, 0x10200, sysTypeIntGate, 0)
+	setGate32(c, 8, selKCode32, 0x10300, sysTypeIntGate, 0)
+	if r := step(c); r != nil {
+		t.Fatal(r)
+	}
+	c.RIP = 0x10040
+	if err := c.Interrupt(0x20); err != nil {
+		t.Fatal(err)
+	}
+	c.RIP = 0x10050
+	if err := c.DeliverTrap(&Trap{Kind: TrapGP, Code: 0x10}); err != nil { // gate 13 empty: #DF
+		t.Fatal(err)
+	}
+	want := []rec{
+		{DeliverySoftware, 0x80, NoErrorCode, 0x10002, 0x10100},
+		{DeliveryHardware, 0x20, NoErrorCode, 0x10040, 0x10200},
+		{DeliveryException, 8, 0, 0x10050, 0x10300},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	for _, tc := range []struct {
+		t    *Trap
+		v    uint8
+		code int64
+	}{
+		{&Trap{Kind: TrapPage, Mem: &mem.Fault{Code: 6}}, 14, 6},
+		{&Trap{Kind: TrapDivide}, 0, NoErrorCode},
+		{&Trap{Kind: TrapGP, Code: 0x28}, 13, 0x28},
+		{&Trap{Kind: TrapNM}, 7, NoErrorCode},
+		{&Trap{Kind: TrapDF}, 8, 0},
+	} {
+		if v, code := TrapVector(tc.t); v != tc.v || code != tc.code {
+			t.Errorf("TrapVector(%+v) = %d %d, want %d %d", tc.t, v, code, tc.v, tc.code)
+		}
+	}
+}

@@ -74,6 +74,15 @@ type System struct {
 	// or EFER (which), so that the engine can drop cached translations
 	// and plugins see a new address space; may be nil.
 	OnModeChange func(c *CPU, which ModeChange)
+	// OnInterrupt is called after each interrupt or exception the CPU
+	// delivered through the IDT (sysint.go), with the handler's entry
+	// state in c: software INT n, INT3, INTO and INT1 (delivered by their
+	// instructions, which the board does not see), hardware interrupts
+	// (Interrupt) and exceptions (DeliverTrap, including a #DF or the
+	// fault that replaced the exception asked for). code is the error
+	// code pushed or -1; from is the RIP saved in the frame, to the
+	// handler's. May be nil.
+	OnInterrupt func(c *CPU, kind DeliveryKind, vector uint8, code int64, from, to uint64)
 }
 
 // ModeChange says which register a mode change event is about.
