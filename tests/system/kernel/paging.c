@@ -300,6 +300,24 @@ void paging_checks(struct pgmode *m)
 	else
 		ok(nm(m, "code-alias-write"));
 
+	/* Two address spaces with different code at one address: each CR3
+	 * switch runs the code of the space switched to. */
+	frames[6][0x801] = 1;
+	cpuid(0, 0, &a0, &b0, &c0, &d0);
+	m->set(6, phys(6) | PTE_P | PTE_RW);
+	invlpg(va);
+	u32 rs[4];
+	for (int i = 0; i < 4; i++) {
+		m->alt_space(i & 1 ? phys(7) | PTE_P | PTE_RW : 0);
+		rs[i] = code();
+	}
+	m->alt_space(0);
+	if (rs[0] != 1 || rs[1] != 2 || rs[2] != 1 || rs[3] != 2)
+		fail(nm(m, "code-cr3-switch"), "returned %u %u %u %u (want 1 2 1 2)", rs[0], rs[1], rs[2],
+		     rs[3]);
+	else
+		ok(nm(m, "code-cr3-switch"));
+
 	/* A changed entry: INVLPG, then a CR3 reload, drops the old frame. */
 	va = m->va + 0x6000;
 	*(volatile u32 *)phys(6) = 0x66666666;

@@ -26,6 +26,9 @@ struct pgmode {
 	void (*set_dir)(u64 flags); /* the flags of the entry that maps the 4 KiB pages' table */
 	u64 (*get_dir)(void);
 	void (*kernel_sup)(int sup); /* the identity map (the kernel): supervisor-only or user too */
+	/* alt_space(e) switches CR3 to a second set of tables, a copy of the
+	 * first in which test page 6 has entry e; alt_space(0) switches back. */
+	void (*alt_space)(u64 e);
 	int nx;       /* 1: EFER.NXE is on, bit 63 is XD; 0: no NX; -1: the mode has none */
 	int rsvd_bit; /* a reserved bit of a 4 KiB entry, or -1 */
 	int big_rsvd_bit;

@@ -31,6 +31,41 @@ static u64 getbigpae(void) { return pdpae1[2]; }
 static void setdirpae(u64 f) { pdpae1[0] = (ulong)ptpae | f; }
 static u64 getdirpae(void) { return pdpae1[0]; }
 
+static u32 pd32b[1024] __attribute__((aligned(4096)));
+static u32 pt32b[1024] __attribute__((aligned(4096)));
+
+static void alt32(u64 e)
+{
+	if (!e) {
+		wrcr3((ulong)pd32);
+		return;
+	}
+	memcpy(pd32b, pd32, sizeof pd32);
+	memcpy(pt32b, pt32, sizeof pt32);
+	pd32b[TVA / 0x400000] = (u32)(ulong)pt32b | 7;
+	pt32b[6] = (u32)e;
+	wrcr3((ulong)pd32b);
+}
+
+static u64 pdptb[4] __attribute__((aligned(32)));
+static u64 pdpae1b[512] __attribute__((aligned(4096)));
+static u64 ptpaeb[512] __attribute__((aligned(4096)));
+
+static void altpae(u64 e)
+{
+	if (!e) {
+		wrcr3((ulong)pdpt);
+		return;
+	}
+	memcpy(pdptb, pdpt, sizeof pdpt);
+	memcpy(pdpae1b, pdpae1, sizeof pdpae1);
+	memcpy(ptpaeb, ptpae, sizeof ptpae);
+	pdptb[1] = (ulong)pdpae1b | 1;
+	pdpae1b[0] = (ulong)ptpaeb | 7;
+	ptpaeb[6] = e;
+	wrcr3((ulong)pdptb);
+}
+
 static void sup32(int sup)
 {
 	for (int i = 0; i < 16; i++)
@@ -79,6 +114,7 @@ static void two_level(void)
 		.set_dir = setdir32,
 		.get_dir = getdir32,
 		.kernel_sup = sup32,
+		.alt_space = alt32,
 		.nx = -1,
 		.rsvd_bit = -1,
 		.big_rsvd_bit = 21,
@@ -120,6 +156,7 @@ static void pae(void)
 		.set_dir = setdirpae,
 		.get_dir = getdirpae,
 		.kernel_sup = suppae,
+		.alt_space = altpae,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,

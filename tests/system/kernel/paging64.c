@@ -20,6 +20,28 @@ static u64 getbig64(void) { return pd[2]; }
 static void setdir64(u64 f) { pd[0] = (ulong)pt | f; }
 static u64 getdir64(void) { return pd[0]; }
 
+static u64 pml4b[512] __attribute__((aligned(4096)));
+static u64 pdptb[512] __attribute__((aligned(4096)));
+static u64 pdb[512] __attribute__((aligned(4096)));
+static u64 ptb[512] __attribute__((aligned(4096)));
+
+static void alt64(u64 e)
+{
+	if (!e) {
+		wrcr3((ulong)boot_pml4);
+		return;
+	}
+	memcpy(pml4b, boot_pml4, sizeof pml4b);
+	memcpy(pdptb, pdpt, sizeof pdpt);
+	memcpy(pdb, pd, sizeof pd);
+	memcpy(ptb, pt, sizeof pt);
+	pml4b[1] = (ulong)pdptb | 7;
+	pdptb[0] = (ulong)pdb | 7;
+	pdb[0] = (ulong)ptb | 7;
+	ptb[6] = e;
+	wrcr3((ulong)pml4b);
+}
+
 /* sup64 sets or clears U/S in the PDPT entry of the kernel's first GiB. */
 static void sup64(int sup)
 {
@@ -78,6 +100,7 @@ void check_paging(void)
 		.set_dir = setdir64,
 		.get_dir = getdir64,
 		.kernel_sup = sup64,
+		.alt_space = alt64,
 		.nx = nx,
 		.rsvd_bit = m_phys < 52 ? 51 : -1,
 		.big_rsvd_bit = -1,
