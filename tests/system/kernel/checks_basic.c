@@ -105,6 +105,22 @@ static void check_exceptions(void)
 		ok("exc-ud-ip");
 }
 
+/* Self-modifying code: an immediate rewritten in place is what runs next. */
+static u8 smc[] = {0xb8, 1, 0, 0, 0, 0xc3}; /* mov $1, %eax; ret */
+
+static void check_smc(void)
+{
+	u32 (*fn)(void) = (u32(*)(void))smc;
+	u32 a = fn();
+	smc[1] = 7;
+	u32 b = fn();
+	smc[1] = 1;
+	if (a != 1 || b != 7)
+		fail("code-smc", "returned %u then %u after the write (want 1 7)", a, b);
+	else
+		ok("code-smc");
+}
+
 static void check_cpuid(void)
 {
 	u32 a, b, c, d;
@@ -402,4 +418,5 @@ void check_basic(void)
 	check_gdt();
 	check_exceptions();
 	check_cpuid();
+	check_smc();
 }

@@ -237,8 +237,14 @@ void trap(struct frame *f)
 		last.frame_end = (ulong)(&f->ss + 1);
 #ifdef __x86_64__
 		last.ax = f->rax;
+		last.cx = f->rcx;
+		last.si = f->rsi;
+		last.di = f->rdi;
 #else
 		last.ax = f->eax;
+		last.cx = f->ecx;
+		last.si = f->esi;
+		last.di = f->edi;
 #endif
 #ifdef __x86_64__
 		last.sp = f->sp;

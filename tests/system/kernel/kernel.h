@@ -59,7 +59,7 @@ struct fault {
 	ulong flags;   /* the EFLAGS the interrupted code had (frame) */
 	ulong hflags;  /* the EFLAGS the handler started with */
 	ulong frame_end; /* the address just above the CPU's frame (x86-64: SS + 8) */
-	ulong ax;        /* EAX/RAX of the interrupted code */
+	ulong ax, cx, si, di; /* registers of the interrupted code */
 };
 
 /* setjmp/longjmp of the kernel (entry*.S): callee-saved registers. */

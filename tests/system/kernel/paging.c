@@ -18,6 +18,33 @@ static void do_read(void) { pg_val = *(volatile u32 *)pg_addr; }
 static void do_write(void) { *(volatile u32 *)pg_addr = 0x77; }
 static void do_call(void) { ((void (*)(void))pg_addr)(); }
 
+/* precise_load: EAX = 0xaaaa, ECX = 0x1234, then a load from pg_addr at
+ * pf_site. */
+extern char pf_site[];
+__attribute__((noinline)) static void precise_load(void)
+{
+	ulong p = pg_addr;
+	__asm__ volatile("mov $0xaaaa, %%eax\n\tmov $0x1234, %%ecx\n\t"
+			 ".globl pf_site\npf_site:\n\tmov (%0), %%eax"
+			 :
+			 : "r"(p)
+			 : "eax", "ecx", "memory");
+}
+
+/* rep_movs_0x20: REP MOVSB of 0x20 bytes from movs_src to pg_addr. */
+extern char movs_site[];
+static u8 movs_src[0x20] = "0123456789abcdefghijklmnopqrstu";
+__attribute__((noinline)) static void rep_movs_0x20(void)
+{
+	void *d = (void *)pg_addr;
+	const void *s = movs_src;
+	ulong n = 0x20;
+	__asm__ volatile(".globl movs_site\nmovs_site:\n\trep movsb"
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
+}
+
 static char namebuf[64];
 static const char *nm(struct pgmode *m, const char *check)
 {
@@ -121,6 +148,33 @@ void paging_checks(struct pgmode *m)
 	expect_pf(nm(m, "pf-notpresent-write"), do_write, NULL, va + 0x14, 2);
 	expect_pf(nm(m, "pf-notpresent-user"), NULL, user_read, va + 0x18, 4);
 
+	/* Precise state: a faulting load leaves its destination alone, the
+	 * instructions before it are done, the saved IP is the load's. */
+	struct fault f;
+	pg_addr = va + 0x1c;
+	if (!catch_call(precise_load, &f) || f.vec != 14)
+		fail(nm(m, "pf-precise"), "vector %lu, want #PF", f.vec);
+	else if (f.ip != (ulong)pf_site || f.ax != 0xaaaa || f.cx != 0x1234)
+		fail(nm(m, "pf-precise"), "ip %lx (want %lx) eax %lx (want aaaa) ecx %lx (want 1234)",
+		     f.ip, (ulong)pf_site, f.ax, f.cx);
+	else
+		ok(nm(m, "pf-precise"));
+
+	/* REP MOVSB into a not-present page stops at the page boundary with
+	 * the counts of the bytes done (copy_from_user's fixups rely on it). */
+	ulong dst = m->va + 0x2000 - 0x10;
+	pg_addr = dst;
+	if (!catch_call(rep_movs_0x20, &f) || f.vec != 14)
+		fail(nm(m, "pf-rep-movs"), "vector %lu, want #PF", f.vec);
+	else if (f.cr2 != m->va + 0x2000 || f.err != 2 || f.cx != 0x10 || f.di != m->va + 0x2000 ||
+		 f.si != (ulong)movs_src + 0x10 || f.ip != (ulong)movs_site)
+		fail(nm(m, "pf-rep-movs"), "cr2 %lx error %lx ecx %lx edi %lx esi %lx ip %lx", f.cr2,
+		     f.err, f.cx, f.di, f.si, f.ip);
+	else if (*(volatile u8 *)(dst + 0xf) != movs_src[0xf])
+		fail(nm(m, "pf-rep-movs"), "the bytes before the boundary were not copied");
+	else
+		ok(nm(m, "pf-rep-movs"));
+
 	/* Read-only: CR0.WP=1 faults supervisor writes, WP=0 lets them by. */
 	va = m->va + 0x3000;
 	m->set(3, phys(3) | PTE_P | PTE_US);
@@ -130,7 +184,6 @@ void paging_checks(struct pgmode *m)
 	expect_pf(nm(m, "pf-readonly-wp1"), do_write, NULL, va + 0x20, 3);
 	wrcr0(cr0 & ~(ulong)CR0_WP);
 	pg_addr = va + 0x24;
-	struct fault f;
 	if (catch_call(do_write, &f))
 		fail(nm(m, "readonly-wp0"), "vector %lu error %lx at CR0.WP=0", f.vec, f.err);
 	else if (*(volatile u32 *)(phys(3) + 0x24) != 0x77)
