@@ -95,6 +95,9 @@ func (f *Fault) Error() string {
 	} else if f.Unmapped {
 		why = "unmapped"
 	}
+	if f.Code != 0 {
+		return fmt.Sprintf("guest %s fault at %#x (%s, page fault code %#x)", kind, f.Addr, why, f.Code)
+	}
 	return fmt.Sprintf("guest %s fault at %#x (%s)", kind, f.Addr, why)
 }
 

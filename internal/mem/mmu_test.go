@@ -714,3 +714,27 @@ func TestFetchCache(t *testing.T) {
 		t.Error("fetch from a large page after FlushPage")
 	}
 }
+
+func TestPhysDMA(t *testing.T) {
+	p, v := newSys(t, nil)
+	var reports []uint64
+	v.Space.OnCodeWrite = func(pa uint64) { reports = append(reports, pa) }
+	v.MarkCode(sysRAM - PageSize)
+	p.WritePhys(sysRAM-2, []byte{1, 2, 3, 4}) // the last two bytes are not RAM
+	b := make([]byte, 4)
+	p.ReadPhys(sysRAM-2, b)
+	if !slices.Equal(b, []byte{1, 2, 0xff, 0xff}) || !slices.Equal(reports, []uint64{sysRAM - PageSize}) {
+		t.Errorf("read % x, reports %#x", b, reports)
+	}
+	p.ReadPhys(1<<40, b)
+	if !slices.Equal(b, []byte{0xff, 0xff, 0xff, 0xff}) {
+		t.Errorf("read beyond RAM % x", b)
+	}
+	if err := p.Read(sysRAM-2, b); err == nil {
+		t.Error("Read across the end of RAM")
+	}
+	f := &Fault{Addr: 0x1000, Access: AccWrite, Code: PFPresent | PFWrite}
+	if got := f.Error(); got != "guest write fault at 0x1000 (protection, page fault code 0x3)" {
+		t.Errorf("Error %q", got)
+	}
+}

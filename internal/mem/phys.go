@@ -118,6 +118,37 @@ func (p *Phys) Write(pa uint64, src []byte) error {
 	return nil
 }
 
+// ReadPhys is a device's DMA read (pc.GuestRAM): dst receives the RAM at
+// pa, and all ones for the bytes that are not RAM.
+//
+//go:norace
+func (p *Phys) ReadPhys(pa uint64, dst []byte) {
+	n := p.ramPart(pa, uint64(len(dst)))
+	if n > 0 {
+		copyGuest(dst[:n], p.ram[pa:])
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i] = 0xff
+	}
+}
+
+// WritePhys is a device's DMA write (pc.GuestRAM): src lands in the RAM at
+// pa, reporting code pages first as Write does; the bytes that are not
+// RAM are dropped.
+func (p *Phys) WritePhys(pa uint64, src []byte) {
+	if n := p.ramPart(pa, uint64(len(src))); n > 0 {
+		p.Write(pa, src[:n])
+	}
+}
+
+// ramPart returns how many of the n bytes at pa, from the first, are RAM.
+func (p *Phys) ramPart(pa, n uint64) int {
+	if pa >= uint64(len(p.ram)) {
+		return 0
+	}
+	return int(min(n, uint64(len(p.ram))-pa))
+}
+
 // ramPage returns the RAM page holding physical address pa for a CPU
 // access, or nil if pa is not RAM or a device claims it (asking the bus,
 // which takes its lock: not for callers that may hold it).
