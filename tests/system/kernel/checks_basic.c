@@ -27,6 +27,28 @@ static void do_noncanon(void)
 #endif
 static void do_npsel(void) { __asm__ volatile("mov %0, %%fs" ::"r"((u16)0x50)); }
 static void do_fninit(void) { __asm__ volatile("fninit"); }
+#ifndef __x86_64__
+static void do_into(void) { __asm__ volatile("mov $0x7fffffff, %%eax; add $1, %%eax; into" ::: "eax", "cc"); }
+static void do_bound(void)
+{
+	static const int bounds[2] = {0, 9};
+	__asm__ volatile("bound %0, %1" ::"r"(10), "m"(bounds));
+}
+#endif
+/* An x87 divide by zero with ZE unmasked; the next FWAIT reports it. */
+static void do_x87_div0(void)
+{
+	u16 cw = 0x037b; /* all masked but ZM */
+	__asm__ volatile("fninit; fldcw %0; fld1; fldz; fdivrp; fwait" ::"m"(cw));
+}
+/* An SSE divide by zero with ZM unmasked in MXCSR. */
+static void do_sse_div0(void)
+{
+	u32 csr = 0x1f80 & ~0x200u;
+	static const float one = 1.0f, zero = 0.0f;
+	__asm__ volatile("ldmxcsr %0; movss %1, %%xmm0; divss %2, %%xmm0" ::"m"(csr), "m"(one),
+			 "m"(zero));
+}
 static void do_int3(void) { __asm__ volatile("int3"); }
 static void do_nullss(void)
 {
@@ -88,6 +110,40 @@ static void check_exceptions(void)
 	clear_gate_present(13);
 	expect("exc-df", do_badsel, 8, 0);
 	set_gate(13, NULL, 0, 0);
+#ifndef __x86_64__
+	{
+		struct fault fo;
+		if (!catch_call(do_into, &fo) || fo.vec != 4 || *(u8 *)(fo.ip - 1) != 0xce)
+			fail("exc-of", "vector %lu ip %lx: want #OF after the INTO", fo.vec, fo.ip);
+		else
+			ok("exc-of");
+	}
+	expect("exc-br", do_bound, 5, -1);
+#endif
+	/* #MF (CR0.NE) and #XM (CR4.OSXMMEXCPT) for unmasked FP exceptions. */
+	wrcr4(rdcr4() | CR4_OSFXSR | 0x400);
+	wrcr0(rdcr0() | 0x20);
+	{
+		struct fault fm;
+		int v = catch_call(do_x87_div0, &fm) ? (int)fm.vec : -1;
+		__asm__ volatile("fninit");
+		if (v != 16 || *(u8 *)fm.ip != 0x9b)
+			fail("exc-mf", "vector %d at %lx, want #MF at the FWAIT", v, fm.ip);
+		else
+			ok("exc-mf");
+	}
+	{
+		struct fault fx;
+		u32 def = 0x1f80;
+		int v = catch_call(do_sse_div0, &fx) ? (int)fx.vec : -1;
+		__asm__ volatile("ldmxcsr %0" ::"m"(def));
+		if (v == -1)
+			skip("exc-xm", "an unmasked SSE divide by zero raised nothing (qemu's TCG)");
+		else if (v != 19)
+			fail("exc-xm", "vector %d want #XM", v);
+		else
+			ok("exc-xm");
+	}
 	/* #BP is a trap: the saved IP is after the INT3. */
 	struct fault f;
 	if (!catch_call(do_int3, &f))
