@@ -466,6 +466,41 @@ func (m *Manager) ModeChange(c *x86.CPU, which x86.ModeChange, old, new uint64) 
 	}
 }
 
+// ModeObserver returns a function for c's x86.System.OnModeChange that
+// reports each change to the plugins as ModeChange, with the register's
+// old and new value: x86 says only which register changed, so the
+// observer keeps each of c's CR0, CR3, CR4 and EFER as it was when last
+// reported, starting from their values when ModeObserver is called (call it once
+// the boot loader has set the CPU up, or before, to see that setup too if
+// it goes through the setters). It returns nil when no plugin observes
+// mode changes. The function is for c alone.
+func (m *Manager) ModeObserver(c *x86.CPU) func(c *x86.CPU, which x86.ModeChange) {
+	if !m.WantsModeChanges() {
+		return nil
+	}
+	last := [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}
+	return func(c *x86.CPU, which x86.ModeChange) {
+		var now uint64
+		switch which {
+		case x86.ChangeCR0:
+			now = c.CR0
+		case x86.ChangeCR3:
+			now = c.CR3
+		case x86.ChangeCR4:
+			now = c.CR4
+		case x86.ChangeEFER:
+			now = c.EFER
+		default:
+			return
+		}
+		// Only the register reported moves on: a CR0 write that sets
+		// EFER.LMA is reported as CR0, then EFER, each from its own
+		// last value.
+		m.ModeChange(c, which, last[which], now)
+		last[which] = now
+	}
+}
+
 // Exit runs the plugins' exit hooks, in command-line order, the first
 // time it is called; later calls do nothing. Call it when the guest
 // program ends, however it ends, after its last instruction and before

@@ -129,3 +129,43 @@ func TestModeRegValues(t *testing.T) {
 		}
 	}
 }
+
+// TestModeObserver: the observer for x86's OnModeChange reports the old
+// value it kept and the register's new one, starting from the values at
+// its creation; nil when no plugin observes mode changes.
+func TestModeObserver(t *testing.T) {
+	m, _ := mustLoad(t, "x86_64", Spec{Name: "test-hw", Args: "a"})
+	c := newGuest(t, 64, loopCode(64, 1))
+	c.CR0, c.CR3, c.CR4, c.EFER = 0x11, 0x1000, 0, 0
+	obs := m.ModeObserver(c)
+	hwLog = nil
+	c.CR4 = 0x20
+	obs(c, x86.ChangeCR4)
+	c.CR3 = 0x9000
+	obs(c, x86.ChangeCR3)
+	c.EFER = 0x100
+	obs(c, x86.ChangeEFER)
+	c.CR0 = 0x80000011
+	c.EFER = 0x500 // LMA, set by the CR0 write: x86 reports CR0, then EFER
+	obs(c, x86.ChangeCR0)
+	obs(c, x86.ChangeEFER)
+	c.CR3 = 0xa000
+	obs(c, x86.ChangeCR3)
+	obs(c, x86.ChangeCR3) // a reload of the same value
+	want := []string{
+		"a mode cr4 0x0 -> 0x20",
+		"a mode cr3 0x1000 -> 0x9000",
+		"a mode efer 0x0 -> 0x100",
+		"a mode cr0 0x11 -> 0x80000011",
+		"a mode efer 0x100 -> 0x500",
+		"a mode cr3 0x9000 -> 0xa000",
+		"a mode cr3 0xa000 -> 0xa000",
+	}
+	if !reflect.DeepEqual(hwLog, want) {
+		t.Errorf("events:\n%q\nwant:\n%q", hwLog, want)
+	}
+	m2, _ := mustLoad(t, "x86_64", Spec{Name: "test-io"})
+	if m2.ModeObserver(c) != nil {
+		t.Error("an observer with no plugin observing mode changes")
+	}
+}
