@@ -349,7 +349,7 @@ func LoadLinux(b []byte, k *LinuxKernel, cfg *BootConfig) (*Entry, error) {
 			ok = rdAddr >= kend
 		}
 		if !ok && r.l.High() >= rdSize && k.XLoadFlags&XLFCanBeLoadedAbove4G != 0 {
-			rdAddr = alignDown(fourGiB+r.l.High()-rdSize, 0x1000)
+			rdAddr = alignDown(r.l.End()-rdSize, 0x1000)
 			ok = rdAddr >= fourGiB
 		}
 		if !ok {

@@ -418,15 +418,15 @@ func TestBootInitrdPlacement(t *testing.T) {
 	}
 }
 
-// TestBootHighRAM boots with more RAM than fits below the PCI hole: the
-// E820 map splits it, the page tables map the RAM above 4 GiB, and an
+// TestBootHighRAM boots with more than 4 GiB of RAM: the E820 map leaves
+// out the PCI hole, the page tables map the RAM above 4 GiB, and an
 // initrd that does not fit below initrd_addr_max goes above 4 GiB when the
 // kernel allows it.
 func TestBootHighRAM(t *testing.T) {
 	if testing.Short() {
-		t.Skip("allocates 3.1 GiB of (untouched) address space")
+		t.Skip("allocates 4.1 GiB of (mostly untouched) address space")
 	}
-	const size = 3<<30 + 64<<20
+	const size = 4<<30 + 64<<20
 	l := NewRAMLayout(size)
 	if l.Low != 0xc0000000 || l.High() != 64<<20 || l.End() != 1<<32+64<<20 {
 		t.Fatalf("layout %+v", l)
@@ -442,7 +442,7 @@ func TestBootHighRAM(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAddr := uint64(1<<32 + 54<<20)
-	if e.InitrdAddr != wantAddr || ram[l.Low+54<<20] != 0x77 {
+	if e.InitrdAddr != wantAddr || ram[wantAddr] != 0x77 {
 		t.Errorf("initrd at %#x, want %#x", e.InitrdAddr, wantAddr)
 	}
 	bp := ram[BootParamsAddr:]
@@ -472,7 +472,7 @@ func TestBootHighRAM(t *testing.T) {
 	// Without XLF_CAN_BE_LOADED_ABOVE_4G it does not fit.
 	s.xlf = XLFKernel64
 	_, err = LoadLinux(ram, mustParse(t, s), &BootConfig{InitrdName: "big.cpio", Initrd: rd, LongMode: true})
-	if err == nil || !strings.HasPrefix(err.Error(), "big.cpio: initrd (10485760 bytes) does not fit in 3136 MiB of RAM") {
+	if err == nil || !strings.HasPrefix(err.Error(), "big.cpio: initrd (10485760 bytes) does not fit in 4160 MiB of RAM") {
 		t.Errorf("error %v", err)
 	}
 }
@@ -490,7 +490,7 @@ func TestBootE820(t *testing.T) {
 		{"3G", 3 << 30, nil, []E820Entry{{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xf0000, 0x10000, 2},
 			{0x100000, 3<<30 - 1<<20, 1}}, ""},
 		{"8G", 8 << 30, []E820Entry{{0xe0000000, 0x10000000, 2}}, []E820Entry{{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2},
-			{0xf0000, 0x10000, 2}, {0x100000, 3<<30 - 1<<20, 1}, {0xe0000000, 0x10000000, 2}, {1 << 32, 5 << 30, 1}}, ""},
+			{0xf0000, 0x10000, 2}, {0x100000, 3<<30 - 1<<20, 1}, {0xe0000000, 0x10000000, 2}, {1 << 32, 4 << 30, 1}}, ""},
 		{"overlap-ram", 128 << 20, []E820Entry{{0x7000000, 0x2000000, 2}}, nil,
 			"memory map range [0x7000000-0x9000000) type 2 overlaps [0x100000-0x8000000) type 1"},
 		{"overlap-res", 128 << 20, []E820Entry{{0xfec00000, 0x1000, 2}, {0xfec00800, 0x1000, 2}}, nil,
@@ -524,8 +524,8 @@ func TestBootE820(t *testing.T) {
 		ok         bool
 	}{
 		{0, 1, 0, true}, {0xbffff000, 0x1000, 0xbffff000, true}, {0xbffff000, 0x1001, 0, false},
-		{0xc0000000, 1, 0, false}, {1 << 32, 16, 0xc0000000, true}, {9<<30 - 1, 1, 8<<30 - 1, true},
-		{9<<30 - 1, 2, 0, false}, {^uint64(0), 2, 0, false},
+		{0xc0000000, 1, 0, false}, {1<<32 - 1, 2, 0, false}, {1 << 32, 16, 1 << 32, true},
+		{8<<30 - 1, 1, 8<<30 - 1, true}, {8<<30 - 1, 2, 0, false}, {^uint64(0), 2, 0, false},
 	} {
 		if off, ok := l.Offset(c.pa, c.n); off != c.off || ok != c.ok {
 			t.Errorf("Offset(%#x, %#x) = %#x, %v; want %#x, %v", c.pa, c.n, off, ok, c.off, c.ok)

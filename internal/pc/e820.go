@@ -44,53 +44,52 @@ const (
 	fourGiB     = 1 << 32
 )
 
-// RAMHoleStart is where RAM below 4 GiB ends when the machine has more than
-// that much: [RAMHoleStart, 4 GiB) is left to MMIO (PCI BARs, the IO-APIC,
-// the local APIC) and the rest of the RAM appears at 4 GiB.
+// RAMHoleStart is where usable RAM below 4 GiB ends when the machine has
+// more than that much: [RAMHoleStart, 4 GiB) is left to MMIO (PCI BARs,
+// the IO-APIC, the local APIC).
 const RAMHoleStart = 0xc0000000
 
-// RAMLayout says where a machine's RAM appears in the physical address
-// space. RAM is one contiguous host block (mem.Phys's RAM()): its first Low
-// bytes are at physical addresses [0, Low) and the rest, if any, at
-// [4 GiB, 4 GiB + Size - Low). The board's physical memory must map RAM
-// the same way.
+// RAMLayout says which physical addresses of a machine's RAM the memory
+// map offers the guest. RAM is one host block at physical addresses
+// [0, Size) (mem.Phys: devices' MMIO ranges take precedence over it), so
+// a RAM byte's physical address is its offset in the block. When Size
+// passes RAMHoleStart, the RAM behind the PCI hole [RAMHoleStart, 4 GiB)
+// is left unused (not in the E820 map) and only RAM from 4 GiB on is
+// offered above it: a machine with -m 4G has 3 GiB of usable RAM.
 type RAMLayout struct {
 	Size uint64 // bytes of RAM
-	Low  uint64 // bytes of it below 4 GiB
+	Low  uint64 // usable RAM below the hole: [0, Low)
 }
 
-// NewRAMLayout returns the layout of size bytes of RAM: all of it from
-// address 0 if it fits below RAMHoleStart, else split at RAMHoleStart.
+// NewRAMLayout returns the layout of size bytes of RAM.
 func NewRAMLayout(size uint64) RAMLayout {
-	low := size
-	if low > RAMHoleStart {
-		low = RAMHoleStart
-	}
-	return RAMLayout{Size: size, Low: low}
+	return RAMLayout{Size: size, Low: min(size, RAMHoleStart)}
 }
 
-// High returns the bytes of RAM above 4 GiB.
-func (l RAMLayout) High() uint64 { return l.Size - l.Low }
+// High returns the bytes of usable RAM from 4 GiB on.
+func (l RAMLayout) High() uint64 {
+	if l.Size > fourGiB {
+		return l.Size - fourGiB
+	}
+	return 0
+}
 
-// End returns the first physical address after the highest RAM.
+// End returns the first physical address after the highest usable RAM.
 func (l RAMLayout) End() uint64 {
 	if l.High() > 0 {
-		return fourGiB + l.High()
+		return l.Size
 	}
 	return l.Low
 }
 
 // Offset returns the offset in the RAM block of the n bytes at physical
-// address pa, or false if they are not all RAM (or straddle the hole).
+// address pa, or false if they are not all usable RAM.
 func (l RAMLayout) Offset(pa, n uint64) (uint64, bool) {
 	if pa+n < pa {
 		return 0, false
 	}
-	if pa+n <= l.Low {
+	if pa+n <= l.Low || pa >= fourGiB && pa+n <= l.Size {
 		return pa, true
-	}
-	if pa >= fourGiB && pa+n <= fourGiB+l.High() {
-		return pa - fourGiB + l.Low, true
 	}
 	return 0, false
 }
