@@ -89,8 +89,10 @@ static u64 ch2_shot(u16 n)
  * PIT channel 2 one-shots, gated by port 0x61 bit 0 with OUT2 read at
  * bit 5 (how Linux calibrates the TSC). A loaded host only makes the
  * emulator notice OUT2 late, so the checks are built to hold under load:
- * pit-ch2-oneshot compares the fastest of five 65535-count shots with the
- * fastest of five 16384-count ones (4 to 1, accepted 3..5); pit-ch2-rtc
+ * pit-ch2-oneshot compares the fastest of ten 65535-count shots with the
+ * fastest of ten 16384-count ones (4 to 1, accepted 2..6: a PIT that
+ * ignores the count gives 1; qemu's TCG measured 2.6 with five of each
+ * at load 27, every short shot noticed about 12 ms late); pit-ch2-rtc
  * runs 65535-count shots (54.9 ms) back to back over one RTC second: at
  * most 18 fit, 22 with the RTC edges seen late, while a PIT that runs
  * fast fits more.
@@ -101,7 +103,7 @@ static void pit_ch2(void)
 	outb(0x61, (p61 & ~0x02) | 0x01); /* gate on, speaker off */
 	u64 lmin = ~0ull, smin = ~0ull;
 	int stuck = 0;
-	for (int i = 0; i < 5 && !stuck; i++) {
+	for (int i = 0; i < 10 && !stuck; i++) {
 		u64 l = ch2_shot(0xffff), s = ch2_shot(16384);
 		if (!l || !s)
 			stuck = 1;
@@ -114,7 +116,7 @@ static void pit_ch2(void)
 	u64 r10 = stuck || !smin ? 0 : lmin * 10 / smin;
 	if (stuck)
 		fail("pit-ch2-oneshot", "OUT2 (port 0x61 bit 5) never went high");
-	else if (r10 < 30 || r10 > 50)
+	else if (r10 < 20 || r10 > 60)
 		fail("pit-ch2-oneshot", "65535 counts took %llu.%llu times as long as 16384, want 4",
 		     r10 / 10, r10 % 10);
 	else

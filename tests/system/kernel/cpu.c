@@ -174,6 +174,13 @@ void check_gdt(void)
 		fail("gdt-load", "cs %x ds %x ss %x tr %x", cs, ds, ss, tr);
 	else
 		ok("gdt-load");
+	struct dtr di;
+	__asm__ volatile("sidt %0" : "=m"(di));
+	if (di.base != (ulong)idt || di.limit != sizeof idt - 1)
+		fail("idt-load", "sidt base %lx limit %x want %lx %x", di.base, di.limit, (ulong)idt,
+		     (u32)sizeof idt - 1);
+	else
+		ok("idt-load");
 
 	volatile u32 *p = (volatile u32 *)(ulong)(SEG_BASE + 0x10);
 	*p = 0x5eed1234;

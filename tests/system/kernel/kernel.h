@@ -100,6 +100,7 @@ void check_fxsave(void);
 void check_paging(void);
 void check_user(void);
 void check_timer(void);
+void check_apic(void);
 
 /* Small inline helpers. */
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }

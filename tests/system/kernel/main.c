@@ -13,6 +13,7 @@ void kmain(void)
 	check_msr();
 	check_fxsave();
 	check_io();
+	check_apic();
 	check_paging();
 	check_user();
 	check_timer();
