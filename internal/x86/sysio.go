@@ -5,16 +5,35 @@ import "golang.org/x/arch/x86/x86asm"
 // Port I/O in system mode: IN and OUT with an immediate port or DX, and the
 // string forms INS and OUTS with or without REP, of 1, 2 or 4 bytes, on the
 // board's port bus (Priv.IO; without one, reads return all ones and writes
-// are dropped). They are allowed when CPL <= IOPL; otherwise #GP(0): the
-// I/O permission bitmap of the TSS is not consulted (Linux gives user
-// processes port access through ioperm only, which gemu-system does not
-// support). In user mode every form raises #GP, as before system mode.
+// are dropped). They are allowed when CPL <= IOPL, otherwise only if the
+// I/O permission bitmap of the current TSS clears every port accessed
+// (SDM vol. 1, 19.5: Linux's ioperm); #GP(0) if not. In user mode every
+// form raises #GP, as before system mode.
 
-// ioAllowed raises #GP(0) unless the CPU may access ports (CPL <= IOPL).
-func (c *CPU) ioAllowed(in *Inst) {
-	if c.Priv == nil || c.CPL > c.IOPL() {
+// ioAllowed raises #GP(0) unless the CPU may access size bytes of ports
+// from port: CPL <= IOPL, or the TSS's I/O bitmap allows them.
+func (c *CPU) ioAllowed(in *Inst, port uint16, size int) {
+	if c.Priv == nil || c.CPL > c.IOPL() && !c.ioBitmapAllows(port, size) {
 		opPrivileged(c, in)
 	}
+}
+
+// ioBitmapAllows reads the I/O permission bitmap of the task register's
+// TSS (a 32-bit or 64-bit TSS: type 9 or 11): the 16-bit offset of the
+// bitmap at TSS offset 0x66, then the two bytes holding the ports' bits,
+// which must lie within the TSS's limit; every bit must be clear.
+func (c *CPU) ioBitmapAllows(port uint16, size int) bool {
+	tr := &c.Priv.TR
+	if t := tr.Attr & 0xf; tr.Attr&AttrP == 0 || t != 9 && t != 11 || tr.Limit < 0x67 {
+		return false
+	}
+	m := c.linMask()
+	off := c.supLoad((tr.Base+0x66)&m, 2) + uint64(port>>3)
+	if off+1 > uint64(tr.Limit) {
+		return false
+	}
+	bits := c.supLoad((tr.Base+off)&m, 2)
+	return bits>>(port&7)&(1<<size-1) == 0
 }
 
 // ioPort returns the port operand i: an immediate byte or DX.
@@ -42,16 +61,18 @@ func (c *CPU) portOut(port uint16, size int, v uint32) {
 
 // opIn is IN AL/AX/EAX, imm8 or DX.
 func opIn(c *CPU, in *Inst) {
-	c.ioAllowed(in)
 	size := int(in.A[0].Size)
-	c.setRegN(RAX, size, uint64(c.portIn(c.ioPort(in, 1), size)))
+	port := c.ioPort(in, 1)
+	c.ioAllowed(in, port, size)
+	c.setRegN(RAX, size, uint64(c.portIn(port, size)))
 }
 
 // opOut is OUT imm8 or DX, AL/AX/EAX.
 func opOut(c *CPU, in *Inst) {
-	c.ioAllowed(in)
 	size := int(in.A[1].Size)
-	c.portOut(c.ioPort(in, 0), size, uint32(c.R[RAX]))
+	port := c.ioPort(in, 0)
+	c.ioAllowed(in, port, size)
+	c.portOut(port, size, uint32(c.R[RAX]))
 }
 
 // ioCount returns how many elements a string I/O instruction moves: rCX
@@ -68,9 +89,9 @@ func (c *CPU) ioCount(in *Inst) uint64 {
 // store leaves the elements done so far (the value read from the port for
 // the faulting element is lost: the store is not probed first).
 func opIns(c *CPU, in *Inst) {
-	c.ioAllowed(in)
 	n := int(in.OSize)
 	port := uint16(c.R[RDX])
+	c.ioAllowed(in, port, n)
 	d := c.strStep(in)
 	am := sizeMask[in.ASize]
 	asz := int(in.ASize)
@@ -88,9 +109,9 @@ func opIns(c *CPU, in *Inst) {
 // opOuts is OUTSB/OUTSW/OUTSD: port DX = DS:rSI (FS or GS with an
 // override), rSI stepped by DF; with REP rCX times.
 func opOuts(c *CPU, in *Inst) {
-	c.ioAllowed(in)
 	n := int(in.OSize)
 	port := uint16(c.R[RDX])
+	c.ioAllowed(in, port, n)
 	d := c.strStep(in)
 	am := sizeMask[in.ASize]
 	asz := int(in.ASize)

@@ -71,6 +71,7 @@ func TestIOPrivilege(t *testing.T) {
 			_, tr := runCode(t, 32, code, sysSetup(nil, nil, bus, func(c *CPU) {
 				c.CPL = tc.cpl
 				c.flags |= tc.iopl << 12
+				c.Priv.TR = SegCache{} // no TSS: no I/O bitmap (TestIOBitmap)
 				c.R[RDI], c.R[RSI] = testData, testData
 			}))
 			if trapKind(tr) != tc.want {
@@ -138,5 +139,58 @@ func TestStringIO(t *testing.T) {
 	_, tr = runCode(t, 64, []byte{0xf3, 0x6c}, sysSetup(nil, nil, bus, func(c *CPU) { c.R[RCX] = 0 }))
 	if tr != nil || len(bus.calls) != 0 {
 		t.Fatalf("rep count 0: %v %q", tr, bus.calls)
+	}
+}
+
+func TestIOBitmap(t *testing.T) {
+	const tss = testData + 0x1000
+	// A 32-bit TSS with its I/O bitmap at 0x68: every port denied but
+	// 0x70 and 0x3f8-0x3ff; the limit covers the bitmap of ports below
+	// 0x400 and one more byte.
+	setup := func(attr uint16, limit uint32, mapBase uint16) func(c *CPU) {
+		return func(c *CPU) {
+			c.CPL = 3
+			c.Priv.TR = SegCache{Sel: 0x28, Base: tss, Limit: limit, Attr: attr}
+			c.Mem.Store16(tss+0x66, mapBase)
+			for i := uint64(0); i < 0x81; i++ {
+				c.Mem.Store8(tss+0x68+i, 0xff)
+			}
+			c.Mem.Store8(tss+0x68+0x70/8, 0xfe)  // port 0x70
+			c.Mem.Store8(tss+0x68+0x3f8/8, 0x00) // ports 0x3f8-0x3ff
+		}
+	}
+	const busy32 = AttrP | 11
+	for _, tc := range []struct {
+		name  string
+		code  []byte
+		rdx   uint64
+		attr  uint16
+		limit uint32
+		base  uint16
+		want  int
+	}{
+		{"in al, 0x70", []byte{0xe4, 0x70}, 0, busy32, 0x68 + 0x80, 0x68, -1},
+		{"in ax, 0x70 (0x71 denied)", []byte{0x66, 0xe5, 0x70}, 0, busy32, 0x68 + 0x80, 0x68, int(TrapGP)},
+		{"in al, 0x71", []byte{0xe4, 0x71}, 0, busy32, 0x68 + 0x80, 0x68, int(TrapGP)},
+		{"out dx, eax at 0x3f8", []byte{0xef}, 0x3f8, busy32, 0x68 + 0x80, 0x68, -1},
+		{"out dx, eax at 0x3fe (0x400 denied)", []byte{0xef}, 0x3fe, busy32, 0x68 + 0x80, 0x68, int(TrapGP)},
+		{"outsb at 0x3ff", []byte{0x6e}, 0x3ff, busy32, 0x68 + 0x80, 0x68, -1},
+		{"available TSS", []byte{0xe4, 0x70}, 0, AttrP | 9, 0x68 + 0x80, 0x68, -1},
+		{"16-bit TSS", []byte{0xe4, 0x70}, 0, AttrP | 3, 0x68 + 0x80, 0x68, int(TrapGP)},
+		{"bitmap beyond the limit", []byte{0xe4, 0x70}, 0, busy32, 0x67, 0xffff, int(TrapGP)},
+		{"second byte beyond the limit", []byte{0xe4, 0x70}, 0, busy32, 0x68 + 0x0e, 0x68, int(TrapGP)},
+		{"both bytes within the limit", []byte{0xe4, 0x70}, 0, busy32, 0x68 + 0x0f, 0x68, -1},
+	} {
+		bus := &fakeBus{}
+		_, tr := runCode(t, 32, tc.code, sysSetup(nil, nil, bus, func(c *CPU) {
+			setup(tc.attr, tc.limit, tc.base)(c)
+			c.R[RDX], c.R[RSI] = tc.rdx, testData
+		}))
+		if trapKind(tr) != tc.want {
+			t.Errorf("%s: %v, want kind %d", tc.name, tr, tc.want)
+		}
+		if (len(bus.calls) == 0) != (tc.want >= 0) {
+			t.Errorf("%s: bus calls %q", tc.name, bus.calls)
+		}
 	}
 }
