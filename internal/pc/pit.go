@@ -84,6 +84,7 @@ type pitCounter struct {
 	level  bool
 	timer  *Timer
 	edgeAt int64 // the clock count of the edge the timer waits for
+	lost   int64 // periodic edges dropped because the timer came late
 }
 
 // elapsed returns the clocks counted since the count was loaded or the
@@ -498,9 +499,12 @@ func (p *PIT) fire() {
 	c := &p.ctr[0]
 	c.timer = nil
 	now := p.bus.Now()
-	if c.elapsed(now) >= c.edgeAt {
+	if el := c.elapsed(now); el >= c.edgeAt {
 		p.setLine(false)
 		p.setLine(true)
+		if c.mode == 2 || c.mode == 3 {
+			c.lost += el/c.n - c.edgeAt/c.n
+		}
 	}
 	p.schedule(now)
 }

@@ -74,15 +74,24 @@ func TestPITPeriodicHZ250(t *testing.T) {
 	b.Mu.Lock()
 	end := b.Now()
 	rises := append([]int64(nil), e.rises...)
+	c := &p.ctr[0]
+	// Edges due but not raised yet: the timer is late at end.
+	overdue := c.elapsed(end)/4773 - c.edgeAt/4773 + 1
+	if overdue < 0 {
+		overdue = 0
+	}
+	lost := c.lost
 	b.Mu.Unlock()
 	period := ticksToNs(4773)
-	// A host timer later than a whole period drops that edge (a loaded
-	// machine): allow a fifth fewer, never more.
+	// A host timer later than a whole period drops an edge (a loaded
+	// machine): raised, dropped and overdue edges add up to the periods
+	// exactly.
 	want := int((end - start) / period)
-	if n := len(rises); n < want*4/5 || n > want {
-		t.Fatalf("%d IRQ 0 edges in %v, want %d (or up to a fifth fewer)", n, time.Duration(end-start), want)
+	n := len(rises)
+	if n+int(lost+overdue) != want || n == 0 {
+		t.Fatalf("%d IRQ 0 edges raised, %d dropped, %d overdue in %v, want %d", n, lost, overdue, time.Duration(end-start), want)
 	}
-	t.Logf("%d IRQ 0 edges in %v, %d periods", len(rises), time.Duration(end-start), want)
+	t.Logf("%d IRQ 0 edges raised, %d dropped, %d overdue in %v, %d periods", n, lost, overdue, time.Duration(end-start), want)
 	for i, r := range rises {
 		// Edge k comes at start + k periods, never before.
 		k := int64(i + 1)
@@ -97,7 +106,7 @@ func TestPITPeriodicHZ250(t *testing.T) {
 	if p.ctr[0].timer != nil {
 		t.Error("a timer runs for mode 0 without a count")
 	}
-	n := len(e.rises)
+	n = len(e.rises)
 	b.Mu.Unlock()
 	time.Sleep(20 * time.Millisecond)
 	if got := len(e.snapshot()); got != n {
@@ -117,7 +126,10 @@ func TestPITOneShot(t *testing.T) {
 		b.Mu.Lock()
 		start := p.ctr[0].start
 		b.Mu.Unlock()
-		time.Sleep(60 * time.Millisecond)
+		for t0 := time.Now(); len(e.snapshot()) == 0 && time.Since(t0) < 5*time.Second; {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(30 * time.Millisecond)
 		rises := e.snapshot()
 		if len(rises) != 1 {
 			t.Fatalf("cw %#x: %d edges, want 1", cw, len(rises))
@@ -126,7 +138,8 @@ func TestPITOneShot(t *testing.T) {
 		if cw == 0x38 {
 			edge++ // mode 4: OUT is low for the clock at terminal count
 		}
-		if d := rises[0] - start; d < ticksToNs(edge) || d > ticksToNs(edge)+int64(40*time.Millisecond) {
+		// Not early; how late is up to the host's scheduler.
+		if d := rises[0] - start; d < ticksToNs(edge) {
 			t.Fatalf("cw %#x: edge after %v, want 10 ms", cw, time.Duration(d))
 		}
 		b.Mu.Lock()
