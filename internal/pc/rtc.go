@@ -66,6 +66,7 @@ func (f rtcFields) unix() int64 {
 // RTC is the MC146818 and its CMOS RAM.
 type RTC struct {
 	bus   *Bus
+	now   func() int64 // the bus clock (tests give another)
 	irq   IRQ
 	index uint8
 	nmi   bool      // NMI masked (port 0x70 bit 7)
@@ -85,7 +86,7 @@ type RTC struct {
 // at 0x26 (32.768 kHz, 1024 Hz rate), B at 0x02 (24-hour BCD, no
 // interrupts) and D's valid-RAM bit set.
 func NewRTC(b *Bus, irq8 IRQ) *RTC {
-	r := &RTC{bus: b, irq: irq8}
+	r := &RTC{bus: b, irq: irq8, now: b.Now}
 	now := b.Now()
 	r.wallBase = time.Now().UnixNano() - now
 	r.mark = now
@@ -318,7 +319,7 @@ func (r *RTC) update(now int64) {
 
 func (r *RTC) fire() {
 	r.timer = nil
-	now := r.bus.Now()
+	now := r.now()
 	r.accumulate(now)
 	r.update(now)
 }
@@ -329,7 +330,7 @@ func (r *RTC) ReadPort(port uint16, size int) uint32 {
 	if port != PortRTC+1 {
 		return 0xff
 	}
-	now := r.bus.Now()
+	now := r.now()
 	i := r.index
 	switch {
 	case isTimeReg(i):
@@ -363,7 +364,7 @@ func (r *RTC) WritePort(port uint16, size int, v uint32) {
 		r.nmi = v&0x80 != 0
 		return
 	}
-	now := r.bus.Now()
+	now := r.now()
 	r.accumulate(now)
 	b := uint8(v)
 	i := r.index

@@ -120,40 +120,39 @@ func TestRTCSet(t *testing.T) {
 	near(t, r.readTime(bcd), time.Date(2024, 2, 29, 23, 45, 31, 0, time.UTC), 2*time.Second)
 }
 
-// TestRTCUIP polls register A across second boundaries: UIP is set for
-// the 2228 us before each one (checked against the bus clock at every
-// read) and the seconds change when it clears.
+// TestRTCUIP steps a fake clock across a second boundary: UIP is set
+// for the 2228 us before it, and the seconds change when it clears.
 func TestRTCUIP(t *testing.T) {
 	r := newRTCRig(t)
-	inWindow := func(now int64) bool { return (r.rtc.wallBase+now)%1e9 >= 1e9-rtcUIPWindow }
-	seen := 0
-	for t0 := time.Now(); seen < 1 && time.Since(t0) < 10*time.Second; {
-		before := r.bus.Now()
-		uip := r.read(0x0a)&0x80 != 0
-		after := r.bus.Now()
-		if a, b := inWindow(before), inWindow(after); a == b && after-before < 1e8 && uip != a {
-			t.Fatalf("UIP = %v at %d ns past the second", uip, (r.rtc.wallBase+before)%1e9)
-		}
-		if !uip {
-			continue
-		}
-		b0 := r.bus.Now()
-		sec := r.read(0)
-		b1 := r.bus.Now()
-		for r.read(0x0a)&0x80 != 0 {
-		}
-		s := r.read(0)
-		// The seconds read inside the window, within one second, are the
-		// old ones: they change when UIP clears.
-		if inWindow(b0) && inWindow(b1) && b1-b0 < 1e8 {
-			if s == sec {
-				t.Fatalf("seconds did not change when UIP cleared (%#x)", s)
-			}
-			seen++
+	var now int64
+	r.bus.Mu.Lock()
+	r.rtc.now = func() int64 { return now }
+	// Bus time 10 s is 12:00:00.000 on a day in 2031.
+	base := time.Date(2031, 5, 6, 12, 0, 0, 0, time.UTC).UnixNano()
+	r.rtc.wallBase = base - 10e9
+	r.bus.Mu.Unlock()
+	for _, c := range []struct {
+		at  int64 // ns after 12:00:00
+		uip bool
+		sec uint8
+	}{
+		{500e6, false, 0x00},
+		{1e9 - 2228001, false, 0x00},
+		{1e9 - 2228000, true, 0x00},
+		{1e9 - 1, true, 0x00},
+		{1e9, false, 0x01},
+		{1e9 + 1984000, false, 0x01},
+		{2e9 - 1000, true, 0x01},
+	} {
+		now = 10e9 + c.at
+		if uip, sec := r.read(0x0a)&0x80 != 0, r.read(0); uip != c.uip || sec != c.sec {
+			t.Fatalf("at 12:00:00 + %d ns: UIP %v, seconds %#x; want %v, %#x", c.at, uip, sec, c.uip, c.sec)
 		}
 	}
-	if seen == 0 {
-		t.Fatal("UIP never seen set in 10 s")
+	// SET holds the clock and clears UIP.
+	r.write(0x0b, 0x82)
+	if r.read(0x0a)&0x80 != 0 {
+		t.Fatal("UIP set under SET")
 	}
 }
 
