@@ -68,7 +68,8 @@ const (
 	hdrCmdlineSize     = 0x238
 	hdrPrefAddress     = 0x258
 	hdrInitSize        = 0x260
-	hdrEndMin          = 0x264 // the header of protocol 2.06 ends here at least
+	hdrEnd206          = 0x23c // the header of protocol 2.06 ends here at least (after cmdline_size)
+	hdrEnd210          = 0x264 // and of 2.10 (after init_size)
 )
 
 // Fields of boot_params outside the setup header (zero-page.rst).
@@ -153,7 +154,11 @@ func ParseBzImage(name string, img []byte) (*LinuxKernel, error) {
 	// The jump at 0x200 is a short jump over the header: its offset says
 	// where the header ends.
 	k.HeaderEnd = hdrMagic + int(img[hdrJump+1])
-	if img[hdrJump] != 0xeb || k.HeaderEnd < hdrEndMin || k.HeaderEnd > bpE820Table {
+	minEnd := hdrEnd206
+	if k.Version >= 0x20a {
+		minEnd = hdrEnd210
+	}
+	if img[hdrJump] != 0xeb || k.HeaderEnd < minEnd || k.HeaderEnd > bpE820Table {
 		return nil, bad("the jump at 0x200 (%#02x %#02x) does not end a setup header", img[hdrJump], img[hdrJump+1])
 	}
 	if k.SetupSects == 0 {

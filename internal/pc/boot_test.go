@@ -592,6 +592,34 @@ func TestBootRefusals(t *testing.T) {
 	}
 }
 
+// TestBootProtocol206: a kernel of protocol 2.06 (header up to
+// cmdline_size, no pref_address or init_size) loads at 1 MiB, and only its
+// shorter header reaches boot_params.
+func TestBootProtocol206(t *testing.T) {
+	img := synthKernel{version: 0x206, setupSects: 1, loadflags: 1, reloc: true, align: 0x400000,
+		pref: 0x1000000, initSize: 0x400000, cmdlineSize: 0xff, initrdMax: 0x37ffffff, pmSize: 0x1000}.build()
+	img[0x201] = 0x3c - 0x02 // the header ends at 0x23c
+	k, err := ParseBzImage("old", img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.HeaderEnd != 0x23c || k.PrefAddress != 0 || k.InitSize != 0 {
+		t.Errorf("header end %#x, pref_address %#x, init_size %#x", k.HeaderEnd, k.PrefAddress, k.InitSize)
+	}
+	ram := make([]byte, 16<<20)
+	e, err := LoadLinux(ram, k, &BootConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.LoadAddr != 0x400000 || e.KernelEnd != 0x401000 || ram[BootParamsAddr+0x23b] != 0 || ram[BootParamsAddr+0x238] != 0xff || ram[BootParamsAddr+0x25b] != 0 || img[0x25b] != 1 {
+		t.Errorf("load %#x end %#x", e.LoadAddr, e.KernelEnd)
+	}
+	img[0x201] = 0x30 // ends before cmdline_size
+	if _, err := ParseBzImage("old", img); err == nil || !strings.Contains(err.Error(), "does not end a setup header") {
+		t.Errorf("short header: %v", err)
+	}
+}
+
 // TestBootFixedKernel: a kernel that is not relocatable loads at 1 MiB
 // (it moves itself to pref_address).
 func TestBootFixedKernel(t *testing.T) {
