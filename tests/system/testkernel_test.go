@@ -242,20 +242,22 @@ func TestKernelGemu(t *testing.T) {
 // allowGaps replaces the FAIL lines of the checks in gemuGaps by the
 // expected lines and takes them out of the summary's count.
 func allowGaps(t *testing.T, kernel, want, got string) string {
-	w := strings.Split(want, "\n")
+	expected := map[string]string{}
+	for _, l := range strings.Split(want, "\n") {
+		if name := checkName(l); name != "" {
+			expected[name] = l
+		}
+	}
 	g := strings.Split(got, "\n")
 	gaps := 0
-	for i := range g {
-		name, _, found := strings.Cut(strings.TrimPrefix(g[i], "FAIL "), ":")
-		if !found || !strings.HasPrefix(g[i], "FAIL ") {
+	for i, l := range g {
+		name := checkName(l)
+		why, gap := gemuGaps[kernel+"/"+name]
+		if !strings.HasPrefix(l, "FAIL ") || !gap || expected[name] == "" {
 			continue
 		}
-		why, ok := gemuGaps[kernel+"/"+name]
-		if !ok || i >= len(w) || !(strings.HasPrefix(w[i], "ok "+name) || strings.HasPrefix(w[i], "skip "+name+":")) {
-			continue
-		}
-		t.Logf("known gap (%s): %s", why, g[i])
-		g[i] = w[i]
+		t.Logf("known gap (%s): %s", why, l)
+		g[i] = expected[name]
 		gaps++
 	}
 	for i := range g {
@@ -301,31 +303,68 @@ func readWant(t *testing.T, path string) string {
 	return string(b)
 }
 
-// diff compares the expected and actual consoles line by line and
-// describes every difference ("" when they match). With okForSkip an
-// "ok NAME" line matches an expected "skip NAME: reason".
-func diff(want, got string, okForSkip bool) string {
-	w := strings.Split(want, "\n")
-	g := strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl == gl {
-			continue
-		}
-		if okForSkip && strings.HasPrefix(wl, "skip ") && strings.HasPrefix(gl, "ok ") {
-			name := strings.TrimPrefix(gl, "ok ")
-			if strings.HasPrefix(wl, "skip "+name+":") {
-				continue
+// checkName returns the check a console line reports on ("ok NAME",
+// "skip NAME: why", "FAIL NAME: what"), or "".
+func checkName(line string) string {
+	for _, kind := range []string{"ok ", "skip ", "FAIL "} {
+		if rest, found := strings.CutPrefix(line, kind); found {
+			name, _, _ := strings.Cut(rest, ":")
+			if name != "" && !strings.Contains(name, " ") {
+				return name
 			}
 		}
-		fmt.Fprintf(&b, "line %d: want %q\n         got  %q\n", i+1, wl, gl)
+	}
+	return ""
+}
+
+// diff compares the expected and actual consoles check by check and
+// describes every difference ("" when they match): checks missing,
+// different or unexpected, and any other line that is not the same in
+// both (the header, the summary, a report of an unexpected exception).
+// With okForSkip an "ok NAME" matches an expected "skip NAME: reason".
+func diff(want, got string, okForSkip bool) string {
+	type line struct{ name, text string }
+	parse := func(s string) (checks []line, other []string) {
+		for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+			if name := checkName(l); name != "" {
+				checks = append(checks, line{name, l})
+			} else {
+				other = append(other, l)
+			}
+		}
+		return
+	}
+	wc, wo := parse(want)
+	gc, gotOther := parse(got)
+	gotLine := map[string]string{}
+	for _, c := range gc {
+		if _, dup := gotLine[c.name]; dup {
+			gotLine[c.name] += " (and again)"
+			continue
+		}
+		gotLine[c.name] = c.text
+	}
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, c := range wc {
+		seen[c.name] = true
+		g, found := gotLine[c.name]
+		switch {
+		case !found:
+			fmt.Fprintf(&b, "missing:    %q\n", c.text)
+		case g == c.text:
+		case okForSkip && strings.HasPrefix(c.text, "skip ") && g == "ok "+c.name:
+		default:
+			fmt.Fprintf(&b, "want %q\n     got  %q\n", c.text, g)
+		}
+	}
+	for _, c := range gc {
+		if !seen[c.name] {
+			fmt.Fprintf(&b, "unexpected: %q\n", c.text)
+		}
+	}
+	if strings.Join(wo, "\n") != strings.Join(gotOther, "\n") {
+		fmt.Fprintf(&b, "other lines: want %q\n             got  %q\n", wo, gotOther)
 	}
 	return b.String()
 }
@@ -355,6 +394,10 @@ func TestDiff(t *testing.T) {
 		{"gemu test kernel i386\nok a\nok bb\ndone, 0 failed\n", true, false},
 		{"gemu test kernel i386\nok a\nFAIL b: x\ndone, 1 failed\n", true, false},
 		{"gemu test kernel i386\nok a\nskip b: qemu cannot\n", true, false},
+		{"gemu test kernel i386\nskip b: qemu cannot\nok a\ndone, 0 failed\n", false, true},
+		{"gemu test kernel i386\nok a\nFAIL unexpected exception 14\nskip b: qemu cannot\ndone, 0 failed\n", false, false},
+		{"gemu test kernel i386\nok a\nok a\nskip b: qemu cannot\ndone, 0 failed\n", false, false},
+		{"gemu test kernel i386\nok a\nok c\nskip b: qemu cannot\ndone, 0 failed\n", false, false},
 	} {
 		if d := diff(want, c.got, c.okForSkip); (d == "") != c.same {
 			t.Errorf("diff(%q, okForSkip %v) = %q, want same=%v", c.got, c.okForSkip, d, c.same)

@@ -9,7 +9,6 @@
 static volatile u32 ticks;
 volatile u16 irq_seen_cs;
 static volatile ulong irq_frame;
-extern ulong user_flags_or;
 extern char user_spin[];
 
 static void tick(struct frame *f)

@@ -99,7 +99,6 @@ static __attribute__((unused)) int is_intel(void)
  * code runs on to the next privileged instruction (MOV CR3, RDMSR). */
 static void check_iopl(void)
 {
-	extern ulong user_flags_or;
 	struct fault f, g;
 	user_flags_or = 0x3000;
 	int v = user_call((void (*)(void))user_cli, user_stack_top, &f);

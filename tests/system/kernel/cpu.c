@@ -49,6 +49,7 @@ u8 user_stack[8192] __attribute__((aligned(4096)));
 #define tss_stack_end ((ulong)tss_stack + sizeof tss_stack)
 #define ist_stack_end ((ulong)ist_stack + sizeof ist_stack)
 ulong user_stack_top;
+static ulong user_cs = UCODE; /* the CS user_call enters (UCODE32: compatibility mode) */
 ulong user_flags_or; /* EFLAGS bits enter_user adds (IF) */
 
 static u64 seg(u32 base, u32 limit, u32 access, u32 flags)
@@ -144,6 +145,7 @@ void cpu_init(void)
 	ldt[1] = seg(LDT_BASE, 0xfffff, 0x92, 0xc);
 	tss.iomap = sizeof tss; /* no I/O permission bitmap: CPL 3 has no ports */
 	user_stack_top = (ulong)user_stack + sizeof user_stack;
+	user_cs = UCODE;
 	load_gdt();
 	__asm__ volatile("ltr %w0" ::"r"((u16)TSSSEL));
 	for (int v = 0; v < 256; v++)
@@ -262,6 +264,7 @@ void trap(struct frame *f)
 	}
 	printf("FAIL unexpected exception %u error %lx at %lx:%lx cr2 %lx\n", (u32)f->vec,
 	       (ulong)f->err, (ulong)f->cs, (ulong)f->ip, rdcr2());
+	group_abort();
 	poweroff();
 }
 
@@ -280,7 +283,6 @@ int catch_call(void (*fn)(void), struct fault *out)
 	return 0;
 }
 
-static ulong user_cs = UCODE;
 
 /* user_call IRETs to fn at CPL 3 on stack usp; fn ends with INT 0x80 (or
  * raises an exception). It returns the vector that brought the CPU back. */

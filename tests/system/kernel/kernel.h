@@ -91,6 +91,8 @@ extern volatile int in_catch;
 extern ulong user_stack_top;
 extern u8 user_stack[];
 void trap(struct frame *f);
+void group_abort(void);
+extern ulong user_flags_or;
 
 /* checks */
 void check_basic(void);
