@@ -16,6 +16,12 @@ type Board struct {
 	UART *UART
 	PCI  *PCIHost
 	PIT  *PIT
+	// RTC is the CMOS clock on IRQ 8 (the board's owner records the
+	// memory size with RTC.SetMemory); KBD the i8042, whose reset line
+	// is the board's reset; POST port 0x80.
+	RTC  *RTC
+	KBD  *I8042
+	POST *DebugPort
 	// Disks are the virtio-blk devices, in -drive order, in PCI slots
 	// from 3 on.
 	Disks []*VirtioBlk
@@ -83,6 +89,12 @@ func NewBoard(cfg BoardConfig) (*Board, error) {
 	}
 	b.PIT = NewPIT(b.Bus, b.PIC.Line(0))
 	b.PIT.Map(b.Bus)
+	b.RTC = NewRTC(b.Bus, b.PIC.Line(8))
+	b.RTC.Map(b.Bus)
+	b.KBD = NewI8042(b.PIC.Line(1), b.PIC.Line(12), b.reset)
+	b.KBD.Map(b.Bus)
+	b.POST = &DebugPort{}
+	b.POST.Map(b.Bus)
 	for i, d := range cfg.Disks {
 		v, err := NewVirtioBlk(cfg.RAM, d.File, d.ReadOnly, fmt.Sprintf("gemu-disk%d", i))
 		if err != nil {

@@ -193,3 +193,30 @@ func TestDebugPort(t *testing.T) {
 		t.Fatalf("port 0x80 = %#x, want 0x3c", v)
 	}
 }
+
+// TestBoardLegacyDevices checks that the board maps the RTC, the i8042
+// (its reset line being the board's reset) and port 0x80.
+func TestBoardLegacyDevices(t *testing.T) {
+	resets := 0
+	b, err := NewBoard(BoardConfig{Reset: func() { resets++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := b.Bus
+	bus.Out(0x70, 1, 0x0d)
+	if v := bus.In(0x71, 1); v != 0x80 {
+		t.Fatalf("RTC register D %#x, want 0x80", v)
+	}
+	bus.Out(0x64, 1, 0xaa)
+	if v := bus.In(0x60, 1); v != 0x55 {
+		t.Fatalf("i8042 self-test %#x, want 0x55", v)
+	}
+	bus.Out(0x64, 1, 0xfe)
+	if resets != 1 {
+		t.Fatalf("%d resets after 0xfe, want 1", resets)
+	}
+	bus.Out(0x80, 1, 0x42)
+	if v := bus.In(0x80, 1); v != 0x42 {
+		t.Fatalf("port 0x80 %#x, want 0x42", v)
+	}
+}
