@@ -47,6 +47,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -355,6 +356,11 @@ var cpus struct {
 	mu   sync.Mutex
 	ids  map[*x86.CPU]*vcpu
 	next uintptr
+	// last is the record vcpuOf returned last, so that the events
+	// looked up at run time (system calls, the events of system mode)
+	// find the record of a machine's single vCPU without a lock. It is
+	// stored with mu held, and release clears it before a record dies.
+	last atomic.Pointer[vcpu]
 }
 
 // vcpuOf returns the record of c, making it on first use: its handle, its
@@ -362,9 +368,13 @@ var cpus struct {
 // cannot be mapped cannot call plugins; gemu stops with that error.
 func vcpuOf(pc *plugin.CPU) *vcpu {
 	c := (*x86.CPU)(pc)
+	if v := cpus.last.Load(); v != nil && v.cpu == c {
+		return v
+	}
 	cpus.mu.Lock()
 	defer cpus.mu.Unlock()
 	if v, ok := cpus.ids[c]; ok {
+		cpus.last.Store(v)
 		return v
 	}
 	if cpus.ids == nil {
@@ -378,6 +388,7 @@ func vcpuOf(pc *plugin.CPU) *vcpu {
 	}
 	v.attach(c)
 	cpus.ids[c] = v
+	cpus.last.Store(v)
 	return v
 }
 
@@ -389,6 +400,7 @@ func release(pc *plugin.CPU) {
 	defer cpus.mu.Unlock()
 	if v, ok := cpus.ids[c]; ok {
 		delete(cpus.ids, c)
+		cpus.last.CompareAndSwap(v, nil)
 		v.free()
 	}
 }
@@ -443,20 +455,33 @@ func (p *cPlugin) systemHooks(h *plugin.Hooks) {
 // name is known.
 var devices struct {
 	mu    sync.Mutex
-	names map[string]*C.char
+	names map[string]*deviceString
+	// last is the name deviceName returned last: a run of accesses to
+	// one device finds it without a lock.
+	last atomic.Pointer[deviceString]
+}
+
+// deviceString is a device's name in Go and as a C string.
+type deviceString struct {
+	name string
+	c    *C.char
 }
 
 // deviceName returns name as a C string that lives for the whole run.
 func deviceName(name string) *C.char {
+	if d := devices.last.Load(); d != nil && d.name == name {
+		return d.c
+	}
 	devices.mu.Lock()
 	defer devices.mu.Unlock()
-	if s, ok := devices.names[name]; ok {
-		return s
+	d, ok := devices.names[name]
+	if !ok {
+		if devices.names == nil {
+			devices.names = map[string]*deviceString{}
+		}
+		d = &deviceString{name, C.CString(name)}
+		devices.names[name] = d
 	}
-	if devices.names == nil {
-		devices.names = map[string]*C.char{}
-	}
-	s := C.CString(name)
-	devices.names[name] = s
-	return s
+	devices.last.Store(d)
+	return d.c
 }

@@ -496,3 +496,60 @@ func TestSystemEventsOnly(t *testing.T) {
 		t.Errorf("log %q", got)
 	}
 }
+
+// TestSystemEventsNoAlloc: once a device's name is known, the events of
+// system mode reach a C plugin without allocating.
+func TestSystemEventsNoAlloc(t *testing.T) {
+	m, c := loadNop(t)
+	m.MMIO(c, 0x1000, 0xfec00000, 4, true, 1, "ioapic") // the name's C string
+	allocs := testing.AllocsPerRun(100, func() {
+		m.PortIO(c, 0x1000, 0x3f8, 1, true, 0x41)
+		m.MMIO(c, 0x1000, 0xfec00000, 4, true, 1, "ioapic")
+		m.Interrupt(c, plugin.IntHardware, 0x20, plugin.NoErrorCode, 0x1000, 0x1005)
+		m.ModeChange(c, x86.ChangeCR3, 0x1000, 0x2000)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per four events", allocs)
+	}
+}
+
+// loadNop loads sysnop.c, which defines the four system-mode callbacks
+// with empty bodies, on a 64-bit guest CPU.
+func loadNop(t testing.TB) (*plugin.Manager, *x86.CPU) {
+	src := filepath.Join(t.TempDir(), "sysnop.c")
+	code := `#include "plugins.h"
+void plugin_port_io(uint64_t pc, void *cpu, uint16_t port, int size, int w, uint32_t v) {}
+void plugin_mmio(uint64_t pc, void *cpu, uint64_t a, int size, int w, uint64_t v, const char *d) {}
+void plugin_interrupt(void *cpu, int kind, int vector, int64_t err, uint64_t from, uint64_t to) {}
+void plugin_mode_change(void *cpu, int reg, uint64_t old, uint64_t new) {}
+`
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := plugin.Load([]plugin.Spec{{Path: buildPlugin(t, src)}}, newLog(t), "x86_64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, newGuest(t, 64, eventCode(64))
+}
+
+func BenchmarkPortIOC(b *testing.B) {
+	m, c := loadNop(b)
+	for b.Loop() {
+		m.PortIO(c, 0x1000, 0x3f8, 1, true, 0x41)
+	}
+}
+
+func BenchmarkMMIOC(b *testing.B) {
+	m, c := loadNop(b)
+	for b.Loop() {
+		m.MMIO(c, 0x1000, 0xfec00000, 4, true, 1, "ioapic")
+	}
+}
+
+func BenchmarkInterruptC(b *testing.B) {
+	m, c := loadNop(b)
+	for b.Loop() {
+		m.Interrupt(c, plugin.IntHardware, 0x20, plugin.NoErrorCode, 0x1000, 0x1005)
+	}
+}

@@ -37,6 +37,7 @@ import (
 // record (struct gemu_vcpu, at the stack's top) the trampolines and
 // qemulib_* read.
 type vcpu struct {
+	cpu   *x86.CPU // the vCPU it is the record of
 	stack *ccall.Stack
 	sp    uintptr             // the stack's top
 	r     *C.struct_gemu_vcpu // in the top region
@@ -49,6 +50,7 @@ func (v *vcpu) rec() uintptr { return uintptr(unsafe.Pointer(v.r)) }
 // block and its address space's page directory, both outside the Go heap
 // and fixed for the CPU's life.
 func (v *vcpu) attach(c *x86.CPU) {
+	v.cpu = c
 	v.r.regs = C.uintptr_t(c.RegsAddr())
 	if c.Mem != nil {
 		levels, bits := c.Mem.Space.DirLayout()
