@@ -152,6 +152,12 @@ func trapEvent(t *Trap) (ev event, ok bool) {
 	case TrapGP:
 		ev.vector, ev.hasErr, ev.code = vecGP, true, code
 	case TrapPage:
+		if t.Mem != nil && t.Mem.NonCanonical {
+			// A non-canonical address under 4-level paging: #GP(0)
+			// (a stack access's #SS is not told apart).
+			ev.vector, ev.hasErr, ev.code = vecGP, true, 0
+			break
+		}
 		ev.vector, ev.hasErr = vecPF, true
 		ev.cr2 = t.Addr
 		if t.Mem != nil {

@@ -493,3 +493,22 @@ func TestSysOnInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestTrapEventNonCanonical: the MMU's fault for a non-canonical address
+// is #GP(0), not a page fault.
+func TestTrapEventNonCanonical(t *testing.T) {
+	for _, c := range []struct {
+		f      mem.Fault
+		vector uint8
+		code   uint32
+	}{
+		{mem.Fault{Addr: 0x0000800000000000, NonCanonical: true}, vecGP, 0},
+		{mem.Fault{Addr: 0x1000, Code: 5}, vecPF, 5},
+	} {
+		f := c.f
+		ev, ok := trapEvent(&Trap{Kind: TrapPage, Addr: f.Addr, Mem: &f})
+		if !ok || ev.vector != c.vector || !ev.hasErr || ev.code != c.code {
+			t.Errorf("%+v: vector %d code %#x ok %v", c.f, ev.vector, ev.code, ok)
+		}
+	}
+}
