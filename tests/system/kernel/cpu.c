@@ -233,6 +233,12 @@ void trap(struct frame *f)
 		outb(0x20, 0x20);
 		return;
 	}
+	if (f->vec >= 0x30 && f->vec < 0x40) {
+		if (irq_hook)
+			irq_hook(f);
+		lapic_eoi();
+		return;
+	}
 	if (in_catch) {
 		in_catch = 0;
 		last.vec = f->vec;

@@ -32,6 +32,7 @@ typedef unsigned long ulong; /* register width */
 
 /* Interrupt vectors the kernel installs besides the exceptions. */
 #define VEC_IRQ0 0x20
+#define VEC_LAPIC 0x30 /* the LAPIC timer; 0x30-0x3f end with a LAPIC EOI */
 #define VEC_USER 0x80 /* DPL 3 gate: user code returns to the kernel */
 #define VEC_IST 0x81  /* x86-64: a gate with IST 1 */
 
@@ -103,6 +104,8 @@ void check_paging(void);
 void check_user(void);
 void check_timer(void);
 void check_apic(void);
+void check_lapic_timer(void);
+void lapic_eoi(void);
 
 /* Small inline helpers. */
 static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }

@@ -81,6 +81,7 @@ void kmain(void)
 	group("paging", check_paging);
 	group("user", check_user);
 	group("timer", check_timer);
+	group("lapic-timer", check_lapic_timer);
 	printf("done, %d failed\n", failures);
 	poweroff();
 }
