@@ -177,6 +177,31 @@ func TestKernelQemu(t *testing.T) {
 	}
 }
 
+// TestKernelQemuMax runs the kernels under qemu's -cpu max, whose CPUID
+// has what the default models lack (NX on i386, 1 GiB pages, SMEP, SMAP,
+// XSAVE, RDTSCP): the checks behind those CPUID bits must pass too, so no
+// FAIL line and a summary of none. (No expected file: the skips differ.)
+func TestKernelQemuMax(t *testing.T) {
+	dir := buildKernels(t)
+	for _, k := range kernels {
+		t.Run(k.name, func(t *testing.T) {
+			qemu, err := exec.LookPath(k.qemu)
+			if err != nil {
+				t.Skipf("%s not installed", k.qemu)
+			}
+			got, status := run(t, header, qemu, append([]string{"-cpu", "max", "-kernel", filepath.Join(dir, k.image)}, qemuArgs...)...)
+			if status != 1 || !strings.HasPrefix(got, header+k.name+"\n") || !strings.HasSuffix(got, "\ndone, 0 failed\n") || strings.Contains(got, "\nFAIL") {
+				t.Errorf("%s -cpu max: status %d, console:\n%s", k.qemu, status, got)
+			}
+			for _, name := range []string{"ok xsave", "ok paging4-1g", "ok pae-pf-nx-fetch", "ok paging4-smep", "ok paging2-smap"} {
+				if strings.Contains(got, name[3:]) && !strings.Contains(got, name+"\n") {
+					t.Errorf("%s -cpu max: want %q", k.qemu, name)
+				}
+			}
+		})
+	}
+}
+
 // gemuSystem returns a gemu-system binary: $GEMU_SYSTEM if set, else a
 // build of ../../cmd/gemu-system (once); it skips the test while that
 // command does not exist yet.
