@@ -317,7 +317,8 @@ GEMU_PLUGIN_EXPORT void plugin_port_io(uint64_t pc, void *cpu, uint16_t port,
  *   is_write  1 for a store, 0 for a load
  *   value     the value stored or loaded, zero-extended
  *   device    the name of the device serving paddr ("ioapic",
- *             "virtio-blk", ...); valid only during the call
+ *             "virtio-blk", ...), "" for an address no device serves
+ *             (reads give all ones); valid only during the call
  */
 GEMU_PLUGIN_EXPORT void plugin_mmio(uint64_t pc, void *cpu, uint64_t paddr,
                                     int size, int is_write, uint64_t value,

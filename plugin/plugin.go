@@ -125,7 +125,8 @@ type Hooks struct {
 	// MMIO is called after each access of an instruction to device
 	// memory completed: addr is the physical address, size in bytes,
 	// value the value read or written, device the name of the device
-	// that serves the address ("virtio-blk", "ioapic", ...).
+	// that serves the address ("virtio-blk", "ioapic", ...), "" for an
+	// address no device serves (reads give all ones).
 	MMIO func(c *CPU, pc, addr uint64, size int, write bool, value uint64, device string)
 
 	// Interrupt is called after the CPU delivered an interrupt or an

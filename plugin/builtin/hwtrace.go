@@ -51,7 +51,8 @@ type hwtrace struct {
 //	cr3 0x1000 -> 0x2000
 //
 // the direction, port or physical address, value, size in bytes, device
-// and pc for accesses; vector, kind, error code (when one is pushed), the
+// ("unassigned" for an address no device serves) and pc for accesses;
+// vector, kind, error code (when one is pushed), the
 // interrupted or faulting pc and the handler's for interrupts and
 // exceptions; the register, old and new value for writes of CR0, CR3, CR4
 // and EFER. At exit one line counts what was logged per class:
@@ -110,6 +111,9 @@ func newHwtrace(args string, host *plugin.Host) (*plugin.Hooks, error) {
 			b = append(b, " ("...)
 			b = strconv.AppendInt(b, int64(size), 10)
 			b = append(b, ") "...)
+			if device == "" {
+				device = "unassigned"
+			}
 			b = append(b, device...)
 			b = append(b, " pc=0x"...)
 			b = strconv.AppendUint(b, pc, 16)

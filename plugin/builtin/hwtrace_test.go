@@ -20,6 +20,7 @@ func hwEvents(t *testing.T, m *plugin.Manager) {
 	m.PortIO(c, 0xc1234578, 0x3fd, 1, false, 0x60)
 	m.MMIO(c, 0xc1234580, 0xfec00000, 4, true, 0x1, "ioapic")
 	m.MMIO(c, 0xc1234590, 0xfec00010, 4, false, 0x11, "ioapic")
+	m.MMIO(c, 0xc1234598, 0xfed00000, 8, false, 0xffffffffffffffff, "")
 	m.Interrupt(c, plugin.IntHardware, 0x20, plugin.NoErrorCode, 0xc1000010, 0xc1800000)
 	m.Interrupt(c, plugin.IntSoftware, 0x80, plugin.NoErrorCode, 0x8048012, 0xc1800100)
 	m.Interrupt(c, plugin.IntException, 0x0e, 2, 0x8048010, 0xc1800200)
@@ -50,6 +51,7 @@ in  0xcfc -> 0xffffffff (4) pc=0xc1234575
 in  0x3fd -> 0x60 (1) pc=0xc1234578
 mmio write 0xfec00000 <- 0x1 (4) ioapic pc=0xc1234580
 mmio read  0xfec00010 -> 0x11 (4) ioapic pc=0xc1234590
+mmio read  0xfed00000 -> 0xffffffffffffffff (8) unassigned pc=0xc1234598
 int 0x20 hw from=0xc1000010 to=0xc1800000
 int 0x80 sw from=0x8048012 to=0xc1800100
 exc 0x0e err=0x2 from=0x8048010 to=0xc1800200
@@ -58,7 +60,7 @@ exc 0x08 err=0x0 from=0x8048030 to=0xc1800400
 cr3 0x1000 -> 0x2000
 cr0 0x11 -> 0x80000011
 efer 0x0 -> 0xd01
-hwtrace: ports 4 (in 3, out 1), mmio 2 (read 1, write 1), int 5 (hw 1, sw 1, exc 3), mode 3 (cr0 1, cr3 1, cr4 0, efer 1)
+hwtrace: ports 4 (in 3, out 1), mmio 3 (read 2, write 1), int 5 (hw 1, sw 1, exc 3), mode 3 (cr0 1, cr3 1, cr4 0, efer 1)
 `
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
@@ -87,7 +89,8 @@ hwtrace: ports 3 (in 2, out 1)
 		{"mmio+ports+port=0xcfc", `in  0xcfc -> 0xffffffff (4) pc=0xc1234575
 mmio write 0xfec00000 <- 0x1 (4) ioapic pc=0xc1234580
 mmio read  0xfec00010 -> 0x11 (4) ioapic pc=0xc1234590
-hwtrace: ports 1 (in 1, out 0), mmio 2 (read 1, write 1)
+mmio read  0xfed00000 -> 0xffffffffffffffff (8) unassigned pc=0xc1234598
+hwtrace: ports 1 (in 1, out 0), mmio 3 (read 2, write 1)
 `},
 	} {
 		if got := hwtraceLog(t, tt.args); got != tt.want {

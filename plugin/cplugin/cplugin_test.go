@@ -437,6 +437,7 @@ func TestSystemEvents(t *testing.T) {
 		m.MMIO(c, 0x1009, 0xfec00010, 4, true, 0xdeadbeef, "ioapic")
 		m.MMIO(c, 0x1000, 0xfebf1000_0000_0008, 8, false, 0x8877665544332211, "virtio-blk")
 		m.MMIO(c, 0x1000, 0xfee000b0, 4, true, 0, "ioapic")
+		m.MMIO(c, 0x1000, 0xfed00000, 1, false, 0xff, "")
 		c.RIP = 0x1005
 		m.Interrupt(c, plugin.IntHardware, 0x20, plugin.NoErrorCode, 0x1000, 0x1005)
 		m.Interrupt(c, plugin.IntException, 0xe, 6, 0x1009, 0x1005)
@@ -454,6 +455,7 @@ io pc=1007 port=64 size=2 write=0 value=1c ip=1000 code=75
 mmio pc=1009 paddr=fec00010 size=4 write=1 value=deadbeef device=ioapic code=51
 mmio pc=1000 paddr=febf100000000008 size=8 write=0 value=8877665544332211 device=virtio-blk code=b9
 mmio pc=1000 paddr=fee000b0 size=4 write=1 value=0 device=ioapic code=b9
+mmio pc=1000 paddr=fed00000 size=1 write=0 value=ff device= code=b9
 int hw vector=20 err=-1(none) from=1000 to=1005 ip=1005
 int exc vector=e err=6 from=1009 to=1005 ip=1005
 int sw vector=ff err=-1(none) from=100c to=1005 ip=1005
