@@ -61,6 +61,7 @@ type pitCounter struct {
 	rw   uint8 // 1 LSB, 2 MSB, 3 LSB then MSB
 	bcd  bool
 	n    int64 // the reload value in clocks: 1-65536 (BCD: 1-10000)
+	next int64 // modes 1 and 5: the count the next trigger loads
 
 	armed    bool  // a count was written since the control word
 	gate     bool  // the GATE input
@@ -414,15 +415,18 @@ func (p *PIT) writeCounter(i int, v uint8, now int64) {
 	if n == 0 {
 		n = c.modulus()
 	}
-	c.n = n
+	c.next = n
 	c.loadedAt = now
 	switch c.mode {
 	case 1, 5:
-		// Takes effect at the next trigger.
+		// Takes effect at the next trigger; a one-shot under way runs
+		// out with the count it started with.
 		if !c.armed {
+			c.n = n
 			c.armed, c.trig = true, false
 		}
 	default:
+		c.n = n
 		c.armed = true
 		c.stopped = 0
 		c.counting = false
@@ -463,6 +467,7 @@ func (p *PIT) setGate2(g bool, now int64) {
 		}
 	case 1, 5:
 		if g && c.armed {
+			c.n = c.next
 			c.trig = true
 			c.restart(now)
 		}

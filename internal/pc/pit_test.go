@@ -334,3 +334,45 @@ func TestPITPortB(t *testing.T) {
 		t.Fatalf("control word register read %#x, want 0xff", v)
 	}
 }
+
+// TestPITMode1 checks counter 2 as a one-shot triggered by its gate: OUT
+// low from the trigger for the count, a new count waiting for the next
+// trigger.
+func TestPITMode1(t *testing.T) {
+	b, p, _ := newPITRig()
+	b.Out(0x43, 1, 0xb2) // counter 2, LSB/MSB, mode 1
+	b.Out(0x42, 1, 100)
+	b.Out(0x42, 1, 0)
+	if b.In(0x61, 1)&0x20 == 0 {
+		t.Fatal("mode 1 before a trigger: OUT low")
+	}
+	b.Out(0x61, 1, 0x01) // trigger
+	b.Mu.Lock()
+	start := p.ctr[2].start
+	b.Mu.Unlock()
+	before := b.Now()
+	out := b.In(0x61, 1)&0x20 != 0
+	if before-start < ticksToNs(100) && out {
+		t.Fatal("OUT high right after the trigger")
+	}
+	time.Sleep(time.Millisecond)
+	if b.In(0x61, 1)&0x20 == 0 {
+		t.Fatal("OUT still low after 100 clocks")
+	}
+	// A new count waits for the next trigger.
+	b.Out(0x42, 1, 0x60)
+	b.Out(0x42, 1, 0xea) // 60000 clocks, 50 ms
+	if b.In(0x61, 1)&0x20 == 0 {
+		t.Fatal("OUT fell on a count write without a trigger")
+	}
+	b.Out(0x61, 1, 0x00)
+	b.Out(0x61, 1, 0x01)
+	b.Mu.Lock()
+	start = p.ctr[2].start
+	b.Mu.Unlock()
+	time.Sleep(time.Millisecond)
+	before = b.Now()
+	if out := b.In(0x61, 1)&0x20 != 0; out && before-start < ticksToNs(60000) {
+		t.Fatal("retriggered one-shot of 60000 clocks ended within 1 ms")
+	}
+}
