@@ -11,11 +11,18 @@ volatile u16 irq_seen_cs;
 static volatile ulong irq_frame;
 extern char user_spin[];
 
+static volatile int want_ip;
+static volatile ulong irq_ip;
+
 static void tick(struct frame *f)
 {
 	if (f->vec != VEC_IRQ0)
 		return;
 	ticks++;
+	if (want_ip) {
+		want_ip = 0;
+		irq_ip = f->ip;
+	}
 	if ((f->cs & 3) && !irq_seen_cs) {
 		irq_seen_cs = (u16)f->cs;
 		irq_frame = (ulong)f;
@@ -139,6 +146,32 @@ static void pit_ch2(void)
 	outb(0x61, p61);
 }
 
+/* sti_shadow: with IRQ 0 pending and IF=0, "STI; HLT" takes the
+ * interrupt only after HLT (STI's one-instruction shadow), so the frame's
+ * IP is past the HLT; without the shadow it would be the HLT itself. */
+extern char after_hlt[];
+static void sti_shadow(void)
+{
+	u32 i;
+	for (i = 0; i < 100000000; i++) {
+		outb(0x20, 0x0a); /* OCW3: read IRR */
+		if (inb(0x20) & 1)
+			break;
+	}
+	if (i == 100000000) {
+		fail("sti-shadow-hlt", "IRQ 0 never pending in the IRR");
+		return;
+	}
+	want_ip = 1;
+	__asm__ volatile("sti; hlt\n.globl after_hlt\nafter_hlt: cli" ::: "memory");
+	want_ip = 0;
+	if (irq_ip != (ulong)after_hlt)
+		fail("sti-shadow-hlt", "interrupt frame IP %lx, want %lx (after the HLT)", irq_ip,
+		     (ulong)after_hlt);
+	else
+		ok("sti-shadow-hlt");
+}
+
 /* irq_user: the timer interrupts CPL 3 code, the handler runs on the TSS
  * stack and IRET goes back to CPL 3. */
 static void irq_user(void)
@@ -212,8 +245,10 @@ void check_timer(void)
 	if (first)
 		pit_latch();
 	__asm__ volatile("cli");
-	if (first)
+	if (first) {
 		irq_user();
+		sti_shadow();
+	}
 	outb(0x21, 0xff);
 	outb(0x43, 0x30); /* channel 0 mode 0: one count, then quiet */
 	outb(0x40, 0);
