@@ -169,3 +169,38 @@ func TestModeObserver(t *testing.T) {
 		t.Error("an observer with no plugin observing mode changes")
 	}
 }
+
+// TestModeObserverOnSystemCPU: wired into a system-mode CPU's
+// OnModeChange, the observer turns x86's reports of a boot into long mode
+// (CR4.PAE, CR3, EFER.LME, CR0.PG|PE, which sets EFER.LMA) and a CR3
+// reload into events with the right old and new values.
+func TestModeObserverOnSystemCPU(t *testing.T) {
+	m, _ := mustLoad(t, "x86_64", Spec{Name: "test-hw", Args: "a"})
+	c := x86.NewSystemCPU(nil)
+	c.Priv.OnModeChange = m.ModeObserver(c)
+	hwLog = nil
+	cr0 := c.CR0
+	steps := []error{
+		c.SetCR4(x86.CR4PAE),
+		c.SetCR3(0x9000),
+		c.SetEFER(x86.EFERLME),
+		c.SetCR0(x86.CR0PG | x86.CR0PE),
+		c.SetCR3(0x9000),
+	}
+	for i, err := range steps {
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	want := []string{
+		"a mode cr4 0x0 -> 0x20",
+		"a mode cr3 0x0 -> 0x9000",
+		"a mode efer 0x0 -> 0x100",
+		fmt.Sprintf("a mode cr0 %#x -> %#x", cr0, c.CR0),
+		"a mode efer 0x100 -> 0x500",
+		"a mode cr3 0x9000 -> 0x9000",
+	}
+	if !reflect.DeepEqual(hwLog, want) {
+		t.Errorf("events:\n%q\nwant:\n%q", hwLog, want)
+	}
+}
