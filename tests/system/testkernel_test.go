@@ -1,10 +1,10 @@
 // Package system holds gemu-system's tests against real machines: the
 // freestanding test kernels in kernel/ (built with the host's gcc, booted
 // as multiboot and as Linux boot protocol images) print one line per CPU
-// check over COM1. The
-// expected output in testdata/ is what qemu-system prints (TCG); this test
-// confirms it under qemu-system where installed and compares gemu-system's
-// output with it once cmd/gemu-system exists.
+// check over COM1. The expected output in testdata/ is what qemu-system
+// prints (TCG); these tests confirm it under qemu-system where installed
+// and compare gemu-system's output with it once cmd/gemu-system exists.
+// README.md says what the kernels check and how to run them.
 package system
 
 import (
@@ -41,8 +41,8 @@ var formats = []struct{ name, suffix string }{
 // reason: their runs are skipped.
 var gemuFormatGaps = map[string]string{}
 
-// runTimeout bounds one boot; each kernel ends in well under a second
-// under qemu's TCG.
+// runTimeout bounds one boot; each kernel ends in about 3 s under qemu's
+// TCG (the PIT checks wait for RTC second edges), even on a loaded host.
 const runTimeout = 30 * time.Second
 
 // header is the kernel's first line; what comes before it (the firmware's
@@ -101,7 +101,8 @@ func buildKernels(t *testing.T) string {
 }
 
 // console turns a run's serial output into the kernel's lines: from the
-// first line starting with header on, CR LF as LF.
+// first occurrence of header on (qemu's firmware leaves its last message
+// unterminated), CR LF as LF.
 func console(b []byte, header string) string {
 	s := strings.ReplaceAll(string(b), "\r\n", "\n")
 	if i := strings.Index(s, header); i >= 0 {
@@ -170,7 +171,11 @@ func TestKernelQemu(t *testing.T) {
 				}
 				want := readWant(t, k.want)
 				if got != want {
-					t.Errorf("%s output differs from %s:\n%s", k.qemu, k.want, diff(want, got, false))
+					d := diff(want, got, false)
+					if d == "" {
+						d = "the same lines in another order"
+					}
+					t.Errorf("%s output differs from %s:\n%s", k.qemu, k.want, d)
 				}
 			})
 		}
