@@ -376,3 +376,42 @@ func TestPITMode1(t *testing.T) {
 		t.Fatal("retriggered one-shot of 60000 clocks ended within 1 ms")
 	}
 }
+
+// TestPITThroughPIC runs counter 0 into the PIC as the board wires them:
+// programming a periodic mode raises nothing by itself, and each period
+// gives vector 0x30 once the previous one had its EOI.
+func TestPITThroughPIC(t *testing.T) {
+	r := newPICRig(t)
+	p := NewPIT(r.bus, r.pic.Line(0))
+	p.Map(r.bus)
+	r.bus.Out(0x43, 1, 0x34)
+	r.bus.Out(0x40, 1, 0)
+	r.bus.Out(0x40, 1, 0) // 65536 clocks: 55 ms
+	if r.pic.Pending() {
+		t.Fatal("IRQ 0 pending right after programming the PIT")
+	}
+	r.bus.Out(0x40, 1, 1193&0xff) // 1 kHz
+	r.bus.Out(0x40, 1, 1193>>8)
+	n := 0
+	for t0 := time.Now(); time.Since(t0) < 100*time.Millisecond; {
+		if !r.pic.Pending() {
+			time.Sleep(100 * time.Microsecond)
+			continue
+		}
+		v, ok := r.pic.Ack()
+		if !ok || v != 0x30 {
+			t.Fatalf("Ack = %#x, %v; want 0x30", v, ok)
+		}
+		r.bus.Out(0x20, 1, 0x20)
+		n++
+	}
+	if n == 0 || n > 101 {
+		t.Fatalf("%d timer interrupts in 100 ms at 1 kHz", n)
+	}
+	r.bus.Mu.Lock()
+	kicks := r.kicks
+	r.bus.Mu.Unlock()
+	if kicks < n {
+		t.Fatalf("%d kicks for %d interrupts", kicks, n)
+	}
+}
