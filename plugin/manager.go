@@ -466,6 +466,19 @@ func (m *Manager) ModeChange(c *x86.CPU, which x86.ModeChange, old, new uint64) 
 	}
 }
 
+// InterruptObserver returns a function for x86.System.OnInterrupt that
+// reports each delivery to the plugins as Interrupt (x86.DeliveryKind's
+// values are IntKind's, x86.NoErrorCode is NoErrorCode), or nil when no
+// plugin observes interrupts.
+func (m *Manager) InterruptObserver() func(c *x86.CPU, kind x86.DeliveryKind, vector uint8, code int64, from, to uint64) {
+	if !m.WantsInterrupts() {
+		return nil
+	}
+	return func(c *x86.CPU, kind x86.DeliveryKind, vector uint8, code int64, from, to uint64) {
+		m.Interrupt(c, IntKind(kind), vector, code, from, to)
+	}
+}
+
 // ModeObserver returns a function for c's x86.System.OnModeChange that
 // reports each change to the plugins as ModeChange, with the register's
 // old and new value: x86 says only which register changed, so the

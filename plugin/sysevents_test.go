@@ -204,3 +204,42 @@ func TestModeObserverOnSystemCPU(t *testing.T) {
 		t.Errorf("events:\n%q\nwant:\n%q", hwLog, want)
 	}
 }
+
+// TestInterruptObserver: the observer for x86's OnInterrupt passes every
+// value through, x86's delivery kinds and no-error-code value being the
+// plugin API's; nil when no plugin observes interrupts.
+func TestInterruptObserver(t *testing.T) {
+	for _, tt := range []struct {
+		x x86.DeliveryKind
+		k IntKind
+	}{
+		{x86.DeliveryHardware, IntHardware},
+		{x86.DeliverySoftware, IntSoftware},
+		{x86.DeliveryException, IntException},
+	} {
+		if IntKind(tt.x) != tt.k {
+			t.Errorf("x86.DeliveryKind %d is IntKind %v, want %v", tt.x, IntKind(tt.x), tt.k)
+		}
+	}
+	if x86.NoErrorCode != NoErrorCode {
+		t.Errorf("x86.NoErrorCode %d, plugin.NoErrorCode %d", x86.NoErrorCode, NoErrorCode)
+	}
+	m, _ := mustLoad(t, "i386", Spec{Name: "test-hw", Args: "a"})
+	c := newGuest(t, 32, loopCode(32, 1))
+	obs := m.InterruptObserver()
+	hwLog = nil
+	c.RIP = 0xc1800000
+	obs(c, x86.DeliverySoftware, 0x80, x86.NoErrorCode, 0x8048012, 0xc1800000)
+	obs(c, x86.DeliveryException, 0x0d, 0x102, 0xc1000000, 0xc1800000)
+	want := []string{
+		"a int sw vec=0x80 err=-1 from=0x8048012 to=0xc1800000 rip=0xc1800000",
+		"a int exc vec=0xd err=258 from=0xc1000000 to=0xc1800000 rip=0xc1800000",
+	}
+	if !reflect.DeepEqual(hwLog, want) {
+		t.Errorf("events:\n%q\nwant:\n%q", hwLog, want)
+	}
+	m2, _ := mustLoad(t, "i386", Spec{Name: "test-io"})
+	if m2.InterruptObserver() != nil {
+		t.Error("an observer with no plugin observing interrupts")
+	}
+}
