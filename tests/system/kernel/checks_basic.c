@@ -49,6 +49,21 @@ static void do_sse_div0(void)
 	__asm__ volatile("ldmxcsr %0; movss %1, %%xmm0; divss %2, %%xmm0" ::"m"(csr), "m"(one),
 			 "m"(zero));
 }
+/* SS must be a writable data segment: a code selector is #GP(selector). */
+static void do_ss_code(void) { __asm__ volatile("mov %0, %%ss" ::"r"((u16)KCODE)); }
+/* A far jump to a data segment is #GP(selector). */
+static void do_ljmp_data(void)
+{
+#ifdef __x86_64__
+	static struct {
+		u32 off;
+		u16 sel;
+	} __attribute__((packed)) target = {0, KDATA};
+	__asm__ volatile("ljmp *%0" ::"m"(target));
+#else
+	__asm__ volatile("ljmp %0, $0" ::"i"(KDATA));
+#endif
+}
 static void do_int3(void) { __asm__ volatile("int3"); }
 static void do_nullss(void)
 {
@@ -83,6 +98,23 @@ static void check_exceptions(void)
 	expect("exc-ud", do_ud2, 6, -1);
 	expect("exc-gp-selector", do_badsel, 13, 0x1000);
 	expect("exc-np", do_npsel, 11, 0x50);
+	expect("exc-gp-ss-code", do_ss_code, 13, KCODE);
+	expect("exc-gp-ljmp-data", do_ljmp_data, 13, KDATA);
+	/* LSL and LAR read the GDT: the TSS's limit, the code segment's
+	 * access rights (present, DPL 0, code, readable; the accessed bit
+	 * left out: qemu's TCG does not set it on a CS load). */
+	{
+		u32 lim = 0, ar = 0;
+		u8 z1 = 0, z2 = 0;
+		__asm__ volatile("lsl %2, %0; setz %1" : "=r"(lim), "=q"(z1) : "r"((u32)TSSSEL));
+		__asm__ volatile("lar %2, %0; setz %1" : "=r"(ar), "=q"(z2) : "r"((u32)KCODE));
+		if (!z1 || lim != TSS_LIMIT)
+			fail("lsl-lar", "lsl(tss) %x zf %u, want %x", lim, z1, TSS_LIMIT);
+		else if (!z2 || ((ar >> 8) & 0xfe) != 0x9a)
+			fail("lsl-lar", "lar(cs) %x zf %u, want access 9a/9b", ar, z2);
+		else
+			ok("lsl-lar");
+	}
 #ifdef __x86_64__
 	/* A non-canonical address is #GP(0), not #PF. */
 	expect("exc-gp-noncanonical", do_noncanon, 13, 0);

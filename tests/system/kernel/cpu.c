@@ -42,6 +42,7 @@ struct tss {
 static u64 idt[256] __attribute__((aligned(16)));
 #endif
 
+_Static_assert(sizeof(struct tss) == TSS_LIMIT + 1, "the TSS is 104 bytes");
 static struct tss tss __attribute__((aligned(16)));
 u8 tss_stack[8192] __attribute__((aligned(16)));
 u8 ist_stack[8192] __attribute__((aligned(16)));

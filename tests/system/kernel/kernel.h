@@ -22,12 +22,14 @@ typedef unsigned long ulong; /* register width */
 #define UDATA 0x2b
 #define UCODE 0x33
 #define TSSSEL 0x40
+#define TSS_LIMIT 0x67
 #else
 #define KCODE 0x08
 #define KDATA 0x10
 #define UCODE 0x1b
 #define UDATA 0x23
 #define TSSSEL 0x28
+#define TSS_LIMIT 0x67
 #endif
 
 /* Interrupt vectors the kernel installs besides the exceptions. */
