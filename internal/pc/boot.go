@@ -314,19 +314,17 @@ func LoadLinux(b []byte, k *LinuxKernel, cfg *BootConfig) (*Entry, error) {
 		return nil, fmt.Errorf("command line of %d bytes: %s takes at most %d", len(cfg.Cmdline), k.Name, lim)
 	}
 
-	// The protected-mode kernel: a relocatable one at pref_address (or as
-	// low as its alignment allows, if that does not fit), runs where it
-	// is loaded; a fixed one loads at 1 MiB and moves itself to
-	// pref_address. Either needs init_size bytes from where it runs.
+	// The protected-mode kernel: a relocatable one at pref_address
+	// (aligned), where it runs; a fixed one at 1 MiB, from where it moves
+	// itself to pref_address. Either needs init_size bytes from where it
+	// runs. (Loading a relocatable kernel lower does not save RAM: its
+	// decompressor never runs below LOAD_PHYSICAL_ADDR, which is what
+	// pref_address holds.)
 	pm := k.ProtectedMode()
 	size := uint64(len(pm))
 	var load, run uint64
 	if k.Relocatable {
-		a := uint64(k.KernelAlignment)
-		load = alignUp(max(k.PrefAddress, highRAMBase), a)
-		if load+max(size, uint64(k.InitSize)) > r.l.Low {
-			load = alignUp(highRAMBase, a)
-		}
+		load = alignUp(max(k.PrefAddress, highRAMBase), uint64(k.KernelAlignment))
 		run = load
 	} else {
 		load = highRAMBase
@@ -337,8 +335,8 @@ func LoadLinux(b []byte, k *LinuxKernel, cfg *BootConfig) (*Entry, error) {
 	}
 	kend := max(load+size, run+uint64(k.InitSize))
 	if kend > r.l.Low {
-		return nil, fmt.Errorf("%s: the kernel needs RAM up to %#x (%d bytes loaded at %#x, init_size %d from %#x), more than %d MiB of RAM",
-			k.Name, kend, size, load, k.InitSize, run, mib(r.l.Size))
+		return nil, fmt.Errorf("%s: the kernel needs %d MiB of RAM (%d bytes loaded at %#x, init_size %d from %#x), more than the %d MiB given",
+			k.Name, (kend+1<<20-1)>>20, size, load, k.InitSize, run, mib(r.l.Size))
 	}
 
 	// The initrd: at the top of RAM below initrd_addr_max, page aligned,

@@ -3,6 +3,7 @@ package pc
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,6 +188,15 @@ func TestBootDebian(t *testing.T) {
 			}
 			if got := string(ram[BootCmdlineAddr : BootCmdlineAddr+22]); got != "console=ttyS0 nokaslr\x00" {
 				t.Errorf("command line %q", got)
+			}
+			// The RAM it needs: from pref_address (16 MiB) init_size bytes.
+			need := (0x1000000 + uint64(k.InitSize) + 1<<20 - 1) >> 20
+			_, err = LoadLinux(make([]byte, (need-1)<<20), k, &BootConfig{LongMode: true})
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("the kernel needs %d MiB of RAM", need)) {
+				t.Errorf("in %d MiB: %v", need-1, err)
+			}
+			if _, err = LoadLinux(make([]byte, need<<20), k, &BootConfig{LongMode: true}); err != nil {
+				t.Errorf("in %d MiB: %v", need, err)
 			}
 		})
 	}
@@ -570,11 +580,11 @@ func TestBootRefusals(t *testing.T) {
 	}{
 		{"initrd-too-big", synth32, 64 << 20, BootConfig{InitrdName: "rd.img", Initrd: make([]byte, 41<<20)},
 			"rd.img: initrd (42991616 bytes) does not fit in 64 MiB of RAM (above the kernel, which needs up to 0x1800000)"},
-		{"kernel-too-big", synth64, 8 << 20, BootConfig{LongMode: true},
-			"synth: the kernel needs RAM up to 0xa00000 (12288 bytes loaded at 0x200000, init_size 8388608 from 0x200000), more than 8 MiB of RAM"},
+		{"kernel-too-big", synth64, 20 << 20, BootConfig{LongMode: true},
+			"synth: the kernel needs 24 MiB of RAM (12288 bytes loaded at 0x1000000, init_size 8388608 from 0x1000000), more than the 20 MiB given"},
 		{"kernel-too-big-fixed", synthKernel{version: 0x20f, setupSects: 2, loadflags: 1, pref: 0x1000000,
 			initSize: 0x1000000, cmdlineSize: 0x7ff, initrdMax: 0x7fffffff, pmSize: 0x1000}, 31 << 20, BootConfig{},
-			"synth: the kernel needs RAM up to 0x2000000 (4096 bytes loaded at 0x100000, init_size 16777216 from 0x1000000), more than 31 MiB of RAM"},
+			"synth: the kernel needs 32 MiB of RAM (4096 bytes loaded at 0x100000, init_size 16777216 from 0x1000000), more than the 31 MiB given"},
 		{"64-on-32", synth64, 64 << 20, BootConfig{LongMode: false},
 			"synth: a 64-bit kernel, and the CPU model has no long mode"},
 		{"cmdline", synth32, 64 << 20, BootConfig{Cmdline: long},
