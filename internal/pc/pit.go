@@ -25,10 +25,11 @@ import "time"
 // counter latch command, the read-back command (count and status, null
 // count), the gate of counter 2 (modes 0 and 4 pause, 2 and 3 restart, 1
 // and 5 trigger on a rising gate). Simplifications: a count takes effect
-// when written (hardware loads it on the next clock), and a new count
-// written to a counter in mode 2 or 3 restarts the period at once
-// (hardware waits for the end of the current period); the count read in
-// mode 3 with an odd reload value is approximate.
+// when written (hardware loads it on the next clock), except that a new
+// count written to a counter counting in mode 2 or 3 waits for the end of
+// the current period and one written during a one-shot of mode 1 or 5
+// for the next trigger, as on hardware; the count read in mode 3 with an
+// odd reload value is approximate.
 
 // Ports of the PIT and port B.
 const (
@@ -61,7 +62,12 @@ type pitCounter struct {
 	rw   uint8 // 1 LSB, 2 MSB, 3 LSB then MSB
 	bcd  bool
 	n    int64 // the reload value in clocks: 1-65536 (BCD: 1-10000)
-	next int64 // modes 1 and 5: the count the next trigger loads
+	next int64 // modes 1 and 5: the count the next trigger loads; 2, 3: the next period's
+	// Modes 2 and 3: a count written while counting takes over at the
+	// end of the current period, clock pendTick, bus time pendAt.
+	pend     bool
+	pendTick int64
+	pendAt   int64
 
 	armed    bool  // a count was written since the control word
 	gate     bool  // the GATE input
@@ -113,6 +119,22 @@ func (c *pitCounter) restart(now int64) {
 	c.start = now
 	c.stopped = 0
 	c.counting = true
+}
+
+// settle starts the period a count written in mode 2 or 3 waits for,
+// once its time has come. Every entry point calls it before it looks at
+// the counter.
+func (c *pitCounter) settle(now int64) {
+	if !c.pend || !c.counting || now < c.pendAt {
+		return
+	}
+	c.pend = false
+	c.n = c.next
+	c.start, c.stopped = c.pendAt, 0
+	// The edge awaited is counted from the new start.
+	if c.edgeAt -= c.pendTick; c.edgeAt < 0 {
+		c.edgeAt = 0
+	}
 }
 
 // modulus is the counter's range: 2^16 binary, 10^4 BCD.
@@ -270,6 +292,7 @@ func (p *PIT) WritePort(port uint16, size int, v uint32) {
 
 func (p *PIT) readByte(port uint16) uint8 {
 	now := p.bus.Now()
+	p.settle(now)
 	switch port {
 	case PortPIT, PortPIT + 1, PortPIT + 2:
 		return p.readCounter(&p.ctr[port-PortPIT], now)
@@ -288,6 +311,7 @@ func (p *PIT) readByte(port uint16) uint8 {
 
 func (p *PIT) writeByte(port uint16, v uint8) {
 	now := p.bus.Now()
+	p.settle(now)
 	switch port {
 	case PortPIT, PortPIT + 1, PortPIT + 2:
 		p.writeCounter(int(port-PortPIT), v, now)
@@ -296,6 +320,12 @@ func (p *PIT) writeByte(port uint16, v uint8) {
 	case PortPortB:
 		p.ctrl = v & 0x0f
 		p.setGate2(v&1 != 0, now)
+	}
+}
+
+func (p *PIT) settle(now int64) {
+	for i := range p.ctr {
+		p.ctr[i].settle(now)
 	}
 }
 
@@ -377,6 +407,7 @@ func (p *PIT) control(v uint8, now int64) {
 	}
 	c.bcd = v&1 != 0
 	c.armed, c.trig, c.counting, c.stopped = false, false, false, 0
+	c.pend = false
 	c.wHigh, c.rHigh, c.latched, c.stLatched = false, false, false, false
 	if sel == 0 {
 		p.retime(now)
@@ -425,7 +456,25 @@ func (p *PIT) writeCounter(i int, v uint8, now int64) {
 			c.n = n
 			c.armed, c.trig = true, false
 		}
+	case 2, 3:
+		if c.armed && c.counting {
+			// The period under way ends with the old count.
+			el := c.elapsed(now)
+			c.pend = true
+			c.pendTick = (el/c.n + 1) * c.n
+			c.pendAt = c.start + ticksToNs(c.pendTick)
+			break
+		}
+		c.pend = false
+		c.n = n
+		c.armed = true
+		c.stopped = 0
+		c.counting = false
+		if c.gate {
+			c.restart(now)
+		}
 	default:
+		c.pend = false
 		c.n = n
 		c.armed = true
 		c.stopped = 0
@@ -461,6 +510,9 @@ func (p *PIT) setGate2(g bool, now int64) {
 			return
 		}
 		if g {
+			if c.pend {
+				c.n, c.pend = c.next, false
+			}
 			c.restart(now)
 		} else {
 			c.stop(now)
@@ -504,6 +556,7 @@ func (p *PIT) fire() {
 	c := &p.ctr[0]
 	c.timer = nil
 	now := p.bus.Now()
+	c.settle(now)
 	if el := c.elapsed(now); el >= c.edgeAt {
 		p.setLine(false)
 		p.setLine(true)

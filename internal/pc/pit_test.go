@@ -415,3 +415,66 @@ func TestPITThroughPIC(t *testing.T) {
 		t.Fatalf("%d kicks for %d interrupts", kicks, n)
 	}
 }
+
+// TestPITModeTwoNewCount writes a new count into counters running in
+// mode 2: the period under way ends with the old count, the next ones
+// use the new count.
+func TestPITModeTwoNewCount(t *testing.T) {
+	b, p, e := newPITRig()
+	// Counter 2, read through the latch.
+	b.Out(0x61, 1, 0x01)
+	b.Out(0x43, 1, 0xb4)
+	b.Out(0x42, 1, 60000&0xff)
+	b.Out(0x42, 1, 60000>>8) // 50 ms
+	b.Mu.Lock()
+	start := p.ctr[2].start
+	b.Mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	b.Out(0x42, 1, 1000&0xff)
+	b.Out(0x42, 1, 1000>>8)
+	b.Out(0x43, 1, 0x80)
+	v := b.In(0x42, 1) | b.In(0x42, 1)<<8
+	if b.Now()-start < ticksToNs(59000) && v <= 1000 {
+		t.Fatalf("count %d: the new count cut the period under way short", v)
+	}
+	for b.Now()-start < ticksToNs(60000)+int64(time.Millisecond) {
+		time.Sleep(time.Millisecond)
+	}
+	b.Out(0x43, 1, 0x80)
+	if v := b.In(0x42, 1) | b.In(0x42, 1)<<8; v < 1 || v > 1000 {
+		t.Fatalf("count %d after the period, want 1..1000", v)
+	}
+
+	// Counter 0: IRQ 0's edges follow the old period, then the new one.
+	b.Out(0x43, 1, 0x34)
+	b.Out(0x40, 1, 11932&0xff)
+	b.Out(0x40, 1, 11932>>8) // 10 ms
+	b.Mu.Lock()
+	start = p.ctr[0].start
+	b.Mu.Unlock()
+	time.Sleep(time.Millisecond)
+	b.Out(0x40, 1, 1193&0xff)
+	b.Out(0x40, 1, 1193>>8) // 1 ms from the end of the first period
+	b.Mu.Lock()
+	n0 := len(e.rises)
+	pendAt := start + ticksToNs(p.ctr[0].pendTick)
+	b.Mu.Unlock()
+	time.Sleep(30 * time.Millisecond)
+	rises := e.snapshot()[n0:]
+	if len(rises) == 0 {
+		t.Fatal("no IRQ 0 edge after the new count")
+	}
+	for j, r := range rises {
+		// Edge j is at the end of the old period plus j new periods, or
+		// later (a late host timer).
+		if at := pendAt + ticksToNs(int64(j)*1193); r < at {
+			t.Fatalf("edge %d at %v, before %v", j, time.Duration(r-start), time.Duration(at-start))
+		}
+	}
+	b.Mu.Lock()
+	n := p.ctr[0].n
+	b.Mu.Unlock()
+	if n != 1193 {
+		t.Fatalf("counter 0 reload %d after the old period, want 1193", n)
+	}
+}
