@@ -121,6 +121,31 @@ void paging_checks(struct pgmode *m)
 	else
 		ok(nm(m, m->big_name));
 
+	/* INVLPG of any address in a large page drops the whole page: a TLB
+	 * that keeps 4 KiB pieces of it must drop them all. The second
+	 * mapping is the next large page up (BIG_PHYS + 2 MiB or 4 MiB). */
+	{
+		ulong big = m->big_name[0] == '4' ? 0x400000ul : 0x200000ul;
+		volatile u32 *p1 = (volatile u32 *)(BIG_PHYS + 0x7000);
+		volatile u32 *p2 = (volatile u32 *)(BIG_PHYS + big + 0x7000);
+		*p1 = 0x0b160001;
+		*p2 = 0x0b160002;
+		m->set_big(BIG_PHYS | PTE_P | PTE_RW | PTE_US | PTE_PS);
+		invlpg(m->big_va);
+		u32 a1 = *(volatile u32 *)(m->big_va + 0x7000);
+		m->set_big((BIG_PHYS + big) | PTE_P | PTE_RW | PTE_US | PTE_PS);
+		invlpg(m->big_va + 0x1000);
+		u32 a2 = *(volatile u32 *)(m->big_va + 0x7000);
+		m->set_big(BIG_PHYS | PTE_P | PTE_RW | PTE_US | PTE_PS);
+		invlpg(m->big_va);
+		if (a1 != 0x0b160001 || a2 != 0x0b160002)
+			fail(nm(m, "invlpg-large"), "read %x, then %x after invlpg of another address "
+							"in the page (want b160001 b160002)",
+			     a1, a2);
+		else
+			ok(nm(m, "invlpg-large"));
+	}
+
 	/* Accessed on a read, dirty on a write, nothing before; the walk sets
 	 * the directory entry's A bit too. */
 	va = m->va + 0x1000;
