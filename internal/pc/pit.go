@@ -44,6 +44,9 @@ const PITHz = 1193182
 // programs it for DRAM refresh (mode 2, count 18: 15.085 microseconds).
 const refreshPeriod = 18 * 1000000000 / PITHz
 
+// pitMinTimer is the shortest wait of counter 0's periodic timer.
+const pitMinTimer = 50000 // ns
+
 // nsToTicks converts a duration in ns to whole PIT clocks (floor),
 // without overflowing for long durations.
 func nsToTicks(ns int64) int64 {
@@ -546,8 +549,13 @@ func (p *PIT) schedule(now int64) {
 		return
 	}
 	c.edgeAt = edge
-	at := c.start + ticksToNs(edge)
-	c.timer = p.bus.AfterFunc(time.Duration(at-now), p.fire)
+	d := c.start + ticksToNs(edge) - now
+	if (c.mode == 2 || c.mode == 3) && d < pitMinTimer {
+		// A tiny count would fire the host timer nonstop: at most
+		// 20,000 edges a second, the others counted as lost.
+		d = pitMinTimer
+	}
+	c.timer = p.bus.AfterFunc(time.Duration(d), p.fire)
 }
 
 // fire is counter 0's timer: it raises IRQ 0 with the edge of the output

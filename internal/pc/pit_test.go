@@ -478,3 +478,23 @@ func TestPITModeTwoNewCount(t *testing.T) {
 		t.Fatalf("counter 0 reload %d after the old period, want 1193", n)
 	}
 }
+
+// TestPITTinyPeriod programs counter 0 with a count of 2 (596 kHz): the
+// host timer is held to 20 kHz and the rest counted as lost.
+func TestPITTinyPeriod(t *testing.T) {
+	b, p, e := newPITRig()
+	b.Out(0x43, 1, 0x34)
+	b.Out(0x40, 1, 2)
+	b.Out(0x40, 1, 0)
+	time.Sleep(50 * time.Millisecond)
+	b.Out(0x43, 1, 0x30) // stop
+	b.Mu.Lock()
+	lost, n := p.ctr[0].lost, len(e.rises)
+	b.Mu.Unlock()
+	if n > 1001 {
+		t.Fatalf("%d edges raised in 50 ms, want at most 1000 (20 kHz)", n)
+	}
+	if lost < 10000 {
+		t.Fatalf("%d edges lost, want about 29800 (596 kHz for 50 ms)", lost)
+	}
+}
