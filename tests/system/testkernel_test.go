@@ -243,7 +243,25 @@ func gemuSystem(t *testing.T) string {
 // is "KERNEL/group-NAME" (its FAIL line is dropped; list the checks it cut
 // off too), the crash's own report "KERNEL/unexpected-exception". Use it
 // only for honest, documented gaps, and empty it as they close.
-var gemuGaps = map[string]string{}
+var gemuGaps = map[string]string{
+	// Seen with the lead's gemu-system of a62b41f (not yet on main when
+	// this was written): no local APIC or IO-APIC yet, CPUID says so.
+	"i386/msr-apic-base":          noAPIC,
+	"i386/lapic":                  noAPIC,
+	"i386/ioapic":                 noAPIC,
+	"i386/lapic-timer-oneshot":    noAPIC,
+	"i386/lapic-timer-periodic":   noAPIC,
+	"x86_64/msr-apic-base":        noAPIC,
+	"x86_64/lapic":                noAPIC,
+	"x86_64/ioapic":               noAPIC,
+	"x86_64/lapic-timer-oneshot":  noAPIC,
+	"x86_64/lapic-timer-periodic": noAPIC,
+	// ... and a load from a non-canonical address raises #PF (error 0),
+	// where the CPU raises #GP(0).
+	"x86_64/exc-gp-noncanonical": "a non-canonical address raises #PF, not #GP(0)",
+}
+
+const noAPIC = "gemu-system has no local APIC or IO-APIC yet (CPUID without APIC)"
 
 // TestKernelGemu boots both kernels under gemu-system and compares their
 // consoles with qemu's. A check qemu's TCG skips (its reason in the
@@ -295,6 +313,9 @@ func allowGaps(t *testing.T, kernel, want, got string) string {
 			out = append(out, l)
 			present[name] = true
 			continue
+		}
+		if e := expected[name]; l == e || l == "ok "+name {
+			t.Logf("gemuGaps: %s/%s passes now: take it out of the list", kernel, name)
 		}
 		t.Logf("known gap (%s): %q", why, l)
 		if strings.HasPrefix(l, "FAIL ") && checkName(l) != "" {
