@@ -9,7 +9,8 @@ package pc
 // them, sets up the entry state (32-bit flat protected mode, or long mode
 // with the loader's page tables) and jumps to the kernel. The kernel's
 // console must then show it booted with our E820 map and command line up
-// to running /init. It needs gcc, ld, qemu-system and GEMU_BOOT_QEMU=1: a
+// to running /init, from an initramfs the test builds around Debian's
+// static busybox. It needs gcc, ld, qemu-system and GEMU_BOOT_QEMU=1: a
 // tool to tell a loader bug from an emulator bug, not part of the
 // ordinary suite.
 
@@ -17,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"gemu/internal/cpio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,6 +133,19 @@ const (
 	shimBlobEnd = 0x9f000
 )
 
+// qemuInit is the initramfs's /init: one line to show that user space
+// runs, then power-off.
+const qemuInit = "#!/bin/sh\necho gemu-loader-check: init runs\n/bin/busybox poweroff -f\n"
+
+// Where the kernels and busybox binaries are: this machine's unpacked
+// Debian packages, or what scripts/sysdeps fetches into out/sys.
+var (
+	kernels64   = []string{"/tmp/sys/k64/boot/vmlinuz-*", "../../out/sys/vmlinuz-amd64"}
+	kernels32   = []string{"/tmp/sys/k32/boot/vmlinuz-*", "../../out/sys/vmlinuz-686"}
+	busyboxes64 = []string{"/bin/busybox"}
+	busyboxes32 = []string{"/tmp/sys/bb32/bin/busybox", "../../out/sys/busybox-i386"}
+)
+
 func buildShim(t *testing.T, dir string) []byte {
 	for _, tool := range []string{"gcc", "ld"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -163,25 +178,33 @@ func TestBootQEMU(t *testing.T) {
 	dir := t.TempDir()
 	shim := buildShim(t, dir)
 	for _, c := range []struct {
-		name, glob, initrd, qemu string
-		entry32                  bool
+		name, qemu string
+		kernel     []string // where to look
+		busybox    []string
+		entry32    bool
 	}{
-		{"amd64", "/tmp/sys/k64/boot/vmlinuz-*", "/tmp/sys/ir64.cpio.gz", "qemu-system-x86_64", false},
-		{"amd64-entry32", "/tmp/sys/k64/boot/vmlinuz-*", "/tmp/sys/ir64.cpio.gz", "qemu-system-x86_64", true},
-		{"686", "/tmp/sys/k32/boot/vmlinuz-*", "/tmp/sys/ir32.cpio.gz", "qemu-system-i386", false},
+		{"amd64", "qemu-system-x86_64", kernels64, busyboxes64, false},
+		{"amd64-entry32", "qemu-system-x86_64", kernels64, busyboxes64, true},
+		{"686", "qemu-system-i386", kernels32, busyboxes32, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if _, err := exec.LookPath(c.qemu); err != nil {
 				t.Skipf("no %s", c.qemu)
 			}
-			name, img := debianKernel(t, c.glob)
+			name, img := debianKernel(t, c.kernel...)
 			k, err := ParseBzImage(name, img)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rd, err := os.ReadFile(c.initrd)
-			if err != nil {
-				t.Skip(err)
+			_, bb := debianKernel(t, c.busybox...)
+			var rdBuf bytes.Buffer
+			if err := cpio.Initramfs(&rdBuf, bb, []byte(qemuInit), nil); err != nil {
+				t.Fatal(err)
+			}
+			rd := rdBuf.Bytes()
+			initrd := filepath.Join(dir, c.name+".cpio.gz")
+			if err := os.WriteFile(initrd, rd, 0o644); err != nil {
+				t.Fatal(err)
 			}
 			const ramSize = 256 << 20
 			ram := make([]byte, ramSize)
@@ -224,9 +247,9 @@ func TestBootQEMU(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, c.qemu, "-m", "256", "-kernel", f, "-initrd", c.initrd,
+			cmd := exec.CommandContext(ctx, c.qemu, "-m", "256", "-kernel", f, "-initrd", initrd,
 				"-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio")
-			// The initramfs halts the machine when done: stop qemu then.
+			// The initramfs powers the machine off; stop qemu at a panic.
 			out := &stopWriter{stop: cancel, marks: []string{"reboot: ", "Kernel panic"}}
 			cmd.Stdout, cmd.Stderr = out, out
 			cmd.Stdin = strings.NewReader("")
@@ -242,6 +265,7 @@ func TestBootQEMU(t *testing.T) {
 				"BIOS-e820: [mem 0x00000000fec00000-0x00000000fec00fff] reserved",
 				"BIOS-e820: [mem 0x00000000fee00000-0x00000000fee00fff] reserved",
 				"Run /init as init process",
+				"gemu-loader-check: init runs",
 			} {
 				if !strings.Contains(s, want) {
 					t.Errorf("no %q on the console", want)
