@@ -29,6 +29,15 @@ _start:
 	xor %eax, %eax
 	rep stosb
 	mov $boot_stack_top, %esp
+	/* A CPU without long mode: say so on COM1 and stop. */
+	mov $0x80000000, %eax
+	cpuid
+	cmp $0x80000001, %eax
+	jb no_lm
+	mov $0x80000001, %eax
+	cpuid
+	bt $29, %edx
+	jnc no_lm
 	/* PML4[0] -> PDPT, PDPT[0] -> PD, PD: 512 2 MiB pages (P|RW|US|PS). */
 	mov $boot_pdpt, %eax
 	or $7, %eax
@@ -57,6 +66,27 @@ _start:
 	mov %eax, %cr0
 	lgdt boot_gdtr
 	ljmp $0x10, $start64
+
+no_lm:
+	mov $no_lm_msg, %esi
+1:	movb (%esi), %bl
+	test %bl, %bl
+	jz 3f
+2:	mov $0x3fd, %dx		/* LSR: wait for THRE */
+	inb %dx, %al
+	test $0x20, %al
+	jz 2b
+	mov $0x3f8, %dx
+	mov %bl, %al
+	outb %al, %dx
+	inc %esi
+	jmp 1b
+3:	mov $0xf4, %dx		/* qemu's isa-debug-exit */
+	xor %eax, %eax
+	outb %al, %dx
+4:	cli
+	hlt
+	jmp 4b
 
 	.code64
 start64:
@@ -279,6 +309,8 @@ user_syscall32:
 	.code64
 
 	.data
+no_lm_msg:
+	.asciz "gemu test kernel x86_64\r\nFAIL boot: CPUID says no long mode\r\n"
 	.align 16
 boot_gdt:
 	.quad 0
