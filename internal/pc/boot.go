@@ -16,7 +16,7 @@ import (
 // returns the CPU state at the kernel's 32-bit entry (flat protected mode,
 // paging off) or at its 64-bit entry (long mode with identity-mapped page
 // tables). The loader works on guest RAM as a byte slice and knows nothing
-// of the CPU: the board applies the Entry it returns.
+// of the CPU: the board applies the Entry it returns (Entry.Apply).
 //
 // Where the loader puts its own data (all in usable conventional memory,
 // below the EBDA):
@@ -36,7 +36,6 @@ const (
 	BootCmdlineMax    = 0x10000 // bytes, with the terminating NUL
 	BootPageTableAddr = 0x30000
 	bootPageTableEnd  = lowRAMEnd &^ 0xfff
-	bootDataEnd       = bootPageTableEnd // no kernel may load below this
 )
 
 // Selectors of the boot GDT: the boot protocol's __BOOT_CS and __BOOT_DS.
