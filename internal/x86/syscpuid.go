@@ -34,7 +34,20 @@ type CPUModel struct {
 	// APIC says that the board has a local APIC: CPUID then reports it
 	// (leaf 1 EDX bit 9) with initial APIC ID 0.
 	APIC bool
+	// TSCHz is the rate of the time-stamp counter, reported as the core
+	// crystal clock of leaf 0x15 with a TSC/crystal ratio of 1 (0: no
+	// leaf 0x15, the highest basic leaf is 7). Linux then takes the TSC
+	// frequency from CPUID instead of calibrating it against the PIT
+	// (which needs a million port reads a second, more than an emulated
+	// loop may do), and also takes the crystal for the local APIC
+	// timer's input clock: a board with a local APIC must clock its
+	// timer at TSCHz (before the divide configuration).
+	TSCHz uint32
 }
+
+// tscHz is the rate of the TSC gemu-system's CPUs count at when the board
+// sets no TSC source: host nanoseconds (readTSC).
+const tscHz = 1_000_000_000
 
 // CPUID feature bits used by the models beyond those of user mode.
 const (
@@ -84,6 +97,7 @@ var Model64 = CPUModel{
 	Ext1ECX:  cpuidExtEcxLAHF | cpuidExtEcxABM,
 	PhysBits: 39,
 	VirtBits: 48,
+	TSCHz:    tscHz,
 }
 
 // Model32 is a 32-bit-only CPU: the same instruction set without long
@@ -104,6 +118,7 @@ var Model32 = CPUModel{
 	Ext1ECX:  cpuidExtEcxABM,
 	PhysBits: 36,
 	VirtBits: 32,
+	TSCHz:    tscHz,
 }
 
 // Models returns the models -cpu accepts, the default first.
@@ -157,7 +172,11 @@ func (m *CPUModel) CPUID(leaf, subleaf uint32) (a, b, c, d uint32) {
 	switch leaf {
 	case 0:
 		// Highest basic leaf; the vendor in EBX, EDX, ECX.
-		return 7, str4(m.Vendor, 0), str4(m.Vendor, 8), str4(m.Vendor, 4)
+		max := uint32(7)
+		if m.TSCHz != 0 {
+			max = 0x15
+		}
+		return max, str4(m.Vendor, 0), str4(m.Vendor, 8), str4(m.Vendor, 4)
 	case 1:
 		// EBX: CLFLUSH line size 8 quadwords (bits 15:8), initial APIC
 		// ID 0 (31:24); no HTT, so the logical count (23:16) is unused.
@@ -172,6 +191,12 @@ func (m *CPUModel) CPUID(leaf, subleaf uint32) (a, b, c, d uint32) {
 	case 7:
 		if subleaf == 0 {
 			return 0, m.Leaf7EBX, 0, m.Leaf7EDX
+		}
+		return 0, 0, 0, 0
+	case 0x15:
+		// TSC/crystal ratio EBX/EAX = 1, crystal frequency in ECX.
+		if m.TSCHz != 0 {
+			return 1, 1, m.TSCHz, 0
 		}
 		return 0, 0, 0, 0
 	case 0x80000000:

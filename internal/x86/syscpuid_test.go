@@ -9,13 +9,22 @@ func TestCPUModels(t *testing.T) {
 	type regs [4]uint32
 	apic := Model64
 	apic.APIC = true
+	noTSC := Model64
+	noTSC.TSCHz = 0
 	tests := []struct {
 		name      string
 		model     *CPUModel
 		leaf, sub uint32
 		want      regs
 	}{
-		{"64 vendor", &Model64, 0, 0, regs{7, 0x756e6547, 0x6c65746e, 0x49656e69}},
+		{"64 vendor", &Model64, 0, 0, regs{0x15, 0x756e6547, 0x6c65746e, 0x49656e69}},
+		{"vendor without TSCHz", &noTSC, 0, 0, regs{7, 0x756e6547, 0x6c65746e, 0x49656e69}},
+		// The TSC counts host nanoseconds: a 1 GHz crystal, ratio 1.
+		{"64 TSC frequency", &Model64, 0x15, 0, regs{1, 1, 1000000000, 0}},
+		{"32 TSC frequency", &Model32, 0x15, 0, regs{1, 1, 1000000000, 0}},
+		{"no TSC frequency", &noTSC, 0x15, 0, regs{}},
+		{"64 leaf 0xb (no topology)", &Model64, 0xb, 0, regs{}},
+		{"64 leaf 0xa (no perfmon)", &Model64, 0xa, 0, regs{}},
 		// Family 6 model 15 stepping 11; CLFLUSH 8 quadwords; ECX SSE3
 		// SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT; EDX FPU PSE TSC MSR PAE
 		// CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
