@@ -95,8 +95,10 @@ const uartClock = 115200
 // read as set except that the THRE interrupt follows the 16550A's rules.
 // Received bytes come from StartInput's reader. The receiver holds back
 // host input while its FIFO (or, with FIFOs off, its holding register)
-// is full, so pasted text is not lost to overruns; overruns happen only in
-// loopback mode, where the guest feeds itself.
+// is full or the guest holds RTS low, so pasted text is not lost to
+// overruns; overruns happen only in loopback mode, where the guest feeds
+// itself. A guest that reads the port without ever setting RTS gets no
+// input.
 //
 // The interrupt output reaches the IRQ line only while MCR's OUT2 is set
 // and loopback is off: on PCs OUT2 gates the UART's interrupt onto the
@@ -190,9 +192,13 @@ func (u *UART) rxCap() int {
 }
 
 // canReceive says whether host input may be delivered now: not in
-// loopback (the line is disconnected) and not into a full receiver.
+// loopback (the line is disconnected), not into a full receiver, and only
+// while the guest asserts RTS, as a terminal with RTS/CTS handshaking
+// would wait. Linux raises RTS when a program opens the port, after its
+// startup has cleared the FIFO: input typed or piped earlier waits on the
+// host instead of being lost to that clear.
 func (u *UART) canReceive() bool {
-	return u.mcr&mcrLoop == 0 && u.rxCount < u.rxCap()
+	return u.mcr&(mcrLoop|mcrRTS) == mcrRTS && u.rxCount < u.rxCap()
 }
 
 // receive puts one byte that came off the line into the receiver.
@@ -462,7 +468,7 @@ func (u *UART) writeReg(off int, v uint8) {
 	case uartMCR:
 		old := u.mcr
 		u.mcr = v & 0x1f
-		if (old^u.mcr)&mcrLoop != 0 {
+		if (old^u.mcr)&(mcrLoop|mcrRTS) != 0 {
 			u.space.Broadcast()
 		}
 		u.setModemLines(u.modemLines())

@@ -202,6 +202,14 @@ func TestUARTStartInput(t *testing.T) {
 		pw.Close()
 	}()
 	b.Out(COM1Base+2, 1, 0x01)
+	// Nothing arrives while RTS is low, and a FIFO clear then (Linux's
+	// startup) loses nothing.
+	time.Sleep(20 * time.Millisecond)
+	if lsr := b.In(COM1Base+5, 1); lsr&lsrDR != 0 {
+		t.Fatalf("data ready (LSR %#x) with RTS low", lsr)
+	}
+	b.Out(COM1Base+2, 1, 0x03)
+	b.Out(COM1Base+4, 1, 0x0b) // DTR, RTS, OUT2
 	var got []byte
 	deadline := time.Now().Add(5 * time.Second)
 	for len(got) < len(msg) && time.Now().Before(deadline) {
