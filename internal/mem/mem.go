@@ -7,6 +7,11 @@
 // Guest memory lives in Go byte slices owned by the Space, so no guest address
 // can ever reach gemu's own memory.
 //
+// In system mode (gemu-system) a Space is made over guest-physical memory
+// instead (NewSystem; phys.go, mmu.go, walk.go): its views translate
+// linear addresses through the guest's page tables, with the same caches
+// and the same fast paths, and no mappings of their own.
+//
 // A Space is shared by the guest's vCPUs (threads), each of which accesses
 // it through a View of its own: the View holds the vCPU's translation
 // caches, which it uses without any lock while the vCPU runs guest code

@@ -16,7 +16,9 @@ import (
 // it; an access to an address that is neither RAM nor claimed goes to the
 // bus as well, which reads it as all ones and drops the write (and tells
 // its observers); without a bus such an access reads all ones and a store
-// is dropped.
+// is dropped. The MMU asks the bus about the address it translates when
+// it fills a cache entry for a page of RAM, so a device range that
+// overlaps RAM must cover whole pages (as PC device ranges do).
 //
 // The boot loader and devices doing DMA use Read, Write and RAM: RAM only,
 // never the bus (a device holds the bus's lock while it works, and the
