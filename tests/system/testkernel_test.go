@@ -259,6 +259,7 @@ var gemuGaps = map[string]string{
 	// ... and a load from a non-canonical address raises #PF (error 0),
 	// where the CPU raises #GP(0).
 	"x86_64/exc-gp-noncanonical": "a non-canonical address raises #PF, not #GP(0)",
+	"x86_64/exc-ss-noncanonical": "a non-canonical stack address raises #PF, not #SS(0)",
 }
 
 const noAPIC = "gemu-system has no local APIC or IO-APIC yet (CPUID without APIC)"

@@ -200,6 +200,64 @@ void paging_checks(struct pgmode *m)
 	else
 		ok(nm(m, "pf-rep-movs"));
 
+	/* Accesses that straddle a page boundary into a not-present page: a
+	 * store faults with CR2 at the boundary and leaves the first page's
+	 * bytes alone; an instruction whose last bytes lie on the second
+	 * page faults with CR2 at the boundary and IP at its first byte, and
+	 * runs once that page is there. Pages 4 (present) and 5. */
+	{
+		ulong bound = m->va + 0x5000;
+		m->set(4, phys(4) | PTE_P | PTE_RW);
+		m->set(5, 0);
+		invlpg(bound - 0x1000);
+		invlpg(bound);
+		frames[4][0xffe] = 0x11;
+		frames[4][0xfff] = 0x22;
+		pg_addr = bound - 2;
+		int v = catch_call(do_write, &f) ? (int)f.vec : -1;
+		if (v != 14 || f.err != 2 || f.cr2 != bound)
+			fail(nm(m, "pf-store-straddle"), "vector %d error %lx cr2 %lx, want #PF(2) at %lx",
+			     v, v >= 0 ? f.err : 0, v >= 0 ? f.cr2 : 0, bound);
+		else if (frames[4][0xffe] != 0x11 || frames[4][0xfff] != 0x22)
+			fail(nm(m, "pf-store-straddle"), "the first page's bytes became %x %x",
+			     frames[4][0xffe], frames[4][0xfff]);
+		else
+			ok(nm(m, "pf-store-straddle"));
+
+		/* mov $0x12345678, %eax; ret: 3 bytes before the boundary. */
+		static const u8 movret[] = {0xb8, 0x78, 0x56, 0x34, 0x12, 0xc3};
+		memcpy(frames[4] + 0xffd, movret, 3);
+		memcpy(frames[5], movret + 3, 3);
+		pg_addr = bound - 3;
+		v = catch_call(do_call, &f) ? (int)f.vec : -1;
+		ulong want = m->nx > 0 ? 0x10 : 0;
+		if (v != 14 || f.err != want || f.cr2 != bound || f.ip != bound - 3)
+			fail(nm(m, "pf-fetch-straddle"), "vector %d error %lx cr2 %lx ip %lx, want #PF(%lx) "
+							 "cr2 %lx ip %lx",
+			     v, v >= 0 ? f.err : 0, v >= 0 ? f.cr2 : 0, v >= 0 ? f.ip : 0, want, bound,
+			     bound - 3);
+		else {
+			m->set(5, phys(5) | PTE_P | PTE_RW);
+			invlpg(bound);
+			u32 r = ((u32(*)(void))(bound - 3))();
+			if (r != 0x12345678)
+				fail(nm(m, "pf-fetch-straddle"), "with both pages the code returned %x", r);
+			else
+				ok(nm(m, "pf-fetch-straddle"));
+		}
+		m->set(4, 0);
+		m->set(5, 0);
+		invlpg(bound - 0x1000);
+		invlpg(bound);
+	}
+
+	/* A not-present directory entry: the same #PF as a not-present page. */
+	m->set_dir(0);
+	wrcr3(rdcr3());
+	expect_pf(nm(m, "pf-dir-notpresent"), do_write, NULL, m->va + 0x44, 2);
+	m->set_dir(PTE_P | PTE_RW | PTE_US);
+	wrcr3(rdcr3());
+
 	/* Read-only: CR0.WP=1 faults supervisor writes, WP=0 lets them by. */
 	va = m->va + 0x3000;
 	m->set(3, phys(3) | PTE_P | PTE_US);
