@@ -159,6 +159,21 @@ void cpu_init(void)
 	__asm__ volatile("lidt %0" ::"m"(d));
 }
 
+static void do_ltr(void) { __asm__ volatile("ltr %w0" ::"r"((u16)TSSSEL)); }
+
+/* set_rsp0 points the TSS's ring-0 stack (ESP0/RSP0) at top; 0: the
+ * kernel's TSS stack again. */
+void set_rsp0(ulong top)
+{
+	if (!top)
+		top = tss_stack_end;
+#ifdef __x86_64__
+	tss.rsp[0] = top;
+#else
+	tss.esp0 = top;
+#endif
+}
+
 /* check_gdt: the GDT just loaded holds, the selectors read back, and a
  * data segment with a base reaches memory at that base through FS. */
 void check_gdt(void)
@@ -210,6 +225,19 @@ void check_gdt(void)
 		fail("ldt-segment", "fs:0x20 through the LDT read %x, sldt %x", v, ldtr);
 	else
 		ok("ldt-segment");
+	/* LTR marked the TSS busy (type 0xb); LTR of a busy TSS is #GP. */
+	{
+		u32 type = (u32)(gdt[TSSSEL / 8] >> 40) & 0xf;
+		struct fault f;
+		int v = catch_call(do_ltr, &f) ? (int)f.vec : -1;
+		if (type != 0xb)
+			fail("ltr-busy", "TSS descriptor type %x after LTR, want b", type);
+		else if (v != 13 || f.err != TSSSEL)
+			fail("ltr-busy", "LTR of the busy TSS: vector %d error %lx, want #GP(%x)", v,
+			     v >= 0 ? f.err : 0, TSSSEL);
+		else
+			ok("ltr-busy");
+	}
 	/* The accessed bit of the descriptor is set by the load. */
 	if (!(gdt[BASESEG / 8] & (1ull << 40)))
 		fail("segment-accessed", "descriptor %llx has no accessed bit", gdt[BASESEG / 8]);

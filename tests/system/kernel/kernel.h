@@ -85,6 +85,7 @@ extern int failures;
 /* cpu.c */
 void cpu_init(void);
 void set_gate(int vec, void (*stub)(void), int dpl, int ist);
+void set_rsp0(ulong top);
 extern void (*irq_hook)(struct frame *f);
 int catch_call(void (*fn)(void), struct fault *out);
 int user_call(void (*fn)(void), ulong usp, struct fault *out);

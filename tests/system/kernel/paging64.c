@@ -73,6 +73,28 @@ static void one_gib(void)
 	invlpg(va + BIG_PHYS);
 }
 
+/* A #PF while delivering a #PF is a double fault: user code's INT 0x80
+ * finds RSP0 on a not-present page, so does the #PF that follows; #DF
+ * comes through IST 1 with error 0, CR2 the first push's address. */
+static void df_stack(void)
+{
+	extern char user_ret[];
+	struct fault f;
+	ulong top = TVA + 0x3000; /* page 2 (TVA+0x2000) is not present */
+	pt[2] = 0;
+	invlpg(TVA + 0x2000);
+	set_gate(8, NULL, 0, 1);
+	set_rsp0(top);
+	int v = user_call((void (*)(void))user_ret, user_stack_top, &f);
+	set_rsp0(0);
+	set_gate(8, NULL, 0, 0);
+	if (v != 8 || f.err != 0 || f.cr2 != top - 8)
+		fail("pf-during-delivery-df", "vector %d error %lx cr2 %lx, want #DF(0) with cr2 %lx",
+		     v, f.err, f.cr2, top - 8);
+	else
+		ok("pf-during-delivery-df");
+}
+
 void check_paging(void)
 {
 	ulong cr4 = rdcr4(), cr0 = rdcr0();
@@ -107,6 +129,7 @@ void check_paging(void)
 	};
 	paging_checks(&m);
 	one_gib();
+	df_stack();
 	boot_pml4[1] = 0;
 	wrcr3(rdcr3());
 	if (nx)
