@@ -18,9 +18,8 @@ import "golang.org/x/arch/x86/x86asm"
 // mode applies them (a memory operand with an explicit prefix in 32-bit
 // code); FS and GS bases always apply.
 //
-// Descriptor table, TSS and IDT reads are supervisor accesses even at
-// CPL 3: until mem.View has supervisor accessors, supLoad and supStore
-// switch the MMU to supervisor around them (MMUControl.SetUser).
+// Descriptor table, TSS and IDT accesses are supervisor accesses even at
+// CPL 3 (supLoad, supStore: mem.View's LoadSup and StoreSup).
 
 // CR4.UMIP: SGDT, SIDT, SLDT, STR and SMSW at CPL 0 only.
 const segCR4UMIP = 1 << 11
@@ -56,24 +55,33 @@ func (c *CPU) linMask() uint64 {
 	return 0xffffffff
 }
 
-// supLoad reads n bytes at the linear address a as a supervisor access.
+// supLoad reads n bytes (1, 2, 4 or 8) at the linear address a as a
+// supervisor access, whatever the CPL (mem.View's LoadSup accessors).
 func (c *CPU) supLoad(a uint64, n int) uint64 {
-	p := c.Priv
-	if c.CPL == 3 && p.MMU != nil {
-		p.MMU.SetUser(false)
-		defer p.MMU.SetUser(true)
+	switch n {
+	case 1:
+		return uint64(c.Mem.LoadSup8(a))
+	case 2:
+		return uint64(c.Mem.LoadSup16(a))
+	case 4:
+		return uint64(c.Mem.LoadSup32(a))
 	}
-	return c.Mem.LoadN(a, n)
+	return c.Mem.LoadSup64(a)
 }
 
-// supStore writes n bytes at the linear address a as a supervisor access.
+// supStore writes n bytes (1, 2, 4 or 8) at the linear address a as a
+// supervisor access.
 func (c *CPU) supStore(a uint64, n int, v uint64) {
-	p := c.Priv
-	if c.CPL == 3 && p.MMU != nil {
-		p.MMU.SetUser(false)
-		defer p.MMU.SetUser(true)
+	switch n {
+	case 1:
+		c.Mem.StoreSup8(a, uint8(v))
+	case 2:
+		c.Mem.StoreSup16(a, uint16(v))
+	case 4:
+		c.Mem.StoreSup32(a, uint32(v))
+	default:
+		c.Mem.StoreSup64(a, v)
 	}
-	c.Mem.StoreN(a, n, v)
 }
 
 // setCPL changes the privilege level and tells the MMU when the CPU
