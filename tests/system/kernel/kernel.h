@@ -107,6 +107,7 @@ void check_paging(void);
 void check_user(void);
 void check_timer(void);
 void check_apic(void);
+void check_uart(void);
 void check_lapic_timer(void);
 void lapic_eoi(void);
 

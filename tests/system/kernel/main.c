@@ -77,6 +77,7 @@ void kmain(void)
 	group("msr", check_msr);
 	group("fxsave", check_fxsave);
 	group("io", check_io);
+	group("uart", check_uart);
 	group("apic", check_apic);
 	group("paging", check_paging);
 	group("user", check_user);
