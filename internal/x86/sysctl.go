@@ -446,13 +446,16 @@ func opMovCR(c *CPU, in *Inst) {
 	}
 }
 
-// opClts clears CR0.TS.
+// opClts clears CR0.TS (a mode change event when it was set).
 func opClts(c *CPU, in *Inst) {
 	if c.Priv == nil {
 		opUnimplemented(c, in)
 	}
 	c.needCPL0()
-	c.CR0 &^= CR0TS
+	if c.CR0&CR0TS != 0 {
+		c.CR0 &^= CR0TS
+		c.modeChanged(ChangeCR0)
+	}
 }
 
 // opLmsw loads the low four bits of CR0 (PE, MP, EM, TS) from a 16-bit

@@ -182,9 +182,10 @@ func TestMovCR2CR8CR3(t *testing.T) {
 }
 
 func TestModeChangeEvents(t *testing.T) {
-	// mov cr0, eax (TS); mov cr4, ebx (same value); mov cr4, ecx (OSFXSR);
-	// mov cr0, edx (PE PG with LME: long mode)
-	code := []byte{0x0f, 0x22, 0xc0, 0x0f, 0x22, 0xe3, 0x0f, 0x22, 0xe1, 0x0f, 0x22, 0xc2}
+	// mov cr0, eax (TS); clts; clts (TS clear: no event); mov cr4, ebx
+	// (same value); mov cr4, ecx (OSFXSR); mov cr0, edx (PE PG with LME:
+	// long mode)
+	code := []byte{0x0f, 0x22, 0xc0, 0x0f, 0x06, 0x0f, 0x06, 0x0f, 0x22, 0xe3, 0x0f, 0x22, 0xe1, 0x0f, 0x22, 0xc2}
 	mmu := &fakeMMU{}
 	var changes []ModeChange
 	c, tr := runCode(t, 32, code, sysSetup(nil, mmu, nil, func(c *CPU) {
@@ -195,7 +196,7 @@ func TestModeChangeEvents(t *testing.T) {
 	if tr != nil {
 		t.Fatal(tr)
 	}
-	want := []ModeChange{ChangeCR0, ChangeCR4, ChangeCR0, ChangeEFER}
+	want := []ModeChange{ChangeCR0, ChangeCR0, ChangeCR4, ChangeCR0, ChangeEFER}
 	if !reflect.DeepEqual(changes, want) || c.EFER != EFERLME|EFERLMA ||
 		!reflect.DeepEqual(mmu.calls, []string{"paging 0x80000011 0x0 0x220 0x500"}) {
 		t.Fatalf("changes %v (want %v), efer %#x, MMU calls %q", changes, want, c.EFER, mmu.calls)
