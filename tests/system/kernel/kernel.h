@@ -108,6 +108,7 @@ void check_user(void);
 void check_timer(void);
 void check_apic(void);
 void check_uart(void);
+void check_rtc_pci(void);
 void check_lapic_timer(void);
 void lapic_eoi(void);
 
@@ -117,6 +118,13 @@ static inline u8 inb(u16 port)
 {
 	u8 v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline u32 inl(u16 port)
+{
+	u32 v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)

@@ -78,6 +78,7 @@ void kmain(void)
 	group("fxsave", check_fxsave);
 	group("io", check_io);
 	group("uart", check_uart);
+	group("rtc-pci", check_rtc_pci);
 	group("apic", check_apic);
 	group("paging", check_paging);
 	group("user", check_user);

@@ -1,9 +1,11 @@
 /*
- * COM1 as Linux's 8250 driver probes and drives it: the scratch register,
+ * Devices as Linux probes and drives them. COM1 as its 8250 driver does: the scratch register,
  * the divisor latch, the FIFO (IIR bits 7:6 say 16550A), the modem
  * control loopback (MSR follows MCR, a byte sent comes back), and the
  * transmitter-empty interrupt on IRQ 4. The console's settings (LCR,
- * divisor, MCR, IER) are put back afterwards.
+ * divisor, MCR, IER) are put back afterwards. The RTC's periodic
+ * interrupt through the slave PIC (IRQ 8, the cascade), and the PCI host
+ * bridge through configuration mechanism 1.
  */
 #include "kernel.h"
 
@@ -117,4 +119,62 @@ void check_uart(void)
 		fail("uart-thre-irq", "IIR %x in the handler, want 2 (THR empty)", thre_iir);
 	else
 		ok("uart-thre-irq");
+}
+
+static volatile u32 rtc_irqs;
+static volatile u8 rtc_c;
+
+static void rtc_irq(struct frame *f)
+{
+	if (f->vec != VEC_IRQ0 + 8)
+		return;
+	outb(0x70, 0x8c); /* register C: reading it acknowledges */
+	rtc_c = inb(0x71);
+	rtc_irqs++;
+}
+
+void check_rtc_pci(void)
+{
+	/* Periodic interrupt: register A's rate (6: 1024 Hz), B's PIE. */
+	outb(0x70, 0x8a);
+	u8 a = inb(0x71);
+	outb(0x70, 0x8b);
+	u8 b = inb(0x71);
+	outb(0x70, 0x8c);
+	(void)inb(0x71);
+	outb(0x70, 0x8a);
+	outb(0x71, (a & 0xf0) | 0x06);
+	outb(0x70, 0x8b);
+	outb(0x71, b | 0x40);
+	rtc_irqs = 0;
+	irq_hook = rtc_irq;
+	outb(0xa1, 0xfe); /* slave: IRQ 8 only */
+	outb(0x21, 0xfb); /* master: the cascade (IRQ 2) only */
+	__asm__ volatile("sti");
+	for (u32 i = 0; i < 100000000 && rtc_irqs < 3; i++)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	outb(0x70, 0x8b);
+	outb(0x71, b);
+	outb(0x70, 0x8a);
+	outb(0x71, a);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	irq_hook = NULL;
+	if (rtc_irqs < 3)
+		fail("rtc-irq8", "%u periodic interrupts through the slave PIC, want 3", rtc_irqs);
+	else if (!(rtc_c & 0x40) || !(rtc_c & 0x80))
+		fail("rtc-irq8", "register C %x, want PF and IRQF set", rtc_c);
+	else
+		ok("rtc-irq8");
+
+	/* PCI 00:00.0 is a host bridge: class 06, subclass 00. */
+	outl(0xcf8, 0x80000000u);
+	u32 id = inl(0xcfc);
+	outl(0xcf8, 0x80000008u);
+	u32 class = inl(0xcfc);
+	if ((id & 0xffff) == 0xffff || (class >> 16) != 0x0600)
+		fail("pci-hostbridge", "00:00.0 id %x class %x, want a host bridge (0600)", id, class >> 16);
+	else
+		ok("pci-hostbridge");
 }
