@@ -1,0 +1,499 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"gemu/internal/engine"
+	"gemu/internal/logbuf"
+	"gemu/internal/mem"
+	"gemu/internal/pc"
+	"gemu/internal/x86"
+	"gemu/plugin"
+)
+
+// Why a machine stopped.
+const (
+	running   int32 = iota
+	endHalt         // HLT with interrupts disabled: nothing can wake the CPU (Linux's power-off without ACPI)
+	endReset        // the guest reset the machine (keyboard controller, PCI reset control, triple fault)
+	endQuit         // Ctrl-A X on the console
+	endFailed       // an error gemu-system cannot go on from (a message was printed)
+)
+
+// machine is one boot of the PC: RAM, board, CPU, engine. A reset without
+// -no-reboot makes a new one.
+type machine struct {
+	o      *Options
+	log    io.Writer
+	phys   *mem.Phys
+	view   *mem.View
+	board  *pc.Board
+	cpu    *x86.CPU
+	eng    *engine.Engine
+	wake   chan struct{}
+	end    atomic.Int32
+	msg    string // for endFailed
+	logInt bool
+
+	plugins *plugin.Manager
+	// ctl holds CR0, CR3, CR4 and EFER as last reported, so that mode
+	// change events carry the old value.
+	ctl [4]uint64
+	// nInt numbers the -d int lines.
+	nInt int
+}
+
+// run boots the kernel until the machine powers off or, with -no-reboot,
+// resets, and returns the exit status.
+func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
+	logw, flush := openLog(o.LogFile)
+	defer flush()
+	serial, closeSerial, err := serialOut(o.Serial)
+	if err != nil {
+		flush()
+		fatal("%v", err)
+	}
+	defer closeSerial()
+	disks, err := openDisks(o.Drives)
+	if err != nil {
+		flush()
+		fatal("%v", err)
+	}
+	in := newConsoleInput(o)
+	// SIGINT, SIGTERM and SIGHUP end the machine as Ctrl-A X does: the
+	// plugins' exit callbacks run and the log is flushed.
+	var cur atomic.Pointer[machine]
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for range sigs {
+			if m := cur.Load(); m != nil {
+				m.stop(endQuit)
+			}
+		}
+	}()
+	plugins := plugin.New()
+	arch := "i386"
+	if model.LongMode() {
+		arch = "x86_64"
+	}
+	if err := plugins.Load(o.Plugins, logw, arch); err != nil {
+		flush()
+		fatal("%v", err)
+	}
+	defer plugins.Exit()
+	for {
+		m := &machine{o: o, log: logw, wake: make(chan struct{}, 1), logInt: o.LogItems["int"], plugins: plugins}
+		if err := m.build(model, kernel, initrd, serial, disks, in, plugins); err != nil {
+			flush()
+			fatal("%v", err)
+		}
+		in.attach(m)
+		cur.Store(m)
+		m.eng.Run()
+		switch m.end.Load() {
+		case endReset:
+			if o.NoReboot {
+				return 0
+			}
+			continue
+		case endFailed:
+			fmt.Fprintf(os.Stderr, "gemu-system: %s\n", m.msg)
+			return 1
+		}
+		return 0
+	}
+}
+
+// build makes the machine and loads the kernel into it.
+func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Writer, disks []pc.Disk, in *consoleInput, plugins *plugin.Manager) error {
+	bus := pc.NewBus()
+	phys, err := mem.NewPhys(m.o.MemBytes, bus)
+	if err != nil {
+		return err
+	}
+	m.phys = phys
+	m.board, err = pc.NewBoard(pc.BoardConfig{
+		Bus:       bus,
+		Console:   serial,
+		ConsoleIn: in.readerFor(),
+		Reset:     func() { m.stop(endReset) },
+		Disks:     disks,
+		RAM:       guestRAM{phys},
+	})
+	if err != nil {
+		return err
+	}
+	entry, err := pc.LoadKernel(phys.RAM(), m.o.Kernel, kernel, &pc.BootConfig{
+		Cmdline:    m.o.Append,
+		Initrd:     initrd,
+		InitrdName: m.o.Initrd,
+		LongMode:   model.LongMode(),
+	})
+	if err != nil {
+		return err
+	}
+	space := mem.NewSystem(phys)
+	m.view = space.NewView()
+	c := x86.NewSystemCPU(model)
+	m.cpu = c
+	c.Mem = m.view
+	c.Sys = m
+	c.Priv.IO = m.board.Bus
+	c.Priv.Intr = m.board.PIC
+	c.Priv.MMU = mmuControl{m}
+	m.board.Bus.Kick = m.kick
+	if err := entry.Apply(c); err != nil {
+		return fmt.Errorf("boot: %v", err)
+	}
+	m.observe()
+	plugins.AttachCPU(c)
+	eopts := engine.Options{
+		OneInsnPerTB: false,
+		NoChain:      m.o.LogItems["nochain"],
+		Log:          m.log,
+		LogInAsm:     m.o.LogItems["in_asm"],
+		LogExec:      m.o.LogItems["exec"],
+		LogCPU:       m.o.LogItems["cpu"],
+		LogUnimp:     m.o.LogItems["unimp"],
+		CountInsns:   plugins.CountInsns(),
+	}
+	m.eng = engine.New(c, eopts, plugins.Instrumenter(), m.fault)
+	return nil
+}
+
+// stop ends the machine for reason (the first reason wins) and wakes the
+// CPU; safe from any goroutine.
+func (m *machine) stop(reason int32) {
+	m.end.CompareAndSwap(running, reason)
+	m.cpu.Stop.Store(true)
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// kick is the bus's wake-up: an interrupt became pending (called with
+// Bus.Mu held: it only signals).
+func (m *machine) kick() {
+	m.cpu.Priv.IRQ.Store(true)
+	m.cpu.Stop.Store(true)
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Syscall is never called in system mode: the CPU itself runs SYSCALL,
+// SYSENTER and INT through the guest's descriptor tables.
+func (m *machine) Syscall(c *x86.CPU, gate x86.Gate) {}
+
+// Interrupt is the engine's stop handler: it delivers a pending interrupt
+// when the CPU can take one, sleeps while the CPU is halted, and ends the
+// run when the machine stops. It returns false to end Run.
+func (m *machine) Interrupt(c *x86.CPU) bool {
+	for {
+		if m.end.Load() != running {
+			c.Exited = true
+			return false
+		}
+		pending := c.Priv.Intr.Pending()
+		c.Priv.IRQ.Store(pending)
+		if pending && c.IF() {
+			if vec, ok := c.Priv.Intr.Ack(); ok {
+				from := c.RIP
+				if m.logInt {
+					m.logDelivery(vec, plugin.IntHardware, plugin.NoErrorCode, 0)
+				}
+				if err := c.Interrupt(vec); err != nil {
+					m.failOrReset(err)
+					continue
+				}
+				if m.plugins.WantsInterrupts() {
+					m.plugins.Interrupt(c, plugin.IntHardware, vec, plugin.NoErrorCode, from, c.RIP)
+				}
+			}
+			c.Priv.IRQ.Store(c.Priv.Intr.Pending())
+			return true
+		}
+		if !c.Priv.Halted {
+			return true
+		}
+		if !c.IF() {
+			// Nothing can wake a CPU halted with interrupts off.
+			m.stop(endHalt)
+			continue
+		}
+		<-m.wake
+	}
+}
+
+// fault delivers a CPU exception through the guest's IDT.
+func (m *machine) fault(c *x86.CPU, t *x86.Trap) {
+	from := c.RIP
+	vec, code := x86.TrapVector(t)
+	if m.logInt {
+		m.logDelivery(vec, plugin.IntException, code, t.Addr)
+	}
+	if err := c.DeliverTrap(t); err != nil {
+		m.failOrReset(err)
+		return
+	}
+	if m.plugins.WantsInterrupts() {
+		m.plugins.Interrupt(c, plugin.IntException, vec, code, from, c.RIP)
+	}
+}
+
+// logDelivery writes a -d int line before an interrupt or exception is
+// delivered, in the spirit of QEMU's: a running count, the vector, the
+// error code, whether it is a hardware interrupt, the CPL, CS:pc, SS:sp
+// and, for a page fault, the address.
+func (m *machine) logDelivery(vec uint8, kind plugin.IntKind, code int64, addr uint64) {
+	c := m.cpu
+	hw := 0
+	if kind == plugin.IntHardware {
+		hw = 1
+	}
+	e := uint64(0)
+	if code >= 0 {
+		e = uint64(code)
+	}
+	fmt.Fprintf(m.log, "%6d: v=%02x e=%04x i=%d cpl=%d IP=%04x:%016x SP=%04x:%016x", m.nInt, vec, e, hw, c.CPL,
+		c.Seg[x86.CS], c.RIP, c.Seg[x86.SS], c.R[x86.RSP])
+	if vec == 14 {
+		fmt.Fprintf(m.log, " CR2=%016x", addr)
+	}
+	fmt.Fprintln(m.log)
+	m.nInt++
+}
+
+// observe connects the bus's and the CPU's observers to the plugins and
+// the -d log, only for what someone listens to.
+func (m *machine) observe() {
+	c, bus, p := m.cpu, m.board.Bus, m.plugins
+	logIO, logUnassigned := m.o.LogItems["ioport"], m.o.LogItems["guest_errors"] || m.o.LogItems["unimp"]
+	if p.WantsPortIO() || logIO {
+		bus.OnPortIO = func(port uint16, size int, write bool, v uint32) {
+			pc := m.pc()
+			if logIO {
+				dir := "in "
+				if write {
+					dir = "out"
+				}
+				fmt.Fprintf(m.log, "ioport %s %#06x size %d value %#x pc %#x\n", dir, port, size, v, pc)
+			}
+			p.PortIO(c, pc, port, size, write, v)
+		}
+	}
+	if p.WantsMMIO() {
+		bus.OnMMIO = func(addr uint64, size int, write bool, v uint64, dev string) {
+			p.MMIO(c, m.pc(), addr, size, write, v, dev)
+		}
+	}
+	if logUnassigned {
+		bus.OnUnassigned = func(what string, addr uint64, size int, write bool) {
+			dir := "read"
+			if write {
+				dir = "write"
+			}
+			fmt.Fprintf(m.log, "gemu-system: %s of unassigned %s %#x (size %d) at pc %#x\n", dir, what, addr, size, m.pc())
+		}
+	}
+	logMMU := m.o.LogItems["mmu"]
+	if p.WantsModeChanges() || logMMU {
+		m.ctl = [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}
+		c.Priv.OnModeChange = func(c *x86.CPU, which x86.ModeChange) {
+			now := [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}[which]
+			old := m.ctl[which]
+			m.ctl[which] = now
+			if logMMU {
+				fmt.Fprintf(m.log, "mmu: %s %#x -> %#x at pc %#x\n", [4]string{"cr0", "cr3", "cr4", "efer"}[which], old, now, m.pc())
+			}
+			p.ModeChange(c, which, old, now)
+		}
+	}
+}
+
+// pc is the address of the instruction running now (for device events,
+// which happen inside one).
+func (m *machine) pc() uint64 {
+	if m.eng != nil {
+		return m.eng.CurrentPC()
+	}
+	return m.cpu.RIP
+}
+
+// failOrReset handles a delivery that could not complete: a triple fault
+// resets the machine as on a PC; anything else (a task gate...) is an
+// emulation limit that ends the run with a message.
+func (m *machine) failOrReset(err error) {
+	if errors.Is(err, x86.ErrTripleFault) {
+		if m.logInt {
+			fmt.Fprintf(m.log, "gemu-system: triple fault at pc %#x\n", m.cpu.RIP)
+		}
+		m.stop(endReset)
+		return
+	}
+	m.msg = fmt.Sprintf("%v at pc %#x", err, m.cpu.RIP)
+	m.stop(endFailed)
+}
+
+// mmuControl is the CPU's MMU control: the view's, and the engine told
+// that code lookups must be redone.
+type mmuControl struct{ m *machine }
+
+func (u mmuControl) SetPaging(cr0, cr3, cr4, efer uint64) {
+	u.m.view.SetPaging(cr0, cr3, cr4, efer)
+	u.m.tlbChanged()
+}
+func (u mmuControl) SetUser(user bool) { u.m.view.SetUser(user) }
+func (u mmuControl) FlushTLB(global bool) {
+	u.m.view.FlushTLB(global)
+	u.m.tlbChanged()
+}
+func (u mmuControl) FlushPage(va uint64) {
+	u.m.view.FlushPage(va)
+	u.m.tlbChanged()
+}
+
+func (m *machine) tlbChanged() {
+	if m.eng != nil {
+		m.eng.TLBChanged()
+	}
+}
+
+// openLog opens the -D file (or stderr) behind a buffer; flush must run at
+// every exit.
+func openLog(name string) (io.Writer, func()) {
+	f := os.Stderr
+	if name != "" {
+		var err error
+		if f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); err != nil {
+			fatal("cannot open log file: %v", err)
+		}
+	}
+	w := logbuf.New(f, 64<<10)
+	w.SetErrorHandler(func(err error) { fmt.Fprintf(os.Stderr, "gemu-system: log lost: %v\n", err) })
+	return w, func() { w.Flush() }
+}
+
+// serialOut opens COM1's destination.
+func serialOut(s Serial) (io.Writer, func(), error) {
+	switch s.Kind {
+	case "none":
+		return io.Discard, func() {}, nil
+	case "file":
+		f, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-serial: %v", err)
+		}
+		return f, func() { f.Close() }, nil
+	}
+	return os.Stdout, func() {}, nil
+}
+
+// consoleInput is the terminal's input to COM1 with the Ctrl-A escape
+// keys. One goroutine reads stdin for the whole run; each machine (a
+// reboot makes a new one) reads from a pipe it feeds.
+type consoleInput struct {
+	mu  sync.Mutex
+	cur *io.PipeWriter
+	m   *machine
+	on  bool
+}
+
+func newConsoleInput(o *Options) *consoleInput {
+	ci := &consoleInput{on: o.Serial.Kind == "stdio"}
+	if !ci.on {
+		return ci
+	}
+	r := &pc.EscapeReader{R: os.Stdin, Quit: func() {
+		ci.mu.Lock()
+		m := ci.m
+		ci.mu.Unlock()
+		if m != nil {
+			m.stop(endQuit)
+		}
+	}}
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := r.Read(buf)
+			ci.mu.Lock()
+			w := ci.cur
+			ci.mu.Unlock()
+			if n > 0 && w != nil {
+				w.Write(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return ci
+}
+
+// readerFor returns the input of the next machine, or nil with no console.
+func (ci *consoleInput) readerFor() io.Reader {
+	if !ci.on {
+		return nil
+	}
+	r, w := io.Pipe()
+	ci.mu.Lock()
+	if ci.cur != nil {
+		ci.cur.Close()
+	}
+	ci.cur = w
+	ci.mu.Unlock()
+	return r
+}
+
+func (ci *consoleInput) attach(m *machine) {
+	ci.mu.Lock()
+	ci.m = m
+	ci.mu.Unlock()
+}
+
+// guestRAM is device DMA into guest-physical memory. Accesses outside RAM
+// read zeros and write nothing, as a bus master's to nowhere.
+type guestRAM struct{ p *mem.Phys }
+
+func (g guestRAM) ReadPhys(pa uint64, dst []byte) {
+	if g.p.Read(pa, dst) != nil {
+		clear(dst)
+	}
+}
+
+func (g guestRAM) WritePhys(pa uint64, src []byte) { g.p.Write(pa, src) }
+
+// openDisks opens the -drive images: read-only ones (readonly=on, or a
+// file gemu-system may not write) give the guest a read-only disk.
+func openDisks(drives []Drive) ([]pc.Disk, error) {
+	var disks []pc.Disk
+	for _, d := range drives {
+		ro := d.ReadOnly
+		var f *os.File
+		var err error
+		if !ro {
+			f, err = os.OpenFile(d.File, os.O_RDWR, 0)
+			if errors.Is(err, os.ErrPermission) {
+				ro = true
+			}
+		}
+		if ro {
+			f, err = os.Open(d.File)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("-drive: %v", err)
+		}
+		disks = append(disks, pc.Disk{File: f, ReadOnly: ro})
+	}
+	return disks, nil
+}
