@@ -43,9 +43,6 @@ type machine struct {
 	logInt bool
 
 	plugins *plugin.Manager
-	// ctl holds CR0, CR3, CR4 and EFER as last reported, so that mode
-	// change events carry the old value.
-	ctl [4]uint64
 	// nInt numbers the -d int lines.
 	nInt int
 }
@@ -126,7 +123,7 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 		ConsoleIn: in.readerFor(),
 		Reset:     func() { m.stop(endReset) },
 		Disks:     disks,
-		RAM:       guestRAM{phys},
+		RAM:       phys,
 	})
 	if err != nil {
 		return err
@@ -208,16 +205,9 @@ func (m *machine) Interrupt(c *x86.CPU) bool {
 		c.Priv.IRQ.Store(pending)
 		if pending && c.IF() {
 			if vec, ok := c.Priv.Intr.Ack(); ok {
-				from := c.RIP
-				if m.logInt {
-					m.logDelivery(vec, plugin.IntHardware, plugin.NoErrorCode, 0)
-				}
 				if err := c.Interrupt(vec); err != nil {
 					m.failOrReset(err)
 					continue
-				}
-				if m.plugins.WantsInterrupts() {
-					m.plugins.Interrupt(c, plugin.IntHardware, vec, plugin.NoErrorCode, from, c.RIP)
 				}
 			}
 			c.Priv.IRQ.Store(c.Priv.Intr.Pending())
@@ -237,38 +227,28 @@ func (m *machine) Interrupt(c *x86.CPU) bool {
 
 // fault delivers a CPU exception through the guest's IDT.
 func (m *machine) fault(c *x86.CPU, t *x86.Trap) {
-	from := c.RIP
-	vec, code := x86.TrapVector(t)
-	if m.logInt {
-		m.logDelivery(vec, plugin.IntException, code, t.Addr)
-	}
 	if err := c.DeliverTrap(t); err != nil {
 		m.failOrReset(err)
-		return
-	}
-	if m.plugins.WantsInterrupts() {
-		m.plugins.Interrupt(c, plugin.IntException, vec, code, from, c.RIP)
 	}
 }
 
-// logDelivery writes a -d int line before an interrupt or exception is
-// delivered, in the spirit of QEMU's: a running count, the vector, the
-// error code, whether it is a hardware interrupt, the CPL, CS:pc, SS:sp
-// and, for a page fault, the address.
-func (m *machine) logDelivery(vec uint8, kind plugin.IntKind, code int64, addr uint64) {
-	c := m.cpu
+// logDelivery writes a -d int line after an interrupt or exception was
+// delivered: a running count, the vector, the error code, whether it was
+// a hardware interrupt, where the CPU was and where the handler is, the
+// CPL it runs at and, for a page fault, CR2.
+func (m *machine) logDelivery(c *x86.CPU, kind x86.DeliveryKind, vec uint8, code int64, from, to uint64) {
 	hw := 0
-	if kind == plugin.IntHardware {
+	if kind == x86.DeliveryHardware {
 		hw = 1
 	}
 	e := uint64(0)
 	if code >= 0 {
 		e = uint64(code)
 	}
-	fmt.Fprintf(m.log, "%6d: v=%02x e=%04x i=%d cpl=%d IP=%04x:%016x SP=%04x:%016x", m.nInt, vec, e, hw, c.CPL,
-		c.Seg[x86.CS], c.RIP, c.Seg[x86.SS], c.R[x86.RSP])
-	if vec == 14 {
-		fmt.Fprintf(m.log, " CR2=%016x", addr)
+	fmt.Fprintf(m.log, "%6d: v=%02x e=%04x i=%d from=%016x to=%04x:%016x cpl=%d SP=%04x:%016x", m.nInt, vec, e, hw,
+		from, c.Seg[x86.CS], to, c.CPL, c.Seg[x86.SS], c.R[x86.RSP])
+	if vec == 14 && kind == x86.DeliveryException {
+		fmt.Fprintf(m.log, " CR2=%016x", c.CR2)
 	}
 	fmt.Fprintln(m.log)
 	m.nInt++
@@ -306,18 +286,26 @@ func (m *machine) observe() {
 			fmt.Fprintf(m.log, "gemu-system: %s of unassigned %s %#x (size %d) at pc %#x\n", dir, what, addr, size, m.pc())
 		}
 	}
-	logMMU := m.o.LogItems["mmu"]
-	if p.WantsModeChanges() || logMMU {
-		m.ctl = [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}
+	if m.logInt || p.WantsInterrupts() {
+		c.Priv.OnInterrupt = func(c *x86.CPU, kind x86.DeliveryKind, vec uint8, code int64, from, to uint64) {
+			if m.logInt {
+				m.logDelivery(c, kind, vec, code, from, to)
+			}
+			p.Interrupt(c, plugin.IntKind(kind), vec, code, from, to)
+		}
+	}
+	observer := p.ModeObserver(c)
+	if m.o.LogItems["mmu"] {
+		names := [4]string{"cr0", "cr3", "cr4", "efer"}
 		c.Priv.OnModeChange = func(c *x86.CPU, which x86.ModeChange) {
 			now := [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}[which]
-			old := m.ctl[which]
-			m.ctl[which] = now
-			if logMMU {
-				fmt.Fprintf(m.log, "mmu: %s %#x -> %#x at pc %#x\n", [4]string{"cr0", "cr3", "cr4", "efer"}[which], old, now, m.pc())
+			fmt.Fprintf(m.log, "mmu: %s = %#x at pc %#x\n", names[which], now, m.pc())
+			if observer != nil {
+				observer(c, which)
 			}
-			p.ModeChange(c, which, old, now)
 		}
+	} else {
+		c.Priv.OnModeChange = observer
 	}
 }
 
@@ -460,18 +448,6 @@ func (ci *consoleInput) attach(m *machine) {
 	ci.m = m
 	ci.mu.Unlock()
 }
-
-// guestRAM is device DMA into guest-physical memory. Accesses outside RAM
-// read zeros and write nothing, as a bus master's to nowhere.
-type guestRAM struct{ p *mem.Phys }
-
-func (g guestRAM) ReadPhys(pa uint64, dst []byte) {
-	if g.p.Read(pa, dst) != nil {
-		clear(dst)
-	}
-}
-
-func (g guestRAM) WritePhys(pa uint64, src []byte) { g.p.Write(pa, src) }
 
 // openDisks opens the -drive images: read-only ones (readonly=on, or a
 // file gemu-system may not write) give the guest a read-only disk.

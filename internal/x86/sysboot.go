@@ -42,16 +42,3 @@ func (c *CPU) BootSegment(seg int, s SegCache) error {
 	return nil
 }
 
-// TrapVector returns the vector of the exception t stands for in system
-// mode and its error code, or -1 for one that pushes none (and vector
-// 0xff for a Trap that is no exception), for logs and plugin events.
-func TrapVector(t *Trap) (vector uint8, errCode int64) {
-	ev, ok := trapEvent(t)
-	if !ok {
-		return 0xff, -1
-	}
-	if !ev.hasErr {
-		return ev.vector, -1
-	}
-	return ev.vector, int64(ev.code)
-}
