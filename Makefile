@@ -5,12 +5,23 @@
 GO ?= go
 OUT := out
 
-.PHONY: all demo test test-race bench gemu clean
+.PHONY: all demo system-demo test test-race bench gemu gemu-system clean
 
 all: gemu
 
 gemu:
 	$(GO) build -o $(OUT)/gemu ./cmd/gemu
+
+gemu-system:
+	$(GO) build -o $(OUT)/gemu-system ./cmd/gemu-system
+
+# Boots Debian's amd64 kernel (fetched by scripts/sysdeps) with a busybox
+# initramfs to a shell on the terminal (docs/system.md).
+system-demo: gemu-system
+	./scripts/deps
+	./scripts/sysdeps >/dev/null
+	$(GO) run ./scripts/mkinitramfs -busybox /bin/busybox -init examples/system/init.sh -o $(OUT)/initrd-demo.gz
+	$(OUT)/gemu-system -kernel $(OUT)/sys/vmlinuz-amd64 -initrd $(OUT)/initrd-demo.gz -append "console=ttyS0 quiet" -nographic
 
 demo: gemu
 	./scripts/deps

@@ -64,6 +64,9 @@ func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
 		fatal("%v", err)
 	}
 	in := newConsoleInput(o)
+	if o.Serial.Kind == "stdio" {
+		defer rawTerminal()()
+	}
 	// SIGINT, SIGTERM and SIGHUP end the machine as Ctrl-A X does: the
 	// plugins' exit callbacks run and the log is flushed.
 	var cur atomic.Pointer[machine]
@@ -128,6 +131,7 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	if err != nil {
 		return err
 	}
+	m.board.RTC.SetMemory(m.o.MemBytes, 0)
 	entry, err := pc.LoadKernel(phys.RAM(), m.o.Kernel, kernel, &pc.BootConfig{
 		Cmdline:    m.o.Append,
 		Initrd:     initrd,
@@ -295,17 +299,22 @@ func (m *machine) observe() {
 		}
 	}
 	observer := p.ModeObserver(c)
-	if m.o.LogItems["mmu"] {
-		names := [4]string{"cr0", "cr3", "cr4", "efer"}
-		c.Priv.OnModeChange = func(c *x86.CPU, which x86.ModeChange) {
+	logMMU := m.o.LogItems["mmu"]
+	names := [4]string{"cr0", "cr3", "cr4", "efer"}
+	fpu := c.CR0 & x86.FPUControlBits
+	c.Priv.OnModeChange = func(c *x86.CPU, which x86.ModeChange) {
+		if which == x86.ChangeCR0 && c.CR0&x86.FPUControlBits != fpu {
+			// Blocks are translated for one state of TS, EM and MP.
+			fpu = c.CR0 & x86.FPUControlBits
+			m.tlbChanged()
+		}
+		if logMMU {
 			now := [4]uint64{c.CR0, c.CR3, c.CR4, c.EFER}[which]
 			fmt.Fprintf(m.log, "mmu: %s = %#x at pc %#x\n", names[which], now, m.pc())
-			if observer != nil {
-				observer(c, which)
-			}
 		}
-	} else {
-		c.Priv.OnModeChange = observer
+		if observer != nil {
+			observer(c, which)
+		}
 	}
 }
 

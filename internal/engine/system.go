@@ -57,11 +57,14 @@ type sysKey struct {
 	pc, pa uint64
 	mode   int8
 	user   bool
+	// noFPU: translated while CR0.TS or EM made x87, MMX and SSE
+	// instructions fault (x86.CPU.GuardFPU).
+	noFPU bool
 }
 
 // TLBChanged tells the engine that the CPU changed its address translation
-// (a CR3 load, INVLPG, a paging mode change): cached code lookups must be
-// redone. It must be called on the engine's goroutine (the CPU's
+// (a CR3 load, INVLPG, a paging mode change) or something else blocks are
+// keyed by (CR0.TS, EM, MP): cached code lookups must be redone. It must be called on the engine's goroutine (the CPU's
 // instructions call it through the MMU control the board wraps).
 func (e *Engine) TLBChanged() {
 	if e.sys == nil {
@@ -146,7 +149,7 @@ func (e *Engine) lookupSys(pc uint64, user bool) *Block {
 		b.user = user
 		return b
 	}
-	key := sysKey{pc: pc, pa: pa, mode: int8(e.cpu.Mode), user: user}
+	key := sysKey{pc: pc, pa: pa, mode: int8(e.cpu.Mode), user: user, noFPU: !e.cpu.FPUAvailable()}
 	b := s.blocks[key]
 	if b != nil && !e.samePages(b) {
 		e.dropBlock(b)

@@ -132,6 +132,11 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 				in = traced(in, t)
 			}
 		}
+		if e.sys != nil && !c.FPUAvailable() {
+			// CR0.TS or EM: x87, MMX and SSE instructions fault; the
+			// block is keyed by that state (sysKey.noFPU).
+			c.GuardFPU(&in)
+		}
 		if isSyscall(&in) {
 			in = leaving(in)
 		}
