@@ -4,6 +4,12 @@
  */
 #include "kernel.h"
 
+#ifdef __x86_64__
+#define SP "rsp"
+#else
+#define SP "esp"
+#endif
+
 void check_gdt(void);
 
 static volatile ulong divisor;
@@ -72,6 +78,16 @@ static void do_ljmp_data(void)
 	__asm__ volatile("ljmp %0, $0" ::"i"(KDATA));
 #endif
 }
+/* TF set by POPF: the instruction after the POPF runs, then #DB. */
+extern char tf_after[];
+static void do_tf(void)
+{
+	__asm__ volatile("pushf; orl $0x100, (%%" SP "); popf; nop\n.globl tf_after\ntf_after: nop" ::
+				 : "memory");
+}
+/* An execution breakpoint in DR0: #DB before the instruction runs. */
+extern char bp_site[];
+static void do_bp(void) { __asm__ volatile(".globl bp_site\nbp_site: nop"); }
 static void do_int3(void) { __asm__ volatile("int3"); }
 static void do_nullss(void)
 {
@@ -201,6 +217,29 @@ static void check_exceptions(void)
 			fail("exc-xm", "vector %d want #XM", v);
 		else
 			ok("exc-xm");
+	}
+	/* #DB: single-step after POPF set TF (DR6.BS), and a DR0 execution
+	 * breakpoint (DR6.B0, IP at the breakpoint, a fault). */
+	{
+		struct fault fd;
+		ulong dr6;
+		__asm__ volatile("mov %0, %%dr6" ::"r"(0ul));
+		int v = catch_call(do_tf, &fd) ? (int)fd.vec : -1;
+		__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+		if (v != 1 || fd.ip != (ulong)tf_after || !(dr6 & 0x4000))
+			fail("exc-db-tf", "vector %d at %lx (want 1 at %lx), DR6 %lx", v, fd.ip,
+			     (ulong)tf_after, dr6);
+		else
+			ok("exc-db-tf");
+		__asm__ volatile("mov %0, %%dr6; mov %1, %%dr0; mov %2, %%dr7" ::"r"(0ul),
+				 "r"((ulong)bp_site), "r"(0x401ul));
+		v = catch_call(do_bp, &fd) ? (int)fd.vec : -1;
+		__asm__ volatile("mov %%dr6, %0; mov %1, %%dr7" : "=r"(dr6) : "r"(0x400ul));
+		if (v != 1 || fd.ip != (ulong)bp_site || !(dr6 & 1))
+			fail("exc-db-dr0", "vector %d at %lx (want 1 at %lx), DR6 %lx", v, fd.ip,
+			     (ulong)bp_site, dr6);
+		else
+			ok("exc-db-dr0");
 	}
 	/* #BP is a trap: the saved IP is after the INT3. */
 	struct fault f;

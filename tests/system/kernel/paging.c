@@ -251,6 +251,45 @@ void paging_checks(struct pgmode *m)
 		invlpg(bound);
 	}
 
+	/* Bit 7 of a 4 KiB entry is PAT (not PS) and bit 12 of a large one
+	 * is PAT (not an address bit): both map as without them. */
+	{
+		va = m->va + 0x4000;
+		*(volatile u32 *)(phys(4) + 0x48) = 0x9a7a9a7a;
+		m->set(4, phys(4) | PTE_P | PTE_RW | 0x80 | 0x18); /* PAT, PCD, PWT */
+		invlpg(va);
+		u32 x = *(volatile u32 *)(va + 0x48);
+		m->set(4, 0);
+		invlpg(va);
+		*(volatile u32 *)(BIG_PHYS + 0x48) = 0x9a7a0b16;
+		m->set_big(BIG_PHYS | 0x1000 | PTE_P | PTE_RW | PTE_US | PTE_PS);
+		invlpg(m->big_va);
+		u32 y = *(volatile u32 *)(m->big_va + 0x48);
+		m->set_big(BIG_PHYS | PTE_P | PTE_RW | PTE_US | PTE_PS);
+		invlpg(m->big_va);
+		if (x != 0x9a7a9a7a || y != 0x9a7a0b16)
+			fail(nm(m, "pat-bits"), "read %x through a 4 KiB PAT entry, %x through a large "
+						"one (want 9a7a9a7a 9a7a0b16)",
+			     x, y);
+		else
+			ok(nm(m, "pat-bits"));
+	}
+
+	/* XD in a directory entry covers the pages under it. */
+	if (m->nx > 0) {
+		va = m->va + 0x5000;
+		frames[5][0x80] = 0xc3; /* ret */
+		m->set(5, phys(5) | PTE_P | PTE_RW);
+		m->set_dir(PTE_P | PTE_RW | PTE_US | PTE_NX);
+		wrcr3(rdcr3());
+		expect_pf(nm(m, "pf-nx-dir"), do_call, NULL, va + 0x80, 0x11);
+		m->set_dir(PTE_P | PTE_RW | PTE_US);
+		m->set(5, 0);
+		wrcr3(rdcr3());
+	} else if (m->nx == 0) {
+		skip(nm(m, "pf-nx-dir"), "CPUID says no NX (80000001 EDX bit 20)");
+	}
+
 	/* A not-present directory entry: the same #PF as a not-present page. */
 	m->set_dir(0);
 	wrcr3(rdcr3());
