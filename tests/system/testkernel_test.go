@@ -359,12 +359,20 @@ func allowGaps(t *testing.T, kernel, want, got string) string {
 	return strings.Join(out, "\n")
 }
 
-// TestTripleFault boots a kernel that prints one line and triple-faults:
-// with -no-reboot the emulator ends with status 0 after that line.
+// TestTripleFault boots a kernel that prints one line and triple-faults,
+// and one that asks the keyboard controller for a reset: with -no-reboot
+// the emulator ends with status 0 after that line.
 func TestTripleFault(t *testing.T) {
+	resetTest(t, "triplefault", "triple fault next\n")
+}
+
+func TestKbdReset(t *testing.T) {
+	resetTest(t, "kbdreset", "keyboard controller reset next\n")
+}
+
+func resetTest(t *testing.T, kernel, want string) {
 	dir := buildKernels(t)
-	const want = "triple fault next\n"
-	image := filepath.Join(dir, "triplefault")
+	image := filepath.Join(dir, kernel)
 	t.Run("qemu", func(t *testing.T) {
 		qemu, err := exec.LookPath("qemu-system-i386")
 		if err != nil {
