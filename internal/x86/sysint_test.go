@@ -512,3 +512,76 @@ func TestTrapEventNonCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestSysIretChecks checks IRET's refusals in 32-bit protected mode at
+// CPL 0 (SDM, IRET: protected-mode exceptions) and that a refused IRET
+// changes nothing.
+func TestSysIretChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cs, ss    uint16
+		flags     uint32
+		kind      TrapKind
+		ec        int
+		cpl       int
+		wantFlags uint64
+		npCS      bool // clear the P bit of CS's descriptor
+		npSS      bool // and of SS's
+	}{
+		{name: "to cpl3", cs: selUCode32, ss: selUData, flags: 0x3202, kind: 255, cpl: 3, wantFlags: 0x3202},
+		{name: "ss rpl != cs rpl", cs: selUCode32, ss: selUData &^ 3, kind: TrapGP, ec: selUData &^ 3},
+		{name: "ss dpl 0", cs: selUCode32, ss: selKData | 3, kind: TrapGP, ec: selKData},
+		{name: "ss null", cs: selUCode32, ss: 0, kind: TrapGP, ec: 0},
+		{name: "ss read-only", cs: selUCode32, ss: selROData | 3, kind: TrapGP, ec: selROData},
+		{name: "cs data", cs: selUData, ss: selUData, kind: TrapGP, ec: selUData &^ 3},
+		{name: "cs 16-bit", cs: selCode16, kind: TrapGP, ec: selCode16},
+		{name: "cs not-present data", cs: selNPData | 3, ss: selUData, kind: TrapGP, ec: selNPData},
+		{name: "cs not present", cs: selUCode32, ss: selUData, npCS: true, kind: TrapNotPresent, ec: selUCode32 &^ 3},
+		{name: "ss not present", cs: selUCode32, ss: selUData, npSS: true, kind: TrapStack, ec: selUData &^ 3},
+		{name: "same level", cs: selKCode32, flags: 0x3002, kind: 255, cpl: 0, wantFlags: 0x3002},
+		{name: "rf not kept", cs: selKCode32, flags: 0x10202, kind: 255, cpl: 0, wantFlags: 0x202},
+		{name: "vm86", cs: selUCode32, ss: selUData, flags: 0x20202, kind: TrapGP, ec: 0},
+	} {
+		c, _ := newSysCPU(t, 32, false, 0, []byte{0xcf})
+		if tc.npCS {
+			c.Mem.Store8(sysGDT+uint64(tc.cs&^7)+5, 0x7a)
+		}
+		if tc.npSS {
+			c.Mem.Store8(sysGDT+uint64(tc.ss&^7)+5, 0x72)
+		}
+		sp := c.R[RSP]
+		for i, v := range []uint32{0x10100, uint32(tc.cs), tc.flags | 2, 0x3f000, uint32(tc.ss)} {
+			c.Mem.Store32(sp+4*uint64(i), v)
+		}
+		k, ec := trapOf(t, step(c))
+		if k != tc.kind || ec != tc.ec {
+			t.Errorf("%s: %d %#x, want %d %#x", tc.name, k, ec, tc.kind, tc.ec)
+			continue
+		}
+		if k != 255 {
+			if c.CPL != 0 || c.R[RSP] != sp || c.Seg[CS] != selKCode32 || c.Seg[SS] != selKData || c.Flags() != 0x202 {
+				t.Errorf("%s: refused iret changed cpl %d esp %#x cs %#x ss %#x flags %#x", tc.name, c.CPL, c.R[RSP], c.Seg[CS], c.Seg[SS], c.Flags())
+			}
+			continue
+		}
+		if c.CPL != tc.cpl || c.RIP != 0x10100 || c.Flags() != tc.wantFlags {
+			t.Errorf("%s: cpl %d rip %#x flags %#x", tc.name, c.CPL, c.RIP, c.Flags())
+		}
+	}
+	// At CPL 3 IRET keeps IF and IOPL (IOPL 0), and a return to CPL 0
+	// is #GP(sel).
+	c, _ := newSysCPU(t, 32, false, 3, []byte{0xcf, 0xcf})
+	sp := c.R[RSP]
+	for i, v := range []uint32{0x10001, selUCode32, 0x3000 | 0x2 | 0x1, 0x10100, selKCode32, 0x202} {
+		c.Mem.Store32(sp+4*uint64(i), v)
+	}
+	if r := step(c); r != nil {
+		t.Fatal(r)
+	}
+	if c.Flags() != 0x203 {
+		t.Errorf("iret at CPL 3: flags %#x, want 0x203 (IF, IOPL kept, CF)", c.Flags())
+	}
+	if k, ec := trapOf(t, step(c)); k != TrapGP || ec != selKCode32 {
+		t.Errorf("iret from CPL 3 to CPL 0: %d %#x", k, ec)
+	}
+}

@@ -442,9 +442,11 @@ func (c *CPU) sysFarRet(in *Inst) {
 
 // iretFlagsMask is what IRET may change in EFLAGS at privilege level cpl
 // with the given IOPL (SDM, IRET): IF only at CPL <= IOPL, IOPL, VIF
-// and VIP only at CPL 0.
+// and VIP only at CPL 0. RF is left clear: gemu does not model it (the
+// CPU would clear it after the next instruction), and a set RF would
+// stay in every frame pushed later.
 func iretFlagsMask(cpl, iopl int) uint64 {
-	m := StatusFlags | FlagTF | FlagDF | FlagNT | FlagRF | FlagAC | FlagID
+	m := StatusFlags | FlagTF | FlagDF | FlagNT | FlagAC | FlagID
 	if cpl <= iopl {
 		m |= FlagIF
 	}
