@@ -189,6 +189,24 @@ static void irq_user(void)
 		ok("irq-from-cpl3");
 }
 
+#ifdef __x86_64__
+/* irq_compat: the same from compatibility-mode code (user_spin's bytes
+ * mean the same in both modes). */
+int user_call32(void (*fn)(void), ulong usp, struct fault *out);
+static void irq_compat(void)
+{
+	struct fault f;
+	irq_seen_cs = 0;
+	user_flags_or = 0x200;
+	int v = user_call32((void (*)(void))user_spin, user_stack_top, &f);
+	user_flags_or = 0;
+	if (v != VEC_USER || irq_seen_cs != UCODE32)
+		fail("irq-from-compat", "vector %d, interrupted cs %x", v, irq_seen_cs);
+	else
+		ok("irq-from-compat");
+}
+#endif
+
 static void do_sti_int82(void) { __asm__ volatile("sti; int $0x82"); }
 
 /* An interrupt gate clears IF for its handler, a trap gate keeps it. Run
@@ -247,6 +265,9 @@ void check_timer(void)
 	__asm__ volatile("cli");
 	if (first) {
 		irq_user();
+#ifdef __x86_64__
+		irq_compat();
+#endif
 		sti_shadow();
 	}
 	outb(0x21, 0xff);

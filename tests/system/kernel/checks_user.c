@@ -112,6 +112,26 @@ static void check_iopl(void)
 		ok("cpl3-iopl3-cli-in");
 }
 
+/* CR4.TSD: RDTSC at CPL 3 is #GP(0); without it, it runs. */
+extern char user_rdtsc[];
+static void check_tsd(void)
+{
+	struct fault f, g;
+	ulong cr4 = rdcr4();
+	wrcr4(cr4 | 4);
+	int v = user_call((void (*)(void))user_rdtsc, user_stack_top, &f);
+	wrcr4(cr4 & ~4ul);
+	int w = user_call((void (*)(void))user_rdtsc, user_stack_top, &g);
+	wrcr4(cr4);
+	if (v != 13 || f.err != 0 || f.ip != (ulong)user_rdtsc)
+		fail("cpl3-rdtsc-tsd", "with CR4.TSD: vector %d error %lx at %lx, want #GP(0) at %lx", v,
+		     f.err, f.ip, (ulong)user_rdtsc);
+	else if (w != VEC_USER)
+		fail("cpl3-rdtsc-tsd", "without CR4.TSD: vector %d", w);
+	else
+		ok("cpl3-rdtsc-tsd");
+}
+
 static void check_sysenter(void)
 {
 	struct fault f;
@@ -301,6 +321,7 @@ void check_user(void)
 	check_iret();
 	check_priv();
 	check_iopl();
+	check_tsd();
 	check_sysenter();
 #ifdef __x86_64__
 	check_ist();

@@ -121,7 +121,7 @@ enter_user:
  * Code the checks run at CPL 3 (user_call). Each ends with INT 0x80
  * through the DPL 3 gate, or raises the exception the check wants.
  */
-	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30
+	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30, user_rdtsc
 	.globl user_sysenter, sysenter_entry
 user_ret:
 	mov %cs, user_seen_cs
@@ -137,6 +137,9 @@ user_in:
 	in $0x71, %al
 user_rdmsr:
 	rdmsr
+user_rdtsc:
+	rdtsc
+	int $0x80
 user_int30:
 	int $0x30		/* a DPL 0 gate: #GP(0x30*8+2) */
 	int $0x80

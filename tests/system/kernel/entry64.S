@@ -202,7 +202,7 @@ enter_user:
  * Code the checks run at CPL 3 (user_call, user_call32). Each ends with
  * INT 0x80 through the DPL 3 gate, or raises the exception the check wants.
  */
-	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30
+	.globl user_ret, user_hlt, user_cli, user_movcr, user_in, user_rdmsr, user_int30, user_rdtsc
 	.globl user_ist, user_syscall, syscall_entry, syscall_entry32
 	.globl user_ret32, user_sysenter32, sysenter_entry, user_syscall32
 user_ret:
@@ -219,6 +219,9 @@ user_in:
 	in $0x71, %al
 user_rdmsr:
 	rdmsr
+user_rdtsc:
+	rdtsc
+	int $0x80
 user_int30:
 	int $0x30		/* a DPL 0 gate: #GP(0x30*8+2) */
 	int $0x80
