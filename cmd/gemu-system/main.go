@@ -68,7 +68,10 @@ func main() {
 			fatal("cannot read initrd: %v", err)
 		}
 	}
-	os.Exit(run(o, model, img, initrd))
+	stop := startProfile()
+	code := run(o, model, img, initrd)
+	stop()
+	os.Exit(code)
 }
 
 func fatal(format string, args ...any) {
