@@ -120,6 +120,9 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 		return err
 	}
 	m.phys = phys
+	// Page-table bits from MAXPHYADDR up are reserved: the model says
+	// where that is (CPUID 0x80000008).
+	phys.AddrBits = uint(model.PhysBits)
 	m.board, err = pc.NewBoard(pc.BoardConfig{
 		Bus:       bus,
 		Console:   serial,
@@ -397,17 +400,21 @@ func serialOut(s Serial) (io.Writer, func(), error) {
 }
 
 // consoleInput is the terminal's input to COM1 with the Ctrl-A escape
-// keys. One goroutine reads stdin for the whole run; each machine (a
-// reboot makes a new one) reads from a pipe it feeds.
+// keys. One goroutine reads stdin for the whole run and writes it into a
+// pipe whose other end the current machine's UART reads (a reboot makes a
+// new machine, which gets a new pipe). Input typed before the guest reads
+// it waits in the pipe, nothing is dropped.
 type consoleInput struct {
-	mu  sync.Mutex
-	cur *io.PipeWriter
-	m   *machine
-	on  bool
+	mu   sync.Mutex
+	cond *sync.Cond
+	cur  *io.PipeWriter
+	m    *machine
+	on   bool
 }
 
 func newConsoleInput(o *Options) *consoleInput {
 	ci := &consoleInput{on: o.Serial.Kind == "stdio"}
+	ci.cond = sync.NewCond(&ci.mu)
 	if !ci.on {
 		return ci
 	}
@@ -423,10 +430,13 @@ func newConsoleInput(o *Options) *consoleInput {
 		buf := make([]byte, 256)
 		for {
 			n, err := r.Read(buf)
-			ci.mu.Lock()
-			w := ci.cur
-			ci.mu.Unlock()
-			if n > 0 && w != nil {
+			if n > 0 {
+				ci.mu.Lock()
+				for ci.cur == nil {
+					ci.cond.Wait() // no machine yet: keep the input
+				}
+				w := ci.cur
+				ci.mu.Unlock()
 				w.Write(buf[:n])
 			}
 			if err != nil {
@@ -448,6 +458,7 @@ func (ci *consoleInput) readerFor() io.Reader {
 		ci.cur.Close()
 	}
 	ci.cur = w
+	ci.cond.Broadcast()
 	ci.mu.Unlock()
 	return r
 }

@@ -51,14 +51,17 @@ const tscHz = 1_000_000_000
 
 // CPUID feature bits used by the models beyond those of user mode.
 const (
-	cpuid1EdxPSE  = 1 << 3
-	cpuid1EdxMSR  = 1 << 5
-	cpuid1EdxPAE  = 1 << 6
-	cpuid1EdxAPIC = 1 << 9
-	cpuid1EdxSEP  = 1 << 11
-	cpuid1EdxMTRR = 1 << 12
-	cpuid1EdxPGE  = 1 << 13
-	cpuid1EdxPAT  = 1 << 16
+	cpuid1EdxPSE = 1 << 3
+	// cpuidExtEdxPage1G (leaf 0x80000001 EDX bit 26): 1 GiB pages in
+	// 4-level paging, which the MMU walks (mem/walk.go).
+	cpuidExtEdxPage1G = 1 << 26
+	cpuid1EdxMSR      = 1 << 5
+	cpuid1EdxPAE      = 1 << 6
+	cpuid1EdxAPIC     = 1 << 9
+	cpuid1EdxSEP      = 1 << 11
+	cpuid1EdxMTRR     = 1 << 12
+	cpuid1EdxPGE      = 1 << 13
+	cpuid1EdxPAT      = 1 << 16
 
 	// cpuid7EdxArchCap is leaf 7 EDX bit 29: IA32_ARCH_CAPABILITIES
 	// exists (sysmsr.go), which tells Linux that gemu has none of the
@@ -93,7 +96,7 @@ var Model64 = CPUModel{
 	Leaf1ECX: cpuidLeaf1Ecx,
 	Leaf7EBX: cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS,
 	Leaf7EDX: cpuid7EdxArchCap,
-	Ext1EDX:  cpuidExtEdxSCALL | cpuidExtEdxNX | cpuidExtEdxRDTSP | cpuidExtEdxLM,
+	Ext1EDX:  cpuidExtEdxSCALL | cpuidExtEdxNX | cpuidExtEdxPage1G | cpuidExtEdxRDTSP | cpuidExtEdxLM,
 	Ext1ECX:  cpuidExtEcxLAHF | cpuidExtEcxABM,
 	PhysBits: 39,
 	VirtBits: 48,

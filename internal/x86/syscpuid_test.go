@@ -34,8 +34,8 @@ func TestCPUModels(t *testing.T) {
 		{"64 leaf 7.1", &Model64, 7, 1, regs{}},
 		{"64 leaf 5 (no MONITOR)", &Model64, 5, 0, regs{}},
 		{"64 ext max", &Model64, 0x80000000, 0, regs{0x80000008, 0, 0, 0}},
-		// LAHF ABM; SYSCALL NX RDTSCP LM.
-		{"64 ext features", &Model64, 0x80000001, 0, regs{0, 0, 0x21, 0x28100800}},
+		// LAHF ABM; SYSCALL NX Page1GB RDTSCP LM.
+		{"64 ext features", &Model64, 0x80000001, 0, regs{0, 0, 0x21, 0x2c100800}},
 		{"64 invariant TSC", &Model64, 0x80000007, 0, regs{0, 0, 0, 0x100}},
 		{"64 address sizes", &Model64, 0x80000008, 0, regs{0x3027, 0, 0, 0}},
 		{"32 leaf 1", &Model32, 1, 0, regs{0x6fb, 0x800, 0x00d82201, 0x0789b979}},
