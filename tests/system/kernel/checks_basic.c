@@ -415,6 +415,37 @@ void check_msr(void)
 		fail("debug-regs", "dr0 %lx dr7 %lx", r0, r7);
 	else
 		ok("debug-regs");
+	/* MSRs Linux reads on Intel CPUs at boot (MISC_ENABLE, the microcode
+	 * revision, PLATFORM_ID), and the MTRRs when CPUID has them. */
+	{
+		u32 a, b, c, d;
+		cpuid(0, 0, &a, &b, &c, &d);
+		struct fault fi;
+		if (b != 0x756e6547 || d != 0x49656e69 || c != 0x6c65746e) {
+			skip("msr-intel", "not an Intel CPU (CPUID vendor)");
+		} else {
+			static const u32 nr[] = {0x1a0, 0x8b, 0x17};
+			int bad = -1;
+			for (int i = 0; i < 3 && bad < 0; i++) {
+				msr_nr = nr[i];
+				if (catch_call(do_rdmsr, &fi))
+					bad = i;
+			}
+			if (bad >= 0)
+				fail("msr-intel", "rdmsr %x: vector %lu", nr[bad], fi.vec);
+			else
+				ok("msr-intel");
+		}
+		if (!has_feat(1, 3, 12)) {
+			skip("msr-mtrr", "CPUID says no MTRR");
+		} else {
+			msr_nr = 0xfe; /* MTRRcap */
+			if (catch_call(do_rdmsr, &fi))
+				fail("msr-mtrr", "rdmsr MTRRcap: vector %lu", fi.vec);
+			else
+				round_trip("msr-mtrr", 0x2ff, 0xc06); /* MTRRdefType: E, FE, WB */
+		}
+	}
 	struct fault f;
 	msr_nr = 0x4b564d99; /* nobody's MSR */
 	if (!catch_call(do_rdmsr, &f))
