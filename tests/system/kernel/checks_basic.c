@@ -1,6 +1,9 @@
 /*
- * Exceptions through the IDT (#DE, #UD, #GP with its error code, #BP),
- * CPUID, RDMSR/WRMSR, FXSAVE/FXRSTOR, and port I/O to the CMOS and the PIC.
+ * Exceptions through the IDT (#DE #UD #GP #NP #SS #NM #DF #DB #BP #OF #BR
+ * #MF #XM with their error codes and saved IPs), segment loads, CPUID,
+ * self-modifying code, RDMSR/WRMSR, RDTSCP, CR8, debug registers,
+ * FXSAVE/FXRSTOR and XSAVE, and port I/O to the CMOS and the PIC
+ * (INSB/OUTSB too).
  */
 #include "kernel.h"
 

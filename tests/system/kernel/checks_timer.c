@@ -2,7 +2,8 @@
  * Interrupts and the PIT: interrupt against trap gates (IF), channel 0 in
  * mode 2 at 1000 Hz through the PIC's IRQ 0 (vector 0x20, set up by
  * check_io) counted while HLT waits, its read-back, the timer interrupting
- * CPL 3 code, and channel 2 one-shots timed against the RTC.
+ * CPL 3 (and compatibility-mode) code, STI's shadow over HLT, and channel
+ * 2 one-shots timed against each other and the RTC.
  */
 #include "kernel.h"
 

@@ -1,7 +1,9 @@
 /*
  * Privilege transitions: IRET to CPL 3, back through a DPL 3 gate on the
  * TSS's ESP0/RSP0 stack (and IST 1 on x86-64), privileged instructions at
- * CPL 3, a DPL 0 gate at CPL 3, SYSENTER/SYSEXIT, SYSCALL/SYSRET.
+ * CPL 3, IOPL 3, CR4.TSD, a DPL 0 gate at CPL 3, SYSENTER/SYSEXIT,
+ * SYSCALL/SYSRET; on x86-64 also compatibility mode, the interrupt
+ * frame's alignment and translated code keyed by the CPU mode.
  */
 #include "kernel.h"
 

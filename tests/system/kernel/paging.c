@@ -1,9 +1,13 @@
 /*
  * Paging checks common to every mode (paging.h): mappings of 4 KiB and
- * large pages, accessed and dirty bits, page faults with their error
- * codes and CR2 (not present, read-only with CR0.WP at CPL 0 and at CPL 3,
- * user access to a supervisor page, reserved bit, NX fetch), and INVLPG
- * and CR3 reloads dropping a stale translation.
+ * large pages (PAT bits too), accessed and dirty bits, page faults with
+ * their error codes and CR2 (not present, read-only with CR0.WP at CPL 0
+ * and at CPL 3, user access to a supervisor page, directory entries'
+ * R/W, U/S and XD, user fetch, reserved bit, NX, SMEP, SMAP, accesses
+ * straddling a page boundary, precise state and REP MOVS progress),
+ * INVLPG (large pages too), CR3 reloads and global pages dropping a stale
+ * translation, and translated code following remaps, alias writes and
+ * address-space switches.
  */
 #include "paging.h"
 
