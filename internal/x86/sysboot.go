@@ -41,4 +41,3 @@ func (c *CPU) BootSegment(seg int, s SegCache) error {
 	}
 	return nil
 }
-
