@@ -37,6 +37,9 @@ var formats = []struct{ name, suffix string }{
 	{"bzimage", ".bzimage"},
 }
 
+// gemu32Model is gemu-system's 32-bit-only CPU model (-cpu help).
+const gemu32Model = "gemu32"
+
 // gemuFormatGaps lists image formats gemu-system cannot boot yet, with the
 // reason: their runs are skipped.
 var gemuFormatGaps = map[string]string{}
@@ -295,6 +298,19 @@ func TestKernelGemu(t *testing.T) {
 			})
 		}
 	}
+	// The i386 kernel on the 32-bit-only CPU model too (the default is
+	// the 64-bit one).
+	t.Run("i386/"+gemu32Model, func(t *testing.T) {
+		want := readWant(t, kernels[0].want)
+		got, status := run(t, header, gemu, append([]string{"-cpu", gemu32Model, "-kernel", filepath.Join(dir, kernels[0].image)}, gemuArgs...)...)
+		if status != 0 {
+			t.Errorf("gemu-system exit status %d, want 0", status)
+		}
+		got = allowGaps(t, "i386", want, got)
+		if d := diff(want, got, true); d != "" {
+			t.Errorf("gemu-system -cpu %s output differs from %s:\n%s", gemu32Model, kernels[0].want, d)
+		}
+	})
 }
 
 // allowGaps applies gemuGaps to gemu-system's console for kernel.
