@@ -25,11 +25,13 @@ import (
 // contributory fault during a page fault); a fault while delivering #DF
 // shuts the CPU down: DeliverTrap and Interrupt return ErrTripleFault.
 //
-// Not supported (said by an error or a #GP, never silently wrong): task
-// gates (DeliverTrap and Interrupt return ErrTaskGate; INT n through one
-// raises #GP(vector*8+2)), 16-bit gates and 16-bit TSSs, interrupts in
-// real mode (ErrRealMode), SYSCALL outside 64-bit mode (the decoder does
-// not decode it in 32-bit code: #UD).
+// A task gate (protected mode) switches tasks through 32-bit TSSs
+// (systask.go), as i386 Linux's double-fault handler needs.
+//
+// Not supported (said by an error or a #GP, never silently wrong): 16-bit
+// gates and 16-bit TSSs, interrupts in real mode (ErrRealMode), SYSCALL
+// outside 64-bit mode (the decoder does not decode it in 32-bit code:
+// #UD).
 
 // Exception kinds beyond those of cpu.go, for system mode.
 const (
@@ -44,9 +46,6 @@ var (
 	// ErrTripleFault is a fault while delivering a double fault: the
 	// CPU shuts down (the board resets or ends).
 	ErrTripleFault = errors.New("x86: triple fault")
-	// ErrTaskGate is an exception or interrupt whose IDT gate is a task
-	// gate: hardware task switches are not emulated.
-	ErrTaskGate = errors.New("x86: task gates are not supported")
 	// ErrRealMode is an exception or interrupt with CR0.PE clear.
 	ErrRealMode = errors.New("x86: interrupts in real mode are not supported")
 )
@@ -79,10 +78,6 @@ func TrapVector(t *Trap) (vector uint8, code int64) {
 	return ev.vector, int64(ev.code)
 }
 
-// taskGatePanic is raised by deliver for a task gate, recovered by
-// tryDeliver.
-type taskGatePanic struct{}
-
 // Exception vectors.
 const (
 	vecDE = 0
@@ -111,8 +106,7 @@ type event struct {
 	code   uint32
 	// soft: INT n, INT3, INTO: the gate's DPL must allow the CPL.
 	soft bool
-	// instr: delivered from an instruction's handler (INT n, INT1): a
-	// task gate raises #GP instead of the ErrTaskGate error.
+	// instr: delivered from an instruction's handler (INT n, INT1).
 	instr bool
 	// cr2 is the faulting address of a page fault.
 	cr2 uint64
@@ -190,8 +184,8 @@ func contributory(v uint8) bool {
 // DeliverTrap delivers the exception t (raised by an instruction, RIP at
 // the faulting instruction, or after it for a trap) through the IDT. A
 // #PF sets CR2 to the faulting address and takes its error code from
-// t.Mem.Code. It returns ErrTripleFault when the CPU shuts down, or an
-// error for what is not supported (ErrTaskGate, ErrRealMode).
+// t.Mem.Code. It returns ErrTripleFault when the CPU shuts down, or
+// ErrRealMode.
 func (c *CPU) DeliverTrap(t *Trap) error {
 	ev, ok := trapEvent(t)
 	if !ok {
@@ -259,8 +253,6 @@ func (c *CPU) tryDeliver(ev *event) (f *Trap, err error) {
 				f = v
 			case *mem.Fault:
 				f = &Trap{Kind: TrapPage, Addr: v.Addr, Mem: v}
-			case taskGatePanic:
-				err = ErrTaskGate
 			default:
 				panic(r)
 			}
@@ -308,15 +300,9 @@ func (c *CPU) deliver(ev *event) bool {
 	off := uint64(lo&0xffff | hi&0xffff0000)
 	ist := 0
 	typ := hi >> 8 & 0x1f // with the S bit: 0 for a system descriptor
-	switch {
-	case typ == sysTypeTaskGate && !long:
-		if ev.instr {
-			gateFault(TrapGP, v)
-		}
-		panic(taskGatePanic{})
-	case typ == sysTypeIntGate || typ == sysTypeTrapGate:
-	default:
-		// 16-bit gates (types 6 and 7) are not supported either.
+	task := typ == sysTypeTaskGate && !long
+	if !task && typ != sysTypeIntGate && typ != sysTypeTrapGate {
+		// 16-bit gates (types 6 and 7) are not supported.
 		gateFault(TrapGP, v)
 	}
 	if long {
@@ -329,6 +315,20 @@ func (c *CPU) deliver(ev *event) bool {
 	}
 	if hi&(1<<15) == 0 {
 		gateFault(TrapNotPresent, v)
+	}
+	if task {
+		c.taskSwitch(uint16(lo>>16), true, ev.ret)
+		if ev.hasErr {
+			// The error code goes on the new task's stack.
+			sp := (c.R[RSP] - 4) & 0xffffffff
+			if c.CPL == 3 {
+				c.Mem.Store32(sp, ev.code)
+			} else {
+				c.supStore(sp, 4, uint64(ev.code))
+			}
+			c.R[RSP] = sp
+		}
+		return false
 	}
 	sel := uint16(lo >> 16)
 	if sel&^3 == 0 {

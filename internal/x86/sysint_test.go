@@ -177,12 +177,6 @@ func TestSysExceptions32(t *testing.T) {
 	if err := c.DeliverTrap(&Trap{Kind: TrapGP}); !errors.Is(err, ErrTripleFault) {
 		t.Errorf("triple fault: %v", err)
 	}
-	// A task gate: an error, not a panic.
-	c = setup()
-	c.Mem.Store64(sysIDT+8*8, gate32(selTSS32, 0, sysTypeTaskGate, 0))
-	if err := c.DeliverTrap(&Trap{Kind: TrapDF}); !errors.Is(err, ErrTaskGate) {
-		t.Errorf("task gate: %v", err)
-	}
 	// A page fault while pushing the frame (unmapped stack) during a
 	// hardware interrupt: the #PF is delivered (benign first), on the
 	// same broken stack it faults again: #DF, and then the triple fault.
@@ -583,5 +577,67 @@ func TestSysIretChecks(t *testing.T) {
 	}
 	if k, ec := trapOf(t, step(c)); k != TrapGP || ec != selKCode32 {
 		t.Errorf("iret from CPL 3 to CPL 0: %d %#x", k, ec)
+	}
+}
+
+// TestSysTaskGate delivers #DF through a task gate to a second 32-bit TSS
+// (the state saved in the old TSS, the new task's registers, back link,
+// busy bits, NT, CR0.TS, the error code on the new stack) and returns
+// with IRET (NT set: a task return).
+func TestSysTaskGate(t *testing.T) {
+	const tss2 = sysTSS + 0x100
+	c, _ := newSysCPU(t, 32, false, 0, []byte{0x90})
+	c.Mem.Space.Poke(0x10300, []byte{0xcf}) // the #DF task: iret
+	c.Mem.Store8(sysGDT+selTSS32+5, 0x8b)   // the current task is busy
+	c.Mem.Store64(sysIDT+8*8, gate32(selTSS2, 0, sysTypeTaskGate, 0))
+	for off, v := range map[uint64]uint32{
+		tssEIP: 0x10300, tssEFLAGS: 0x2,
+		tssEAX: 1, tssEAX + 4: 2, tssEAX + 8: 3, tssEAX + 12: 4, tssEAX + 16: 0x5d000, tssEAX + 20: 6, tssEAX + 24: 7, tssEAX + 28: 8,
+		tssES: selKData, tssES + 4: selKCode32, tssES + 8: selKData, tssES + 12: selKData, tssES + 16: selBased, tssES + 20: 0,
+	} {
+		c.Mem.Store32(tss2+off, v)
+	}
+	c.R[RAX], c.R[RDI], c.RIP = 0xaaaa, 0xdddd, 0x10000
+	sp := c.R[RSP]
+	if err := c.DeliverTrap(&Trap{Kind: TrapDF}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.Priv
+	if p.TR.Sel != selTSS2 || p.TR.Base != tss2 || c.RIP != 0x10300 || c.R[RAX] != 1 || c.R[RDI] != 8 {
+		t.Errorf("after the switch: tr %#x base %#x rip %#x eax %#x edi %#x", p.TR.Sel, p.TR.Base, c.RIP, c.R[RAX], c.R[RDI])
+	}
+	if c.R[RSP] != 0x5d000-4 || c.Mem.Load32(0x5d000-4) != 0 {
+		t.Errorf("error code: esp %#x", c.R[RSP])
+	}
+	if c.Flags() != 0x2|FlagNT || c.CR0&CR0TS == 0 || c.SegBase[FS] != 0x12345678 || c.Seg[CS] != selKCode32 {
+		t.Errorf("flags %#x cr0 %#x fs base %#x cs %#x", c.Flags(), c.CR0, c.SegBase[FS], c.Seg[CS])
+	}
+	if l := c.Mem.Load16(tss2); l != selTSS32 {
+		t.Errorf("back link %#x", l)
+	}
+	if ty := c.Mem.Load8(sysGDT+selTSS2+5) & 0xf; ty != sysTypeTSSBusy {
+		t.Errorf("new TSS type %#x, want busy", ty)
+	}
+	if eip, eax, edi, esp := c.Mem.Load32(sysTSS+tssEIP), c.Mem.Load32(sysTSS+tssEAX), c.Mem.Load32(sysTSS+tssEAX+28), c.Mem.Load32(sysTSS+tssEAX+16); eip != 0x10000 || eax != 0xaaaa || edi != 0xdddd || uint64(esp) != sp {
+		t.Errorf("saved old task: eip %#x eax %#x edi %#x esp %#x", eip, eax, edi, esp)
+	}
+	if r := step(c); r != nil {
+		t.Fatal(r)
+	}
+	if p.TR.Sel != selTSS32 || c.RIP != 0x10000 || c.R[RAX] != 0xaaaa || c.R[RSP] != sp || c.Flags()&FlagNT != 0 {
+		t.Errorf("after the task return: tr %#x rip %#x eax %#x esp %#x flags %#x", p.TR.Sel, c.RIP, c.R[RAX], c.R[RSP], c.Flags())
+	}
+	if ty := c.Mem.Load8(sysGDT+selTSS2+5) & 0xf; ty != sysTypeTSS {
+		t.Errorf("the returning task's TSS type %#x, want available", ty)
+	}
+	if eip := c.Mem.Load32(tss2 + tssEIP); eip != 0x10301 {
+		t.Errorf("saved #DF task eip %#x", eip)
+	}
+	// A gate to a busy TSS: #GP(sel|EXT) while delivering #DF: triple.
+	c, _ = newSysCPU(t, 32, false, 0, []byte{0x90})
+	c.Mem.Store64(sysIDT+8*8, gate32(selTSS32, 0, sysTypeTaskGate, 0))
+	c.Mem.Store8(sysGDT+selTSS32+5, 0x8b)
+	if err := c.DeliverTrap(&Trap{Kind: TrapDF}); !errors.Is(err, ErrTripleFault) {
+		t.Errorf("task gate to a busy TSS: %v", err)
 	}
 }

@@ -458,14 +458,20 @@ func iretFlagsMask(cpl, iopl int) uint64 {
 
 // sysIret is IRET, IRETD and IRETQ in system mode: a return to the same
 // privilege level or to an outer one (popping SS:ESP), and in 64-bit mode
-// always popping SS:RSP. Task returns (NT set) and returns to
+// always popping SS:RSP. With NT set it returns to the task its TSS
+// links back to (protected mode; #GP(0) in long mode). Returns to
 // virtual-8086 mode are not supported: #GP(0).
 func (c *CPU) sysIret(in *Inst) {
 	if !c.protected() {
 		segFault(TrapGP, 0)
 	}
 	if c.flags&FlagNT != 0 {
-		segFault(TrapGP, 0) // task return: not supported
+		if c.longMode() {
+			segFault(TrapGP, 0)
+		}
+		link := uint16(c.tssLoad(tssBackLink, 2))
+		c.taskSwitch(link, false, in.Next)
+		return
 	}
 	n := uint64(in.OSize)
 	mask := c.AddrMask

@@ -34,6 +34,7 @@ const (
 	selTSS64   = 0x60 // 16 bytes: entries 12 and 13
 	selBased   = 0x70 // data at base 0x12345678, DPL 0
 	selKCodeC  = 0x78 // conforming code, DPL 0
+	selTSS2    = 0x80 // a second 32-bit TSS at sysTSS+0x100
 )
 
 // desc builds an 8-byte descriptor: base, limit (20 bits), access byte
@@ -100,13 +101,14 @@ func newSysCPU(t *testing.T, mode int, long bool, cpl int, code []byte) (*CPU, *
 		selTSS64:   desc(sysTSS, 0x67, 0x89, 0),
 		selBased:   desc(0x12345678, 0xfff, 0x92, 0x4),
 		selKCodeC:  desc(0, 0xfffff, 0x9e, 0xc),
+		selTSS2:    desc(sysTSS+0x100, 0x67, 0x89, 0),
 	}
 	for sel, d := range gdt {
 		c.Mem.Store64(sysGDT+uint64(sel&^7), d)
 	}
 	// LDT entry 1 (selector 0x0f): user data.
 	c.Mem.Store64(sysLDT+8, desc(0x1000, 0xfffff, 0xf2, 0xc))
-	p.GDTR = DescTable{Base: sysGDT, Limit: 16*8 - 1}
+	p.GDTR = DescTable{Base: sysGDT, Limit: 32*8 - 1}
 	if long {
 		p.IDTR = DescTable{Base: sysIDT, Limit: 256*16 - 1}
 		c.Mem.Store64(sysTSS+4, sysKStack+8) // RSP0, not 16-byte aligned
@@ -210,7 +212,7 @@ func TestSysDescTables(t *testing.T) {
 	if r := step(c); r != nil {
 		t.Fatalf("sgdt: %v", r)
 	}
-	if v := c.Mem.Load64(testData); v != 0xffff000500000000|uint64(sysGDT)<<16|0x7f {
+	if v := c.Mem.Load64(testData); v != 0xffff000500000000|uint64(sysGDT)<<16|0xff {
 		t.Errorf("sgdt stored %#x", v)
 	}
 	c.CR4 = segCR4UMIP
@@ -256,7 +258,7 @@ func TestSysSegLoads(t *testing.T) {
 		{"ds kcode (readable) cpl0", 32, 0, 3, selKCode32, 255, 0, 0},
 		{"ds conforming code cpl3", 32, 3, 3, selKCodeC | 3, 255, 0, 0},
 		{"ds tss", 32, 0, 3, selTSS32, TrapGP, selTSS32, 0},
-		{"ds beyond gdt", 32, 0, 3, 0x80, TrapGP, 0x80, 0},
+		{"ds beyond gdt", 32, 0, 3, 0x100, TrapGP, 0x100, 0},
 		{"ds ldt (no ldtr)", 32, 3, 3, 0x0f, TrapGP, 0x0c, 0},
 		{"fs based", 32, 0, 4, selBased, 255, 0, 0x12345678},
 		{"gs based 64", 64, 0, 5, selBased, 255, 0, 0x12345678},
