@@ -78,6 +78,9 @@ func TrapVector(t *Trap) (vector uint8, code int64) {
 	return ev.vector, int64(ev.code)
 }
 
+// dr6BS is DR6's single-step bit.
+const dr6BS = 1 << 14
+
 // Exception vectors.
 const (
 	vecDE = 0
@@ -181,6 +184,21 @@ func contributory(v uint8) bool {
 	return v == vecDE || v == vecTS || v == vecNP || v == vecSS || v == vecGP
 }
 
+// stackAddr tells a non-canonical stack access (#SS(0)) from another
+// (#GP(0)), which a memory fault does not say: a is within 4 KiB of RSP
+// or RBP holding a non-canonical value (PUSH, POP, CALL, RET, an
+// [RSP+d] or [RBP+d] operand). A stack access through another base
+// register, or one far from RSP, is taken for #GP(0).
+func (c *CPU) stackAddr(a uint64) bool {
+	for _, r := range [...]int{RSP, RBP} {
+		v := c.R[r]
+		if !canonical(v) && a-v+0x1000 < 0x2000 {
+			return true
+		}
+	}
+	return false
+}
+
 // DeliverTrap delivers the exception t (raised by an instruction, RIP at
 // the faulting instruction, or after it for a trap) through the IDT. A
 // #PF sets CR2 to the faulting address and takes its error code from
@@ -192,6 +210,14 @@ func (c *CPU) DeliverTrap(t *Trap) error {
 		return errors.New("x86: not an exception")
 	}
 	ev.ret, ev.kind = c.RIP, DeliveryException
+	if ev.vector == vecGP && t.Kind == TrapPage && c.stackAddr(t.Mem.Addr) {
+		ev.vector = vecSS
+	}
+	if t.Kind == TrapDebug {
+		// The engine's single-step trap: DR6.BS says so to the
+		// handler (the processor never clears it).
+		c.Priv.DR[6] |= dr6BS
+	}
 	return c.deliverChain(ev)
 }
 

@@ -170,8 +170,15 @@ func TestSysExceptions32(t *testing.T) {
 			t.Errorf("%s: rip %#x cr2 %#x flags %#x", tc.name, c.RIP, c.CR2, c.Flags())
 		}
 	}
-	// #GP with gates 13 and 8 not present: a triple fault.
+	// The single-step trap sets DR6.BS and keeps DR6's other bits.
 	c := setup()
+	setGate32(c, 1, selKCode32, 0x11001, sysTypeIntGate, 0)
+	c.Priv.DR[6] = 0xffff0ff1
+	if err := c.DeliverTrap(&Trap{Kind: TrapDebug}); err != nil || c.Priv.DR[6] != 0xffff4ff1 || c.RIP != 0x11001 {
+		t.Errorf("single-step #DB: %v, DR6 %#x rip %#x", err, c.Priv.DR[6], c.RIP)
+	}
+	// #GP with gates 13 and 8 not present: a triple fault.
+	c = setup()
 	c.Mem.Store8(sysIDT+13*8+5, 0x0e)
 	c.Mem.Store8(sysIDT+8*8+5, 0x0e)
 	if err := c.DeliverTrap(&Trap{Kind: TrapGP}); !errors.Is(err, ErrTripleFault) {
@@ -236,6 +243,24 @@ func TestSysInterrupt64(t *testing.T) {
 	want = []uint64{0x18, 0x10000, selKCode64, 0x202, 0x3fff8, 0}
 	if f := frame64(c, c.R[RSP], 6); !eq(f, want) || c.R[RSP] != sysIST1-48 || c.RIP != 0xffffffff81000000 {
 		t.Errorf("ist frame %#x at %#x rip %#x, want %#x at %#x", f, c.R[RSP], c.RIP, want, sysIST1-48)
+	}
+	// A non-canonical address: #GP(0), or #SS(0) next to a
+	// non-canonical RSP (a push).
+	for _, tc := range []struct {
+		rsp, addr uint64
+		rip       uint64
+	}{
+		{0x3fff8, 0x8000000000001000, 0x10d00},
+		{0x8000000000000000, 0x7ffffffffffffff8, 0x10c00},
+	} {
+		c, _ = newSysCPU(t, 64, true, 0, []byte{0x90})
+		setGate64(c, 12, selKCode64, 0x10c00, sysTypeIntGate, 0, 1)
+		setGate64(c, 13, selKCode64, 0x10d00, sysTypeIntGate, 0, 1)
+		c.R[RSP] = tc.rsp
+		f := &mem.Fault{Addr: tc.addr, NonCanonical: true}
+		if err := c.DeliverTrap(&Trap{Kind: TrapPage, Addr: tc.addr, Mem: f}); err != nil || c.RIP != tc.rip || c.Mem.Load64(c.R[RSP]) != 0 || c.CR2 != 0 {
+			t.Errorf("non-canonical %#x with rsp %#x: %v, rip %#x, cr2 %#x", tc.addr, tc.rsp, err, c.RIP, c.CR2)
+		}
 	}
 	// Same privilege without IST: the current stack, aligned down.
 	c, _ = newSysCPU(t, 64, true, 0, []byte{0xcd, 0x21})
