@@ -35,8 +35,9 @@ type CPUModel struct {
 	// (leaf 1 EDX bit 9) with initial APIC ID 0.
 	APIC bool
 	// TSCHz is the rate of the time-stamp counter, reported as the core
-	// crystal clock of leaf 0x15 with a TSC/crystal ratio of 1 (0: no
-	// leaf 0x15, the highest basic leaf is 7). Linux then takes the TSC
+	// crystal clock of leaf 0x15 with a TSC/crystal ratio of 1, and in
+	// MHz as the base and maximum frequency of leaf 0x16 (0: neither
+	// leaf, the highest basic leaf is 7). Linux then takes the TSC
 	// frequency from CPUID instead of calibrating it against the PIT
 	// (which needs a million port reads a second, more than an emulated
 	// loop may do), and also takes the crystal for the local APIC
@@ -52,6 +53,13 @@ const tscHz = 1_000_000_000
 // CPUID feature bits used by the models beyond those of user mode.
 const (
 	cpuid1EdxPSE = 1 << 3
+	// cpuid7EbxTSCAdjust is leaf 7 EBX bit 1: IA32_TSC_ADJUST
+	// (sysmsr.go). With the invariant TSC (constant and nonstop) it lets
+	// Linux trust the TSC without its clocksource watchdog, which under
+	// an emulator on a loaded host compares it with a jiffies count that
+	// loses ticks and throws the TSC out for the slow PIT.
+	cpuid7EbxTSCAdjust = 1 << 1
+
 	// cpuidExtEdxPage1G (leaf 0x80000001 EDX bit 26): 1 GiB pages in
 	// 4-level paging, which the MMU walks (mem/walk.go).
 	cpuidExtEdxPage1G = 1 << 26
@@ -94,7 +102,7 @@ var Model64 = CPUModel{
 	Stepping: 11,
 	Leaf1EDX: sysLeaf1Edx,
 	Leaf1ECX: cpuidLeaf1Ecx,
-	Leaf7EBX: cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS,
+	Leaf7EBX: cpuid7EbxTSCAdjust | cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS,
 	Leaf7EDX: cpuid7EdxArchCap,
 	Ext1EDX:  cpuidExtEdxSCALL | cpuidExtEdxNX | cpuidExtEdxPage1G | cpuidExtEdxRDTSP | cpuidExtEdxLM,
 	Ext1ECX:  cpuidExtEcxLAHF | cpuidExtEcxABM,
@@ -116,7 +124,7 @@ var Model32 = CPUModel{
 	Stepping: 11,
 	Leaf1EDX: sysLeaf1Edx,
 	Leaf1ECX: cpuidLeaf1Ecx,
-	Leaf7EBX: cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS,
+	Leaf7EBX: cpuid7EbxTSCAdjust | cpuid7EbxBMI1 | cpuid7EbxBMI2 | cpuid7EbxERMS,
 	Leaf7EDX: cpuid7EdxArchCap,
 	Ext1ECX:  cpuidExtEcxABM,
 	PhysBits: 36,
@@ -177,7 +185,7 @@ func (m *CPUModel) CPUID(leaf, subleaf uint32) (a, b, c, d uint32) {
 		// Highest basic leaf; the vendor in EBX, EDX, ECX.
 		max := uint32(7)
 		if m.TSCHz != 0 {
-			max = 0x15
+			max = 0x16
 		}
 		return max, str4(m.Vendor, 0), str4(m.Vendor, 8), str4(m.Vendor, 4)
 	case 1:
@@ -200,6 +208,13 @@ func (m *CPUModel) CPUID(leaf, subleaf uint32) (a, b, c, d uint32) {
 		// TSC/crystal ratio EBX/EAX = 1, crystal frequency in ECX.
 		if m.TSCHz != 0 {
 			return 1, 1, m.TSCHz, 0
+		}
+		return 0, 0, 0, 0
+	case 0x16:
+		// Base and maximum frequency in MHz (no bus frequency): Linux's
+		// cpu_khz without a PIT calibration loop.
+		if m.TSCHz != 0 {
+			return m.TSCHz / 1e6, m.TSCHz / 1e6, 0, 0
 		}
 		return 0, 0, 0, 0
 	case 0x80000000:

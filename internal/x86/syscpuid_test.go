@@ -17,12 +17,14 @@ func TestCPUModels(t *testing.T) {
 		leaf, sub uint32
 		want      regs
 	}{
-		{"64 vendor", &Model64, 0, 0, regs{0x15, 0x756e6547, 0x6c65746e, 0x49656e69}},
+		{"64 vendor", &Model64, 0, 0, regs{0x16, 0x756e6547, 0x6c65746e, 0x49656e69}},
 		{"vendor without TSCHz", &noTSC, 0, 0, regs{7, 0x756e6547, 0x6c65746e, 0x49656e69}},
 		// The TSC counts host nanoseconds: a 1 GHz crystal, ratio 1.
 		{"64 TSC frequency", &Model64, 0x15, 0, regs{1, 1, 1000000000, 0}},
 		{"32 TSC frequency", &Model32, 0x15, 0, regs{1, 1, 1000000000, 0}},
 		{"no TSC frequency", &noTSC, 0x15, 0, regs{}},
+		{"64 base frequency", &Model64, 0x16, 0, regs{1000, 1000, 0, 0}},
+		{"no base frequency", &noTSC, 0x16, 0, regs{}},
 		{"64 leaf 0xb (no topology)", &Model64, 0xb, 0, regs{}},
 		{"64 leaf 0xa (no perfmon)", &Model64, 0xa, 0, regs{}},
 		// Family 6 model 15 stepping 11; CLFLUSH 8 quadwords; ECX SSE3
@@ -30,7 +32,8 @@ func TestCPUModels(t *testing.T) {
 		// CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
 		{"64 leaf 1", &Model64, 1, 0, regs{0x6fb, 0x800, 0x00d82201, 0x0789b979}},
 		{"64 leaf 1 with APIC", &apic, 1, 0, regs{0x6fb, 0x800, 0x00d82201, 0x0789bb79}},
-		{"64 leaf 7", &Model64, 7, 0, regs{0, 0x308, 0, 0x20000000}},
+		// TSC_ADJUST BMI1 BMI2 ERMS; ARCH_CAPABILITIES.
+		{"64 leaf 7", &Model64, 7, 0, regs{0, 0x30a, 0, 0x20000000}},
 		{"64 leaf 7.1", &Model64, 7, 1, regs{}},
 		{"64 leaf 5 (no MONITOR)", &Model64, 5, 0, regs{}},
 		{"64 ext max", &Model64, 0x80000000, 0, regs{0x80000008, 0, 0, 0}},

@@ -88,6 +88,9 @@ type CtlState struct {
 	MTRRDefType uint64
 	MTRRVar     [2 * mtrrVarCount]uint64
 	MTRRFix     [11]uint64
+	// TSCAdjust is IA32_TSC_ADJUST: the sum of the changes software made
+	// to the TSC (through IA32_TSC or IA32_TSC_ADJUST).
+	TSCAdjust uint64
 }
 
 // NewSystemCPU returns a CPU for gemu-system in the state after RESET as

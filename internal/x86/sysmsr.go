@@ -12,6 +12,7 @@ import "golang.org/x/arch/x86/x86asm"
 const (
 	MSRTSC           = 0x10
 	MSRPlatformID    = 0x17
+	MSRTSCAdjust     = 0x3b
 	MSRAPICBase      = 0x1b
 	MSRBIOSSignID    = 0x8b // microcode revision (IA32_BIOS_SIGN_ID)
 	MSRMTRRCap       = 0xfe
@@ -101,6 +102,8 @@ func (c *CPU) ReadMSR(msr uint32) (uint64, bool) {
 	switch {
 	case msr == MSRTSC:
 		return c.ReadTSC(), true
+	case msr == MSRTSCAdjust && m.Leaf7EBX&cpuid7EbxTSCAdjust != 0:
+		return p.Ctl.TSCAdjust, true
 	case msr == MSRPlatformID, msr == MSRBIOSSignID:
 		return 0, true
 	case msr == MSRAPICBase:
@@ -213,7 +216,14 @@ func (c *CPU) WriteMSR(msr uint32, v uint64) (ok, changed bool) {
 	}
 	switch {
 	case msr == MSRTSC:
+		// The change also adds to IA32_TSC_ADJUST (SDM vol. 3, 18.17.3).
+		p.Ctl.TSCAdjust += v - c.ReadTSC()
 		p.TSCOffset = v - c.readTSC()
+		return true, false
+	case msr == MSRTSCAdjust && m.Leaf7EBX&cpuid7EbxTSCAdjust != 0:
+		// The TSC moves by the change of the adjustment.
+		p.TSCOffset += v - p.Ctl.TSCAdjust
+		p.Ctl.TSCAdjust = v
 		return true, false
 	case msr == MSRBIOSSignID:
 		// Linux writes 0 before CPUID to read the microcode revision.

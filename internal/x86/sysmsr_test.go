@@ -114,6 +114,24 @@ func TestMSREffects(t *testing.T) {
 	if v, _ := c.ReadMSR(MSRTSC); v != 200 {
 		t.Fatalf("tsc after 100 ticks %d", v)
 	}
+	// IA32_TSC_ADJUST sums the changes (SDM vol. 3, 18.17.3): the write
+	// of 100 at 5000 moved the TSC by -4900; writing the adjustment moves
+	// the TSC by the difference.
+	if v, ok := c.ReadMSR(MSRTSCAdjust); !ok || int64(v) != 100-5000 {
+		t.Fatalf("tsc adjust %d", int64(v))
+	}
+	if ok, _ := c.WriteMSR(MSRTSCAdjust, 0); !ok || c.ReadTSC() != 5100 {
+		t.Fatalf("tsc after adjust 0: %d", c.ReadTSC())
+	}
+	if ok, _ := c.WriteMSR(MSRTSCAdjust, 1000); !ok || c.ReadTSC() != 6100 {
+		t.Fatalf("tsc after adjust 1000: %d", c.ReadTSC())
+	}
+	if ok, _ := c.WriteMSR(MSRTSC, 6000); !ok || c.ReadTSC() != 6000 {
+		t.Fatalf("tsc after writing 6000: %d", c.ReadTSC())
+	}
+	if v, _ := c.ReadMSR(MSRTSCAdjust); v != 900 {
+		t.Fatalf("tsc adjust after writing the TSC: %d", int64(v))
+	}
 	// EFER.NXE is a paging change: the MMU hears of it and WRMSR ends
 	// its block; LME with paging on faults.
 	mmu := &fakeMMU{}
