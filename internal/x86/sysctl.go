@@ -13,11 +13,11 @@ import (
 // mode too, where c.Priv is nil and the instruction behaves as before
 // system mode existed (most fault as at CPL 3 under Linux).
 //
-// Not modelled: CR0.TS/EM raising #NM on x87 and SSE instructions (it
-// would add a test to every FPU instruction; Linux's eager FPU switching
-// never sets TS), CR0.AM alignment checks, the debug registers'
-// breakpoints (DR0-DR7 hold their values; nothing fires), CR0.CD/NW
-// (caches are not modelled), CR4.OSFXSR as a condition for SSE.
+// CR0.TS and EM take effect when code is translated (GuardFPU, at the end
+// of this file), not in the FPU handlers. Not modelled: CR0.AM alignment
+// checks, the debug registers' breakpoints (DR0-DR7 hold their values;
+// nothing fires), CR0.CD/NW (caches are not modelled), CR4.OSFXSR as a
+// condition for SSE.
 
 // CR0 bits.
 const (
