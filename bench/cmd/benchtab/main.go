@@ -637,9 +637,13 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 		head = append(head, "gemu/base")
 	}
 	rows := [][]string{append(head, "check")}
-	var instr, scaling, hooks []*workload
+	var instr, scaling, hooks, boots []*workload
 	for _, w := range ws {
 		vs := strings.Join(w.order, " ")
+		if w.vars["gemu-system"] != nil {
+			boots = append(boots, w)
+			continue
+		}
 		if strings.Contains(vs, "+") {
 			hooks = append(hooks, w)
 			continue
@@ -742,6 +746,10 @@ func report(w io.Writer, rs []Result, md bool, rssIDs ...string) int {
 		problems += hookTable(w, wl, md, &notes)
 	}
 	problems += gcTable(w, ws, md, &notes)
+	if len(boots) > 0 {
+		fmt.Fprintln(w)
+		problems += bootTable(w, boots, md, &notes)
+	}
 	for _, wl := range scaling {
 		fmt.Fprintln(w)
 		problems += scalingTable(w, wl, md, &notes)
@@ -1040,6 +1048,50 @@ func gcTable(w io.Writer, ws []*workload, md bool, notes *[]string) int {
 		fmt.Fprintln(w, title)
 	}
 	table(w, t, md, 3)
+	return problems
+}
+
+// bootTable writes the table of the system-mode workloads (W10), whose
+// variants are gemu-system and qemu-system booting the same kernel and
+// initramfs: for each, the median wall time and CPU time (user + system)
+// of a boot to power-off, and gemu-system's over qemu-system's of both.
+// On a shared machine the CPU times are the figures to compare: wall time
+// also counts the time the process waited for a processor. It returns
+// the number of problems and adds notes for them.
+func bootTable(w io.Writer, boots []*workload, md bool, notes *[]string) int {
+	problems := 0
+	if md {
+		fmt.Fprint(w, "**System mode: boot to power-off** (gemu-system against qemu-system, TCG; wall and CPU time of the whole process)\n\n")
+	} else {
+		fmt.Fprintln(w, "system mode: boot to power-off (gemu-system against qemu-system, TCG; wall and CPU time of the whole process)")
+	}
+	t := [][]string{{"workload", "what", "gemu-system s", "qemu-system s", "gemu/qemu", "gemu-system cpu s", "qemu-system cpu s", "gemu/qemu cpu", "check"}}
+	for _, wl := range boots {
+		g, q := wl.vars["gemu-system"], wl.vars["qemu-system"]
+		var check []string
+		for _, name := range wl.order {
+			r := wl.vars[name]
+			switch r.Status {
+			case "ok":
+			case "skipped":
+				*notes = append(*notes, fmt.Sprintf("%s %s: skipped: %s", wl.id, name, r.Detail))
+			default:
+				problems++
+				check = append(check, name+" "+shortStatus(r))
+				*notes = append(*notes, fmt.Sprintf("%s %s: %s: %s", wl.id, name, r.Status, r.Detail))
+			}
+		}
+		c := "ok"
+		if len(check) > 0 {
+			c = "WARNING: " + strings.Join(check, ", ")
+		}
+		cpuRatio := "-"
+		if ok(g) && ok(q) && cpu(q) > 0 {
+			cpuRatio = fmt.Sprintf("%.2fx", cpu(g)/cpu(q))
+		}
+		t = append(t, []string{wl.id, wl.label, secs(g), secs(q), ratio(g, q), cpuSecs(g), cpuSecs(q), cpuRatio, c})
+	}
+	table(w, t, md, 2)
 	return problems
 }
 

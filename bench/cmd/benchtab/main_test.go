@@ -375,3 +375,25 @@ func TestRunCallsAndGC(t *testing.T) {
 		t.Errorf("report: %d problems, want 1 (the failed reads):\n%s", n, b.String())
 	}
 }
+
+func TestReportBoot(t *testing.T) {
+	rs := []Result{
+		{ID: "W10-64", Variant: "gemu-system", Label: "boot", Status: "ok", Samples: []float64{60}, Median: 60, CPU: []float64{30}, CPUMedian: 30},
+		{ID: "W10-64", Variant: "qemu-system", Label: "boot", Status: "ok", Samples: []float64{15}, Median: 15, CPU: []float64{5}, CPUMedian: 5},
+		{ID: "W10-32", Variant: "gemu-system", Label: "boot32", Status: "failed", Detail: "exit status 1", Samples: []float64{9}, Median: 9},
+		{ID: "W10-32", Variant: "qemu-system", Label: "boot32", Status: "ok", Samples: []float64{8}, Median: 8, CPU: []float64{4}, CPUMedian: 4},
+	}
+	var b bytes.Buffer
+	if n := report(&b, rs, false); n != 1 {
+		t.Errorf("%d problems, want 1 (the failed boot)", n)
+	}
+	out := b.String()
+	for _, s := range []string{"gemu-system cpu s", "60.000", "30.000", "4.00x", "6.00x", "WARNING: gemu-system failed: exit status 1"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("report lacks %q:\n%s", s, out)
+		}
+	}
+	if strings.Contains(out, "native s") {
+		t.Errorf("boot workloads went into the native/gemu/qemu table:\n%s", out)
+	}
+}
