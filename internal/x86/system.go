@@ -14,7 +14,8 @@ import "sync/atomic"
 //     protected-mode checks, CPL, far transfers across privilege levels,
 //     the delivery of exceptions and interrupts through the IDT (with the
 //     TSS stack switch, IST, error codes), IRET, INT n, SYSENTER/SYSEXIT,
-//     SYSCALL/SYSRET and SWAPGS in system mode.
+//     SYSCALL/SYSRET and SWAPGS in system mode; systask.go: task switches
+//     through task gates and IRET with NT.
 //   - sysctl.go, sysmsr.go, sysio.go: control and debug registers, MSRs,
 //     CPUID for a kernel, port I/O, HLT/CLI/STI and the interrupt flag,
 //     INVLPG and the cache instructions.
