@@ -79,6 +79,7 @@
  *   xmm0..xmm7 / xmm0..xmm15              16          16
  *   mxcsr                                 4           4
  *   cs_base ss_base tr_base               4           8
+ *   cpl (106 / 250, gemu's own)           4           4
  *
  * The largest register is 16 bytes (GEMU_REG_MAX_SIZE): a buffer of that
  * size is always enough.
@@ -93,8 +94,17 @@
  * fits 4 bytes): non-zero, the same for all threads of a process,
  * different in each process, kept across execve; tr_base is a fixed kernel address
  * (0xfffffe0000003000 for x86-64, 0xfffff000 for i386) the guest cannot
- * map. The numbering is a contract; those user-mode values of the control
- * registers are what gemu gives now, not a promise about a real kernel.
+ * map; cpl is 3. The numbering is a contract; those user-mode values of
+ * the control registers are what gemu gives now, not a promise about a
+ * real kernel.
+ *
+ * Values in system mode (gemu-system): every register is the guest's own:
+ * cr0, cr2, cr3, cr4, cr8, efer, kernel_gs_base (the MSR SWAPGS swaps
+ * with gs_base), the segment bases (cs_base, ss_base, fs_base, gs_base as
+ * the segment caches hold them), tr_base (the base LTR loaded) and cpl,
+ * the current privilege level (0 in the kernel, 3 in a process). The
+ * table is the i386 one for a 32-bit CPU model, the x86-64 one for a
+ * 64-bit model (also while that CPU runs 32-bit code).
  */
 #ifndef GEMU_REGNUM_H
 #define GEMU_REGNUM_H
@@ -189,7 +199,11 @@ enum i386_regnum {
     I386_K7_REGNUM = I386_K0_REGNUM + 7,
     I386_ZMM0H_REGNUM = 97,
     I386_ZMM7H_REGNUM = I386_ZMM0H_REGNUM + 7,
-    I386_PKRU_REGNUM = 105
+    I386_PKRU_REGNUM = 105,
+
+    /* gemu's own: the current privilege level (0-3, 4 bytes; 3 in user
+       mode), after every number above so that none of them moves. */
+    I386_CPL_REGNUM = 106
 };
 
 /* ---------------------------------------------------------------------
@@ -305,7 +319,11 @@ enum amd64_regnum {
     AMD64_K7_REGNUM = AMD64_K0_REGNUM + 7,
     AMD64_ZMM0H_REGNUM = 217,
     AMD64_ZMM31H_REGNUM = AMD64_ZMM0H_REGNUM + 31,
-    AMD64_PKRU_REGNUM = 249
+    AMD64_PKRU_REGNUM = 249,
+
+    /* gemu's own: the current privilege level (0-3, 4 bytes; 3 in user
+       mode), after every number above so that none of them moves. */
+    AMD64_CPL_REGNUM = 250
 };
 
 /* ---------------------------------------------------------------------

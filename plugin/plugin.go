@@ -315,8 +315,17 @@ func (c *CPU) ReadRegister(num int, buf []byte) int {
 // ReadMemory copies guest memory at the virtual address addr into buf the
 // way a debugger reads: page protections are ignored and nothing is
 // signalled to the guest. It returns ErrUnmapped, leaving buf unspecified,
-// if any byte of the range is not mapped.
+// if any byte of the range is not mapped. In system mode (gemu-system)
+// addr is translated through the guest's current page tables, without
+// setting their accessed or dirty flags, and only RAM is read: a page
+// that is not present, or is device memory, is unmapped.
 func (c *CPU) ReadMemory(addr uint64, buf []byte) error {
+	if c.Priv != nil {
+		if c.Mem.ReadVirt(addr, buf) != nil {
+			return ErrUnmapped
+		}
+		return nil
+	}
 	if !readGuest(c.Mem.Space, addr, buf) {
 		return ErrUnmapped
 	}

@@ -12,7 +12,7 @@ import "strconv"
 // The constants are named after the C names without the _REGNUM suffix
 // (I386_FS_BASE_REGNUM is I386FSBase); RegisterNumber and
 // CPU.ReadRegisterByName take the lower-case register names of the table
-// below ("eax", "fs_base", "cr3", "st0", "xmm15", "tr_base").
+// below ("eax", "fs_base", "cr3", "st0", "xmm15", "tr_base", "cpl").
 
 // i386 guests.
 const (
@@ -55,7 +55,10 @@ const (
 	I386CSBase       = 72
 	I386SSBase       = 73
 	I386TRBase       = 74
-	I386NumRegs      = 75 // one past the last number
+	I386NumRegs      = 75 // one past the last number of SWAT's numbering
+	// I386CPL is the privilege level (0-3; 3 in user mode), a number of
+	// gemu's own after every number regnum.h had before it.
+	I386CPL = 106
 )
 
 // x86-64 guests. The general registers are in GDB's order (rax, rbx, rcx,
@@ -101,7 +104,10 @@ const (
 	AMD64CSBase       = 72
 	AMD64SSBase       = 73
 	AMD64TRBase       = 154
-	AMD64NumRegs      = 155 // one past the last number
+	AMD64NumRegs      = 155 // one past the last number of SWAT's numbering
+	// AMD64CPL is the privilege level (0-3; 3 in user mode), a number of
+	// gemu's own after every number regnum.h had before it.
+	AMD64CPL = 250
 )
 
 // regNames32 and regNames64 name every register number of each table
@@ -112,7 +118,7 @@ var regNames32, regNames64 = regNames(32), regNames(64)
 // the constants above.
 func regNames(mode int) []string {
 	if mode == 64 {
-		n := make([]string, AMD64NumRegs)
+		n := make([]string, AMD64CPL+1)
 		copy(n, []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"})
 		for i := 8; i < 16; i++ {
 			n[AMD64R8+i-8] = "r" + strconv.Itoa(i)
@@ -120,12 +126,14 @@ func regNames(mode int) []string {
 		n[AMD64RIP] = "rip"
 		fill(n, AMD64EFLAGS, AMD64ST0, AMD64XMM0, 16, AMD64MXCSR)
 		n[AMD64CSBase], n[AMD64SSBase], n[AMD64TRBase] = "cs_base", "ss_base", "tr_base"
+		n[AMD64CPL] = "cpl"
 		return n
 	}
-	n := make([]string, I386NumRegs)
+	n := make([]string, I386CPL+1)
 	copy(n, []string{"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip"})
 	fill(n, I386EFLAGS, I386ST0, I386XMM0, 8, I386MXCSR)
 	n[I386CSBase], n[I386SSBase], n[I386TRBase] = "cs_base", "ss_base", "tr_base"
+	n[I386CPL] = "cpl"
 	return n
 }
 

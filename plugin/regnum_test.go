@@ -25,6 +25,7 @@ func TestRegisterNames(t *testing.T) {
 		{"i386", I386FOSEG, "foseg"}, {"i386", I386FOOFF, "fooff"}, {"i386", I386FOP, "fop"},
 		{"i386", I386XMM0, "xmm0"}, {"i386", I386XMM0 + 7, "xmm7"}, {"i386", I386MXCSR, "mxcsr"},
 		{"i386", I386CSBase, "cs_base"}, {"i386", I386SSBase, "ss_base"}, {"i386", I386TRBase, "tr_base"},
+		{"i386", I386CPL, "cpl"}, {"x86_64", AMD64CPL, "cpl"},
 		{"x86_64", AMD64RAX, "rax"}, {"x86_64", AMD64RBX, "rbx"}, {"x86_64", AMD64RCX, "rcx"},
 		{"x86_64", AMD64RDX, "rdx"}, {"x86_64", AMD64RSI, "rsi"}, {"x86_64", AMD64RDI, "rdi"},
 		{"x86_64", AMD64RBP, "rbp"}, {"x86_64", AMD64RSP, "rsp"}, {"x86_64", AMD64R8, "r8"},
@@ -50,7 +51,7 @@ func TestRegisterNames(t *testing.T) {
 		}
 	}
 	// Every name is there once; the gaps read as no name.
-	for arch, size := range map[string]int{"i386": 50 + 3, "x86_64": 66 + 3} {
+	for arch, size := range map[string]int{"i386": 50 + 4, "x86_64": 66 + 4} {
 		seen := map[string]bool{}
 		n := 0
 		for num := -1; num < 300; num++ {

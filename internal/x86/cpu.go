@@ -200,7 +200,8 @@ type state struct {
 //	    uint64_t efer;                 // 736
 //	    uint64_t kernel_gs_base;       // 744
 //	    int64_t  cpl;                  // 752
-//	};                                 // size 760
+//	    uint64_t tr_base;              // 760  system mode: the task register's base
+//	};                                 // size 768
 //
 // A pointer into a Regs (&c.X87, &c.R[0]) is valid only while its CPU is
 // reachable: the block is recycled once the CPU is collected.
@@ -254,6 +255,10 @@ type Regs struct {
 	// CPL is the current privilege level, 0 to 3 (always 3 in user mode
 	// in effect; left 0 there as nothing reads it).
 	CPL int
+	// TRBase mirrors System.TR.Base (LTR and task switches keep it: set
+	// it wherever System.TR changes), for register reads
+	// from outside Go (a plugin's tr_base); zero in user mode.
+	TRBase uint64
 }
 
 // SegDesc is a segment descriptor as set_thread_area and modify_ldt

@@ -63,7 +63,7 @@ func (f F80) tag() uint8 {
 // CPUID announces), and the task register's base at a fixed kernel address
 // the guest cannot map (x86-64: in the kernel half; i386: the last page,
 // above the highest address a 32-bit process gets). include/regnum.h
-// documents them; system mode will hold real ones.
+// documents them; system mode reads the real ones (SysRegTable).
 const (
 	userCR0      = 0x80050033
 	userCR4      = 0x6f0
@@ -182,18 +182,42 @@ const (
 	LazyRes   = flagsRes
 )
 
-// The register tables of the two architectures, built once.
-var regTable32, regTable64 = buildRegTable(32), buildRegTable(64)
+// The register tables of the two architectures, built once, for user
+// mode and for system mode.
+var (
+	regTable32, regTable64       = buildRegTable(32, false), buildRegTable(64, false)
+	sysRegTable32, sysRegTable64 = buildRegTable(32, true), buildRegTable(64, true)
+)
 
-// RegTable returns the register table of a process of the given mode (32:
-// i386, 64: x86-64), indexed by register number (include/regnum.h): entry
-// n says how to read register n from a Regs block (RegAbsent for a number
-// in a gap of the table). The slice is shared: callers must not modify it.
+// RegTable returns the register table of a user-mode process of the given
+// mode (32: i386, 64: x86-64), indexed by register number
+// (include/regnum.h): entry n says how to read register n from a Regs
+// block (RegAbsent for a number in a gap of the table). The slice is
+// shared: callers must not modify it.
 func RegTable(procMode int) []RegSlot {
 	if procMode == 64 {
 		return regTable64
 	}
 	return regTable32
+}
+
+// SysRegTable is RegTable for a system-mode CPU (gemu-system, CPU.Priv
+// set): the numbering is the same, but the control registers, EFER,
+// kernel_gs_base, tr_base and the privilege level are read from the
+// block (the guest's own values) instead of user mode's constants.
+func SysRegTable(procMode int) []RegSlot {
+	if procMode == 64 {
+		return sysRegTable64
+	}
+	return sysRegTable32
+}
+
+// regTable is the table that applies to c: SysRegTable in system mode.
+func (c *CPU) regTable() []RegSlot {
+	if c.Priv != nil {
+		return SysRegTable(c.ProcMode)
+	}
+	return RegTable(c.ProcMode)
 }
 
 // gdbSeg maps GDB's segment order (cs, ss, ds, es, fs, gs) to Seg indexes.
@@ -213,6 +237,24 @@ const (
 	regSSBase    = 73
 	i386TRBase   = 74
 	amd64TRBase  = 154
+	// The privilege level, a number of gemu's own after every number
+	// regnum.h had (I386_PKRU_REGNUM 105, AMD64_PKRU_REGNUM 249), so
+	// that no number SWAT's plugins use moves.
+	i386CPL  = 106 // I386_CPL_REGNUM
+	amd64CPL = 250 // AMD64_CPL_REGNUM
+)
+
+// Offsets of the system registers in Regs (the C struct of Regs's
+// comment), pinned by TestRegsLayout.
+const (
+	RegsOffCR0          = unsafe.Offsetof(Regs{}.CR0)
+	RegsOffCR2          = unsafe.Offsetof(Regs{}.CR2)
+	RegsOffCR4          = unsafe.Offsetof(Regs{}.CR4)
+	RegsOffCR8          = unsafe.Offsetof(Regs{}.CR8)
+	RegsOffEFER         = unsafe.Offsetof(Regs{}.EFER)
+	RegsOffKernelGSBase = unsafe.Offsetof(Regs{}.KernelGSBase)
+	RegsOffCPL          = unsafe.Offsetof(Regs{}.CPL)
+	RegsOffTRBase       = unsafe.Offsetof(Regs{}.TRBase)
 )
 
 // buildRegTable lays out one architecture's numbering: the general
@@ -220,13 +262,15 @@ const (
 // gs), fs_base, gs_base, kernel_gs_base, cr0, cr2, cr3, cr4, cr8, efer,
 // st0..st7, the eight x87 control registers, the xmm registers, mxcsr; a
 // gap; cs_base and ss_base at 72 and 73, tr_base at 74 (i386) or 154
-// (x86-64).
-func buildRegTable(procMode int) []RegSlot {
+// (x86-64); a gap (the registers gemu does not have); cpl at 106 (i386)
+// or 250 (x86-64). sys says system mode: the system registers come from
+// the block rather than being user mode's constants.
+func buildRegTable(procMode int, sys bool) []RegSlot {
 	ngpr, word, nxmm := 8, uint8(4), 8
-	n, trNum, trBase := i386NumRegs, i386TRBase, uint64(userTRBase32)
+	trNum, trBase, cplNum := i386TRBase, uint64(userTRBase32), i386CPL
 	if procMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
-		n, trNum, trBase = amd64NumRegs, amd64TRBase, userTRBase64
+		trNum, trBase, cplNum = amd64TRBase, userTRBase64, amd64CPL
 	}
 	wordMask := sizeMask[word]
 	plain := func(off uintptr, src, size uint8, shift uint8, mask uint64) RegSlot {
@@ -234,6 +278,13 @@ func buildRegTable(procMode int) []RegSlot {
 	}
 	word64 := func(off uintptr) RegSlot { return plain(off, 8, word, 0, wordMask) }
 	constant := func(v uint64) RegSlot { return RegSlot{Kind: RegConst, Size: word, Mask: v & wordMask} }
+	// system is register off in system mode, the constant v in user mode.
+	system := func(off uintptr, v uint64) RegSlot {
+		if sys {
+			return word64(off)
+		}
+		return constant(v)
+	}
 	var t []RegSlot
 	for i := 0; i < ngpr; i++ {
 		r := i
@@ -250,13 +301,14 @@ func buildRegTable(procMode int) []RegSlot {
 	t = append(t,
 		word64(RegsOffSegBase+FS*8), // fs_base
 		word64(RegsOffSegBase+GS*8), // gs_base
-		constant(0),                 // kernel_gs_base: the kernel's, swapped out in user mode
-		constant(userCR0),
-		constant(0), // cr2: no page fault address is recorded
-		plain(RegsOffCR3, 8, word, 0, wordMask),
-		constant(userCR4),
-		constant(0), // cr8: task priority 0
-		constant(userEFER),
+		// kernel_gs_base: in user mode the kernel's, swapped out
+		system(RegsOffKernelGSBase, 0),
+		system(RegsOffCR0, userCR0),
+		system(RegsOffCR2, 0), // user mode: no page fault address is recorded
+		word64(RegsOffCR3),
+		system(RegsOffCR4, userCR4),
+		system(RegsOffCR8, 0), // user mode: task priority 0
+		system(RegsOffEFER, userEFER),
 	)
 	for i := 0; i < 8; i++ {
 		t = append(t, RegSlot{Kind: RegST, Size: 10, Shift: uint8(i), Off: uint32(RegsOffX87St)})
@@ -277,10 +329,16 @@ func buildRegTable(procMode int) []RegSlot {
 		t = append(t, RegSlot{Kind: RegXMM, Size: 16, Off: uint32(RegsOffXMM + uintptr(i)*16)})
 	}
 	t = append(t, plain(RegsOffMXCSR, 4, 4, 0, 0xffffffff))
-	t = append(t, make([]RegSlot, n-len(t))...) // the gap reads nothing
+	t = append(t, make([]RegSlot, cplNum+1-len(t))...) // the gaps read nothing
 	t[regCSBase] = word64(RegsOffSegBase + CS*8)
 	t[regSSBase] = word64(RegsOffSegBase + SS*8)
-	t[trNum] = constant(trBase)
+	t[trNum] = system(RegsOffTRBase, trBase)
+	// cpl: 4 bytes; a user-mode process runs at 3.
+	if sys {
+		t[cplNum] = plain(RegsOffCPL, 8, 4, 0, 3)
+	} else {
+		t[cplNum] = RegSlot{Kind: RegConst, Size: 4, Mask: 3}
+	}
 	return t
 }
 
@@ -292,11 +350,14 @@ func (c *CPU) regsBytes() []byte {
 
 // GDBRegister returns register num of the guest's architecture (c.ProcMode),
 // numbered as in include/regnum.h, little-endian in val, and its size in
-// bytes; size is 0 for a number that names no register. See
+// bytes; size is 0 for a number that names no register. In system mode
+// (c.Priv set) the control registers, EFER, kernel_gs_base, tr_base and
+// cpl are the guest's (SysRegTable); in user mode the constants of a
+// Linux process. See
 // include/regnum.h for the table; the register is read as its RegTable slot says, the way the C plugin
 // library reads it.
 func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
-	t := RegTable(c.ProcMode)
+	t := c.regTable()
 	if num < 0 || num >= len(t) {
 		return val, 0
 	}
@@ -340,9 +401,10 @@ func (c *CPU) GDBRegister(num int) (val [16]byte, size int) {
 }
 
 // GDBNumRegs returns one past the highest register number GDBRegister
-// answers for the process's mode: I386_NUM_REGS (75) or AMD64_NUM_REGS
-// (155) of regnum.h. Numbers below it in the gaps of the table read
-// nothing.
+// answers for the process's mode: one past the cpl register of regnum.h
+// (I386_CPL_REGNUM 106, AMD64_CPL_REGNUM 250), beyond the NUM_REGS of
+// SWAT's numbering (75, 155). Numbers below it in the gaps of the table
+// read nothing.
 func (c *CPU) GDBNumRegs() int {
-	return len(RegTable(c.ProcMode))
+	return len(c.regTable())
 }

@@ -144,6 +144,7 @@ func TestGDBRegisterI386(t *testing.T) {
 		{num: 72, size: 4, want: 0x11000},    // cs_base, truncated
 		{num: 73, size: 4, want: 0x22000},    // ss_base
 		{num: 74, size: 4, want: 0xfffff000}, // tr_base
+		{num: 106, size: 4, want: 3},         // cpl
 	}
 	// st0..st7 from the top of the stack (physical 6): 1.0, +0, the NaN
 	// in physical 0, then physical 1..5.
@@ -161,7 +162,7 @@ func TestGDBRegisterI386(t *testing.T) {
 	if val, _ := c.GDBRegister(27); le(val[:8]) != 0xc000000000000000 || binary.LittleEndian.Uint16(val[8:]) != 0x7fff {
 		t.Errorf("st2 = % x", val[:10])
 	}
-	if n := c.GDBNumRegs(); n != 75 {
+	if n := c.GDBNumRegs(); n != 107 {
 		t.Errorf("GDBNumRegs = %d", n)
 	}
 }
@@ -216,6 +217,7 @@ func TestGDBRegisterAMD64(t *testing.T) {
 		{num: 72, size: 8, want: 0x7fff00011000},      // cs_base
 		{num: 73, size: 8, want: 0x22000},             // ss_base
 		{num: 154, size: 8, want: 0xfffffe0000003000}, // tr_base
+		{num: 250, size: 4, want: 3},                  // cpl
 	}
 	for i := 0; i < 8; i++ {
 		tests = append(tests, regWant{num: 33 + i, size: 10, full: f80Bytes(c.X87.St[(6+i)&7])})
@@ -224,7 +226,7 @@ func TestGDBRegisterAMD64(t *testing.T) {
 		tests = append(tests, regWant{num: 49 + i, size: 16, full: xmmBytes(c.XMM[i])})
 	}
 	checkRegs(t, c, tests)
-	if n := c.GDBNumRegs(); n != 155 {
+	if n := c.GDBNumRegs(); n != 251 {
 		t.Errorf("GDBNumRegs = %d", n)
 	}
 }
@@ -309,9 +311,10 @@ func TestRegsLayout(t *testing.T) {
 		{"EFER", unsafe.Offsetof(Regs{}.EFER), 736},
 		{"KernelGSBase", unsafe.Offsetof(Regs{}.KernelGSBase), 744},
 		{"CPL", unsafe.Offsetof(Regs{}.CPL), 752},
+		{"TRBase", unsafe.Offsetof(Regs{}.TRBase), 760},
 		{"F80 SE", unsafe.Offsetof(F80{}.SE), 8},
 		{"F80 size", F80Size, 16},
-		{"Regs size", RegsSize, 760},
+		{"Regs size", RegsSize, 768},
 		{"RegSlot Off", unsafe.Offsetof(RegSlot{}.Off), 4},
 		{"RegSlot Mask", unsafe.Offsetof(RegSlot{}.Mask), 8},
 		{"RegSlot size", RegSlotSize, 16},
@@ -353,16 +356,22 @@ func TestRegsLayout(t *testing.T) {
 // number, sizes as regnum.h lists them, every offset inside Regs, and
 // absent slots exactly in the gaps of the numbering.
 func TestRegTableSlots(t *testing.T) {
-	for _, mode := range []int{32, 64} {
-		tab := RegTable(mode)
+	for _, tc := range []struct {
+		mode int
+		sys  bool
+	}{{32, false}, {64, false}, {32, true}, {64, true}} {
+		mode, tab := tc.mode, RegTable(tc.mode)
 		c := New(mode, nil)
+		if tc.sys {
+			tab, c.Priv = SysRegTable(mode), &System{}
+		}
 		if len(tab) != c.GDBNumRegs() {
 			t.Errorf("mode %d: %d slots, GDBNumRegs %d", mode, len(tab), c.GDBNumRegs())
 		}
 		word := uint8(mode / 8)
-		eflags, gap := 9, func(n int) bool { return n >= 50 && n < 72 }
+		eflags, gap := 9, func(n int) bool { return n >= 50 && n < 72 || n >= 75 && n < 106 }
 		if mode == 64 {
-			eflags, gap = 17, func(n int) bool { return n >= 66 && n < 72 || n >= 74 && n < 154 }
+			eflags, gap = 17, func(n int) bool { return n >= 66 && n < 72 || n >= 74 && n < 154 || n >= 155 && n < 250 }
 		}
 		for n, s := range tab {
 			if gap(n) {
@@ -392,10 +401,16 @@ func TestRegTableSlots(t *testing.T) {
 // must match.
 func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
 	ngpr, word, nxmm := 8, 4, 8
-	tr, trBase := 74, uint64(0xfffff000)
+	tr, trBase, cplNum := 74, uint64(0xfffff000), 106
 	if c.ProcMode == 64 {
 		ngpr, word, nxmm = 16, 8, 16
-		tr, trBase = 154, 0xfffffe0000003000
+		tr, trBase, cplNum = 154, 0xfffffe0000003000, 250
+	}
+	sysRegs := [9]uint64{c.SegBase[FS], c.SegBase[GS], 0, 0x80050033, 0, c.CR3, 0x6f0, 0, 0xd01}
+	cpl := uint64(3)
+	if c.Priv != nil {
+		sysRegs = [9]uint64{c.SegBase[FS], c.SegBase[GS], c.KernelGSBase, c.CR0, c.CR2, c.CR3, c.CR4, c.CR8, c.EFER}
+		trBase, cpl = c.TRBase, uint64(c.CPL)
 	}
 	put := func(v uint64, n int) ([16]byte, int) {
 		binary.LittleEndian.PutUint64(val[:8], v&sizeMask[n])
@@ -422,8 +437,7 @@ func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
 	case num < sys:
 		return put(uint64(c.Seg[gdbSeg[num-seg]]), 4)
 	case num < st:
-		v := [9]uint64{c.SegBase[FS], c.SegBase[GS], 0, 0x80050033, 0, c.CR3, 0x6f0, 0, 0xd01}
-		return put(v[num-sys], word)
+		return put(sysRegs[num-sys], word)
 	case num < st+8:
 		f := x.STReg(num - st)
 		binary.LittleEndian.PutUint64(val[:8], f.Mant)
@@ -447,18 +461,30 @@ func gdbRegisterRef(c *CPU, num int) (val [16]byte, size int) {
 		return put(c.SegBase[SS], word)
 	case num == tr:
 		return put(trBase, word)
+	case num == cplNum:
+		return put(cpl, 4)
 	}
 	return val, 0
 }
 
 // TestGDBRegisterMatchesReference fills every register with random bits
 // (and random lazy flags and x87 stack) and compares every register
-// number of both tables with the field-by-field reference.
+// number of both tables, in user and in system mode (the control
+// registers, EFER, kernel_gs_base, tr_base and CPL random too), with the
+// field-by-field reference.
 func TestGDBRegisterMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 13))
-	for _, mode := range []int{32, 64} {
+	for _, mode := range []int{32, 64, 32 + 1, 64 + 1} {
+		sys := mode&1 != 0
+		mode &^= 1
 		for round := 0; round < 200; round++ {
 			c := New(mode, nil)
+			c.CR0, c.CR2, c.CR4, c.CR8 = rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()
+			c.EFER, c.KernelGSBase, c.TRBase = rng.Uint64(), rng.Uint64(), rng.Uint64()
+			c.CPL = rng.IntN(4)
+			if sys {
+				c.Priv = &System{}
+			}
 			for i := range c.R {
 				c.R[i] = rng.Uint64()
 			}
@@ -486,9 +512,50 @@ func TestGDBRegisterMatchesReference(t *testing.T) {
 				gv, gs := c.GDBRegister(num)
 				wv, ws := gdbRegisterRef(c, num)
 				if gv != wv || gs != ws {
-					t.Fatalf("mode %d reg %d: got % x size %d, want % x size %d", mode, num, gv, gs, wv, ws)
+					t.Fatalf("mode %d system %v reg %d: got % x size %d, want % x size %d", mode, sys, num, gv, gs, wv, ws)
 				}
 			}
+		}
+	}
+}
+
+// TestGDBRegisterSystem: in system mode the control registers, EFER,
+// kernel_gs_base, tr_base and cpl are the CPU's (values as an amd64
+// Linux kernel runs with), under the same numbers as in user mode.
+func TestGDBRegisterSystem(t *testing.T) {
+	for _, mode := range []int{32, 64} {
+		c := New(mode, nil)
+		c.Priv = &System{}
+		c.CR0, c.CR2, c.CR3, c.CR4 = 0x80050033, 0xffffc90000123458, 0x10e2000, 0x3506f0
+		c.CR8, c.EFER, c.KernelGSBase = 0, 0xd01, 0xffff88800f600000
+		c.TRBase, c.CPL = 0xfffffe0000003000, 3
+		c.SegBase[CS], c.SegBase[SS] = 0, 0x1000
+		type want struct {
+			num  int
+			size int
+			v    uint64
+		}
+		tests := []want{{19, 4, 0x80050033}, {20, 4, 0x00123458}, {21, 4, 0x10e2000}, {22, 4, 0x3506f0},
+			{23, 4, 0}, {24, 4, 0xd01}, {18, 4, 0x0f600000}, {73, 4, 0x1000}, {74, 4, 0x00003000}, {106, 4, 3}}
+		if mode == 64 {
+			tests = []want{{27, 8, 0x80050033}, {28, 8, 0xffffc90000123458}, {29, 8, 0x10e2000}, {30, 8, 0x3506f0},
+				{31, 8, 0}, {32, 8, 0xd01}, {26, 8, 0xffff88800f600000}, {73, 8, 0x1000},
+				{154, 8, 0xfffffe0000003000}, {250, 4, 3}}
+		}
+		for _, w := range tests {
+			val, size := c.GDBRegister(w.num)
+			if size != w.size || binary.LittleEndian.Uint64(val[:8]) != w.v {
+				t.Errorf("mode %d reg %d: % x size %d, want %#x size %d", mode, w.num, val[:size], size, w.v, w.size)
+			}
+		}
+		// CPL 0: the kernel.
+		c.CPL = 0
+		num := 106
+		if mode == 64 {
+			num = 250
+		}
+		if val, size := c.GDBRegister(num); size != 4 || val[0] != 0 {
+			t.Errorf("mode %d: cpl 0 reads % x", mode, val[:size])
 		}
 	}
 }

@@ -276,7 +276,7 @@ func TestSetCS(t *testing.T) {
 	if !c.SetCS(0x33) || c.Mode != 64 || c.AddrMask != ^uint64(0) || !c.Stop.Load() {
 		t.Errorf("SetCS(0x33): cs %#x mode %d", c.Seg[CS], c.Mode)
 	}
-	if c.ProcMode != 64 || c.GDBNumRegs() != 155 {
+	if c.ProcMode != 64 || c.GDBNumRegs() != 251 {
 		t.Errorf("ProcMode %d", c.ProcMode)
 	}
 }

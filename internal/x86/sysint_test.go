@@ -631,6 +631,9 @@ func TestSysTaskGate(t *testing.T) {
 	if p.TR.Sel != selTSS2 || p.TR.Base != tss2 || c.RIP != 0x10300 || c.R[RAX] != 1 || c.R[RDI] != 8 {
 		t.Errorf("after the switch: tr %#x base %#x rip %#x eax %#x edi %#x", p.TR.Sel, p.TR.Base, c.RIP, c.R[RAX], c.R[RDI])
 	}
+	if c.TRBase != tss2 {
+		t.Errorf("after the switch: Regs.TRBase %#x, want %#x", c.TRBase, tss2)
+	}
 	if c.R[RSP] != 0x5d000-4 || c.Mem.Load32(0x5d000-4) != 0 {
 		t.Errorf("error code: esp %#x", c.R[RSP])
 	}

@@ -626,6 +626,7 @@ func opLdtTr(c *CPU, in *Inst) {
 	d.hi |= 2 << 8 // busy
 	c.supStore((d.addr+5)&c.linMask(), 1, uint64(d.hi>>8&0xff))
 	p.TR = d.cache(sel)
+	c.TRBase = p.TR.Base
 }
 
 // inspectSys looks sel up for LAR, LSL, VERR and VERW in system mode: the

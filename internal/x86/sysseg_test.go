@@ -311,6 +311,9 @@ func TestSysLdtTr(t *testing.T) {
 	if p.TR.Base != sysTSS || p.TR.Limit != 0x67 || p.TR.Attr&0xf != sysTypeTSSBusy {
 		t.Errorf("TR %+v", p.TR)
 	}
+	if c.TRBase != sysTSS {
+		t.Errorf("Regs.TRBase %#x, want TR's base %#x", c.TRBase, sysTSS)
+	}
 	if typ := c.Mem.Load8(sysGDT+selTSS32+5) & 0xf; typ != sysTypeTSSBusy {
 		t.Errorf("TSS type in the GDT %#x, want busy", typ)
 	}

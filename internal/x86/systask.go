@@ -87,6 +87,7 @@ func (c *CPU) taskSwitch(sel uint16, nest bool, ret uint64) {
 	// Load the new task: TR, CR0.TS, CR3, the registers, then the LDT
 	// and the segments with their checks.
 	p.TR = d.cache(sel)
+	c.TRBase = p.TR.Base
 	c.CR0 |= CR0TS
 	if c.CR0&CR0PG != 0 {
 		c.writeCR3(uint64(st[tssCR3/4]))

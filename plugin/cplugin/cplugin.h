@@ -21,6 +21,8 @@ typedef struct gemu_callee {
     const char *where;
 } gemu_callee;
 
+struct gemu_regmap;
+
 /* A vCPU as the direct path sees it (cstack.go): made by Go at the top of
    the vCPU's C stack mapping, read by the trampolines and qemulib_*. */
 struct gemu_vcpu {
@@ -33,6 +35,16 @@ struct gemu_vcpu {
     int dir_bits;
     uint64_t args[6];   /* plugin_syscall's arguments */
     const char *device; /* plugin_mmio's device name */
+    /* The register table that applies (user or system mode; regs.c's
+       gemu_regmap_of). NULL: user mode's. */
+    const struct gemu_regmap *regmap;
+    /* System mode (gemu-system): the guest's RAM (mem.Phys.RAM), physical
+       address 0 at ram, ram_size bytes, and the physical address width
+       (MAXPHYADDR) the page walk checks reserved bits with. ram is 0 in
+       user mode, where memory is read through dir. */
+    uintptr_t ram;
+    uint64_t ram_size;
+    int phys_bits;
 };
 
 /* The call into a plugin this thread is making and its vCPU (NULL for
@@ -129,10 +141,15 @@ struct gemu_regmap {
     /* Offsets in the register block. */
     uint32_t flags, lazy_op, lazy_size, lazy_res, lazy_a, lazy_b, lazy_cin;
     uint32_t x87_st, x87_top, x87_empty, x87_sw;
+    /* The paging registers, for the page walk of system mode. */
+    uint32_t cr0, cr3, cr4, efer;
     uint8_t lazy_kind[256]; /* x86's lazy operation code -> GEMU_LAZY_* */
     struct gemu_regslot slot[GEMU_MAX_REGS];
 };
-void gemu_set_regmap(const struct gemu_regmap *m);
+/* gemu_set_regmap sets the table of user mode (sys 0) or of system mode
+   (sys 1); gemu_regmap_of returns it, for a vCPU record's regmap. */
+void gemu_set_regmap(const struct gemu_regmap *m, int sys);
+const struct gemu_regmap *gemu_regmap_of(int sys);
 int gemu_read_register(const struct gemu_vcpu *v, uint8_t *buf, int reg);
 
 /* The shared header of internal/logbuf's buffer (see its package

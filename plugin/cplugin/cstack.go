@@ -47,12 +47,22 @@ type vcpu struct {
 func (v *vcpu) rec() uintptr { return uintptr(unsafe.Pointer(v.r)) }
 
 // attach records where c's state is, for qemulib_* in C: its register
-// block and its address space's page directory, both outside the Go heap
-// and fixed for the CPU's life.
+// block and the register table that applies (user or system mode), and
+// its address space's page directory (user mode) or the machine's RAM
+// (system mode, read through the guest's page tables), all outside the Go
+// heap and fixed for the CPU's life.
 func (v *vcpu) attach(c *x86.CPU) {
 	v.cpu = c
 	v.r.regs = C.uintptr_t(c.RegsAddr())
-	if c.Mem != nil {
+	v.r.regmap = regmapOf(c)
+	if c.Mem != nil && c.Mem.Space.Phys() != nil {
+		p := c.Mem.Space.Phys()
+		if ram := p.RAM(); len(ram) > 0 {
+			v.r.ram = C.uintptr_t(uintptr(unsafe.Pointer(&ram[0])))
+			v.r.ram_size = C.uint64_t(len(ram))
+		}
+		v.r.phys_bits = C.int(p.AddrBits)
+	} else if c.Mem != nil {
 		levels, bits := c.Mem.Space.DirLayout()
 		v.r.dir = C.uintptr_t(c.Mem.Space.Directory())
 		v.r.dir_levels, v.r.dir_bits = C.int(levels), C.int(bits)

@@ -6,7 +6,20 @@ package cplugin
 
 /*
 #include <stdint.h>
+#include <stdlib.h>
 #include "guestmem.h"
+#include "cplugin.h"
+#include "plugins.h"
+
+// sysmem_read calls qemulib_read_memory as a callback of vCPU v would,
+// v being the call's vCPU.
+static int sysmem_read(const struct gemu_vcpu *v, uint64_t addr, uint8_t *buf, int len)
+{
+    gemu_cur.vcpu = v;
+    int r = qemulib_read_memory((void *)v->handle, addr, buf, len);
+    gemu_cur.vcpu = NULL;
+    return r;
+}
 
 // guestmem_bench calls gemu_guest_read n times and returns the number of
 // calls that succeeded: a measure of the walker alone, without cgo's cost
@@ -27,6 +40,7 @@ import (
 	"unsafe"
 
 	"gemu/internal/mem"
+	"gemu/internal/x86"
 )
 
 // guestRead copies len(buf) bytes of guest memory at addr into buf through
@@ -65,4 +79,20 @@ func guestReadRaw(root uintptr, levels int, bits uint, addr uint64, buf []byte, 
 		p = (*C.uint8_t)(unsafe.Pointer(&buf[0]))
 	}
 	return int(C.gemu_guest_read(C.uintptr_t(root), C.int(levels), C.int(bits), C.uint64_t(addr), p, C.int(n)))
+}
+
+// readMemoryC reads guest memory of c as qemulib_read_memory does from a
+// callback of c, through a vCPU record made as the direct path makes it
+// (attach): in system mode the C page walk over the RAM, in user mode the
+// page directory. It returns qemulib_read_memory's result (0 or -1).
+func readMemoryC(c *x86.CPU, addr uint64, buf []byte) int {
+	rec := (*C.struct_gemu_vcpu)(C.calloc(1, C.size_t(unsafe.Sizeof(C.struct_gemu_vcpu{}))))
+	defer C.free(unsafe.Pointer(rec))
+	rec.handle = 1
+	(&vcpu{r: rec}).attach(c)
+	var p *C.uint8_t
+	if len(buf) > 0 {
+		p = (*C.uint8_t)(unsafe.Pointer(&buf[0]))
+	}
+	return int(C.sysmem_read(rec, C.uint64_t(addr), p, C.int(len(buf))))
 }

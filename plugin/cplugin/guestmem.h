@@ -48,4 +48,37 @@
 int gemu_guest_read(uintptr_t root, int levels, int bits, uint64_t addr,
                     uint8_t *buf, int len);
 
+/*
+ * System mode (gemu-system): guest virtual memory read through the guest's
+ * own page tables, over the machine's RAM, as internal/mem's
+ * View.ReadVirt does: 2-level 32-bit paging with 4 MiB pages under
+ * CR4.PSE, PAE paging with 2 MiB pages, 4-level paging with 2 MiB and
+ * 1 GiB pages, or none (CR0.PG clear: virtual is physical). No privilege
+ * checks (a debugger's read), no accessed or dirty flags set, nothing
+ * cached. An entry with a reserved bit set fails the read as the page
+ * fault it would be; an entry or a page outside RAM fails it too (device
+ * memory is never read: reading a device has effects). One difference
+ * with the processor: PAE's four PDPTEs are read from memory at CR3 on
+ * each walk, where the processor (and mem's walk) uses the ones loaded
+ * with CR3; they differ only if the guest rewrote them without reloading
+ * CR3.
+ */
+struct gemu_paging {
+    const uint8_t *ram; /* physical address 0 */
+    uint64_t ram_size;  /* bytes, a multiple of the page size */
+    int phys_bits;      /* MAXPHYADDR */
+    uint64_t cr0, cr3, cr4, efer;
+};
+
+/* gemu_sys_translate stores in *pa the physical address virtual address
+   va translates to and returns 0, or returns -1 (not present, a reserved
+   bit, a non-canonical address in 4-level paging, an entry outside RAM).
+   It does not check that *pa is RAM. */
+int gemu_sys_translate(const struct gemu_paging *p, uint64_t va, uint64_t *pa);
+
+/* gemu_sys_read copies len bytes of guest virtual memory at addr into
+   buf: 0, or -1 with buf untouched if any byte does not translate to RAM
+   or the arguments are bad (as gemu_guest_read). */
+int gemu_sys_read(const struct gemu_paging *p, uint64_t addr, uint8_t *buf, int len);
+
 #endif

@@ -141,6 +141,30 @@ static inline int valid_cpu(void *cpu)
     return cpu != NULL && v != NULL && (uintptr_t)cpu == v->handle;
 }
 
+/* sys_read_memory is qemulib_read_memory in system mode: through the
+   guest's current page tables (CR0, CR3, CR4 and EFER as the register
+   block holds them) over the machine's RAM. Kept out of line: user mode's
+   path stays as it was. */
+static __attribute__((noinline)) int sys_read_memory(const struct gemu_vcpu *v, uint64_t addr,
+                                                      uint8_t *buf, int len)
+{
+    const struct gemu_regmap *m = v->regmap;
+    const uint8_t *regs = (const uint8_t *)v->regs;
+    if (m == NULL || regs == NULL) {
+        return -1;
+    }
+    struct gemu_paging p = {
+        .ram = (const uint8_t *)v->ram,
+        .ram_size = v->ram_size,
+        .phys_bits = v->phys_bits,
+    };
+    memcpy(&p.cr0, regs + m->cr0, 8);
+    memcpy(&p.cr3, regs + m->cr3, 8);
+    memcpy(&p.cr4, regs + m->cr4, 8);
+    memcpy(&p.efer, regs + m->efer, 8);
+    return gemu_sys_read(&p, addr, buf, len);
+}
+
 int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
 {
     if (!valid_cpu(cpu) || len < 0) {
@@ -153,6 +177,9 @@ int qemulib_read_memory(void *cpu, uint64_t addr, uint8_t *buf, int len)
         return -1;
     }
     const struct gemu_vcpu *v = gemu_cur.vcpu;
+    if (v->ram != 0) {
+        return sys_read_memory(v, addr, buf, len);
+    }
     return gemu_guest_read(v->dir, v->dir_levels, v->dir_bits, addr, buf, len);
 }
 

@@ -10,11 +10,22 @@
 #include "cplugin.h"
 #include "plugins.h"
 
-static struct gemu_regmap regmap;
+/* The tables of user mode and of system mode. The offsets of the
+   register block they hold besides the slots are the same in both. */
+static struct gemu_regmap regmap, regmap_sys;
 
-void gemu_set_regmap(const struct gemu_regmap *m)
+void gemu_set_regmap(const struct gemu_regmap *m, int sys)
 {
-    regmap = *m;
+    if (sys) {
+        regmap_sys = *m;
+    } else {
+        regmap = *m;
+    }
+}
+
+const struct gemu_regmap *gemu_regmap_of(int sys)
+{
+    return sys ? &regmap_sys : &regmap;
 }
 
 /* load reads size (1, 2, 4 or 8) bytes at regs+off, little endian: fixed
@@ -189,7 +200,7 @@ static uint64_t full_tag(const uint8_t *regs)
 static inline __attribute__((always_inline)) int read_register(const struct gemu_vcpu *v,
                                                                uint8_t *buf, int reg)
 {
-    const struct gemu_regmap *m = &regmap;
+    const struct gemu_regmap *m = v->regmap != NULL ? v->regmap : &regmap;
     const uint8_t *regs = (const uint8_t *)v->regs;
     if (regs == NULL || reg < 0 || reg >= m->n) {
         return 0;

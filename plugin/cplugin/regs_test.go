@@ -14,16 +14,29 @@ import (
 // register block (regs.c, through x86.RegTable) gives, for every register
 // number and beyond, the bytes Go's GDBRegister gives, on random states:
 // every lazy flag operation, x87 stacks with empty, zero, special and
-// valid registers at every TOP, segments, xmm, mxcsr.
+// valid registers at every TOP, segments, xmm, mxcsr; in user mode and in
+// system mode (CPU.Priv set: the control registers, EFER, kernel_gs_base,
+// tr_base and cpl read from the block, random there).
 func TestReadRegisterMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	for _, mode := range []int{32, 64} {
+	for _, mode := range []int{32, 64, 32 + 1, 64 + 1} {
+		sys := mode&1 != 0
+		mode &^= 1
 		if err := setRegmap(mode); err != nil {
 			t.Fatal(err)
 		}
 		n := len(x86.RegTable(mode))
+		if sys {
+			n = len(x86.SysRegTable(mode))
+		}
 		for iter := 0; iter < 400; iter++ {
 			c := x86.New(mode, nil)
+			if sys {
+				c.Priv = &x86.System{}
+			}
+			c.CR0, c.CR2, c.CR3, c.CR4 = rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()
+			c.CR8, c.EFER, c.KernelGSBase, c.TRBase = rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()
+			c.CPL = rng.Intn(4)
 			for i := range c.R {
 				c.R[i] = rng.Uint64()
 			}
@@ -78,8 +91,8 @@ func TestReadRegisterMatchesGo(t *testing.T) {
 				want, size := c.GDBRegister(reg)
 				got := readRegisterC(c, reg)
 				if len(got) != size || !bytes.Equal(got, want[:size]) {
-					t.Fatalf("mode %d iteration %d register %d (lazy op %d size %d a %#x b %#x): C read %x, Go %x",
-						mode, iter, reg, op, size, a, b, got, want[:size])
+					t.Fatalf("mode %d system %v iteration %d register %d (lazy op %d size %d a %#x b %#x): C read %x, Go %x",
+						mode, sys, iter, reg, op, size, a, b, got, want[:size])
 				}
 			}
 		}
@@ -89,4 +102,57 @@ func TestReadRegisterMatchesGo(t *testing.T) {
 // regsBytes is c's register block as bytes.
 func regsBytes(c *x86.CPU) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.Regs)), x86.RegsSize)
+}
+
+// TestReadRegisterSystemC: qemulib_read_register of a system-mode CPU
+// gives the CPU's own control registers and privilege level, not user
+// mode's constants, under regnum.h's numbers.
+func TestReadRegisterSystemC(t *testing.T) {
+	if err := setRegmap(64); err != nil {
+		t.Fatal(err)
+	}
+	c := x86.New(64, nil)
+	c.Priv = &x86.System{}
+	c.CR0, c.CR3, c.CR4, c.EFER, c.CPL = 0x80050033, 0x1a2b000, 0x3606f0, 0xd01, 0
+	for _, w := range []struct {
+		reg  int
+		want uint64
+		size int
+	}{{27, 0x80050033, 8}, {29, 0x1a2b000, 8}, {30, 0x3606f0, 8}, {32, 0xd01, 8}, {250, 0, 4}} {
+		got := readRegisterC(c, w.reg)
+		var b [8]byte
+		copy(b[:], got)
+		if len(got) != w.size || binary.LittleEndian.Uint64(b[:]) != w.want {
+			t.Errorf("register %d: C read %x, want %#x (%d bytes)", w.reg, got, w.want, w.size)
+		}
+	}
+	c.CPL = 3
+	if got := readRegisterC(c, 250); len(got) != 4 || got[0] != 3 {
+		t.Errorf("cpl at CPL 3: C read %x", got)
+	}
+	// The same CPU in user mode reads the constants.
+	c.Priv = nil
+	if got := readRegisterC(c, 30); binary.LittleEndian.Uint64(got) != 0x6f0 {
+		t.Errorf("user-mode cr4: C read %x", got)
+	}
+}
+
+// BenchmarkReadRegisterC measures qemulib_read_register's C reader on
+// rax (the common 8-byte case) and eflags (computed from lazy flags); ns/op
+// is per read.
+func BenchmarkReadRegisterC(b *testing.B) {
+	if err := setRegmap(64); err != nil {
+		b.Fatal(err)
+	}
+	c := x86.New(64, nil)
+	for _, r := range []struct {
+		name string
+		reg  int
+	}{{"rax", 0}, {"eflags", 17}} {
+		b.Run(r.name, func(b *testing.B) {
+			if got := readRegisterLoop(c, r.reg, b.N); got == 0 {
+				b.Fatal("nothing read")
+			}
+		})
+	}
 }

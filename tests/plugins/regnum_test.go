@@ -184,7 +184,7 @@ func regExpect(arch string, g map[string]uint64) map[string]regVal {
 		"fctrl": 0x37f, "fstat": 5 << 11, "ftag": 0x07ff, // R5 zero, R6 R7 valid, others empty
 		"fiseg": g["fldz"] >> 32, "fioff": g["fldz"] & math.MaxUint32,
 		"foseg": 0, "fooff": 0, "fop": 0x1ee, // fldz is d9 ee
-		"mxcsr": 0x7f80,
+		"mxcsr": 0x7f80, "cpl": 3,
 	} {
 		e[n] = regVal{4, le(v, 4)}
 	}
