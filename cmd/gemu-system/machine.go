@@ -123,6 +123,12 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	// Page-table bits from MAXPHYADDR up are reserved: the model says
 	// where that is (CPUID 0x80000008).
 	phys.AddrBits = uint(model.PhysBits)
+	// The board has a local APIC and an IO-APIC: CPUID says so, and the
+	// APIC timer counts at the TSC's crystal rate Linux reads from CPUID.
+	withAPIC := *model
+	withAPIC.APIC = true
+	model = &withAPIC
+	_, _, _, leaf1EDX := model.CPUID(1, 0)
 	m.board, err = pc.NewBoard(pc.BoardConfig{
 		Bus:       bus,
 		Console:   serial,
@@ -130,6 +136,11 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 		Reset:     func() { m.stop(endReset) },
 		Disks:     disks,
 		RAM:       phys,
+
+		APIC:         true,
+		APICHz:       int64(model.TSCHz),
+		CPUSignature: model.Signature(),
+		CPUFeatures:  leaf1EDX,
 	})
 	if err != nil {
 		return err
@@ -140,6 +151,7 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 		Initrd:     initrd,
 		InitrdName: m.o.Initrd,
 		LongMode:   model.LongMode(),
+		Reserved:   m.board.Reserved(),
 	})
 	if err != nil {
 		return err
@@ -152,6 +164,9 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	c.Sys = m
 	c.Priv.IO = m.board.Bus
 	c.Priv.Intr = m.board.PIC
+	if m.board.LAPIC != nil {
+		c.Priv.Intr = m.board.LAPIC
+	}
 	c.Priv.MMU = mmuControl{m}
 	m.board.Bus.Kick = m.kick
 	if err := entry.Apply(c); err != nil {

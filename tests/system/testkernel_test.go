@@ -247,27 +247,12 @@ func gemuSystem(t *testing.T) string {
 // off too), the crash's own report "KERNEL/unexpected-exception". Use it
 // only for honest, documented gaps, and empty it as they close.
 var gemuGaps = map[string]string{
-	// Seen with gemu-system of main at 4a31d3a: no local APIC or IO-APIC yet,
-	// CPUID says so.
-	"i386/msr-apic-base":          noAPIC,
-	"i386/lapic":                  noAPIC,
-	"i386/ioapic":                 noAPIC,
-	"i386/lapic-timer-oneshot":    noAPIC,
-	"i386/lapic-timer-periodic":   noAPIC,
-	"x86_64/msr-apic-base":        noAPIC,
-	"x86_64/lapic":                noAPIC,
-	"x86_64/ioapic":               noAPIC,
-	"x86_64/lapic-timer-oneshot":  noAPIC,
-	"x86_64/lapic-timer-periodic": noAPIC,
-	// ... and the debug exception: the DR0-DR3 breakpoints do nothing.
+	// The debug exception: the DR0-DR3 breakpoints do nothing.
 	"i386/exc-db-dr0":   noDRx,
 	"x86_64/exc-db-dr0": noDRx,
 }
 
-const (
-	noAPIC = "gemu-system has no local APIC or IO-APIC yet (CPUID without APIC)"
-	noDRx  = "the DR0-DR3 breakpoints of DR7 raise nothing"
-)
+const noDRx = "the DR0-DR3 breakpoints of DR7 raise nothing"
 
 // TestKernelGemu boots both kernels under gemu-system and compares their
 // consoles with qemu's. A check qemu's TCG skips (its reason in the
