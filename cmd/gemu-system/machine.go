@@ -166,6 +166,7 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	c.Priv.Intr = m.board.PIC
 	if m.board.LAPIC != nil {
 		c.Priv.Intr = m.board.LAPIC
+		m.board.LAPIC.GlobalEnable = func() bool { return c.Priv.APICBase&(1<<11) != 0 }
 	}
 	c.Priv.MMU = mmuControl{m}
 	m.board.Bus.Kick = m.kick

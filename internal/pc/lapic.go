@@ -29,9 +29,12 @@ import (
 // one to reach), LINT0/LINT1 in fixed mode (no device drives them but the
 // PIC in ExtINT mode), the thermal and performance counter sources (their
 // LVT entries are stored only), relocation through IA32_APIC_BASE (the
-// page stays at LAPICBase; Linux does not move it) and the MSR's global
-// disable, and the CR8 mirror of the TPR (CR8 lives in the CPU's
+// page stays at LAPICBase; Linux does not move it), and the CR8 mirror of the TPR (CR8 lives in the CPU's
 // registers; Linux uses the memory-mapped TPR).
+//
+// The MSR's global enable (IA32_APIC_BASE bit 11) is GlobalEnable: while
+// it is clear the CPU takes the PIC's interrupts directly, as a CPU whose
+// APIC is disabled does, and the APIC's own requests wait.
 //
 // State changes happen with Bus.Mu held; Pending reads an atomic copy of
 // the output, as the PIC's does.
@@ -147,6 +150,10 @@ type LAPIC struct {
 	// OnEOI is called, with Bus.Mu held, when the CPU ends a level-
 	// triggered interrupt: the EOI broadcast to the IO-APIC.
 	OnEOI func(vector uint8)
+	// GlobalEnable, if set, reports IA32_APIC_BASE's enable bit as the
+	// CPU holds it; it is called on the CPU's goroutine only (Pending,
+	// Ack).
+	GlobalEnable func() bool
 
 	id, tpr, ldr, dfr, svr uint32
 	esr, esrPending        uint32
@@ -235,6 +242,9 @@ func (l *LAPIC) update() {
 // vector above the processor priority, or the PIC's INTR in virtual wire
 // mode. Called without Bus.Mu.
 func (l *LAPIC) Pending() bool {
+	if l.GlobalEnable != nil && !l.GlobalEnable() {
+		return l.PIC != nil && l.PIC.Pending()
+	}
 	return l.out.Load() || l.extINT.Load() && l.PIC != nil && l.PIC.Pending()
 }
 
@@ -249,6 +259,12 @@ func (l *LAPIC) Ack() (uint8, bool) {
 }
 
 func (l *LAPIC) ack() (uint8, bool) {
+	if l.GlobalEnable != nil && !l.GlobalEnable() {
+		if l.PIC == nil {
+			return 0, false
+		}
+		return l.PIC.ack()
+	}
 	if l.extINT.Load() && l.PIC != nil && l.PIC.Pending() {
 		if v, ok := l.PIC.ack(); ok {
 			return v, true

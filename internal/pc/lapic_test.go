@@ -370,3 +370,28 @@ func TestLAPICVirtualWire(t *testing.T) {
 		t.Error("PIC interrupt pending with LINT0 masked")
 	}
 }
+
+// TestLAPICGlobalDisable: with IA32_APIC_BASE.EN clear the PIC reaches
+// the CPU even with LINT0 masked, and the APIC's own requests wait.
+func TestLAPICGlobalDisable(t *testing.T) {
+	l, _ := newTestLAPIC(t, 1e9)
+	p := NewPIC(l.bus)
+	l.PIC = p
+	en := false
+	l.GlobalEnable = func() bool { return en }
+	lapicWrite(l, lapicSVR, 0x1ff)
+	lapicWrite(l, lapicLINT0, 0x10700)
+	l.accept(0x40, false)
+	if l.Pending() {
+		t.Fatal("APIC request pending with the APIC globally disabled")
+	}
+	p.chip[0].imr = 0
+	p.Line(4)(true)
+	if v, ok := l.Ack(); !ok || v != 0x0c {
+		t.Fatalf("Ack = %#x %v, want the PIC's 0x0c", v, ok)
+	}
+	en = true
+	if v, ok := l.Ack(); !ok || v != 0x40 {
+		t.Fatalf("Ack after enabling = %#x %v, want 0x40", v, ok)
+	}
+}
