@@ -1,6 +1,7 @@
 # gemu: two entry points for a fresh machine (see README.md).
 #   make demo   builds gemu and runs the bundled guest with the seed's instruction logger
-#   make test   installs test dependencies and runs the whole test suite, then
+#   make test   installs test dependencies (scripts/deps; scripts/sysdeps: qemu-system
+#               and Debian's kernels for gemu-system) and runs the whole test suite, then
 #               test-race: the concurrent tests again with a -race build
 GO ?= go
 OUT := out
@@ -39,8 +40,9 @@ demo: gemu
 
 test:
 	./scripts/deps
+	./scripts/sysdeps >/dev/null
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	GEMU_SYSTEM_TESTS=require $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory test-race
 
 # The tests where goroutines share state (guest threads, signals from
@@ -56,7 +58,7 @@ test-race:
 	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/guest/ -run '$(RACE_GUEST)'
 	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/plugins/ -run '$(RACE_PLUGINS)'
 	GEMU=$(CURDIR)/$(OUT)/gemu-race $(GO) test -count=1 -timeout 20m ./tests/signals/
-	$(GO) test -count=1 -race -timeout 20m ./internal/linux/ ./internal/engine/ ./internal/mem/ ./plugin/...
+	$(GO) test -count=1 -race -timeout 20m ./internal/linux/ ./internal/engine/ ./internal/mem/ ./internal/pc/ ./plugin/...
 
 bench:
 	./bench/run
