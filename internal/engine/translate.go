@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/arch/x86/x86asm"
+
 	"gemu/internal/ccall"
 	"gemu/internal/mem"
 	"gemu/internal/x86"
@@ -92,7 +94,8 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 	var asm strings.Builder
 	var buf [x86.MaxInstLen]byte
 	addr := pc
-	for b.Guest < limit {
+	shadow := false
+	for b.Guest < limit || shadow {
 		n := c.Mem.Fetch(addr, buf[:])
 		if n == 0 {
 			if b.Guest > 0 {
@@ -152,7 +155,12 @@ func (e *Engine) translateOnce(pc uint64, limit int) *Block {
 			b.pages[1] = lp
 		}
 		addr += uint64(in.Len)
-		if in.IsBranch() || addr>>mem.PageShift != pc>>mem.PageShift {
+		// In system mode the instruction after STI or a load of SS runs
+		// before the interrupt check between blocks (the interrupt
+		// shadow: Linux's "sti; hlt"), so a block does not end right
+		// after one for its size or a page boundary.
+		shadow = e.sys != nil && limit > 1 && (in.Op == x86asm.STI || loadsSS(&in))
+		if in.IsBranch() || !shadow && addr>>mem.PageShift != pc>>mem.PageShift {
 			break
 		}
 		if e.sys != nil && endsSysBlock(&in) {
