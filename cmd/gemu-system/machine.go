@@ -43,6 +43,8 @@ type machine struct {
 	logInt bool
 
 	plugins *plugin.Manager
+	// procMode is the register numbering plugins see (x86.Regs.ProcMode).
+	procMode int
 	// nInt numbers the -d int lines.
 	nInt int
 }
@@ -80,8 +82,9 @@ func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
 		}
 	}()
 	plugins := plugin.New()
+	procMode := kernelMode(model, kernel)
 	arch := "i386"
-	if model.LongMode() {
+	if procMode == 64 {
 		arch = "x86_64"
 	}
 	if err := plugins.Load(o.Plugins, logw, arch); err != nil {
@@ -90,7 +93,7 @@ func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
 	}
 	defer plugins.Exit()
 	for {
-		m := &machine{o: o, log: logw, wake: make(chan struct{}, 1), logInt: o.LogItems["int"], plugins: plugins}
+		m := &machine{o: o, log: logw, wake: make(chan struct{}, 1), logInt: o.LogItems["int"], plugins: plugins, procMode: procMode}
 		if err := m.build(model, kernel, initrd, serial, disks, in, plugins); err != nil {
 			flush()
 			fatal("%v", err)
@@ -159,6 +162,7 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	space := mem.NewSystem(phys)
 	m.view = space.NewView()
 	c := x86.NewSystemCPU(model)
+	c.ProcMode = m.procMode
 	m.cpu = c
 	c.Mem = m.view
 	c.Sys = m
@@ -187,6 +191,23 @@ func (m *machine) build(model *x86.CPUModel, kernel, initrd []byte, serial io.Wr
 	}
 	m.eng = engine.New(c, eopts, plugins.Instrumenter(), m.fault)
 	return nil
+}
+
+// kernelMode returns the architecture plugins see, as the width of the
+// kernel's entry: 64 for a 64-bit bzImage on a CPU with long mode (it
+// enters at its 64-bit entry), 32 otherwise (a 32-bit kernel, and a
+// multiboot kernel, which starts in 32-bit protected mode whatever it does
+// next). A plugin written for an i386 kernel, as the seed's syscall_log
+// is, reads i386 register numbers on either CPU model, as under
+// qemu-system-i386.
+func kernelMode(model *x86.CPUModel, kernel []byte) int {
+	if !model.LongMode() {
+		return 32
+	}
+	if k, err := pc.ParseBzImage("", kernel); err == nil && k.Is64() {
+		return 64
+	}
+	return 32
 }
 
 // stop ends the machine for reason (the first reason wins) and wakes the
