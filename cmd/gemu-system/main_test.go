@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestBadInput runs gemu-system on bad input of each kind: it must print
@@ -77,6 +79,77 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "goroutine") {
 				t.Fatalf("stderr %q, want it to mention %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// idleKernel returns a multiboot (a.out kludge) image that enables
+// interrupts and halts forever: a machine with nothing to do.
+func idleKernel() []byte {
+	const load = 0x100000
+	img := make([]byte, 36)
+	put := func(off int, v uint32) {
+		img[off], img[off+1], img[off+2], img[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	const magic, flags = 0x1badb002, 1 << 16
+	put(0, magic)
+	put(4, flags)
+	sum := uint32(magic + flags)
+	put(8, -sum)                                   // the three fields sum to zero
+	put(12, load)                                  // header_addr
+	put(16, load)                                  // load_addr
+	put(20, 0)                                     // load_end_addr: the whole file
+	put(24, 0)                                     // bss_end_addr: none
+	put(28, load+32)                               // entry_addr
+	copy(img[32:], []byte{0xfb, 0xf4, 0xeb, 0xfd}) // sti; hlt; jmp hlt
+	return img
+}
+
+// TestQuit ends an idle machine with Ctrl-A X on the console and with
+// SIGTERM: status 0 both times, the plugins' exit callbacks run (the insn
+// counter's summary reaches the log).
+func TestQuit(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gemu-system")
+	if b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	kernel := filepath.Join(dir, "idle")
+	if err := os.WriteFile(kernel, idleKernel(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, how := range []string{"ctrl-a x", "sigterm"} {
+		t.Run(how, func(t *testing.T) {
+			log := filepath.Join(dir, strings.ReplaceAll(how, " ", "")+".log")
+			cmd := exec.Command(bin, "-kernel", kernel, "-nographic", "-plugin", "insn", "-D", log)
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+			if how == "sigterm" {
+				cmd.Process.Signal(syscall.SIGTERM)
+			} else {
+				stdin.Write([]byte("\x01x"))
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("gemu-system: %v, want status 0", err)
+				}
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("gemu-system did not end")
+			}
+			b, _ := os.ReadFile(log)
+			if !strings.Contains(string(b), "insns: ") {
+				t.Errorf("log %q lacks the insn plugin's summary", b)
 			}
 		})
 	}
