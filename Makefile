@@ -42,6 +42,7 @@ test:
 	./scripts/deps
 	./scripts/sysdeps >/dev/null
 	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above are not formatted"; exit 1; }
 	GEMU_SYSTEM_TESTS=require $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory test-race
 

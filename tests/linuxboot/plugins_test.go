@@ -77,7 +77,7 @@ func TestSystemPlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(b)
-	count := func(re string) int { return len(regexp.MustCompile("(?m)" + re).FindAllStringIndex(text, -1)) }
+	count := func(re string) int { return len(regexp.MustCompile("(?m)"+re).FindAllStringIndex(text, -1)) }
 	enter, exit := count(`^sysenter [0-9a-f]+$`), count(`^sysexit [0-9a-f]+$`)
 	uart := count(`^out 0x3f8 <- `)
 	timer := count(`^int 0x30 hw `)
