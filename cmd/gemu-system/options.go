@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gemu/internal/cli"
 	"gemu/plugin"
 )
 
@@ -49,48 +50,43 @@ type Options struct {
 }
 
 // logItems are the -d items with their descriptions.
-var logItems = []struct{ name, help string }{
-	{"in_asm", "show the guest instructions of each translated block"},
-	{"exec", "show a trace line for every executed block"},
-	{"cpu", "show the CPU registers before each executed block"},
-	{"int", "show interrupts and exceptions"},
-	{"mmu", "show page-table changes (CR3 loads, paging mode changes)"},
-	{"ioport", "show port I/O accesses"},
-	{"unimp", "log unimplemented instructions and devices"},
-	{"guest_errors", "log accesses to unassigned ports and memory"},
-	{"nochain", "do not chain translated blocks"},
+var logItems = []cli.Item{
+	{Name: "in_asm", Help: "show the guest instructions of each translated block"},
+	{Name: "exec", Help: "show a trace line for every executed block"},
+	{Name: "cpu", Help: "show the CPU registers before each executed block"},
+	{Name: "int", Help: "show interrupts and exceptions"},
+	{Name: "mmu", Help: "show page-table changes (CR3 loads, paging mode changes)"},
+	{Name: "ioport", Help: "show port I/O accesses"},
+	{Name: "unimp", Help: "log unimplemented instructions and devices"},
+	{Name: "guest_errors", Help: "log accesses to unassigned ports and memory"},
+	{Name: "nochain", Help: "do not chain translated blocks"},
 }
 
-type option struct {
-	name, arg, help string
-	apply           func(o *Options, v string) error
-}
-
-var optionTable = []option{
-	{"h", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
-	{"help", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
-	{"version", "", "print the version and exit", func(o *Options, _ string) error { o.Version = true; return nil }},
-	{"kernel", "bzImage", "boot this Linux kernel (x86 boot protocol)", func(o *Options, v string) error { o.Kernel = v; return nil }},
-	{"initrd", "FILE", "use FILE as the initial ram disk", func(o *Options, v string) error { o.Initrd = v; return nil }},
-	{"append", "CMDLINE", "the kernel command line", func(o *Options, v string) error { o.Append = v; return nil }},
-	{"m", "SIZE", "RAM size: a number of MiB, or with a suffix M or G (default 128M)", parseMem},
-	{"nographic", "", "no display: COM1 on the terminal (the default, as there is no display)", func(o *Options, _ string) error {
+var optionTable = []cli.Option[Options]{
+	{Name: "h", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "help", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "version", Arg: "", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
+	{Name: "kernel", Arg: "bzImage", Help: "boot this Linux kernel (x86 boot protocol)", Apply: func(o *Options, v string) error { o.Kernel = v; return nil }},
+	{Name: "initrd", Arg: "FILE", Help: "use FILE as the initial ram disk", Apply: func(o *Options, v string) error { o.Initrd = v; return nil }},
+	{Name: "append", Arg: "CMDLINE", Help: "the kernel command line", Apply: func(o *Options, v string) error { o.Append = v; return nil }},
+	{Name: "m", Arg: "SIZE", Help: "RAM size: a number of MiB, or with a suffix M or G (default 128M)", Apply: parseMem},
+	{Name: "nographic", Arg: "", Help: "no display: COM1 on the terminal (the default, as there is no display)", Apply: func(o *Options, _ string) error {
 		o.NoGraphic = true
 		return nil
 	}},
-	{"serial", "stdio|file:PATH|none", "where COM1 goes (default stdio)", parseSerial},
-	{"no-reboot", "", "end gemu-system when the guest resets instead of rebooting", func(o *Options, _ string) error {
+	{Name: "serial", Arg: "stdio|file:PATH|none", Help: "where COM1 goes (default stdio)", Apply: parseSerial},
+	{Name: "no-reboot", Arg: "", Help: "end gemu-system when the guest resets instead of rebooting", Apply: func(o *Options, _ string) error {
 		o.NoReboot = true
 		return nil
 	}},
-	{"cpu", "MODEL", "CPU model (-cpu help lists them)", func(o *Options, v string) error {
+	{Name: "cpu", Arg: "MODEL", Help: "CPU model (-cpu help lists them)", Apply: func(o *Options, v string) error {
 		if v == "help" {
 			o.CPUHelp = true
 		}
 		o.CPU = v
 		return nil
 	}},
-	{"smp", "N", "number of CPUs (only 1 for now)", func(o *Options, v string) error {
+	{Name: "smp", Arg: "N", Help: "number of CPUs (only 1 for now)", Apply: func(o *Options, v string) error {
 		n, err := strconv.Atoi(strings.TrimPrefix(strings.SplitN(v, ",", 2)[0], "cpus="))
 		if err != nil || n < 1 {
 			return fmt.Errorf("bad -smp value %q", v)
@@ -101,15 +97,15 @@ var optionTable = []option{
 		o.SMP = n
 		return nil
 	}},
-	{"drive", "file=IMG,format=raw,if=virtio[,readonly=on]", "a virtio-blk disk backed by a raw image", parseDrive},
-	{"hda", "IMG", "a raw disk image as the first disk (virtio-blk)", func(o *Options, v string) error {
+	{Name: "drive", Arg: "file=IMG,format=raw,if=virtio[,readonly=on]", Help: "a virtio-blk disk backed by a raw image", Apply: parseDrive},
+	{Name: "hda", Arg: "IMG", Help: "a raw disk image as the first disk (virtio-blk)", Apply: func(o *Options, v string) error {
 		if v == "" {
 			return fmt.Errorf("-hda: empty file name")
 		}
 		o.Drives = append(o.Drives, Drive{File: v})
 		return nil
 	}},
-	{"plugin", "file=PATH[,args=STRING]", "load a plugin (repeatable); a bare NAME selects a built-in tracer", func(o *Options, v string) error {
+	{Name: "plugin", Arg: "file=PATH[,args=STRING]", Help: "load a plugin (repeatable); a bare NAME selects a built-in tracer", Apply: func(o *Options, v string) error {
 		spec, err := plugin.ParseSpec(v)
 		if err != nil {
 			return err
@@ -117,18 +113,11 @@ var optionTable = []option{
 		o.Plugins = append(o.Plugins, spec)
 		return nil
 	}},
-	{"d", "ITEM,...", "enable logging of the given items (-d help lists them)", parseLogItems},
-	{"D", "FILE", "write the log to FILE instead of stderr", func(o *Options, v string) error { o.LogFile = v; return nil }},
+	{Name: "d", Arg: "ITEM,...", Help: "enable logging of the given items (-d help lists them)", Apply: parseLogItems},
+	{Name: "D", Arg: "FILE", Help: "write the log to FILE instead of stderr", Apply: func(o *Options, v string) error { o.LogFile = v; return nil }},
 }
 
-func lookupOption(name string) *option {
-	for i := range optionTable {
-		if optionTable[i].name == name {
-			return &optionTable[i]
-		}
-	}
-	return nil
-}
+func lookupOption(name string) *cli.Option[Options] { return cli.Lookup(optionTable, name) }
 
 // ParseArgs parses gemu-system's command line (without the program name).
 func ParseArgs(args []string) (*Options, error) {
@@ -144,14 +133,14 @@ func ParseArgs(args []string) (*Options, error) {
 			return nil, fmt.Errorf("unknown option %q (try -h)", a)
 		}
 		v := ""
-		if opt.arg != "" {
+		if opt.Arg != "" {
 			if i+1 >= len(args) {
-				return nil, fmt.Errorf("option %s needs an argument (%s)", a, opt.arg)
+				return nil, fmt.Errorf("option %s needs an argument (%s)", a, opt.Arg)
 			}
 			i++
 			v = args[i]
 		}
-		if err := opt.apply(o, v); err != nil {
+		if err := opt.Apply(o, v); err != nil {
 			return nil, err
 		}
 	}
@@ -258,7 +247,7 @@ func parseLogItems(o *Options, v string) error {
 		}
 		known := false
 		for _, it := range logItems {
-			known = known || it.name == item
+			known = known || it.Name == item
 		}
 		if !known {
 			return fmt.Errorf("unknown -d item %q (-d help lists the items)", item)
@@ -274,17 +263,7 @@ func Usage() string {
 	b.WriteString("usage: gemu-system [options]\n\n" +
 		"Emulates a PC with one x86 CPU and boots a Linux kernel on it (-kernel), its\n" +
 		"console on COM1. Options (also accepted with \"--\"):\n\n")
-	for _, o := range optionTable {
-		left := "-" + o.name
-		if o.arg != "" {
-			left += " " + o.arg
-		}
-		if len(left) > 22 {
-			fmt.Fprintf(&b, "  %s\n  %-22s  %s\n", left, "", o.help)
-		} else {
-			fmt.Fprintf(&b, "  %-22s  %s\n", left, o.help)
-		}
-	}
+	b.WriteString(cli.Help(optionTable))
 	b.WriteString("\nLog items for -d:\n")
 	b.WriteString(LogHelp())
 	b.WriteString("\nOn the terminal, Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n")
@@ -292,10 +271,4 @@ func Usage() string {
 }
 
 // LogHelp lists the -d items, one per line.
-func LogHelp() string {
-	var b strings.Builder
-	for _, it := range logItems {
-		fmt.Fprintf(&b, "  %-13s %s\n", it.name, it.help)
-	}
-	return b.String()
-}
+func LogHelp() string { return cli.Items(logItems, 13) }

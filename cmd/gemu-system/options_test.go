@@ -66,13 +66,13 @@ func TestParseArgsErrors(t *testing.T) {
 func TestUsageListsEverything(t *testing.T) {
 	u := Usage()
 	for _, o := range optionTable {
-		if !strings.Contains(u, "-"+o.name) {
-			t.Errorf("usage lacks -%s", o.name)
+		if !strings.Contains(u, "-"+o.Name) {
+			t.Errorf("usage lacks -%s", o.Name)
 		}
 	}
 	for _, it := range logItems {
-		if !strings.Contains(u, it.name) {
-			t.Errorf("usage lacks -d %s", it.name)
+		if !strings.Contains(u, it.Name) {
+			t.Errorf("usage lacks -d %s", it.Name)
 		}
 	}
 }

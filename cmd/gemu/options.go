@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gemu/internal/cli"
 	"gemu/plugin"
 )
 
@@ -54,34 +55,26 @@ type Options struct {
 }
 
 // logItems are the -d items with their descriptions.
-var logItems = []struct{ name, help string }{
-	{"in_asm", "show the guest instructions of each translated block"},
-	{"exec", "show a trace line for every executed block"},
-	{"cpu", "show the CPU registers before each executed block"},
-	{"strace", "log system calls and their results (same as -strace)"},
-	{"unimp", "log unimplemented instructions, system calls and features"},
-	{"nochain", "do not chain translated blocks (every block is looked up)"},
+var logItems = []cli.Item{
+	{Name: "in_asm", Help: "show the guest instructions of each translated block"},
+	{Name: "exec", Help: "show a trace line for every executed block"},
+	{Name: "cpu", Help: "show the CPU registers before each executed block"},
+	{Name: "strace", Help: "log system calls and their results (same as -strace)"},
+	{Name: "unimp", Help: "log unimplemented instructions, system calls and features"},
+	{Name: "nochain", Help: "do not chain translated blocks (every block is looked up)"},
 }
 
-// option describes one command-line option.
-type option struct {
-	name  string
-	arg   string // argument name, "" for a flag
-	help  string
-	apply func(o *Options, v string) error
-}
-
-var optionTable = []option{
-	{"h", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
-	{"help", "", "print this help and exit", func(o *Options, _ string) error { o.Help = true; return nil }},
-	{"version", "", "print the version and exit", func(o *Options, _ string) error { o.Version = true; return nil }},
-	{"D", "FILE", "write the -d and -strace log to FILE instead of stderr", func(o *Options, v string) error {
+var optionTable = []cli.Option[Options]{
+	{Name: "h", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "help", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "version", Arg: "", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
+	{Name: "D", Arg: "FILE", Help: "write the -d and -strace log to FILE instead of stderr", Apply: func(o *Options, v string) error {
 		o.LogFile = v
 		return nil
 	}},
-	{"d", "ITEM,...", "enable logging of the given items (-d help lists them)", parseLogItems},
-	{"strace", "", "log system calls", func(o *Options, _ string) error { o.Strace = true; return nil }},
-	{"E", "VAR=VALUE", "set VAR in the guest environment (repeatable)", func(o *Options, v string) error {
+	{Name: "d", Arg: "ITEM,...", Help: "enable logging of the given items (-d help lists them)", Apply: parseLogItems},
+	{Name: "strace", Arg: "", Help: "log system calls", Apply: func(o *Options, _ string) error { o.Strace = true; return nil }},
+	{Name: "E", Arg: "VAR=VALUE", Help: "set VAR in the guest environment (repeatable)", Apply: func(o *Options, v string) error {
 		i := strings.IndexByte(v, '=')
 		if i <= 0 {
 			return fmt.Errorf("bad -E option %q: expected VAR=VALUE", v)
@@ -89,20 +82,20 @@ var optionTable = []option{
 		o.Env = append(o.Env, envOp{Name: v[:i], Value: v[i+1:]})
 		return nil
 	}},
-	{"U", "VAR", "remove VAR from the guest environment (repeatable)", func(o *Options, v string) error {
+	{Name: "U", Arg: "VAR", Help: "remove VAR from the guest environment (repeatable)", Apply: func(o *Options, v string) error {
 		if v == "" || strings.IndexByte(v, '=') >= 0 {
 			return fmt.Errorf("bad -U option %q: expected a variable name", v)
 		}
 		o.Env = append(o.Env, envOp{Unset: true, Name: v})
 		return nil
 	}},
-	{"0", "ARGV0", "pass ARGV0 as the program's argv[0]", func(o *Options, v string) error { o.Argv0 = v; return nil }},
-	{"one-insn-per-tb", "", "translate one guest instruction per block", func(o *Options, _ string) error {
+	{Name: "0", Arg: "ARGV0", Help: "pass ARGV0 as the program's argv[0]", Apply: func(o *Options, v string) error { o.Argv0 = v; return nil }},
+	{Name: "one-insn-per-tb", Arg: "", Help: "translate one guest instruction per block", Apply: func(o *Options, _ string) error {
 		o.OneInsnPerTB = true
 		return nil
 	}},
-	{"plugin", "file=PATH[,args=STRING]", "load a plugin (repeatable; \",,\" is a comma in STRING);\n" +
-		"                        a bare NAME selects a built-in tracer", func(o *Options, v string) error {
+	{Name: "plugin", Arg: "file=PATH[,args=STRING]", Help: "load a plugin (repeatable; \",,\" is a comma in STRING);\n" +
+		"                        a bare NAME selects a built-in tracer", Apply: func(o *Options, v string) error {
 		spec, err := ParsePlugin(v)
 		if err != nil {
 			return err
@@ -162,14 +155,14 @@ func ParseArgs(args []string) (*Options, error) {
 			return nil, fmt.Errorf("unknown option %q (try -help)", a)
 		}
 		var v string
-		if opt.arg != "" {
+		if opt.Arg != "" {
 			if i+1 >= len(args) {
-				return nil, fmt.Errorf("option %s needs an argument (%s)", a, opt.arg)
+				return nil, fmt.Errorf("option %s needs an argument (%s)", a, opt.Arg)
 			}
 			i++
 			v = args[i]
 		}
-		if err := opt.apply(o, v); err != nil {
+		if err := opt.Apply(o, v); err != nil {
 			return nil, err
 		}
 		if o.Help || o.Version || o.DebugHelp {
@@ -179,14 +172,7 @@ func ParseArgs(args []string) (*Options, error) {
 	return o, nil
 }
 
-func lookupOption(name string) *option {
-	for i := range optionTable {
-		if optionTable[i].name == name {
-			return &optionTable[i]
-		}
-	}
-	return nil
-}
+func lookupOption(name string) *cli.Option[Options] { return cli.Lookup(optionTable, name) }
 
 // ParsePlugin parses the value of -plugin (plugin.ParseSpec).
 func ParsePlugin(v string) (PluginSpec, error) {
@@ -203,30 +189,14 @@ func Usage() string {
 	b.WriteString("usage: gemu [options] PROGRAM [ARGS...]\n\n" +
 		"Runs the static i386 or x86-64 Linux program PROGRAM with ARGS, translating its\n" +
 		"system calls to the host. Options (also accepted with \"--\"):\n\n")
-	for _, o := range optionTable {
-		left := "-" + o.name
-		if o.arg != "" {
-			left += " " + o.arg
-		}
-		if len(left) > 22 {
-			fmt.Fprintf(&b, "  %s\n  %-22s  %s\n", left, "", o.help)
-		} else {
-			fmt.Fprintf(&b, "  %-22s  %s\n", left, o.help)
-		}
-	}
+	b.WriteString(cli.Help(optionTable))
 	b.WriteString("\nLog items for -d:\n")
 	b.WriteString(LogHelp())
 	return b.String()
 }
 
 // LogHelp lists the -d items, one per line.
-func LogHelp() string {
-	var b strings.Builder
-	for _, it := range logItems {
-		fmt.Fprintf(&b, "  %-10s %s\n", it.name, it.help)
-	}
-	return b.String()
-}
+func LogHelp() string { return cli.Items(logItems, 10) }
 
 // GuestEnv applies the -E and -U operations to the host environment env.
 func GuestEnv(env []string, ops []envOp) []string {
