@@ -65,20 +65,26 @@ func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
 		flush()
 		fatal("%v", err)
 	}
-	in := newConsoleInput(o)
+	// Ctrl-A X, SIGINT, SIGTERM and SIGHUP quit: the machine running
+	// stops, none is built after it (a reboot in progress included), the
+	// plugins' exit callbacks run and the log is flushed.
+	var cur atomic.Pointer[machine]
+	var quitting atomic.Bool
+	quit := func() {
+		quitting.Store(true)
+		if m := cur.Load(); m != nil {
+			m.stop(endQuit)
+		}
+	}
+	in := newConsoleInput(o, quit)
 	if o.Serial.Kind == "stdio" {
 		defer rawTerminal()()
 	}
-	// SIGINT, SIGTERM and SIGHUP end the machine as Ctrl-A X does: the
-	// plugins' exit callbacks run and the log is flushed.
-	var cur atomic.Pointer[machine]
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		for range sigs {
-			if m := cur.Load(); m != nil {
-				m.stop(endQuit)
-			}
+			quit()
 		}
 	}()
 	plugins := plugin.New()
@@ -98,9 +104,15 @@ func run(o *Options, model *x86.CPUModel, kernel, initrd []byte) int {
 			flush()
 			fatal("%v", err)
 		}
-		in.attach(m)
 		cur.Store(m)
+		if quitting.Load() {
+			m.stop(endQuit) // quit while this machine was being built
+		}
 		m.eng.Run()
+		m.close(plugins)
+		if quitting.Load() {
+			return 0
+		}
 		switch m.end.Load() {
 		case endReset:
 			if o.NoReboot {
@@ -208,6 +220,17 @@ func kernelMode(model *x86.CPUModel, kernel []byte) int {
 		return 64
 	}
 	return 32
+}
+
+// close lets go of a machine whose CPU has stopped: its devices' timers
+// stop, the plugins forget its CPU (counting its instructions), and its
+// RAM is unmapped, so that a guest rebooting in a loop does not pile up
+// machines.
+func (m *machine) close(plugins *plugin.Manager) {
+	m.board.Bus.Close()
+	plugins.DetachCPU(m.cpu)
+	m.view.Close()
+	m.phys.Close()
 }
 
 // stop ends the machine for reason (the first reason wins) and wakes the
@@ -445,24 +468,16 @@ type consoleInput struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 	cur  *io.PipeWriter
-	m    *machine
 	on   bool
 }
 
-func newConsoleInput(o *Options) *consoleInput {
+func newConsoleInput(o *Options, quit func()) *consoleInput {
 	ci := &consoleInput{on: o.Serial.Kind == "stdio"}
 	ci.cond = sync.NewCond(&ci.mu)
 	if !ci.on {
 		return ci
 	}
-	r := &pc.EscapeReader{R: os.Stdin, Quit: func() {
-		ci.mu.Lock()
-		m := ci.m
-		ci.mu.Unlock()
-		if m != nil {
-			m.stop(endQuit)
-		}
-	}}
+	r := &pc.EscapeReader{R: os.Stdin, Quit: quit}
 	go func() {
 		buf := make([]byte, 256)
 		for {
@@ -498,12 +513,6 @@ func (ci *consoleInput) readerFor() io.Reader {
 	ci.cond.Broadcast()
 	ci.mu.Unlock()
 	return r
-}
-
-func (ci *consoleInput) attach(m *machine) {
-	ci.mu.Lock()
-	ci.m = m
-	ci.mu.Unlock()
 }
 
 // openDisks opens the -drive images: read-only ones (readonly=on, or a

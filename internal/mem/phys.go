@@ -77,6 +77,18 @@ func NewPhys(size uint64, bus MMIOBus) (*Phys, error) {
 	return &Phys{ram: ram, bus: bus, code: make([]atomic.Uint32, size>>PageShift), AddrBits: DefaultPhysAddrBits}, nil
 }
 
+// Close unmaps the RAM. Nothing may use p, its spaces or their views
+// afterwards (gemu-system calls it when a reboot replaces the machine,
+// once its CPU has stopped and the plugins have let go of it).
+func (p *Phys) Close() error {
+	ram := p.ram
+	p.ram = nil
+	if ram == nil {
+		return nil
+	}
+	return syscall.Munmap(ram)
+}
+
 // RAM returns the RAM's bytes, physical address 0 first, for the boot
 // loader and for devices' DMA. Stores into it bypass code tracking: use
 // Write for memory that may hold code the CPU ran.

@@ -75,6 +75,18 @@ type Bus struct {
 
 	// start is the machine's time zero (Now).
 	start time.Time
+	// closed: the machine is gone (Close); timers that fire do nothing
+	// and so re-arm nothing.
+	closed bool
+}
+
+// Close ends the bus's machine: its devices' timers fire no more (a
+// reboot builds a new machine; the old one's periodic timers must not go
+// on). Call it once the CPU no longer runs.
+func (b *Bus) Close() {
+	b.Mu.Lock()
+	b.closed = true
+	b.Mu.Unlock()
 }
 
 // NewBus returns an empty bus whose clock starts now.
@@ -93,7 +105,7 @@ func (b *Bus) AfterFunc(d time.Duration, f func()) *Timer {
 	t.t = time.AfterFunc(d, func() {
 		b.Mu.Lock()
 		defer b.Mu.Unlock()
-		if !t.stopped {
+		if !t.stopped && !b.closed {
 			f()
 		}
 	})
