@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -532,5 +533,60 @@ func TestExpectedFiles(t *testing.T) {
 			}
 			seen[name] = true
 		}
+	}
+}
+
+// TestReboot runs the triple-faulting kernel without -no-reboot: each
+// triple fault reboots the machine, which prints its line again, until
+// SIGTERM ends gemu-system with status 0. The machines a reboot replaces
+// are let go (their RAM unmapped): the process stays small however many
+// times it reboots, and the insn plugin's count covers every boot.
+func TestReboot(t *testing.T) {
+	dir := buildKernels(t)
+	gemu := gemuSystem(t)
+	log := filepath.Join(t.TempDir(), "insn.log")
+	cmd := exec.Command(gemu, "-kernel", filepath.Join(dir, "triplefault"), "-nographic", "-serial", "stdio",
+		"-plugin", "insn", "-D", log)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("gemu-system after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("gemu-system did not end on SIGTERM while rebooting")
+	}
+	boots := strings.Count(stdout.String(), "triple fault next")
+	var rssKB int
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			fmt.Sscanf(strings.TrimPrefix(l, "VmRSS:"), "%d", &rssKB)
+		}
+	}
+	b, _ := os.ReadFile(log)
+	var insns int
+	fmt.Sscanf(string(b), "insns: %d", &insns)
+	t.Logf("%d boots in 3 s, RSS %d KiB, %d instructions", boots, rssKB, insns)
+	if boots < 3 {
+		t.Errorf("%d boots, want the kernel rebooted again and again", boots)
+	}
+	// 128 MiB of RAM a machine: without letting go of them, a few
+	// thousand reboots would take gigabytes.
+	if rssKB == 0 || rssKB > 512<<10 {
+		t.Errorf("RSS %d KiB after %d reboots", rssKB, boots)
+	}
+	if insns < boots*100 {
+		t.Errorf("insn counted %d instructions over %d boots", insns, boots)
 	}
 }
