@@ -63,19 +63,19 @@ var logItems = []cli.Item{
 }
 
 var optionTable = []cli.Option[Options]{
-	{Name: "h", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
-	{Name: "help", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
-	{Name: "version", Arg: "", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
+	{Name: "h", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "help", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "version", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
 	{Name: "kernel", Arg: "bzImage", Help: "boot this Linux kernel (x86 boot protocol)", Apply: func(o *Options, v string) error { o.Kernel = v; return nil }},
 	{Name: "initrd", Arg: "FILE", Help: "use FILE as the initial ram disk", Apply: func(o *Options, v string) error { o.Initrd = v; return nil }},
 	{Name: "append", Arg: "CMDLINE", Help: "the kernel command line", Apply: func(o *Options, v string) error { o.Append = v; return nil }},
 	{Name: "m", Arg: "SIZE", Help: "RAM size: a number of MiB, or with a suffix M or G (default 128M)", Apply: parseMem},
-	{Name: "nographic", Arg: "", Help: "no display: COM1 on the terminal (the default, as there is no display)", Apply: func(o *Options, _ string) error {
+	{Name: "nographic", Help: "no display: COM1 on the terminal (the default, as there is no display)", Apply: func(o *Options, _ string) error {
 		o.NoGraphic = true
 		return nil
 	}},
 	{Name: "serial", Arg: "stdio|file:PATH|none", Help: "where COM1 goes (default stdio)", Apply: parseSerial},
-	{Name: "no-reboot", Arg: "", Help: "end gemu-system when the guest resets instead of rebooting", Apply: func(o *Options, _ string) error {
+	{Name: "no-reboot", Help: "end gemu-system when the guest resets instead of rebooting", Apply: func(o *Options, _ string) error {
 		o.NoReboot = true
 		return nil
 	}},

@@ -65,15 +65,15 @@ var logItems = []cli.Item{
 }
 
 var optionTable = []cli.Option[Options]{
-	{Name: "h", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
-	{Name: "help", Arg: "", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
-	{Name: "version", Arg: "", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
+	{Name: "h", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "help", Help: "print this help and exit", Apply: func(o *Options, _ string) error { o.Help = true; return nil }},
+	{Name: "version", Help: "print the version and exit", Apply: func(o *Options, _ string) error { o.Version = true; return nil }},
 	{Name: "D", Arg: "FILE", Help: "write the -d and -strace log to FILE instead of stderr", Apply: func(o *Options, v string) error {
 		o.LogFile = v
 		return nil
 	}},
 	{Name: "d", Arg: "ITEM,...", Help: "enable logging of the given items (-d help lists them)", Apply: parseLogItems},
-	{Name: "strace", Arg: "", Help: "log system calls", Apply: func(o *Options, _ string) error { o.Strace = true; return nil }},
+	{Name: "strace", Help: "log system calls", Apply: func(o *Options, _ string) error { o.Strace = true; return nil }},
 	{Name: "E", Arg: "VAR=VALUE", Help: "set VAR in the guest environment (repeatable)", Apply: func(o *Options, v string) error {
 		i := strings.IndexByte(v, '=')
 		if i <= 0 {
@@ -90,7 +90,7 @@ var optionTable = []cli.Option[Options]{
 		return nil
 	}},
 	{Name: "0", Arg: "ARGV0", Help: "pass ARGV0 as the program's argv[0]", Apply: func(o *Options, v string) error { o.Argv0 = v; return nil }},
-	{Name: "one-insn-per-tb", Arg: "", Help: "translate one guest instruction per block", Apply: func(o *Options, _ string) error {
+	{Name: "one-insn-per-tb", Help: "translate one guest instruction per block", Apply: func(o *Options, _ string) error {
 		o.OneInsnPerTB = true
 		return nil
 	}},

@@ -455,11 +455,7 @@ func (e *Engine) loop() {
 		if b == nil {
 			b = e.lookup(pc)
 			if prev != nil && prev.valid && !e.opts.NoChain {
-				if prev.succ[0] == nil {
-					prev.succ[0] = b
-				} else {
-					prev.succ[1] = b
-				}
+				prev.chainTo(b)
 			}
 		}
 		e.cur = b
@@ -471,6 +467,16 @@ func (e *Engine) loop() {
 		prev = b
 	}
 	e.cur = nil
+}
+
+// chainTo records b as a successor of prev (the first free slot, else the
+// second), so that the run loop follows it without a lookup.
+func (prev *Block) chainTo(b *Block) {
+	if prev.succ[0] == nil {
+		prev.succ[0] = b
+	} else {
+		prev.succ[1] = b
+	}
 }
 
 func jhash(pc uint64) uint64 { return (pc ^ pc>>jmpCacheBits) & (1<<jmpCacheBits - 1) }

@@ -111,11 +111,7 @@ func (e *Engine) loopSys() {
 					prev.succ = [2]*Block{}
 					prev.chainGen = s.gen
 				}
-				if prev.succ[0] == nil {
-					prev.succ[0] = b
-				} else {
-					prev.succ[1] = b
-				}
+				prev.chainTo(b)
 			}
 		}
 		e.cur = b
